@@ -1,0 +1,118 @@
+"""minitorch: a from-scratch tensor and autograd library that follows PyTorch.
+
+`import minitorch as torch` runs course code unchanged: the names, signatures, dtype
+rules, printing and errors are torch's. Arrays live in NumPy (CPU) or CuPy (CUDA).
+"""
+from __future__ import annotations
+
+from . import autograd, cuda, dtypes
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
+from .device import device
+from .dtypes import (bool_ as bool, can_cast, dtype, finfo, float16, float32, float64, get_default_dtype,
+                     iinfo, int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
+from . import ops
+from ._tensor_str import set_printoptions
+from .ops.convert import clone
+from .ops.creation import (arange, as_tensor, asarray, bernoulli, diag, empty, empty_like, eye, from_numpy,
+                           full, full_like, linspace, logspace, multinomial, normal, ones, ones_like, rand,
+                           rand_like, randint, randint_like, randn, randn_like, randperm, scalar_tensor,
+                           tensor, zeros, zeros_like)
+from .ops.creation import range  # noqa: A004  (torch.range, deprecated but present)
+from .ops.indexing import (argsort, argwhere, bincount, gather, index_add, index_select, kthvalue,
+                           masked_select, msort, nonzero, scatter, scatter_add, sort, take, take_along_dim,
+                           topk, unique)
+from .ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer, tensordot
+from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose, arccos, arcsin, arctan,
+                            arctan2, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
+                            ceil, clamp, clamp_max, clamp_min, clip, cos, cosh, div, divide, eq, equal, erf,
+                            exp, exp2, expm1, fix, float_power, floor, floor_divide, fmax, fmin, fmod, frac,
+                            ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf,
+                            isposinf, le, lerp, less, less_equal, log, log1p, log2, log10, logical_and,
+                            logical_not, logical_or, logical_xor, logit, lt, masked_fill, maximum, minimum,
+                            mul, multiply, nan_to_num, ne, neg, negative, not_equal, pow, reciprocal,
+                            remainder, round, rsqrt, rsub, sigmoid, sign, signbit, sin, sinh, sqrt, square,
+                            sub, subtract, tan, tanh, true_divide, trunc, where)
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp,
+                            max, mean, median, min, nanmean, nansum, norm, prod, std, std_mean, sum, var,
+                            var_mean)
+from .ops.shape import (atleast_1d, atleast_2d, broadcast_shapes, broadcast_tensors, broadcast_to, cat, chunk,
+                        column_stack, concat, concatenate, dstack, expand_copy, flatten, flip, fliplr, flipud,
+                        hstack, moveaxis, movedim, narrow, permute, repeat_interleave, reshape, roll,
+                        row_stack, split, squeeze, stack, swapaxes, swapdims, t, tensor_split, tile,
+                        transpose, tril, triu, unbind, unflatten, unsqueeze, vstack)
+from .dtypes import float16 as half, float32 as float, float64 as double, int16 as short, int32 as int, \
+    int64 as long
+from .ops.convert import result_type
+
+strided = "torch.strided"
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def _legacy_type(name, dt):
+    """minitorch.FloatTensor & co: usable in `.type(...)` and as constructors."""
+    def __new__(cls, *args):
+        if len(args) == 1 and not isinstance(args[0], type(1)):
+            return tensor(args[0], dtype=dt)
+        return empty(*args, dtype=dt)
+    return type(name, (), {"__new__": __new__, "_legacy_dtype": dt,
+                           "__doc__": f"Legacy constructor for {dt!r} tensors."})
+
+
+FloatTensor = _legacy_type("FloatTensor", float32)
+DoubleTensor = _legacy_type("DoubleTensor", float64)
+HalfTensor = _legacy_type("HalfTensor", float16)
+LongTensor = _legacy_type("LongTensor", int64)
+IntTensor = _legacy_type("IntTensor", int32)
+ShortTensor = _legacy_type("ShortTensor", int16)
+CharTensor = _legacy_type("CharTensor", int8)
+ByteTensor = _legacy_type("ByteTensor", uint8)
+BoolTensor = _legacy_type("BoolTensor", bool)
+
+
+class _MPS:
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        return False
+
+
+class backends:
+    """torch.backends: no MPS here; cuDNN flags accepted and ignored."""
+
+    mps = _MPS
+
+    class cudnn:
+        deterministic = False
+        benchmark = False
+        enabled = True
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """minitorch's CPU algorithms are deterministic already."""
+
+
+def set_num_threads(n: int) -> None:
+    """Accepted for compatibility; NumPy's BLAS threads are set by its environment."""
+
+
+def get_num_threads() -> int:
+    import os
+    return os.cpu_count() or 1

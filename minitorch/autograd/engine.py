@@ -1,0 +1,279 @@
+"""The backward engine: walks the graph from the roots in dependency order.
+
+`steps(...)` is a generator that runs one node per step and yields what it did, so the
+same code drives `backward()`, `autograd.grad()` and the step-through tools. There is
+no recursion: a node runs once all the nodes that feed it gradients have run (ties go
+to the most recently created node, as in torch), so arbitrarily deep graphs work.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from . import function as F
+from .grad_mode import state as _mode
+
+
+@dataclass
+class Step:
+    """One executed node: the gradients it received (per output) and returned (per input)."""
+
+    node: object
+    grad_outputs: tuple
+    grad_inputs: tuple
+
+
+def _dependencies(roots):
+    """Count, for each reachable node, how many edges point to it."""
+    deps = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return deps
+
+
+def _needed(roots, deps, targets):
+    """Nodes from which some target is reachable (the rest need not run)."""
+    order, remaining = [], dict(deps)
+    ready = [r for r in roots if remaining.get(r, 0) == 0]
+    seen = set()
+    while ready:
+        node = ready.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    ready.append(nxt)
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+            needed.add(node)
+    return needed
+
+
+def _check_grad(node, i, grad, meta):
+    """Bring a returned gradient to its input's shape and dtype, or say which op erred."""
+    from ..ops.shape import sum_to_size
+    shape, dt = meta
+    if grad._data.shape != shape:
+        try:
+            grad = sum_to_size(grad, shape)
+        except (RuntimeError, ValueError):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(grad._data.shape)} but expected shape compatible with {list(shape)}") from None
+    if grad._dtype is not dt:
+        if not dt.is_floating_point:
+            return None
+        grad = grad.to(dt)
+    return grad
+
+
+def _anomaly_check(node, grads):
+    for i, g in enumerate(grads):
+        if g is not None and g._dtype.is_floating_point and bool(g._device.backend.xp.isnan(g._data).any()):
+            where = f"\nThe forward call that created it:\n{node._trace}" if node._trace else ""
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
+
+
+def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True):
+    """Run backward from `roots` (tensors) seeded with `grad_roots`, one node per step.
+
+    inputs: tensors whose gradients are wanted (only paths leading there run).
+    accumulate: add into leaves' `.grad` (backward) or capture the gradients (grad).
+    The generator's return value is the list of captured gradients, one per input.
+    """
+    buffers = {}     # node -> list of gradients per output, summed over consumers
+    root_nodes = []
+    for t, g in zip(roots, grad_roots):
+        node = t._grad_fn if t._grad_fn is not None else t._accumulator()
+        buf = buffers.setdefault(node, [None] * node._n_outputs())
+        nr = t._output_nr if t._grad_fn is not None else 0
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        if node not in root_nodes:
+            root_nodes.append(node)
+
+    deps = _dependencies(root_nodes)
+    captures = {}    # (node, output_nr) -> position in inputs
+    if inputs is not None:
+        for pos, t in enumerate(inputs):
+            key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
+            captures[key] = pos
+        targets = {node for node, _ in captures}
+        needed = _needed(root_nodes, deps, targets)
+    else:
+        needed = None
+    captured = [None] * (0 if inputs is None else len(inputs))
+
+    ready = [(-n._seq_nr, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+    prev_mode = _mode.enabled
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            grads = buffers.pop(node, None) or [None] * node._n_outputs()
+            grads = _apply_tensor_hooks(node, grads)
+            for (cap_node, nr), pos in captures.items():
+                if cap_node is node:
+                    captured[pos] = grads[nr]
+            run = (needed is None or node in needed) and any(g is not None for g in grads)
+            if run and not accumulate and isinstance(node, F.AccumulateGrad):
+                run = False
+            grad_inputs = ()
+            if run:
+                if node._pre_hooks:
+                    for fn in list(node._pre_hooks.values()):
+                        out = fn(tuple(grads))
+                        if out is not None:
+                            grads = list(out)
+                _mode.enabled = create_graph
+                try:
+                    grad_inputs = node._run_backward(tuple(grads))
+                finally:
+                    _mode.enabled = prev_mode
+                if not isinstance(node, F.AccumulateGrad):
+                    grad_inputs = tuple(g if g is None or m is None else _check_grad(node, i, g, m)
+                                        for i, (g, m) in enumerate(zip(grad_inputs, node._in_meta)))
+                if _mode.anomaly:
+                    _anomaly_check(node, grad_inputs)
+                if node._hooks:
+                    for fn in list(node._hooks.values()):
+                        out = fn(grad_inputs, tuple(grads))
+                        if out is not None:
+                            grad_inputs = tuple(out)
+                if not retain_graph and isinstance(node, F.FunctionCtx):
+                    node._free()
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                g = grad_inputs[i] if grad_inputs else None
+                if g is not None:
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt._n_outputs()
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
+            yield Step(node, tuple(grads), tuple(grad_inputs))
+    finally:
+        F.handed_arrays.clear()
+    return captured
+
+
+def _apply_tensor_hooks(node, grads):
+    """Run Tensor.register_hook hooks and retain_grad for the node's outputs."""
+    if node._tensor_hooks and not isinstance(node, F.AccumulateGrad):
+        for nr, hooks in node._tensor_hooks.items():
+            if grads[nr] is not None:
+                for fn in list(hooks.values()):
+                    out = fn(grads[nr])
+                    if out is not None:
+                        grads[nr] = out
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr]
+                if t._grad is None:
+                    t._grad = g if _mode.enabled else g.detach().clone()
+                else:
+                    t._grad = t._grad + g
+    return grads
+
+
+def run(gen):
+    """Drive a step generator to the end and return its result."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
+def _make_grads(outputs, grad_outputs):
+    from .. import ops
+    result = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out._dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out._dtype}")
+            g = ops.creation.ones_like(out)
+        else:
+            from ..tensor import Tensor
+            if not isinstance(g, Tensor):
+                g = ops.creation.full_like(out, g)
+            if g.shape != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
+                                   f"output[0] has a shape of {out.shape}.")
+            F.handed_arrays.add(id(g._data))  # the caller's tensor: never adopt it as a leaf's .grad
+        result.append(g)
+    return result
+
+
+def _as_list(x):
+    from ..tensor import Tensor
+    if x is None:
+        return None
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaves) into the leaves' `.grad` (torch.autograd.backward)."""
+    tensors = _as_list(tensors)
+    grads = _as_list(grad_tensors) or [None] * len(tensors)
+    for t in tensors:
+        if not t._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_list(inputs)
+    if inputs is not None and len(inputs) == 0:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run(steps(tensors, _make_grads(tensors, grads), retain_graph, create_graph, inputs=inputs))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching `.grad` (torch.autograd.grad)."""
+    single_input = not isinstance(inputs, (list, tuple))
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    grads = _as_list(grad_outputs) or [None] * len(outputs)
+    for t in outputs:
+        if not t._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    for i, t in enumerate(inputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    result = run(steps(outputs, _make_grads(outputs, grads), retain_graph, create_graph,
+                       inputs=inputs, accumulate=False))
+    out = []
+    for t, g in zip(inputs, result):
+        if g is None:
+            if materialize_grads:
+                from .. import ops
+                g = ops.creation.zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in "
+                                   "the graph. Set allow_unused=True if this is the desired behavior.")
+        elif not create_graph:
+            g = g.detach()
+        out.append(g)
+    return tuple(out)

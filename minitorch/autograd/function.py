@@ -1,0 +1,422 @@
+"""Graph nodes and `Function`: an op's forward and backward side by side.
+
+Calling `SomeFunction.apply(...)` runs `forward` and, when grad is on and an input
+requires it, returns outputs whose `grad_fn` is a node of type `SomeFunctionBackward`.
+That node *is* the `ctx` that forward saw: it holds the saved tensors, the edges to the
+inputs' nodes (`next_functions`) and is what the engine calls `backward` on.
+
+Two flavours share this machinery:
+- `Function` (public, as `torch.autograd.Function`): forward receives Tensors.
+- `Primitive` (minitorch's own ops): forward receives backend arrays, which keeps the
+  hot path free of Tensor wrapping; `ctx.xp` is the array module (numpy or cupy).
+Backward always receives and returns Tensors, so it can be differentiated again.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import traceback
+import weakref
+
+from .grad_mode import state as _mode
+
+_seq = itertools.count()
+_FREED = object()
+# ids of arrays handed to leaves as .grad during the current backward (the engine clears it)
+handed_arrays: set = set()
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `remove()` takes the hook out again."""
+
+    __slots__ = ("_hooks", "_key")
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict):
+        self._hooks = hooks
+        self._key = next(self._ids)
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def _add_hook(hooks: dict, fn) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle._key] = fn
+    return handle
+
+
+class Node:
+    """A node of the backward graph."""
+
+    next_functions: tuple = ()
+    _hooks = None          # node hooks: fn(grad_inputs, grad_outputs)
+    _pre_hooks = None      # node pre-hooks: fn(grad_outputs)
+    _tensor_hooks = None   # {output_nr: {key: fn(grad)}} from Tensor.register_hook
+    _retained = None       # {output_nr: weakref to a tensor that retains its grad}
+    _trace = None          # forward stack, kept in anomaly mode
+    _seq_nr = 0
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = {}
+        return _add_hook(self._hooks, fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """fn(grad_outputs) runs before this node's backward and may replace them."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _add_hook(self._pre_hooks, fn)
+
+    def _add_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        return _add_hook(self._tensor_hooks.setdefault(output_nr, {}), fn)
+
+    def _retain(self, output_nr: int, tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+    # the engine's interface
+    def _n_outputs(self) -> int:
+        return 1
+
+    def _run_backward(self, grads):
+        raise NotImplementedError
+
+
+class AccumulateGrad(Node):
+    """Sink node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq_nr = next(_seq)
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def _run_backward(self, grads):
+        from ..tensor import Tensor
+        (grad,) = grads
+        leaf = self.variable
+        hooks = self._tensor_hooks and self._tensor_hooks.get(0)
+        if hooks:
+            for fn in list(hooks.values()):
+                out = fn(grad)
+                if out is not None:
+                    grad = out
+        if _mode.enabled:  # create_graph: keep the graph of the gradient
+            leaf.grad = grad if leaf._grad is None else leaf._grad + grad
+        elif leaf._grad is None:
+            data = grad._data
+            # A leaf must own its .grad: copy views, read-only broadcasts, and arrays that
+            # another leaf (or the caller's `gradient`) already holds.
+            if data.base is not None or not data.flags.writeable or id(data) in handed_arrays:
+                data = data.copy()
+            handed_arrays.add(id(data))
+            leaf._grad = Tensor._wrap(data, leaf._device)
+        else:
+            g = leaf._grad
+            if g._requires_grad:
+                leaf._grad = g.detach() + grad
+            else:
+                g._data += grad._data
+        return ()
+
+
+class SavedTensor:
+    """A tensor kept for backward, with the version it had when saved.
+
+    Outputs are saved as their array only and re-wrapped on unpacking: storing the
+    output Tensor itself would make a reference cycle output -> node -> output.
+    """
+
+    __slots__ = ("tensor", "data", "box", "version", "output_nr")
+
+    def __init__(self, tensor=None, data=None, box=None, output_nr=None):
+        self.tensor = tensor
+        self.data = data
+        self.output_nr = output_nr
+        if tensor is not None:
+            box = tensor._version_box
+        self.box = box
+        self.version = box[0] if box is not None else 0
+
+    def unpack(self, node):
+        from ..tensor import Tensor
+        if self.box is not None and self.box[0] != self.version:
+            from ..dtypes import from_numpy_dtype
+            data = self.tensor._data if self.tensor is not None else self.data
+            shape, dt = list(data.shape), from_numpy_dtype(data.dtype)
+            where = "" if self.output_nr is None else f", which is output {self.output_nr} of {node.name()},"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{_type_name(dt)} {shape}]{where} is at version {self.box[0]}; "
+                f"expected version {self.version} instead. Hint: the backtrace further above can "
+                "show the operation that failed to compute its gradient. The variable in question "
+                "was changed in there or anywhere later. Good luck!")
+        if self.output_nr is None:
+            return self.tensor
+        out = Tensor._wrap(self.data)
+        out._version_box = self.box
+        out._grad_fn = node
+        out._output_nr = self.output_nr
+        out._requires_grad = True
+        return out
+
+
+def _type_name(dt) -> str:
+    names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+             "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+             "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+    return "torch." + names[dt.name]
+
+
+class FunctionCtx(Node):
+    """What `forward` and `backward` see as `ctx` (and the graph sees as `grad_fn`)."""
+
+    _saved = ()
+    _to_save = ()
+    needs_input_grad: tuple = ()
+    materialize_grads = True
+    _non_differentiable = ()
+    _out_meta = None
+
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward.")
+        return tuple(None if s is None else s.unpack(self) for s in saved)
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = value
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def _n_outputs(self):
+        return len(self._out_meta)
+
+    def _free(self):
+        if self._saved:
+            self._saved = _FREED
+
+    def _run_backward(self, grads):
+        if self.materialize_grads and None in grads:
+            from .. import ops
+            grads = tuple(ops.creation.zeros_for(*m) if g is None else g
+                          for g, m in zip(grads, self._out_meta))
+        out = type(self).backward(self, *grads)
+        if not isinstance(out, tuple):
+            out = (out,)
+        n = len(self.next_functions)
+        if len(out) != n:
+            if len(out) > n and all(g is None for g in out[n:]):
+                out = out[:n]
+            else:
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {n}, got {len(out)})")
+        return out
+
+
+class Function(FunctionCtx):
+    """Base class of differentiable operations, as `torch.autograd.Function`.
+
+    Subclasses define `forward(ctx, *args)` and `backward(ctx, *grad_outputs)` as
+    static methods and are called through `apply`. Forward runs with grad off.
+    """
+
+    _node_suffix = "Backward"
+    _is_node = False
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls.__dict__.get("_is_node"):
+            return
+        # The graph node of this op is an instance of a subclass named like torch's.
+        node_name = cls.__dict__.get("node_name") or cls.__name__ + cls._node_suffix
+        cls._node_cls = type(node_name, (cls,), {"_is_node": True, "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor
+        ctx = cls._node_cls.__new__(cls._node_cls)
+        inputs = [a if isinstance(a, Tensor) else None for a in args]
+        record = _mode.enabled and any(t is not None and t._requires_grad for t in inputs)
+        ctx.needs_input_grad = tuple(t is not None and t._requires_grad for t in inputs)
+        prev = _mode.enabled
+        _mode.enabled = False
+        try:
+            result = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _mode.enabled = prev
+        single = not isinstance(result, tuple)
+        outs = (result,) if single else result
+        input_ids = {id(t) for t in inputs if t is not None}
+        wrapped = []
+        for o in outs:
+            if isinstance(o, Tensor) and id(o) in input_ids:
+                o = o._alias()  # an input returned as is becomes a new output sharing memory
+            wrapped.append(o)
+        if record:
+            _connect(ctx, inputs, [o for o in wrapped if isinstance(o, Tensor)])
+        return wrapped[0] if single else tuple(wrapped)
+
+
+class Primitive(Function):
+    """A built-in op: `forward(ctx, *arrays, **params)` computes on backend arrays.
+
+    Positional arguments of `apply` are Tensors (or None); everything else is a keyword
+    parameter. Forward returns an array or a tuple of arrays.
+    """
+
+    _node_suffix = "Backward0"
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        from ..tensor import Tensor
+        ctx = cls._node_cls.__new__(cls._node_cls)
+        first = inputs[0]
+        device = first._device
+        ctx.xp = device.backend.xp
+        record = False
+        if _mode.enabled:
+            for t in inputs:
+                if t is not None and t._requires_grad:
+                    record = True
+                    break
+        if record:
+            ctx.needs_input_grad = tuple(t is not None and t._requires_grad for t in inputs)
+        result = cls.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
+        if type(result) is tuple:
+            outs = tuple(Tensor._wrap(r, device) for r in result)
+            if record:
+                _connect(ctx, inputs, outs)
+            return outs
+        out = Tensor._wrap(result, device)
+        if record:
+            _connect(ctx, inputs, (out,))
+        return out
+
+
+def _connect(ctx, inputs, outputs):
+    """Make `ctx` the grad_fn of `outputs`, with edges to the inputs' nodes."""
+    edges = []
+    for t in inputs:
+        if t is None or not t._requires_grad:
+            edges.append((None, 0))
+        elif t._grad_fn is not None:
+            edges.append((t._grad_fn, t._output_nr))
+        else:
+            edges.append((t._accumulator(), 0))
+    ctx.next_functions = tuple(edges)
+    ctx._in_meta = tuple(None if t is None else (t._data.shape, t._dtype) for t in inputs)
+    ctx._seq_nr = next(_seq)
+    if _mode.anomaly:
+        ctx._trace = "".join(traceback.format_stack()[:-3])
+    nondiff = ctx._non_differentiable
+    ctx._out_meta = tuple((o._data.shape, o._dtype, o._device) for o in outputs)
+    for nr, o in enumerate(outputs):
+        if nondiff and any(o is n or o._data is n for n in nondiff):
+            continue
+        if not o._dtype.is_floating_point:
+            continue
+        o._grad_fn = ctx
+        o._output_nr = nr
+        o._requires_grad = True
+    to_save = ctx._to_save
+    if to_save:
+        ctx._saved = tuple(_saved_entry(s, inputs, outputs) for s in to_save)
+        ctx._to_save = ()
+
+
+def _saved_entry(item, inputs, outputs):
+    from ..tensor import Tensor
+    if item is None:
+        return None
+    for nr, o in enumerate(outputs):
+        if item is o or item is o._data:
+            return SavedTensor(data=o._data, box=o._version_box, output_nr=nr) if o._grad_fn is not None \
+                else SavedTensor(tensor=o)
+    for t in inputs:
+        if t is not None and (item is t or item is t._data):
+            return SavedTensor(tensor=t)
+    if isinstance(item, Tensor):
+        return SavedTensor(tensor=item)
+    return SavedTensor(tensor=Tensor._wrap(item))
+
+
+def once_differentiable(backward):
+    """Mark a backward as computed outside autograd: differentiating it again raises."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        prev = _mode.enabled
+        _mode.enabled = False
+        try:
+            out = backward(ctx, *grads)
+        finally:
+            _mode.enabled = prev
+        if not prev or not any(g is not None and g._requires_grad for g in grads):
+            return out
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        err = _DelayedError.apply(*[g for g in outs],
+                                  msg="trying to differentiate twice a function that was marked "
+                                      "with @once_differentiable")
+        err = err if isinstance(err, tuple) else (err,)
+        return err[0] if single else err
+    return wrapper
+
+
+class _DelayedError(Function):
+    """Identity whose backward raises: stands in for a once-differentiable backward."""
+
+    node_name = "DelayedError"
+
+    @staticmethod
+    def forward(ctx, *grads, msg):
+        ctx.msg = msg
+        return tuple(None if g is None else g.detach() for g in grads) if len(grads) > 1 else grads[0].detach()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(ctx.msg)

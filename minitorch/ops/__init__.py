@@ -1,0 +1,97 @@
+"""The op families, and the Tensor methods and operators that delegate to them."""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from . import convert, creation, indexing, inplace, linalg, pointwise, reduction, shape
+from .inplace import make_inplace
+
+# torch functions that are also Tensor methods (first argument = self), by family
+METHODS = {
+    pointwise: """neg negative abs absolute sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square
+        reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh sigmoid logit erf floor ceil
+        round trunc fix frac clamp clip clamp_min clamp_max add sub subtract mul multiply div divide
+        true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2 arctan2 lerp
+        addcmul addcdiv where masked_fill nan_to_num isnan isinf isfinite isposinf isneginf signbit eq ne lt
+        le gt ge greater greater_equal less less_equal not_equal isclose allclose equal logical_and
+        logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not rsub""",
+    reduction: """sum mean nansum nanmean prod max min amax amin argmax argmin var std logsumexp norm all
+        any count_nonzero cumsum cumprod median""",
+    shape: """view view_as reshape reshape_as flatten unflatten squeeze unsqueeze permute transpose
+        swapaxes swapdims t movedim moveaxis expand expand_as broadcast_to repeat tile split chunk
+        tensor_split unbind flip fliplr flipud roll narrow tril triu sum_to_size""",
+    indexing: """gather scatter scatter_add index_select index_add take_along_dim take masked_select
+        nonzero argwhere sort argsort msort topk kthvalue unique bincount""",
+    linalg: "matmul mm bmm mv dot outer ger inner tensordot",
+    convert: """to float double half long int short bool byte char cpu cuda type type_as clone
+        contiguous""",
+    creation: """new_tensor new_zeros new_ones new_empty new_full uniform_ normal_ bernoulli_
+        exponential_ random_""",
+    inplace: "copy_ fill_ zero_",
+}
+
+for _module, _names in METHODS.items():
+    for _name in _names.split():
+        setattr(Tensor, _name, getattr(_module, _name))
+
+Tensor.bernoulli = creation.bernoulli
+Tensor.diag = creation.diag
+Tensor.diagonal = creation.diagonal_
+Tensor.T = property(shape.T)
+Tensor.mT = property(shape.mT)
+Tensor.H = property(shape.T)
+Tensor.mH = property(shape.mT)
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem
+
+# in-place forms: the generic ones run the op and write the result back
+for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan
+        asin acos atan sinh cosh tanh sigmoid logit erf floor ceil round trunc frac clamp clip clamp_min
+        clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
+        bitwise_and bitwise_or bitwise_xor bitwise_not maximum minimum eq ne lt le gt ge tril triu scatter
+        scatter_add index_add atan2 floor_divide""".split():
+    setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
+Tensor.add_ = inplace._arith_inplace(pointwise.add, "add", "add_")
+Tensor.sub_ = inplace._arith_inplace(pointwise.sub, "subtract", "sub_")
+Tensor.mul_ = inplace._arith_inplace(pointwise.mul, "multiply", "mul_")
+Tensor.div_ = inplace._arith_inplace(pointwise.div, "true_divide", "div_", true_div=True)
+Tensor.subtract_, Tensor.multiply_, Tensor.divide_ = Tensor.sub_, Tensor.mul_, Tensor.div_
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+    method.__name__ = f"__r{fn.__name__}__"
+    return method
+
+
+def _operator_result(fn):
+    """Operators return NotImplemented for operands they do not understand (like torch)."""
+    def method(self, other):
+        if not isinstance(other, (Tensor, int, float, bool)) and not hasattr(other, "dtype"):
+            return NotImplemented
+        return fn(self, other)
+    method.__name__ = fn.__name__
+    return method
+
+
+for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwise.mul,
+                     "truediv": pointwise.div, "floordiv": pointwise.floor_divide, "mod": pointwise.remainder,
+                     "pow": pointwise.pow, "matmul": linalg.matmul, "and": pointwise.bitwise_and,
+                     "or": pointwise.bitwise_or, "xor": pointwise.bitwise_xor}.items():
+    setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
+    setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn)))
+for _dunder, _fn in {"lt": pointwise.lt, "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge,
+                     "eq": pointwise.eq, "ne": pointwise.ne}.items():
+    setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
+for _dunder, _name in {"iadd": "add_", "isub": "sub_", "imul": "mul_", "itruediv": "div_",
+                       "ifloordiv": "floor_divide_", "imod": "remainder_", "ipow": "pow_",
+                       "iand": "bitwise_and_", "ior": "bitwise_or_", "ixor": "bitwise_xor_"}.items():
+    setattr(Tensor, f"__{_dunder}__", getattr(Tensor, _name))
+Tensor.__neg__ = pointwise.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = pointwise.abs
+Tensor.__invert__ = pointwise.bitwise_not
+Tensor.__hash__ = lambda self: id(self)
+Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.sub(other, self))
+Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self))
+Tensor.__rmatmul__ = _operator_result(lambda self, other: linalg.matmul(other, self))

@@ -1,0 +1,72 @@
+"""Small helpers shared by the op families: operands, dims, dtype checks."""
+from __future__ import annotations
+
+from .. import dtypes as D
+from ..tensor import Tensor, _wrap_dim
+
+wrap_dim = _wrap_dim
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def scalar_tensor(value, dt, device) -> Tensor:
+    """A 0-d tensor holding Python scalar `value` as dtype `dt` (integers wrap like torch's)."""
+    xp = device.backend.xp
+    return Tensor._wrap(xp.array(value).astype(dt.np), device)
+
+
+def cast(x, dt, device) -> Tensor:
+    """`x` (tensor or scalar) as a tensor of dtype `dt`; the cast of a tensor is differentiable."""
+    if isinstance(x, Tensor):
+        return x if x._dtype is dt else x.to(dt)
+    return scalar_tensor(x, dt, device)
+
+
+def common_device(*xs):
+    from ..device import check_same_device
+    tensors = [x for x in xs if isinstance(x, Tensor)]
+    # zero-dim CPU tensors may mix with tensors on any device, as in torch
+    dims = [t for t in tensors if t._data.ndim or t._device.type != "cpu"]
+    return check_same_device(*(dims or tensors))
+
+
+def operands(*xs, dtype=None):
+    """Cast every operand to their promoted dtype (or `dtype`); return (tensors..., dtype)."""
+    dt = dtype or D.result_type(*xs)
+    device = common_device(*xs)
+    return tuple(cast(x, dt, device) for x in xs) + (dt,)
+
+
+def dims(dim, ndim: int):
+    """Normalise a `dim` argument (None, int, or sequence) to a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        axes = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+        return axes if axes or ndim == 0 else tuple(range(ndim))
+    return (_wrap_dim(dim, ndim),)
+
+
+def require_float(t: Tensor, opname: str):
+    if not t._dtype.is_floating_point:
+        raise RuntimeError(f'"{opname}" not implemented for \'{_type_word(t._dtype)}\'')
+
+
+def _type_word(dt) -> str:
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}[dt.name]
+
+
+def type_word(dt) -> str:
+    return _type_word(dt)
+
+
+def c_type_name(dt) -> str:
+    """The C++ name torch prints for a dtype in some messages ("long int")."""
+    return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool", "float32": "float", "float64": "double",
+            "float16": "c10::Half"}[dt.name]

@@ -1,0 +1,155 @@
+"""Conversions between dtypes and devices, clone and contiguous."""
+from __future__ import annotations
+
+from .. import dtypes as D
+from ..autograd.function import Function, Primitive
+from ..device import as_device, device as Device
+from ..tensor import Tensor
+
+
+class ToCopy(Primitive):
+    """Copy to another dtype; the gradient is cast back to the input's dtype."""
+
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, dtype):
+        return x.astype(dtype.np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy  # the engine casts it to the input's dtype
+
+
+class ToDevice(Function):
+    """Copy to another device; the gradient travels back to the input's device."""
+
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = x._device
+        host = x._device.backend.to_host(x._data)
+        return Tensor._wrap(device.backend.from_host(host), device)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return to(gy, ctx.source), None
+
+
+class Clone(Primitive):
+    """A copy with its own memory; the gradient passes through unchanged."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return Clone.apply(input)
+
+
+def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    return self if self._data.flags.c_contiguous else Clone.apply(self)
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.get("dtype")
+    device = kwargs.get("device")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a._dtype, a._device
+        elif isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, (str, Device, int)):
+            device = a
+        elif a is not None:
+            dtype = D.as_dtype(a)
+    return dtype, device
+
+
+def to(self: Tensor, *args, **kwargs) -> Tensor:
+    """Tensor.to(dtype), .to(device), .to(device, dtype), .to(other): a copy only if needed."""
+    dtype, device = _parse_to(args, kwargs)
+    copy = kwargs.get("copy", False)
+    out = self
+    if device is not None:
+        device = as_device(device)
+        if device != self._device:
+            if device.type == "cuda":
+                from .. import cuda
+                cuda._lazy_init()
+            out = ToDevice.apply(out, device)
+    if dtype is not None and dtype is not out._dtype:
+        out = ToCopy.apply(out, dtype=dtype)
+    if copy and out is self:
+        out = Clone.apply(self)
+    return out
+
+
+def _caster(dt):
+    def cast(self: Tensor, memory_format=None) -> Tensor:
+        return to(self, dt)
+    cast.__name__ = dt._aliases[0] if dt._aliases else dt.name
+    cast.__doc__ = f"self.to({dt!r})"
+    return cast
+
+
+float = _caster(D.float32)
+double = _caster(D.float64)
+half = _caster(D.float16)
+long = _caster(D.int64)
+int = _caster(D.int32)
+short = _caster(D.int16)
+
+
+def bool(self: Tensor, memory_format=None) -> Tensor:
+    return to(self, D.bool_)
+
+
+def byte(self: Tensor, memory_format=None) -> Tensor:
+    return to(self, D.uint8)
+
+
+def char(self: Tensor, memory_format=None) -> Tensor:
+    return to(self, D.int8)
+
+
+def cpu(self: Tensor, memory_format=None) -> Tensor:
+    return to(self, "cpu")
+
+
+def cuda(self: Tensor, device=None, non_blocking=False, memory_format=None) -> Tensor:
+    return to(self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, type(1)) else device))
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return to(self, other._dtype)
+
+
+_TYPE_NAMES = {"torch.FloatTensor": D.float32, "torch.DoubleTensor": D.float64,
+               "torch.HalfTensor": D.float16, "torch.LongTensor": D.int64, "torch.IntTensor": D.int32,
+               "torch.ShortTensor": D.int16, "torch.CharTensor": D.int8, "torch.ByteTensor": D.uint8,
+               "torch.BoolTensor": D.bool_}
+_NAME_OF = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+def type(self: Tensor, dtype=None, non_blocking=False):
+    """With no argument the type name (`torch.FloatTensor`); otherwise a cast."""
+    if dtype is None:
+        name = _NAME_OF[self._dtype]
+        return name if self._device.type == "cpu" else name.replace("torch.", "torch.cuda.")
+    if isinstance(dtype, str):
+        dtype = _TYPE_NAMES[dtype.replace("minitorch.", "torch.")]
+    elif hasattr(dtype, "_legacy_dtype"):
+        dtype = dtype._legacy_dtype
+    return to(self, D.as_dtype(dtype))
+
+
+def result_type(tensor, other):
+    """The dtype an op on `tensor` and `other` (tensors or scalars) produces."""
+    return D.result_type(tensor, other)

@@ -1,0 +1,461 @@
+"""Tensor factories (tensor, zeros, arange, rand, ...) and random in-place fills."""
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+
+import numpy as np
+
+from .. import dtypes as D
+from ..device import CPU, as_device
+from ..random import _gen
+from ..tensor import Tensor
+
+
+def _sizes(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    for s in size:
+        if not isinstance(s, numbers.Integral) and not (isinstance(s, Tensor) and s.numel() == 1):
+            raise TypeError(f"empty(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(s).__name__} at pos 0")
+        if int(s) < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {int(s)}: {list(map(int, size))}")
+    return tuple(int(s) for s in size)
+
+
+def _finish(array, device, requires_grad: bool) -> Tensor:
+    """Wrap a host array as a tensor on `device`, optionally requiring grad."""
+    device = as_device(device)
+    if device.type != "cpu":
+        from .. import cuda
+        cuda._lazy_init()
+        array = device.backend.from_host(array)
+    t = Tensor._wrap(array, device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype, name):
+    dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    if not dt.is_floating_point:
+        from ._helpers import type_word
+        raise RuntimeError(f"\"{name}\" not implemented for '{type_word(dt)}'")
+    return dt
+
+
+# ---- from data ----------------------------------------------------------------------------
+
+def _plain(data):
+    """Nested data with tensors replaced by their values."""
+    if isinstance(data, Tensor):
+        return data.detach().cpu()._data
+    if isinstance(data, (list, tuple)):
+        return [_plain(d) for d in data]
+    return data
+
+
+def _infer_array(data):
+    if isinstance(data, np.ndarray):
+        D.from_numpy_dtype(data.dtype)
+        return data
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    plain = _plain(data)
+    arr = np.array(plain)
+    if arr.dtype == np.float64 and not _has_float64_numpy(plain):
+        arr = arr.astype(D.get_default_dtype().np)
+    elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
+        arr = arr.astype(np.int64) if arr.dtype.kind == "i" or arr.max(initial=0) < 2**63 else arr
+    elif arr.dtype.kind in "USO":
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    elif arr.dtype.kind == "c":
+        raise TypeError("complex tensors are not supported")
+    return arr
+
+
+def _has_float64_numpy(plain):
+    if isinstance(plain, np.ndarray):
+        return plain.dtype == np.float64
+    if isinstance(plain, np.float64):
+        return False  # a NumPy float64 scalar inside a list is treated like a Python float
+    if isinstance(plain, list):
+        return builtins.any(_has_float64_numpy(p) for p in plain)
+    return False
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
+    if isinstance(data, Tensor) and device is None:
+        device = data._device
+    arr = _infer_array(data)
+    arr = arr.astype(D.as_dtype(dtype).np) if dtype is not None else arr.copy()
+    return _finish(arr, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like `tensor`, but shares memory with a tensor or ndarray when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (dtype or device) else data
+    if isinstance(data, np.ndarray) and (dtype is None or D.as_dtype(dtype).np == data.dtype) and \
+            as_device(device).type == "cpu":
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray) -> Tensor:
+    """A tensor sharing memory with `ndarray`."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    D.from_numpy_dtype(ndarray.dtype)
+    if builtins.any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
+    return Tensor._wrap(ndarray, CPU)
+
+
+def _rebuild(array, device, requires_grad):
+    return _finish(array, device, requires_grad)
+
+
+# ---- filled ---------------------------------------------------------------------------------
+
+def _filled(size, value, dtype, device, requires_grad, default=None):
+    dt = D.as_dtype(dtype) if dtype is not None else (default or D.get_default_dtype())
+    return _finish(np.full(_sizes(size), value, dtype=dt.np), device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    return _filled(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    return _filled(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None,
+          pin_memory=False) -> Tensor:
+    dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    return _finish(np.empty(_sizes(size), dtype=dt.np), device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    default = D.bool_ if isinstance(fill_value, bool) else (
+        D.int64 if isinstance(fill_value, numbers.Integral) else D.get_default_dtype())
+    return _filled((tuple(size) if not isinstance(size, int) else (size,),), fill_value, dtype, device,
+                   requires_grad, default)
+
+
+def _like(input, dtype, device):
+    return (input._dtype if dtype is None else D.as_dtype(dtype)), (input._device if device is None else device)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return zeros(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return ones(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return empty(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+              layout=None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def zeros_for(shape, dtype, device) -> Tensor:
+    """Zeros of a given shape/dtype/device (the engine's stand-in for a missing gradient)."""
+    xp = device.backend.xp
+    return Tensor._wrap(xp.zeros(shape, dtype=dtype.np), device)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+
+def _new(factory):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+        return factory(*size, dtype=dtype or self._dtype, device=device or self._device,
+                       requires_grad=requires_grad, **kw)
+    method.__name__ = "new_" + factory.__name__
+    method.__doc__ = f"`{factory.__name__}` with this tensor's dtype and device by default."
+    return method
+
+
+new_zeros = _new(zeros)
+new_ones = _new(ones)
+new_empty = _new(empty)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(size, fill_value, dtype=dtype or self._dtype, device=device or self._device,
+                requires_grad=requires_grad)
+
+
+# ---- ranges ---------------------------------------------------------------------------------
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None,
+           layout=None) -> Tensor:
+    """Values start, start + step, ... below end (int64 for integer arguments)."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dt = D.get_default_dtype() if builtins.any(isinstance(v, float) for v in vals) else D.int64
+    else:
+        dt = D.as_dtype(dtype)
+    n = builtins.max(math.ceil((end - start) / step), 0)
+    if dt.is_floating_point or builtins.any(isinstance(v, float) for v in vals):
+        data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    else:
+        data = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np)
+    return _finish(data, device, requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Deprecated torch.range: like arange but including `end`, float by default."""
+    if end is None:
+        start, end = 0, start
+    n = int(math.floor((end - start) / step)) + 1
+    dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt.np), device, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False, out=None,
+             layout=None) -> Tensor:
+    """`steps` evenly spaced values from start to end, computed from both ends as torch does."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    work = dt.np if dt.is_floating_point else np.float64
+    if steps == 1:
+        data = np.array([start], dtype=work)
+    else:
+        T = np.dtype(work).type
+        s, e = T(start), T(end)
+        step = (e - s) / T(builtins.max(steps - 1, 1))
+        idx = np.arange(steps).astype(work)
+        data = np.where(np.arange(steps) < steps // 2, s + step * idx, e - step * (T(steps - 1) - idx))
+    return _finish(data.astype(dt.np), device, requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    lin = linspace(start, end, steps, dtype=D.float64)
+    dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    return _finish((base ** lin._data).astype(dt.np), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False, out=None,
+        layout=None) -> Tensor:
+    dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    return _finish(np.eye(n, n if m is None else m, dtype=dt.np), device, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    return _finish(np.array(s, dtype=dt.np), device, requires_grad)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Vector -> matrix with it on a diagonal; matrix -> its diagonal (differentiable)."""
+    if input.dim() == 1:
+        n = input.shape[0] + builtins.abs(diagonal)
+        out = zeros(n, n, dtype=input.dtype, device=input.device)
+        rows = arange(input.shape[0]) + builtins.max(-diagonal, 0)
+        cols = arange(input.shape[0]) + builtins.max(diagonal, 0)
+        from .indexing import IndexPut
+        return IndexPut.apply(out, input, key=(rows._data, cols._data))
+    if input.dim() == 2:
+        return diagonal_(input, diagonal)
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.dim()}D")
+
+
+def diagonal_(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    n, m = input.shape[dim1], input.shape[dim2]
+    rows = np.arange(builtins.max(builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m), 0))
+    r = rows + builtins.max(-offset, 0)
+    c = rows + builtins.max(offset, 0)
+    return input[(r, c)] if (dim1, dim2) == (0, 1) else input.movedim((dim1, dim2), (0, 1))[(r, c)].movedim(0, -1)
+
+
+# ---- random ---------------------------------------------------------------------------------
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    """Uniform [0, 1) samples; after manual_seed they equal torch's CPU values."""
+    dt = _float_dtype(dtype, "check_uniform_bounds")
+    shape = _sizes(size)
+    data = _gen(generator)._uniform(math.prod(shape), dt.np).astype(dt.np).reshape(shape)
+    return _finish(data, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    """Standard normal samples; after manual_seed they equal torch's CPU values."""
+    dt = _float_dtype(dtype, "normal_kernel_cpu")
+    shape = _sizes(size)
+    data = _gen(generator)._normal(math.prod(shape), dt.np).reshape(shape)
+    return _finish(data, device, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
+            out=None, layout=None) -> Tensor:
+    """Integers uniform in [low, high); randint(high, size) also works."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if isinstance(size, int):
+        raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, not int")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    shape = _sizes((size,))
+    dt = D.int64 if dtype is None else D.as_dtype(dtype)
+    data = _gen(generator)._randint(math.prod(shape), int(low), int(high)).reshape(shape).astype(dt.np)
+    return _finish(data, device, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+             layout=None) -> Tensor:
+    """A random permutation of 0..n-1 (torch's CPU shuffle)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dt = D.int64 if dtype is None else D.as_dtype(dtype)
+    return _finish(_gen(generator)._randperm(n).astype(dt.np), device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return rand(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return randn(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 memory_format=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    dt, dev = _like(input, dtype, device)
+    return randint(low, high, input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
+           out=None) -> Tensor:
+    """Normal samples: tensors of means/stds broadcast, or scalars with `size`."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        if isinstance(std, Tensor) and (std._data < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
+        out_t = empty(shape, dtype=ref._dtype, device=ref._device)
+        normal_(out_t, 0.0, 1.0, generator=generator)
+        out_t._data[...] = out_t._data * _value(std) + _value(mean)
+        return out_t
+    if size is None:
+        raise TypeError("normal() missing required argument 'size' for scalar mean and std")
+    out_t = empty(size, dtype=dtype, device=device)
+    normal_(out_t, mean, std, generator=generator)
+    return out_t.requires_grad_(requires_grad)
+
+
+def _value(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """0/1 samples with probabilities `input` (or a scalar `p`)."""
+    out_t = empty_like(input)
+    return bernoulli_(out_t, input if p is None else p, generator=generator)
+
+
+# ---- random in-place fills ------------------------------------------------------------------
+
+def _fill_random(self: Tensor, values) -> Tensor:
+    from .inplace import fill_with
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        return fill_with(self, self._device.backend.xp.asarray(values).astype(self._data.dtype).reshape(self.shape))
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    u = _gen(generator)._uniform(self.numel(), self._data.dtype)
+    return _fill_random(self, u * (b - a) + a)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_random(self, _gen(generator)._normal(self.numel(), self._data.dtype, mean, std))
+
+
+def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
+    g = _gen(generator)
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(p.detach().cpu()._data, self.shape).reshape(-1)
+        u = g._uniform(self.numel(), np.float32)
+        return _fill_random(self, u < probs)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _fill_random(self, g._uniform(self.numel(), np.float64) < p)
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    u = _gen(generator)._uniform(self.numel(), np.float64)
+    return _fill_random(self, -np.log1p(-u) / lambd)
+
+
+def random_(self: Tensor, from_=0, to=None, *, generator=None) -> Tensor:
+    if to is None:
+        from_, to = 0, (from_ if from_ else (2 ** 24 if self._dtype.is_floating_point else
+                                               int(np.iinfo(self._data.dtype).max) + 1))
+    return _fill_random(self, _gen(generator)._randint(self.numel(), int(from_), int(to)))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+    """Indices drawn with probabilities proportional to `input` rows (not torch's stream)."""
+    probs = input.detach().cpu()._data.astype(np.float64)
+    rows = probs.reshape(-1, probs.shape[-1])
+    g = _gen(generator)
+    out = []
+    for row in rows:
+        p = row / row.sum()
+        picks = []
+        for _ in builtins.range(num_samples):
+            u = g._uniform(1, np.float64)[0]
+            i = int(np.searchsorted(np.cumsum(p), u, side="right"))
+            i = builtins.min(i, len(p) - 1)
+            picks.append(i)
+            if not replacement:
+                p = p.copy()
+                p[i] = 0
+                p = p / p.sum() if p.sum() else p
+        out.append(picks)
+    arr = np.array(out, dtype=np.int64).reshape(probs.shape[:-1] + (num_samples,))
+    return _finish(arr, input.device, False)

@@ -1,0 +1,458 @@
+"""Indexing: `t[key]`, `t[key] = v`, gather/scatter, index_select/index_add, sort, topk...
+
+Basic indexing (ints, slices, None, Ellipsis) gives views; advanced indexing (bool masks,
+integer tensors, lists, NumPy arrays) copies, and its backward adds into repeated indices.
+"""
+from __future__ import annotations
+
+import numbers
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import common_device, is_tensor, scalar_tensor, wrap_dim
+from .reduction import index_grad, sort_t, topk_t
+from .shape import as_view
+
+
+# ---- keys -------------------------------------------------------------------------------
+
+def _key_part(k, xp):
+    """One element of an index key, as something the array module accepts."""
+    if isinstance(k, Tensor):
+        if k._dtype.is_floating_point:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return k._data
+    if isinstance(k, (list, tuple)) or (hasattr(k, "dtype") and hasattr(k, "shape")):
+        a = xp.asarray(k.numpy() if isinstance(k, Tensor) else k)
+        if a.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if a.size == 0 and a.dtype.kind == "f":
+            a = a.astype(xp.int64)
+        return a
+    if isinstance(k, (slice, type(None), type(Ellipsis))) or isinstance(k, numbers.Integral):
+        return k
+    if isinstance(k, float):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                         "valid indices (got float)")
+    return k
+
+
+def normalize_key(key, xp):
+    """The key as a tuple for the array module, and whether it uses advanced indexing."""
+    parts = key if isinstance(key, tuple) else (key,)
+    out = tuple(_key_part(k, xp) for k in parts)
+    advanced = any(hasattr(k, "dtype") for k in out)
+    for k in out:
+        if isinstance(k, slice) and k.step is not None and k.step <= 0:
+            raise ValueError("step must be greater than zero")
+    if not advanced and not any(k is Ellipsis for k in out):
+        out = out + (Ellipsis,)  # so that x[0] of a 1-d tensor stays a 0-d view
+    return out, advanced
+
+
+class Index(Primitive):
+    """y = x[key]; backward puts the gradient back at `key` (adding at repeated indices)."""
+
+    node_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, key, advanced):
+        ctx.shape, ctx.key, ctx.advanced = x.shape, key, advanced
+        try:
+            return x[key]
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return index_put_zeros(gy, ctx.shape, ctx.key, ctx.advanced)
+
+
+class IndexPutZeros(Primitive):
+    """zeros(shape) with `g` added at `key` (the backward of indexing)."""
+
+    node_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, g, *, shape, key, accumulate):
+        ctx.key, ctx.accumulate = key, accumulate
+        z = ctx.xp.zeros(shape, dtype=g.dtype)
+        if accumulate:
+            from ..backends import kernels_for
+            kernels_for(ctx.xp).scatter_add(z, key, g)
+        else:
+            z[key] = g
+        return z
+
+    @staticmethod
+    def backward(ctx, gz):
+        return Index.apply(gz, key=ctx.key, advanced=ctx.accumulate)
+
+
+def index_put_zeros(g: Tensor, shape, key, accumulate: bool = False) -> Tensor:
+    return IndexPutZeros.apply(g, shape=tuple(shape), key=key, accumulate=accumulate)
+
+
+def getitem(self: Tensor, key) -> Tensor:
+    xp = self._device.backend.xp
+    k, advanced = normalize_key(key, xp)
+    if self._data.ndim == 0 and not advanced and any(p is not Ellipsis and p is not None for p in k):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    out = Index.apply(self, key=k, advanced=advanced)
+    return out if advanced else as_view(out, self)
+
+
+class IndexPut(Primitive):
+    """y = x with y[key] = v (the out-of-place form of `x[key] = v`)."""
+
+    @staticmethod
+    def forward(ctx, x, v, *, key):
+        ctx.key = key
+        y = x.copy()
+        y[key] = v
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        gx = IndexPut.apply(gy, scalar_tensor(0, gy.dtype, gy.device), key=ctx.key)
+        gv = Index.apply(gy, key=ctx.key, advanced=True)
+        return gx, gv
+
+
+def setitem(self: Tensor, key, value) -> None:
+    """self[key] = value, in place (recorded by autograd as torch does)."""
+    from .inplace import apply_inplace
+    xp = self._device.backend.xp
+    k, advanced = normalize_key(key, xp)
+    if is_tensor(value):
+        common_device(self, value)
+        v = value if value._dtype is self._dtype else value.to(self._dtype)
+    else:
+        v = scalar_tensor(value, self._dtype, self._device)
+
+    def write(x):
+        return IndexPut.apply(x, v, key=k)
+
+    def fast(data):
+        data[k] = v._data
+
+    apply_inplace(self, write, fast, grad_operands=(v,))
+
+
+# ---- gather / scatter ---------------------------------------------------------------------
+
+def _check_index(index: Tensor, name: str):
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+
+
+def _grid(index, dim, xp):
+    """Open-mesh coordinates of `index`'s elements, with `dim` replaced by the index values."""
+    coords = list(xp.ix_(*[xp.arange(s) for s in index.shape])) if index.ndim else []
+    coords[dim] = index
+    return tuple(coords)
+
+
+def _bounds_check(index, size, dim, xp):
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = int(index.max()) if index.max() >= size else int(index.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+class Gather(Primitive):
+    @staticmethod
+    def forward(ctx, x, index, *, dim):
+        xp = ctx.xp
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        if x.ndim == 0:
+            return x.copy()
+        _bounds_check(index, x.shape[dim], dim, xp)
+        return x[_grid(index, dim, xp)]
+
+    @staticmethod
+    def backward(ctx, gy):
+        (index,) = ctx.saved_tensors
+        from .creation import zeros
+        return zeros(*ctx.shape, dtype=gy.dtype, device=gy.device).scatter_add(ctx.dim, index, gy), None
+
+
+def _check_index_shape(input, index, dim, name, other=None):
+    if index._data.ndim != input._data.ndim and index._data.size and input._data.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {'input' if other is None else 'src'} tensor")
+    for d in range(index._data.ndim):
+        if d != dim and input._data.ndim and index._data.shape[d] > input._data.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
+                               f"smaller than self {list(input.shape)} apart from dimension {dim}")
+        if other is not None and index._data.shape[d] > other._data.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
+                               f"smaller than src {list(other.shape)} apart from dimension {dim}")
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for any dim)."""
+    _check_index(index, "gather")
+    d = wrap_dim(dim, input._data.ndim)
+    common_device(input, index)
+    _check_index_shape(input, index, d, "gather")
+    return Gather.apply(input, index, dim=d)
+
+
+class Scatter(Primitive):
+    """Copy of x with src written at index along dim (or added, for scatter_add)."""
+
+    @staticmethod
+    def forward(ctx, x, index, src, *, dim, add):
+        xp = ctx.xp
+        ctx.dim, ctx.add = dim, add
+        ctx.save_for_backward(index)
+        y = x.copy()
+        if index.size == 0:
+            return y
+        if x.ndim == 0:
+            y[...] = (y + src) if add else src
+            return y
+        _bounds_check(index, x.shape[dim], dim, xp)
+        coords = _grid(index, dim, xp)
+        values = src[tuple(slice(0, s) for s in index.shape)] if src.ndim else xp.broadcast_to(src, index.shape)
+        if add:
+            from ..backends import kernels_for
+            kernels_for(xp).scatter_add(y, coords, values)
+        else:
+            y[coords] = values
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (index,) = ctx.saved_tensors
+        gx = gy if ctx.add else gy.scatter(ctx.dim, index, 0.0)
+        gsrc = None
+        if ctx.needs_input_grad[2]:
+            gsrc = gy.gather(ctx.dim, index)
+        return gx, None, gsrc
+
+
+class ScatterValue(Scatter):
+    node_name = "ScatterBackward1"
+
+
+class ScatterAdd(Scatter):
+    pass
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+    """Copy of input with `src` (a tensor or a scalar `value`) written at `index` along `dim`."""
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add or scatter_reduce")
+    _check_index(index, "scatter")
+    d = wrap_dim(dim, input._data.ndim)
+    if src is None:
+        src = value
+    if is_tensor(src):
+        if src._dtype is not input._dtype:
+            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
+        _check_index_shape(input, index, d, "scatter", src)
+        return Scatter.apply(input, index, src, dim=d, add=False)
+    _check_index_shape(input, index, d, "scatter")
+    return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """Copy of input with `src` added at `index` along `dim` (repeated indices add up)."""
+    _check_index(index, "scatter_add")
+    d = wrap_dim(dim, input._data.ndim)
+    if src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_index_shape(input, index, d, "scatter_add", src)
+    return ScatterAdd.apply(input, index, src, dim=d, add=True)
+
+
+class IndexSelect(Primitive):
+    @staticmethod
+    def forward(ctx, x, index, *, dim):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        if x.ndim == 0:
+            return x.copy()
+        _bounds_check(index, x.shape[dim], dim, ctx.xp)
+        return ctx.xp.take(x, index.reshape(-1), axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (index,) = ctx.saved_tensors
+        from .creation import zeros
+        return zeros(*ctx.shape, dtype=gy.dtype, device=gy.device).index_add(ctx.dim, index.reshape(-1), gy), None
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    if index._dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = wrap_dim(dim, input._data.ndim)
+    return IndexSelect.apply(input, index, dim=d)
+
+
+class IndexAdd(Primitive):
+    @staticmethod
+    def forward(ctx, x, index, src, *, dim, alpha):
+        xp = ctx.xp
+        ctx.dim, ctx.alpha = dim, alpha
+        ctx.save_for_backward(index)
+        y = x.copy()
+        _bounds_check(index, x.shape[dim] if x.ndim else 1, dim, xp)
+        key = (slice(None),) * dim + (index,)
+        from ..backends import kernels_for
+        kernels_for(xp).scatter_add(y, key, src if alpha == 1 else src * alpha)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (index,) = ctx.saved_tensors
+        gsrc = gy.index_select(ctx.dim, index) if ctx.needs_input_grad[2] else None
+        return gy, None, (gsrc if ctx.alpha == 1 or gsrc is None else gsrc * ctx.alpha)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """Copy of input with rows of `source` added at `index` along `dim`."""
+    d = wrap_dim(dim, input._data.ndim)
+    if source._dtype is not input._dtype:
+        raise RuntimeError(f"index_add_(): self ({input._dtype}) and source ({source._dtype}) must have the same "
+                           "scalar type")
+    return IndexAdd.apply(input, index, source, dim=d, alpha=alpha)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    d = wrap_dim(dim, input._data.ndim)
+    a, b = list(input.shape), list(indices.shape)
+    a[d] = b[d] = 1
+    from .shape import broadcast_shapes
+    shape = list(broadcast_shapes(a, b))
+    shape_in, shape_idx = list(shape), list(shape)
+    shape_in[d], shape_idx[d] = input.shape[d], indices.shape[d]
+    return gather(input.expand(shape_in), d, indices.expand(shape_idx))
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    return getitem(input.reshape(-1), index)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    if mask._dtype is not D.bool_:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+    from .shape import broadcast_tensors
+    x, m = broadcast_tensors(input, mask)
+    return getitem(x, m)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    xp = input._device.backend.xp
+    if input._data.ndim == 0:  # a 0-d tensor has one element and no coordinates
+        k = int(bool(input._data))
+        if as_tuple:
+            return (Tensor._wrap(xp.zeros(k, dtype=xp.int64), input._device),)
+        return Tensor._wrap(xp.zeros((k, 0), dtype=xp.int64), input._device)
+    idx = xp.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(xp.int64), input._device) for i in idx)
+    return Tensor._wrap(xp.stack(idx, axis=1).astype(xp.int64), input._device)
+
+
+def argwhere(input: Tensor) -> Tensor:
+    return nonzero(input)
+
+
+# ---- ordering -------------------------------------------------------------------------------
+
+class Sort(Primitive):
+    """Sorted values and their indices; NaN counts as the largest value, as in torch."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim, descending):
+        xp = ctx.xp
+        if x.ndim == 0:
+            idx = xp.zeros((), dtype=xp.int64)
+        elif not descending:
+            idx = xp.argsort(x, axis=dim, kind="stable")
+        else:
+            # lexsort sorts by the last key first; ~x reverses integers without overflow
+            keys = (-x, ~xp.isnan(x)) if x.dtype.kind == "f" else (~x,)
+            idx = xp.lexsort(keys, axis=dim)
+        vals = xp.take_along_axis(x, idx, axis=dim) if x.ndim else x.copy()
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(idx)
+        ctx.mark_non_differentiable(idx)
+        return vals, idx.astype(xp.int64, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy, gi):
+        (idx,) = ctx.saved_tensors
+        if gy.dim() == 0:
+            return gy
+        return index_grad(gy, idx, ctx.shape, ctx.dim, True)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    d = wrap_dim(dim, input._data.ndim)
+    return sort_t(*Sort.apply(input, dim=d, descending=descending))
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    return sort(input, dim, descending).indices
+
+
+def msort(input: Tensor) -> Tensor:
+    return sort(input, 0).values
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The k largest (or smallest) elements along `dim`, with their indices."""
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    idx = argsort(input, d, descending=largest)
+    idx = idx.narrow(d, 0, k) if input._data.ndim else idx
+    return topk_t(gather(input, d, idx) if input._data.ndim else input.clone(), idx)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    from .reduction import _return_type
+    d = wrap_dim(dim, input._data.ndim)
+    idx = argsort(input, d).narrow(d, k - 1, 1)
+    vals = gather(input, d, idx)
+    if not keepdim:
+        vals, idx = vals.squeeze(d), idx.squeeze(d)
+    return _return_type("kthvalue", ["values", "indices"])(vals, idx)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """Distinct elements (sorted); optionally the inverse indices and the counts. No gradient."""
+    xp = input._device.backend.xp
+    data = input._data if dim is None else input._data
+    if dim is None:
+        vals, inv, counts = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True)
+        inv = inv.reshape(data.shape)
+    else:
+        d = wrap_dim(dim, data.ndim)
+        vals, inv, counts = xp.unique(data, return_inverse=True, return_counts=True, axis=d)
+        inv = inv.reshape(-1)
+    out = [Tensor._wrap(vals, input._device)]
+    if return_inverse:
+        out.append(Tensor._wrap(inv.astype(xp.int64), input._device))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(xp.int64), input._device))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
+    xp = input._device.backend.xp
+    w = None if weights is None else weights._data
+    r = xp.bincount(input._data, weights=w, minlength=minlength)
+    if weights is None:
+        r = r.astype(xp.int64)
+    return Tensor._wrap(r, input._device)

@@ -1,0 +1,180 @@
+"""In-place ops (`add_`, `mul_`, `x[i] = v`, ...): write into the tensor's memory and
+bump its version counter, so a saved copy that became stale raises at backward time.
+
+With grad recording, an in-place op runs as its out-of-place Function on an alias of
+the tensor's old history, and the tensor takes the result's place in the graph, as in
+torch. Without recording, the common ones write straight into the array.
+"""
+from __future__ import annotations
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..autograd.grad_mode import state as _mode
+from ..tensor import Tensor
+from ._helpers import common_device, is_tensor, type_word
+
+
+def _leaf_check(self: Tensor):
+    if _mode.enabled and self._requires_grad and self._grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _write(self: Tensor, data) -> None:
+    if data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(data.shape)}")
+    try:
+        self._data[...] = data
+    except ValueError:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the "
+                           "operation.") from None
+
+
+def _check_cast(self: Tensor, result_dtype) -> None:
+    if result_dtype.category > self._dtype.category:
+        raise RuntimeError(f"result type {type_word(result_dtype)} can't be cast to the desired output type "
+                           f"{type_word(self._dtype)}")
+
+
+def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Tensor:
+    """Make `self` hold `out_of_place(self)`; `fast(array)` writes directly when nothing records."""
+    _leaf_check(self)
+    recording = _mode.enabled and (self._requires_grad or any(
+        is_tensor(t) and t._requires_grad for t in grad_operands))
+    if recording:
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("minitorch does not support in-place operations on a view of a tensor that "
+                               "requires grad; use the out-of-place op instead")
+        old = Tensor._wrap(self._data, self._device)
+        old._version_box = self._version_box
+        old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
+        result = out_of_place(old)
+        _check_cast(self, result._dtype)
+        _write(self, result._data)
+        self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
+    elif fast is not None:
+        try:
+            fast(self._data)
+        except ValueError:
+            _write(self, self._data)  # raises torch's error for read-only (expanded) memory
+            raise
+    else:
+        prev = _mode.enabled
+        _mode.enabled = False
+        try:
+            result = out_of_place(self)
+        finally:
+            _mode.enabled = prev
+        _check_cast(self, result._dtype)
+        _write(self, result._data)
+    self._bump()
+    return self
+
+
+def make_inplace(fn, name: str):
+    """The in-place method `name` (e.g. `exp_`) of out-of-place op `fn`."""
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        return apply_inplace(self, lambda x: fn(x, *args, **kwargs),
+                             grad_operands=[a for a in list(args) + list(kwargs.values()) if is_tensor(a)])
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place version of `{fn.__name__}`."
+    return method
+
+
+def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
+    """add_/sub_/mul_/div_: straight into the array when nothing records (optimisers)."""
+    def method(self: Tensor, other, *, alpha=1, **kw) -> Tensor:
+        if kw.get("rounding_mode") is not None:
+            return apply_inplace(self, lambda x: fn(x, other, **kw), grad_operands=(other,))
+        dt = D.result_type(self, other)
+        if true_div:
+            dt = D.float_result(dt)
+        _check_cast(self, dt)
+        if is_tensor(other):
+            common_device(self, other)
+        args = {"alpha": alpha} if alpha != 1 else {}
+
+        def fast(data):
+            xp = self._device.backend.xp
+            o = other._data if is_tensor(other) else other
+            if alpha != 1:
+                o = o * alpha
+            getattr(xp, ufunc_name)(data, o, out=data, casting="unsafe")
+
+        return apply_inplace(self, lambda x: fn(x, other, **args), fast if dt is self._dtype else None,
+                             grad_operands=(other,))
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place `{fn.__name__}`."
+    return method
+
+
+class Copy(Primitive):
+    """x's values replaced by src (broadcast and cast); the gradient flows to src only."""
+
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, x, src):
+        return ctx.xp.broadcast_to(src, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0, gy
+
+
+def copy_into(self: Tensor, src: Tensor) -> Tensor:
+    """self.copy_(src): values of src, broadcast to self's shape, cast to self's dtype."""
+    if not is_tensor(src):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    if src._device != self._device:
+        src = src.to(self._device)
+    if src._data.ndim > self._data.ndim or any(
+            s != 1 and s != d for s, d in zip(reversed(src._data.shape), reversed(self._data.shape))):
+        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
+                           f"the size of tensor b ({src._data.shape[-1]}) at non-singleton dimension "
+                           f"{max(self._data.ndim - 1, 0)}")
+
+    def fast(data):
+        data[...] = src._data
+
+    return apply_inplace(self, lambda x: Copy.apply(x, src), fast, grad_operands=(src,))
+
+
+def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    return copy_into(self, src)
+
+
+class FillWith(Primitive):
+    """x's values replaced by a constant array (fill_, zero_, random fills): no gradient to x."""
+
+    node_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, values):
+        return ctx.xp.broadcast_to(values, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0
+
+
+def fill_with(self: Tensor, values) -> Tensor:
+    """Overwrite self with backend array (or scalar) `values`."""
+    def fast(data):
+        data[...] = values
+    return apply_inplace(self, lambda x: FillWith.apply(x, values=values), fast)
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    if is_tensor(value):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        return copy_into(self, value)
+    xp = self._device.backend.xp
+    return fill_with(self, xp.array(value).astype(self._data.dtype))
+
+
+def zero_(self: Tensor) -> Tensor:
+    return fill_with(self, 0)

@@ -1,0 +1,258 @@
+"""Matrix products: matmul with torch's 1-D/2-D/batched rules, mm, bmm, mv, dot, outer,
+einsum and tensordot. The heavy lifting is one BLAS call per product."""
+from __future__ import annotations
+
+import math
+import string
+
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import c_type_name, common_device
+from .shape import broadcast_shapes
+
+
+def _same_dtype(a: Tensor, b: Tensor):
+    common_device(a, b)
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {c_type_name(a._dtype)} != "
+                           f"{c_type_name(b._dtype)}")
+
+
+class Mm(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (gy @ b.mT if na[0] else None), (a.mT @ gy if na[1] else None)
+
+
+class Bmm(Mm):
+    pass
+
+
+class Matmul(Mm):
+    """Batched product with broadcast batch dims; the engine sums gradients back down."""
+
+    node_name = "UnsafeViewBackward0"
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _same_dtype(input, mat2)
+    (n, k), (k2, m) = input._data.shape, mat2._data.shape
+    if k != k2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
+    return Mm.apply(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    _same_dtype(input, mat2)
+    b, n, k = input._data.shape
+    if mat2._data.shape[:2] != (b, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: "
+                           f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
+    return Bmm.apply(input, mat2)
+
+
+class Dot(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.dot(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return gy * b, gy * a
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_word(input)} and {_word(other)}")
+    n, m = input._data.shape[0], other._data.shape[0]
+    if n != m:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    return Dot.apply(input, other)
+
+
+
+def _word(t):
+    from ._helpers import type_word
+    return type_word(t._dtype)
+
+
+class Mv(Primitive):
+    @staticmethod
+    def forward(ctx, a, v):
+        ctx.save_for_backward(a, v)
+        return a @ v
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, v = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (outer(gy, v) if na[0] else None), (a.mT @ gy if na[1] else None)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
+    _same_dtype(input, vec)
+    (n, k), (k2,) = input._data.shape, vec._data.shape
+    if k != k2:
+        raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{k}), vec ({k2})")
+    return Mv.apply(input, vec)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with torch's rules: 1-D operands are vectors, batch dims broadcast."""
+    da, db = input._data.ndim, other._data.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(input, other)
+    if da == 2 and db == 1:
+        return mv(input, other)
+    if da == 1 and db == 2:
+        return mm(input.unsqueeze(0), other).squeeze(0)
+    if da == 2 and db == 2:
+        return mm(input, other)
+    if da == 1:
+        return matmul(input.unsqueeze(0), other).squeeze(-2)
+    if db == 1:
+        return matmul(input, other.unsqueeze(-1)).squeeze(-1)
+    _same_dtype(input, other)
+    k, k2 = input._data.shape[-1], other._data.shape[-2]
+    batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
+    if k != k2:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{math.prod(batch)}, "
+                           f"{k}] but got: [{math.prod(batch)}, {k2}].")
+    if da == 3 and db == 3 and input._data.shape[0] == other._data.shape[0]:
+        return Bmm.apply(input, other)
+    return Matmul.apply(input, other)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """input[i] * vec2[j]."""
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+ger = outer
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    return tensordot(input, other, dims=([-1], [-1]))
+
+
+# ---- einsum and tensordot ---------------------------------------------------------------------
+
+def _parse_einsum(equation: str, shapes):
+    """Explicit subscripts per operand and for the output, with '...' spelled out."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, out = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+                           if len(shapes) > len(ins) else "einsum(): fewer operands were provided than specified "
+                           "in the equation")
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in string.ascii_letters if c not in used]
+    ell_n = max((len(s) - (len(i) - 3) for i, s in zip(ins, shapes) if "..." in i), default=0)
+    ell = "".join(free[:ell_n])
+    expanded = []
+    for term, shape in zip(ins, shapes):
+        if "..." in term:
+            n = len(shape) - (len(term) - 3)
+            term = term.replace("...", ell[ell_n - n:] if n else "")
+        if len(term) != len(shape):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
+                               f"the number of dimensions ({len(shape)}) for operand "
+                               f"{len(expanded)}{'' if '...' in eq else ' and no ellipsis was given'}")
+        expanded.append(term)
+    if arrow:
+        out = out.replace("...", ell)
+    else:
+        counts = {}
+        for term in expanded:
+            for c in term:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return expanded, out
+
+
+class Einsum(Primitive):
+    @staticmethod
+    def forward(ctx, *xs, ins, out):
+        ctx.ins, ctx.out = ins, out
+        ctx.save_for_backward(*xs)
+        return ctx.xp.einsum(",".join(ins) + "->" + out, *xs, optimize=len(xs) > 2)
+
+    @staticmethod
+    def backward(ctx, gy):
+        xs = ctx.saved_tensors
+        grads = []
+        for i, (x, sub) in enumerate(zip(xs, ctx.ins)):
+            if not ctx.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            if len(set(sub)) != len(sub):
+                raise NotImplementedError("einsum backward with a repeated index in one operand is not supported")
+            others = [(ctx.out, gy)] + [(s, t) for j, (s, t) in enumerate(zip(ctx.ins, xs)) if j != i]
+            avail = set("".join(s for s, _ in others))
+            target = "".join(c for c in sub if c in avail)
+            g = einsum(",".join(s for s, _ in others) + "->" + target, *[t for _, t in others])
+            if target != sub:  # indices summed away in this operand alone: broadcast back
+                shape = [x.shape[k] if c in avail else 1 for k, c in enumerate(sub)]
+                g = g.reshape(shape).expand(x.shape)
+            grads.append(g)
+        return tuple(grads)
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, e.g. einsum('bij,bjk->bik', a, b)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ins, out = _parse_einsum(equation, [t.shape for t in operands])
+    for t in operands[1:]:
+        _same_dtype(operands[0], t)
+    return Einsum.apply(*operands, ins=tuple(ins), out=out)
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Contract the last `dims` axes of a with the first of b (or the listed axes pairs)."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da = list(range(a.dim() - dims, a.dim()))
+        db = list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da = [d % a.dim() for d in da]
+    db = [d % b.dim() for d in db]
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} "
+                               f"and second has size {b.shape[y]} in dim {y}")
+    free_a = [d for d in range(a.dim()) if d not in da]
+    free_b = [d for d in range(b.dim()) if d not in db]
+    k = math.prod(a.shape[d] for d in da)
+    am = a.permute(free_a + da).reshape(-1, k)
+    bm = b.permute(db + free_b).reshape(k, -1)
+    return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])

@@ -1,0 +1,868 @@
+"""Elementwise ops with torch's broadcasting and type promotion.
+
+Unary floating ops are a table: forward on backend arrays, and the derivative dy/dx
+written in minitorch ops from the input `x` and output `y` (so backward is itself
+differentiable). Binary ops are Primitives whose backward returns gradients of the
+output's shape; the engine sums them down to each input's broadcast shape.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import c_type_name, cast, common_device, is_tensor, operands, scalar_tensor, type_word
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+# ---- unary ---------------------------------------------------------------------------
+
+class _Unary(Primitive):
+    """y = f(x); subclasses set `f(xp, x)` and `df(x, y)` = dy/dx."""
+
+    f = staticmethod(lambda xp, x: x)
+    df = None
+
+    @classmethod
+    def forward(cls, ctx, x):
+        if x.dtype == ctx.xp.float16:  # torch computes half ops in float32, then rounds
+            y = cls.f(ctx.xp, x.astype(ctx.xp.float32)).astype(x.dtype)
+        else:
+            y = cls.f(ctx.xp, x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        x, y = ctx.saved_tensors
+        return gy * cls.df(x, y)
+
+
+def _erf(xp, x):
+    from ..backends import kernels_for
+    return kernels_for(xp).erf(x)
+
+
+# name: (forward on arrays, dy/dx from input x and output y)
+UNARY_FLOAT = {
+    "exp": (lambda xp, x: xp.exp(x), lambda x, y: y),
+    "exp2": (lambda xp, x: xp.exp2(x), lambda x, y: y * LN2),
+    "expm1": (lambda xp, x: xp.expm1(x), lambda x, y: y + 1),
+    "log": (lambda xp, x: xp.log(x), lambda x, y: x.reciprocal()),
+    "log2": (lambda xp, x: xp.log2(x), lambda x, y: (x * LN2).reciprocal()),
+    "log10": (lambda xp, x: xp.log10(x), lambda x, y: (x * LN10).reciprocal()),
+    "log1p": (lambda xp, x: xp.log1p(x), lambda x, y: (x + 1).reciprocal()),
+    "sqrt": (lambda xp, x: xp.sqrt(x), lambda x, y: (y * 2).reciprocal()),
+    "rsqrt": (lambda xp, x: 1 / xp.sqrt(x), lambda x, y: y * y * y * -0.5),
+    "reciprocal": (lambda xp, x: 1 / x, lambda x, y: -(y * y)),
+    "sin": (lambda xp, x: xp.sin(x), lambda x, y: x.cos()),
+    "cos": (lambda xp, x: xp.cos(x), lambda x, y: -x.sin()),
+    "tan": (lambda xp, x: xp.tan(x), lambda x, y: y * y + 1),
+    "asin": (lambda xp, x: xp.arcsin(x), lambda x, y: (1 - x * x).rsqrt()),
+    "acos": (lambda xp, x: xp.arccos(x), lambda x, y: -(1 - x * x).rsqrt()),
+    "atan": (lambda xp, x: xp.arctan(x), lambda x, y: (x * x + 1).reciprocal()),
+    "sinh": (lambda xp, x: xp.sinh(x), lambda x, y: x.cosh()),
+    "cosh": (lambda xp, x: xp.cosh(x), lambda x, y: x.sinh()),
+    "tanh": (lambda xp, x: xp.tanh(x), lambda x, y: 1 - y * y),
+    "sigmoid": (lambda xp, x: 1 / (1 + xp.exp(-x)), lambda x, y: y * (1 - y)),
+    "erf": (_erf, lambda x, y: (-(x * x)).exp() * TWO_OVER_SQRT_PI),
+}
+
+_FLOAT_CLASSES = {}
+
+
+def _make_float_unary(name, f, df):
+    cls = type(name.capitalize(), (_Unary,), {"f": staticmethod(f), "df": staticmethod(df),
+                                              "__module__": __name__,
+                                              "__doc__": f"Elementwise {name}."})
+
+    def op(input: Tensor, *, out=None) -> Tensor:
+        if input._dtype.is_floating_point:
+            return _maybe_out(cls.apply(input), out)
+        return _maybe_out(cls.apply(input.to(D.get_default_dtype())), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}; integer inputs give the default float dtype."
+    _FLOAT_CLASSES[name] = cls
+    return op
+
+
+def _maybe_out(result: Tensor, out):
+    if out is None:
+        return result
+    from .inplace import copy_into
+    copy_into(out, result)
+    return out
+
+
+exp = _make_float_unary("exp", *UNARY_FLOAT["exp"])
+exp2 = _make_float_unary("exp2", *UNARY_FLOAT["exp2"])
+expm1 = _make_float_unary("expm1", *UNARY_FLOAT["expm1"])
+log = _make_float_unary("log", *UNARY_FLOAT["log"])
+log2 = _make_float_unary("log2", *UNARY_FLOAT["log2"])
+log10 = _make_float_unary("log10", *UNARY_FLOAT["log10"])
+log1p = _make_float_unary("log1p", *UNARY_FLOAT["log1p"])
+sqrt = _make_float_unary("sqrt", *UNARY_FLOAT["sqrt"])
+rsqrt = _make_float_unary("rsqrt", *UNARY_FLOAT["rsqrt"])
+reciprocal = _make_float_unary("reciprocal", *UNARY_FLOAT["reciprocal"])
+sin = _make_float_unary("sin", *UNARY_FLOAT["sin"])
+cos = _make_float_unary("cos", *UNARY_FLOAT["cos"])
+tan = _make_float_unary("tan", *UNARY_FLOAT["tan"])
+asin = _make_float_unary("asin", *UNARY_FLOAT["asin"])
+acos = _make_float_unary("acos", *UNARY_FLOAT["acos"])
+atan = _make_float_unary("atan", *UNARY_FLOAT["atan"])
+sinh = _make_float_unary("sinh", *UNARY_FLOAT["sinh"])
+cosh = _make_float_unary("cosh", *UNARY_FLOAT["cosh"])
+tanh = _make_float_unary("tanh", *UNARY_FLOAT["tanh"])
+sigmoid = _make_float_unary("sigmoid", *UNARY_FLOAT["sigmoid"])
+erf = _make_float_unary("erf", *UNARY_FLOAT["erf"])
+arcsin, arccos, arctan = asin, acos, atan
+
+
+class Neg(Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+def neg(input: Tensor) -> Tensor:
+    if input._dtype is D.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+class Abs(Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * x.sign()
+
+
+def abs(input: Tensor) -> Tensor:
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return Abs.apply(input)
+
+
+absolute = abs
+
+
+class _ZeroGrad(Primitive):
+    """Piecewise-constant ops (sign, floor, ...): the gradient is zero almost everywhere."""
+
+    f = staticmethod(lambda xp, x: x)
+
+    @classmethod
+    def forward(cls, ctx, x, **kw):
+        return cls.f(ctx.xp, x, **kw)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0
+
+
+def _round_decimals(xp, x, decimals=0):
+    if decimals == 0:
+        return xp.round(x)
+    scale = x.dtype.type(10.0 ** builtins.abs(decimals))
+    return xp.round(x * scale) / scale if decimals > 0 else xp.round(x / scale) * scale
+
+
+class Sign(_ZeroGrad):
+    f = staticmethod(lambda xp, x: xp.sign(x) if x.dtype != xp.bool_ else x.copy())
+
+
+class Floor(_ZeroGrad):
+    f = staticmethod(lambda xp, x: xp.floor(x))
+
+
+class Ceil(_ZeroGrad):
+    f = staticmethod(lambda xp, x: xp.ceil(x))
+
+
+class Trunc(_ZeroGrad):
+    f = staticmethod(lambda xp, x: xp.trunc(x))
+
+
+class Round(_ZeroGrad):
+    f = staticmethod(_round_decimals)
+
+
+def sign(input: Tensor) -> Tensor:
+    return Sign.apply(input)
+
+
+def _integer_identity(op):
+    def rounding(input: Tensor, **kw) -> Tensor:
+        if not input._dtype.is_floating_point:
+            if kw.get("decimals", 0) != 0 or input._dtype is D.bool_:
+                name = "round" if op is Round else op.__name__.lower() + "_vml"
+                raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{type_word(input._dtype)}'")
+            return Clone_.apply(input)
+        return op.apply(input, **kw)
+    rounding.__name__ = op.__name__.lower()
+    rounding.__doc__ = f"Elementwise {op.__name__.lower()}; integer tensors are returned unchanged (copied)."
+    return rounding
+
+
+from .convert import Clone as Clone_  # noqa: E402
+
+floor = _integer_identity(Floor)
+ceil = _integer_identity(Ceil)
+trunc = _integer_identity(Trunc)
+fix = trunc
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even; with `decimals`, to that many decimal places."""
+    if not input._dtype.is_floating_point:
+        return _integer_identity(Round)(input, decimals=decimals)
+    return Round.apply(input, decimals=decimals)
+
+
+class Frac(Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        return x - ctx.xp.trunc(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def frac(input: Tensor) -> Tensor:
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"\"frac_cpu\" not implemented for '{type_word(input._dtype)}'")
+    return Frac.apply(input)
+
+
+def square(input: Tensor) -> Tensor:
+    return pow(input, 2)
+
+
+class Logit(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, eps=None):
+        ctx.eps = eps
+        ctx.save_for_backward(x)
+        z = x if eps is None else ctx.xp.clip(x, eps, 1 - eps)
+        return ctx.xp.log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        g = gy / (x * (1 - x))
+        if ctx.eps is None:
+            return g
+        return where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, g)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    if not input._dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    return Logit.apply(input, eps=eps)
+
+
+class NanToNum(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        return ctx.xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * isfinite(x)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    if not input._dtype.is_floating_point:
+        return input.clone()
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+# ---- binary arithmetic ---------------------------------------------------------------
+
+def _check_alpha(dt, alpha):
+    if alpha != 1:
+        if not dt.is_floating_point and isinstance(alpha, float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+        if dt is D.bool_ and not isinstance(alpha, bool):
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
+class Add(Primitive):
+    @staticmethod
+    def forward(ctx, a, b, *, alpha=1):
+        ctx.alpha = alpha
+        return a + b if alpha == 1 else a + b * a.dtype.type(alpha)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, (gy if ctx.alpha == 1 else gy * ctx.alpha)
+
+
+class Sub(Primitive):
+    @staticmethod
+    def forward(ctx, a, b, *, alpha=1):
+        ctx.alpha = alpha
+        return a - b if alpha == 1 else a - b * a.dtype.type(alpha)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, (-gy if ctx.alpha == 1 else gy * -ctx.alpha)
+
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """input + alpha * other."""
+    a, b, dt = operands(input, other)
+    _check_alpha(dt, alpha)
+    if dt is D.bool_:
+        return _maybe_out(logical_or(a, b), out)
+    return _maybe_out(Add.apply(a, b, alpha=alpha), out)
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """input - alpha * other."""
+    if (is_tensor(input) and input._dtype is D.bool_) or (is_tensor(other) and other._dtype is D.bool_):
+        if D.result_type(input, other) is D.bool_:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    a, b, dt = operands(input, other)
+    _check_alpha(dt, alpha)
+    return _maybe_out(Sub.apply(a, b, alpha=alpha), out)
+
+
+subtract = sub
+
+
+def rsub(input, other, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+class Mul(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (gy * b if na[0] else None), (gy * a if na[1] else None)
+
+
+def mul(input, other, *, out=None) -> Tensor:
+    a, b, dt = operands(input, other)
+    return _maybe_out(Mul.apply(a, b), out)
+
+
+multiply = mul
+
+
+class Div(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        ga = gy / b if na[0] else None
+        gb = -gy * a / (b * b) if na[1] else None
+        return ga, gb
+
+
+class _RoundedDiv(_ZeroGrad):
+    """Division rounded toward zero ('trunc') or minus infinity ('floor'); zero gradient."""
+
+    @staticmethod
+    def forward(ctx, a, b, *, mode):
+        xp = ctx.xp
+        if a.dtype.kind == "f":
+            return xp.floor_divide(a, b) if mode == "floor" else xp.trunc(a / b)
+        if (b == 0).any():
+            raise ZeroDivisionError("ZeroDivisionError")
+        q = xp.floor_divide(a, b)
+        if mode == "trunc":
+            q = q + ((xp.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+        return q.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0, gy * 0
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """True division (int inputs give the default float), or rounded with `rounding_mode`."""
+    if rounding_mode is None:
+        dt = D.float_result(D.result_type(input, other))
+        a, b, _ = operands(input, other, dtype=dt)
+        return _maybe_out(Div.apply(a, b), out)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    a, b, dt = operands(input, other)
+    if dt is D.bool_:
+        a, b = a.to(D.int64), b.to(D.int64)
+    return _maybe_out(_RoundedDiv.apply(a, b, mode=rounding_mode), out)
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other) -> Tensor:
+    return div(input, other, rounding_mode="floor")
+
+
+class Remainder(Primitive):
+    """Python-style modulus: the result has the sign of the divisor."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        if a.dtype.kind != "f" and (b == 0).any():
+            raise ZeroDivisionError("ZeroDivisionError")
+        return ctx.xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return gy, -gy * div(a, b, rounding_mode="floor")
+
+
+class Fmod(Primitive):
+    """C-style modulus: the result has the sign of the dividend."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        if a.dtype.kind != "f" and (b == 0).any():
+            raise ZeroDivisionError("ZeroDivisionError")
+        return ctx.xp.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return gy, -gy * div(a, b, rounding_mode="trunc")
+
+
+def remainder(input, other) -> Tensor:
+    a, b, dt = operands(input, other)
+    return Remainder.apply(a, b)
+
+
+def fmod(input, other) -> Tensor:
+    a, b, dt = operands(input, other)
+    return Fmod.apply(a, b)
+
+
+class Pow(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype.kind in "iu" and (b < 0).any():
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        y = ctx.xp.power(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b, y = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        ga = gb = None
+        if na[0]:
+            ga = where(b == 0, 0.0, gy * b * a ** (b - 1))
+        if na[1]:
+            gb = where((a == 0) & (b >= 0), 0.0, gy * y * a.log())
+        return ga, gb
+
+
+def pow(input, exponent) -> Tensor:
+    """input ** exponent; either side may be a Python scalar."""
+    a, b, dt = operands(input, exponent)
+    return Pow.apply(a, b)
+
+
+float_power = None  # defined below, once `to` is available on tensors
+
+
+def _float_power(input, exponent) -> Tensor:
+    a, b, _ = operands(input, exponent, dtype=D.float64)
+    return Pow.apply(a, b)
+
+
+float_power = _float_power
+
+
+class Maximum(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        half = gy / 2
+        return (where(a == b, half, where(a > b, gy, 0.0)),
+                where(a == b, half, where(b > a, gy, 0.0)))
+
+
+class Minimum(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        half = gy / 2
+        return (where(a == b, half, where(a < b, gy, 0.0)),
+                where(a == b, half, where(b < a, gy, 0.0)))
+
+
+def _tensor_pair(name):
+    def check(input, other):
+        if not (is_tensor(input) and is_tensor(other)):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__ if is_tensor(input) else type(input).__name__}")
+        return operands(input, other)
+    return check
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    a, b, dt = _tensor_pair("maximum")(input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    a, b, dt = _tensor_pair("minimum")(input, other)
+    return Minimum.apply(a, b)
+
+
+fmax, fmin = maximum, minimum
+
+
+class Atan2(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        r = a * a + b * b
+        return gy * b / r, -gy * a / r
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    dt = D.float_result(D.result_type(input, other))
+    a, b, _ = operands(input, other, dtype=dt)
+    return Atan2.apply(a, b)
+
+
+arctan2 = atan2
+
+
+class Lerp(Primitive):
+    """start + weight * (end - start), computed from the nearer end as torch does."""
+
+    @staticmethod
+    def forward(ctx, s, e, w):
+        ctx.save_for_backward(s, e, w)
+        xp = ctx.xp
+        d = e - s
+        return xp.where(xp.abs(w) < 0.5, s + w * d, e - d * (1 - w)).astype(s.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        s, e, w = ctx.saved_tensors
+        return gy * (1 - w), gy * w, gy * (e - s)
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    if input._dtype is not end._dtype:
+        raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
+    w = weight if is_tensor(weight) else scalar_tensor(weight, input._dtype, input._device)
+    return Lerp.apply(input, end, w)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    return add(input, mul(mul(tensor1, value), tensor2))
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2."""
+    if not tensor1._dtype.is_floating_point and not tensor2._dtype.is_floating_point:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
+                           "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                           "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                           "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                           "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    return add(input, div(mul(tensor1, value), tensor2))
+
+
+# ---- selection -----------------------------------------------------------------------
+
+class Where(Primitive):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return ctx.xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (cond,) = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        zero = gy * 0
+        return (None,
+                where(cond, gy, zero) if na[1] else None,
+                where(cond, zero, gy) if na[2] else None)
+
+
+def where(condition: Tensor, input=None, other=None) -> Tensor:
+    """Elementwise choice: input where condition holds, else other. where(cond) = nonzero."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if condition._dtype is not D.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{type_word(condition._dtype)}")
+    a, b, dt = operands(input, other)
+    common_device(condition, a, b)
+    return Where.apply(condition, a, b)
+
+
+class Clamp(Primitive):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        xp = ctx.xp
+        y = x
+        if lo is not None:
+            y = xp.maximum(y, lo)
+            if xp.isnan(lo).any() if lo.dtype.kind == "f" else False:
+                y = xp.where(xp.isnan(lo), lo, y)
+        if hi is not None:
+            y = xp.minimum(y, hi)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, lo, hi = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        zero = gy * 0
+        inside = None
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = (x <= hi) if inside is None else inside & (x <= hi)
+        gx = where(inside, gy, zero) if na[0] else None
+        glo = ghi = None
+        if na[1]:
+            below = x < lo
+            glo = where(below & (lo < hi) if hi is not None else below, gy, zero)
+        if na[2]:
+            above = x > hi
+            ghi = where(above | (hi < lo) if lo is not None else above, gy, zero)
+        return gx, glo, ghi
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
+    """Limit values to [min, max] (scalars or tensors); with min > max every value is max."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    dt = D.result_type(input, *bounds)
+    x = cast(input, dt, input._device)
+    lo = None if min is None else cast(min, dt, input._device)
+    hi = None if max is None else cast(max, dt, input._device)
+    return Clamp.apply(x, lo, hi)
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    return clamp(input, max=max)
+
+
+class MaskedFill(Primitive):
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.save_for_backward(mask)
+        return ctx.xp.where(mask, value, x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (mask,) = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        zero = gy * 0
+        gx = where(mask, zero, gy) if na[0] else None
+        gv = where(mask, gy, zero).sum() if na[2] else None
+        return gx, None, gv
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    """Copy of input with `value` where `mask` is True (mask broadcasts)."""
+    if mask._dtype is not D.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {c_type_name(mask._dtype)}")
+    if is_tensor(value):
+        if value.dim() != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        v = value.to(input._dtype)
+    else:
+        v = scalar_tensor(value, input._dtype, input._device)
+    common_device(input, mask)
+    return MaskedFill.apply(input, mask, v)
+
+
+# ---- predicates and comparisons (no gradient) ----------------------------------------
+
+def _no_grad_result(data, device) -> Tensor:
+    return Tensor._wrap(data, device)
+
+
+def isnan(input: Tensor) -> Tensor:
+    return _no_grad_result(input._device.backend.xp.isnan(input._data), input._device)
+
+
+def isinf(input: Tensor) -> Tensor:
+    return _no_grad_result(input._device.backend.xp.isinf(input._data), input._device)
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return _no_grad_result(input._device.backend.xp.isfinite(input._data), input._device)
+
+
+def isposinf(input: Tensor) -> Tensor:
+    return _no_grad_result(input._device.backend.xp.isposinf(input._data), input._device)
+
+
+def isneginf(input: Tensor) -> Tensor:
+    return _no_grad_result(input._device.backend.xp.isneginf(input._data), input._device)
+
+
+def signbit(input: Tensor) -> Tensor:
+    return _no_grad_result(input._device.backend.xp.signbit(input._data), input._device)
+
+
+def _comparison(name, ufunc_name, doc):
+    def compare(input, other) -> Tensor:
+        if not is_tensor(input):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        a, b, dt = operands(input, other)
+        xp = a._device.backend.xp
+        return Tensor._wrap(getattr(xp, ufunc_name)(a._data, b._data), a._device)
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = doc
+    return compare
+
+
+eq = _comparison("eq", "equal", "Elementwise ==, as a bool tensor.")
+ne = _comparison("ne", "not_equal", "Elementwise !=, as a bool tensor.")
+lt = _comparison("lt", "less", "Elementwise <, as a bool tensor.")
+le = _comparison("le", "less_equal", "Elementwise <=, as a bool tensor.")
+gt = _comparison("gt", "greater", "Elementwise >, as a bool tensor.")
+ge = _comparison("ge", "greater_equal", "Elementwise >=, as a bool tensor.")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, elementwise."""
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"{input._dtype} did not match {other._dtype}")
+    xp = input._device.backend.xp
+    common_device(input, other)
+    return Tensor._wrap(xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                        input._device)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and elements."""
+    common_device(input, other)
+    if input.shape != other.shape:
+        return False
+    return bool((input._data == other._data).all())
+
+
+def _logical(name, ufunc_name):
+    def logical(input: Tensor, other: Tensor) -> Tensor:
+        device = common_device(input, other)
+        xp = device.backend.xp
+        return Tensor._wrap(getattr(xp, ufunc_name)(_as_array(input, device), _as_array(other, device)), device)
+    logical.__name__ = logical.__qualname__ = name
+    logical.__doc__ = f"Elementwise {name.split('_')[1]} of the truth values, as a bool tensor."
+    return logical
+
+
+def _as_array(x, device):
+    return x._data if is_tensor(x) else device.backend.xp.asarray(x)
+
+
+logical_and = _logical("logical_and", "logical_and")
+logical_or = _logical("logical_or", "logical_or")
+logical_xor = _logical("logical_xor", "logical_xor")
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._wrap(input._device.backend.xp.logical_not(input._data), input._device)
+
+
+def _bitwise(name, ufunc_name):
+    def bitwise(input, other) -> Tensor:
+        a, b, dt = operands(input, other)
+        if dt.is_floating_point:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{type_word(dt)}'")
+        xp = a._device.backend.xp
+        return Tensor._wrap(getattr(xp, ufunc_name)(a._data, b._data), a._device)
+    bitwise.__name__ = bitwise.__qualname__ = name
+    bitwise.__doc__ = f"Elementwise {name.split('_')[1]} of the bits (integers and bools)."
+    return bitwise
+
+
+bitwise_and = _bitwise("bitwise_and", "bitwise_and")
+bitwise_or = _bitwise("bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    if input._dtype.is_floating_point:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{type_word(input._dtype)}'")
+    return Tensor._wrap(input._device.backend.xp.invert(input._data), input._device)

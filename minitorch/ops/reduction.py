@@ -1,0 +1,576 @@
+"""Reductions over `dim` (an int, a tuple, or everything), with `keepdim` and `dtype`."""
+from __future__ import annotations
+
+import builtins
+import math
+from collections import namedtuple
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import dims as _dims, is_tensor, type_word, wrap_dim
+
+
+def _return_type(name, fields):
+    """A named tuple printed like torch's `torch.return_types.max(values=..., indices=...)`."""
+    base = namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+    return type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
+
+
+max_t = _return_type("max", ["values", "indices"])
+min_t = _return_type("min", ["values", "indices"])
+median_t = _return_type("median", ["values", "indices"])
+mode_t = _return_type("mode", ["values", "indices"])
+sort_t = _return_type("sort", ["values", "indices"])
+topk_t = _return_type("topk", ["values", "indices"])
+
+
+def keepdim_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def expand_back(gy: Tensor, shape, axes, keepdim: bool) -> Tensor:
+    """Broadcast a reduction's gradient back over the reduced axes (one helper for all)."""
+    if not keepdim:
+        gy = gy.reshape(keepdim_shape(shape, axes))
+    return gy.expand(shape)
+
+
+def _acc_dtype(a, xp):
+    return xp.float32 if a.dtype == xp.float16 else None
+
+
+class Sum(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, axes, keepdim, dtype):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        acc = _acc_dtype(x, ctx.xp) if dtype is None or dtype.np == x.dtype else None
+        y = x.sum(axis=axes, keepdims=keepdim, dtype=acc or (None if dtype is None else dtype.np))
+        return y.astype(x.dtype if dtype is None else dtype.np, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def _sum_dtype(input, dtype):
+    if dtype is not None:
+        return dtype
+    return D.int64 if not input._dtype.is_floating_point else None
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over `dim`; integer and bool inputs sum to int64 as in torch."""
+    axes = _dims(dim, input._data.ndim)
+    return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
+
+
+class Mean(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.count = math.prod(x.shape[a] for a in axes)
+        return x.mean(axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, ctx.xp)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) / ctx.count
+
+
+def _needs_float(input, name, dtype):
+    dt = dtype or input._dtype
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {type_word(dt)}")
+    return input if dtype is None else input.to(dtype)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    input = _needs_float(input, "mean", dtype)
+    return Mean.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    from .pointwise import isnan, where
+    return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    from .pointwise import isnan
+    keep = ~isnan(input)
+    return nansum(input, dim, keepdim, dtype=dtype) / sum(keep, dim, keepdim)
+
+
+class Prod(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdim, dtype):
+        ctx.axis, ctx.keepdim = axis, keepdim
+        out = x.prod(axis=axis, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        if ctx.axis is None:
+            others = _product_of_others(x.reshape(-1), 0).reshape(x.shape)
+            return gy * others
+        g = gy if ctx.keepdim else gy.unsqueeze(ctx.axis)
+        return g * _product_of_others(x, ctx.axis)
+
+
+def _product_of_others(x: Tensor, axis: int) -> Tensor:
+    """For each element, the product of the other elements along `axis` (zeros handled)."""
+    from .creation import ones
+    n = x.shape[axis]
+    one = ones(*keepdim_shape(x.shape, (axis,)), dtype=x.dtype, device=x.device)
+    before = x.narrow(axis, 0, n - 1) if n > 1 else None
+    left = one if before is None else cat_([one, before.cumprod(axis)], axis)
+    after = x.narrow(axis, 1, n - 1).flip(axis) if n > 1 else None
+    right = one if after is None else cat_([one, after.cumprod(axis)], axis).flip(axis)
+    return left * right
+
+
+def cat_(tensors, dim):
+    from .shape import cat
+    return cat(tensors, dim)
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over all elements or over one `dim`."""
+    dtype = _sum_dtype(input, dtype)
+    axis = None if dim is None else wrap_dim(dim, input._data.ndim)
+    return Prod.apply(input, axis=axis, keepdim=keepdim, dtype=dtype)
+
+
+# ---- extremes -------------------------------------------------------------------------
+
+class _Extreme(Primitive):
+    """amax/amin over axes; the gradient is shared evenly between tied extremes."""
+
+    @classmethod
+    def forward(cls, ctx, x, *, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        y = (x.max if cls.largest else x.min)(axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        yk = expand_back(y, ctx.shape, ctx.axes, ctx.keepdim)
+        mask = (x == yk) | (x.isnan() & yk.isnan())
+        count = sum(mask, ctx.axes, keepdim=True)
+        return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) * mask / count
+
+
+class Amax(_Extreme):
+    largest = True
+    node_name = "AmaxBackward0"
+
+
+class Amin(_Extreme):
+    largest = False
+    node_name = "AminBackward0"
+
+
+class MaxAll(Amax):
+    node_name = "MaxBackward1"
+
+
+class MinAll(Amin):
+    node_name = "MinBackward1"
+
+
+def _empty_check(input, name, dim_given):
+    if input._data.size == 0:
+        if not dim_given:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    axes = _dims(dim, input._data.ndim)
+    _check_nonempty_axes(input, axes, "amax")
+    return Amax.apply(input, axes=axes, keepdim=keepdim)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    axes = _dims(dim, input._data.ndim)
+    _check_nonempty_axes(input, axes, "amin")
+    return Amin.apply(input, axes=axes, keepdim=keepdim)
+
+
+def _check_nonempty_axes(input, axes, name):
+    for a in axes:
+        if input._data.ndim and input._data.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+    if input._data.size == 0 and not axes:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+
+
+class _ExtremeDim(Primitive):
+    """max/min along one dim: (values, indices); the gradient goes to the chosen index."""
+
+    @classmethod
+    def forward(cls, ctx, x, *, dim, keepdim):
+        xp = ctx.xp
+        idx = (xp.argmax if cls.largest else xp.argmin)(x, axis=dim, keepdims=True)
+        vals = xp.take_along_axis(x, idx, axis=dim)
+        if not keepdim:
+            idx, vals = idx.squeeze(dim), vals.squeeze(dim)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        ctx.save_for_backward(idx)
+        ctx.mark_non_differentiable(idx)
+        return vals, idx.astype(xp.int64, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy, gi):
+        (idx,) = ctx.saved_tensors
+        return index_grad(gy, idx, ctx.shape, ctx.dim, ctx.keepdim)
+
+
+def index_grad(gy, idx, shape, dim, keepdim):
+    """Scatter `gy` into zeros of `shape` at `idx` along `dim` (max/min/median/sort backward)."""
+    from .creation import zeros
+    if not keepdim:
+        gy, idx = gy.unsqueeze(dim), idx.unsqueeze(dim)
+    return zeros(*shape, dtype=gy.dtype, device=gy.device).scatter(dim, idx, gy)
+
+
+class MaxDim(_ExtremeDim):
+    largest = True
+    node_name = "MaxBackward0"
+
+
+class MinDim(_ExtremeDim):
+    largest = False
+    node_name = "MinBackward0"
+
+
+def _extreme(name, whole, along, pairwise):
+    def reduce(input: Tensor, dim=None, keepdim: bool = False):
+        if is_tensor(dim):
+            return pairwise(input, dim)
+        if dim is None:
+            _empty_check(input, name, False)
+            return whole.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
+        d = wrap_dim(dim, input._data.ndim)
+        if input._data.ndim and input._data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        if input._dtype is D.bool_:
+            vals, idx = along.apply(input.to(D.uint8), dim=d if input._data.ndim else None, keepdim=keepdim)
+            return (max_t if name == "max" else min_t)(vals.to(D.bool_), idx)
+        if input._data.ndim == 0:
+            return (max_t if name == "max" else min_t)(input.clone(), Tensor._wrap(
+                input._device.backend.xp.array(0), input._device))
+        return (max_t if name == "max" else min_t)(*along.apply(input, dim=d, keepdim=keepdim))
+    reduce.__name__ = reduce.__qualname__ = name
+    reduce.__doc__ = (f"{name}(input) is the {name}imum element; {name}(input, dim) gives (values, indices); "
+                      f"{name}(input, other) is the elementwise {name}imum.")
+    return reduce
+
+
+def _pairwise_max(a, b):
+    from .pointwise import maximum
+    return maximum(a, b)
+
+
+def _pairwise_min(a, b):
+    from .pointwise import minimum
+    return minimum(a, b)
+
+
+max = _extreme("max", MaxAll, MaxDim, _pairwise_max)
+min = _extreme("min", MinAll, MinDim, _pairwise_min)
+
+
+def _arg(name, fn_name):
+    def arg(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+        xp = input._device.backend.xp
+        data = input._data
+        if data.dtype == xp.bool_:
+            data = data.astype(xp.uint8)
+        if dim is None:
+            if data.size == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            r = getattr(xp, fn_name)(data.reshape(-1))
+            if keepdim:
+                r = xp.asarray(r).reshape((1,) * data.ndim)
+        else:
+            d = wrap_dim(dim, data.ndim)
+            if data.ndim == 0:
+                r = xp.array(0)
+            else:
+                if data.shape[d] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+                r = getattr(xp, fn_name)(data, axis=d, keepdims=keepdim)
+        return Tensor._wrap(xp.asarray(r).astype(xp.int64), input._device)
+    arg.__name__ = arg.__qualname__ = name
+    arg.__doc__ = f"Index of the {'largest' if 'max' in name else 'smallest'} element (first on ties)."
+    return arg
+
+
+argmax = _arg("argmax", "argmax")
+argmin = _arg("argmin", "argmin")
+
+
+# ---- statistics -------------------------------------------------------------------------
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+class Var(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, axes, correction, keepdim, take_sqrt):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.denom = builtins.max(math.prod(x.shape[a] for a in axes) - correction, 0)
+        acc = _acc_dtype(x, ctx.xp)
+        y = x.var(axis=axes, ddof=correction, keepdims=keepdim, dtype=acc)
+        if take_sqrt:
+            y = ctx.xp.sqrt(y)
+        y = y.astype(x.dtype, copy=False)
+        ctx.take_sqrt = take_sqrt
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        if ctx.take_sqrt:  # d std = d var / (2 std), and zero where std is zero
+            gy = (gy / (y * 2)).masked_fill(y == 0, 0)
+        centred = x - x.mean(ctx.axes, keepdim=True)
+        return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) * centred * (2.0 / ctx.denom)
+
+
+class Std(Var):
+    pass
+
+
+def _var_args(input, dim, unbiased, keepdim, correction, name):
+    if isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    _needs_float(input, name, None)
+    return _dims(dim, input._data.ndim), _correction(unbiased, correction), keepdim
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance with Bessel's `correction` (1 by default)."""
+    axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "var")
+    return Var.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=False)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation with Bessel's `correction` (1 by default)."""
+    axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "std")
+    return Std.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=True)
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, None if isinstance(dim, bool) else dim, keepdim)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, None if isinstance(dim, bool) else dim, keepdim)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `dim`, shifted by the maximum so it never overflows."""
+    from .pointwise import isinf, where
+    if not input._dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    axes = _dims(dim, input._data.ndim)
+    if input._data.size == 0:
+        return sum(input.exp(), axes, keepdim).log()
+    m = amax(input, axes, keepdim=True).detach()
+    m = where(isinf(m), 0.0, m)
+    out = sum((input - m).exp(), axes, keepdim=True).log() + m
+    return out if keepdim else out.squeeze(axes) if axes else out
+
+
+class Norm(Primitive):
+    """Vector p-norm over axes: (sum |x|^p)^(1/p); p = inf/-inf are max/min of |x|."""
+
+    @staticmethod
+    def forward(ctx, x, *, p, axes, keepdim):
+        xp = ctx.xp
+        a = xp.abs(x)
+        if p == math.inf:
+            y = a.max(axis=axes, keepdims=keepdim) if a.size else xp.zeros(keepdim_shape(a.shape, axes) if keepdim else (), a.dtype)
+        elif p == -math.inf:
+            y = a.min(axis=axes, keepdims=keepdim)
+        elif p == 0:
+            y = (a != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+        elif p == 1:
+            y = a.sum(axis=axes, keepdims=keepdim)
+        elif p == 2:
+            y = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
+        else:
+            y = ((a ** p).sum(axis=axes, keepdims=keepdim)) ** (1.0 / p)
+        ctx.p, ctx.axes, ctx.keepdim, ctx.shape = p, axes, keepdim, x.shape
+        ctx.save_for_backward(x, y)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        p = ctx.p
+        g = expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim)
+        yk = expand_back(y, ctx.shape, ctx.axes, ctx.keepdim)
+        if p == 0:
+            return g * 0
+        if p == 1:
+            return g * x.sign()
+        if p == 2:
+            return (g * x / yk).masked_fill(yk == 0, 0)
+        if math.isinf(p):
+            mask = x.abs() == yk
+            return g * x.sign() * mask / sum(mask, ctx.axes, keepdim=True)
+        scale = x * x.abs() ** (p - 2) / yk ** (p - 1)
+        return (g * scale).masked_fill(yk == 0, 0)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector norm (p = 2, 1, inf, -inf, 0 or any number; 'fro' is 2) over `dim`."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {type_word(input._dtype)}")
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("the nuclear norm is not supported")
+    axes = _dims(dim, input._data.ndim)
+    return Norm.apply(input, p=float(p), axes=axes, keepdim=keepdim)
+
+
+# ---- truth and counts (no gradient) ---------------------------------------------------------
+
+def _truth(name):
+    def reduce(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+        xp = input._device.backend.xp
+        axes = _dims(dim, input._data.ndim)
+        r = getattr(xp, name)(input._data, axis=axes, keepdims=keepdim)
+        out = xp.asarray(r)
+        if input._dtype is D.uint8:
+            out = out.astype(xp.uint8)
+        return Tensor._wrap(out, input._device)
+    reduce.__name__ = reduce.__qualname__ = name
+    reduce.__doc__ = f"Whether {'all' if name == 'all' else 'any'} elements are nonzero, over `dim`."
+    return reduce
+
+
+all = _truth("all")
+any = _truth("any")
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    xp = input._device.backend.xp
+    axes = _dims(dim, input._data.ndim)
+    return Tensor._wrap(xp.asarray(xp.count_nonzero(input._data, axis=axes)).astype(xp.int64), input._device)
+
+
+# ---- scans ----------------------------------------------------------------------------------
+
+class Cumsum(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, dim, dtype):
+        ctx.dim = dim
+        return ctx.xp.cumsum(x, axis=dim, dtype=None if dtype is None else dtype.np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return input.clone() if dtype is None else input.to(dtype)
+    return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
+
+
+class Cumprod(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, dim, dtype):
+        ctx.dim = dim
+        ctx.save_for_backward(x)
+        return ctx.xp.cumprod(x, axis=dim, dtype=None if dtype is None else dtype.np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        # d out_j / d x_i = prod_{k<=j, k!=i} x_k for j >= i: sum these with gy_j, zeros included
+        (x,) = ctx.saved_tensors
+        d = ctx.dim
+        n = x.shape[d]
+        parts = []
+        for i in range(n):
+            xi = x.narrow(d, i, 1)
+            before = x.narrow(d, 0, i).prod(d, keepdim=True) if i > 0 else None
+            tail = x.narrow(d, i + 1, n - i - 1)
+            one = xi * 0 + 1
+            run = cat_([one, tail.cumprod(d)], d) if n - i - 1 > 0 else one
+            term = (gy.narrow(d, i, n - i) * run).sum(d, keepdim=True)
+            parts.append(term if before is None else term * before)
+        return cat_(parts, d) if parts else gy * 0
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return input.clone() if dtype is None else input.to(dtype)
+    return Cumprod.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
+
+
+# ---- order statistics -----------------------------------------------------------------------
+
+class MedianDim(Primitive):
+    """The lower median along `dim` and its index; NaN wins, as in torch."""
+
+    node_name = "MedianBackward1"
+
+    @staticmethod
+    def forward(ctx, x, *, dim, keepdim):
+        xp = ctx.xp
+        n = x.shape[dim]
+        order = xp.argsort(x, axis=dim, kind="stable")
+        pos = xp.take(order, [(n - 1) // 2], axis=dim)
+        if x.dtype.kind == "f":
+            nan = xp.isnan(x)
+            first_nan = xp.argmax(nan, axis=dim, keepdims=True)
+            pos = xp.where(nan.any(axis=dim, keepdims=True), first_nan, pos)
+        vals = xp.take_along_axis(x, pos, axis=dim)
+        if not keepdim:
+            vals, pos = vals.squeeze(dim), pos.squeeze(dim)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        ctx.save_for_backward(pos)
+        ctx.mark_non_differentiable(pos)
+        return vals, pos.astype(xp.int64)
+
+    @staticmethod
+    def backward(ctx, gy, gi):
+        (idx,) = ctx.saved_tensors
+        return index_grad(gy, idx, ctx.shape, ctx.dim, ctx.keepdim)
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):
+    """median(input): the lower median of all elements; median(input, dim): (values, indices)."""
+    if dim is None:
+        if input._data.size == 0:
+            from .creation import full
+            return full((), math.nan, dtype=input._dtype, device=input._device)
+        vals, _ = MedianDim.apply(input.reshape(-1), dim=0, keepdim=False)
+        return vals
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return median_t(input.clone(), Tensor._wrap(input._device.backend.xp.array(0), input._device))
+    if input._data.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    return median_t(*MedianDim.apply(input, dim=d, keepdim=keepdim))

@@ -1,0 +1,640 @@
+"""Shape ops. Views (reshape/view, permute, expand, squeeze, narrow, split...) share
+memory and the version counter with their input; the rest (cat, repeat, flip...) copy."""
+from __future__ import annotations
+
+import builtins
+import math
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import common_device, dims as _dims, wrap_dim
+
+
+def _owner(a):
+    return a if a.base is None else a.base
+
+
+def as_view(out: Tensor, base: Tensor) -> Tensor:
+    """Mark `out` as a view of `base` when their arrays share memory."""
+    if _owner(out._data) is _owner(base._data):
+        out._view_of(base)
+    return out
+
+
+def _sizes(args):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) as torch does."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(int(a) for a in args)
+
+
+def infer_shape(shape, numel: int):
+    """Resolve one -1 in `shape` against `numel`, with torch's errors."""
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = math.prod(s for s in shape if s != -1)
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{_fmt(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{_fmt(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def _fmt(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+class View(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, shape, must_view):
+        ctx.in_shape = x.shape
+        if must_view:
+            try:
+                return x.reshape(shape, copy=False)
+            except (ValueError, TypeError, AttributeError):
+                raise RuntimeError(
+                    "view size is not compatible with input tensor's size and stride (at least one dimension "
+                    "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.reshape(ctx.in_shape)
+
+
+def view(self: Tensor, *shape) -> Tensor:
+    """Same memory, new shape; raises (pointing to reshape) when the layout does not allow it."""
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(self, shape[0])
+    shape = infer_shape(_sizes(shape), self._data.size)
+    return View.apply(self, shape=shape, must_view=True)._view_of(self)
+
+
+def _view_dtype(self, dt):
+    if dt.itemsize != self._dtype.itemsize:
+        raise RuntimeError("view(dtype) with a different element size is not supported")
+    return Tensor._wrap(self._data.view(dt.np), self._device)._view_of(self)
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """A view when the layout allows it, otherwise a copy."""
+    shape = infer_shape(_sizes(shape), input._data.size)
+    return as_view(View.apply(input, shape=shape, must_view=False), input)
+
+
+def view_as(self: Tensor, other: Tensor) -> Tensor:
+    return view(self, other.shape)
+
+
+def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    return reshape(self, other.shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input._data.shape
+    return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    d = wrap_dim(dim, input._data.ndim)
+    shape = input._data.shape
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        sizes = infer_shape(sizes, shape[d])
+    elif math.prod(sizes) != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {_fmt(sizes)} don't multiply up to the size of dim "
+                           f"{dim} ({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Drop size-1 dims (all of them, or those among `dim`)."""
+    shape = input._data.shape
+    axes = range(len(shape)) if dim is None else _dims(dim, len(shape))
+    keep = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return view(input, keep) if keep != shape else View.apply(input, shape=keep, must_view=True)._view_of(input)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    d = wrap_dim(dim, input._data.ndim + 1)
+    shape = input._data.shape
+    return view(input, shape[:d] + (1,) + shape[d:])
+
+
+class Permute(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, gy):
+        inverse = [0] * len(ctx.axes)
+        for i, a in enumerate(ctx.axes):
+            inverse[a] = i
+        return gy.permute(inverse)
+
+
+class Transpose(Permute):
+    node_name = "TransposeBackward0"
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    nd = input._data.ndim
+    axes = tuple(wrap_dim(d, nd) for d in _sizes(dims))
+    if len(axes) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
+                           f"to len(dims) = {len(axes)}")
+    if len(set(axes)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, axes=axes)._view_of(input)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    nd = input._data.ndim
+    a, b = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
+    axes = list(range(nd))
+    axes[a], axes[b] = axes[b], axes[a]
+    return Transpose.apply(input, axes=tuple(axes))._view_of(input)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input: Tensor) -> Tensor:
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return transpose(input, 0, 1) if input._data.ndim == 2 else View.apply(
+        input, shape=input._data.shape, must_view=True)._view_of(input)
+
+
+def T(self: Tensor) -> Tensor:
+    nd = self._data.ndim
+    return permute(self, tuple(range(nd - 1, -1, -1)))
+
+
+def mT(self: Tensor) -> Tensor:
+    if self._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(self, -2, -1)
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    nd = input._data.ndim
+    src = [wrap_dim(s, nd) for s in (source if isinstance(source, (tuple, list)) else [source])]
+    dst = [wrap_dim(d, nd) for d in (destination if isinstance(destination, (tuple, list)) else [destination])]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+                           f"the same number of dims as destination ({dst} dims)")
+    order = [None] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(a for a in range(nd) if a not in src)
+    order = [o if o is not None else next(rest) for o in order]
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+class SumToSize(Primitive):
+    """Sum a broadcast gradient back down to `shape` (the reverse of expand)."""
+
+    node_name = "SumToSizeBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                          if s == 1 and x.shape[lead + i] != 1)
+        y = x.sum(axis=axes, keepdims=True) if axes else x
+        return y.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.expand(ctx.in_shape)
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    shape = _sizes(size)
+    if input._data.shape == shape:
+        return input
+    if not _expandable(shape, input._data.shape):
+        raise RuntimeError(f"size {{{_fmt(shape)[1:-1]}}} is not expandable to size {{{_fmt(input.shape)[1:-1]}}}.")
+    return SumToSize.apply(input, shape=shape)
+
+
+def _expandable(small, big) -> bool:
+    if len(small) > len(big):
+        return False
+    for s, b in zip(reversed(small), reversed(big)):
+        if s != b and s != 1:
+            return False
+    return True
+
+
+class Expand(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return sum_to_size(gy, ctx.in_shape)
+
+
+def expand(self: Tensor, *sizes) -> Tensor:
+    """A broadcast view: size-1 dims repeat without copying; -1 keeps a size."""
+    sizes = _sizes(sizes)
+    shape = self._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand({_type_name(self)}{{{_fmt(shape)}}}, size={_fmt(sizes)}): the number of sizes "
+                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
+                           f"the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        cur = shape[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            s = cur
+        elif cur is not None and cur != s and cur != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {_fmt(sizes)}.  Tensor sizes: "
+                               f"{_fmt(shape)}")
+        target.append(s)
+    target = tuple(target)
+    if target == shape:
+        return View.apply(self, shape=shape, must_view=True)._view_of(self)
+    return Expand.apply(self, shape=target)._view_of(self)
+
+
+def _type_name(t):
+    from ..autograd.function import _type_name as tn
+    return tn(t._dtype)
+
+
+def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    return expand(self, other.shape)
+
+
+def broadcast_shapes(*shapes):
+    """The shape all `shapes` broadcast to, with torch's error when they do not."""
+    out = []
+    for shape in shapes:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        for i, s in enumerate(reversed(shape)):
+            if i >= len(out):
+                out.append(s)
+            elif out[i] == 1:
+                out[i] = s
+            elif s != 1 and s != out[i]:
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch "
+                                   f"is between arg 0 and arg 1.")
+    from ..tensor import Size
+    return Size(reversed(out))
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return expand(input, tuple(size))
+
+
+def broadcast_tensors(*tensors):
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+class Repeat(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, reps):
+        ctx.in_shape, ctx.reps = x.shape, reps
+        return ctx.xp.tile(x.reshape((1,) * (len(reps) - x.ndim) + x.shape), reps)
+
+    @staticmethod
+    def backward(ctx, gy):
+        reps = ctx.reps
+        base = (1,) * (len(reps) - len(ctx.in_shape)) + tuple(ctx.in_shape)
+        split = []
+        for r, s in zip(reps, base):
+            split += [r, s]
+        g = gy.reshape(split).sum(tuple(range(0, 2 * len(reps), 2)))
+        return g.reshape(ctx.in_shape)
+
+
+def repeat(self: Tensor, *sizes) -> Tensor:
+    reps = _sizes(sizes)
+    if len(reps) < self._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    return Repeat.apply(self, reps=reps)
+
+
+def tile(input: Tensor, dims) -> Tensor:
+    reps = tuple(dims)
+    reps = (1,) * (input._data.ndim - len(reps)) + reps
+    return repeat(input, reps)
+
+
+class Cat(Primitive):
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.sizes, ctx.dim = [x.shape[dim] if x.ndim else 0 for x in xs], dim
+        return ctx.xp.concatenate([x for x in xs if not _skippable(x)] or [xs[0]], axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        grads, start = [], 0
+        for n in ctx.sizes:
+            grads.append(gy.narrow(ctx.dim, start, n) if n else None)
+            start += n
+        return tuple(grads)
+
+
+def _skippable(a):
+    return a.ndim == 1 and a.shape[0] == 0
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim (dtypes promote, as in torch)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    common_device(*tensors)
+    dt = D.result_type(*tensors) if len({t._dtype for t in tensors}) > 1 else tensors[0]._dtype
+    tensors = [t if t._dtype is dt else t.to(dt) for t in tensors]
+    ref = next((t for t in tensors if not _skippable(t._data)), tensors[0])
+    if ref._data.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, ref._data.ndim)
+    for i, t in enumerate(tensors):
+        if _skippable(t._data) and t is not ref:
+            continue
+        if t._data.ndim != ref._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} and {t._data.ndim}")
+        for a, (s, r) in enumerate(zip(t._data.shape, ref._data.shape)):
+            if a != d and s != r:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {r} but "
+                                   f"got size {s} for tensor number {i} in the list.")
+    return Cat.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    d = wrap_dim(dim, tensors[0]._data.ndim + 1)
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {_fmt(tensors[0].shape)} at "
+                               f"entry 0 and {_fmt(t.shape)} at entry {i}")
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def atleast_1d(t: Tensor) -> Tensor:
+    return reshape(t, 1) if t._data.ndim == 0 else t
+
+
+def atleast_2d(t: Tensor) -> Tensor:
+    t = atleast_1d(t)
+    return unsqueeze(t, 0) if t._data.ndim == 1 else t
+
+
+def hstack(tensors) -> Tensor:
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors) -> Tensor:
+    ts = []
+    for t in tensors:
+        t = atleast_2d(t)
+        ts.append(unsqueeze(t, -1) if t._data.ndim == 2 else t)
+    return cat(ts, 2)
+
+
+def column_stack(tensors) -> Tensor:
+    return hstack([reshape(t, -1, 1) if t._data.ndim <= 1 else t for t in tensors])
+
+
+class Split(Primitive):
+    """Views of consecutive pieces along `dim`; backward joins the gradients."""
+
+    node_name = "SplitWithSizesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, sizes, dim):
+        ctx.sizes, ctx.dim, ctx.shape = sizes, dim, x.shape
+        out, start = [], 0
+        index = [slice(None)] * x.ndim
+        for n in sizes:
+            index[dim] = slice(start, start + n)
+            out.append(x[tuple(index)])
+            start += n
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return cat(list(grads), ctx.dim)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
+    """Pieces of `split_size` (the last may be smaller), or of the given section sizes."""
+    d = wrap_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sizes}")
+    return tuple(o._view_of(tensor) for o in Split.apply(tensor, sizes=tuple(sizes), dim=d))
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input._data.shape[wrap_dim(dim, input._data.ndim)]
+    return split(input, builtins.max(-(-n // chunks), 1) if n else 1, dim)
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i, 0), n) for i in indices_or_sections] + [n]
+        sizes = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    return tuple(o._view_of(input) for o in Split.apply(input, sizes=tuple(sizes), dim=d))
+
+
+class Unbind(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        ctx.dim = dim
+        return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return stack(list(grads), ctx.dim)
+
+
+def unbind(input: Tensor, dim: int = 0):
+    d = wrap_dim(dim, input._data.ndim)
+    return tuple(o._view_of(input) for o in Unbind.apply(input, dim=d))
+
+
+class Flip(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, axes):
+        ctx.axes = axes
+        return ctx.xp.flip(x, axes).copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.flip(ctx.axes)
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    axes = _dims(dims if isinstance(dims, (list, tuple)) else [dims], input._data.ndim)
+    return Flip.apply(input, axes=axes)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    return flip(input, [1])
+
+
+def flipud(input: Tensor) -> Tensor:
+    return flip(input, [0])
+
+
+class Roll(Primitive):
+    @staticmethod
+    def forward(ctx, x, *, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return ctx.xp.roll(x, shifts, axes)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.roll(tuple(-s for s in ctx.shifts) if ctx.axes is not None else -ctx.shifts, ctx.axes)
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    if dims is None:
+        return Roll.apply(input.flatten(), shifts=shifts if isinstance(shifts, int) else builtins.sum(shifts),
+                          axes=None).view(input.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    axes = tuple(wrap_dim(d, input._data.ndim) for d in dims)
+    return Roll.apply(input, shifts=shifts, axes=axes)
+
+
+class Slice(Primitive):
+    """x[start:stop:step] along one dim, as a view."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim, start, stop, step):
+        ctx.shape, ctx.index = x.shape, (slice(None),) * dim + (slice(start, stop, step),)
+        return x[ctx.index]
+
+    @staticmethod
+    def backward(ctx, gy):
+        from .indexing import index_put_zeros
+        return index_put_zeros(gy, ctx.shape, ctx.index)
+
+
+def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not (0 <= start <= n) or start + length > n or length < 0:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return Slice.apply(input, dim=d, start=start, stop=start + length, step=1)._view_of(input)
+
+
+class _Triangle(Primitive):
+    @classmethod
+    def forward(cls, ctx, x, *, diagonal):
+        ctx.diagonal = diagonal
+        return (ctx.xp.tril if cls.lower else ctx.xp.triu)(x, diagonal)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        return gy.tril(ctx.diagonal) if cls.lower else gy.triu(ctx.diagonal)
+
+
+class Tril(_Triangle):
+    lower = True
+
+
+class Triu(_Triangle):
+    lower = False
+
+
+def _triangle(cls, name):
+    def op(input: Tensor, diagonal: int = 0) -> Tensor:
+        if input._data.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return cls.apply(input, diagonal=diagonal)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Zero the elements {'above' if name == 'tril' else 'below'} the `diagonal`-th diagonal."
+    return op
+
+
+tril = _triangle(Tril, "tril")
+triu = _triangle(Triu, "triu")
+
+
+def expand_copy(input: Tensor, size) -> Tensor:
+    return expand(input, tuple(size)).clone()
+
+
+def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
+    """Repeat each element `repeats` times (along `dim`, or of the flattened input)."""
+    from .indexing import index_select
+    from .creation import arange, tensor
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    xp = input._device.backend.xp
+    idx = xp.repeat(xp.arange(n), reps)
+    return index_select(input, d, Tensor._wrap(idx.astype(xp.int64), input._device))

@@ -1,0 +1,399 @@
+"""Tensor: one backend array plus dtype, device and autograd state.
+
+Ops live in `minitorch.ops`; the methods and operators here delegate to them (most are
+attached at the bottom of `minitorch/ops/__init__.py`). Views share the array memory
+and the version counter of their base, as in torch.
+"""
+from __future__ import annotations
+
+import numbers
+import weakref
+
+from . import dtypes as D
+from .autograd import engine
+from .autograd.function import AccumulateGrad
+from .autograd.grad_mode import state as _mode
+from .device import CPU, as_device
+
+
+class Size(tuple):
+    """torch.Size: a tuple of dimensions that prints as `torch.Size([2, 3])`."""
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad", "_grad_fn",
+                 "_output_nr", "_version_box", "_base", "_acc_ref", "_retains", "__weakref__",
+                 "__dict__")
+
+    # ---- construction -------------------------------------------------------------
+    def __new__(cls, *args, **kwargs):
+        # Legacy constructor: Tensor([1, 2]) holds data, Tensor(2, 3) is uninitialised.
+        from .ops import creation
+        if cls is not Tensor:  # subclasses (Parameter) build themselves
+            return object.__new__(cls)
+        device = kwargs.pop("device", None)
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            return creation.tensor(args[0], dtype=D.get_default_dtype() if not isinstance(args[0], Tensor)
+                                   else None, device=device)
+        return creation.empty(*args, device=device)
+
+    @staticmethod
+    def _wrap(data, device=CPU):
+        """A new tensor around backend array `data` (no copy); NumPy scalars become 0-d."""
+        t = object.__new__(Tensor)
+        if data.__class__ is not device.backend.ndarray:
+            data = device.backend.xp.asarray(data)
+        t._data = data
+        t._dtype = D._BY_NP[data.dtype]
+        t._device = device
+        t._requires_grad = False
+        t._grad = None
+        t._grad_fn = None
+        t._output_nr = 0
+        t._version_box = [0]
+        t._base = None
+        t._acc_ref = None
+        t._retains = False
+        return t
+
+    def _view_of(self, base) -> "Tensor":
+        """Mark self as a view of `base`: share its version counter."""
+        self._version_box = base._version_box
+        self._base = base if base._base is None else base._base
+        return self
+
+    def _alias(self) -> "Tensor":
+        """A new tensor object sharing data and version counter (no autograd history)."""
+        return Tensor._wrap(self._data, self._device)._view_of(self)
+
+    def _accumulator(self) -> AccumulateGrad:
+        """The AccumulateGrad node of this leaf (one per leaf, kept while the graph uses it)."""
+        acc = self._acc_ref() if self._acc_ref is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._acc_ref = weakref.ref(acc)
+        return acc
+
+    def _bump(self) -> None:
+        """Record an in-place change (saved copies of this tensor become stale)."""
+        self._version_box[0] += 1
+
+    # ---- attributes ---------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._device.type == "cpu"
+
+    def get_device(self) -> int:
+        return -1 if self._device.type == "cpu" else (self._device.index or 0)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool):
+        if self._grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
+                               "use a computed variable in a subgraph that doesn't require differentiation "
+                               "use var_no_grad = var.detach().")
+        if value and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            if value._dtype is not self._dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @property
+    def data(self) -> "Tensor":
+        """The same memory without autograd history (as torch's `.data`)."""
+        return self._alias()
+
+    @data.setter
+    def data(self, value: "Tensor"):
+        self._data = value._data
+        self._dtype = value._dtype
+        self._device = value._device
+
+    @property
+    def _version(self) -> int:
+        return self._version_box[0]
+
+    @property
+    def is_shared(self):
+        return False
+
+    def stride(self, dim=None):
+        item = self._data.itemsize
+        strides = tuple(s // item for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def storage_offset(self) -> int:
+        base = self._base._data if self._base is not None else self._data
+        return (self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // self._data.itemsize \
+            if self._device.type == "cpu" and self._data.size and base.size else 0
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0] if self._device.type == "cpu" else int(self._data.data.ptr)
+
+    def untyped_storage(self):
+        return _StorageRef(self)
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def is_floating_point(self) -> bool:
+        return self._dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return False
+
+    @property
+    def layout(self):
+        return "torch.strided"
+
+    # ---- autograd -----------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' `.grad`."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is not None and not self._retains:
+            self._grad_fn._retain(self._output_nr, self)
+            self._retains = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._grad_fn if self._grad_fn is not None else self._accumulator()
+        if self._grad_fn is None:
+            self.__dict__.setdefault("_acc_keepalive", node)  # hooks must outlive graphs
+        return node._add_tensor_hook(self._output_nr, hook)
+
+    def detach(self) -> "Tensor":
+        return self._alias()
+
+    def detach_(self) -> "Tensor":
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ---- conversions --------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force: bool = False):
+        if self._device.type != "cpu":
+            raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() "
+                            "to copy the tensor to host memory first.")
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.detach().cpu()._data
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __dlpack__(self, stream=None):
+        return self._data.__dlpack__()
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def _scalar_check(self, kind):
+        if self._data.size != 1:
+            if kind == "bool":
+                raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def __bool__(self):
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        return bool(self._scalar_check("bool"))
+
+    def __float__(self):
+        return float(self._scalar_check("float"))
+
+    def __int__(self):
+        return int(self._scalar_check("int"))
+
+    def __complex__(self):
+        return complex(self._scalar_check("complex"))
+
+    def __index__(self):
+        if self._dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()).item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        from .ops import creation
+        return (creation._rebuild, (self.detach().cpu()._data.copy(), str(self._device), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                               "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
+        new = Tensor._wrap(self._data.copy(), self._device)
+        new._requires_grad = self._requires_grad
+        if type(self) is not Tensor:
+            obj = type(self).__new__(type(self), new, self._requires_grad)
+            obj.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_acc")})
+            new = obj
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = new
+        return new
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __str__(self):
+        return self.__repr__()
+
+    def __setstate__(self, state):
+        raise NotImplementedError
+
+
+class _StorageRef:
+    """Just enough of an untyped storage to compare whether two tensors share memory."""
+
+    def __init__(self, t):
+        base = t._data
+        while base.base is not None and hasattr(base.base, "ctypes"):
+            base = base.base
+        self._root = base
+
+    def data_ptr(self):
+        return self._root.__array_interface__["data"][0]
+
+    def nbytes(self):
+        return self._root.nbytes
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """Resolve a possibly negative dim, with torch's IndexError text when out of range."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim + n if dim < 0 else dim
+
