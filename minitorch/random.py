@@ -92,9 +92,10 @@ class Generator:
         theta = 2.0 * math.pi * u1
         return r * math.cos(theta), r * math.sin(theta)
 
-    def _normal(self, n: int, np_dtype, mean=0.0, std=1.0):
-        """n normals as torch's CPU normal kernel makes them."""
-        if n >= 16:
+    def _normal(self, n: int, np_dtype, mean=0.0, std=1.0, contiguous=True):
+        """n normals as torch's CPU normal kernel makes them (its vectorised fill serves
+        contiguous outputs of 16+ elements; anything else draws one Box-Muller value at a time)."""
+        if n >= 16 and contiguous:
             return self._normal_fill(n, np_dtype, mean, std)
         out = np.empty(n, dtype=np.float64)
         for i in range(n):

@@ -310,7 +310,7 @@ class Tensor:
         if self._data.size != 1:
             if kind == "bool":
                 raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()
 
     def __bool__(self):

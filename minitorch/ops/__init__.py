@@ -47,7 +47,7 @@ Tensor.__setitem__ = indexing.setitem
 for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan
         asin acos atan sinh cosh tanh sigmoid logit erf floor ceil round trunc frac clamp clip clamp_min
         clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
-        bitwise_and bitwise_or bitwise_xor bitwise_not maximum minimum eq ne lt le gt ge tril triu scatter
+        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu scatter
         scatter_add index_add atan2 floor_divide""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
 Tensor.add_ = inplace._arith_inplace(pointwise.add, "add", "add_")

@@ -32,15 +32,42 @@ def common_device(*xs):
     return check_same_device(*(dims or tensors))
 
 
+def check_broadcast(*shapes):
+    """Raise torch's error when tensor shapes do not broadcast together."""
+    ndim = max(len(s) for s in shapes)
+    for i in range(1, ndim + 1):
+        size = None
+        for s in shapes:
+            if i <= len(s) and s[-i] != 1:
+                if size is None:
+                    size = s[-i]
+                elif s[-i] != size:
+                    raise RuntimeError(f"The size of tensor a ({size}) must match the size of tensor b ({s[-i]}) "
+                                       f"at non-singleton dimension {ndim - i}")
+
+
 def operands(*xs, dtype=None):
     """Cast every operand to their promoted dtype (or `dtype`); return (tensors..., dtype)."""
     dt = dtype or D.result_type(*xs)
     device = common_device(*xs)
-    return tuple(cast(x, dt, device) for x in xs) + (dt,)
+    out = tuple(cast(x, dt, device) for x in xs)
+    first = out[0]._data.shape
+    for t in out[1:]:
+        if t._data.shape != first:
+            check_broadcast(*(o._data.shape for o in out))
+            break
+    return out + (dt,)
 
 
 def dims(dim, ndim: int):
-    """Normalise a `dim` argument (None, int, or sequence) to a sorted tuple of axes."""
+    """Normalise a `dim` argument (None, int, or sequence) to a sorted tuple of axes.
+
+    A 0-d tensor accepts dim 0 or -1 but has no axis to reduce: the result is ().
+    """
+    if ndim == 0:
+        for d in (dim if isinstance(dim, (list, tuple)) else () if dim is None else (dim,)):
+            _wrap_dim(d, 0)
+        return ()
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
@@ -53,7 +80,7 @@ def dims(dim, ndim: int):
 
 def require_float(t: Tensor, opname: str):
     if not t._dtype.is_floating_point:
-        raise RuntimeError(f'"{opname}" not implemented for \'{_type_word(t._dtype)}\'')
+        raise NotImplementedError(f'"{opname}" not implemented for \'{_type_word(t._dtype)}\'')
 
 
 def _type_word(dt) -> str:

@@ -42,7 +42,7 @@ def _float_dtype(dtype, name):
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     if not dt.is_floating_point:
         from ._helpers import type_word
-        raise RuntimeError(f"\"{name}\" not implemented for '{type_word(dt)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{type_word(dt)}'")
     return dt
 
 
@@ -312,11 +312,12 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     return _finish(data, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+          _contiguous=True) -> Tensor:
     """Standard normal samples; after manual_seed they equal torch's CPU values."""
     dt = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _sizes(size)
-    data = _gen(generator)._normal(math.prod(shape), dt.np).reshape(shape)
+    data = _gen(generator)._normal(math.prod(shape), dt.np, contiguous=_contiguous).reshape(shape)
     return _finish(data, device, requires_grad)
 
 
@@ -346,22 +347,47 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
     return _finish(_gen(generator)._randperm(n).astype(dt.np), device, requires_grad)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+def _memory_order(input):
+    """Axes from outermost to innermost in memory when `input` is dense (torch's *_like
+    keeps such a layout, so random values land in memory order), else None."""
+    a = input._data
+    if a.ndim < 2 or a.flags.c_contiguous:
+        return None
+    order = sorted(builtins.range(a.ndim), key=lambda i: -a.strides[i])
+    expected = a.itemsize
+    for i in reversed(order):
+        if a.shape[i] != 1 and a.strides[i] != expected:
+            return None
+        expected *= a.shape[i]
+    return order
+
+
+def _random_like(factory, input, dtype, device, requires_grad, **kw):
     dt, dev = _like(input, dtype, device)
-    return rand(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    order = _memory_order(input)
+    if order is None:
+        return factory(input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
+    if factory is randn:  # torch fills a non-contiguous result one value at a time
+        kw["_contiguous"] = False
+    out = factory(tuple(input.shape[i] for i in order), dtype=dt, device=dev, **kw)
+    inverse = sorted(builtins.range(len(order)), key=lambda i: order[i])
+    out = Tensor._wrap(out._data.transpose(inverse), out._device)
+    return out.requires_grad_(requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return _random_like(rand, input, dtype, device, requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return randn(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _random_like(randn, input, dtype, device, requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
                  memory_format=None) -> Tensor:
     if high is None:
         low, high = 0, low
-    dt, dev = _like(input, dtype, device)
-    return randint(low, high, input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _random_like(lambda shape, **kw: randint(low, high, shape, **kw), input, dtype, device, requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
@@ -406,6 +432,8 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) ->
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     u = _gen(generator)._uniform(self.numel(), self._data.dtype)
+    if self._data.dtype == np.float64:  # one rounding of u * (b - a) + a, as torch's fused multiply-add
+        return _fill_random(self, (u.astype(np.longdouble) * (b - a) + a).astype(np.float64))
     return _fill_random(self, u * (b - a) + a)
 
 
@@ -419,7 +447,7 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
     g = _gen(generator)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(p.detach().cpu()._data, self.shape).reshape(-1)
-        u = g._uniform(self.numel(), np.float32)
+        u = g._uniform(self.numel(), self._data.dtype)
         return _fill_random(self, u < probs)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")

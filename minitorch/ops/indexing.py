@@ -155,9 +155,11 @@ def _grid(index, dim, xp):
     return tuple(coords)
 
 
-def _bounds_check(index, size, dim, xp):
-    if index.size and (index.min() < -size or index.max() >= size):
-        bad = int(index.max()) if index.max() >= size else int(index.min())
+def _bounds_check(index, size, dim, xp, error=RuntimeError):
+    if index.size and (index.min() < 0 or index.max() >= size):
+        if error is IndexError:  # index_select's message
+            raise IndexError("index out of range in self")
+        bad = int(index.max()) if index.max() >= size else int(index.min())  # noqa: E501
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
@@ -276,7 +278,8 @@ class IndexSelect(Primitive):
         ctx.save_for_backward(index)
         if x.ndim == 0:
             return x.copy()
-        _bounds_check(index, x.shape[dim], dim, ctx.xp)
+        # torch's float kernel raises IndexError, its integer kernel RuntimeError
+        _bounds_check(index, x.shape[dim], dim, ctx.xp, IndexError if x.dtype.kind == "f" else RuntimeError)
         return ctx.xp.take(x, index.reshape(-1), axis=dim)
 
     @staticmethod
@@ -451,6 +454,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     xp = input._device.backend.xp
+    if input._data.ndim != 1 or input._dtype.is_floating_point or (input._data.size and input._data.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = None if weights is None else weights._data
     r = xp.bincount(input._data, weights=w, minlength=minlength)
     if weights is None:

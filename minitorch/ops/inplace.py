@@ -46,8 +46,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError("minitorch does not support in-place operations on a view of a tensor that "
                                "requires grad; use the out-of-place op instead")
-        old = Tensor._wrap(self._data, self._device)
-        old._version_box = self._version_box
+        # the op may save its input for backward: give it the old values, not self's memory
+        old = Tensor._wrap(self._data.copy(), self._device)
         old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
         result = out_of_place(old)
         _check_cast(self, result._dtype)

@@ -253,6 +253,6 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     free_a = [d for d in range(a.dim()) if d not in da]
     free_b = [d for d in range(b.dim()) if d not in db]
     k = math.prod(a.shape[d] for d in da)
-    am = a.permute(free_a + da).reshape(-1, k)
-    bm = b.permute(db + free_b).reshape(k, -1)
+    am = a.permute(free_a + da).reshape(math.prod(a.shape[d] for d in free_a), k)
+    bm = b.permute(db + free_b).reshape(k, math.prod(b.shape[d] for d in free_b))
     return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])

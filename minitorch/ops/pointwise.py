@@ -13,7 +13,7 @@ import math
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import c_type_name, cast, common_device, is_tensor, operands, scalar_tensor, type_word
+from ._helpers import c_type_name, cast, check_broadcast, common_device, is_tensor, operands, scalar_tensor, type_word
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -231,11 +231,13 @@ trunc = _integer_identity(Trunc)
 fix = trunc
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
     """Round half to even; with `decimals`, to that many decimal places."""
     if not input._dtype.is_floating_point:
-        return _integer_identity(Round)(input, decimals=decimals)
-    return Round.apply(input, decimals=decimals)
+        if decimals is not None:  # torch's decimals overload has no integer kernel
+            raise NotImplementedError(f"\"round_vml_cpu\" not implemented for '{type_word(input._dtype)}'")
+        return _integer_identity(Round)(input)
+    return Round.apply(input, decimals=decimals or 0)
 
 
 class Frac(Primitive):
@@ -250,7 +252,7 @@ class Frac(Primitive):
 
 def frac(input: Tensor) -> Tensor:
     if not input._dtype.is_floating_point:
-        raise RuntimeError(f"\"frac_cpu\" not implemented for '{type_word(input._dtype)}'")
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{type_word(input._dtype)}'")
     return Frac.apply(input)
 
 
@@ -342,7 +344,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
-    if (is_tensor(input) and input._dtype is D.bool_) or (is_tensor(other) and other._dtype is D.bool_):
+    if any(x._dtype is D.bool_ if is_tensor(x) else isinstance(x, bool) for x in (input, other)):
         if D.result_type(input, other) is D.bool_:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
@@ -482,9 +484,15 @@ def fmod(input, other) -> Tensor:
 class Pow(Primitive):
     @staticmethod
     def forward(ctx, a, b):
+        xp = ctx.xp
         if a.dtype.kind in "iu" and (b < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        y = ctx.xp.power(a, b)
+            # integer powers with negative exponents: 1, -1 or 0, as integer division gives
+            neg = b < 0
+            y = xp.power(a, xp.where(neg, 0, b))
+            y = xp.where(neg, xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0)), y)
+            y = y.astype(a.dtype, copy=False)
+        else:
+            y = xp.power(a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -502,6 +510,9 @@ class Pow(Primitive):
 
 def pow(input, exponent) -> Tensor:
     """input ** exponent; either side may be a Python scalar."""
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and is_tensor(input) \
+            and not input._dtype.is_floating_point:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     a, b, dt = operands(input, exponent)
     return Pow.apply(a, b)
 
@@ -564,7 +575,46 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return Minimum.apply(a, b)
 
 
-fmax, fmin = maximum, minimum
+class Fmax(Primitive):
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.fmax(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        first = (a >= b) | b.isnan()
+        zero = gy * 0
+        return where(first, gy, zero), where(first, zero, gy)
+
+
+class Fmin(Primitive):
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.fmin(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        first = (a <= b) | b.isnan()
+        zero = gy * 0
+        return where(first, gy, zero), where(first, zero, gy)
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    a, b, dt = _tensor_pair("fmax")(input, other)
+    return Fmax.apply(a, b)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    a, b, dt = _tensor_pair("fmin")(input, other)
+    return Fmin.apply(a, b)
 
 
 class Atan2(Primitive):
@@ -581,6 +631,7 @@ class Atan2(Primitive):
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
+    _tensor_pair("atan2")(input, other)
     dt = D.float_result(D.result_type(input, other))
     a, b, _ = operands(input, other, dtype=dt)
     return Atan2.apply(a, b)
@@ -803,9 +854,10 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
     if input._dtype is not other._dtype:
-        raise RuntimeError(f"{input._dtype} did not match {other._dtype}")
+        raise RuntimeError(f"{type_word(input._dtype)} did not match {type_word(other._dtype)}")
     xp = input._device.backend.xp
     common_device(input, other)
+    check_broadcast(input._data.shape, other._data.shape)
     return Tensor._wrap(xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan),
                         input._device)
 
@@ -825,6 +877,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
 def _logical(name, ufunc_name):
     def logical(input: Tensor, other: Tensor) -> Tensor:
         device = common_device(input, other)
+        check_broadcast(input._data.shape, other._data.shape)
         xp = device.backend.xp
         return Tensor._wrap(getattr(xp, ufunc_name)(_as_array(input, device), _as_array(other, device)), device)
     logical.__name__ = logical.__qualname__ = name
@@ -849,7 +902,7 @@ def _bitwise(name, ufunc_name):
     def bitwise(input, other) -> Tensor:
         a, b, dt = operands(input, other)
         if dt.is_floating_point:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{type_word(dt)}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{type_word(dt)}'")
         xp = a._device.backend.xp
         return Tensor._wrap(getattr(xp, ufunc_name)(a._data, b._data), a._device)
     bitwise.__name__ = bitwise.__qualname__ = name
@@ -864,5 +917,5 @@ bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
 
 def bitwise_not(input: Tensor) -> Tensor:
     if input._dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{type_word(input._dtype)}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{type_word(input._dtype)}'")
     return Tensor._wrap(input._device.backend.xp.invert(input._data), input._device)

@@ -117,6 +117,8 @@ class Prod(Primitive):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         if ctx.axis is None:
+            if x.dim() == 0:
+                return gy * 1.0
             others = _product_of_others(x.reshape(-1), 0).reshape(x.shape)
             return gy * others
         g = gy if ctx.keepdim else gy.unsqueeze(ctx.axis)
@@ -127,6 +129,8 @@ def _product_of_others(x: Tensor, axis: int) -> Tensor:
     """For each element, the product of the other elements along `axis` (zeros handled)."""
     from .creation import ones
     n = x.shape[axis]
+    if n == 0:
+        return x * 0
     one = ones(*keepdim_shape(x.shape, (axis,)), dtype=x.dtype, device=x.device)
     before = x.narrow(axis, 0, n - 1) if n > 1 else None
     left = one if before is None else cat_([one, before.cumprod(axis)], axis)
@@ -155,9 +159,13 @@ class _Extreme(Primitive):
     @classmethod
     def forward(cls, ctx, x, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        y = (x.max if cls.largest else x.min)(axis=axes, keepdims=keepdim)
+        y = cls.pick(ctx.xp, x, axes, keepdim)
         ctx.save_for_backward(x, y)
         return y
+
+    @classmethod
+    def pick(cls, xp, x, axes, keepdim):
+        return (x.max if cls.largest else x.min)(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, gy):
@@ -253,6 +261,8 @@ class MinDim(_ExtremeDim):
 
 
 def _extreme(name, whole, along, pairwise):
+    result = max_t if name == "max" else min_t
+
     def reduce(input: Tensor, dim=None, keepdim: bool = False):
         if is_tensor(dim):
             return pairwise(input, dim)
@@ -260,15 +270,14 @@ def _extreme(name, whole, along, pairwise):
             _empty_check(input, name, False)
             return whole.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
         d = wrap_dim(dim, input._data.ndim)
-        if input._data.ndim and input._data.shape[d] == 0:
+        if input._data.ndim == 0:
+            return result(input.clone(), Tensor._wrap(input._device.backend.xp.array(0), input._device))
+        if input._data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         if input._dtype is D.bool_:
-            vals, idx = along.apply(input.to(D.uint8), dim=d if input._data.ndim else None, keepdim=keepdim)
-            return (max_t if name == "max" else min_t)(vals.to(D.bool_), idx)
-        if input._data.ndim == 0:
-            return (max_t if name == "max" else min_t)(input.clone(), Tensor._wrap(
-                input._device.backend.xp.array(0), input._device))
-        return (max_t if name == "max" else min_t)(*along.apply(input, dim=d, keepdim=keepdim))
+            vals, idx = along.apply(input.to(D.uint8), dim=d, keepdim=keepdim)
+            return result(vals.to(D.bool_), idx)
+        return result(*along.apply(input, dim=d, keepdim=keepdim))
     reduce.__name__ = reduce.__qualname__ = name
     reduce.__doc__ = (f"{name}(input) is the {name}imum element; {name}(input, dim) gives (values, indices); "
                       f"{name}(input, other) is the elementwise {name}imum.")
@@ -292,6 +301,8 @@ min = _extreme("min", MinAll, MinDim, _pairwise_min)
 def _arg(name, fn_name):
     def arg(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         xp = input._device.backend.xp
+        if input._dtype is D.bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
         data = input._data
         if data.dtype == xp.bool_:
             data = data.astype(xp.uint8)
@@ -331,7 +342,7 @@ class Var(Primitive):
     @staticmethod
     def forward(ctx, x, *, axes, correction, keepdim, take_sqrt):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.denom = builtins.max(math.prod(x.shape[a] for a in axes) - correction, 0)
+        ctx.denom = math.prod(x.shape[a] for a in axes) - correction  # may be <= 0, as in torch
         acc = _acc_dtype(x, ctx.xp)
         y = x.var(axis=axes, ddof=correction, keepdims=keepdim, dtype=acc)
         if take_sqrt:
@@ -347,7 +358,8 @@ class Var(Primitive):
         if ctx.take_sqrt:  # d std = d var / (2 std), and zero where std is zero
             gy = (gy / (y * 2)).masked_fill(y == 0, 0)
         centred = x - x.mean(ctx.axes, keepdim=True)
-        return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) * centred * (2.0 / ctx.denom)
+        factor = 2.0 / ctx.denom if ctx.denom else math.inf
+        return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) * centred * factor
 
 
 class Std(Var):
@@ -434,7 +446,7 @@ class Norm(Primitive):
             mask = x.abs() == yk
             return g * x.sign() * mask / sum(mask, ctx.axes, keepdim=True)
         scale = x * x.abs() ** (p - 2) / yk ** (p - 1)
-        return (g * scale).masked_fill(yk == 0, 0)
+        return (g * scale).masked_fill((yk == 0) | (x == 0), 0)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -448,7 +460,11 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == "nuc":
         raise NotImplementedError("the nuclear norm is not supported")
     axes = _dims(dim, input._data.ndim)
-    return Norm.apply(input, p=float(p), axes=axes, keepdim=keepdim)
+    p = float(p)
+    if math.isinf(p) and (input._data.size == 0 and not axes or builtins.any(input._data.shape[a] == 0 for a in axes)):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if p > 0 else '-'}inf norm on an empty tensor "
+                           "because the operation does not have an identity")
+    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim)
 
 
 # ---- truth and counts (no gradient) ---------------------------------------------------------
@@ -493,7 +509,7 @@ class Cumsum(Primitive):
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return input.clone() if dtype is None else input.to(dtype)
+        return input.to(_sum_dtype(input, dtype) or input._dtype, copy=True)
     return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
 
 
@@ -525,7 +541,7 @@ class Cumprod(Primitive):
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return input.clone() if dtype is None else input.to(dtype)
+        return input.to(_sum_dtype(input, dtype) or input._dtype, copy=True)
     return Cumprod.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
 
 
@@ -560,14 +576,26 @@ class MedianDim(Primitive):
         return index_grad(gy, idx, ctx.shape, ctx.dim, ctx.keepdim)
 
 
+class MedianAll(_Extreme):
+    """The lower median of all elements; the gradient is shared between equal elements."""
+
+    node_name = "MedianBackward0"
+
+    @classmethod
+    def pick(cls, xp, x, axes, keepdim):
+        flat = x.reshape(-1)
+        if x.dtype.kind == "f" and xp.isnan(flat).any():
+            return xp.array(xp.nan, dtype=x.dtype)
+        return xp.sort(flat)[(flat.size - 1) // 2]
+
+
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """median(input): the lower median of all elements; median(input, dim): (values, indices)."""
     if dim is None:
         if input._data.size == 0:
             from .creation import full
             return full((), math.nan, dtype=input._dtype, device=input._device)
-        vals, _ = MedianDim.apply(input.reshape(-1), dim=0, keepdim=False)
-        return vals
+        return MedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return median_t(input.clone(), Tensor._wrap(input._device.backend.xp.array(0), input._device))

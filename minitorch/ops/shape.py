@@ -154,6 +154,8 @@ class Transpose(Permute):
 
 
 def permute(input: Tensor, *dims) -> Tensor:
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     nd = input._data.ndim
     axes = tuple(wrap_dim(d, nd) for d in _sizes(dims))
     if len(axes) != nd:
@@ -168,6 +170,8 @@ def permute(input: Tensor, *dims) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = input._data.ndim
     a, b = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
+    if nd == 0:
+        return View.apply(input, shape=(), must_view=True)._view_of(input)
     axes = list(range(nd))
     axes[a], axes[b] = axes[b], axes[a]
     return Transpose.apply(input, axes=tuple(axes))._view_of(input)
@@ -185,10 +189,14 @@ def t(input: Tensor) -> Tensor:
 
 def T(self: Tensor) -> Tensor:
     nd = self._data.ndim
+    if nd == 0:
+        return self
     return permute(self, tuple(range(nd - 1, -1, -1)))
 
 
 def mT(self: Tensor) -> Tensor:
+    if self._data.ndim == 0:
+        return self
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
     return transpose(self, -2, -1)
@@ -196,6 +204,8 @@ def mT(self: Tensor) -> Tensor:
 
 def movedim(input: Tensor, source, destination) -> Tensor:
     nd = input._data.ndim
+    if nd == 0:
+        return View.apply(input, shape=(), must_view=True)._view_of(input)
     src = [wrap_dim(s, nd) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [wrap_dim(d, nd) for d in (destination if isinstance(destination, (tuple, list)) else [destination])]
     if len(src) != len(dst):

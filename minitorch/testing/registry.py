@@ -1,0 +1,208 @@
+"""The parity registry: one `OpSpec` per public op, saying how to test it against torch.
+
+A spec names the op, gives the same call for both libraries (`fn(lib, *args, **kwargs)`
+with `lib` the module, minitorch or torch), a sampler of inputs, the dtypes to try,
+which inputs are differentiable and the tolerances. `run_spec` is the generic check
+that every spec goes through; it needs torch, imported lazily.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+SPECS: dict = {}
+
+FLOATS = ("float32", "float64")
+INTS = ("int64", "int32", "uint8")
+ALL_DTYPES = FLOATS + ("float16",) + INTS + ("int8", "int16", "bool")
+
+# default tolerances by dtype: (rtol, atol), as torch.testing.assert_close uses
+TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+
+
+@dataclass
+class OpSpec:
+    name: str
+    fn: Callable                       # fn(lib, *args, **kwargs) -> result
+    sample: Callable                   # sample(draw, dtype) -> (args, kwargs); arrays become tensors
+    dtypes: tuple = FLOATS
+    grad: tuple | None = (0,)          # positions of differentiable args (None: no gradient check)
+    rtol: float | None = None
+    atol: float | None = None
+    grad_rtol: float | None = None
+    grad_atol: float | None = None
+    reason: str = ""                   # why a tolerance is looser than the default
+    family: str = ""
+    compare_indices: bool = True       # False when ties make torch's index choice arbitrary
+    extra: dict = field(default_factory=dict)
+
+    def tolerances(self, dtype: str, for_grad: bool = False):
+        rtol, atol = TOLERANCES.get(dtype, (0.0, 0.0))
+        r = _first(self.grad_rtol if for_grad else None, self.rtol, rtol)
+        a = _first(self.grad_atol if for_grad else None, self.atol, atol)
+        if for_grad and self.grad_rtol is None and self.rtol is None:
+            r, a = r * 10, a * 10  # a backward composes several ops: allow their rounding to add up
+        return r, a
+
+
+def _first(*values):
+    return next(v for v in values if v is not None)
+
+
+def register(name, fn, sample, **kw) -> OpSpec:
+    if name in SPECS:
+        raise ValueError(f"duplicate parity spec {name!r}")
+    spec = OpSpec(name, fn, sample, **kw)
+    SPECS[name] = spec
+    return spec
+
+
+def load_all() -> dict:
+    """Import every spec module (they register themselves)."""
+    from .specs import creation, indexing, linalg, pointwise, reduction, shape, tensor_api  # noqa: F401
+    return SPECS
+
+
+# ---- running a spec ------------------------------------------------------------------------
+
+class Arg:
+    """A sampled tensor argument: its NumPy values and its memory layout."""
+
+    def __init__(self, array, layout="contiguous", requires_grad=True):
+        self.array = array
+        self.layout = layout
+        self.requires_grad = requires_grad
+
+    def materialize(self):
+        """A fresh NumPy array with these values in the requested layout."""
+        a = np.array(self.array)
+        if self.layout == "transposed" and a.ndim >= 2:
+            return np.ascontiguousarray(a.swapaxes(-1, -2)).swapaxes(-1, -2)
+        if self.layout == "strided" and a.ndim >= 1:
+            big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
+            big[..., ::2] = a
+            return big[..., ::2]
+        return a
+
+
+def _to_lib(value, lib, requires_grad):
+    import torch
+    if isinstance(value, Arg):
+        arr = value.materialize()
+        t = torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr)
+        if requires_grad and value.requires_grad and arr.dtype.kind == "f":
+            t.requires_grad_(True)
+        return t
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Arg) for v in value):
+        return type(value)(_to_lib(v, lib, requires_grad) for v in value)
+    return value
+
+
+def _call(spec, lib, args, kwargs, grad_positions):
+    targs = [_to_lib(a, lib, i in grad_positions) for i, a in enumerate(args)]
+    tkw = {k: _to_lib(v, lib, False) for k, v in kwargs.items()}
+    try:
+        return spec.fn(lib, *targs, **tkw), targs, None
+    except Exception as e:  # noqa: BLE001 - the exception itself is what we compare
+        return None, targs, e
+
+
+def _flatten(out):
+    if isinstance(out, (tuple, list)):
+        res = []
+        for o in out:
+            res.extend(_flatten(o))
+        return res
+    return [out]
+
+
+def _array(t):
+    return t.detach().cpu().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def _dtype_name(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+def compare_values(got, want, rtol, atol, what="output"):
+    """Shape, dtype and values of a minitorch result against torch's."""
+    import torch
+    if isinstance(want, torch.Tensor):
+        assert hasattr(got, "_data"), f"{what}: expected a tensor, got {type(got).__name__}"
+        assert tuple(got.shape) == tuple(want.shape), f"{what}: shape {tuple(got.shape)} != torch {tuple(want.shape)}"
+        assert _dtype_name(got) == _dtype_name(want), f"{what}: dtype {got.dtype} != torch {want.dtype}"
+        g, w = _array(got), _array(want)
+        if g.dtype.kind == "f":
+            np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=rtol, atol=atol,
+                                       equal_nan=True, err_msg=what)
+        else:
+            np.testing.assert_array_equal(g, w, err_msg=what)
+    elif isinstance(want, float):
+        assert isinstance(got, (float, int)), f"{what}: expected float, got {type(got).__name__}"
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    else:
+        assert type(got) is type(want) or (isinstance(got, bool) and isinstance(want, bool)), \
+            f"{what}: type {type(got).__name__} != torch {type(want).__name__}"
+        assert got == want, f"{what}: {got!r} != torch {want!r}"
+
+
+def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, seed: int = 0):
+    """Run one sampled case through torch and minitorch and assert they agree."""
+    import torch
+
+    import minitorch
+    grad_on = check_grad and spec.grad is not None and dtype in ("float32", "float64")
+    positions = set(spec.grad or ()) if grad_on else set()
+    if grad_on and not _finite_args(args):
+        positions = set()
+    want, targs, terr = _call(spec, torch, args, kwargs, positions)
+    got, margs, merr = _call(spec, minitorch, args, kwargs, positions)
+    if terr is not None:
+        assert merr is not None, f"torch raised {type(terr).__name__}: {terr}; minitorch did not"
+        assert isinstance(merr, type(terr)), \
+            f"torch raised {type(terr).__name__}: {terr}; minitorch raised {type(merr).__name__}: {merr}"
+        return "error"
+    if merr is not None:
+        raise AssertionError(f"minitorch raised {type(merr).__name__}: {merr}; torch returned a result") from merr
+    wants, gots = _flatten(want), _flatten(got)
+    assert len(wants) == len(gots), f"{len(gots)} outputs, torch has {len(wants)}"
+    for i, (g, w) in enumerate(zip(gots, wants)):
+        if not spec.compare_indices and isinstance(w, torch.Tensor) and w.dtype == torch.int64 and i > 0:
+            continue
+        rtol, atol = spec.tolerances(_dtype_name(w) if isinstance(w, torch.Tensor) else dtype)
+        compare_values(g, w, rtol, atol, what=f"{spec.name} output {i}")
+    if not positions:
+        return "forward"
+    t_in = [t for i, t in enumerate(targs) if i in positions and isinstance(t, torch.Tensor) and t.requires_grad]
+    m_in = [t for i, t in enumerate(margs) if i in positions and hasattr(t, "_data") and t.requires_grad]
+    t_out = [w for w in wants if isinstance(w, torch.Tensor) and w.requires_grad]
+    m_out = [g for g in gots if hasattr(g, "_data") and g.requires_grad]
+    assert len(t_out) == len(m_out), f"{spec.name}: {len(m_out)} outputs require grad, torch has {len(t_out)}"
+    if not t_out or not t_in:
+        return "forward"
+    rng = np.random.default_rng(seed)
+    ups = [rng.standard_normal(tuple(w.shape)).astype(_array(w).dtype) for w in t_out]
+    tg = torch.autograd.grad(t_out, t_in, [torch.from_numpy(u.copy()) for u in ups], allow_unused=True)
+    mg = minitorch.autograd.grad(m_out, m_in, [minitorch.from_numpy(u.copy()) for u in ups], allow_unused=True)
+    for i, (g, w) in enumerate(zip(mg, tg)):
+        grtol, gatol = spec.tolerances(_dtype_name(w) if w is not None else dtype, for_grad=True)
+        if w is None:
+            if g is not None:
+                assert not np.any(_array(g)), f"{spec.name}: grad {i} should be zero/None"
+            continue
+        if g is None:
+            assert not np.any(_array(w)), f"{spec.name}: grad {i} is None, torch's is nonzero"
+            continue
+        compare_values(g, w, grtol, gatol, what=f"{spec.name} grad of input {i}")
+    return "grad"
+
+
+def _finite_args(args):
+    for a in args:
+        if isinstance(a, Arg) and a.array.dtype.kind == "f" and not np.all(np.isfinite(a.array)):
+            return False
+        if isinstance(a, (list, tuple)) and not _finite_args(a):
+            return False
+    return True

@@ -1,0 +1,16 @@
+"""The generic parity test: every registry spec against torch, forward and backward."""
+import pytest
+from hypothesis import given, strategies as st
+
+from minitorch.testing import load_all, run_spec
+
+SPECS = load_all()
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+@given(data=st.data())
+def test_parity(name, data):
+    spec = SPECS[name]
+    dtype = data.draw(st.sampled_from(spec.dtypes), label="dtype")
+    args, kwargs = spec.sample(data.draw, dtype)
+    run_spec(spec, args, kwargs, dtype, seed=data.draw(st.integers(0, 2**16), label="seed"))
