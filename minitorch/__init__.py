@@ -5,7 +5,7 @@ rules, printing and errors are torch's. Arrays live in NumPy (CPU) or CuPy (CUDA
 """
 from __future__ import annotations
 
-from . import autograd, cuda, dtypes
+from . import autograd, backends, cuda, dtypes
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from .device import device
@@ -82,27 +82,6 @@ ShortTensor = _legacy_type("ShortTensor", int16)
 CharTensor = _legacy_type("CharTensor", int8)
 ByteTensor = _legacy_type("ByteTensor", uint8)
 BoolTensor = _legacy_type("BoolTensor", bool)
-
-
-class _MPS:
-    @staticmethod
-    def is_available() -> bool:
-        return False
-
-    @staticmethod
-    def is_built() -> bool:
-        return False
-
-
-class backends:
-    """torch.backends: no MPS here; cuDNN flags accepted and ignored."""
-
-    mps = _MPS
-
-    class cudnn:
-        deterministic = False
-        benchmark = False
-        enabled = True
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:

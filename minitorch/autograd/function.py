@@ -395,28 +395,38 @@ def once_differentiable(backward):
             out = backward(ctx, *grads)
         finally:
             _mode.enabled = prev
-        if not prev or not any(g is not None and g._requires_grad for g in grads):
+        if not prev or not any(ctx.needs_input_grad):
             return out
+        # create_graph: the results stand on a node that refuses to be differentiated
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        err = _DelayedError.apply(*[g for g in outs],
-                                  msg="trying to differentiate twice a function that was marked "
-                                      "with @once_differentiable")
-        err = err if isinstance(err, tuple) else (err,)
-        return err[0] if single else err
+        node = _DelayedError("trying to differentiate twice a function that was marked with "
+                             "@once_differentiable", ctx.next_functions, len(outs))
+        wrapped = []
+        for i, g in enumerate(outs):
+            if g is not None:
+                g = g.detach()
+                g._grad_fn, g._output_nr, g._requires_grad = node, i, True
+            wrapped.append(g)
+        return wrapped[0] if single else tuple(wrapped)
     return wrapper
 
 
-class _DelayedError(Function):
-    """Identity whose backward raises: stands in for a once-differentiable backward."""
+class _DelayedError(Node):
+    """Stands in for a once-differentiable backward: its own backward raises."""
 
-    node_name = "DelayedError"
+    def __init__(self, msg, edges, n_outputs):
+        self.msg = msg
+        self.next_functions = edges
+        self._n = n_outputs
+        self._seq_nr = next(_seq)
+        self._in_meta = tuple(None for _ in edges)
 
-    @staticmethod
-    def forward(ctx, *grads, msg):
-        ctx.msg = msg
-        return tuple(None if g is None else g.detach() for g in grads) if len(grads) > 1 else grads[0].detach()
+    def name(self):
+        return "DelayedError"
 
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(ctx.msg)
+    def _n_outputs(self):
+        return self._n
+
+    def _run_backward(self, grads):
+        raise RuntimeError(self.msg)

@@ -1,4 +1,23 @@
-"""Backends: an array module (`xp`) plus a few named kernels per device kind."""
+"""Backends: an array module (`xp`) plus a few named kernels per device kind.
+
+Also torch's `torch.backends` flags: no MPS here; cuDNN flags are accepted and ignored.
+"""
+
+
+class mps:
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        return False
+
+
+class cudnn:
+    deterministic = False
+    benchmark = False
+    enabled = True
 
 
 def kernels_for(xp):

@@ -1,0 +1,350 @@
+"""The autograd engine: graph exploration, backward/grad options, hooks, modes, errors."""
+import numpy as np
+import pytest
+import torch
+
+import minitorch as mt
+from minitorch.autograd.graph import Stepper, describe, nodes, to_dot
+
+
+def test_graph_nodes_match_torch_names():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    w = mt.tensor([3.0, 4.0], requires_grad=True)
+    loss = ((x * w).sum() + 1).mean()
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    tw = torch.tensor([3.0, 4.0], requires_grad=True)
+    tloss = ((tx * tw).sum() + 1).mean()
+
+    def names(node):
+        return [(n.name() if n is not None else None) for n, _ in node.next_functions]
+    assert loss.grad_fn.name() == tloss.grad_fn.name() == "MeanBackward0"
+    assert names(loss.grad_fn) == names(tloss.grad_fn)
+    add = loss.grad_fn.next_functions[0][0]
+    assert add.name() == "AddBackward0"
+    mul = add.next_functions[0][0].next_functions[0][0]
+    assert mul.name() == "MulBackward0"
+    leaf = mul.next_functions[0][0]
+    assert leaf.name() == "torch::autograd::AccumulateGrad" and leaf.variable is x
+    assert repr(loss) == repr(tloss)
+
+
+def test_backward_accumulates_and_retain_graph():
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * x.detach().numpy())
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+
+
+def test_second_backward_without_saved_tensors_is_allowed_like_torch():
+    x = mt.tensor([1.0], requires_grad=True)
+    y = x + 1
+    y.backward()
+    y.backward()
+    assert x.grad.item() == 2.0
+
+
+def test_grad_of_non_scalar_needs_gradient():
+    x = mt.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    (x * 2).backward(mt.tensor([1.0, 2.0, 3.0]))
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_no_grad_output_cannot_backward():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mt.ones(2).sum().backward()
+
+
+def test_autograd_grad_and_inputs():
+    x = mt.tensor(2.0, requires_grad=True)
+    y = mt.tensor(3.0, requires_grad=True)
+    z = x * x * y
+    gx, gy = mt.autograd.grad(z, [x, y])
+    assert gx.item() == 12.0 and gy.item() == 4.0
+    assert x.grad is None
+    z2 = x * y
+    z2.backward(inputs=[y])
+    assert y.grad.item() == 2.0 and x.grad is None
+
+
+def test_grad_unused_input():
+    x = mt.tensor(1.0, requires_grad=True)
+    u = mt.tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        mt.autograd.grad(x * 2, [x, u])
+    gx, gu = mt.autograd.grad(x * 2, [x, u], allow_unused=True)
+    assert gu is None and gx.item() == 2.0
+
+
+def test_higher_order_tanh_matches_torch():
+    x = mt.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    tx = torch.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    (g,) = mt.autograd.grad(x.tanh().sum(), x, create_graph=True)
+    (gg,) = mt.autograd.grad(g.sum(), x)
+    (tg,) = torch.autograd.grad(tx.tanh().sum(), tx, create_graph=True)
+    (tgg,) = torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-5)
+
+
+def test_hessian_vector_product():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = mt.tensor([1.0, -1.0], dtype=mt.float64, requires_grad=True)
+    A = mt.tensor(a)
+    f = 0.5 * (x @ (A @ x)) + (x ** 3).sum()
+    (g,) = mt.autograd.grad(f, x, create_graph=True)
+    v = mt.tensor([0.5, 2.0], dtype=mt.float64)
+    (hv,) = mt.autograd.grad(g @ v, x)
+    hessian = a + np.diag(6 * np.array([1.0, -1.0]))
+    np.testing.assert_allclose(hv.numpy(), hessian @ np.array([0.5, 2.0]))
+
+
+def test_deep_chain_has_no_recursion_limit():
+    x = mt.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    assert abs(x.grad.item() - 1.0001 ** 10_000) < 1e-2
+
+
+def test_retain_grad_and_hooks():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    handle = x.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0]
+    assert seen == [[1.0, 1.0]]
+    assert x.grad.tolist() == [30.0, 30.0]
+    handle.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_node_hooks_see_gradients():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    calls = []
+    y.grad_fn.register_hook(lambda gin, gout: calls.append((gin[0].tolist(), gout[0].tolist())))
+    y.sum().backward()
+    assert calls and calls[0][1] == [1.0, 1.0]
+
+
+def test_version_counter_detects_in_place_change():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    z = y * y
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    ty = tx.exp()
+    ty.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.sum().backward()
+
+
+def test_in_place_on_leaf_requiring_grad_raises():
+    w = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        w.add_(1)
+    with mt.no_grad():
+        w.add_(1)
+    assert w.tolist() == [2.0, 2.0]
+
+
+def test_in_place_accumulation_of_loss_like_a_training_loop():
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    total = 0
+    for _ in range(3):
+        total += (w * w).sum()
+    total.backward()
+    assert w.grad.tolist() == [6.0, 12.0]
+    with mt.inference_mode():
+        acc = mt.zeros(2)
+        acc += w
+        assert not acc.requires_grad
+
+
+def test_grad_modes():
+    x = mt.ones(2, requires_grad=True)
+    with mt.no_grad():
+        assert not (x * 2).requires_grad
+        with mt.enable_grad():
+            assert (x * 2).requires_grad
+    with mt.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert mt.is_grad_enabled()
+
+    @mt.no_grad()
+    def f():
+        return x * 2
+
+    @mt.no_grad
+    def g():
+        return x * 2
+    assert not f().requires_grad and not g().requires_grad
+    mt.set_grad_enabled(False)
+    assert not mt.is_grad_enabled()
+    mt.set_grad_enabled(True)
+    with mt.inference_mode():
+        assert mt.is_inference_mode_enabled() and not (x * 2).requires_grad
+
+
+def test_custom_function_like_torch():
+    class MyExp(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, gy):
+            (y,) = ctx.saved_tensors
+            assert ctx.needs_input_grad == (True,)
+            return gy * y
+
+    x = mt.tensor([0.5, 1.0], requires_grad=True)
+    y = MyExp.apply(x)
+    assert y.grad_fn.name() == "MyExpBackward"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.0]), rtol=1e-6)
+    assert mt.autograd.gradcheck(MyExp.apply, (mt.tensor([0.3, 0.7], dtype=mt.float64, requires_grad=True),))
+
+
+def test_once_differentiable_blocks_double_backward():
+    class Square(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @mt.autograd.once_differentiable
+        def backward(ctx, gy):
+            (x,) = ctx.saved_tensors
+            return gy * 2 * x
+
+    x = mt.tensor([3.0], requires_grad=True)
+    (g,) = mt.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    assert g.item() == 6.0
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()
+
+
+def test_mark_non_differentiable():
+    class SortIdx(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            v, i = x.sort()
+            ctx.mark_non_differentiable(i)
+            return v, i
+
+        @staticmethod
+        def backward(ctx, gv, gi):
+            return gv
+
+    v, i = SortIdx.apply(mt.tensor([2.0, 1.0], requires_grad=True))
+    assert v.requires_grad and not i.requires_grad
+
+
+def test_gradcheck_and_gradgradcheck_on_composites():
+    x = mt.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: (t.sigmoid() * t.tanh()).sum(-1), (x,))
+    assert mt.autograd.gradgradcheck(lambda t: (t.exp() * t).logsumexp(1), (x,))
+    assert mt.autograd.gradgradcheck(lambda t: t.std(0) + t.norm(dim=1).sum(), (x,))
+    with pytest.raises(mt.autograd.GradcheckError):
+        mt.autograd.gradcheck(lambda t: _WrongGrad.apply(t), (x,))
+
+
+class _WrongGrad(mt.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 3
+
+
+def test_anomaly_mode_names_the_op():
+    x = mt.tensor([-1.0, 1.0], requires_grad=True)
+    with mt.autograd.detect_anomaly():
+        y = x.sqrt()
+        with pytest.raises(RuntimeError, match="SqrtBackward0.*returned nan"):
+            y.sum().backward()
+
+
+def test_engine_names_op_with_wrong_gradient_shape():
+    class Bad(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, gy):
+            return mt.ones(5)
+
+    x = mt.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Function BadBackward returned an invalid gradient at index 0"):
+        Bad.apply(x).sum().backward()
+
+
+def test_grad_dtype_follows_input_across_promotion():
+    x = mt.ones(2, requires_grad=True)
+    y = mt.ones(2, dtype=mt.float64, requires_grad=True)
+    (x * y).sum().backward()
+    assert x.grad.dtype is mt.float32 and y.grad.dtype is mt.float64
+
+
+def test_leaf_grad_owns_its_memory():
+    a = mt.ones(2, requires_grad=True)
+    b = mt.ones(2, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.add_(5)
+    assert b.grad.tolist() == [1.0, 1.0]
+
+
+def test_stepper_walks_the_same_engine():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.exp() * 2).sum()
+    stepper = Stepper(loss)
+    first = stepper.step()
+    assert first.node.name() == "SumBackward0"
+    assert x.grad is None
+    rest = stepper.run()
+    assert [s.node.name() for s in rest] == ["SumBackward0", "MulBackward0", "ExpBackward0",
+                                             "torch::autograd::AccumulateGrad"]
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([1.0, 2.0]), rtol=1e-6)
+    assert "MulBackward0" in describe(rest[1])
+
+
+def test_dot_rendering_lists_every_node():
+    x = mt.tensor([1.0], requires_grad=True)
+    loss = (x * 2 + x).sum()
+    dot = to_dot(loss)
+    # Sum <- Add <- (Mul <- leaf, leaf): four nodes, four edges, the leaf shared
+    assert dot.startswith("digraph") and dot.count("->") == 4
+    assert [n.name() for n in nodes(loss)][:2] == ["SumBackward0", "AddBackward0"] and len(nodes(loss)) == 4
+
+
+def test_detach_and_requires_grad_rules():
+    x = mt.ones(2, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf variables"):
+        y.requires_grad = False
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+        mt.ones(2, dtype=mt.int64).requires_grad_()
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad
+    d[0] = 7
+    assert y[0].item() == 7  # detach shares memory

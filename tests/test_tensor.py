@@ -1,0 +1,165 @@
+"""Tensor semantics that course code relies on: views, printing, conversions, dtypes, devices."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch as mt
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("a,b", list(itertools.product(DTYPES, DTYPES)))
+def test_promotion_matches_torch(a, b):
+    assert repr(mt.promote_types(getattr(mt, a if a != "bool" else "bool"), getattr(mt, b))) == \
+        repr(torch.promote_types(getattr(torch, a), getattr(torch, b)))
+    for shape_a, shape_b in [((2,), (2,)), ((2,), ()), ((), (2,)), ((), ())]:
+        ta, tb = torch.zeros(shape_a, dtype=getattr(torch, a)), torch.zeros(shape_b, dtype=getattr(torch, b))
+        ma, mb = mt.zeros(shape_a, dtype=getattr(mt, a)), mt.zeros(shape_b, dtype=getattr(mt, b))
+        assert repr(mt.result_type(ma, mb)) == repr(torch.result_type(ta, tb))
+    for scalar in (True, 2, 2.5):
+        assert repr(mt.result_type(mt.zeros(2, dtype=getattr(mt, a)), scalar)) == \
+            repr(torch.result_type(torch.zeros(2, dtype=getattr(torch, a)), scalar))
+    assert mt.can_cast(getattr(mt, a), getattr(mt, b)) == torch.can_cast(getattr(torch, a), getattr(torch, b))
+
+
+def test_default_dtype_and_division():
+    assert (mt.tensor([1, 2]) / 2).dtype is mt.float32
+    assert mt.tensor([1.0]).dtype is mt.float32
+    assert mt.tensor([True]).sum().dtype is mt.int64
+    mt.set_default_dtype(mt.float64)
+    try:
+        assert mt.tensor([1.0]).dtype is mt.float64 and (mt.tensor([1]) / 2).dtype is mt.float64
+    finally:
+        mt.set_default_dtype(mt.float32)
+    with pytest.raises(RuntimeError, match="mean\\(\\): could not infer output dtype"):
+        mt.tensor([1, 2]).mean()
+
+
+def test_views_share_memory_and_version():
+    x = mt.arange(12.0).reshape(3, 4)
+    z = x.view(4, 3)
+    z[:, 0] = 5
+    assert x.flatten()[::3].tolist() == [5.0] * 4
+    col = x[:, 1]
+    col.fill_(-1)
+    assert x[:, 1].tolist() == [-1.0] * 3
+    assert x._version == z._version == col._version > 0
+    t = x.t()
+    assert t.stride() == (1, 4) and not t.is_contiguous() and t.contiguous().is_contiguous()
+    with pytest.raises(RuntimeError, match="Use .reshape"):
+        t.view(12)
+    assert x.stride() == (4, 1) and x.storage_offset() == 0 and x[1].storage_offset() == 4
+
+
+def test_printing_matches_torch():
+    cases = [
+        lambda L: L.tensor([[0.8823, 0.915], [1.0, -2.5]]),
+        lambda L: L.tensor([1.0, 2.0, 3.0]),
+        lambda L: L.tensor(3.0),
+        lambda L: L.tensor([1e-6, 1.0]),
+        lambda L: L.tensor([1, 2, 3]),
+        lambda L: L.tensor([True, False]),
+        lambda L: L.tensor([1.5], dtype=L.float64),
+        lambda L: L.zeros(0, 3),
+        lambda L: L.tensor([]),
+        lambda L: L.arange(2000.0),
+        lambda L: L.arange(30.0).reshape(3, 10) * 1234.5,
+        lambda L: L.tensor([float("nan"), float("inf"), -1.0]),
+        lambda L: L.ones(2, requires_grad=True),
+        lambda L: L.ones(2, requires_grad=True) * 2,
+        lambda L: L.tensor([1, 2], dtype=L.int32),
+        lambda L: L.tensor(2.5, dtype=L.float16),
+    ]
+    for make in cases:
+        assert repr(make(mt)) == repr(make(torch))
+    assert repr(mt.device("cpu")) == "device(type='cpu')"
+    assert repr(mt.zeros(2, 3).shape) == "torch.Size([2, 3])"
+    mt.manual_seed(42)
+    torch.manual_seed(42)
+    assert str(mt.rand(3, 4)) == str(torch.rand(3, 4))
+
+
+def test_scalar_conversions_and_format():
+    loss = mt.tensor(0.123456)
+    assert f"{loss:.5f}" == "0.12346"
+    assert [10, 20, 30][mt.tensor(1)] == 20
+    assert int(mt.tensor([3])) == 3 and float(mt.tensor(2.5)) == 2.5 and bool(mt.tensor([1]))
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(mt.tensor([1, 2]))
+    assert mt.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert len(mt.zeros(5, 2)) == 5 and len(list(mt.zeros(5, 2))) == 5
+
+
+def test_numpy_interop():
+    a = np.arange(6.0).reshape(2, 3)
+    t = mt.from_numpy(a)
+    a[0, 0] = 100
+    assert t[0, 0].item() == 100
+    assert np.asarray(t.T).shape == (3, 2)
+    assert mt.tensor(a).dtype is mt.float64
+    x = mt.arange(10)
+    idx = np.array([1, 3, 5])
+    assert x[idx].tolist() == [1, 3, 5]
+    assert isinstance(x[idx], mt.Tensor)
+    with pytest.raises(RuntimeError, match="Can't call numpy\\(\\) on Tensor that requires grad"):
+        mt.ones(2, requires_grad=True).numpy()
+
+
+def test_sklearn_split_returns_tensors():
+    from sklearn.model_selection import train_test_split
+    X = mt.arange(20.0).reshape(10, 2)
+    y = mt.arange(10)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)
+    assert isinstance(Xtr, mt.Tensor) and Xtr.shape == (7, 2) and yte.shape == (3,)
+
+
+def test_type_conversions():
+    x = mt.tensor([1.7, -2.2])
+    assert x.type() == "torch.FloatTensor"
+    assert x.type(mt.LongTensor).tolist() == [1, -2]
+    assert x.long().dtype is mt.int64 and x.half().dtype is mt.float16 and x.double().dtype is mt.float64
+    assert x.to(mt.int32).tolist() == [1, -2]
+    assert mt.LongTensor([1, 2]).dtype is mt.int64 and mt.FloatTensor(2, 3).shape == (2, 3)
+
+
+def test_cuda_absent_is_harmless():
+    assert mt.cuda.is_available() is False and mt.cuda.device_count() == 0
+    mt.cuda.manual_seed(42)
+    mt.cuda.manual_seed_all(42)
+    assert mt.backends.mps.is_available() is False
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        mt.ones(2).to("cuda")
+    with pytest.raises(AssertionError):
+        mt.zeros(2, device="cuda")
+
+
+def test_errors_read_like_torch():
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(32x784 and 512x10\)"):
+        mt.zeros(32, 784) @ mt.zeros(512, 10)
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype"):
+        mt.zeros(2, 2) @ mt.zeros(2, 2, dtype=mt.float64)
+    with pytest.raises(RuntimeError, match="The size of tensor a \\(3\\) must match the size of tensor b \\(4\\)"):
+        mt.zeros(3) + mt.zeros(4)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        mt.zeros(2).sum(3)
+
+
+def test_generator_state_round_trip():
+    g = mt.Generator().manual_seed(7)
+    state = g.get_state()
+    a = mt.rand(5, generator=g)
+    g.set_state(state)
+    assert mt.equal(a, mt.rand(5, generator=g))
+    tg = torch.Generator().manual_seed(7)
+    assert a.tolist() == torch.rand(5, generator=tg).tolist()
+    assert mt.Generator().manual_seed(3).initial_seed() == 3
+
+
+def test_erf_fallback_without_scipy_is_exact_enough():
+    import math
+    from minitorch.backends.numpy_backend import erf_numpy
+    x = np.linspace(-6, 6, 2001)
+    np.testing.assert_allclose(erf_numpy(x), [math.erf(v) for v in x], rtol=1e-13, atol=1e-15)
+    assert erf_numpy(np.array([np.nan, np.inf, -np.inf], dtype=np.float32)).tolist()[1:] == [1.0, -1.0]
