@@ -72,11 +72,23 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     return self
 
 
+def _check_fits(self: Tensor, tensors) -> None:
+    """In-place results keep self's shape: operands may broadcast into it, not beyond."""
+    from .shape import broadcast_shapes
+    for t in tensors:
+        if t._data.shape != self._data.shape:
+            shape = tuple(broadcast_shapes(self._data.shape, t._data.shape))
+            if shape != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                                   f"{list(shape)}")
+
+
 def make_inplace(fn, name: str):
     """The in-place method `name` (e.g. `exp_`) of out-of-place op `fn`."""
     def method(self: Tensor, *args, **kwargs) -> Tensor:
-        return apply_inplace(self, lambda x: fn(x, *args, **kwargs),
-                             grad_operands=[a for a in list(args) + list(kwargs.values()) if is_tensor(a)])
+        tensors = [a for a in list(args) + list(kwargs.values()) if is_tensor(a)]
+        _check_fits(self, tensors)
+        return apply_inplace(self, lambda x: fn(x, *args, **kwargs), grad_operands=tensors)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place version of `{fn.__name__}`."
     return method
@@ -93,6 +105,7 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
         _check_cast(self, dt)
         if is_tensor(other):
             common_device(self, other)
+            _check_fits(self, (other,))
         args = {"alpha": alpha} if alpha != 1 else {}
 
         def fast(data):

@@ -126,8 +126,10 @@ def _inplace(name, n_tensor_args=1, **kw):
     return fn
 
 
-INPLACE_BINARY = ["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "fmod_",
-                  "atan2_", "__iadd__", "__isub__", "__imul__", "__itruediv__"]
+INPLACE_BINARY = ["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "fmod_", "atan2_", "__iadd__",
+                  "__isub__", "__imul__", "__itruediv__", "subtract_", "multiply_", "divide_", "floor_divide_",
+                  "eq_", "ne_", "lt_", "le_", "gt_", "ge_"]
+NO_GRAD_INPLACE = {"floor_divide_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"}
 for _name in INPLACE_BINARY:
     _domain_b = "nonzero" if _name in ("div_", "remainder_", "fmod_", "atan2_", "__itruediv__") else "any"
 
@@ -138,7 +140,15 @@ for _name in INPLACE_BINARY:
             return [a, draw(st.sampled_from([2, 0.5]))], {}
         return [a, tensor_arg(draw, shape_b, draw(st.sampled_from([dtype, dtype, "float64"])),
                               "small" if _name == "pow_" else _db)], {}
-    register(_name, _inplace(_name), _sample, dtypes=FLOATS + ("int64",), grad=(0, 1), family=FAMILY)
+    register(_name, _inplace(_name), _sample, dtypes=FLOATS + ("int64",),
+             grad=None if _name in NO_GRAD_INPLACE else (0, 1), family=FAMILY)
+
+for _name in ("bitwise_and_", "bitwise_or_", "bitwise_xor_"):
+    register(_name, _inplace(_name), binary(other_dtypes=("bool",)), dtypes=INTS + ("bool",), grad=None,
+             family=FAMILY)
+register("bitwise_not_", _inplace("bitwise_not_"), _one, dtypes=INTS + ("bool",), grad=None, family=FAMILY)
+register("logical_not_", _inplace("logical_not_"), _one, dtypes=FLOATS + ("int64", "bool"), grad=None,
+         family=FAMILY)
 
 INPLACE_UNARY = {"neg_": "any", "abs_": "any", "exp_": "small", "log_": "positive", "sqrt_": "positive",
                  "sigmoid_": "any", "tanh_": "any", "sin_": "any", "cos_": "any", "reciprocal_": "nonzero",
