@@ -319,6 +319,8 @@ class Add(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
+        if not ctx.needs_input_grad[1]:
+            return gy, None
         return gy, (gy if ctx.alpha == 1 else gy * ctx.alpha)
 
 
@@ -330,6 +332,8 @@ class Sub(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
+        if not ctx.needs_input_grad[1]:
+            return gy, None
         return gy, (-gy if ctx.alpha == 1 else gy * -ctx.alpha)
 
 
