@@ -11,6 +11,7 @@ import weakref
 
 from . import dtypes as D
 from .autograd import engine
+from .autograd import function as function_module
 from .autograd.function import AccumulateGrad
 from .autograd.grad_mode import state as _mode
 from .device import CPU, as_device
@@ -372,6 +373,9 @@ class Tensor:
 
     def __setstate__(self, state):
         raise NotImplementedError
+
+
+function_module.Tensor = Tensor
 
 
 class _StorageRef:

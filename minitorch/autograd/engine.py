@@ -64,9 +64,9 @@ def _needed(roots, deps, targets):
 
 def _check_grad(node, i, grad, meta):
     """Bring a returned gradient to its input's shape and dtype, or say which op erred."""
-    from ..ops.shape import sum_to_size
     shape, dt = meta
     if grad._data.shape != shape:
+        from ..ops.shape import sum_to_size
         try:
             grad = sum_to_size(grad, shape)
         except (RuntimeError, ValueError):

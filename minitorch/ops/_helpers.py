@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import dtypes as D
+from ..device import check_same_device
 from ..tensor import Tensor, _wrap_dim
 
 wrap_dim = _wrap_dim
@@ -25,7 +26,6 @@ def cast(x, dt, device) -> Tensor:
 
 
 def common_device(*xs):
-    from ..device import check_same_device
     tensors = [x for x in xs if isinstance(x, Tensor)]
     # zero-dim CPU tensors may mix with tensors on any device, as in torch
     dims = [t for t in tensors if t._data.ndim or t._device.type != "cpu"]
