@@ -47,9 +47,10 @@ Tensor.__setitem__ = indexing.setitem
 for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan
         asin acos atan sinh cosh tanh sigmoid logit erf floor ceil round trunc frac clamp clip clamp_min
         clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
-        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu scatter
-        scatter_add index_add atan2 floor_divide""".split():
+        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 floor_divide""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
+for _name in ("scatter", "scatter_add", "index_add"):  # index and source need not broadcast to self
+    setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_", elementwise=False))
 Tensor.add_ = inplace._arith_inplace(pointwise.add, "add", "add_")
 Tensor.sub_ = inplace._arith_inplace(pointwise.sub, "subtract", "sub_")
 Tensor.mul_ = inplace._arith_inplace(pointwise.mul, "multiply", "mul_")

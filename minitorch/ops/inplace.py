@@ -83,11 +83,12 @@ def _check_fits(self: Tensor, tensors) -> None:
                                    f"{list(shape)}")
 
 
-def make_inplace(fn, name: str):
+def make_inplace(fn, name: str, elementwise: bool = True):
     """The in-place method `name` (e.g. `exp_`) of out-of-place op `fn`."""
     def method(self: Tensor, *args, **kwargs) -> Tensor:
         tensors = [a for a in list(args) + list(kwargs.values()) if is_tensor(a)]
-        _check_fits(self, tensors)
+        if elementwise:
+            _check_fits(self, tensors)
         return apply_inplace(self, lambda x: fn(x, *args, **kwargs), grad_operands=tensors)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place version of `{fn.__name__}`."
