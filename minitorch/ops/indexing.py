@@ -11,7 +11,7 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import common_device, is_tensor, scalar_tensor, wrap_dim
-from .reduction import index_grad, sort_t, topk_t
+from .reduction import SelectAlong, sort_t, topk_t
 from .shape import as_view
 
 
@@ -370,36 +370,22 @@ def argwhere(input: Tensor) -> Tensor:
 
 # ---- ordering -------------------------------------------------------------------------------
 
-class Sort(Primitive):
+class Sort(SelectAlong):
     """Sorted values and their indices; NaN counts as the largest value, as in torch."""
 
     @staticmethod
-    def forward(ctx, x, *, dim, descending):
-        xp = ctx.xp
-        if x.ndim == 0:
-            idx = xp.zeros((), dtype=xp.int64)
-        elif not descending:
-            idx = xp.argsort(x, axis=dim, kind="stable")
-        else:
-            # lexsort sorts by the last key first; ~x reverses integers without overflow
-            keys = (-x, ~xp.isnan(x)) if x.dtype.kind == "f" else (~x,)
-            idx = xp.lexsort(keys, axis=dim)
-        vals = xp.take_along_axis(x, idx, axis=dim) if x.ndim else x.copy()
-        ctx.shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(idx)
-        ctx.mark_non_differentiable(idx)
-        return vals, idx.astype(xp.int64, copy=False)
-
-    @staticmethod
-    def backward(ctx, gy, gi):
-        (idx,) = ctx.saved_tensors
-        if gy.dim() == 0:
-            return gy
-        return index_grad(gy, idx, ctx.shape, ctx.dim, True)
+    def choose(xp, x, dim, descending):
+        if not descending:
+            return xp.argsort(x, axis=dim, kind="stable")
+        # lexsort sorts by the last key first; ~x reverses integers without overflow
+        keys = (-x, ~xp.isnan(x)) if x.dtype.kind == "f" else (~x,)
+        return xp.lexsort(keys, axis=dim)
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return sort_t(input.clone(), Tensor._wrap(input._device.backend.xp.zeros((), dtype="int64"), input._device))
     return sort_t(*Sort.apply(input, dim=d, descending=descending))
 
 

@@ -532,32 +532,54 @@ def _float_power(input, exponent) -> Tensor:
 float_power = _float_power
 
 
-class Maximum(Primitive):
-    @staticmethod
-    def forward(ctx, a, b):
+class _Pick(Primitive):
+    """Elementwise choice between a and b; the gradient follows the value chosen."""
+
+    f = None              # f(xp, a, b): the result
+    takes_a = None        # takes_a(a, b): where the result is a (minitorch ops)
+    split_ties = False    # maximum/minimum share the gradient evenly where a == b
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.maximum(a, b)
+        return cls.f(ctx.xp, a, b)
 
-    @staticmethod
-    def backward(ctx, gy):
+    @classmethod
+    def backward(cls, ctx, gy):
         a, b = ctx.saved_tensors
-        half = gy / 2
-        return (where(a == b, half, where(a > b, gy, 0.0)),
-                where(a == b, half, where(b > a, gy, 0.0)))
+        first = cls.takes_a(a, b)
+        zero = gy * 0
+        ga, gb = where(first, gy, zero), where(first, zero, gy)
+        if cls.split_ties:
+            tie, half = a == b, gy / 2
+            ga, gb = where(tie, half, ga), where(tie, half, gb)
+        return ga, gb
 
 
-class Minimum(Primitive):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return ctx.xp.minimum(a, b)
+class Maximum(_Pick):
+    f = staticmethod(lambda xp, a, b: xp.maximum(a, b))
+    takes_a = staticmethod(lambda a, b: a > b)
+    split_ties = True
 
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        half = gy / 2
-        return (where(a == b, half, where(a < b, gy, 0.0)),
-                where(a == b, half, where(b < a, gy, 0.0)))
+
+class Minimum(_Pick):
+    f = staticmethod(lambda xp, a, b: xp.minimum(a, b))
+    takes_a = staticmethod(lambda a, b: a < b)
+    split_ties = True
+
+
+class Fmax(_Pick):
+    """Maximum that ignores NaN (NaN only where both are NaN)."""
+
+    f = staticmethod(lambda xp, a, b: xp.fmax(a, b))
+    takes_a = staticmethod(lambda a, b: (a >= b) | b.isnan())
+
+
+class Fmin(_Pick):
+    """Minimum that ignores NaN (NaN only where both are NaN)."""
+
+    f = staticmethod(lambda xp, a, b: xp.fmin(a, b))
+    takes_a = staticmethod(lambda a, b: (a <= b) | b.isnan())
 
 
 def _tensor_pair(name):
@@ -569,56 +591,19 @@ def _tensor_pair(name):
     return check
 
 
-def maximum(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _tensor_pair("maximum")(input, other)
-    return Maximum.apply(a, b)
+def _pick_op(cls, name):
+    def op(input: Tensor, other: Tensor) -> Tensor:
+        a, b, _ = _tensor_pair(name)(input, other)
+        return cls.apply(a, b)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name} of two tensors. {cls.__doc__ or ''}".strip()
+    return op
 
 
-def minimum(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _tensor_pair("minimum")(input, other)
-    return Minimum.apply(a, b)
-
-
-class Fmax(Primitive):
-    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return ctx.xp.fmax(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        first = (a >= b) | b.isnan()
-        zero = gy * 0
-        return where(first, gy, zero), where(first, zero, gy)
-
-
-class Fmin(Primitive):
-    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return ctx.xp.fmin(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        first = (a <= b) | b.isnan()
-        zero = gy * 0
-        return where(first, gy, zero), where(first, zero, gy)
-
-
-def fmax(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _tensor_pair("fmax")(input, other)
-    return Fmax.apply(a, b)
-
-
-def fmin(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _tensor_pair("fmin")(input, other)
-    return Fmin.apply(a, b)
+maximum = _pick_op(Maximum, "maximum")
+minimum = _pick_op(Minimum, "minimum")
+fmax = _pick_op(Fmax, "fmax")
+fmin = _pick_op(Fmin, "fmin")
 
 
 class Atan2(Primitive):

@@ -221,13 +221,14 @@ def _check_nonempty_axes(input, axes, name):
         raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
 
 
-class _ExtremeDim(Primitive):
-    """max/min along one dim: (values, indices); the gradient goes to the chosen index."""
+class SelectAlong(Primitive):
+    """Values picked by index along `dim` (max/min/median with dim, sort): returns
+    (values, indices); the gradient goes back to the picked positions."""
 
     @classmethod
-    def forward(cls, ctx, x, *, dim, keepdim):
+    def forward(cls, ctx, x, *, dim, keepdim=True, **kw):
         xp = ctx.xp
-        idx = (xp.argmax if cls.largest else xp.argmin)(x, axis=dim, keepdims=True)
+        idx = cls.choose(xp, x, dim, **kw)  # indices with `dim` kept
         vals = xp.take_along_axis(x, idx, axis=dim)
         if not keepdim:
             idx, vals = idx.squeeze(dim), vals.squeeze(dim)
@@ -240,6 +241,12 @@ class _ExtremeDim(Primitive):
     def backward(ctx, gy, gi):
         (idx,) = ctx.saved_tensors
         return index_grad(gy, idx, ctx.shape, ctx.dim, ctx.keepdim)
+
+
+class _ExtremeDim(SelectAlong):
+    @classmethod
+    def choose(cls, xp, x, dim):
+        return (xp.argmax if cls.largest else xp.argmin)(x, axis=dim, keepdims=True)
 
 
 def index_grad(gy, idx, shape, dim, keepdim):
@@ -547,33 +554,19 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 # ---- order statistics -----------------------------------------------------------------------
 
-class MedianDim(Primitive):
+class MedianDim(SelectAlong):
     """The lower median along `dim` and its index; NaN wins, as in torch."""
 
     node_name = "MedianBackward1"
 
     @staticmethod
-    def forward(ctx, x, *, dim, keepdim):
-        xp = ctx.xp
-        n = x.shape[dim]
+    def choose(xp, x, dim):
         order = xp.argsort(x, axis=dim, kind="stable")
-        pos = xp.take(order, [(n - 1) // 2], axis=dim)
+        pos = xp.take(order, [(x.shape[dim] - 1) // 2], axis=dim)
         if x.dtype.kind == "f":
             nan = xp.isnan(x)
-            first_nan = xp.argmax(nan, axis=dim, keepdims=True)
-            pos = xp.where(nan.any(axis=dim, keepdims=True), first_nan, pos)
-        vals = xp.take_along_axis(x, pos, axis=dim)
-        if not keepdim:
-            vals, pos = vals.squeeze(dim), pos.squeeze(dim)
-        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        ctx.save_for_backward(pos)
-        ctx.mark_non_differentiable(pos)
-        return vals, pos.astype(xp.int64)
-
-    @staticmethod
-    def backward(ctx, gy, gi):
-        (idx,) = ctx.saved_tensors
-        return index_grad(gy, idx, ctx.shape, ctx.dim, ctx.keepdim)
+            pos = xp.where(nan.any(axis=dim, keepdims=True), xp.argmax(nan, axis=dim, keepdims=True), pos)
+        return pos
 
 
 class MedianAll(_Extreme):

@@ -131,14 +131,5 @@ register("cumprod", _call("cumprod"), _scan_sample, dtypes=FLOATS + ("int64",), 
          reason="products of up to five factors round differently")
 
 
-def _median_sample(draw, dtype):
-    shape = draw(nonempty_shapes(min_dims=0))
-    x = tensor_arg(draw, shape, dtype)
-    if draw(st.booleans()):
-        return [x], {}
-    return [x], {"dim": draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1)),
-                 "keepdim": draw(st.booleans())}
-
-
-register("median", _call("median"), _median_sample, dtypes=FLOATS + ("int64",), family=FAMILY,
+register("median", _call("median"), _extreme_sample, dtypes=FLOATS + ("int64",), family=FAMILY,
          compare_indices=False, reason="ties: torch's index choice among equal medians is unspecified")
