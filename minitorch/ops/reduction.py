@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from collections import namedtuple
 
 from .. import dtypes as D
@@ -351,7 +352,9 @@ class Var(Primitive):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.denom = math.prod(x.shape[a] for a in axes) - correction  # may be <= 0, as in torch
         acc = _acc_dtype(x, ctx.xp)
-        y = x.var(axis=axes, ddof=correction, keepdims=keepdim, dtype=acc)
+        with warnings.catch_warnings():  # the wrappers warn in torch's words
+            warnings.simplefilter("ignore", RuntimeWarning)
+            y = x.var(axis=axes, ddof=correction, keepdims=keepdim, dtype=acc)
         if take_sqrt:
             y = ctx.xp.sqrt(y)
         y = y.astype(x.dtype, copy=False)
@@ -377,7 +380,11 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
     if isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
     _needs_float(input, name, None)
-    return _dims(dim, input._data.ndim), _correction(unbiased, correction), keepdim
+    axes, c = _dims(dim, input._data.ndim), _correction(unbiased, correction)
+    if math.prod(input._data.shape[a] for a in axes) - c <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    return axes, c, keepdim
 
 
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
