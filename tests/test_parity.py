@@ -1,6 +1,6 @@
 """The generic parity test: every registry spec against torch, forward and backward."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, note, strategies as st
 
 from minitorch.testing import load_all, run_spec
 
@@ -13,4 +13,5 @@ def test_parity(name, data):
     spec = SPECS[name]
     dtype = data.draw(st.sampled_from(spec.dtypes), label="dtype")
     args, kwargs = spec.sample(data.draw, dtype)
+    note(f"args={args!r} kwargs={kwargs!r}")
     run_spec(spec, args, kwargs, dtype, seed=data.draw(st.integers(0, 2**16), label="seed"))

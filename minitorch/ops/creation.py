@@ -227,10 +227,12 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     else:
         dt = D.as_dtype(dtype)
     n = builtins.max(math.ceil((end - start) / step), 0)
-    if dt.is_floating_point or builtins.any(isinstance(v, float) for v in vals):
+    if dt.is_floating_point:
         data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
-    else:
-        data = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np)
+    else:  # integer results step with integer start and step, as torch does
+        if int(step) == 0:
+            raise ValueError("step must be nonzero")
+        data = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dt.np)
     return _finish(data, device, requires_grad)
 
 

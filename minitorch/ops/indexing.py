@@ -24,11 +24,11 @@ def _key_part(k, xp):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return k._data
     if isinstance(k, (list, tuple)) or (hasattr(k, "dtype") and hasattr(k, "shape")):
-        a = xp.asarray(k.numpy() if isinstance(k, Tensor) else k)
+        a = xp.asarray(k)
+        if a.size == 0 and isinstance(k, (list, tuple)):
+            a = a.astype(xp.int64)  # an empty list indexes like an empty integer tensor
         if a.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if a.size == 0 and a.dtype.kind == "f":
-            a = a.astype(xp.int64)
         return a
     if isinstance(k, (slice, type(None), type(Ellipsis))) or isinstance(k, numbers.Integral):
         return k

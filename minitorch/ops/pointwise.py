@@ -187,7 +187,8 @@ def _round_decimals(xp, x, decimals=0):
 
 
 class Sign(_ZeroGrad):
-    f = staticmethod(lambda xp, x: xp.sign(x) if x.dtype != xp.bool_ else x.copy())
+    f = staticmethod(lambda xp, x: x.copy() if x.dtype == xp.bool_ else
+                     xp.nan_to_num(xp.sign(x), nan=0.0) if x.dtype.kind == "f" else xp.sign(x))
 
 
 class Floor(_ZeroGrad):
@@ -271,10 +272,10 @@ class Logit(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        g = gy / (x * (1 - x))
-        if ctx.eps is None:
-            return g
-        return where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, g)
+        # x(1 - x) >= 0 on [0, 1] (abs keeps 1/(-0.0) at +inf); outside the domain the gradient is nan
+        g = gy / (x * (1 - x)).abs()
+        outside = (x < 0) | (x > 1) if ctx.eps is None else (x < ctx.eps) | (x > 1 - ctx.eps)
+        return where(outside, math.nan if ctx.eps is None else 0.0, g)
 
 
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
@@ -402,6 +403,12 @@ class Div(Primitive):
         return ga, gb
 
 
+def _check_int_divisor(a, b):
+    """Integer division by zero raises (as torch on the CPU) when there is anything to divide."""
+    if a.dtype.kind != "f" and a.size and (b == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+
+
 class _RoundedDiv(_ZeroGrad):
     """Division rounded toward zero ('trunc') or minus infinity ('floor'); zero gradient."""
 
@@ -410,8 +417,7 @@ class _RoundedDiv(_ZeroGrad):
         xp = ctx.xp
         if a.dtype.kind == "f":
             return xp.floor_divide(a, b) if mode == "floor" else xp.trunc(a / b)
-        if (b == 0).any():
-            raise ZeroDivisionError("ZeroDivisionError")
+        _check_int_divisor(a, b)
         q = xp.floor_divide(a, b)
         if mode == "trunc":
             q = q + ((xp.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
@@ -449,8 +455,7 @@ class Remainder(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.dtype.kind != "f" and (b == 0).any():
-            raise ZeroDivisionError("ZeroDivisionError")
+        _check_int_divisor(a, b)
         return ctx.xp.remainder(a, b)
 
     @staticmethod
@@ -465,8 +470,7 @@ class Fmod(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.dtype.kind != "f" and (b == 0).any():
-            raise ZeroDivisionError("ZeroDivisionError")
+        _check_int_divisor(a, b)
         return ctx.xp.fmod(a, b)
 
     @staticmethod
@@ -615,8 +619,9 @@ class Atan2(Primitive):
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        r = a * a + b * b
-        return gy * b / r, -gy * a / r
+        r = (a * a + b * b).reciprocal()
+        r = r.masked_fill(r.isinf(), 0)  # zero where a^2 + b^2 underflows, as torch
+        return gy * b * r, -gy * a * r
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:

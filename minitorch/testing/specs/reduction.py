@@ -94,7 +94,11 @@ def _var_sample(draw, dtype):
         kw["keepdim"] = draw(st.booleans())
     style = draw(st.sampled_from(["default", "correction", "unbiased"]))
     if style == "correction":
-        kw["correction"] = draw(st.sampled_from([0, 1, 2]))
+        # correction 2 only where at least 3 values are reduced: with fewer, torch's var and var_mean
+        # backward disagree with each other (nan against finite) on the negative degrees of freedom
+        reduced = 1 if not shape else x.array.size if dim is None else (
+            x.array.shape[dim] if isinstance(dim, int) else 3)
+        kw["correction"] = draw(st.sampled_from([0, 1, 2] if reduced >= 3 else [0, 1]))
     elif style == "unbiased" and "dim" in kw:
         kw["unbiased"] = draw(st.booleans())
     return [x], kw
@@ -109,6 +113,8 @@ def _norm_sample(draw, dtype):
     shape = draw(shapes())
     x = tensor_arg(draw, shape, dtype)
     kw = {"p": draw(st.sampled_from(["fro", 2, 1, float("inf"), float("-inf"), 3, 0.5]))}
+    if 0 in shape and kw["p"] in (float("inf"), float("-inf")):
+        kw["p"] = 2  # torch's inf-norms of empty inputs are inconsistent between its code paths
     dim = _dims_for(draw, len(shape))
     if dim is not None:
         kw["dim"] = dim
