@@ -371,9 +371,6 @@ class Tensor:
     def __str__(self):
         return self.__repr__()
 
-    def __setstate__(self, state):
-        raise NotImplementedError
-
 
 function_module.Tensor = Tensor
 

@@ -163,3 +163,18 @@ def test_erf_fallback_without_scipy_is_exact_enough():
     x = np.linspace(-6, 6, 2001)
     np.testing.assert_allclose(erf_numpy(x), [math.erf(v) for v in x], rtol=1e-13, atol=1e-15)
     assert erf_numpy(np.array([np.nan, np.inf, -np.inf], dtype=np.float32)).tolist()[1:] == [1.0, -1.0]
+
+
+def test_pickle_deepcopy_and_assert_close():
+    import copy
+    import pickle
+
+    from minitorch.testing import assert_close
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    for y in (pickle.loads(pickle.dumps(x)), copy.deepcopy(x)):
+        assert y.requires_grad and y is not x
+        assert_close(y, x)
+    with pytest.raises(AssertionError):
+        assert_close(x * 1.1, x)
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)
