@@ -449,34 +449,36 @@ def floor_divide(input, other) -> Tensor:
     return div(input, other, rounding_mode="floor")
 
 
-class Remainder(Primitive):
+class _Modulus(Primitive):
+    """a - q * b for the quotient q rounded by `rounding`; d/db = -q."""
+
+    f = None
+    rounding = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        _check_int_divisor(a, b)
+        return cls.f(ctx.xp, a, b)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        a, b = ctx.saved_tensors
+        return gy, -gy * div(a, b, rounding_mode=cls.rounding)
+
+
+class Remainder(_Modulus):
     """Python-style modulus: the result has the sign of the divisor."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        _check_int_divisor(a, b)
-        return ctx.xp.remainder(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        return gy, -gy * div(a, b, rounding_mode="floor")
+    f = staticmethod(lambda xp, a, b: xp.remainder(a, b))
+    rounding = "floor"
 
 
-class Fmod(Primitive):
+class Fmod(_Modulus):
     """C-style modulus: the result has the sign of the dividend."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        _check_int_divisor(a, b)
-        return ctx.xp.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        return gy, -gy * div(a, b, rounding_mode="trunc")
+    f = staticmethod(lambda xp, a, b: xp.fmod(a, b))
+    rounding = "trunc"
 
 
 def remainder(input, other) -> Tensor:
