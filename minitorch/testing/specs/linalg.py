@@ -18,7 +18,8 @@ def _matmul_sample(draw, dtype):
     shapes = {"11": ((k,), (k2,)), "21": ((n, k), (k2,)), "12": ((k,), (k2, m)), "22": ((n, k), (k2, m)),
               "b2": ((b, n, k), (k2, m)), "2b": ((n, k), (b, k2, m)), "bb": ((b, n, k), (b, k2, m)),
               "bcast": ((2, 1, n, k), (3, k2, m)), "1b": ((k,), (b, k2, m))}[kind]
-    dt_b = draw(st.sampled_from([dtype] * 9 + ["float64"]))
+    # mixed dtypes raise in torch, except for empty vectors (skipped: torch returns early there)
+    dt_b = draw(st.sampled_from([dtype] * 9 + ["float64"])) if k else dtype
     return [tensor_arg(draw, shapes[0], dtype), tensor_arg(draw, shapes[1], dt_b)], {}
 
 

@@ -93,8 +93,9 @@ for _name, _op in OPS.items():
     _domain_b = "nonzero" if _name in ("__truediv__", "__floordiv__", "__mod__") else "any"
     _domain_a = "positive" if _name == "__pow__" else "any"
     _grad = None if _name in ("__floordiv__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__") else (0, 1)
+    # pow's base stays positive: at -0.0 the sign of torch's infinite gradient is not C's
     register(_name, lambda lib, a, b, _op=_op: _op(a, b), binary(_domain_a, _domain_b, other_dtypes=("float64",
-             "int64")), dtypes=FLOATS + ("int64",), grad=_grad, family=FAMILY)
+             "int64"), edge=_name != "__pow__"), dtypes=FLOATS + ("int64",), grad=_grad, family=FAMILY)
     _rname = "__r" + _name[2:]
     if _name not in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
         register(_rname, lambda lib, a, b, _op=_op: _op(b if not hasattr(b, "shape") else 2, a),
