@@ -11,7 +11,7 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import common_device, is_tensor, scalar_tensor, wrap_dim
-from .reduction import SelectAlong, sort_t, topk_t
+from .reduction import SelectAlong, kthvalue_t, sort_t, topk_t
 from .shape import as_view
 
 
@@ -409,13 +409,12 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
-    from .reduction import _return_type
     d = wrap_dim(dim, input._data.ndim)
     idx = argsort(input, d).narrow(d, k - 1, 1)
     vals = gather(input, d, idx)
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
-    return _return_type("kthvalue", ["values", "indices"])(vals, idx)
+    return kthvalue_t(vals, idx)
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):

@@ -527,15 +527,11 @@ def pow(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-float_power = None  # defined below, once `to` is available on tensors
-
-
-def _float_power(input, exponent) -> Tensor:
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent computed in float64."""
     a, b, _ = operands(input, exponent, dtype=D.float64)
     return Pow.apply(a, b)
 
-
-float_power = _float_power
 
 
 class _Pick(Primitive):

@@ -28,6 +28,7 @@ median_t = _return_type("median", ["values", "indices"])
 mode_t = _return_type("mode", ["values", "indices"])
 sort_t = _return_type("sort", ["values", "indices"])
 topk_t = _return_type("topk", ["values", "indices"])
+kthvalue_t = _return_type("kthvalue", ["values", "indices"])
 
 
 def keepdim_shape(shape, axes):
