@@ -95,3 +95,6 @@ def set_num_threads(n: int) -> None:
 def get_num_threads() -> int:
     import os
     return os.cpu_count() or 1
+
+from .ops.activation import log_softmax, relu, softmax  # noqa: E402
+from . import nn, optim  # noqa: E402

@@ -434,9 +434,12 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) ->
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     u = _gen(generator)._uniform(self.numel(), self._data.dtype)
-    if self._data.dtype == np.float64:  # one rounding of u * (b - a) + a, as torch's fused multiply-add
+    # torch computes u * (b - a) + a in the tensor's dtype with one rounding (a fused multiply-add)
+    if self._data.dtype == np.float64:
         return _fill_random(self, (u.astype(np.longdouble) * (b - a) + a).astype(np.float64))
-    return _fill_random(self, u * (b - a) + a)
+    t = np.dtype(self._data.dtype).type if self._dtype.is_floating_point else np.float64
+    lo, span = t(a), t(t(b) - t(a))
+    return _fill_random(self, u * np.float64(span) + np.float64(lo))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:

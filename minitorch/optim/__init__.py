@@ -1,0 +1,6 @@
+"""minitorch.optim: optimisers that update parameters in place, as torch.optim."""
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
