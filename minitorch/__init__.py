@@ -97,4 +97,4 @@ def get_num_threads() -> int:
     return os.cpu_count() or 1
 
 from .ops.activation import log_softmax, relu, softmax  # noqa: E402
-from . import nn, optim  # noqa: E402
+from . import nn, optim, utils  # noqa: E402
