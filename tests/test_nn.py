@@ -121,3 +121,39 @@ def test_optimizer_state_dict_round_trip():
     assert opt2.param_groups[0]["lr"] == 1e-3 and opt2.state[model[0].weight]["step"] == 1
     with pytest.raises(ValueError, match="empty parameter list"):
         mt.optim.SGD([], lr=0.1)
+
+
+def test_layer_reprs_match_torch():
+    for name, args in [("LeakyReLU", ()), ("ELU", ()), ("GELU", ()), ("GELU", ("tanh",)), ("SiLU", ()),
+                       ("Softplus", ()), ("Hardtanh", ()), ("Dropout", (0.2,)), ("Flatten", ()), ("Softmax", (1,)),
+                       ("MSELoss", ()), ("CrossEntropyLoss", ()), ("BCEWithLogitsLoss", ()), ("Identity", ())]:
+        assert repr(getattr(mt.nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
+
+
+def test_dropout_module_train_and_eval():
+    mt.manual_seed(4)
+    torch.manual_seed(4)
+    x = np.random.default_rng(0).standard_normal((6, 7)).astype(np.float32)
+    m, t = mt.nn.Dropout(0.3), torch.nn.Dropout(0.3)
+    np.testing.assert_array_equal(m(mt.tensor(x)).numpy(), t(torch.tensor(x)).numpy())
+    m.eval()
+    assert m(mt.tensor(x)).tolist() == mt.tensor(x).tolist()
+
+
+def test_clip_grad_and_vector_utils_match_torch():
+    mt.manual_seed(1)
+    torch.manual_seed(1)
+    m, t = _mlp(mt), _mlp(torch)
+    m(mt.ones(3, 8)).pow(2).sum().backward()
+    t(torch.ones(3, 8)).pow(2).sum().backward()
+    for norm_type in (2.0, 1.0, float("inf")):
+        a = mt.nn.utils.clip_grad_norm_(m.parameters(), 0.5, norm_type)
+        b = torch.nn.utils.clip_grad_norm_(t.parameters(), 0.5, norm_type)
+        np.testing.assert_allclose(a.item(), b.item(), rtol=1e-5)
+    for p, q in zip(m.parameters(), t.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7)
+    vec = mt.nn.utils.parameters_to_vector(m.parameters())
+    np.testing.assert_array_equal(vec.detach().numpy(),
+                                  torch.nn.utils.parameters_to_vector(t.parameters()).detach().numpy())
+    mt.nn.utils.vector_to_parameters(vec * 0, m.parameters())
+    assert all(p.abs().sum().item() == 0 for p in m.parameters())

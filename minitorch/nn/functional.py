@@ -1,10 +1,14 @@
 """nn.functional: the functional form of the layers and losses."""
 from __future__ import annotations
 
+import math
+
+from ..ops import activation as _act
 from ..ops.activation import log_softmax, relu, softmax  # noqa: F401
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
+M_SQRT1_2 = math.sqrt(0.5)
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -103,5 +107,91 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
-__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return input.where(input > 0, input * negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return input.where(input > 0, input.expm1() * alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (erf form), or torch's tanh approximation."""
+    if approximate == "tanh":
+        inner = (input + input ** 3 * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (inner.tanh() + 1)
+    if approximate != "none":
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    return input * 0.5 * ((input * M_SQRT1_2).erf() + 1)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input * input.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    return _act.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    return _act.Hardtanh.apply(input, lo=min_val, hi=max_val)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero elements with probability p and scale the rest by 1/(1-p) (torch's mask stream)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0
+    from ..ops.creation import _random_like, empty
+    noise = _random_like(lambda shape, **kw: empty(shape, **kw).bernoulli_(1 - p), input, None, None, False)
+    noise.div_(1 - p)
+    return input * noise
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t log x + (1 - t) log(1 - x)), with each log clamped at -100 as in torch."""
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    loss = _act.BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
+    """BCE on sigmoid(input), computed stably from the logits."""
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    softplus_neg = softplus(-input)  # log(1 + exp(-x)), linear where that would overflow
+    if pos_weight is not None:
+        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_neg
+    else:
+        loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(d.where(d >= beta, d * d * (0.5 / beta)) - (d >= beta) * (0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    d = (input - target).abs()
+    return _reduce((d * d * 0.5).where(d <= delta, (d - 0.5 * delta) * delta), reduction)
+
+
+__all__ = ["leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
+           "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]

@@ -11,7 +11,7 @@ METHODS = {
         reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh sigmoid logit erf floor ceil
         round trunc fix frac clamp clip clamp_min clamp_max add sub subtract mul multiply div divide
         true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2 arctan2 lerp
-        addcmul addcdiv where masked_fill nan_to_num isnan isinf isfinite isposinf isneginf signbit eq ne lt
+        addcmul addcdiv masked_fill nan_to_num isnan isinf isfinite isposinf isneginf signbit eq ne lt
         le gt ge greater greater_equal less less_equal not_equal isclose allclose equal logical_and
         logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not rsub""",
     reduction: """sum mean nansum nanmean prod max min amax amin argmax argmin var std logsumexp norm all
@@ -33,6 +33,7 @@ for _module, _names in METHODS.items():
     for _name in _names.split():
         setattr(Tensor, _name, getattr(_module, _name))
 
+Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)  # x.where(cond, y)
 Tensor.bernoulli = creation.bernoulli
 Tensor.diag = creation.diag
 Tensor.diagonal = creation.diagonal_

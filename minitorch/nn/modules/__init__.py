@@ -1,8 +1,11 @@
-__all__ = ["Flatten", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "ModuleDict", "ModuleList",
-           "ParameterList", "Sequential", "Identity", "Linear", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
-           "Module"]
-from .activation import Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (ELU, GELU, Dropout, Flatten, Hardtanh, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
+                         Softplus, Tanh)
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .linear import Identity, Linear
-from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
+
+__all__ = ["ELU", "GELU", "Dropout", "Flatten", "Hardtanh", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU",
+           "Softmax", "Softplus", "Tanh", "ModuleDict", "ModuleList", "ParameterList", "Sequential", "Identity",
+           "Linear", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss",
+           "SmoothL1Loss", "Module"]

@@ -77,3 +77,55 @@ register("nn.functional.nll_loss", lambda lib, x, t, **k: lib.nn.functional.nll_
 register("nn.functional.linear", lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
          lambda draw, dt: ([_x(draw, dt, (3, 4)), _x(draw, dt, (2, 4)), _x(draw, dt, (2,))], {}),
          dtypes=FLOATS, grad=(0, 1, 2), family=FAMILY, rtol=1e-5, reason="BLAS summation order")
+
+
+def _act(name, **kw):
+    return lambda lib, x: getattr(lib.nn.functional, name)(x, **kw)
+
+
+for _name, _kw in [("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {}), ("gelu", {}),
+                   ("gelu", {"approximate": "tanh"}), ("silu", {}), ("softplus", {}),
+                   ("softplus", {"beta": 2.0, "threshold": 5.0}), ("hardtanh", {})]:
+    register(f"nn.functional.{_name}({','.join(f'{k}={v}' for k, v in _kw.items())})", _act(_name, **_kw),
+             lambda draw, dt: ([_x(draw, dt, domain="nonzero", edge=True)], {}), dtypes=FLOATS, family=FAMILY,
+             rtol=1e-5, reason="composed from exp/erf/tanh: torch's fused kernels round differently")
+
+
+def _bce_sample(draw, dtype, logits):
+    import numpy as np
+    shape = draw(shapes())
+    x = _x(draw, dtype, shape, domain="any" if logits else "prob")
+    t = _x(draw, dtype, shape, domain="prob", requires_grad=False)
+    kw = {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+    if draw(st.booleans()):
+        kw["weight"] = Arg(np.random.default_rng(0).random(shape[-1:] if shape else ()).astype(dtype), "contiguous",
+                           False)
+    if logits and draw(st.booleans()):
+        kw["pos_weight"] = Arg(np.full(shape[-1:] if shape else (), 2.0, dtype=dtype), "contiguous", False)
+    return [x, t], kw
+
+
+register("nn.functional.binary_cross_entropy",
+         lambda lib, x, t, **k: lib.nn.functional.binary_cross_entropy(x, t, **k),
+         lambda draw, dt: _bce_sample(draw, dt, False), dtypes=FLOATS, family=FAMILY, rtol=1e-5,
+         reason="composed from log; torch's fused kernel rounds differently")
+register("nn.functional.binary_cross_entropy_with_logits",
+         lambda lib, x, t, **k: lib.nn.functional.binary_cross_entropy_with_logits(x, t, **k),
+         lambda draw, dt: _bce_sample(draw, dt, True), dtypes=FLOATS, family=FAMILY, rtol=1e-5,
+         reason="composed from exp/log1p; torch's fused kernel rounds differently")
+for _name, _kw in [("smooth_l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {}),
+                   ("huber_loss", {"delta": 2.0})]:
+    register(f"nn.functional.{_name}({','.join(f'{k}={v}' for k, v in _kw.items())})",
+             lambda lib, a, b, _n=_name, _k=_kw, **k: getattr(lib.nn.functional, _n)(a, b, **_k, **k),
+             _pair_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY)
+
+
+def _dropout(lib, seed, x, p):
+    lib.manual_seed(seed)
+    return lib.nn.functional.dropout(x, p, training=True)
+
+
+register("nn.functional.dropout", _dropout,
+         lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt, draw(shapes(max_side=9))),
+                            draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]))], {}),
+         dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "the dropout mask equals torch's after the same seed"})

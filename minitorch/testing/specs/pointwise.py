@@ -242,6 +242,8 @@ def _where_sample(draw, dtype):
 
 
 register("where", _call("where"), _where_sample, dtypes=FLOATS + ("int64",), grad=(1, 2), family=FAMILY)
+register("Tensor.where", lambda lib, c, a, b: a.where(c, b) if hasattr(a, "where") else None, _where_sample,
+         dtypes=FLOATS, grad=(1, 2), family=FAMILY)
 
 
 def _masked_fill_sample(draw, dtype):
