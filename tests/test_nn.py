@@ -157,3 +157,79 @@ def test_clip_grad_and_vector_utils_match_torch():
                                   torch.nn.utils.parameters_to_vector(t.parameters()).detach().numpy())
     mt.nn.utils.vector_to_parameters(vec * 0, m.parameters())
     assert all(p.abs().sum().item() == 0 for p in m.parameters())
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(padding="same"), dict(dilation=2, padding=2),
+                                dict(groups=2, bias=False), dict(kernel_size=(2, 3), stride=(1, 2))])
+def test_conv2d_forward_backward_and_init_match_torch(kw):
+    kw = dict(kw)
+    k = kw.pop("kernel_size", 3)
+    mt.manual_seed(0)
+    torch.manual_seed(0)
+    a, b = mt.nn.Conv2d(4, 6, k, **kw), torch.nn.Conv2d(4, 6, k, **kw)
+    assert repr(a) == repr(b)
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    x = np.random.default_rng(0).standard_normal((2, 4, 9, 8)).astype(np.float32)
+    xm, xt = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ym, yt = a(xm), b(xt)
+    g = np.random.default_rng(1).standard_normal(tuple(yt.shape)).astype(np.float32)
+    ym.backward(mt.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(ym.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(a.weight.grad.numpy(), b.weight.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_conv_has_second_derivatives():
+    x = mt.tensor(np.random.default_rng(0).standard_normal((1, 2, 5, 5)), requires_grad=True)
+    w = mt.tensor(np.random.default_rng(1).standard_normal((3, 2, 3, 3)), requires_grad=True)
+    assert mt.autograd.gradgradcheck(lambda a, b: mt.nn.functional.conv2d(a, b, padding=1, stride=2), (x, w))
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=3, stride=2, ceil_mode=True), dict(kernel_size=2, dilation=2)])
+def test_max_pool_matches_torch(kw):
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 8)).astype(np.float32)
+    xm, xt = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ym, im = mt.nn.functional.max_pool2d(xm, return_indices=True, **kw)
+    yt, it = torch.nn.functional.max_pool2d(xt, return_indices=True, **kw)
+    (ym * ym).sum().backward()
+    (yt * yt).sum().backward()
+    np.testing.assert_array_equal(ym.detach().numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(im.numpy(), it.numpy())
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
+
+
+def test_avg_and_adaptive_pool_match_torch():
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 8)).astype(np.float32)
+    for f, args in [("avg_pool2d", (3, 2, 1)), ("avg_pool2d", (2,)), ("adaptive_avg_pool2d", ((4, 3),)),
+                    ("adaptive_avg_pool2d", (1,))]:
+        xm, xt = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ym, yt = getattr(mt.nn.functional, f)(xm, *args), getattr(torch.nn.functional, f)(xt, *args)
+        ym.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_allclose(ym.detach().numpy(), yt.detach().numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def _tiny_vgg(nn, hidden=10, classes=3):
+    block = lambda cin: nn.Sequential(nn.Conv2d(cin, hidden, 3, padding=1), nn.ReLU(),  # noqa: E731
+                                      nn.Conv2d(hidden, hidden, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+    return nn.Sequential(block(3), block(hidden), nn.Flatten(), nn.Linear(hidden * 8 * 8, classes))
+
+
+def test_tiny_vgg_trains_like_torch():
+    losses = {}
+    for lib in (mt, torch):
+        lib.manual_seed(0)
+        model = _tiny_vgg(lib.nn)
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+        x, y = lib.rand(8, 3, 32, 32), lib.randint(0, 3, (8,))
+        losses[lib.__name__] = []
+        for _ in range(4):
+            opt.zero_grad()
+            loss = lib.nn.CrossEntropyLoss()(model(x), y)
+            loss.backward()
+            opt.step()
+            losses[lib.__name__].append(loss.item())
+    np.testing.assert_allclose(losses["minitorch"], losses["torch"], rtol=1e-5)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 
 from ..ops import activation as _act
+from ..ops.conv import conv1d, conv2d, fold, unfold  # noqa: F401
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.activation import log_softmax, relu, softmax  # noqa: F401
 from ..tensor import Tensor
 
@@ -191,7 +193,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     return _reduce((d * d * 0.5).where(d <= delta, (d - 0.5 * delta) * delta), reduction)
 
 
-__all__ = ["leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
+__all__ = ["conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]

@@ -1,0 +1,145 @@
+"""Convolution by im2col: windows gathered from strided views feed one batched matmul.
+
+`Im2Col` and `Col2Im` are each other's backward, so convolution (composed from them and
+matmul) has first and second derivatives for free; both call named backend kernels.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def out_size(size, k, s, p, d, ceil_mode=False):
+    """Output length of a sliding window (torch's formula, ceil_mode included)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    n = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (n - 1) * s >= size + p:  # the last window must start inside the input
+        n -= 1
+    return n
+
+
+def window_view(xp, x, k, s, d, out_hw):
+    """(N, C, kh, kw, Ho, Wo) view of the padded input x (N, C, H, W) without copying."""
+    sn, sc, sh, sw = x.strides
+    shape = x.shape[:2] + k + out_hw
+    strides = (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1])
+    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+
+def _pad(xp, x, p, value=0.0, extra=(0, 0)):
+    if p == (0, 0) and extra == (0, 0):
+        return x
+    widths = ((0, 0), (0, 0), (p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
+    return xp.pad(x, widths, constant_values=value)
+
+
+class Im2Col(Primitive):
+    """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo): every window as a column (torch's unfold)."""
+
+    @staticmethod
+    def forward(ctx, x, *, k, s, p, d):
+        xp = ctx.xp
+        n, c, h, w = x.shape
+        ho, wo = out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1])
+        ctx.args, ctx.hw = (k, s, p, d), (h, w)
+        win = window_view(xp, _pad(xp, x, p), k, s, d, (ho, wo))
+        return win.reshape(n, c * k[0] * k[1], ho * wo)
+
+    @staticmethod
+    def backward(ctx, gy):
+        k, s, p, d = ctx.args
+        return Col2Im.apply(gy, hw=ctx.hw, k=k, s=s, p=p, d=d)
+
+
+class Col2Im(Primitive):
+    """The adjoint of Im2Col: columns summed back into an (N, C, H, W) image (torch's fold)."""
+
+    @staticmethod
+    def forward(ctx, cols, *, hw, k, s, p, d):
+        xp = ctx.xp
+        h, w = hw
+        n = cols.shape[0]
+        c = cols.shape[1] // (k[0] * k[1])
+        ho, wo = out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1])
+        ctx.args = (k, s, p, d)
+        img = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
+        blocks = cols.reshape(n, c, k[0], k[1], ho, wo)
+        for i in range(k[0]):
+            for j in range(k[1]):
+                img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += blocks[:, :, i, j]
+        return img[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
+
+    @staticmethod
+    def backward(ctx, gy):
+        k, s, p, d = ctx.args
+        return Im2Col.apply(gy, k=k, s=s, p=p, d=d)
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    return Im2Col.apply(input, k=_pair(kernel_size), s=_pair(stride), p=_pair(padding), d=_pair(dilation))
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    return Col2Im.apply(input, hw=_pair(output_size), k=_pair(kernel_size), s=_pair(stride), p=_pair(padding),
+                        d=_pair(dilation))
+
+
+def _same_padding(k, d):
+    total = [di * (ki - 1) for ki, di in zip(k, d)]
+    if any(t % 2 for t in total):
+        raise NotImplementedError("padding='same' with an even total padding on one side is not supported")
+    return tuple(t // 2 for t in total)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """Cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weight, by im2col + matmul."""
+    unbatched = input.dim() == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != 4:
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                           f"{list(input.shape)}")
+    s, d = _pair(stride), _pair(dilation)
+    o, cg, kh, kw = weight.shape
+    n, c, h, w = input.shape
+    if c != cg * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {cg * groups} channels, but got {c} channels instead")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+        p = (0, 0) if padding == "valid" else _same_padding((kh, kw), d)
+    else:
+        p = _pair(padding)
+    if h + 2 * p[0] < d[0] * (kh - 1) + 1 or w + 2 * p[1] < d[1] * (kw - 1) + 1:
+        raise RuntimeError(f"Calculated padded input size per channel: ({h + 2 * p[0]} x {w + 2 * p[1]}). Kernel "
+                           f"size: ({d[0] * (kh - 1) + 1} x {d[1] * (kw - 1) + 1}). Kernel size can't be greater "
+                           "than actual input size")
+    ho, wo = out_size(h, kh, s[0], p[0], d[0]), out_size(w, kw, s[1], p[1], d[1])
+    cols = Im2Col.apply(input, k=(kh, kw), s=s, p=p, d=d)                     # (N, C*kh*kw, L)
+    cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
+    out = weight.reshape(groups, o // groups, cg * kh * kw) @ cols           # (N, g, O/g, L)
+    out = out.reshape(n, o, ho, wo)
+    if bias is not None:
+        out = out + bias.reshape(1, o, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-d convolution as a 2-d one over a height of 1."""
+    pad = padding if isinstance(padding, str) else (0, padding if isinstance(padding, int) else padding[0])
+    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, _pair(stride)[0]), pad,
+                 (1, _pair(dilation)[0]), groups)
+    return out.squeeze(-2)
+
+
+def fan_in(weight_shape) -> int:
+    return weight_shape[1] * math.prod(weight_shape[2:])
