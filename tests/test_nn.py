@@ -233,3 +233,47 @@ def test_tiny_vgg_trains_like_torch():
             opt.step()
             losses[lib.__name__].append(loss.item())
     np.testing.assert_allclose(losses["minitorch"], losses["torch"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_training_and_eval_match_torch(momentum):
+    x = np.random.default_rng(0).standard_normal((4, 3, 5, 5)).astype(np.float32)
+    a, b = mt.nn.BatchNorm2d(3, momentum=momentum), torch.nn.BatchNorm2d(3, momentum=momentum)
+    assert repr(a) == repr(b)
+    for step in range(3):
+        xm, xt = mt.tensor(x * (step + 1), requires_grad=True), torch.tensor(x * (step + 1), requires_grad=True)
+        ym, yt = a(xm), b(xt)
+        (ym ** 2).sum().backward()
+        (yt ** 2).sum().backward()
+        np.testing.assert_allclose(ym.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert list(a.state_dict()) == list(b.state_dict())
+    for k in ("running_mean", "running_var", "num_batches_tracked"):
+        np.testing.assert_allclose(a.state_dict()[k].numpy(), b.state_dict()[k].numpy(), rtol=1e-5)
+    a.eval()
+    b.eval()
+    np.testing.assert_allclose(a(mt.tensor(x)).detach().numpy(), b(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_layer_group_norm_and_embedding_match_torch():
+    x = np.random.default_rng(0).standard_normal((4, 6, 5)).astype(np.float32)
+    for make in (lambda nn: nn.LayerNorm(5), lambda nn: nn.LayerNorm((6, 5), bias=False), lambda nn: nn.GroupNorm(3, 6)):
+        a, b = make(mt.nn), make(torch.nn)
+        assert repr(a) == repr(b)
+        xm, xt = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        (a(xm) ** 3).sum().backward()
+        (b(xt) ** 3).sum().backward()
+        np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(a.weight.grad.numpy(), b.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
+    mt.manual_seed(0)
+    torch.manual_seed(0)
+    a, b = mt.nn.Embedding(10, 4, padding_idx=1), torch.nn.Embedding(10, 4, padding_idx=1)
+    assert repr(a) == repr(b)
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    idx = [[1, 2, 1], [3, 1, 9]]
+    a(mt.tensor(idx)).sum().backward()
+    b(torch.tensor(idx)).sum().backward()
+    np.testing.assert_array_equal(a.weight.grad.numpy(), b.weight.grad.numpy())
+    assert mt.nn.functional.one_hot(mt.tensor([0, 2]), 4).tolist() == \
+        torch.nn.functional.one_hot(torch.tensor([0, 2]), 4).tolist()
