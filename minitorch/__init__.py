@@ -98,3 +98,4 @@ def get_num_threads() -> int:
 
 from .ops.activation import log_softmax, relu, softmax  # noqa: E402
 from . import nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
