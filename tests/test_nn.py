@@ -97,6 +97,11 @@ OPTIMIZERS = {
     "adam": lambda L, p: L.optim.Adam(p, lr=1e-2),
     "adam_amsgrad_wd": lambda L, p: L.optim.Adam(p, lr=1e-2, weight_decay=0.1, amsgrad=True),
     "adamw": lambda L, p: L.optim.AdamW(p, lr=1e-2),
+    "rmsprop": lambda L, p: L.optim.RMSprop(p, lr=1e-2),
+    "rmsprop_centered_momentum": lambda L, p: L.optim.RMSprop(p, lr=1e-2, momentum=0.9, centered=True,
+                                                              weight_decay=1e-3),
+    "adagrad": lambda L, p: L.optim.Adagrad(p, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    "sgd_maximize": lambda L, p: L.optim.SGD(p, lr=0.01, maximize=True),
 }
 
 
