@@ -282,3 +282,24 @@ def test_layer_group_norm_and_embedding_match_torch():
     np.testing.assert_array_equal(a.weight.grad.numpy(), b.weight.grad.numpy())
     assert mt.nn.functional.one_hot(mt.tensor([0, 2]), 4).tolist() == \
         torch.nn.functional.one_hot(torch.tensor([0, 2]), 4).tolist()
+
+
+@pytest.mark.parametrize("make", [
+    lambda S, o: S.StepLR(o, step_size=3, gamma=0.5),
+    lambda S, o: S.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.3),
+    lambda S, o: S.ExponentialLR(o, gamma=0.9),
+    lambda S, o: S.LambdaLR(o, lambda e: 1 / (e + 1)),
+    lambda S, o: S.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+])
+def test_lr_schedulers_match_torch(make):
+    lrs = {}
+    for lib in (mt, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        sched = make(lib.optim.lr_scheduler, opt)
+        seen = []
+        for _ in range(12):
+            opt.step()
+            sched.step()
+            seen.append(sched.get_last_lr()[0])
+        lrs[lib.__name__] = seen
+    np.testing.assert_allclose(lrs["minitorch"], lrs["torch"], rtol=1e-12)
