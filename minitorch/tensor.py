@@ -13,8 +13,7 @@ from . import dtypes as D
 from .autograd import engine
 from .autograd import function as function_module
 from .autograd.function import AccumulateGrad
-from .autograd.grad_mode import state as _mode
-from .device import CPU, as_device
+from .device import CPU
 
 
 class Size(tuple):

@@ -249,7 +249,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=None, materialize_grads=False):
     """Return d(outputs)/d(inputs) without touching `.grad` (torch.autograd.grad)."""
-    single_input = not isinstance(inputs, (list, tuple))
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     grads = _as_list(grad_outputs) or [None] * len(outputs)
     for t in outputs:

@@ -73,7 +73,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         grad_outputs = [ops.creation.tensor(rng.standard_normal(o.shape), dtype=o.dtype, requires_grad=True)
                         for o in outs]
     grad_outputs = _as_tuple(grad_outputs)
-    diff = [x for x in inputs if getattr(x, "requires_grad", False)]
 
     def vjp(*args):
         xs, gos = args[:len(inputs)], args[len(inputs):]

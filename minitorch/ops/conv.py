@@ -5,8 +5,6 @@ matmul) has first and second derivatives for free; both call named backend kerne
 """
 from __future__ import annotations
 
-import math
-
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 
@@ -140,6 +138,3 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                  (1, _pair(dilation)[0]), groups)
     return out.squeeze(-2)
 
-
-def fan_in(weight_shape) -> int:
-    return weight_shape[1] * math.prod(weight_shape[2:])

@@ -639,7 +639,6 @@ def expand_copy(input: Tensor, size) -> Tensor:
 def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
     """Repeat each element `repeats` times (along `dim`, or of the flattened input)."""
     from .indexing import index_select
-    from .creation import arange, tensor
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = wrap_dim(dim, input._data.ndim)

@@ -1,13 +1,10 @@
 """Convolution and pooling layers."""
 from __future__ import annotations
 
-import math
-
 from ...ops import conv as C
 from ...ops import pool as P
 from ...ops.creation import empty
 from .. import init
-from ..parameter import Parameter
 from .module import Module
 
 
@@ -28,21 +25,13 @@ class _ConvNd(Module):
         self.kernel_size, self.stride = tup(kernel_size), tup(stride)
         self.padding = padding if isinstance(padding, str) else tup(padding)
         self.dilation, self.groups, self.padding_mode = tup(dilation), groups, padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, device=device,
-                                      dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self._optional_parameter("weight", empty(out_channels, in_channels // groups, *self.kernel_size,
+                                                 device=device, dtype=dtype))
+        self._optional_parameter("bias", empty(out_channels, device=device, dtype=dtype) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = C.fan_in(self.weight.shape)
-            if fan_in:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init.reset_like_linear(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

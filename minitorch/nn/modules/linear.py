@@ -1,12 +1,9 @@
 """Linear and Identity layers."""
 from __future__ import annotations
 
-import math
-
 from ...ops.creation import empty
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
 from .module import Module
 
 
@@ -25,19 +22,12 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(empty(out_features, in_features, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self._optional_parameter("weight", empty(out_features, in_features, device=device, dtype=dtype))
+        self._optional_parameter("bias", empty(out_features, device=device, dtype=dtype) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.reset_like_linear(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)

@@ -77,6 +77,10 @@ class Module:
                             "(torch.nn.Parameter or None required)")
         self._parameters[name] = param
 
+    def _optional_parameter(self, name: str, tensor) -> None:
+        """Register `tensor` as Parameter `name`, or the name with None (as torch's bias=False)."""
+        self.register_parameter(name, None if tensor is None else Parameter(tensor))
+
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         self._buffers[name] = tensor
         if persistent:

@@ -14,15 +14,8 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bias
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._optional_parameter("weight", ones(num_features, dtype=dtype) if affine else None)
+        self._optional_parameter("bias", zeros(num_features, dtype=dtype) if affine and bias else None)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
@@ -67,15 +60,8 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine, self.use_bias = shape, eps, elementwise_affine, bias
-        if elementwise_affine:
-            self.weight = Parameter(ones(*shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(*shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._optional_parameter("weight", ones(*shape, dtype=dtype) if elementwise_affine else None)
+        self._optional_parameter("bias", zeros(*shape, dtype=dtype) if elementwise_affine and bias else None)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -92,15 +78,8 @@ class GroupNorm(Module):
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self.use_bias = bias
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._optional_parameter("weight", ones(num_channels, dtype=dtype) if affine else None)
+        self._optional_parameter("bias", zeros(num_channels, dtype=dtype) if affine and bias else None)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -2,7 +2,7 @@
 from hypothesis import strategies as st
 
 from ..registry import Arg, FLOATS, register
-from ..strategies import nonempty_shapes, shapes, tensor_arg
+from ..strategies import shapes, tensor_arg
 
 FAMILY = "nn"
 

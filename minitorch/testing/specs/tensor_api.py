@@ -4,7 +4,7 @@ import operator
 from hypothesis import strategies as st
 
 from ..registry import ALL_DTYPES, FLOATS, INTS, register
-from ..strategies import broadcast_pair, nonempty_shapes, shapes, tensor_arg
+from ..strategies import broadcast_pair, shapes, tensor_arg
 from .pointwise import binary
 
 FAMILY = "tensor"
