@@ -35,6 +35,7 @@ for _module, _names in METHODS.items():
 
 Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)  # x.where(cond, y)
 Tensor.bernoulli = creation.bernoulli
+Tensor.multinomial = creation.multinomial
 Tensor.diag = creation.diag
 Tensor.diagonal = creation.diagonal_
 Tensor.T = property(shape.T)
