@@ -34,7 +34,7 @@ from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose
                             logical_not, logical_or, logical_xor, logit, lt, masked_fill, maximum, minimum,
                             mul, multiply, nan_to_num, ne, neg, negative, not_equal, pow, reciprocal,
                             remainder, round, rsqrt, rsub, sigmoid, sign, signbit, sin, sinh, sqrt, square,
-                            sub, subtract, tan, tanh, true_divide, trunc, where)
+                            sub, subtract, tan, tanh, true_divide, trunc, where, xlogy)
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp,
                             max, mean, median, min, nanmean, nansum, norm, prod, std, std_mean, sum, var,
                             var_mean)

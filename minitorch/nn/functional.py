@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 
 from ..ops import activation as _act
-from ..ops.conv import conv1d, conv2d, fold, unfold  # noqa: F401
-from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
+from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from ..ops.resample import interpolate, pad  # noqa: F401
 from ..ops.activation import log_softmax, relu, softmax  # noqa: F401
 from ..tensor import Tensor
 
@@ -151,7 +152,41 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     from ..ops.creation import _random_like, empty
     noise = _random_like(lambda shape, **kw: empty(shape, **kw).bernoulli_(1 - p), input, None, None, False)
     noise.div_(1 - p)
-    return input * noise
+    return input.mul_(noise) if inplace else input * noise
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature_dims: int,
+                     name: str) -> Tensor:
+    """Zero whole channels: one Bernoulli draw per (N, C), broadcast over the `feature_dims` trailing dims."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    batched = feature_dims + 2
+    if input.dim() not in (batched - 1, batched):
+        raise RuntimeError(f"{name}: Expected {batched - 1}D or {batched}D input, but received a {input.dim()}D "
+                           f"input. Note that {name} exists to provide channel-wise dropout on inputs with "
+                           f"{feature_dims} spatial dimensions, a channel dimension, and an optional batch dimension "
+                           f"(i.e. {batched - 1}D or {batched}D inputs).")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0
+    from ..ops.creation import empty
+    noise_shape = tuple(input.shape[:input.dim() - feature_dims]) + (1,) * feature_dims
+    noise = empty(noise_shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    noise.div_(1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -278,7 +313,58 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return (tensor.unsqueeze(-1) == arange(num_classes)).long()
 
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p over dim, eps)."""
+    return input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1/||x1|| * x2/||x2||) over dim; each norm is clamped at eps without changing its gradient."""
+    from ..autograd.grad_mode import no_grad
+    x1_norm, x2_norm = x1.norm(2, dim, keepdim=True).clone(), x2.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        x1_norm.clamp_min_(eps)
+        x2_norm.clamp_min_(eps)
+    return ((x1 / x1_norm) * (x2 / x2_norm)).sum(dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim."""
+    dim = max(x1.dim(), x2.dim()) - 1
+    return (x1 - x2 + eps).norm(p, dim if dim >= 0 else None, keepdim=keepdim)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Pointwise target * (log target - input) with `input` a log-probability (and `target` one too if log_target)."""
+    import warnings
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = target.xlogy(target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+    return _reduce(loss, reduction)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_o = x1ᵀ W_o x2 + b_o for each output feature o."""
+    from ..ops.linalg import einsum
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    """Deprecated alias of interpolate, kept for old course code."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+__all__ = ["pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
+           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]

@@ -10,7 +10,7 @@ METHODS = {
     pointwise: """neg negative abs absolute sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square
         reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh sigmoid logit erf floor ceil
         round trunc fix frac clamp clip clamp_min clamp_max add sub subtract mul multiply div divide
-        true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2 arctan2 lerp
+        true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2 arctan2 xlogy lerp
         addcmul addcdiv masked_fill nan_to_num isnan isinf isfinite isposinf isneginf signbit eq ne lt
         le gt ge greater greater_equal less less_equal not_equal isclose allclose equal logical_and
         logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not rsub""",
@@ -49,7 +49,7 @@ Tensor.__setitem__ = indexing.setitem
 for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan
         asin acos atan sinh cosh tanh sigmoid logit erf floor ceil round trunc frac clamp clip clamp_min
         clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
-        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 floor_divide""".split():
+        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 xlogy floor_divide""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
 for _name in ("scatter", "scatter_add", "index_add"):  # index and source need not broadcast to self
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_", elementwise=False))

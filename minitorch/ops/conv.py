@@ -88,22 +88,29 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                         d=_pair(dilation))
 
 
-def _same_padding(k, d):
+def _as_batch(input: Tensor, name: str):
+    """(C, H, W) inputs run as a batch of one; returns the 4-d input and whether to squeeze it back."""
+    if input.dim() == 3:
+        return input.unsqueeze(0), True
+    if input.dim() != 4:
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to {name}, but got input of size: "
+                           f"{list(input.shape)}")
+    return input, False
+
+
+def _same_padding(input: Tensor, k, d):
+    """padding='same': d*(k-1) split evenly, the odd pixel going to the right/bottom (as torch)."""
     total = [di * (ki - 1) for ki, di in zip(k, d)]
     if any(t % 2 for t in total):
-        raise NotImplementedError("padding='same' with an even total padding on one side is not supported")
-    return tuple(t // 2 for t in total)
+        from .resample import pad
+        input = pad(input, (0, total[1] % 2, 0, total[0] % 2))
+    return input, tuple(t // 2 for t in total)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """Cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weight, by im2col + matmul."""
-    unbatched = input.dim() == 3
-    if unbatched:
-        input = input.unsqueeze(0)
-    if input.dim() != 4:
-        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-                           f"{list(input.shape)}")
+    input, unbatched = _as_batch(input, "conv2d")
     s, d = _pair(stride), _pair(dilation)
     o, cg, kh, kw = weight.shape
     n, c, h, w = input.shape
@@ -113,7 +120,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
-        p = (0, 0) if padding == "valid" else _same_padding((kh, kw), d)
+        if padding == "same" and s != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        input, p = (input, (0, 0)) if padding == "valid" else _same_padding(input, (kh, kw), d)
+        n, c, h, w = input.shape
     else:
         p = _pair(padding)
     if h + 2 * p[0] < d[0] * (kh - 1) + 1 or w + 2 * p[1] < d[1] * (kw - 1) + 1:
@@ -138,3 +148,31 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                  (1, _pair(dilation)[0]), groups)
     return out.squeeze(-2)
 
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The adjoint of conv2d: each input pixel scatters weight-scaled copies of the kernel (matmul + col2im).
+
+    Weight is (C_in, C_out/groups, kh, kw); H_out = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1.
+    """
+    input, unbatched = _as_batch(input, "conv_transpose2d")
+    s, p, op, d = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {s[0]} "
+                           f"stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}")
+    n, c, h, w = input.shape
+    cin, og, kh, kw = weight.shape
+    if c != cin:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {cin} channels, but got {c} channels instead")
+    hw = tuple((i - 1) * si - 2 * pi + di * (ki - 1) + oi + 1 for i, si, pi, di, ki, oi
+               in zip((h, w), s, p, d, (kh, kw), op))
+    x = input.reshape(n, groups, c // groups, h * w)
+    kernel = weight.reshape(groups, c // groups, og * kh * kw).transpose(1, 2)   # (g, O/g*kh*kw, C/g)
+    cols = (kernel @ x).reshape(n, groups * og * kh * kw, h * w)
+    out = Col2Im.apply(cols, hw=hw, k=(kh, kw), s=s, p=p, d=d)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out

@@ -632,6 +632,27 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
 arctan2 = atan2
 
 
+class Xlogy(Primitive):
+    """x * log(y), taken as 0 where x == 0 (unless y is nan)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        xp = ctx.xp
+        return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), x.dtype), x * xp.log(y)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        return gy * xlogy((x != 0).to(x.dtype), y), gy * x / y
+
+
+def xlogy(input, other) -> Tensor:
+    dt = D.float_result(D.result_type(input, other))
+    a, b, _ = operands(input, other, dtype=dt)
+    return Xlogy.apply(a, b)
+
+
 class Lerp(Primitive):
     """start + weight * (end - start), computed from the nearer end as torch does."""
 

@@ -21,10 +21,7 @@ class MaxPool2d(Primitive):
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         win = window_view(xp, _pad(xp, x, p, fill, extra), k, s, d, (ho, wo))   # (N, C, kh, kw, Ho, Wo)
         flat = win.reshape(n, c, k[0] * k[1], ho, wo)
-        arg = flat.argmax(axis=2)
-        if x.dtype.kind == "f":  # NaN wins, as in torch
-            nan = xp.isnan(flat)
-            arg = xp.where(nan.any(axis=2), nan.argmax(axis=2), arg)
+        arg = _nan_argmax(xp, flat, 2)
         vals = xp.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
         ki, kj = arg // k[1], arg % k[1]
         rows = xp.arange(ho)[:, None] * s[0] + ki * d[0] - p[0]
@@ -42,6 +39,43 @@ class MaxPool2d(Primitive):
         from .creation import zeros
         flat = zeros(n, c, h * w, dtype=gy.dtype, device=gy.device)
         return flat.scatter_add(2, idx.reshape(n, c, -1), gy.reshape(n, c, -1)).reshape(n, c, h, w)
+
+
+def _nan_argmax(xp, a, axis):
+    """argmax along axis where a NaN wins, as in torch's pooling."""
+    arg = a.argmax(axis=axis)
+    if a.dtype.kind == "f":
+        nan = xp.isnan(a)
+        arg = xp.where(nan.any(axis=axis), nan.argmax(axis=axis), arg)
+    return arg
+
+
+def _bins(size, out):
+    """Adaptive pooling's bin i: [floor(i*size/out), ceil((i+1)*size/out))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+class AdaptiveMaxPool2d(MaxPool2d):
+    """Maxima over adaptive bins, with flat input positions; the backward is max-pooling's."""
+
+    node_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, out_hw):
+        xp = ctx.xp
+        n, c, h, w = x.shape
+        vals = xp.empty((n, c) + out_hw, dtype=x.dtype)
+        idx = xp.empty((n, c) + out_hw, dtype=xp.int64)
+        for i, (r0, r1) in enumerate(_bins(h, out_hw[0])):
+            for j, (c0, c1) in enumerate(_bins(w, out_hw[1])):
+                block = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+                arg = _nan_argmax(xp, block, 2)
+                vals[:, :, i, j] = xp.take_along_axis(block, arg[:, :, None], axis=2)[:, :, 0]
+                idx[:, :, i, j] = (r0 + arg // (c1 - c0)) * w + c0 + arg % (c1 - c0)
+        ctx.shape = x.shape
+        ctx.save_for_backward(idx)
+        ctx.mark_non_differentiable(idx)
+        return vals, idx
 
 
 def _batched(fn):
@@ -75,18 +109,32 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 @_batched
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
-    """Mean over each window (padding counted, as torch's default)."""
-    if ceil_mode or not count_include_pad:
-        raise NotImplementedError("avg_pool2d with ceil_mode or count_include_pad=False is not supported")
+    """Mean over each window. The divisor is torch's: the window clipped to the padded input, or to
+    the input itself with count_include_pad=False, or divisor_override."""
+    import numpy as np
+
+    from .creation import tensor
+    from .resample import pad
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
     p = _pair(padding)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, "
+                           f"kernel_size={k[0]} and dilation=1")
     n, c, h, w = input.shape
-    ho, wo = out_size(h, k[0], s[0], p[0], 1), out_size(w, k[1], s[1], p[1], 1)
-    cols = Im2Col.apply(input, k=k, s=s, p=p, d=(1, 1)).reshape(n, c, k[0] * k[1], ho, wo)
+    ho, wo = out_size(h, k[0], s[0], p[0], 1, ceil_mode), out_size(w, k[1], s[1], p[1], 1, ceil_mode)
+    overhang = [max((o - 1) * si + ki - size - 2 * pi, 0) for o, si, ki, size, pi in zip((ho, wo), s, k, (h, w), p)]
+    x = pad(input, (0, overhang[1], 0, overhang[0])) if any(overhang) else input
+    sums = Im2Col.apply(x, k=k, s=s, p=p, d=(1, 1)).reshape(n, c, k[0] * k[1], ho, wo).sum(2)
     if divisor_override:
-        return cols.sum(2) / divisor_override
-    return cols.mean(2)
+        return sums / divisor_override
+    extents = []
+    for o, si, ki, size, pi in zip((ho, wo), s, k, (h, w), p):
+        start = np.arange(o) * si - pi
+        end = np.minimum(start + ki, size + pi)
+        extents.append(end - start if count_include_pad else np.minimum(end, size) - np.maximum(start, 0))
+    divisor = tensor(np.outer(*extents), dtype=sums.dtype, device=input.device)
+    return sums / divisor
 
 
 @_batched
@@ -98,9 +146,13 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     oh, ow = oh or h, ow or w
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))
-    rows = []
-    for i in range(oh):
-        r0, r1 = (i * h) // oh, -(-((i + 1) * h) // oh)
-        rows.append(stack([input[:, :, r0:r1, (j * w) // ow:-(-((j + 1) * w) // ow)].mean((2, 3))
-                           for j in range(ow)], -1))
-    return stack(rows, -2)
+    return stack([stack([input[:, :, r0:r1, c0:c1].mean((2, 3)) for c0, c1 in _bins(w, ow)], -1)
+                  for r0, r1 in _bins(h, oh)], -2)
+
+
+@_batched
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Maximum over the adaptive bins of each output cell (and, with return_indices, its position)."""
+    oh, ow = _pair(output_size)
+    vals, idx = AdaptiveMaxPool2d.apply(input, out_hw=(oh or input.shape[2], ow or input.shape[3]))
+    return (vals, idx) if return_indices else vals

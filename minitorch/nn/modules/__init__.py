@@ -1,14 +1,22 @@
-from .activation import (ELU, GELU, Dropout, Flatten, Hardtanh, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
-                         Softplus, Tanh)
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
+from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Hardtanh, LeakyReLU,
+                         LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
-from .linear import Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .conv import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from .linear import Bilinear, Identity, Linear
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MSELoss, NLLLoss, PairwiseDistance, SmoothL1Loss)
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, Embedding, GroupNorm, LayerNorm
+from .padding import (CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
+                      ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+                      ZeroPad1d, ZeroPad2d)
 
-__all__ = ["ELU", "GELU", "Dropout", "Flatten", "Hardtanh", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU",
-           "Softmax", "Softplus", "Tanh", "ModuleDict", "ModuleList", "ParameterList", "Sequential", "Identity",
-           "Linear", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss",
-           "SmoothL1Loss", "Module", "AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "MaxPool2d",
-           "BatchNorm1d", "BatchNorm2d", "Embedding", "GroupNorm", "LayerNorm"]
+__all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Flatten", "Unflatten", "Hardtanh",
+           "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax", "Softplus", "Tanh", "ModuleDict",
+           "ModuleList", "ParameterList", "Sequential", "Identity", "Linear", "Bilinear", "BCELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss",
+           "SmoothL1Loss", "CosineSimilarity", "PairwiseDistance", "Module", "AdaptiveAvgPool2d",
+           "AdaptiveMaxPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "BatchNorm1d",
+           "BatchNorm2d", "Embedding", "GroupNorm", "LayerNorm", "ConstantPad1d", "ConstantPad2d", "ZeroPad1d",
+           "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+           "CircularPad2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]

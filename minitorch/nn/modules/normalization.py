@@ -13,7 +13,7 @@ class _BatchNorm(Module):
                  dtype=None, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bias
+        self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bias and affine
         self._optional_parameter("weight", ones(num_features, dtype=dtype) if affine else None)
         self._optional_parameter("bias", zeros(num_features, dtype=dtype) if affine and bias else None)
         if track_running_stats:
@@ -59,7 +59,8 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.normalized_shape, self.eps, self.elementwise_affine, self.use_bias = shape, eps, elementwise_affine, bias
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.use_bias = bias and elementwise_affine
         self._optional_parameter("weight", ones(*shape, dtype=dtype) if elementwise_affine else None)
         self._optional_parameter("bias", zeros(*shape, dtype=dtype) if elementwise_affine and bias else None)
 
@@ -77,7 +78,7 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        self.use_bias = bias
+        self.use_bias = bias and affine
         self._optional_parameter("weight", ones(num_channels, dtype=dtype) if affine else None)
         self._optional_parameter("bias", zeros(num_channels, dtype=dtype) if affine and bias else None)
 

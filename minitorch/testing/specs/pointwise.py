@@ -105,6 +105,7 @@ for _name, _da, _db, _dtypes, _grad in [
     ("floor_divide", "any", "nonzero", FLOATS + ("int64", "int32"), None),
     ("atan2", "any", "nonzero", FLOATS + ("int64",), (0, 1)),
     ("arctan2", "any", "nonzero", FLOATS, (0, 1)),
+    ("xlogy", "any", "positive", FLOATS + ("int64",), (0, 1)),
     ("float_power", "positive", "small", FLOATS + ("int64",), (0, 1)),
 ]:
     # fmod of huge values: torch's vectorised kernel returns nan where C's fmod is exact

@@ -127,7 +127,7 @@ def _inplace(name, n_tensor_args=1, **kw):
     return fn
 
 
-INPLACE_BINARY = ["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "fmod_", "atan2_", "__iadd__",
+INPLACE_BINARY = ["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "fmod_", "atan2_", "xlogy_", "__iadd__",
                   "__isub__", "__imul__", "__itruediv__", "subtract_", "multiply_", "divide_", "floor_divide_",
                   "eq_", "ne_", "lt_", "le_", "gt_", "ge_"]
 NO_GRAD_INPLACE = {"floor_divide_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"}

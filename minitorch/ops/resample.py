@@ -1,0 +1,225 @@
+"""Padding and resampling of the trailing (spatial) dimensions: F.pad and F.interpolate.
+
+Every interpolate mode is linear in the input and separable, so each spatial axis gets one
+small weight matrix W (out × in) and the result is x ·ₐₓᵢₛ Wᵀ, one axis after another; the
+backward is then matmul's (Wᵀ applied to the gradient). Nearest modes pick indices instead.
+Index rules follow torch's CPU kernels (half-pixel centres, clamping, a = -0.75 bicubic), and
+the antialiased modes use the PIL-style filters torch uses (support scaled by the downscale).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from .creation import tensor as _tensor
+
+_SPATIAL = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_ALIGNABLE = "linear | bilinear | bicubic | trilinear"
+
+
+# ---- pad -----------------------------------------------------------------------------------------
+
+class ConstantPad(Primitive):
+    """Place x inside a tensor filled with `value`; the gradient is the slice where x sat."""
+
+    node_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, widths, value):
+        ctx.inside = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        out = ctx.xp.full(tuple(n + lo + hi for (lo, hi), n in zip(widths, x.shape)), value, dtype=x.dtype)
+        out[ctx.inside] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy[ctx.inside]
+
+
+def _index_pattern(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """Source index of each padded position: reflect (no edge repeat), replicate (edge) or circular."""
+    numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    idx = np.arange(n)
+    idx = idx[max(-lo, 0): n - max(-hi, 0)]  # negative pads crop
+    return np.pad(idx, (max(lo, 0), max(hi, 0)), mode=numpy_mode)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pad the last len(pad)//2 dims; `pad` lists (left, right) from the last dim backwards."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    ndim = input.dim()
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but "
+                           f"got padding length {len(pad)} and input of dimension {ndim}")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
+    if mode == "constant":
+        crops = [slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, input.shape[::-1])]
+        if any(s.start or s.stop != n for s, n in zip(crops, input.shape[::-1])):
+            input = input[(Ellipsis, *crops[::-1])]
+        widths = [(0, 0)] * (ndim - len(pairs)) + [(max(lo, 0), max(hi, 0)) for lo, hi in pairs[::-1]]
+        return ConstantPad.apply(input, widths=tuple(widths), value=0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value not in (None, 0):
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if not (len(pairs) < ndim <= len(pairs) + 2):
+        raise NotImplementedError("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
+    out = input
+    for i, (lo, hi) in enumerate(pairs):
+        dim = ndim - 1 - i
+        n = input.shape[dim]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(input.shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        out = out.index_select(dim, _tensor(_index_pattern(n, lo, hi, mode), device=input.device))
+    return out
+
+
+# ---- interpolate: one weight matrix per axis -----------------------------------------------------
+
+def _cubic(x, a):
+    """The cubic convolution kernel with parameter a (torch: -0.75 plain, -0.5 antialiased)."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x <= 1, near, np.where(x < 2, far, 0.0))
+
+
+def _source_scale(n_in, n_out, align_corners, scale):
+    """torch's area_pixel_compute_scale: output step measured in input pixels."""
+    if align_corners:
+        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    return scale if scale is not None and scale > 0 else n_in / n_out
+
+
+def _linear_weights(n_in, n_out, align_corners, scale, cubic):
+    step = _source_scale(n_in, n_out, align_corners, scale)
+    dst = np.arange(n_out, dtype=np.float64)
+    src = dst * step if align_corners else (dst + 0.5) * step - 0.5
+    w = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    if not cubic:
+        src = np.maximum(src, 0)
+        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        lam = src - i0
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        np.add.at(w, (rows, i0), 1 - lam)
+        np.add.at(w, (rows, i1), lam)
+        return w
+    i = np.floor(src).astype(np.int64)
+    t = src - i
+    for k, coeff in zip(range(-1, 3), (_cubic(t + 1, -0.75), _cubic(t, -0.75), _cubic(1 - t, -0.75),
+                                       _cubic(2 - t, -0.75))):
+        np.add.at(w, (rows, np.clip(i + k, 0, n_in - 1)), coeff)
+    return w
+
+
+def _antialias_weights(n_in, n_out, scale, cubic):
+    """PIL's resampling filter: a triangle (bilinear) or a = -0.5 cubic, widened by the downscale."""
+    step = _source_scale(n_in, n_out, False, scale)
+    radius = 2.0 if cubic else 1.0
+    support = radius * step if step >= 1 else radius
+    inv = 1 / step if step >= 1 else 1.0
+    w = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        center = step * (i + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), n_in)
+        x = (np.arange(lo, hi) - center + 0.5) * inv
+        f = _cubic(x, -0.5) if cubic else np.maximum(1 - np.abs(x), 0)
+        total = f.sum()
+        w[i, lo:hi] = f / total if total else f
+    return w
+
+
+def _nearest_index(n_in, n_out, scale, exact):
+    step = np.float32(_source_scale(n_in, n_out, False, scale))
+    dst = np.arange(n_out, dtype=np.float32)
+    src = np.floor((dst + np.float32(0.5)) * step if exact else dst * step).astype(np.int64)
+    return np.minimum(src, n_in - 1)
+
+
+def _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor):
+    in_sizes = input.shape[-spatial:]
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        sizes = list(size) if isinstance(size, (list, tuple)) else [size] * spatial
+        if len(sizes) != spatial:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(in_sizes)} and output size of {sizes}. Please provide "
+                             "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+        return [int(s) for s in sizes], [None] * spatial
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    factors = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * spatial
+    if len(factors) != spatial:
+        raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                         f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {factors}. Please "
+                         "provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in "
+                         "(s1, s2, ...,sK) format.")
+    sizes = [int(math.floor(n * float(f))) for n, f in zip(in_sizes, factors)]
+    scales = [None] * spatial if recompute_scale_factor else [1.0 / float(f) for f in factors]
+    return sizes, scales
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                recompute_scale_factor=None, antialias: bool = False) -> Tensor:
+    """Resize the spatial dims of an (N, C, d1, ..., dK) tensor by nearest, (bi/tri)linear or bicubic rules."""
+    spatial = input.dim() - 2
+    if mode in ("nearest", "nearest-exact", "area"):
+        if align_corners is not None:
+            raise ValueError(f"align_corners option can only be set with the interpolating modes: {_ALIGNABLE}")
+    elif mode in _SPATIAL:
+        if spatial != _SPATIAL[mode]:
+            raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_SPATIAL[mode] + 2}D input")
+        align_corners = bool(align_corners)
+    else:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+                                  f"nearest-exact (got {mode})")
+    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
+    if antialias and align_corners:
+        raise NotImplementedError("interpolate(antialias=True) supports align_corners=False only")
+    if not 1 <= spatial <= 3:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+                                  f"nearest-exact (got {mode})")
+    sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor)
+    if mode == "area":  # adaptive average pooling to the output size
+        from .pool import adaptive_avg_pool2d
+        if spatial == 1:
+            return adaptive_avg_pool2d(input.unsqueeze(-2), (1, sizes[0])).squeeze(-2)
+        if spatial == 2:
+            return adaptive_avg_pool2d(input, sizes)
+        raise NotImplementedError("interpolate(mode='area') supports 3D and 4D inputs")
+    integral = not input.dtype.is_floating_point
+    if integral and mode not in ("nearest", "nearest-exact"):
+        if input.dtype.name != "uint8":
+            raise NotImplementedError(f"\"upsample_{mode}2d_out_frame\" not implemented for "
+                                      f"'{input.dtype.name.capitalize()}'")
+    out = input.float() if integral and mode not in ("nearest", "nearest-exact") else input
+    for axis, (n_out, scale) in enumerate(zip(sizes, scales)):
+        dim = 2 + axis
+        n_in = input.shape[dim]
+        if mode in ("nearest", "nearest-exact"):
+            index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
+            out = out.index_select(dim, _tensor(index, device=input.device))
+            continue
+        cubic = mode == "bicubic"
+        w = (_antialias_weights(n_in, n_out, scale, cubic) if antialias
+             else _linear_weights(n_in, n_out, align_corners, scale, cubic))
+        wt = _tensor(w.T, dtype=out.dtype, device=input.device)
+        out = (out.movedim(dim, -1) @ wt).movedim(-1, dim)
+    if integral and out.dtype is not input.dtype:
+        out = out.round().clamp(0, 255).to(input.dtype)
+    return out

@@ -1,0 +1,163 @@
+"""Every layer and loss against torch's: torch's state_dict loaded into ours, then outputs, input
+gradients, parameter gradients and buffers compared, in train mode (same seed, so dropout masks
+match) and in eval mode."""
+import numpy as np
+import pytest
+import torch
+
+import minitorch as mt
+
+F32 = dict(rtol=1e-4, atol=1e-5)  # float32 results of differently ordered sums
+
+
+def x(*shape):
+    return ("float", shape)
+
+
+def prob(*shape):
+    return ("prob", shape)
+
+
+def index(high, *shape):
+    return ("index", shape, high)
+
+
+def const(kind, *shape):
+    """An input without gradient (targets)."""
+    return ("const-" + kind, shape)
+
+
+CASES = {
+    "Linear": (lambda nn, lib: nn.Linear(5, 3), [x(4, 5)]),
+    "Linear-nobias-3d": (lambda nn, lib: nn.Linear(5, 3, bias=False), [x(2, 4, 5)]),
+    "Bilinear": (lambda nn, lib: nn.Bilinear(3, 4, 2), [x(5, 3), x(5, 4)]),
+    "Identity": (lambda nn, lib: nn.Identity(7, foo=1), [x(2, 3)]),
+    "Conv1d": (lambda nn, lib: nn.Conv1d(3, 4, 3, stride=2, padding=1), [x(2, 3, 9)]),
+    "Conv1d-same-even": (lambda nn, lib: nn.Conv1d(3, 4, 2, padding="same"), [x(2, 3, 7)]),
+    "Conv2d-groups": (lambda nn, lib: nn.Conv2d(3, 6, 3, stride=2, padding=1, groups=3, bias=False),
+                      [x(2, 3, 8, 8)]),
+    "Conv2d-same-dilated": (lambda nn, lib: nn.Conv2d(3, 4, (2, 3), padding="same", dilation=2), [x(2, 3, 7, 6)]),
+    "Conv2d-reflect": (lambda nn, lib: nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), [x(2, 3, 5, 6)]),
+    "Conv2d-circular": (lambda nn, lib: nn.Conv2d(2, 2, 3, padding=(2, 1), padding_mode="circular"), [x(1, 2, 4, 5)]),
+    "Conv2d-unbatched": (lambda nn, lib: nn.Conv2d(3, 2, 3), [x(3, 6, 6)]),
+    "ConvTranspose2d": (lambda nn, lib: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
+                        [x(2, 4, 5, 5)]),
+    "ConvTranspose2d-dilated": (lambda nn, lib: nn.ConvTranspose2d(3, 2, (2, 3), stride=(1, 2), dilation=2),
+                                [x(2, 3, 4, 4)]),
+    "MaxPool2d": (lambda nn, lib: nn.MaxPool2d(2), [x(2, 3, 8, 8)]),
+    "MaxPool2d-ceil": (lambda nn, lib: nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), [x(2, 3, 8, 7)]),
+    "MaxPool2d-dilated": (lambda nn, lib: nn.MaxPool2d(3, dilation=2, return_indices=True), [x(1, 2, 9, 9)]),
+    "AvgPool2d": (lambda nn, lib: nn.AvgPool2d(2), [x(2, 3, 8, 8)]),
+    "AvgPool2d-ceil-exclude-pad": (lambda nn, lib: nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+                                   [x(2, 3, 8, 7)]),
+    "AdaptiveAvgPool2d": (lambda nn, lib: nn.AdaptiveAvgPool2d((3, 2)), [x(2, 3, 7, 8)]),
+    "AdaptiveMaxPool2d": (lambda nn, lib: nn.AdaptiveMaxPool2d(3), [x(2, 3, 7, 8)]),
+    "Flatten": (lambda nn, lib: nn.Flatten(), [x(2, 3, 4, 5)]),
+    "Flatten-2-3": (lambda nn, lib: nn.Flatten(start_dim=2, end_dim=3), [x(2, 3, 4, 5)]),
+    "Unflatten": (lambda nn, lib: nn.Unflatten(1, (2, 3)), [x(4, 6)]),
+    "ReLU": (lambda nn, lib: nn.ReLU(), [x(3, 4)]),
+    "LeakyReLU": (lambda nn, lib: nn.LeakyReLU(0.2), [x(3, 4)]),
+    "ELU": (lambda nn, lib: nn.ELU(alpha=0.5), [x(3, 4)]),
+    "GELU": (lambda nn, lib: nn.GELU(), [x(3, 4)]),
+    "GELU-tanh": (lambda nn, lib: nn.GELU(approximate="tanh"), [x(3, 4)]),
+    "SiLU": (lambda nn, lib: nn.SiLU(), [x(3, 4)]),
+    "Sigmoid": (lambda nn, lib: nn.Sigmoid(), [x(3, 4)]),
+    "Tanh": (lambda nn, lib: nn.Tanh(), [x(3, 4)]),
+    "Softmax": (lambda nn, lib: nn.Softmax(dim=1), [x(3, 4, 2)]),
+    "LogSoftmax": (lambda nn, lib: nn.LogSoftmax(dim=-1), [x(3, 4)]),
+    "Softplus": (lambda nn, lib: nn.Softplus(beta=2, threshold=5), [x(3, 4)]),
+    "Hardtanh": (lambda nn, lib: nn.Hardtanh(-0.5, 0.5), [x(3, 4)]),
+    "Dropout": (lambda nn, lib: nn.Dropout(0.3), [x(6, 40)]),
+    "Dropout1d": (lambda nn, lib: nn.Dropout1d(0.5), [x(2, 6, 4)]),
+    "Dropout2d": (lambda nn, lib: nn.Dropout2d(0.4), [x(2, 5, 3, 3)]),
+    "BatchNorm1d": (lambda nn, lib: nn.BatchNorm1d(5), [x(6, 5)]),
+    "BatchNorm1d-3d-cumulative": (lambda nn, lib: nn.BatchNorm1d(5, momentum=None, affine=False), [x(6, 5, 3)]),
+    "BatchNorm2d": (lambda nn, lib: nn.BatchNorm2d(3, eps=1e-3, momentum=0.3), [x(4, 3, 5, 5)]),
+    "BatchNorm2d-no-stats": (lambda nn, lib: nn.BatchNorm2d(3, track_running_stats=False), [x(4, 3, 2, 2)]),
+    "LayerNorm": (lambda nn, lib: nn.LayerNorm([4, 5]), [x(2, 3, 4, 5)]),
+    "LayerNorm-plain": (lambda nn, lib: nn.LayerNorm(5, elementwise_affine=False), [x(2, 5)]),
+    "GroupNorm": (lambda nn, lib: nn.GroupNorm(2, 4), [x(3, 4, 5)]),
+    "Embedding": (lambda nn, lib: nn.Embedding(10, 4, padding_idx=0), [index(10, 3, 5)]),
+    "Upsample-nearest": (lambda nn, lib: nn.Upsample(scale_factor=2), [x(2, 3, 4, 5)]),
+    "Upsample-bilinear": (lambda nn, lib: nn.Upsample(size=(5, 7), mode="bilinear"), [x(2, 3, 4, 5)]),
+    "Upsample-bicubic": (lambda nn, lib: nn.Upsample(scale_factor=1.5, mode="bicubic", align_corners=True),
+                         [x(1, 2, 4, 4)]),
+    "UpsamplingBilinear2d": (lambda nn, lib: nn.UpsamplingBilinear2d(scale_factor=2), [x(1, 2, 3, 3)]),
+    "ZeroPad2d": (lambda nn, lib: nn.ZeroPad2d((1, 2, 0, 1)), [x(2, 3, 4)]),
+    "ConstantPad1d": (lambda nn, lib: nn.ConstantPad1d(2, 1.5), [x(2, 3, 4)]),
+    "ReflectionPad2d": (lambda nn, lib: nn.ReflectionPad2d(1), [x(2, 3, 4, 4)]),
+    "ReplicationPad2d": (lambda nn, lib: nn.ReplicationPad2d((2, 0, 1, 1)), [x(2, 3, 4, 4)]),
+    "CosineSimilarity": (lambda nn, lib: nn.CosineSimilarity(dim=1), [x(4, 6), x(4, 6)]),
+    "PairwiseDistance": (lambda nn, lib: nn.PairwiseDistance(p=1.5, keepdim=True), [x(4, 6), x(4, 6)]),
+    "MSELoss": (lambda nn, lib: nn.MSELoss(), [x(4, 3), const("float", 4, 3)]),
+    "L1Loss": (lambda nn, lib: nn.L1Loss(reduction="sum"), [x(4, 3), const("float", 4, 3)]),
+    "SmoothL1Loss": (lambda nn, lib: nn.SmoothL1Loss(beta=0.5), [x(4, 3), const("float", 4, 3)]),
+    "HuberLoss": (lambda nn, lib: nn.HuberLoss(delta=0.5, reduction="none"), [x(4, 3), const("float", 4, 3)]),
+    "BCELoss": (lambda nn, lib: nn.BCELoss(weight=lib.tensor([1.0, 2.0, 0.5])), [prob(4, 3), const("prob", 4, 3)]),
+    "BCEWithLogitsLoss": (lambda nn, lib: nn.BCEWithLogitsLoss(pos_weight=lib.tensor([1.0, 3.0, 0.5])),
+                          [x(4, 3), const("prob", 4, 3)]),
+    "CrossEntropyLoss": (lambda nn, lib: nn.CrossEntropyLoss(), [x(6, 4), index(4, 6)]),
+    "CrossEntropyLoss-options": (lambda nn, lib: nn.CrossEntropyLoss(weight=lib.tensor([1.0, 2.0, 0.5, 1.0]),
+                                                                     ignore_index=2, label_smoothing=0.1),
+                                 [x(6, 4, 3), index(4, 6, 3)]),
+    "CrossEntropyLoss-probs": (lambda nn, lib: nn.CrossEntropyLoss(label_smoothing=0.2), [x(6, 4), const("simplex", 6, 4)]),
+    "NLLLoss": (lambda nn, lib: nn.NLLLoss(reduction="sum"), [x(6, 4), index(4, 6)]),
+    "KLDivLoss": (lambda nn, lib: nn.KLDivLoss(reduction="batchmean"), [x(4, 5), const("prob", 4, 5)]),
+    "KLDivLoss-log-target": (lambda nn, lib: nn.KLDivLoss(reduction="sum", log_target=True),
+                             [x(4, 5), const("float", 4, 5)]),
+}
+
+
+def _inputs(specs, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for spec in specs:
+        kind, shape = spec[0], spec[1]
+        if kind == "index":
+            out.append((rng.integers(0, spec[2], size=shape).astype(np.int64), False))
+            continue
+        a = rng.standard_normal(shape).astype(np.float32)
+        base = kind.removeprefix("const-")
+        if base == "prob":
+            a = (1 / (1 + np.exp(-a))).astype(np.float32)
+        elif base == "simplex":
+            a = (np.exp(a) / np.exp(a).sum(-1, keepdims=True)).astype(np.float32)
+        out.append((a, not kind.startswith("const")))
+    return out
+
+
+def _first(out):
+    return out[0] if isinstance(out, tuple) else out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_module_matches_torch(name):
+    make, specs = CASES[name]
+    theirs, ours = make(torch.nn, torch), make(mt.nn, mt)
+    assert repr(ours) == repr(theirs)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    result = ours.load_state_dict(theirs.state_dict())
+    assert str(result) == "<All keys matched successfully>"
+    for mode in ("train", "eval"):
+        getattr(theirs, mode)(), getattr(ours, mode)()
+        arrays = _inputs(specs, seed=len(name))
+        t_in = [torch.tensor(a, requires_grad=g) for a, g in arrays]
+        m_in = [mt.tensor(a, requires_grad=g) for a, g in arrays]
+        torch.manual_seed(7), mt.manual_seed(7)
+        t_out, m_out = _first(theirs(*t_in)), _first(ours(*m_in))
+        assert tuple(m_out.shape) == tuple(t_out.shape) and str(m_out.dtype) == str(t_out.dtype), mode
+        np.testing.assert_allclose(m_out.detach().numpy(), t_out.detach().numpy(), **F32, err_msg=mode)
+        if not t_out.requires_grad:
+            continue
+        grad = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(np.float32)
+        t_out.backward(torch.tensor(grad))
+        m_out.backward(mt.tensor(grad))
+        for t, m in zip(t_in, m_in):
+            if t.requires_grad:
+                np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), **F32, err_msg=f"{mode} input grad")
+        for (k, tp), (_, mp) in zip(theirs.named_parameters(), ours.named_parameters()):
+            np.testing.assert_allclose(mp.grad.numpy(), tp.grad.numpy(), **F32, err_msg=f"{mode} grad of {k}")
+            tp.grad = mp.grad = None
+        for (k, tb), (_, mb) in zip(theirs.named_buffers(), ours.named_buffers()):
+            np.testing.assert_allclose(mb.numpy(), tb.numpy(), **F32, err_msg=f"{mode} buffer {k}")
