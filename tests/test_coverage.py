@@ -77,3 +77,10 @@ def test_every_tensor_method_and_operator_has_a_spec():
 def test_exemptions_are_still_needed():
     stale = [n for n in EXEMPT if n in SPECS]
     assert not stale, f"exempt names that now have specs: {stale}"
+
+
+def test_every_nn_functional_has_a_spec():
+    import minitorch.nn.functional as F
+    missing = [n for n in F.__all__ if not (f"nn.functional.{n}" in SPECS or n in SPECS or
+                                            any(s.startswith(f"nn.functional.{n}(") for s in SPECS))]
+    assert not missing, f"nn.functional without a parity spec: {missing}"

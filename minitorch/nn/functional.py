@@ -155,38 +155,69 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input.mul_(noise) if inplace else input * noise
 
 
-def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature_dims: int,
-                     name: str) -> Tensor:
-    """Zero whole channels: one Bernoulli draw per (N, C), broadcast over the `feature_dims` trailing dims."""
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    """Zero whole channels: one Bernoulli draw per (N, C), broadcast over the remaining dims."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    batched = feature_dims + 2
-    if input.dim() not in (batched - 1, batched):
-        raise RuntimeError(f"{name}: Expected {batched - 1}D or {batched}D input, but received a {input.dim()}D "
-                           f"input. Note that {name} exists to provide channel-wise dropout on inputs with "
-                           f"{feature_dims} spatial dimensions, a channel dimension, and an optional batch dimension "
-                           f"(i.e. {batched - 1}D or {batched}D inputs).")
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0
+        return input.mul_(0) if inplace else input * 0
     from ..ops.creation import empty
-    noise_shape = tuple(input.shape[:input.dim() - feature_dims]) + (1,) * feature_dims
+    noise_shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
     noise = empty(noise_shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
 
 
+def _unbatched_feature_dropout(input, p, training, inplace):
+    return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0) if not inplace else \
+        input.copy_(_feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0))
+
+
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
+    """Channel dropout for (N, C, L) or unbatched (C, L) inputs."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    if input.dim() == 2:
+        return _unbatched_feature_dropout(input, p, training, inplace)
+    return _feature_dropout(input, p, training, inplace)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+    """Channel dropout for (N, C, H, W); like torch, a 3-d input is taken as (N, C, L)."""
+    import warnings
+    if input.dim() not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).")
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.")
+    return _feature_dropout(input, p, training, inplace)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
+    """Channel dropout for (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+    import warnings
+    if input.dim() not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.dim()}-D input to dropout3d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
+                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).")
+    if input.dim() == 4:
+        return _unbatched_feature_dropout(input, p, training, inplace)
+    return _feature_dropout(input, p, training, inplace)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -275,7 +306,13 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
 
 
 def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample's channel groups by their own mean and (biased) variance."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[:2]
+    per_group = [n * c // num_groups, num_groups] + list(input.shape[2:])
+    if math.prod(per_group) // num_groups == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {per_group}")
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
@@ -309,7 +346,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.is_floating_point():
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max().item()) + 1
+    if tensor.numel() and int(tensor.min().item()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if tensor.numel() and int(tensor.max().item()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
     return (tensor.unsqueeze(-1) == arange(num_classes)).long()
 
 
@@ -321,6 +364,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1/||x1|| * x2/||x2||) over dim; each norm is clamped at eps without changing its gradient."""
     from ..autograd.grad_mode import no_grad
+    from ..ops.shape import broadcast_tensors
+    x1, x2 = broadcast_tensors(x1, x2)
     x1_norm, x2_norm = x1.norm(2, dim, keepdim=True).clone(), x2.norm(2, dim, keepdim=True).clone()
     with no_grad():
         x1_norm.clamp_min_(eps)

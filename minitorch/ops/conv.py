@@ -41,31 +41,33 @@ class Im2Col(Primitive):
     """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo): every window as a column (torch's unfold)."""
 
     @staticmethod
-    def forward(ctx, x, *, k, s, p, d):
+    def forward(ctx, x, *, k, s, p, d, blocks=None):
         xp = ctx.xp
         n, c, h, w = x.shape
-        ho, wo = out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1])
-        ctx.args, ctx.hw = (k, s, p, d), (h, w)
+        ho, wo = blocks or (out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1]))
+        ctx.args, ctx.hw = (k, s, p, d, (ho, wo)), (h, w)
         win = window_view(xp, _pad(xp, x, p), k, s, d, (ho, wo))
         return win.reshape(n, c * k[0] * k[1], ho * wo)
 
     @staticmethod
     def backward(ctx, gy):
-        k, s, p, d = ctx.args
-        return Col2Im.apply(gy, hw=ctx.hw, k=k, s=s, p=p, d=d)
+        k, s, p, d, blocks = ctx.args
+        return Col2Im.apply(gy, hw=ctx.hw, k=k, s=s, p=p, d=d, blocks=blocks)
 
 
 class Col2Im(Primitive):
     """The adjoint of Im2Col: columns summed back into an (N, C, H, W) image (torch's fold)."""
 
     @staticmethod
-    def forward(ctx, cols, *, hw, k, s, p, d):
+    def forward(ctx, cols, *, hw, k, s, p, d, blocks=None):
+        """`blocks` overrides the window count when the image has trailing rows no window starts
+        in (conv_transpose2d's output_padding)."""
         xp = ctx.xp
         h, w = hw
         n = cols.shape[0]
         c = cols.shape[1] // (k[0] * k[1])
-        ho, wo = out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1])
-        ctx.args = (k, s, p, d)
+        ho, wo = blocks or (out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1]))
+        ctx.args = (k, s, p, d, (ho, wo))
         img = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
         blocks = cols.reshape(n, c, k[0], k[1], ho, wo)
         for i in range(k[0]):
@@ -75,12 +77,19 @@ class Col2Im(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        k, s, p, d = ctx.args
-        return Im2Col.apply(gy, k=k, s=s, p=p, d=d)
+        k, s, p, d, blocks = ctx.args
+        return Im2Col.apply(gy, k=k, s=s, p=p, d=d, blocks=blocks)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    return Im2Col.apply(input, k=_pair(kernel_size), s=_pair(stride), p=_pair(padding), d=_pair(dilation))
+    """(N, C, H, W) -> (N, C*kh*kw, L): every sliding block as a column."""
+    k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
+    blocks = tuple(out_size(n, *args) for n, args in zip(input.shape[-2:], zip(k, s, p, d)))
+    if min(blocks) < 1:
+        raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={k}, "
+                           f"dilation={d}, padding={p}, calculated shape of the array of sliding blocks as "
+                           f"{blocks}, but its components must be at least one.")
+    return Im2Col.apply(input, k=k, s=s, p=p, d=d)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -172,7 +181,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     x = input.reshape(n, groups, c // groups, h * w)
     kernel = weight.reshape(groups, c // groups, og * kh * kw).transpose(1, 2)   # (g, O/g*kh*kw, C/g)
     cols = (kernel @ x).reshape(n, groups * og * kh * kw, h * w)
-    out = Col2Im.apply(cols, hw=hw, k=(kh, kw), s=s, p=p, d=d)
+    out = Col2Im.apply(cols, hw=hw, k=(kh, kw), s=s, p=p, d=d, blocks=(h, w))
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out

@@ -78,6 +78,13 @@ class AdaptiveMaxPool2d(MaxPool2d):
         return vals, idx
 
 
+def _check_output_size(input, ho, wo):
+    if ho < 1 or wo < 1:
+        n, c, h, w = input.shape
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{ho}x{wo}). "
+                           "Output size is too small")
+
+
 def _batched(fn):
     """Accept (C, H, W) inputs as a batch of one, as torch's pooling does."""
     def wrapper(input: Tensor, *args, **kwargs):
@@ -102,6 +109,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, "
                            f"kernel_size={k[0]} and dilation={d[0]}")
+    _check_output_size(input, out_size(input.shape[2], k[0], s[0], p[0], d[0], ceil_mode),
+                       out_size(input.shape[3], k[1], s[1], p[1], d[1], ceil_mode))
     vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
     return (vals, idx) if return_indices else vals
 
@@ -123,6 +132,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                            f"kernel_size={k[0]} and dilation=1")
     n, c, h, w = input.shape
     ho, wo = out_size(h, k[0], s[0], p[0], 1, ceil_mode), out_size(w, k[1], s[1], p[1], 1, ceil_mode)
+    _check_output_size(input, ho, wo)
     overhang = [max((o - 1) * si + ki - size - 2 * pi, 0) for o, si, ki, size, pi in zip((ho, wo), s, k, (h, w), p)]
     x = pad(input, (0, overhang[1], 0, overhang[0])) if any(overhang) else input
     sums = Im2Col.apply(x, k=k, s=s, p=p, d=(1, 1)).reshape(n, c, k[0] * k[1], ho, wo).sum(2)

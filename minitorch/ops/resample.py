@@ -195,6 +195,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
                                   f"nearest-exact (got {mode})")
     sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor)
+    if any(n <= 0 for n in sizes) or any(n <= 0 for n in input.shape[2:]):
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input size "
+                           f"{list(input.shape[2:])} and output size {sizes}")
     if mode == "area":  # adaptive average pooling to the output size
         from .pool import adaptive_avg_pool2d
         if spatial == 1:

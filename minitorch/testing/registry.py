@@ -61,7 +61,7 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import creation, indexing, linalg, nn, pointwise, reduction, shape, tensor_api  # noqa: F401
+    from .specs import creation, indexing, linalg, nn, pointwise, reduction, shape, spatial, tensor_api  # noqa: F401
     return SPECS
 
 

@@ -1,4 +1,6 @@
 """Parity specs for activations and nn.functional losses."""
+import math
+
 from hypothesis import strategies as st
 
 from ..registry import Arg, FLOATS, register
@@ -129,3 +131,153 @@ register("nn.functional.dropout", _dropout,
          lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt, draw(shapes(max_side=9))),
                             draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]))], {}),
          dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "the dropout mask equals torch's after the same seed"})
+
+
+for _name in ("dropout1d", "dropout2d", "dropout3d"):
+    def _feature_dropout(lib, seed, x, p, _name=_name):
+        lib.manual_seed(seed)
+        return getattr(lib.nn.functional, _name)(x, p, training=True)
+
+    _dims = int(_name[-2])
+    register("nn.functional." + _name, _feature_dropout,
+             lambda draw, dt, _d=_dims: ([draw(st.integers(0, 2**31)),
+                                          _x(draw, dt, draw(shapes(min_dims=_d + 1, max_dims=_d + 2, min_side=1))),
+                                          draw(st.sampled_from([0.0, 0.3, 0.5, 1.0]))], {}),
+             dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "one mask draw per channel, torch's stream"})
+
+
+def _vector_pair_sample(draw, dtype, domain="any"):
+    shape = draw(shapes(min_dims=1, min_side=1))
+    other = shape if draw(st.booleans()) else (1,) + shape[1:]
+    return [_x(draw, dtype, shape, domain=domain), _x(draw, dtype, other, domain=domain)], {}
+
+
+def _dim_kw(draw, ndim):
+    return draw(st.integers(-ndim, ndim - 1))
+
+
+def _normalize_sample(draw, dtype):
+    x = _x(draw, dtype, draw(shapes(min_dims=1, min_side=1)))
+    return [x], {"p": draw(st.sampled_from([1.0, 2.0, 3.0])), "dim": _dim_kw(draw, x.array.ndim)}
+
+
+register("nn.functional.normalize", lambda lib, x, **k: lib.nn.functional.normalize(x, **k), _normalize_sample,
+         dtypes=FLOATS, family=FAMILY, rtol=1e-5, reason="norms reduce in a different order")
+
+
+def _cosine_sample(draw, dtype):
+    (a, b), _ = _vector_pair_sample(draw, dtype)
+    return [a, b], {"dim": _dim_kw(draw, a.array.ndim)}
+
+
+register("nn.functional.cosine_similarity", lambda lib, a, b, **k: lib.nn.functional.cosine_similarity(a, b, **k),
+         _cosine_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="norms reduce in a different order")
+register("nn.functional.pairwise_distance",
+         lambda lib, a, b, **k: lib.nn.functional.pairwise_distance(a, b, **k),
+         lambda draw, dt: (_vector_pair_sample(draw, dt)[0], {"p": draw(st.sampled_from([1.0, 2.0, 3.5])),
+                                                             "keepdim": draw(st.booleans())}),
+         dtypes=FLOATS, grad=(0, 1), family=FAMILY, rtol=1e-5, atol=1e-5, reason="norms reduce in a different order")
+
+
+def _kl_sample(draw, dtype):
+    shape = draw(shapes(min_dims=1, min_side=1))
+    log_target = draw(st.booleans())
+    target = _x(draw, dtype, shape, domain="any" if log_target else "prob")
+    return [_x(draw, dtype, shape), target], {"reduction": draw(st.sampled_from(["batchmean", "sum", "none"])),
+                                              "log_target": log_target}
+
+
+register("nn.functional.kl_div", lambda lib, x, t, **k: lib.nn.functional.kl_div(x, t, **k), _kl_sample,
+         dtypes=FLOATS, grad=(0, 1), family=FAMILY)
+
+
+def _bilinear_sample(draw, dtype):
+    batch = draw(shapes(min_dims=0, max_dims=2, min_side=1))
+    i1, i2, o = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    bias = _x(draw, dtype, (o,)) if draw(st.booleans()) else None
+    return [_x(draw, dtype, batch + (i1,)), _x(draw, dtype, batch + (i2,)), _x(draw, dtype, (o, i1, i2)), bias], {}
+
+
+register("nn.functional.bilinear", lambda lib, a, b, w, bias: lib.nn.functional.bilinear(a, b, w, bias),
+         _bilinear_sample, dtypes=FLOATS, grad=(0, 1, 2, 3), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="a two-sided contraction sums in a different order")
+
+
+def _norm_input(draw, dtype, min_dims=2):
+    return _x(draw, dtype, draw(shapes(min_dims=min_dims, max_dims=4, min_side=1)))
+
+
+def _batch_norm_sample(draw, dtype):
+    import numpy as np
+    x = _norm_input(draw, dtype)
+    c = x.array.shape[1]
+    training = draw(st.booleans())
+    if training and x.array.size // c < 2:
+        x.array = np.concatenate([x.array, x.array + 1], 0)
+    stats = draw(st.booleans()) or not training
+    running = [Arg(np.zeros(c, dtype), "contiguous", False), Arg(np.ones(c, dtype), "contiguous", False)] \
+        if stats else [None, None]
+    affine = [_x(draw, dtype, (c,)), _x(draw, dtype, (c,))] if draw(st.booleans()) else [None, None]
+    for a in affine:  # torch's CPU eval-mode backward misreads a non-contiguous weight (returns garbage)
+        if a is not None:
+            a.layout = "contiguous"
+    return [x, *running, *affine], {"training": training, "momentum": draw(st.sampled_from([0.1, 0.5])),
+                                    "eps": draw(st.sampled_from([1e-5, 1e-3]))}
+
+
+register("nn.functional.batch_norm",
+         lambda lib, x, rm, rv, w, b, **k: (lib.nn.functional.batch_norm(x, rm, rv, w, b, **k), rm, rv),
+         _batch_norm_sample, dtypes=FLOATS, grad=(0, 3, 4), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="batch statistics reduce in a different order", extra={"note": "running stats updated in place"})
+
+
+def _layer_norm_sample(draw, dtype):
+    x = _norm_input(draw, dtype, min_dims=1)
+    shape = x.array.shape[-draw(st.integers(1, x.array.ndim)):]
+    affine = [_x(draw, dtype, shape), _x(draw, dtype, shape)] if draw(st.booleans()) else [None, None]
+    return [x, shape, *affine], {"eps": draw(st.sampled_from([1e-5, 1e-3]))}
+
+
+register("nn.functional.layer_norm", lambda lib, x, s, w, b, **k: lib.nn.functional.layer_norm(x, s, w, b, **k),
+         _layer_norm_sample, dtypes=FLOATS, grad=(0, 2, 3), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="statistics reduce in a different order")
+
+
+def _group_norm_sample(draw, dtype):
+    groups = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 3)), groups * draw(st.integers(1, 2))) + draw(shapes(max_dims=2, min_side=1))
+    if math.prod(shape[1:]) // groups < 3:
+        # groups of one or two values normalise to constants (0, or -1 and 1): the output is then rounding
+        # noise amplified by 1/sqrt(eps) and the true gradient is zero, so compare where statistics mean something
+        shape += (3,)
+    c = shape[1]
+    affine = [_x(draw, dtype, (c,)), _x(draw, dtype, (c,))] if draw(st.booleans()) else [None, None]
+    return [_x(draw, dtype, shape), groups, *affine], {}
+
+
+register("nn.functional.group_norm", lambda lib, x, g, w, b: lib.nn.functional.group_norm(x, g, w, b),
+         _group_norm_sample, dtypes=FLOATS, grad=(0, 2, 3), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="statistics reduce in a different order")
+
+
+def _embedding_sample(draw, dtype):
+    import numpy as np
+    n, d = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    idx = np.random.default_rng(draw(st.integers(0, 99))).integers(0, n, size=draw(shapes(max_dims=2)))
+    kw = {"padding_idx": draw(st.sampled_from([None, 0, -1]))}
+    return [Arg(idx.astype(np.int64), "contiguous", False), _x(draw, dtype, (n, d))], kw
+
+
+register("nn.functional.embedding", lambda lib, i, w, **k: lib.nn.functional.embedding(i, w, **k),
+         _embedding_sample, dtypes=FLOATS, grad=(1,), family=FAMILY)
+
+
+def _one_hot_sample(draw, dtype):
+    import numpy as np
+    idx = np.random.default_rng(draw(st.integers(0, 99))).integers(0, 4, size=draw(shapes(max_dims=3)))
+    return [Arg(idx.astype(np.int64), "contiguous", False)], {"num_classes": draw(st.sampled_from([-1, 4, 6]))}
+
+
+register("nn.functional.one_hot", lambda lib, i, **k: lib.nn.functional.one_hot(i, **k), _one_hot_sample,
+         dtypes=("int64",), grad=None, family=FAMILY)
