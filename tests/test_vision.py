@@ -1,8 +1,10 @@
 """Vision datasets read generated IDX files; transforms match torchvision's definitions."""
 import gzip
+import os
 
 import numpy as np
 import pytest
+import torch
 
 import minitorch as mt
 from minitorch.vision import datasets, transforms
@@ -55,3 +57,113 @@ def test_digits_and_transforms():
     raw = ds.data[0].numpy()
     np.testing.assert_allclose(img.numpy()[0], (raw / 255.0 - 0.5) / 0.25, rtol=1e-6, atol=1e-6)  # float32
     assert "Normalize(mean=[0.5], std=[0.25])" in repr(ds.transform)
+
+
+# ---- image folders and transforms ----------------------------------------------------------------
+
+Image = pytest.importorskip("PIL.Image")
+
+
+def _image_folder(root, counts=(("cat", 3), ("dog", 2)), size=(10, 14)):
+    rng = np.random.default_rng(0)
+    for name, n in counts:
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            pixels = rng.integers(0, 256, size=size + (3,), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    (root / "cat" / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_image_folder_lists_classes_and_loads_rgb(tmp_path):
+    root = _image_folder(tmp_path / "train")
+    pipeline = transforms.Compose([transforms.Resize((8, 8)), transforms.RandomHorizontalFlip(), transforms.ToTensor()])
+    ds = datasets.ImageFolder(root, transform=pipeline)
+    assert ds.classes == ["cat", "dog"] and ds.class_to_idx == {"cat": 0, "dog": 1}
+    assert [os.path.basename(p) for p, _ in ds.samples] == ["0.png", "1.png", "2.png", "0.png", "1.png"]
+    assert ds.targets == [0, 0, 0, 1, 1] and ds.imgs == ds.samples and len(ds) == 5
+    img, label = ds[3]
+    assert img.shape == (3, 8, 8) and img.dtype is mt.float32 and label == 1
+    raw, _ = datasets.ImageFolder(root)[0]
+    assert raw.mode == "RGB" and raw.size == (14, 10)
+    x, y = next(iter(mt.utils.data.DataLoader(ds, batch_size=4, shuffle=True)))
+    assert x.shape == (4, 3, 8, 8) and y.dtype is mt.int64
+    assert repr(ds).splitlines()[:4] == ["Dataset ImageFolder", "    Number of datapoints: 5",
+                                         f"    Root location: {root}", "    StandardTransform"]
+    assert repr(ds).splitlines()[4] == "Transform: Compose("
+    (root / "bird").mkdir()
+    with pytest.raises(FileNotFoundError, match="Found no valid file for the classes bird"):
+        datasets.ImageFolder(root)
+    assert len(datasets.ImageFolder(root, allow_empty=True)) == 5
+    with pytest.raises(FileNotFoundError, match="Couldn't find any class folder"):
+        datasets.ImageFolder(tmp_path / "train" / "dog")
+
+
+def _rgb(h=9, w=12, seed=1):
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, size=(h, w, 3), dtype=np.uint8))
+
+
+def test_to_tensor_and_pil_to_tensor():
+    img = _rgb()
+    t = transforms.ToTensor()(img)
+    np.testing.assert_allclose(t.numpy(), np.asarray(img).transpose(2, 0, 1) / 255.0, rtol=1e-6)
+    raw = transforms.PILToTensor()(img)
+    assert raw.dtype is mt.uint8 and raw.shape == (3, 9, 12)
+    back = transforms.ToPILImage()(t)
+    assert np.array_equal(np.asarray(back), np.asarray(img))
+
+
+def test_resize_follows_torchvisions_rules():
+    img = _rgb(8, 6)
+    assert transforms.Resize(4)(img).size == (4, 5)       # shorter edge 6 -> 4, longer int(4 * 8 / 6)
+    assert transforms.Resize((3, 7))(img).size == (7, 3)
+    assert transforms.Resize(3, max_size=4)(_rgb(4, 12)).size == (4, 1)
+    np.testing.assert_array_equal(np.asarray(transforms.Resize((5, 4))(img)), np.asarray(img.resize((4, 5), 2)))
+    # tensors: antialiased bilinear, equal to Pillow's float resampling
+    grey = np.random.default_rng(2).random((8, 6)).astype(np.float32)
+    for size in [(5, 4), (3, 2), (12, 9)]:
+        want = np.asarray(Image.fromarray(grey, mode="F").resize(size[::-1], 2))
+        got = transforms.Resize(size)(mt.tensor(grey)[None])[0].numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    nearest = transforms.Resize((4, 3), interpolation=transforms.InterpolationMode.NEAREST)(mt.arange(48.).reshape(1, 8, 6))
+    assert nearest[0].tolist() == [[0.0, 2.0, 4.0], [12.0, 14.0, 16.0], [24.0, 26.0, 28.0], [36.0, 38.0, 40.0]]
+
+
+def test_crops_on_pil_and_tensors_agree():
+    img = _rgb(9, 12)
+    t = transforms.PILToTensor()(img)
+    for size in [(5, 4), 3, (9, 12), (11, 13)]:
+        a = transforms.PILToTensor()(transforms.CenterCrop(size)(img))
+        b = transforms.CenterCrop(size)(t)
+        assert a.tolist() == b.tolist(), size
+    assert transforms.CenterCrop(4)(t).tolist() == t[:, 2:6, 4:8].tolist()   # top round(2.5)=2, left 4
+    assert transforms.CenterCrop((11, 13))(t)[:, 0].sum().item() == 0       # zero padding around
+    assert repr(transforms.CenterCrop(4)) == "CenterCrop(size=(4, 4))"
+
+
+def test_random_transforms_draw_like_torchvision():
+    img = _rgb(9, 12)
+    t = transforms.PILToTensor()(img)
+    crop = transforms.RandomCrop((5, 6), padding=1)
+    for seed in range(4):
+        torch.manual_seed(seed)
+        i, j = torch.randint(0, 11 - 5 + 1, (1,)).item(), torch.randint(0, 14 - 6 + 1, (1,)).item()
+        mt.manual_seed(seed)
+        got = crop(t)
+        padded = np.pad(t.numpy(), ((0, 0), (1, 1), (1, 1)))
+        assert got.numpy().tolist() == padded[:, i:i + 5, j:j + 6].tolist()
+        mt.manual_seed(seed)
+        assert transforms.PILToTensor()(crop(img)).tolist() == got.tolist()
+    torch.manual_seed(5)
+    flips = [bool(torch.rand(1) < 0.5) for _ in range(8)]
+    mt.manual_seed(5)
+    flip = transforms.RandomHorizontalFlip()
+    assert [flip(t).tolist() != t.tolist() for _ in range(8)] == flips
+    torch.manual_seed(6)
+    angle = float(torch.empty(1).uniform_(-30.0, 30.0).item())
+    mt.manual_seed(6)
+    rotated = transforms.RandomRotation(30)(img)
+    assert np.array_equal(np.asarray(rotated), np.asarray(img.rotate(angle, 0, False, None, fillcolor=(0, 0, 0))))
+    with pytest.raises(ValueError, match="larger than input image size"):
+        transforms.RandomCrop(20)(t)
+

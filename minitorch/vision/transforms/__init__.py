@@ -1,0 +1,207 @@
+"""Image transforms (torchvision.transforms) for PIL images and C x H x W tensors.
+
+Random transforms draw from minitorch's default generator exactly as torchvision draws from
+torch's, so after the same manual_seed they make the same choices (crop offsets, flips, angles).
+"""
+from __future__ import annotations
+
+from numbers import Number
+
+from ...ops.creation import empty, rand, randint
+from . import functional as F
+from .functional import InterpolationMode
+
+
+def _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size."):
+    if isinstance(size, Number):
+        return int(size), int(size)
+    if isinstance(size, (list, tuple)) and len(size) == 1:
+        return size[0], size[0]
+    if len(size) != 2:
+        raise ValueError(error_msg)
+    return tuple(size)
+
+
+class Compose:
+    def __init__(self, transforms):
+        self.transforms = list(transforms)
+
+    def __call__(self, img):
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def __repr__(self):
+        body = "".join(f"\n    {t}" for t in self.transforms)
+        return f"{type(self).__name__}({body}\n)"
+
+
+class ToTensor:
+    """PIL image or H x W x C array -> C x H x W float tensor (uint8 scaled to [0, 1])."""
+
+    def __call__(self, pic):
+        return F.to_tensor(pic)
+
+    def __repr__(self):
+        return "ToTensor()"
+
+
+class PILToTensor:
+    """PIL image -> C x H x W tensor of its own dtype (no scaling)."""
+
+    def __call__(self, pic):
+        return F.pil_to_tensor(pic)
+
+    def __repr__(self):
+        return "PILToTensor()"
+
+
+class ToPILImage:
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return F.to_pil_image(pic, self.mode)
+
+    def __repr__(self):
+        return "ToPILImage()" if self.mode is None else f"ToPILImage(mode={self.mode})"
+
+
+class Normalize:
+    """(x - mean) / std per channel."""
+
+    def __init__(self, mean, std, inplace: bool = False):
+        self.mean, self.std, self.inplace = mean, std, inplace
+
+    def __call__(self, tensor):
+        return F.normalize(tensor, self.mean, self.std, self.inplace)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
+
+
+class Resize:
+    """Resize to (h, w), or scale the shorter edge to `size` keeping the aspect ratio."""
+
+    def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+        if not isinstance(size, (int, list, tuple)):
+            raise TypeError(f"Size should be int or sequence. Got {type(size)}")
+        if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
+            raise ValueError("If size is a sequence, it should have 1 or 2 values")
+        self.size, self.max_size, self.antialias = size, max_size, antialias
+        self.interpolation = InterpolationMode(interpolation)
+
+    def __call__(self, img):
+        return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+                f"max_size={self.max_size}, antialias={self.antialias})")
+
+
+class CenterCrop:
+    def __init__(self, size):
+        self.size = _setup_size(size)
+
+    def __call__(self, img):
+        return F.center_crop(img, self.size)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size})"
+
+
+class RandomCrop:
+    """A crop at a uniformly random offset (after optional padding), drawn like torchvision's."""
+
+    def __init__(self, size, padding=None, pad_if_needed: bool = False, fill=0, padding_mode: str = "constant"):
+        self.size = _setup_size(size)
+        self.padding, self.pad_if_needed, self.fill, self.padding_mode = padding, pad_if_needed, fill, padding_mode
+
+    @staticmethod
+    def get_params(img, output_size):
+        """(top, left, height, width) of a random crop."""
+        _, h, w = F.get_dimensions(img)
+        th, tw = output_size
+        if h < th or w < tw:
+            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+        if w == tw and h == th:
+            return 0, 0, h, w
+        i = randint(0, h - th + 1, size=(1,)).item()
+        j = randint(0, w - tw + 1, size=(1,)).item()
+        return i, j, th, tw
+
+    def __call__(self, img):
+        if self.padding is not None:
+            img = F.pad(img, self.padding, self.fill, self.padding_mode)
+        _, height, width = F.get_dimensions(img)
+        if self.pad_if_needed and width < self.size[1]:
+            img = F.pad(img, [self.size[1] - width, 0], self.fill, self.padding_mode)
+        if self.pad_if_needed and height < self.size[0]:
+            img = F.pad(img, [0, self.size[0] - height], self.fill, self.padding_mode)
+        return F.crop(img, *self.get_params(img, self.size))
+
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
+
+
+class RandomHorizontalFlip:
+    def __init__(self, p: float = 0.5):
+        self.p = p
+
+    def __call__(self, img):
+        return F.hflip(img) if rand(1) < self.p else img
+
+    def __repr__(self):
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class RandomVerticalFlip(RandomHorizontalFlip):
+    def __call__(self, img):
+        return F.vflip(img) if rand(1) < self.p else img
+
+
+class RandomRotation:
+    """Rotate PIL images by an angle drawn uniformly from `degrees` (as torchvision draws it)."""
+
+    def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand: bool = False, center=None, fill=0):
+        if isinstance(degrees, Number):
+            if degrees < 0:
+                raise ValueError("If degrees is a single number, it must be positive.")
+            degrees = [-degrees, degrees]
+        self.degrees = [float(d) for d in degrees]
+        self.interpolation = InterpolationMode(interpolation)
+        self.expand, self.center, self.fill = expand, center, fill
+
+    def __call__(self, img):
+        angle = float(empty(1).uniform_(self.degrees[0], self.degrees[1]).item())
+        if not F._is_pil(img):
+            raise TypeError("RandomRotation supports PIL images; convert tensors with ToPILImage first")
+        fill = self.fill
+        if isinstance(fill, Number):
+            fill = tuple([fill] * len(img.getbands())) if len(img.getbands()) > 1 else fill
+        return img.rotate(angle, F._PIL_FILTERS[self.interpolation.value], self.expand, self.center, fillcolor=fill)
+
+    def __repr__(self):
+        s = f"{type(self).__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}, expand={self.expand}"
+        if self.center is not None:
+            s += f", center={self.center}"
+        if self.fill is not None:
+            s += f", fill={self.fill}"
+        return s + ")"
+
+
+class Lambda:
+    def __init__(self, lambd):
+        if not callable(lambd):
+            raise TypeError(f"Argument lambd should be callable, got {repr(type(lambd).__name__)}")
+        self.lambd = lambd
+
+    def __call__(self, img):
+        return self.lambd(img)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+__all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
+           "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "Lambda", "InterpolationMode", "functional"]

@@ -1,0 +1,203 @@
+"""Image operations on PIL images and on (..., C, H, W) tensors, as torchvision.transforms.functional.
+
+PIL images go through Pillow (so results equal torchvision's for PIL input); tensors go through
+minitorch ops (resizing uses F.interpolate with the same antialiased filters torchvision uses).
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+from ...ops.creation import tensor as _tensor
+from ...tensor import Tensor
+
+
+class InterpolationMode(Enum):
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+def _is_pil(img) -> bool:
+    try:
+        from PIL import Image
+    except ImportError:
+        return False
+    return isinstance(img, Image.Image)
+
+
+def get_dimensions(img) -> list[int]:
+    """[channels, height, width]."""
+    if isinstance(img, Tensor):
+        return [img.shape[-3] if img.dim() > 2 else 1, img.shape[-2], img.shape[-1]]
+    if _is_pil(img):
+        return [len(img.getbands()), img.height, img.width]
+    raise TypeError(f"Unexpected type {type(img)}")
+
+
+def to_tensor(pic) -> Tensor:
+    """PIL image or H x W (x C) array -> C x H x W float tensor; uint8 values are scaled to [0, 1]."""
+    if not (_is_pil(pic) or isinstance(pic, np.ndarray)):
+        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
+    if isinstance(pic, np.ndarray) and pic.ndim not in (2, 3):
+        raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+    a = np.asarray(pic)
+    if _is_pil(pic) and pic.mode == "1":
+        a = a.astype(np.uint8) * 255
+    if a.ndim == 2:
+        a = a[:, :, None]
+    out = np.ascontiguousarray(a.transpose(2, 0, 1))
+    if out.dtype == np.uint8:
+        return _tensor(out.astype(np.float32) / np.float32(255))
+    return _tensor(out.astype(np.float32) if _is_pil(pic) else out)
+
+
+def pil_to_tensor(pic) -> Tensor:
+    """PIL image -> C x H x W tensor of the image's own dtype, without scaling."""
+    if not _is_pil(pic):
+        raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
+    a = np.asarray(pic)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    return _tensor(np.ascontiguousarray(a.transpose(2, 0, 1)))
+
+
+def to_pil_image(pic, mode=None):
+    """C x H x W tensor (floats in [0, 1] are scaled to 0..255) or H x W x C array -> PIL image."""
+    from PIL import Image
+    if isinstance(pic, Tensor):
+        a = pic.detach().cpu().numpy()
+        if a.ndim == 3:
+            a = a.transpose(1, 2, 0)
+        if np.issubdtype(a.dtype, np.floating):
+            a = (a * 255).astype(np.uint8)
+    else:
+        a = np.asarray(pic)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    return Image.fromarray(a, mode) if mode else Image.fromarray(a)
+
+
+def resized_output_size(height: int, width: int, size, max_size=None) -> list[int]:
+    """torchvision's rule: an int (or 1-list) sets the shorter edge, keeping the aspect ratio."""
+    if isinstance(size, (list, tuple)) and len(size) == 2:
+        return [int(size[0]), int(size[1])]
+    requested = size[0] if isinstance(size, (list, tuple)) else size
+    short, long = (width, height) if width <= height else (height, width)
+    new_short, new_long = requested, int(requested * long / short)
+    if max_size is not None:
+        if max_size <= requested:
+            raise ValueError(f"max_size = {max_size} must be strictly greater than the requested size for the smaller "
+                             f"edge size (size = {size})")
+        if new_long > max_size:
+            new_short, new_long = int(max_size * new_short / new_long), max_size
+    return [new_long, new_short] if width <= height else [new_short, new_long]
+
+
+_PIL_FILTERS = {"nearest": 0, "bilinear": 2, "bicubic": 3, "box": 4, "hamming": 5, "lanczos": 1}
+
+
+def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    mode = InterpolationMode(interpolation).value
+    _, h, w = get_dimensions(img)
+    oh, ow = resized_output_size(h, w, size, max_size)
+    if (oh, ow) == (h, w):
+        return img
+    if _is_pil(img):
+        if mode not in _PIL_FILTERS:
+            raise ValueError(f"{mode} is not a supported interpolation for PIL images")
+        return img.resize((ow, oh), _PIL_FILTERS[mode])
+    from ...ops.resample import interpolate
+    batch = img.reshape((-1,) + tuple(img.shape[-3:])) if img.dim() >= 3 else img.reshape(1, 1, h, w)
+    aa = antialias and mode in ("bilinear", "bicubic")
+    out = interpolate(batch, size=(oh, ow), mode=mode, align_corners=False if mode in ("bilinear", "bicubic") else None,
+                      antialias=aa)
+    return out.reshape(tuple(img.shape[:-2]) + (oh, ow))
+
+
+def pad(img, padding, fill=0, padding_mode: str = "constant"):
+    """Pad left/top/right/bottom (an int, a pair (lr, tb) or four values)."""
+    if isinstance(padding, int):
+        left = top = right = bottom = padding
+    elif len(padding) == 1:
+        left = top = right = bottom = padding[0]
+    elif len(padding) == 2:
+        left, top = right, bottom = padding
+    elif len(padding) == 4:
+        left, top, right, bottom = padding
+    else:
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple")
+    if _is_pil(img):
+        from PIL import Image
+        a = np.asarray(img)
+        widths = ((top, bottom), (left, right)) + (((0, 0),) if a.ndim == 3 else ())
+        numpy_mode = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}[padding_mode]
+        kw = {"constant_values": fill} if padding_mode == "constant" else {}
+        return Image.fromarray(np.pad(a, widths, mode=numpy_mode, **kw), img.mode)
+    from ...ops.resample import pad as _pad
+    mode = {"constant": "constant", "edge": "replicate", "reflect": "reflect"}.get(padding_mode)
+    if mode is None:
+        raise ValueError("padding_mode symmetric is not supported for tensors")
+    return _pad(img, (left, right, top, bottom), mode=mode, value=fill if mode == "constant" else None)
+
+
+def crop(img, top: int, left: int, height: int, width: int):
+    """The region [top, top+height) x [left, left+width); outside the image is zero-filled."""
+    if _is_pil(img):
+        return img.crop((left, top, left + width, top + height))
+    _, h, w = get_dimensions(img)
+    right, bottom = left + width, top + height
+    if left < 0 or top < 0 or right > w or bottom > h:
+        img = pad(img[..., max(top, 0):min(bottom, h), max(left, 0):min(right, w)],
+                  [max(-left, 0), max(-top, 0), max(right - w, 0), max(bottom - h, 0)])
+        return img
+    return img[..., top:bottom, left:right]
+
+
+def center_crop(img, output_size):
+    """Crop the centre (padding with zeros first if the image is smaller than the crop)."""
+    if isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    elif len(output_size) == 1:
+        output_size = (output_size[0], output_size[0])
+    th, tw = output_size
+    _, h, w = get_dimensions(img)
+    if tw > w or th > h:
+        padding = [(tw - w) // 2 if tw > w else 0, (th - h) // 2 if th > h else 0,
+                   (tw - w + 1) // 2 if tw > w else 0, (th - h + 1) // 2 if th > h else 0]
+        img = pad(img, padding, fill=0)
+        _, h, w = get_dimensions(img)
+        if (h, w) == (th, tw):
+            return img
+    return crop(img, int(round((h - th) / 2.0)), int(round((w - tw) / 2.0)), th, tw)
+
+
+def hflip(img):
+    if _is_pil(img):
+        from PIL import Image
+        return img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    return img.flip(-1)
+
+
+def vflip(img):
+    if _is_pil(img):
+        from PIL import Image
+        return img.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    return img.flip(-2)
+
+
+def normalize(tensor: Tensor, mean, std, inplace: bool = False) -> Tensor:
+    """(x - mean) / std per channel."""
+    if not tensor.dtype.is_floating_point:
+        raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
+    shape = (-1,) + (1,) * 2
+    mean = _tensor(mean, dtype=tensor.dtype).reshape(shape)
+    std = _tensor(std, dtype=tensor.dtype).reshape(shape)
+    if (std == 0).any():
+        raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
+    return tensor.sub_(mean).div_(std) if inplace else (tensor - mean) / std
