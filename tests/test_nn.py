@@ -303,3 +303,45 @@ def test_lr_schedulers_match_torch(make):
             seen.append(sched.get_last_lr()[0])
         lrs[lib.__name__] = seen
     np.testing.assert_allclose(lrs["minitorch"], lrs["torch"], rtol=1e-12)
+
+
+def _hooked_linear(lib, input_grad=True):
+    lib.manual_seed(0)
+    m = lib.nn.Linear(3, 2)
+    seen = []
+
+    def pre(module, grad_output):
+        seen.append(("pre", [g.tolist() for g in grad_output]))
+        return (grad_output[0] * 2,)
+
+    def hook(module, grad_input, grad_output):
+        seen.append(("hook", [None if g is None else g.tolist() for g in grad_input], [g.tolist() for g in grad_output]))
+        return (grad_input[0] * 10,) if input_grad else None
+
+    m.register_full_backward_pre_hook(pre)
+    handle = m.register_full_backward_hook(hook)
+    x = lib.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], requires_grad=input_grad)
+    (m(x) * lib.tensor([1.0, -1.0])).sum().backward()
+    handle.remove()
+    (m(x) * lib.tensor([1.0, -1.0])).sum().backward()   # only the pre-hook is left
+    return seen, None if x.grad is None else x.grad.tolist(), m.weight.grad.tolist()
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_full_backward_hooks_match_torch(input_grad):
+    assert _hooked_linear(mt, input_grad) == _hooked_linear(torch, input_grad)
+
+
+def test_load_state_dict_assign_adopts_the_tensors():
+    model = mt.nn.Sequential(mt.nn.Linear(2, 2), mt.nn.BatchNorm1d(2))
+    state = {k: v.clone() + 1 for k, v in model.state_dict().items()}
+    model[0].weight.requires_grad_(False)
+    result = model.load_state_dict(state, assign=True)
+    assert str(result) == "<All keys matched successfully>"
+    assert model[0].bias is not state["0.bias"] and isinstance(model[0].bias, mt.nn.Parameter)
+    assert model[0].bias.tolist() == state["0.bias"].tolist() and not model[0].weight.requires_grad
+    assert model[1].running_mean is state["1.running_mean"]
+    assert model.get_submodule("1") is model[1]
+    with pytest.raises(AttributeError, match="has no attribute `nope`"):
+        model.get_submodule("nope")

@@ -35,6 +35,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     # ---- registration -----------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -94,6 +96,17 @@ class Module:
     register_module = add_module
 
     # ---- traversal -----------------------------------------------------------------------
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at a dotted path ("" is the module itself)."""
+        module = self
+        for name in target.split(".") if target else []:
+            if not hasattr(module, name):
+                raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+            module = getattr(module, name)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{name}` is not an nn.Module")
+        return module
+
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         memo = set() if memo is None else memo
         if self in memo and remove_duplicate:
@@ -248,6 +261,13 @@ class Module:
                 errors.append(f"\tsize mismatch for {k}: copying a param with shape {value.shape} from "
                               f"checkpoint, the shape in current model is {target.shape}.")
                 continue
+            if assign:  # adopt the checkpoint's tensor itself, keeping requires_grad of the parameter
+                owner_path, _, name = k.rpartition(".")
+                owner = self.get_submodule(owner_path)
+                if name in owner._parameters:
+                    value = Parameter(value.detach(), requires_grad=target.requires_grad)
+                setattr(owner, name, value)
+                continue
             with no_grad():
                 target.copy_(value)
         if strict:
@@ -272,16 +292,34 @@ class Module:
         from ...autograd.function import _add_hook
         return _add_hook(self._forward_hooks, hook)
 
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) -> new grad_input or None, run when the input grads are known."""
+        from ...autograd.function import _add_hook
+        return _add_hook(self._backward_hooks, hook)
+
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) -> new grad_output or None, run before the module's backward."""
+        from ...autograd.function import _add_hook
+        return _add_hook(self._backward_pre_hooks, hook)
+
     def __call__(self, *args, **kwargs):
         for hook in list(self._forward_pre_hooks.values()):
             out = hook(self, args)
             if out is not None:
                 args = out if isinstance(out, tuple) else (out,)
+        backward_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from .backward_hooks import BackwardHook
+            backward_hook = BackwardHook(self, list(self._backward_hooks.values()),
+                                         list(self._backward_pre_hooks.values()))
+            args = backward_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             out = hook(self, args, result)
             if out is not None:
                 result = out
+        if backward_hook is not None:
+            result = backward_hook.setup_output_hook(result)
         return result
 
     # ---- printing --------------------------------------------------------------------------------
