@@ -1,4 +1,9 @@
-"""Hypothesis profiles: `ci` (default, fast) and `thorough` (MINITORCH_HYPOTHESIS=thorough)."""
+"""Test session set-up: hypothesis profiles and one compute thread per test worker.
+
+Profiles: `ci` (default, fast) and `thorough` (MINITORCH_HYPOTHESIS=thorough). The suite runs
+in several pytest-xdist workers, so torch and NumPy's BLAS each get one thread per worker;
+otherwise their thread pools oversubscribe the cores and tiny ops wait on each other.
+"""
 import os
 
 from hypothesis import HealthCheck, settings
@@ -8,3 +13,16 @@ settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True
 settings.register_profile("thorough", max_examples=400, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS", "ci"))
+
+
+def pytest_configure(config):
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except ImportError:
+        pass
