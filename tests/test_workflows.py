@@ -7,6 +7,7 @@ from sklearn.datasets import make_blobs, make_circles
 from sklearn.model_selection import train_test_split
 
 import minitorch as mt
+from minitorch.demo import tiny_vgg_class  # the course's TinyVGG, written once for both libraries
 
 PER_STEP = dict(rtol=2e-5, atol=1e-6)  # float32 rounding, compounded over the steps of training
 
@@ -114,33 +115,10 @@ def test_make_blobs_multiclass_classification():
     assert acc == acc_t and acc > 95
 
 
-def _tiny_vgg_class(nn):
-    class TinyVGG(nn.Module):
-        """The course's TinyVGG: two conv blocks of (conv, ReLU, conv, ReLU, max-pool) and a linear head."""
-
-        def __init__(self, input_shape: int, hidden_units: int, output_shape: int, image_size: int):
-            super().__init__()
-            self.conv_block_1 = nn.Sequential(
-                nn.Conv2d(input_shape, hidden_units, kernel_size=3, stride=1, padding=1), nn.ReLU(),
-                nn.Conv2d(hidden_units, hidden_units, kernel_size=3, stride=1, padding=1), nn.ReLU(),
-                nn.MaxPool2d(kernel_size=2, stride=2))
-            self.conv_block_2 = nn.Sequential(
-                nn.Conv2d(hidden_units, hidden_units, 3, padding=1), nn.ReLU(),
-                nn.Conv2d(hidden_units, hidden_units, 3, padding=1), nn.ReLU(),
-                nn.MaxPool2d(2))
-            self.classifier = nn.Sequential(nn.Flatten(),
-                                            nn.Linear(hidden_units * (image_size // 4) ** 2, output_shape))
-
-        def forward(self, x):
-            return self.classifier(self.conv_block_2(self.conv_block_1(x)))
-
-    return TinyVGG
-
-
 def _train_tiny_vgg(lib, train_data, test_data, epochs=1, batch_size=32, in_channels=1, classes=10, size=8, lr=0.001):
     DataLoader = lib.utils.data.DataLoader
     lib.manual_seed(42)
-    model = _tiny_vgg_class(lib.nn)(in_channels, 10, classes, size)
+    model = tiny_vgg_class(lib.nn)(in_channels, 10, classes, size)
     train_loader = DataLoader(train_data, batch_size=batch_size, shuffle=True)
     test_loader = DataLoader(test_data, batch_size=batch_size, shuffle=False)
     loss_fn = lib.nn.CrossEntropyLoss()
@@ -226,3 +204,10 @@ def test_custom_dataset_over_an_image_folder(tmp_path):
     (ours, acc), (theirs, acc_t) = both(run)
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
     assert acc == acc_t
+
+
+def test_demo_command_trains_and_matches_torch(capsys):
+    from minitorch.cli import main
+    assert main(["demo", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "minitorch follows torch" in out and "test accuracy" in out
