@@ -27,7 +27,7 @@ from .ops.indexing import (argsort, argwhere, bincount, gather, index_add, index
 from .ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer, tensordot
 from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose, arccos, arcsin, arctan,
                             arctan2, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
-                            ceil, clamp, clamp_max, clamp_min, clip, cos, cosh, div, divide, eq, equal, erf,
+                            ceil, clamp, clamp_max, clamp_min, clip, cos, cosh, div, divide, eq, equal, erf, erfinv,
                             exp, exp2, expm1, fix, float_power, floor, floor_divide, fmax, fmin, fmod, frac,
                             ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf,
                             isposinf, le, lerp, less, less_equal, log, log1p, log2, log10, logical_and,

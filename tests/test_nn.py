@@ -345,3 +345,29 @@ def test_load_state_dict_assign_adopts_the_tensors():
     assert model.get_submodule("1") is model[1]
     with pytest.raises(AttributeError, match="has no attribute `nope`"):
         model.get_submodule("nope")
+
+
+INITS = [("uniform_", dict(a=-0.5, b=2.0)), ("normal_", dict(mean=1.0, std=0.5)), ("constant_", dict(val=0.3)),
+         ("zeros_", {}), ("ones_", {}), ("eye_", {}), ("xavier_uniform_", dict(gain=2.0)), ("xavier_normal_", {}),
+         ("kaiming_uniform_", dict(a=0.1)), ("kaiming_normal_", dict(mode="fan_out", nonlinearity="relu")),
+         ("trunc_normal_", dict(std=0.02, a=-0.04, b=0.03)), ("trunc_normal_", dict(a=1.0, b=2.5)),
+         ("orthogonal_", dict(gain=1.5))]
+
+
+@pytest.mark.parametrize("name,kw", INITS, ids=[f"{n}{i}" for i, (n, _) in enumerate(INITS)])
+@pytest.mark.parametrize("shape", [(7, 5), (4, 12), (3, 2, 2, 2)])
+def test_init_functions_match_torch(name, kw, shape):
+    if name == "eye_" and len(shape) != 2:
+        shape = shape[:2]
+    results = []
+    for lib in (mt, torch):
+        lib.manual_seed(3)
+        t = lib.empty(shape)
+        out = getattr(lib.nn.init, name)(t, **kw)
+        assert out is t
+        results.append(t.numpy())
+    # the random streams are torch's bit for bit; orthogonal_ goes through a QR factorisation,
+    # whose last bits depend on the LAPACK computing it
+    exact = name != "orthogonal_"
+    np.testing.assert_allclose(results[0], results[1], rtol=0 if exact else 1e-5, atol=0 if exact else 1e-6)
+    assert mt.nn.init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)

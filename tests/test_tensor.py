@@ -165,6 +165,16 @@ def test_erf_fallback_without_scipy_is_exact_enough():
     assert erf_numpy(np.array([np.nan, np.inf, -np.inf], dtype=np.float32)).tolist()[1:] == [1.0, -1.0]
 
 
+def test_erfinv_fallback_without_scipy_inverts_erf():
+    import math
+    from minitorch.backends.numpy_backend import erfinv_numpy
+    x = np.concatenate([np.linspace(-3.5, 3.5, 2001), [1e-300, -1e-12]])  # beyond, y=erf(x) is too close to 1 to invert
+    y = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(erfinv_numpy(y), x, rtol=1e-9, atol=1e-12)
+    special = erfinv_numpy(np.array([1.0, -1.0, 1.5, np.nan, 0.0]))
+    assert special[:2].tolist() == [np.inf, -np.inf] and np.isnan(special[2:4]).all() and special[4] == 0
+
+
 def test_pickle_deepcopy_and_assert_close():
     import copy
     import pickle

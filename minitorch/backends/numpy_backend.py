@@ -24,10 +24,11 @@ def scatter_add(target, index, source):
     return target
 
 
-try:  # SciPy's erf is fast and exact; it is optional
+try:  # SciPy's erf and erfinv are fast and exact; they are optional
     from scipy.special import erf as _scipy_erf
-except ImportError:  # pragma: no cover - exercised through erf_numpy in the tests
-    _scipy_erf = None
+    from scipy.special import erfinv as _scipy_erfinv
+except ImportError:  # pragma: no cover - exercised through erf_numpy/erfinv_numpy in the tests
+    _scipy_erf = _scipy_erfinv = None
 
 
 def erf_numpy(x):
@@ -60,3 +61,34 @@ def erf(x):
     if _scipy_erf is not None:
         return _scipy_erf(x).astype(x.dtype, copy=False)
     return erf_numpy(x)
+
+
+# Giles' single-precision erfinv: a polynomial in w = -log(1 - x^2), one for the centre, one for the tails
+_ERFINV_CENTRE = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def erfinv_numpy(y):
+    """erfinv in pure NumPy: Giles' approximation refined by two Newton steps on erf, in float64."""
+    z = xp.asarray(y, dtype=xp.float64)
+    inside = xp.abs(z) < 1
+    zc = xp.where(inside, z, 0.0)
+    w = -xp.log((1 - zc) * (1 + zc))
+    centre, tail = w - 2.5, xp.sqrt(w) - 3
+    p = xp.where(w < 5, _ERFINV_CENTRE[0], _ERFINV_TAIL[0])
+    for a, b in zip(_ERFINV_CENTRE[1:], _ERFINV_TAIL[1:]):
+        p = xp.where(w < 5, a + p * centre, b + p * tail)
+    x = p * zc
+    for _ in range(2):
+        x = x - (erf_numpy(x) - zc) / (2 / math.sqrt(math.pi) * xp.exp(-x * x))
+    out = xp.where(inside, x, xp.where(xp.abs(z) == 1, xp.sign(z) * xp.inf, xp.nan))
+    return out.astype(xp.asarray(y).dtype, copy=False)
+
+
+def erfinv(x):
+    """The inverse error function, elementwise (nan outside [-1, 1])."""
+    if _scipy_erfinv is not None:
+        return _scipy_erfinv(x).astype(x.dtype, copy=False)
+    return erfinv_numpy(x)

@@ -8,7 +8,7 @@ from .inplace import make_inplace
 # torch functions that are also Tensor methods (first argument = self), by family
 METHODS = {
     pointwise: """neg negative abs absolute sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square
-        reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh sigmoid logit erf floor ceil
+        reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh sigmoid logit erf erfinv floor ceil
         round trunc fix frac clamp clip clamp_min clamp_max add sub subtract mul multiply div divide
         true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2 arctan2 xlogy lerp
         addcmul addcdiv masked_fill nan_to_num isnan isinf isfinite isposinf isneginf signbit eq ne lt
@@ -47,7 +47,7 @@ Tensor.__setitem__ = indexing.setitem
 
 # in-place forms: the generic ones run the op and write the result back
 for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan
-        asin acos atan sinh cosh tanh sigmoid logit erf floor ceil round trunc frac clamp clip clamp_min
+        asin acos atan sinh cosh tanh sigmoid logit erf erfinv floor ceil round trunc frac clamp clip clamp_min
         clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
         bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 xlogy floor_divide""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))

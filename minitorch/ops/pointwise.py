@@ -48,6 +48,11 @@ def _erf(xp, x):
     return kernels_for(xp).erf(x)
 
 
+def _erfinv(xp, x):
+    from ..backends import kernels_for
+    return kernels_for(xp).erfinv(x)
+
+
 # name: (forward on arrays, dy/dx from input x and output y)
 UNARY_FLOAT = {
     "exp": (lambda xp, x: xp.exp(x), lambda x, y: y),
@@ -71,6 +76,7 @@ UNARY_FLOAT = {
     "tanh": (lambda xp, x: xp.tanh(x), lambda x, y: 1 - y * y),
     "sigmoid": (lambda xp, x: 1 / (1 + xp.exp(-x)), lambda x, y: y * (1 - y)),
     "erf": (_erf, lambda x, y: (-(x * x)).exp() * TWO_OVER_SQRT_PI),
+    "erfinv": (_erfinv, lambda x, y: (y * y).exp() / TWO_OVER_SQRT_PI),
 }
 
 _FLOAT_CLASSES = {}
@@ -121,6 +127,7 @@ cosh = _make_float_unary("cosh", *UNARY_FLOAT["cosh"])
 tanh = _make_float_unary("tanh", *UNARY_FLOAT["tanh"])
 sigmoid = _make_float_unary("sigmoid", *UNARY_FLOAT["sigmoid"])
 erf = _make_float_unary("erf", *UNARY_FLOAT["erf"])
+erfinv = _make_float_unary("erfinv", *UNARY_FLOAT["erfinv"])
 arcsin, arccos, arctan = asin, acos, atan
 
 

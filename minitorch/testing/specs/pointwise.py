@@ -23,7 +23,7 @@ FLOAT_UNARY = {
     "exp": "small", "exp2": "small", "expm1": "small", "log": "positive", "log2": "positive",
     "log10": "positive", "log1p": "positive", "sqrt": "positive", "rsqrt": "positive",
     "reciprocal": "nonzero", "sin": "any", "cos": "any", "tan": "unit", "asin": "unit", "acos": "unit",
-    "atan": "any", "sinh": "small", "cosh": "small", "tanh": "any", "sigmoid": "any", "erf": "small",
+    "atan": "any", "sinh": "small", "cosh": "small", "tanh": "any", "sigmoid": "any", "erf": "small", "erfinv": "unit",
     "arcsin": "unit", "arccos": "unit", "arctan": "any",
 }
 for _name, _domain in FLOAT_UNARY.items():
