@@ -290,19 +290,35 @@ def test_layer_group_norm_and_embedding_match_torch():
     lambda S, o: S.ExponentialLR(o, gamma=0.9),
     lambda S, o: S.LambdaLR(o, lambda e: 1 / (e + 1)),
     lambda S, o: S.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+    lambda S, o: S.MultiplicativeLR(o, lambda e: 0.95),
+    lambda S, o: S.LinearLR(o, start_factor=0.25, total_iters=6),
+    lambda S, o: S.ConstantLR(o, factor=0.5, total_iters=3),
+    lambda S, o: S.PolynomialLR(o, total_iters=8, power=2.0),
+    lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
+    lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=20),
+    lambda S, o: S.OneCycleLR(o, max_lr=[0.5], epochs=4, steps_per_epoch=5, anneal_strategy="linear",
+                              three_phase=True),
+    lambda S, o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=3), S.ExponentialLR(o, gamma=0.8)],
+                                milestones=[4]),
+    lambda S, o: S.SequentialLR(o, [S.ConstantLR(o, factor=0.5, total_iters=2),
+                                    S.CosineAnnealingLR(o, T_max=5), S.StepLR(o, 2)], milestones=[3, 7]),
+    lambda S, o: S.ReduceLROnPlateau(o, patience=1, factor=0.5, cooldown=1),
+    lambda S, o: S.ReduceLROnPlateau(o, mode="max", threshold=0.1, threshold_mode="abs", patience=0, min_lr=0.02),
 ])
 def test_lr_schedulers_match_torch(make):
     lrs = {}
+    metrics = [1.0, 0.9, 0.95, 0.97, 0.8, 0.85, 0.86, 0.87, 0.7, 0.71, 0.72, 0.73, 0.74, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6]
     for lib in (mt, torch):
-        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
         sched = make(lib.optim.lr_scheduler, opt)
-        seen = []
-        for _ in range(12):
+        seen = [opt.param_groups[0]["lr"]]
+        for metric in metrics:
             opt.step()
-            sched.step()
-            seen.append(sched.get_last_lr()[0])
+            sched.step(metric) if isinstance(sched, lib.optim.lr_scheduler.ReduceLROnPlateau) else sched.step()
+            seen.append((sched.get_last_lr()[0], opt.param_groups[0]["momentum"]))
         lrs[lib.__name__] = seen
-    np.testing.assert_allclose(lrs["minitorch"], lrs["torch"], rtol=1e-12)
+    np.testing.assert_allclose(np.array(lrs["minitorch"][1:]), np.array(lrs["torch"][1:]), rtol=1e-12)
+    assert lrs["minitorch"][0] == pytest.approx(lrs["torch"][0], rel=1e-12)
 
 
 def _hooked_linear(lib, input_grad=True):
