@@ -157,7 +157,7 @@ INPLACE_UNARY = {"neg_": "any", "abs_": "any", "exp_": "small", "log_": "positiv
                  "sign_": "any", "square_": "any", "rsqrt_": "positive", "exp2_": "small", "expm1_": "small",
                  "log2_": "positive", "log10_": "positive", "log1p_": "positive", "tan_": "unit",
                  "asin_": "unit", "acos_": "unit", "atan_": "any", "sinh_": "small", "cosh_": "small",
-                 "erf_": "small", "logit_": "prob", "nan_to_num_": "any", "zero_": "any",
+                 "erf_": "small", "erfinv_": "unit", "logit_": "prob", "nan_to_num_": "any", "zero_": "any",
                  "clamp_min_": "any", "clamp_max_": "any"}
 for _name, _domain in INPLACE_UNARY.items():
     _args = {"clamp_min_": (0.1,), "clamp_max_": (0.1,)}.get(_name, ())
