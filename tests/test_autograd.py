@@ -348,3 +348,22 @@ def test_detach_and_requires_grad_rules():
     assert d.is_leaf and not d.requires_grad
     d[0] = 7
     assert y[0].item() == 7  # detach shares memory
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "gelu", "gelu_tanh", "layer_norm"])
+def test_fused_ops_have_first_and_second_derivatives(name):
+    """The fused kernels' backward, and the composed backward used under create_graph=True."""
+    F = mt.nn.functional
+    rng = np.random.default_rng(0)
+    x = mt.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal(4), requires_grad=True)
+    b = mt.tensor(rng.standard_normal(4), requires_grad=True)
+    fn, inputs = {
+        "softmax": (lambda x: F.softmax(x, dim=1), (x,)),
+        "log_softmax": (lambda x: F.log_softmax(x, dim=0), (x,)),
+        "gelu": (lambda x: F.gelu(x), (x,)),
+        "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), (x,)),
+        "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), (x, w, b)),
+    }[name]
+    assert mt.autograd.gradcheck(fn, inputs)
+    assert mt.autograd.gradgradcheck(fn, inputs)

@@ -92,3 +92,83 @@ def erfinv(x):
     if _scipy_erfinv is not None:
         return _scipy_erfinv(x).astype(x.dtype, copy=False)
     return erfinv_numpy(x)
+
+
+# ---- fused kernels: softmax, log_softmax, GELU, layer norm (forward and backward) ----------------
+# Each is the reference the CUDA kernels are tested against; rows are reduced along `axis`.
+
+def softmax(x, axis):
+    """exp(x - max) / sum(exp(x - max)) along axis."""
+    e = x - x.max(axis=axis, keepdims=True)
+    xp.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(x, axis):
+    """x - max - log(sum(exp(x - max))) along axis."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
+
+
+def softmax_backward(gy, y, axis):
+    """dL/dx = y * (gy - sum(gy * y))."""
+    gx = gy * y
+    gx -= y * gx.sum(axis=axis, keepdims=True)
+    return gx
+
+
+def log_softmax_backward(gy, y, axis):
+    """dL/dx = gy - exp(y) * sum(gy)."""
+    return gy - xp.exp(y) * gy.sum(axis=axis, keepdims=True)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def gelu(x, approximate):
+    """x * Phi(x) with Phi the normal CDF (erf form) or torch's tanh approximation of it."""
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + xp.tanh(inner))
+    return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
+
+
+def gelu_backward(gy, x, approximate):
+    """gy * d/dx gelu(x)."""
+    if approximate == "tanh":
+        x2 = x * x
+        t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
+        return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2))
+    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    return gy * (cdf + x * xp.exp(-0.5 * x * x) * _INV_SQRT_2PI)
+
+
+def layer_norm(x, weight, bias, n, eps):
+    """Normalise the last n dims of x by their mean and biased variance; returns (y, mean, rstd)."""
+    axes = tuple(range(x.ndim - n, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    rstd = 1 / xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+    y = centred
+    y *= rstd
+    if weight is not None:
+        y *= weight
+    if bias is not None:
+        y += bias
+    return y, mean, rstd
+
+
+def layer_norm_backward(gy, x, mean, rstd, weight, n):
+    """Gradients of layer_norm w.r.t. x, weight and bias (the latter two summed over the leading dims)."""
+    axes = tuple(range(x.ndim - n, x.ndim))
+    lead = tuple(range(x.ndim - n))
+    xhat = (x - mean) * rstd
+    g = gy * weight if weight is not None else gy
+    gx = g - g.mean(axis=axes, keepdims=True)
+    gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
+    gx *= rstd
+    gw = (gy * xhat).sum(axis=lead) if weight is not None else None
+    return gx, gw, gy.sum(axis=lead)

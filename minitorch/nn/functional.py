@@ -7,7 +7,7 @@ from ..ops import activation as _act
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.resample import interpolate, pad  # noqa: F401
-from ..ops.activation import log_softmax, relu, softmax  # noqa: F401
+from ..ops.activation import gelu, log_softmax, relu, softmax  # noqa: F401
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -116,16 +116,6 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return input.where(input > 0, input.expm1() * alpha)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x * Phi(x) (erf form), or torch's tanh approximation."""
-    if approximate == "tanh":
-        inner = (input + input ** 3 * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (inner.tanh() + 1)
-    if approximate != "none":
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
-    return input * 0.5 * ((input * M_SQRT1_2).erf() + 1)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -289,20 +279,17 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
 
 
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
-    """Normalise over the trailing `normalized_shape` dims (biased variance)."""
+    """Normalise over the trailing `normalized_shape` dims (biased variance), then scale and shift."""
+    from ..ops.normalization import LayerNorm
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[-len(shape):]) != shape:
+    if tuple(input.shape[-len(shape):]) != shape or input.dim() < len(shape):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
-    axes = tuple(range(-len(shape), 0))
-    mean = input.mean(axes, keepdim=True)
-    var = input.var(axes, correction=0, keepdim=True)
-    out = (input - mean) * (var + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(t.shape)} and normalized_shape = {list(shape)}")
+    return LayerNorm.apply(input, weight, bias, n=len(shape), eps=eps)
 
 
 def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..autograd.grad_mode import is_grad_enabled
+from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import wrap_dim
 
@@ -36,20 +38,111 @@ def _softmax_input(input, dim, dtype):
     return input, wrap_dim(dim, input._data.ndim)
 
 
+def _rowwise(xp, kernel, dim, *arrays):
+    """Run a fused kernel along `dim`: half precision is computed in float32 (as torch's CPU kernels
+    accumulate), a 0-d tensor as one row of one, an empty one not at all."""
+    out_dtype = arrays[0].dtype
+    if arrays[0].size == 0:
+        return xp.zeros_like(arrays[0])
+    if arrays[0].ndim == 0:
+        return kernel(*[a.reshape(1) for a in arrays], 0).reshape(()).astype(out_dtype, copy=False)
+    if out_dtype == xp.float16:
+        arrays = [a.astype(xp.float32) for a in arrays]
+    return kernel(*arrays, dim).astype(out_dtype, copy=False)
+
+
+class Softmax(Primitive):
+    """exp(x) / sum(exp(x)) along dim, by one fused kernel each way.
+
+    The backward uses the fused kernel too; when a graph of the gradient is requested
+    (create_graph=True) it is written in minitorch ops instead, so it has derivatives itself.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        ctx.dim = dim
+        y = _rowwise(ctx.xp, kernels_for(ctx.xp).softmax, dim, x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        if is_grad_enabled():
+            return y * (gy - (gy * y).sum(ctx.dim, keepdim=True))
+        xp = ctx.xp
+        return Tensor._wrap(_rowwise(xp, kernels_for(xp).softmax_backward, ctx.dim, gy._data, y._data), gy._device)
+
+
+class LogSoftmax(Primitive):
+    """x - log(sum(exp(x))) along dim (shifted by the maximum), by one fused kernel each way."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        ctx.dim = dim
+        y = _rowwise(ctx.xp, kernels_for(ctx.xp).log_softmax, dim, x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        if is_grad_enabled():
+            return gy - y.exp() * gy.sum(ctx.dim, keepdim=True)
+        xp = ctx.xp
+        return Tensor._wrap(_rowwise(xp, kernels_for(xp).log_softmax_backward, ctx.dim, gy._data, y._data),
+                            gy._device)
+
+
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """x - logsumexp(x) along `dim`, shifted by the maximum so it never overflows."""
     input, d = _softmax_input(input, dim, dtype)
-    if input._data.ndim == 0:
-        return input - input
-    if input._data.size == 0:
-        return input.clone()
-    shifted = input - input.amax(d, keepdim=True).detach()  # an infinite maximum gives nan, as in torch
-    return shifted - shifted.exp().sum(d, keepdim=True).log()
+    return LogSoftmax.apply(input, dim=d)
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
-    """exp(log_softmax(x)): rows that sum to one."""
-    return log_softmax(input, dim, dtype).exp()
+    """exp(x) / sum(exp(x)) along `dim`: rows that sum to one."""
+    input, d = _softmax_input(input, dim, dtype)
+    return Softmax.apply(input, dim=d)
+
+
+class Gelu(Primitive):
+    """x * Phi(x) (or the tanh approximation), with a fused kernel each way."""
+
+    @staticmethod
+    def forward(ctx, x, *, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
+        return _rowwise(ctx.xp, lambda a, _: kernels_for(ctx.xp).gelu(a, approximate), None, x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        if is_grad_enabled():
+            return gy * _gelu_derivative(x, ctx.approximate)
+        xp = ctx.xp
+        kernel = kernels_for(xp).gelu_backward
+        return Tensor._wrap(_rowwise(xp, lambda g, a, _: kernel(g, a, ctx.approximate), None, gy._data, x._data),
+                            gy._device)
+
+
+def _gelu_derivative(x: Tensor, approximate: str) -> Tensor:
+    """d/dx gelu(x) in minitorch ops (differentiable again)."""
+    import math
+    if approximate == "tanh":
+        k = math.sqrt(2 / math.pi)
+        t = ((x + x ** 3 * 0.044715) * k).tanh()
+        return (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * k * (x * x * (3 * 0.044715) + 1)
+    return ((x * math.sqrt(0.5)).erf() + 1) * 0.5 + x * (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) with Phi the standard normal CDF, or torch's tanh approximation."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"\"GeluKernelImpl\" not implemented for '{input._dtype.name.capitalize()}'")
+    return Gelu.apply(input, approximate=approximate)
 
 
 class Softplus(Primitive):
