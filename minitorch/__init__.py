@@ -22,8 +22,8 @@ from .ops.creation import (arange, as_tensor, asarray, bernoulli, diag, empty, e
                            tensor, zeros, zeros_like)
 from .ops.creation import range  # noqa: A004  (torch.range, deprecated but present)
 from .ops.indexing import (argsort, argwhere, bincount, gather, index_add, index_select, kthvalue,
-                           masked_select, msort, nonzero, scatter, scatter_add, sort, take, take_along_dim,
-                           topk, unique)
+                           masked_select, msort, nonzero, scatter, scatter_add, select, sort,
+                           take, take_along_dim, topk, unique)
 from .ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer, tensordot
 from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose, arccos, arcsin, arctan,
                             arctan2, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,

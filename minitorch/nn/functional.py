@@ -7,6 +7,7 @@ from ..ops import activation as _act
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.resample import interpolate, pad  # noqa: F401
+from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops.activation import gelu, log_softmax, relu, softmax  # noqa: F401
 from ..tensor import Tensor
 
@@ -395,7 +396,7 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-__all__ = ["pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
            "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",

@@ -17,9 +17,9 @@ METHODS = {
     reduction: """sum mean nansum nanmean prod max min amax amin argmax argmin var std logsumexp norm all
         any count_nonzero cumsum cumprod median""",
     shape: """view view_as reshape reshape_as flatten unflatten squeeze unsqueeze permute transpose
-        swapaxes swapdims t movedim moveaxis expand expand_as broadcast_to repeat tile split chunk
+        swapaxes swapdims t movedim moveaxis repeat_interleave expand expand_as broadcast_to repeat tile split chunk
         tensor_split unbind flip fliplr flipud roll narrow tril triu sum_to_size""",
-    indexing: """gather scatter scatter_add index_select index_add take_along_dim take masked_select
+    indexing: """gather scatter scatter_add index_select select index_add take_along_dim take masked_select
         nonzero argwhere sort argsort msort topk kthvalue unique bincount""",
     linalg: "matmul mm bmm mv dot outer ger inner tensordot",
     convert: """to float double half long int short bool byte char cpu cuda type type_as clone

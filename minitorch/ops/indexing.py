@@ -297,6 +297,16 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return IndexSelect.apply(input, index, dim=d)
 
 
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at `index` along `dim` (a view, one dimension fewer)."""
+    d = wrap_dim(dim, input._data.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {dim}")
+    return input[(slice(None),) * d + (index,)]
+
+
 class IndexAdd(Primitive):
     @staticmethod
     def forward(ctx, x, index, src, *, dim, alpha):

@@ -61,7 +61,8 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import creation, indexing, linalg, nn, pointwise, reduction, shape, spatial, tensor_api  # noqa: F401
+    from .specs import (attention, creation, indexing, linalg, nn, pointwise, reduction, shape, spatial,  # noqa: F401
+                        tensor_api)
     return SPECS
 
 

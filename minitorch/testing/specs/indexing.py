@@ -233,3 +233,15 @@ register("unique", lambda lib, x, **k: lib.unique(x, **k),
 register("bincount", lambda lib, x: lib.bincount(x),
          lambda draw, dt: ([tensor_arg(draw, draw(shapes(0, 1)), dt, "positive", requires_grad=False)], {}),
          dtypes=("int64",), grad=None, family=FAMILY)
+
+
+def _select_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes(min_dims=1, min_side=1)), dtype)
+    d = draw(st.integers(-x.array.ndim, x.array.ndim - 1))
+    n = x.array.shape[d]
+    return [x, d, draw(st.integers(-n - 1, n))], {}  # one past either end: torch's IndexError
+
+
+register("select", lambda lib, x, d, i: lib.select(x, d, i), _select_sample, dtypes=FLOATS + ("int64",),
+         family=FAMILY)
+
