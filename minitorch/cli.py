@@ -1,4 +1,4 @@
-"""The `minitorch` command: demo (train and compare with torch), parity (per-op table), graph."""
+"""The `minitorch` command: demo (train and compare with torch), parity (per-op table), bench, graph."""
 from __future__ import annotations
 
 import argparse
@@ -71,6 +71,8 @@ def main(argv=None) -> int:
     p.add_argument("op", nargs="*", help="only specs whose name contains one of these")
     p.add_argument("--examples", type=int, default=20)
     p.set_defaults(func=parity)
+    from .bench import add_parser as add_bench_parser
+    add_bench_parser(sub)
     p = sub.add_parser("graph", help="print a small graph and step through its backward pass")
     p.add_argument("--dot", action="store_true", help="print Graphviz DOT instead")
     p.set_defaults(func=graph)
