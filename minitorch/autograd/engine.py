@@ -62,13 +62,27 @@ def _needed(roots, deps, targets):
     return needed
 
 
+def _sum_to_shape(array, shape):
+    """Sum a broadcast gradient array down to `shape` (leading dims, then size-1 dims)."""
+    lead = array.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and array.shape[lead + i] != 1)
+    out = array.sum(axis=axes, keepdims=True) if axes else array
+    return out.reshape(shape)
+
+
 def _check_grad(node, i, grad, meta):
     """Bring a returned gradient to its input's shape and dtype, or say which op erred."""
     shape, dt = meta
     if grad._data.shape != shape:
         from ..ops.shape import sum_to_size
         try:
-            grad = sum_to_size(grad, shape)
+            if _mode.enabled:
+                grad = sum_to_size(grad, shape)
+            else:
+                data = grad._data
+                if data.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], data.shape[::-1])):
+                    raise ValueError
+                grad = F.Tensor._wrap(_sum_to_shape(data, shape), grad._device)
         except (RuntimeError, ValueError):
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
@@ -162,7 +176,12 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt._n_outputs()
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    if buf[nr] is None:
+                        buf[nr] = g
+                    elif create_graph:
+                        buf[nr] = buf[nr] + g
+                    else:  # no graph wanted: add the arrays, skipping op dispatch
+                        buf[nr] = F.Tensor._wrap(buf[nr]._data + g._data, g._device)
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))

@@ -194,6 +194,9 @@ class FunctionCtx(Node):
     materialize_grads = True
     _non_differentiable = ()
     _out_meta = None
+    # Optional `backward_arrays(ctx, *grad_arrays)`: the backward on backend arrays, used when no graph
+    # of the gradient is wanted (create_graph=False) -- the common case, and the fast one.
+    backward_arrays = None
 
     def save_for_backward(self, *tensors):
         self._to_save = tensors
@@ -209,6 +212,11 @@ class FunctionCtx(Node):
                 "retain_graph=True if you need to backward through the graph a second time or if "
                 "you need to access saved tensors after calling backward.")
         return tuple(None if s is None else s.unpack(self) for s in saved)
+
+    @property
+    def saved_arrays(self):
+        """The saved tensors' backend arrays (version-checked like saved_tensors, without wrapping)."""
+        return tuple(None if t is None else t._data for t in self.saved_tensors)
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = outputs
@@ -226,7 +234,20 @@ class FunctionCtx(Node):
         if self._saved:
             self._saved = _FREED
 
+    def _run_backward_arrays(self, fast, grads):
+        if None in grads:
+            grads = tuple(self._out_meta[i][2].backend.xp.zeros(m[0], m[1].np) if g is None else g._data
+                          for i, (g, m) in enumerate(zip(grads, self._out_meta)))
+        else:
+            grads = tuple(g._data for g in grads)
+        out = _wrap_grads(self, fast(self, *grads))
+        n = len(self.next_functions)
+        return out if len(out) == n else out[:n]
+
     def _run_backward(self, grads):
+        fast = self.backward_arrays
+        if fast is not None and not _mode.enabled:
+            return self._run_backward_arrays(fast, grads)
         if self.materialize_grads and None in grads:
             from .. import ops
             grads = tuple(ops.creation.zeros_for(*m) if g is None else g
@@ -243,6 +264,13 @@ class FunctionCtx(Node):
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n}, got {len(out)})")
         return out
+
+
+def _wrap_grads(node, arrays):
+    device = node._out_meta[0][2]
+    if not isinstance(arrays, tuple):
+        arrays = (arrays,)
+    return tuple(None if a is None else Tensor._wrap(a, device) for a in arrays)
 
 
 class Function(FunctionCtx):

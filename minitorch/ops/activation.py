@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
-from ..autograd.grad_mode import is_grad_enabled
 from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import wrap_dim
@@ -21,6 +20,11 @@ class Relu(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
+        return gy * (y > 0)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        (y,) = ctx.saved_arrays
         return gy * (y > 0)
 
 
@@ -54,8 +58,8 @@ def _rowwise(xp, kernel, dim, *arrays):
 class Softmax(Primitive):
     """exp(x) / sum(exp(x)) along dim, by one fused kernel each way.
 
-    The backward uses the fused kernel too; when a graph of the gradient is requested
-    (create_graph=True) it is written in minitorch ops instead, so it has derivatives itself.
+    The backward uses the fused kernel too (backward_arrays); when a graph of the gradient is
+    requested (create_graph=True) it is written in minitorch ops instead, so it has derivatives itself.
     """
 
     @staticmethod
@@ -66,12 +70,14 @@ class Softmax(Primitive):
         return y
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
         (y,) = ctx.saved_tensors
-        if is_grad_enabled():
-            return y * (gy - (gy * y).sum(ctx.dim, keepdim=True))
-        xp = ctx.xp
-        return Tensor._wrap(_rowwise(xp, kernels_for(xp).softmax_backward, ctx.dim, gy._data, y._data), gy._device)
+        return y * (gy - (gy * y).sum(ctx.dim, keepdim=True))
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        (y,) = ctx.saved_arrays
+        return _rowwise(ctx.xp, kernels_for(ctx.xp).softmax_backward, ctx.dim, gy, y)
 
 
 class LogSoftmax(Primitive):
@@ -85,13 +91,14 @@ class LogSoftmax(Primitive):
         return y
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
         (y,) = ctx.saved_tensors
-        if is_grad_enabled():
-            return gy - y.exp() * gy.sum(ctx.dim, keepdim=True)
-        xp = ctx.xp
-        return Tensor._wrap(_rowwise(xp, kernels_for(xp).log_softmax_backward, ctx.dim, gy._data, y._data),
-                            gy._device)
+        return gy - y.exp() * gy.sum(ctx.dim, keepdim=True)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        (y,) = ctx.saved_arrays
+        return _rowwise(ctx.xp, kernels_for(ctx.xp).log_softmax_backward, ctx.dim, gy, y)
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
@@ -116,14 +123,15 @@ class Gelu(Primitive):
         return _rowwise(ctx.xp, lambda a, _: kernels_for(ctx.xp).gelu(a, approximate), None, x)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
         (x,) = ctx.saved_tensors
-        if is_grad_enabled():
-            return gy * _gelu_derivative(x, ctx.approximate)
-        xp = ctx.xp
-        kernel = kernels_for(xp).gelu_backward
-        return Tensor._wrap(_rowwise(xp, lambda g, a, _: kernel(g, a, ctx.approximate), None, gy._data, x._data),
-                            gy._device)
+        return gy * _gelu_derivative(x, ctx.approximate)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        (x,) = ctx.saved_arrays
+        kernel = kernels_for(ctx.xp).gelu_backward
+        return _rowwise(ctx.xp, lambda g, a, _: kernel(g, a, ctx.approximate), None, gy, x)
 
 
 def _gelu_derivative(x: Tensor, approximate: str) -> Tensor:

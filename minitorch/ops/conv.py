@@ -37,48 +37,68 @@ def _pad(xp, x, p, value=0.0, extra=(0, 0)):
     return xp.pad(x, widths, constant_values=value)
 
 
+def im2col(xp, x, k, s, p, d, blocks):
+    """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo) through a strided window view of the padded input."""
+    n, c = x.shape[:2]
+    win = window_view(xp, _pad(xp, x, p), k, s, d, blocks)
+    return win.reshape(n, c * k[0] * k[1], blocks[0] * blocks[1])
+
+
+def col2im(xp, cols, hw, k, s, p, d, blocks):
+    """Sum columns back into an (N, C, H, W) image: one strided add per kernel offset."""
+    (h, w), (ho, wo) = hw, blocks
+    n, c = cols.shape[0], cols.shape[1] // (k[0] * k[1])
+    img = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
+    parts = cols.reshape(n, c, k[0], k[1], ho, wo)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += parts[:, :, i, j]
+    return img[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
+
+
+def _blocks(hw, k, s, p, d, blocks=None):
+    return blocks or tuple(out_size(n, *args) for n, args in zip(hw, zip(k, s, p, d)))
+
+
 class Im2Col(Primitive):
     """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo): every window as a column (torch's unfold)."""
 
     @staticmethod
     def forward(ctx, x, *, k, s, p, d, blocks=None):
-        xp = ctx.xp
-        n, c, h, w = x.shape
-        ho, wo = blocks or (out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1]))
-        ctx.args, ctx.hw = (k, s, p, d, (ho, wo)), (h, w)
-        win = window_view(xp, _pad(xp, x, p), k, s, d, (ho, wo))
-        return win.reshape(n, c * k[0] * k[1], ho * wo)
+        ctx.hw = x.shape[2:]
+        ctx.args = (k, s, p, d, _blocks(ctx.hw, k, s, p, d, blocks))
+        return im2col(ctx.xp, x, *ctx.args)
 
     @staticmethod
     def backward(ctx, gy):
         k, s, p, d, blocks = ctx.args
         return Col2Im.apply(gy, hw=ctx.hw, k=k, s=s, p=p, d=d, blocks=blocks)
 
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return col2im(ctx.xp, gy, ctx.hw, *ctx.args)
+
 
 class Col2Im(Primitive):
-    """The adjoint of Im2Col: columns summed back into an (N, C, H, W) image (torch's fold)."""
+    """The adjoint of Im2Col: columns summed back into an (N, C, H, W) image (torch's fold).
+
+    `blocks` overrides the window count when the image has trailing rows no window starts in
+    (conv_transpose2d's output_padding).
+    """
 
     @staticmethod
     def forward(ctx, cols, *, hw, k, s, p, d, blocks=None):
-        """`blocks` overrides the window count when the image has trailing rows no window starts
-        in (conv_transpose2d's output_padding)."""
-        xp = ctx.xp
-        h, w = hw
-        n = cols.shape[0]
-        c = cols.shape[1] // (k[0] * k[1])
-        ho, wo = blocks or (out_size(h, k[0], s[0], p[0], d[0]), out_size(w, k[1], s[1], p[1], d[1]))
-        ctx.args = (k, s, p, d, (ho, wo))
-        img = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
-        blocks = cols.reshape(n, c, k[0], k[1], ho, wo)
-        for i in range(k[0]):
-            for j in range(k[1]):
-                img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += blocks[:, :, i, j]
-        return img[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
+        ctx.args = (k, s, p, d, _blocks(hw, k, s, p, d, blocks))
+        return col2im(ctx.xp, cols, hw, *ctx.args)
 
     @staticmethod
     def backward(ctx, gy):
         k, s, p, d, blocks = ctx.args
         return Im2Col.apply(gy, k=k, s=s, p=p, d=d, blocks=blocks)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return im2col(ctx.xp, gy, *ctx.args)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:

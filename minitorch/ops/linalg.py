@@ -30,6 +30,12 @@ class Mm(Primitive):
         na = ctx.needs_input_grad
         return (gy @ b.mT if na[0] else None), (a.mT @ gy if na[1] else None)
 
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        a, b = ctx.saved_arrays
+        na = ctx.needs_input_grad
+        return (gy @ b.swapaxes(-1, -2) if na[0] else None), (a.swapaxes(-1, -2) @ gy if na[1] else None)
+
 
 class Bmm(Mm):
     pass

@@ -42,6 +42,11 @@ class _Unary(Primitive):
         x, y = ctx.saved_tensors
         return gy * cls.df(x, y)
 
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        x, y = ctx.saved_arrays
+        return gy * type(ctx).array_df(ctx.xp, x, y)
+
 
 def _erf(xp, x):
     from ..backends import kernels_for
@@ -79,13 +84,30 @@ UNARY_FLOAT = {
     "erfinv": (_erfinv, lambda x, y: (y * y).exp() / TWO_OVER_SQRT_PI),
 }
 
+# dy/dx on backend arrays for the common ones (the fast backward when no graph of the gradient is wanted)
+ARRAY_DF = {
+    "exp": lambda xp, x, y: y,
+    "log": lambda xp, x, y: 1 / x,
+    "sqrt": lambda xp, x, y: 0.5 / y,
+    "rsqrt": lambda xp, x, y: y * y * y * -0.5,
+    "reciprocal": lambda xp, x, y: -(y * y),
+    "sin": lambda xp, x, y: xp.cos(x),
+    "cos": lambda xp, x, y: -xp.sin(x),
+    "tanh": lambda xp, x, y: 1 - y * y,
+    "sigmoid": lambda xp, x, y: y * (1 - y),
+    "log1p": lambda xp, x, y: 1 / (x + 1),
+}
+
 _FLOAT_CLASSES = {}
 
 
 def _make_float_unary(name, f, df):
-    cls = type(name.capitalize(), (_Unary,), {"f": staticmethod(f), "df": staticmethod(df),
-                                              "__module__": __name__,
-                                              "__doc__": f"Elementwise {name}."})
+    body = {"f": staticmethod(f), "df": staticmethod(df), "__module__": __name__, "__doc__": f"Elementwise {name}."}
+    if name in ARRAY_DF:
+        body["array_df"] = staticmethod(ARRAY_DF[name])
+    else:
+        body["backward_arrays"] = None
+    cls = type(name.capitalize(), (_Unary,), body)
 
     def op(input: Tensor, *, out=None) -> Tensor:
         if input._dtype.is_floating_point:
@@ -138,6 +160,10 @@ class Neg(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
+        return -gy
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
         return -gy
 
 
@@ -331,6 +357,8 @@ class Add(Primitive):
             return gy, None
         return gy, (gy if ctx.alpha == 1 else gy * ctx.alpha)
 
+    backward_arrays = backward
+
 
 class Sub(Primitive):
     @staticmethod
@@ -343,6 +371,8 @@ class Sub(Primitive):
         if not ctx.needs_input_grad[1]:
             return gy, None
         return gy, (-gy if ctx.alpha == 1 else gy * -ctx.alpha)
+
+    backward_arrays = backward
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
@@ -386,6 +416,12 @@ class Mul(Primitive):
         na = ctx.needs_input_grad
         return (gy * b if na[0] else None), (gy * a if na[1] else None)
 
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        a, b = ctx.saved_arrays
+        na = ctx.needs_input_grad
+        return (gy * b if na[0] else None), (gy * a if na[1] else None)
+
 
 def mul(input, other, *, out=None) -> Tensor:
     a, b, dt = operands(input, other)
@@ -408,6 +444,12 @@ class Div(Primitive):
         ga = gy / b if na[0] else None
         gb = -gy * a / (b * b) if na[1] else None
         return ga, gb
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        a, b = ctx.saved_arrays
+        na = ctx.needs_input_grad
+        return (gy / b if na[0] else None), (-gy * a / (b * b) if na[1] else None)
 
 
 def _check_int_divisor(a, b):

@@ -40,6 +40,18 @@ class MaxPool2d(Primitive):
         flat = zeros(n, c, h * w, dtype=gy.dtype, device=gy.device)
         return flat.scatter_add(2, idx.reshape(n, c, -1), gy.reshape(n, c, -1)).reshape(n, c, h, w)
 
+    @staticmethod
+    def backward_arrays(ctx, gy, gi):
+        """Each gradient goes to the flat position of its window's maximum (windows may overlap)."""
+        xp = ctx.xp
+        (idx,) = ctx.saved_arrays
+        n, c, h, w = ctx.shape
+        flat = xp.zeros((n * c, h * w), dtype=gy.dtype)
+        rows = xp.arange(n * c)[:, None]
+        from ..backends import kernels_for
+        kernels_for(xp).scatter_add(flat, (rows, idx.reshape(n * c, -1)), gy.reshape(n * c, -1))
+        return flat.reshape(n, c, h, w)
+
 
 def _nan_argmax(xp, a, axis):
     """argmax along axis where a NaN wins, as in torch's pooling."""

@@ -42,6 +42,13 @@ def expand_back(gy: Tensor, shape, axes, keepdim: bool) -> Tensor:
     return gy.expand(shape)
 
 
+def _expand_back_array(xp, gy, shape, axes, keepdim):
+    """expand_back on backend arrays: a read-only broadcast view of the reduced gradient."""
+    if not keepdim:
+        gy = gy.reshape(keepdim_shape(shape, axes))
+    return xp.broadcast_to(gy, shape)
+
+
 def _acc_dtype(a, xp):
     return xp.float32 if a.dtype == xp.float16 else None
 
@@ -57,6 +64,10 @@ class Sum(Primitive):
     @staticmethod
     def backward(ctx, gy):
         return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return _expand_back_array(ctx.xp, gy, ctx.shape, ctx.axes, ctx.keepdim)
 
 
 def _sum_dtype(input, dtype):
@@ -81,6 +92,10 @@ class Mean(Primitive):
     @staticmethod
     def backward(ctx, gy):
         return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) / ctx.count
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return _expand_back_array(ctx.xp, gy / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
 
 
 def _needs_float(input, name, dtype):

@@ -69,6 +69,8 @@ class View(Primitive):
     def backward(ctx, gy):
         return gy.reshape(ctx.in_shape)
 
+    backward_arrays = backward
+
 
 def view(self: Tensor, *shape) -> Tensor:
     """Same memory, new shape; raises (pointing to reshape) when the layout does not allow it."""
@@ -143,10 +145,18 @@ class Permute(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        inverse = [0] * len(ctx.axes)
-        for i, a in enumerate(ctx.axes):
+        return gy.permute(Permute._inverse(ctx.axes))
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return gy.transpose(Permute._inverse(ctx.axes))
+
+    @staticmethod
+    def _inverse(axes):
+        inverse = [0] * len(axes)
+        for i, a in enumerate(axes):
             inverse[a] = i
-        return gy.permute(inverse)
+        return inverse
 
 
 class Transpose(Permute):
@@ -268,6 +278,11 @@ class Expand(Primitive):
     @staticmethod
     def backward(ctx, gy):
         return sum_to_size(gy, ctx.in_shape)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        from ..autograd.engine import _sum_to_shape
+        return _sum_to_shape(gy, ctx.in_shape)
 
 
 def expand(self: Tensor, *sizes) -> Tensor:
