@@ -101,11 +101,12 @@ def _anomaly_check(node, grads):
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
 
 
-def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True):
+def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True, record=True):
     """Run backward from `roots` (tensors) seeded with `grad_roots`, one node per step.
 
     inputs: tensors whose gradients are wanted (only paths leading there run).
     accumulate: add into leaves' `.grad` (backward) or capture the gradients (grad).
+    record: yield a Step per node (the step-through tools); backward() and grad() turn it off.
     The generator's return value is the list of captured gradients, one per input.
     """
     buffers = {}     # node -> list of gradients per output, summed over consumers
@@ -133,16 +134,20 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
     ready = [(-n._seq_nr, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
     heapq.heapify(ready)
     prev_mode = _mode.enabled
+    Tensor = F.Tensor
     try:
         while ready:
             node = heapq.heappop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node._n_outputs()
-            grads = _apply_tensor_hooks(node, grads)
-            for (cap_node, nr), pos in captures.items():
-                if cap_node is node:
-                    captured[pos] = grads[nr]
-            run = (needed is None or node in needed) and any(g is not None for g in grads)
-            if run and not accumulate and isinstance(node, F.AccumulateGrad):
+            if node._tensor_hooks or node._retained:
+                grads = _apply_tensor_hooks(node, grads)
+            if captures:
+                for (cap_node, nr), pos in captures.items():
+                    if cap_node is node:
+                        captured[pos] = grads[nr]
+            is_sink = node._is_sink
+            run = (needed is None or node in needed) and (grads[0] is not None or any(g is not None for g in grads))
+            if run and is_sink and not accumulate:
                 run = False
             grad_inputs = ()
             if run:
@@ -156,9 +161,8 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                     grad_inputs = node._run_backward(tuple(grads))
                 finally:
                     _mode.enabled = prev_mode
-                if not isinstance(node, F.AccumulateGrad):
-                    grad_inputs = tuple(g if g is None or m is None else _check_grad(node, i, g, m)
-                                        for i, (g, m) in enumerate(zip(grad_inputs, node._in_meta)))
+                if not is_sink:
+                    grad_inputs = _conform(node, grad_inputs)
                 if _mode.anomaly:
                     _anomaly_check(node, grad_inputs)
                 if node._hooks:
@@ -166,7 +170,7 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                         out = fn(grad_inputs, tuple(grads))
                         if out is not None:
                             grad_inputs = tuple(out)
-                if not retain_graph and isinstance(node, F.FunctionCtx):
+                if not retain_graph:
                     node._free()
             for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
@@ -181,14 +185,26 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                     elif create_graph:
                         buf[nr] = buf[nr] + g
                     else:  # no graph wanted: add the arrays, skipping op dispatch
-                        buf[nr] = F.Tensor._wrap(buf[nr]._data + g._data, g._device)
+                        buf[nr] = Tensor._wrap(buf[nr]._data + g._data, g._device)
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
-            yield Step(node, tuple(grads), tuple(grad_inputs))
+            yield Step(node, tuple(grads), tuple(grad_inputs)) if record else None
     finally:
         F.handed_arrays.clear()
     return captured
+
+
+def _conform(node, grad_inputs):
+    """Check each returned gradient against its input's shape and dtype (fixing what can be fixed)."""
+    meta = node._in_meta
+    for i, g in enumerate(grad_inputs):
+        if g is not None:
+            m = meta[i]
+            if m is not None and (g._data.shape != m[0] or g._dtype is not m[1]):
+                grad_inputs = list(grad_inputs)
+                grad_inputs[i] = _check_grad(node, i, g, m)
+    return tuple(grad_inputs)
 
 
 def _apply_tensor_hooks(node, grads):
@@ -262,7 +278,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     inputs = _as_list(inputs)
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run(steps(tensors, _make_grads(tensors, grads), retain_graph, create_graph, inputs=inputs))
+    run(steps(tensors, _make_grads(tensors, grads), retain_graph, create_graph, inputs=inputs, record=False))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -281,7 +297,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     result = run(steps(outputs, _make_grads(outputs, grads), retain_graph, create_graph,
-                       inputs=inputs, accumulate=False))
+                       inputs=inputs, accumulate=False, record=False))
     out = []
     for t, g in zip(inputs, result):
         if g is None:

@@ -54,6 +54,7 @@ class Node:
     _hooks = None          # node hooks: fn(grad_inputs, grad_outputs)
     _pre_hooks = None      # node pre-hooks: fn(grad_outputs)
     _tensor_hooks = None   # {output_nr: {key: fn(grad)}} from Tensor.register_hook
+    _is_sink = False       # AccumulateGrad: where gradients leave the graph
     _retained = None       # {output_nr: weakref to a tensor that retains its grad}
     _trace = None          # forward stack, kept in anomaly mode
     _seq_nr = 0
@@ -96,12 +97,17 @@ class Node:
     def _n_outputs(self) -> int:
         return 1
 
+    def _free(self) -> None:
+        """Drop what backward saved (nodes that save nothing have nothing to drop)."""
+
     def _run_backward(self, grads):
         raise NotImplementedError
 
 
 class AccumulateGrad(Node):
     """Sink node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    _is_sink = True
 
     def __init__(self, variable):
         self.variable = variable
@@ -235,7 +241,7 @@ class FunctionCtx(Node):
             self._saved = _FREED
 
     def _run_backward_arrays(self, fast, grads):
-        if None in grads:
+        if _has_none(grads):
             grads = tuple(self._out_meta[i][2].backend.xp.zeros(m[0], m[1].np) if g is None else g._data
                           for i, (g, m) in enumerate(zip(grads, self._out_meta)))
         else:
@@ -248,7 +254,7 @@ class FunctionCtx(Node):
         fast = self.backward_arrays
         if fast is not None and not _mode.enabled:
             return self._run_backward_arrays(fast, grads)
-        if self.materialize_grads and None in grads:
+        if self.materialize_grads and _has_none(grads):
             from .. import ops
             grads = tuple(ops.creation.zeros_for(*m) if g is None else g
                           for g, m in zip(grads, self._out_meta))
@@ -264,6 +270,14 @@ class FunctionCtx(Node):
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n}, got {len(out)})")
         return out
+
+
+def _has_none(items) -> bool:
+    """`None in items` without `==` (which on tensors would compare elementwise)."""
+    for item in items:
+        if item is None:
+            return True
+    return False
 
 
 def _wrap_grads(node, arrays):
