@@ -18,6 +18,7 @@ import itertools
 import traceback
 import weakref
 
+from ..dtypes import _FLOAT
 from .grad_mode import state as _mode
 
 Tensor = None  # minitorch.tensor sets this once the class exists (the modules import each other)
@@ -353,24 +354,22 @@ class Primitive(Function):
     @classmethod
     def apply(cls, *inputs, **params):
         ctx = cls._node_cls.__new__(cls._node_cls)
-        first = inputs[0]
-        device = first._device
+        device = inputs[0]._device
         ctx.xp = device.backend.xp
         record = False
         if _mode.enabled:
-            for t in inputs:
-                if t is not None and t._requires_grad:
-                    record = True
-                    break
-        if record:
-            ctx.needs_input_grad = tuple(t is not None and t._requires_grad for t in inputs)
+            needs = [t is not None and t._requires_grad for t in inputs]
+            if True in needs:
+                record = True
+                ctx.needs_input_grad = tuple(needs)
         result = cls.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
+        wrap = Tensor._wrap
         if type(result) is tuple:
-            outs = tuple(Tensor._wrap(r, device) for r in result)
+            outs = tuple([wrap(r, device) for r in result])
             if record:
                 _connect(ctx, inputs, outs)
             return outs
-        out = Tensor._wrap(result, device)
+        out = wrap(result, device)
         if record:
             _connect(ctx, inputs, (out,))
         return out
@@ -378,32 +377,37 @@ class Primitive(Function):
 
 def _connect(ctx, inputs, outputs):
     """Make `ctx` the grad_fn of `outputs`, with edges to the inputs' nodes."""
-    edges = []
+    edges, in_meta = [], []
     for t in inputs:
-        if t is None or not t._requires_grad:
+        if t is None:
+            edges.append((None, 0))
+            in_meta.append(None)
+            continue
+        if not t._requires_grad:
             edges.append((None, 0))
         elif t._grad_fn is not None:
             edges.append((t._grad_fn, t._output_nr))
         else:
             edges.append((t._accumulator(), 0))
+        in_meta.append((t._data.shape, t._dtype))
     ctx.next_functions = tuple(edges)
-    ctx._in_meta = tuple(None if t is None else (t._data.shape, t._dtype) for t in inputs)
+    ctx._in_meta = tuple(in_meta)
     ctx._seq_nr = next(_seq)
     if _mode.anomaly:
         ctx._trace = "".join(traceback.format_stack()[:-3])
     nondiff = ctx._non_differentiable
-    ctx._out_meta = tuple((o._data.shape, o._dtype, o._device) for o in outputs)
+    ctx._out_meta = tuple([(o._data.shape, o._dtype, o._device) for o in outputs])
     for nr, o in enumerate(outputs):
         if nondiff and any(o is n or o._data is n for n in nondiff):
             continue
-        if not o._dtype.is_floating_point:
+        if o._dtype.category != _FLOAT:
             continue
         o._grad_fn = ctx
         o._output_nr = nr
         o._requires_grad = True
     to_save = ctx._to_save
     if to_save:
-        ctx._saved = tuple(_saved_entry(s, inputs, outputs) for s in to_save)
+        ctx._saved = tuple([_saved_entry(s, inputs, outputs) for s in to_save])
         ctx._to_save = ()
 
 

@@ -48,6 +48,10 @@ def check_broadcast(*shapes):
 
 def operands(*xs, dtype=None):
     """Cast every operand to their promoted dtype (or `dtype`); return (tensors..., dtype)."""
+    if dtype is None and len(xs) == 2:
+        fast = _same_kind_pair(*xs)
+        if fast is not None:
+            return fast
     dt = dtype or D.result_type(*xs)
     device = common_device(*xs)
     out = tuple(cast(x, dt, device) for x in xs)
@@ -57,6 +61,23 @@ def operands(*xs, dtype=None):
             check_broadcast(*(o._data.shape for o in out))
             break
     return out + (dt,)
+
+
+def _same_kind_pair(a, b):
+    """The common case without promotion: two tensors of one dtype on one device, or a float tensor
+    and a Python float/int (which never changes a float dtype). None when the general path is needed."""
+    if type(a) is Tensor:
+        tb = type(b)
+        if tb is Tensor:
+            if a._dtype is b._dtype and a._device is b._device:
+                if a._data.shape != b._data.shape:
+                    check_broadcast(a._data.shape, b._data.shape)
+                return a, b, a._dtype
+        elif (tb is float or tb is int) and a._dtype.category == D._FLOAT:
+            return a, scalar_tensor(b, a._dtype, a._device), a._dtype
+    elif type(b) is Tensor and (type(a) is float or type(a) is int) and b._dtype.category == D._FLOAT:
+        return scalar_tensor(a, b._dtype, b._device), b, b._dtype
+    return None
 
 
 def dims(dim, ndim: int):
