@@ -7,6 +7,7 @@ from ..ops import activation as _act
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.resample import interpolate, pad  # noqa: F401
+from ..ops.linalg import linear  # noqa: F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops.activation import gelu, log_softmax, relu, softmax  # noqa: F401
 from ..tensor import Tensor
@@ -23,12 +24,6 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "none":
         return loss
     raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias."""
-    out = input @ weight.t()
-    return out if bias is None else out + bias
 
 
 def sigmoid(input: Tensor) -> Tensor:

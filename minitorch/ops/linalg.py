@@ -262,3 +262,54 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     am = a.permute(free_a + da).reshape(math.prod(a.shape[d] for d in free_a), k)
     bm = b.permute(db + free_b).reshape(k, math.prod(b.shape[d] for d in free_b))
     return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+class Linear(Primitive):
+    """y = x Wᵀ + b in one node (torch's addmm): the weight gradient gyᵀ x comes out in W's own layout."""
+
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        ctx.has_bias = b is not None
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        lead = tuple(range(gy.dim() - 1))
+        gx = gy @ w if na[0] else None
+        gw = gy.reshape(-1, gy.shape[-1]).t() @ x.reshape(-1, x.shape[-1]) if na[1] else None
+        gb = gy.sum(lead) if ctx.has_bias and na[2] else None
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        x, w = ctx.saved_arrays
+        na = ctx.needs_input_grad
+        gx = gy @ w if na[0] else None
+        gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if na[1] else None
+        gb = gy.reshape(-1, gy.shape[-1]).sum(0) if ctx.has_bias and na[2] else None
+        return gx, gw, gb
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, as one op."""
+    if input.dim() == 0 or weight.dim() != 2:
+        out = input @ weight.t()
+        return out if bias is None else out + bias
+    if input.shape[-1] != weight.shape[1]:
+        rows = math.prod(input.shape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[1]}x{weight.shape[0]})")
+    dts = {input._dtype, weight._dtype} | ({bias._dtype} if bias is not None else set())
+    if len(dts) > 1 or input._device is not weight._device or (bias is not None and (
+            bias.dim() > 1 or bias._device is not input._device)):
+        out = input @ weight.t()
+        return out if bias is None else out + bias
+    return Linear.apply(input, weight, bias)
