@@ -101,6 +101,76 @@ class Col2Im(Primitive):
         return im2col(ctx.xp, gy, *ctx.args)
 
 
+class Conv2d(Primitive):
+    """Convolution as one GEMM per group over the whole batch.
+
+    The windows are laid out as columns (C/g * kh * kw, N * Ho * Wo), so the forward, the weight
+    gradient and the input gradient are each a single large matrix product; the input gradient's
+    columns are summed back into the image by col2im. With create_graph=True the backward is
+    written with Im2Col/Col2Im and matmul instead, which are differentiable again.
+    """
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, *, s, p, d, groups):
+        xp = ctx.xp
+        n, c, h, wd = x.shape
+        o, cg, kh, kw = w.shape
+        k = (kh, kw)
+        blocks = (out_size(h, kh, s[0], p[0], d[0]), out_size(wd, kw, s[1], p[1], d[1]))
+        ctx.geometry = (x.shape, k, s, p, d, blocks, groups)
+        win = window_view(xp, _pad(xp, x, p), k, s, d, blocks)                 # (N, C, kh, kw, Ho, Wo)
+        cols = win.transpose(1, 2, 3, 0, 4, 5).reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
+        out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
+        out = out.reshape(o, n, *blocks).transpose(1, 0, 2, 3)
+        if b is not None:
+            out += b.reshape(1, o, 1, 1)
+        ctx.cols = cols
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        xp = ctx.xp
+        (n, c, h, wd), k, s, p, d, blocks, groups = ctx.geometry
+        _, w = ctx.saved_arrays
+        o, cg = w.shape[:2]
+        na = ctx.needs_input_grad
+        gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)        # (g, O/g, N*L)
+        gw = (gy_t @ ctx.cols.transpose(0, 2, 1)).reshape(w.shape) if na[1] else None
+        gb = gy.sum(axis=(0, 2, 3)) if len(na) > 2 and na[2] else None
+        gx = None
+        if na[0]:
+            gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t  # (g, C/g*kh*kw, N*L)
+            gcols = gcols.reshape(c, k[0], k[1], n, *blocks).transpose(3, 0, 1, 2, 4, 5)
+            gx = col2im(xp, gcols.reshape(n, c * k[0] * k[1], -1), (h, wd), k, s, p, d, blocks)
+        return gx, gw, gb
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        (n, c, h, wd), k, s, p, d, blocks, groups = ctx.geometry
+        o, cg = w.shape[:2]
+        na = ctx.needs_input_grad
+        length = blocks[0] * blocks[1]
+        gy3 = gy.reshape(n, groups, o // groups, length)
+        gw = gx = None
+        if na[1]:
+            cols = Im2Col.apply(x, k=k, s=s, p=p, d=d).reshape(n, groups, cg * k[0] * k[1], length)
+            gw = (gy3 @ cols.mT).sum(0).reshape(w.shape)
+        if na[0]:
+            gcols = w.reshape(groups, o // groups, -1).mT @ gy3                  # (N, g, C/g*kh*kw, L)
+            gx = Col2Im.apply(gcols.reshape(n, c * k[0] * k[1], length), hw=(h, wd), k=k, s=s, p=p, d=d,
+                              blocks=blocks)
+        gb = gy.sum((0, 2, 3)) if len(na) > 2 and na[2] else None
+        return gx, gw, gb
+
+    def _free(self):
+        super()._free()
+        self.cols = None
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """(N, C, H, W) -> (N, C*kh*kw, L): every sliding block as a column."""
     k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
@@ -159,13 +229,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise RuntimeError(f"Calculated padded input size per channel: ({h + 2 * p[0]} x {w + 2 * p[1]}). Kernel "
                            f"size: ({d[0] * (kh - 1) + 1} x {d[1] * (kw - 1) + 1}). Kernel size can't be greater "
                            "than actual input size")
-    ho, wo = out_size(h, kh, s[0], p[0], d[0]), out_size(w, kw, s[1], p[1], d[1])
-    cols = Im2Col.apply(input, k=(kh, kw), s=s, p=p, d=d)                     # (N, C*kh*kw, L)
-    cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
-    out = weight.reshape(groups, o // groups, cg * kh * kw) @ cols           # (N, g, O/g, L)
-    out = out.reshape(n, o, ho, wo)
-    if bias is not None:
-        out = out + bias.reshape(1, o, 1, 1)
+    if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not weight._dtype):
+        raise RuntimeError(f"Input type ({input._dtype}) and weight type ({weight._dtype}) should be the same")
+    out = Conv2d.apply(input, weight, bias, s=s, p=p, d=d, groups=groups)
     return out.squeeze(0) if unbatched else out
 
 

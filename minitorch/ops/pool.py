@@ -53,12 +53,61 @@ class MaxPool2d(Primitive):
         return flat.reshape(n, c, h, w)
 
 
+class MaxPool2x2(Primitive):
+    """The common 2x2 / stride-2 max-pool as a reshape and elementwise maxima (no window gather).
+
+    Each output is the first maximum of its 2x2 block in row-major order (or its last NaN), as
+    torch picks; the gradient goes back to that one position.
+    """
+
+    node_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        n, c, h, w = x.shape
+        v = x.reshape(n, c, h // 2, 2, w // 2, 2)
+        corners = (v[:, :, :, 0, :, 0], v[:, :, :, 0, :, 1], v[:, :, :, 1, :, 0], v[:, :, :, 1, :, 1])
+        top = xp.maximum(xp.maximum(corners[0], corners[1]), xp.maximum(corners[2], corners[3]))
+        which = xp.full(top.shape, 3, dtype=xp.int8)
+        for k in (2, 1, 0):  # the first corner holding the maximum wins ...
+            xp.copyto(which, k, where=corners[k] == top)
+        for k in range(4):   # ... unless there is a NaN: then the last NaN, as torch's scan keeps it
+            xp.copyto(which, k, where=corners[k] != corners[k])
+        ctx.shape, ctx.which = x.shape, which
+        rows = 2 * xp.arange(h // 2).reshape(-1, 1) + which // 2
+        cols = 2 * xp.arange(w // 2) + which % 2
+        idx = (rows * w + cols).astype(xp.int64)
+        ctx.mark_non_differentiable(idx)
+        return top, idx
+
+    @staticmethod
+    def backward_arrays(ctx, gy, gi):
+        xp = ctx.xp
+        n, c, h, w = ctx.shape
+        gx = xp.zeros((n, c, h // 2, 2, w // 2, 2), dtype=gy.dtype)
+        which = ctx.which
+        for k in range(4):
+            gx[:, :, :, k // 2, :, k % 2] = gy * (which == k)
+        return gx.reshape(n, c, h, w)
+
+    @staticmethod
+    def backward(ctx, gy, gi):
+        from .creation import tensor
+        n, c, h, w = ctx.shape
+        parts = [gy * tensor(ctx.which == k, device=gy.device) for k in range(4)]
+        from .shape import stack
+        blocks = stack([stack(parts[:2], -1), stack(parts[2:], -1)], -3)      # (N, C, H/2, 2, W/2, 2)
+        return blocks.reshape(n, c, h, w)
+
+
 def _nan_argmax(xp, a, axis):
-    """argmax along axis where a NaN wins, as in torch's pooling."""
+    """argmax along axis where a NaN wins (the last one, as torch's pooling scan keeps it)."""
     arg = a.argmax(axis=axis)
     if a.dtype.kind == "f":
-        nan = xp.isnan(a)
-        arg = xp.where(nan.any(axis=axis), nan.argmax(axis=axis), arg)
+        nan = xp.flip(xp.isnan(a), axis=axis)
+        last = a.shape[axis] - 1 - nan.argmax(axis=axis)
+        arg = xp.where(nan.any(axis=axis), last, arg)
     return arg
 
 
@@ -123,7 +172,11 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                            f"kernel_size={k[0]} and dilation={d[0]}")
     _check_output_size(input, out_size(input.shape[2], k[0], s[0], p[0], d[0], ceil_mode),
                        out_size(input.shape[3], k[1], s[1], p[1], d[1], ceil_mode))
-    vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
+    if k == s == (2, 2) and p == (0, 0) and d == (1, 1) and not input.shape[2] % 2 and not input.shape[3] % 2 \
+            and input.numel():
+        vals, idx = MaxPool2x2.apply(input)
+    else:
+        vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
     return (vals, idx) if return_indices else vals
 
 
