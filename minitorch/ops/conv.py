@@ -45,7 +45,7 @@ def im2col(xp, x, k, s, p, d, blocks):
 
 
 def col2im(xp, cols, hw, k, s, p, d, blocks):
-    """Sum columns back into an (N, C, H, W) image: one strided add per kernel offset."""
+    """Sum (N, C*kh*kw, Ho*Wo) columns back into an (N, C, H, W) image: one strided add per kernel offset."""
     (h, w), (ho, wo) = hw, blocks
     n, c = cols.shape[0], cols.shape[1] // (k[0] * k[1])
     img = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
@@ -54,6 +54,18 @@ def col2im(xp, cols, hw, k, s, p, d, blocks):
         for j in range(k[1]):
             img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += parts[:, :, i, j]
     return img[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
+
+
+def _col2im_channel_major(xp, parts, hw, k, s, p, d):
+    """col2im for columns laid out (C, kh, kw, N, Ho, Wo): each kernel offset is then one contiguous
+    (C, N, Ho, Wo) block added into a (C, N, H, W) image, which is transposed to (N, C, H, W) once."""
+    c, _, _, n, ho, wo = parts.shape
+    (h, w) = hw
+    img = xp.zeros((c, n, h + 2 * p[0], w + 2 * p[1]), dtype=parts.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += parts[:, i, j]
+    return xp.ascontiguousarray(img[:, :, p[0]:p[0] + h, p[1]:p[1] + w].transpose(1, 0, 2, 3))
 
 
 def _blocks(hw, k, s, p, d, blocks=None):
@@ -123,9 +135,10 @@ class Conv2d(Primitive):
         win = window_view(xp, _pad(xp, x, p), k, s, d, blocks)                 # (N, C, kh, kw, Ho, Wo)
         cols = win.transpose(1, 2, 3, 0, 4, 5).reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
         out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
-        out = out.reshape(o, n, *blocks).transpose(1, 0, 2, 3)
         if b is not None:
-            out += b.reshape(1, o, 1, 1)
+            out += b.reshape(groups, o // groups, 1)
+        # batch-major again, contiguous: every later op (activation, pooling) then streams through memory
+        out = xp.ascontiguousarray(out.reshape(o, n, *blocks).transpose(1, 0, 2, 3))
         ctx.cols = cols
         ctx.save_for_backward(x, w)
         return out
@@ -143,8 +156,7 @@ class Conv2d(Primitive):
         gx = None
         if na[0]:
             gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t  # (g, C/g*kh*kw, N*L)
-            gcols = gcols.reshape(c, k[0], k[1], n, *blocks).transpose(3, 0, 1, 2, 4, 5)
-            gx = col2im(xp, gcols.reshape(n, c * k[0] * k[1], -1), (h, wd), k, s, p, d, blocks)
+            gx = _col2im_channel_major(xp, gcols.reshape(c, k[0], k[1], n, *blocks), (h, wd), k, s, p, d)
         return gx, gw, gb
 
     @staticmethod

@@ -63,7 +63,7 @@ class MaxPool2x2(Primitive):
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, *, with_indices):
         xp = ctx.xp
         n, c, h, w = x.shape
         v = x.reshape(n, c, h // 2, 2, w // 2, 2)
@@ -72,9 +72,12 @@ class MaxPool2x2(Primitive):
         which = xp.full(top.shape, 3, dtype=xp.int8)
         for k in (2, 1, 0):  # the first corner holding the maximum wins ...
             xp.copyto(which, k, where=corners[k] == top)
-        for k in range(4):   # ... unless there is a NaN: then the last NaN, as torch's scan keeps it
-            xp.copyto(which, k, where=corners[k] != corners[k])
+        if x.dtype.kind == "f" and xp.isnan(top).any():
+            for k in range(4):   # ... unless there is a NaN: then the last NaN, as torch's scan keeps it
+                xp.copyto(which, k, where=corners[k] != corners[k])
         ctx.shape, ctx.which = x.shape, which
+        if not with_indices:
+            return top
         rows = 2 * xp.arange(h // 2).reshape(-1, 1) + which // 2
         cols = 2 * xp.arange(w // 2) + which % 2
         idx = (rows * w + cols).astype(xp.int64)
@@ -82,7 +85,7 @@ class MaxPool2x2(Primitive):
         return top, idx
 
     @staticmethod
-    def backward_arrays(ctx, gy, gi):
+    def backward_arrays(ctx, gy, gi=None):
         xp = ctx.xp
         n, c, h, w = ctx.shape
         gx = xp.zeros((n, c, h // 2, 2, w // 2, 2), dtype=gy.dtype)
@@ -92,7 +95,7 @@ class MaxPool2x2(Primitive):
         return gx.reshape(n, c, h, w)
 
     @staticmethod
-    def backward(ctx, gy, gi):
+    def backward(ctx, gy, gi=None):
         from .creation import tensor
         n, c, h, w = ctx.shape
         parts = [gy * tensor(ctx.which == k, device=gy.device) for k in range(4)]
@@ -174,9 +177,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                        out_size(input.shape[3], k[1], s[1], p[1], d[1], ceil_mode))
     if k == s == (2, 2) and p == (0, 0) and d == (1, 1) and not input.shape[2] % 2 and not input.shape[3] % 2 \
             and input.numel():
-        vals, idx = MaxPool2x2.apply(input)
-    else:
-        vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
+        return MaxPool2x2.apply(input, with_indices=return_indices)
+    vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
     return (vals, idx) if return_indices else vals
 
 
