@@ -273,10 +273,11 @@ class Linear(Primitive):
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
         ctx.has_bias = b is not None
-        y = x @ w.T
+        # leading dims flattened: one GEMM, not a loop of small ones over a batch
+        y = x.reshape(-1, x.shape[-1]) @ w.T if x.ndim > 2 else x @ w.T
         if b is not None:
             y += b
-        return y
+        return y.reshape(x.shape[:-1] + (w.shape[0],))
 
     @staticmethod
     def backward(ctx, gy):
@@ -292,9 +293,10 @@ class Linear(Primitive):
     def backward_arrays(ctx, gy):
         x, w = ctx.saved_arrays
         na = ctx.needs_input_grad
-        gx = gy @ w if na[0] else None
-        gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if na[1] else None
-        gb = gy.reshape(-1, gy.shape[-1]).sum(0) if ctx.has_bias and na[2] else None
+        gy2 = gy.reshape(-1, gy.shape[-1])
+        gx = (gy2 @ w).reshape(x.shape) if na[0] else None
+        gw = gy2.T @ x.reshape(-1, x.shape[-1]) if na[1] else None
+        gb = gy2.sum(0) if ctx.has_bias and na[2] else None
         return gx, gw, gb
 
 
