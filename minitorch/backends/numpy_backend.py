@@ -172,3 +172,32 @@ def layer_norm_backward(gy, x, mean, rstd, weight, n):
     gx *= rstd
     gw = (gy * xhat).sum(axis=lead) if weight is not None else None
     return gx, gw, gy.sum(axis=lead)
+
+
+def adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
+    """One Adam (or AdamW, decoupled=True) update of arrays p, m, v (and vmax for amsgrad) in place.
+
+    The arithmetic is torch's single-tensor Adam step, operation by operation, in p's dtype.
+    """
+    t = p.dtype.type
+    if maximize:
+        g = -g
+    if weight_decay:
+        if decoupled:
+            p *= t(1 - lr * weight_decay)
+        else:
+            g = g + p * t(weight_decay)
+    w = t(1 - beta1)
+    d = g - m
+    if abs(w) < 0.5:  # lerp from the nearer end, as torch's lerp
+        m += w * d
+    else:
+        m[...] = g - d * (t(1) - w)
+    v *= t(beta2)
+    v += (g * t(1 - beta2)) * g
+    if vmax is not None:
+        xp.maximum(vmax, v, out=vmax)
+        v = vmax
+    denom = xp.sqrt(v) / t(math.sqrt(1 - beta2 ** step))
+    denom += t(eps)
+    p += (m * t(-lr / (1 - beta1 ** step))) / denom

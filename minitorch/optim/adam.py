@@ -25,8 +25,8 @@ class Adam(Optimizer):
 
     def _update(self, p, grad, state, group):
         """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)."""
-        g = -grad if group["maximize"] else grad
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        g = -grad if group["maximize"] else grad
         if not state:
             state["step"] = 0
             state["exp_avg"] = zeros_like(p)
@@ -35,6 +35,16 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_like(p)
         state["step"] += 1
         t = state["step"]
+        if not grad.requires_grad:  # the common case: one fused kernel on the arrays
+            from ..backends import kernels_for
+            mx = state.get("max_exp_avg_sq")
+            kernels_for(p._device.backend.xp).adam_step(
+                p._data, grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                None if mx is None else mx._data, t, lr, b1, b2, eps, wd, self._decoupled, group["maximize"])
+            for changed in (p, state["exp_avg"], state["exp_avg_sq"], mx):
+                if changed is not None:
+                    changed._bump()
+            return
         if wd:
             if self._decoupled:
                 p.mul_(1 - lr * wd)
