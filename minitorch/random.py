@@ -80,6 +80,12 @@ class Generator:
         a = self._u32(2 * n)
         return (a[0::2] << np.uint64(32)) | a[1::2]
 
+    def _bernoulli(self, n: int, p: float):
+        """n draws of (53-bit uniform < p) as torch's scalar-p bernoulli_ makes them, compared as
+        integers: u * 2**-53 < p exactly when u < ceil(p * 2**53)."""
+        threshold = np.uint64(min(math.ceil(p * 2.0 ** 53), 1 << 53))
+        return (self._u64(n) & _M53) < threshold
+
     def _uniform(self, n: int, np_dtype):
         """n uniforms in [0, 1) drawn the way torch draws them for this dtype."""
         if np_dtype == np.float64:

@@ -456,7 +456,7 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
         return _fill_random(self, u < probs)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    return _fill_random(self, g._uniform(self.numel(), np.float64) < p)
+    return _fill_random(self, g._bernoulli(self.numel(), p))
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
