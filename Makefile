@@ -1,5 +1,6 @@
-# Two entry points: `make demo` runs the main job, `make test` runs the whole suite.
-# Both create the virtual environment they need in .venv.
+# Two entry points: `make demo` runs the main job, `make test` runs the whole suite (the
+# benchmarks included, each run once without timing). Both create the virtual environment they
+# need in .venv. `make bench` times the benchmarks against torch and writes benchmarks/report/.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,6 +18,9 @@ demo: venv
 	$(BIN)/minitorch demo
 
 test: venv
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 tests benchmarks --benchmark-disable
 
-.PHONY: venv demo test
+bench: venv
+	$(BIN)/minitorch bench
+
+.PHONY: venv demo test bench
