@@ -201,3 +201,35 @@ def adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decou
     denom = xp.sqrt(v) / t(math.sqrt(1 - beta2 ** step))
     denom += t(eps)
     p += (m * t(-lr / (1 - beta1 ** step))) / denom
+
+
+def cross_entropy(x, target, weight, ignore_index, smoothing):
+    """Per-sample cross-entropy parts of (rows, C) logits: the NLL term, the smoothing term, and each
+    sample's weight (0 where ignored); also the softmax, kept for the backward."""
+    rows = xp.arange(x.shape[0])
+    logp = log_softmax(x, -1)
+    keep = target != ignore_index
+    safe = xp.where(keep, target, 0)
+    w = keep.astype(x.dtype) if weight is None else weight[safe] * keep
+    nll = -logp[rows, safe] * w
+    smooth = None
+    if smoothing:
+        smooth = -(logp.sum(-1) if weight is None else (logp * weight).sum(-1)) * keep
+    return nll, smooth, w, logp
+
+
+def cross_entropy_backward(g, logp, target, weight, w, ignore_index, smoothing):
+    """d/dx of sum_i g_i [(1-s) nll_i + s/C smooth_i] for per-sample upstream gradients g (rows,)."""
+    c = logp.shape[-1]
+    p = xp.exp(logp)
+    keep = target != ignore_index
+    safe = xp.where(keep, target, 0)
+    rows = xp.arange(logp.shape[0])
+    gx = p * ((1 - smoothing) * w * g)[:, None]
+    gx[rows, safe] -= (1 - smoothing) * w * g
+    if smoothing:
+        total = float(c) if weight is None else weight.sum()
+        k = (smoothing / c) * keep * g
+        gx += p * (k * total)[:, None]
+        gx -= k[:, None] * (1 if weight is None else weight)
+    return gx

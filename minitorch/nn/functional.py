@@ -76,12 +76,32 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     return _reduce(loss, reduction)
 
 
+def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim):
+    """Class-index cross-entropy as one op (torch's NllLossBackward0 node), or None where the composed
+    form is needed (its checks and errors, unusual dtypes)."""
+    from ..ops.loss import CrossEntropy
+    if input.dim() < 2 or not input.dtype.is_floating_point or input.dtype.name == "float16" or \
+            target.dtype.name != "int64" or tuple(target.shape) != tuple(input.shape[:1] + input.shape[2:]) or \
+            (weight is not None and (weight.dtype is not input.dtype or tuple(weight.shape) != (input.shape[1],))):
+        return None
+    t = target._data
+    keep = t != ignore_index
+    if keep.any() and (t[keep].min() < 0 or t[keep].max() >= input.shape[1]):
+        return None  # out of range: the composed form raises torch's error
+    return CrossEntropy.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction,
+                              smoothing=label_smoothing)
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """nll_loss(log_softmax(input, 1), target); target may also hold class probabilities."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     class_dim = 1 if input.dim() >= 2 else 0
+    if not target.is_floating_point():
+        fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
+        if fused is not None:
+            return fused
     logp = log_softmax(input, class_dim)
     n_classes = input.shape[class_dim]
     wshape = [1] * input.dim()
