@@ -50,7 +50,7 @@ class ProgressBar:
         self.out.flush()
 
 
-def train_tiny_vgg(lib, images, labels, epochs=5, batch_size=32, lr=0.002, seed=42, progress=True):
+def train_tiny_vgg(lib, images, labels, epochs=5, batch_size=32, lr=0.001, seed=42, progress=True):
     """Train TinyVGG with Adam on an 80/20 split; returns per-step losses, test accuracies, epoch times."""
     data = lib.utils.data.TensorDataset(lib.tensor(images), lib.tensor(labels))
     train, test = lib.utils.data.random_split(data, [0.8, 0.2], generator=lib.manual_seed(seed))
@@ -95,7 +95,7 @@ def run(epochs: int = 5) -> int:
     images = digits.data.numpy().astype("float32")[:, None] / 255.0
     labels = digits.targets.numpy()
     print(f"TinyVGG (course chapter 03/04) on scikit-learn's digits: {len(images)} images 1x8x8, "
-          f"80/20 split, batch 32, Adam lr 0.002, {epochs} epochs")
+          f"80/20 split, batch 32, Adam lr 0.001, {epochs} epochs")
     losses, accs, times = train_tiny_vgg(minitorch, images, labels, epochs)
     print(f"minitorch: test accuracy {accs[-1]:.3f}, {sum(times) / len(times):.2f}s per epoch")
     try:
