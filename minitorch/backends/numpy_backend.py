@@ -233,3 +233,84 @@ def cross_entropy_backward(g, logp, target, weight, w, ignore_index, smoothing):
         gx += p * (k * total)[:, None]
         gx -= k[:, None] * (1 if weight is None else weight)
     return gx
+
+
+# ---- two-thread splits for large arrays ----------------------------------------------------------
+# NumPy runs one ufunc or reduction on one core; it releases the GIL meanwhile, so halves of a
+# large array can be computed by two threads at once (torch likewise splits such work over cores).
+# Threads are started per call and joined before returning, so nothing outlives a fork.
+
+PARALLEL_MIN = 1 << 21  # elements: below this a second thread costs more than it saves
+
+
+def _threads() -> int:
+    import os
+    return min(os.cpu_count() or 1, 4)
+
+
+def _run_split(fn, n):
+    """fn(start, stop) over `_threads()` contiguous ranges of range(n), in parallel; their results in order."""
+    import threading
+    parts = _threads()
+    bounds = [n * i // parts for i in range(parts + 1)]
+    results = [None] * parts
+
+    def work(i):
+        results[i] = fn(bounds[i], bounds[i + 1])
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(1, parts)]
+    for t in threads:
+        t.start()
+    work(0)
+    for t in threads:
+        t.join()
+    return results
+
+
+def _splittable(x) -> bool:
+    return x.size >= PARALLEL_MIN and x.flags.c_contiguous and _threads() > 1
+
+
+def elementwise(f, *arrays):
+    """f(*arrays) for an elementwise f of same-shape arrays, computed on parts in parallel when large."""
+    x = arrays[0]
+    if x.ndim == 0 or not all(_splittable(a) and a.shape == x.shape for a in arrays):
+        return f(*arrays)
+    flats = [a.reshape(-1) for a in arrays]
+    out = xp.empty(x.size, dtype=f(*[a[:1] for a in flats]).dtype)
+
+    def part(a, b):
+        out[a:b] = f(*[flat[a:b] for flat in flats])
+    _run_split(part, x.size)
+    return out.reshape(x.shape)
+
+
+_REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
+
+
+def reduce(op, x, axes, keepdims, dtype=None):
+    """sum/max/min of x over `axes`: over everything or over the last axis, large inputs are split
+    between threads (partial results are then combined)."""
+    whole = axes == tuple(range(x.ndim))
+    last = axes == (x.ndim - 1,)
+    if x.ndim == 0 or not (whole or last) or not _splittable(x) or (not whole and x.shape[0] < 2 * _threads()):
+        if op == "sum":
+            return x.sum(axis=axes, keepdims=keepdims, dtype=dtype)
+        return (x.max if op == "max" else x.min)(axis=axes, keepdims=keepdims)
+    reducer = _REDUCERS[op]
+    if whole:
+        flat = x.reshape(-1)
+        parts = _run_split(lambda a, b: reducer(flat[a:b], dtype=dtype) if op == "sum" else reducer(flat[a:b]),
+                           flat.size)
+        total = reducer(xp.asarray(parts))
+        return total.reshape((1,) * x.ndim) if keepdims else total
+    rows = x.reshape(-1, x.shape[-1])
+    out = xp.empty(rows.shape[0], dtype=dtype or x.dtype)
+
+    def part(a, b):
+        if op == "sum":
+            reducer(rows[a:b], axis=1, dtype=dtype, out=out[a:b])
+        else:
+            reducer(rows[a:b], axis=1, out=out[a:b])
+    _run_split(part, rows.shape[0])
+    out = out.reshape(x.shape[:-1])
+    return out[..., None] if keepdims else out

@@ -12,6 +12,7 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import c_type_name, cast, check_broadcast, common_device, is_tensor, operands, scalar_tensor, type_word
 
@@ -30,10 +31,11 @@ class _Unary(Primitive):
 
     @classmethod
     def forward(cls, ctx, x):
-        if x.dtype == ctx.xp.float16:  # torch computes half ops in float32, then rounds
-            y = cls.f(ctx.xp, x.astype(ctx.xp.float32)).astype(x.dtype)
+        xp = ctx.xp
+        if x.dtype == xp.float16:  # torch computes half ops in float32, then rounds
+            y = cls.f(xp, x.astype(xp.float32)).astype(x.dtype)
         else:
-            y = cls.f(ctx.xp, x)
+            y = kernels_for(xp).elementwise(lambda a: cls.f(xp, a), x)
         ctx.save_for_backward(x, y)
         return y
 

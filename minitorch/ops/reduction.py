@@ -8,6 +8,7 @@ from collections import namedtuple
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import dims as _dims, is_tensor, type_word, wrap_dim
 
@@ -58,7 +59,7 @@ class Sum(Primitive):
     def forward(ctx, x, *, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         acc = _acc_dtype(x, ctx.xp) if dtype is None or dtype.np == x.dtype else None
-        y = x.sum(axis=axes, keepdims=keepdim, dtype=acc or (None if dtype is None else dtype.np))
+        y = kernels_for(ctx.xp).reduce("sum", x, axes, keepdim, acc or (None if dtype is None else dtype.np))
         return y.astype(x.dtype if dtype is None else dtype.np, copy=False)
 
     @staticmethod
@@ -87,7 +88,11 @@ class Mean(Primitive):
     def forward(ctx, x, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = math.prod(x.shape[a] for a in axes)
-        return x.mean(axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, ctx.xp)).astype(x.dtype, copy=False)
+        acc = _acc_dtype(x, ctx.xp)
+        if x.size < (1 << 21):
+            return x.mean(axis=axes, keepdims=keepdim, dtype=acc).astype(x.dtype, copy=False)
+        total = kernels_for(ctx.xp).reduce("sum", x, axes, keepdim, acc)
+        return (total / ctx.count).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, gy):
@@ -182,7 +187,7 @@ class _Extreme(Primitive):
 
     @classmethod
     def pick(cls, xp, x, axes, keepdim):
-        return (x.max if cls.largest else x.min)(axis=axes, keepdims=keepdim)
+        return kernels_for(xp).reduce("max" if cls.largest else "min", x, axes, keepdim)
 
     @staticmethod
     def backward(ctx, gy):
