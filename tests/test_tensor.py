@@ -188,3 +188,27 @@ def test_pickle_deepcopy_and_assert_close():
         assert_close(x * 1.1, x)
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2)
+
+
+def test_large_array_kernels_split_between_threads(monkeypatch):
+    """The two-thread paths of reductions and elementwise ops (forced on small arrays here)."""
+    from minitorch.backends import numpy_backend as nb
+    monkeypatch.setattr(nb, "PARALLEL_MIN", 8)
+    monkeypatch.setattr(nb, "_threads", lambda: 3)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((7, 9)).astype(np.float32)
+    t = mt.tensor(x)
+    np.testing.assert_allclose(t.sum().item(), x.sum(), rtol=1e-5)
+    np.testing.assert_allclose(t.mean().item(), x.mean(), rtol=1e-5)
+    assert t.max().item() == x.max() and t.min().item() == x.min()
+    np.testing.assert_allclose(t.sum(-1, keepdim=True).numpy(), x.sum(-1, keepdims=True), rtol=1e-5)
+    assert t.amax(-1).tolist() == x.max(-1).tolist()
+    np.testing.assert_allclose(t.exp().numpy(), np.exp(x), rtol=1e-6)
+    xg = mt.tensor(x, requires_grad=True)
+    g = mt.nn.functional.gelu(xg)
+    np.testing.assert_array_equal(g.detach().numpy(), nb.gelu(x, "none"))  # the unsplit kernel
+    g.backward(mt.ones_like(g))
+    np.testing.assert_array_equal(xg.grad.numpy(), nb.gelu_backward(np.ones_like(x), x, "none"))
+    with_nan = x.copy()
+    with_nan[3, 4] = np.nan
+    assert np.isnan(mt.tensor(with_nan).max().item())
