@@ -314,3 +314,20 @@ def reduce(op, x, axes, keepdims, dtype=None):
     _run_split(part, rows.shape[0])
     out = out.reshape(x.shape[:-1])
     return out[..., None] if keepdims else out
+
+
+def rowwise(kernel, axis, *arrays):
+    """kernel(*arrays, axis) for a kernel that works row by row along `axis`: when that is the last
+    axis of large inputs, blocks of rows go to threads in parallel."""
+    x = arrays[0]
+    if axis != x.ndim - 1 or x.ndim < 2 or not all(_splittable(a) and a.shape == x.shape for a in arrays):
+        return kernel(*arrays, axis)
+    blocks = [a.reshape(-1, x.shape[-1]) for a in arrays]
+    if blocks[0].shape[0] < 2 * _threads():
+        return kernel(*arrays, axis)
+    out = xp.empty(blocks[0].shape, dtype=x.dtype)
+
+    def part(a, b):
+        out[a:b] = kernel(*[blk[a:b] for blk in blocks], 1)
+    _run_split(part, blocks[0].shape[0])
+    return out.reshape(x.shape)

@@ -65,7 +65,8 @@ class Softmax(Primitive):
     @staticmethod
     def forward(ctx, x, *, dim):
         ctx.dim = dim
-        y = _rowwise(ctx.xp, kernels_for(ctx.xp).softmax, dim, x)
+        kernels = kernels_for(ctx.xp)
+        y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(kernels.softmax, d, a), dim, x)
         ctx.save_for_backward(y)
         return y
 
@@ -77,7 +78,8 @@ class Softmax(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy):
         (y,) = ctx.saved_arrays
-        return _rowwise(ctx.xp, kernels_for(ctx.xp).softmax_backward, ctx.dim, gy, y)
+        kernels = kernels_for(ctx.xp)
+        return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(kernels.softmax_backward, d, g, a), ctx.dim, gy, y)
 
 
 class LogSoftmax(Primitive):
@@ -86,7 +88,8 @@ class LogSoftmax(Primitive):
     @staticmethod
     def forward(ctx, x, *, dim):
         ctx.dim = dim
-        y = _rowwise(ctx.xp, kernels_for(ctx.xp).log_softmax, dim, x)
+        kernels = kernels_for(ctx.xp)
+        y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(kernels.log_softmax, d, a), dim, x)
         ctx.save_for_backward(y)
         return y
 
@@ -98,7 +101,9 @@ class LogSoftmax(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy):
         (y,) = ctx.saved_arrays
-        return _rowwise(ctx.xp, kernels_for(ctx.xp).log_softmax_backward, ctx.dim, gy, y)
+        kernels = kernels_for(ctx.xp)
+        return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(kernels.log_softmax_backward, d, g, a), ctx.dim,
+                        gy, y)
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
