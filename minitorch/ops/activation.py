@@ -55,55 +55,51 @@ def _rowwise(xp, kernel, dim, *arrays):
     return kernel(*arrays, dim).astype(out_dtype, copy=False)
 
 
-class Softmax(Primitive):
-    """exp(x) / sum(exp(x)) along dim, by one fused kernel each way.
+class _RowKernel(Primitive):
+    """An op along `dim` computed by one fused kernel forward (`kernel`) and one backward
+    (`kernel_backward`, from the output). When a graph of the gradient is requested
+    (create_graph=True) the backward is written in minitorch ops instead (`backward`), so it has
+    derivatives itself."""
 
-    The backward uses the fused kernel too (backward_arrays); when a graph of the gradient is
-    requested (create_graph=True) it is written in minitorch ops instead, so it has derivatives itself.
-    """
+    kernel = kernel_backward = ""
 
-    @staticmethod
-    def forward(ctx, x, *, dim):
+    @classmethod
+    def forward(cls, ctx, x, *, dim):
         ctx.dim = dim
         kernels = kernels_for(ctx.xp)
-        y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(kernels.softmax, d, a), dim, x)
+        fused = getattr(kernels, cls.kernel)
+        y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(fused, d, a), dim, x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
+    def backward_arrays(ctx, gy):
+        (y,) = ctx.saved_arrays
+        kernels = kernels_for(ctx.xp)
+        fused = getattr(kernels, type(ctx).kernel_backward)
+        return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(fused, d, g, a), ctx.dim, gy, y)
+
+
+class Softmax(_RowKernel):
+    """exp(x) / sum(exp(x)) along dim."""
+
+    kernel, kernel_backward = "softmax", "softmax_backward"
+
+    @staticmethod
+    def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         return y * (gy - (gy * y).sum(ctx.dim, keepdim=True))
 
-    @staticmethod
-    def backward_arrays(ctx, gy):
-        (y,) = ctx.saved_arrays
-        kernels = kernels_for(ctx.xp)
-        return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(kernels.softmax_backward, d, g, a), ctx.dim, gy, y)
 
+class LogSoftmax(_RowKernel):
+    """x - log(sum(exp(x))) along dim (shifted by the maximum)."""
 
-class LogSoftmax(Primitive):
-    """x - log(sum(exp(x))) along dim (shifted by the maximum), by one fused kernel each way."""
+    kernel, kernel_backward = "log_softmax", "log_softmax_backward"
 
     @staticmethod
-    def forward(ctx, x, *, dim):
-        ctx.dim = dim
-        kernels = kernels_for(ctx.xp)
-        y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(kernels.log_softmax, d, a), dim, x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
+    def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         return gy - y.exp() * gy.sum(ctx.dim, keepdim=True)
-
-    @staticmethod
-    def backward_arrays(ctx, gy):
-        (y,) = ctx.saved_arrays
-        kernels = kernels_for(ctx.xp)
-        return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(kernels.log_softmax_backward, d, g, a), ctx.dim,
-                        gy, y)
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
