@@ -694,8 +694,9 @@ class Xlogy(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
+        """d/dx = log(y) (torch keeps it where x == 0, except where also y <= 0); d/dy = x / y."""
         x, y = ctx.saved_tensors
-        return gy * xlogy((x != 0).to(x.dtype), y), gy * x / y
+        return xlogy(gy, y).masked_fill((x == 0) & (y <= 0), 0.0), gy * x / y
 
 
 def xlogy(input, other) -> Tensor:
