@@ -53,3 +53,19 @@ def test_softmax_kernel_rows_with_infinities():
     got, want = K.softmax(x), ref.softmax(x, -1)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
+
+
+@needs_cpu_build
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 1000, 4097])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_kernels_match_the_numpy_backend(n, approximate):
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal(n) * 3).astype(np.float32)
+    gy = rng.standard_normal(n).astype(np.float32)
+    # the tanh form cancels in 1 + tanh(.) for x below about -3: a one-ulp difference between the C
+    # library's tanhf and NumPy's float32 tanh then shows as up to ~2e-6 absolute, hence its atol
+    atol = 5e-6 if approximate == "tanh" else 1e-6
+    for block in (1, 64, 256):  # grid-stride loops with fewer threads than elements, and more
+        np.testing.assert_allclose(K.gelu(x, approximate, block), ref.gelu(x, approximate), rtol=1e-5, atol=atol)
+        np.testing.assert_allclose(K.gelu_backward(gy, x, approximate, block), ref.gelu_backward(gy, x, approximate),
+                                   rtol=1e-5, atol=atol)

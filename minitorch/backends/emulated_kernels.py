@@ -82,3 +82,31 @@ def softmax_backward(gy: np.ndarray, y: np.ndarray, log: bool = False, block: in
         lib.launch_softmax_backward(ctypes.c_uint(g.shape[0]), ctypes.c_uint(block or block_size(g.shape[1])),
                                     _ptr(g), _ptr(out), _ptr(gx), ctypes.c_int(g.shape[1]), ctypes.c_int(int(log)))
     return gx.reshape(gy.shape)
+
+
+def _grid(n: int, block: int, most: int = 8) -> int:
+    """Blocks for a grid-stride loop over n elements (few: on the CPU each block is a round of threads)."""
+    return max(1, min(most, -(-n // block)))
+
+
+def gelu(x: np.ndarray, approximate: str = "none", block: int = 64) -> np.ndarray:
+    """GELU of float32 x by kernels/gelu.cu."""
+    flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
+    out = np.empty_like(flat)
+    if flat.size:
+        library("gelu").launch_gelu_forward(ctypes.c_uint(_grid(flat.size, block)), ctypes.c_uint(block), _ptr(flat),
+                                            _ptr(out), ctypes.c_longlong(flat.size),
+                                            ctypes.c_int(int(approximate == "tanh")))
+    return out.reshape(x.shape)
+
+
+def gelu_backward(gy: np.ndarray, x: np.ndarray, approximate: str = "none", block: int = 64) -> np.ndarray:
+    """The gradient of GELU by kernels/gelu.cu."""
+    g = np.ascontiguousarray(gy, dtype=np.float32).reshape(-1)
+    v = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
+    out = np.empty_like(g)
+    if g.size:
+        library("gelu").launch_gelu_backward(ctypes.c_uint(_grid(g.size, block)), ctypes.c_uint(block), _ptr(g),
+                                             _ptr(v), _ptr(out), ctypes.c_longlong(g.size),
+                                             ctypes.c_int(int(approximate == "tanh")))
+    return out.reshape(gy.shape)
