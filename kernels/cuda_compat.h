@@ -34,26 +34,28 @@ inline dim3 block_dim;
 inline dim3 grid_dim;
 inline std::barrier<>* block_barrier = nullptr;
 
-// Run `body` for every thread of every block: blocks in order, the threads of a block at once.
+// Run `body` for every thread of every block. The block's threads are started once and walk the
+// grid's blocks together, in order; a barrier ends each block, so no thread starts the next block
+// (and reuses its __shared__ memory) while another is still in the previous one.
 inline void launch(dim3 grid, dim3 block, const std::function<void()>& body) {
     grid_dim = grid;
     block_dim = block;
     const unsigned int threads = block.x * block.y * block.z;
-    for (unsigned int bz = 0; bz < grid.z; ++bz)
-        for (unsigned int by = 0; by < grid.y; ++by)
-            for (unsigned int bx = 0; bx < grid.x; ++bx) {
-                std::barrier<> sync(threads);
-                block_barrier = &sync;
-                std::vector<std::thread> pool;
-                pool.reserve(threads);
-                for (unsigned int t = 0; t < threads; ++t)
-                    pool.emplace_back([&, t] {
-                        block_idx = dim3(bx, by, bz);
-                        thread_idx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
-                        body();
-                    });
-                for (auto& th : pool) th.join();
+    const unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
+    std::barrier<> sync(threads);
+    block_barrier = &sync;
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            thread_idx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
+            for (unsigned long long b = 0; b < blocks; ++b) {
+                block_idx = dim3(b % grid.x, (b / grid.x) % grid.y, b / ((unsigned long long)grid.x * grid.y));
+                body();
+                sync.arrive_and_wait();
             }
+        });
+    for (auto& th : pool) th.join();
 }
 }  // namespace mt_emu
 
@@ -61,6 +63,10 @@ inline void launch(dim3 grid, dim3 block, const std::function<void()>& body) {
 #define blockIdx (mt_emu::block_idx)
 #define blockDim (mt_emu::block_dim)
 #define gridDim (mt_emu::grid_dim)
+
+// CUDA's integer min/max device functions
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
 
 inline void __syncthreads() { mt_emu::block_barrier->arrive_and_wait(); }
 
@@ -80,4 +86,15 @@ inline double atomicAdd(double* address, double value) {
 
 #else
 #define MT_EXPORT_LAUNCHER(kernel, params, args)
+#ifndef INFINITY  // NVRTC (CuPy's RawModule) has no <math.h> macros
+#define INFINITY __int_as_float(0x7f800000)
 #endif
+#ifndef NAN
+#define NAN __int_as_float(0x7fffffff)
+#endif
+#endif
+
+// A grid-stride loop: thread t of the grid handles elements t, t + (all threads), ... below n.
+#define MT_GRID_STRIDE(i, n)                                                     \
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < (n); \
+         i += (long long)gridDim.x * blockDim.x)

@@ -9,7 +9,7 @@
 
 extern "C" __global__ void gelu_forward(const float* __restrict__ x, float* __restrict__ y, long long n,
                                         int approximate) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    MT_GRID_STRIDE(i, n) {
         const float v = x[i];
         if (approximate) {
             const float inner = MT_SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
@@ -22,7 +22,7 @@ extern "C" __global__ void gelu_forward(const float* __restrict__ x, float* __re
 
 extern "C" __global__ void gelu_backward(const float* __restrict__ gy, const float* __restrict__ x,
                                          float* __restrict__ gx, long long n, int approximate) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    MT_GRID_STRIDE(i, n) {
         const float v = x[i];
         float d;
         if (approximate) {

@@ -1,26 +1,7 @@
 // Row-wise softmax and log-softmax, forward and backward: one block per row, the row's maximum
 // and sums reduced in shared memory (a tree over the block's threads). Reference: the NumPy
 // backend's softmax / log_softmax / softmax_backward / log_softmax_backward.
-#include "cuda_compat.h"
-
-#define MT_MAX_THREADS 1024
-
-// Reduce `value` over the block (op 0: sum, 1: max); every thread gets the result.
-__device__ __forceinline__ float block_reduce(float value, float* scratch, int op) {
-    const unsigned int t = threadIdx.x;
-    scratch[t] = value;
-    __syncthreads();
-    for (unsigned int stride = blockDim.x / 2; stride > 0; stride /= 2) {
-        if (t < stride) {
-            const float other = scratch[t + stride];
-            scratch[t] = op == 0 ? scratch[t] + other : fmaxf(scratch[t], other);
-        }
-        __syncthreads();
-    }
-    const float result = scratch[0];
-    __syncthreads();
-    return result;
-}
+#include "block_reduce.h"
 
 extern "C" __global__ void softmax_forward(const float* __restrict__ x, float* __restrict__ y, int cols, int log) {
     __shared__ float scratch[MT_MAX_THREADS];

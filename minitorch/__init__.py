@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import autograd, backends, cuda, dtypes
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from .device import device
+from .device import device, get_default_device, set_default_device
 from .dtypes import (bool_ as bool, can_cast, dtype, finfo, float16, float32, float64, get_default_dtype,
                      iinfo, int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

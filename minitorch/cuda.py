@@ -1,12 +1,17 @@
 """minitorch.cuda: the CUDA device namespace.
 
-Without CuPy or without a GPU every query answers as torch does on a CPU-only build,
-and moving a tensor to "cuda" raises torch's error.
+The device is a real GPU through CuPy, or, with MINITORCH_EMULATE_CUDA=1, the emulated device
+(the CUDA backend's code on NumPy arrays and CPU builds of the kernels). Without either, every
+query answers as torch does on a CPU-only build, and moving a tensor to "cuda" raises torch's error.
 """
 from __future__ import annotations
 
+_current = 0
+_peak = 0
+
 
 def _cupy():
+    """The cupy module when a GPU is usable, else None."""
     try:
         import cupy
         if cupy.cuda.runtime.getDeviceCount() > 0:
@@ -16,13 +21,25 @@ def _cupy():
     return None
 
 
+def _emulated() -> bool:
+    from .backends.cupy_backend import emulated
+    return emulated()
+
+
 def is_available() -> bool:
-    return _cupy() is not None
+    return _emulated() or _cupy() is not None
 
 
 def device_count() -> int:
+    if _emulated():
+        return 1
     cp = _cupy()
     return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
+def is_initialized() -> bool:
+    from .backends import cupy_backend
+    return cupy_backend._BACKEND is not None
 
 
 def _lazy_init():
@@ -30,26 +47,136 @@ def _lazy_init():
         raise AssertionError("Torch not compiled with CUDA enabled")
 
 
+def _check_index(index: int) -> int:
+    if not 0 <= index < device_count():
+        raise RuntimeError("CUDA error: invalid device ordinal")
+    return index
+
+
+def _index(device) -> int:
+    """The device index of `device` (None: the current device)."""
+    if device is None:
+        return _current
+    if isinstance(device, int):
+        return device
+    from .device import device as device_cls
+    d = device_cls(device) if isinstance(device, str) else device
+    return _current if d.index is None else d.index
+
+
 def current_device() -> int:
     _lazy_init()
-    return _cupy().cuda.runtime.getDevice()
+    return _current
+
+
+def set_device(device) -> None:
+    """Make `device` the current CUDA device ("cuda" then means it)."""
+    global _current
+    _lazy_init()
+    index = _check_index(_index(device))
+    cp = _cupy()
+    if cp is not None and not _emulated():
+        cp.cuda.Device(index).use()
+    _current = index
+
+
+class device:
+    """Context manager that makes a CUDA device current for a block (torch.cuda.device)."""
+
+    def __init__(self, device):
+        self.index = _index(device)
+
+    def __enter__(self):
+        self.previous = _current
+        set_device(self.index)
+
+    def __exit__(self, *exc):
+        set_device(self.previous)
+
+
+def get_device_name(device=None) -> str:
+    _lazy_init()
+    if _emulated():
+        return "minitorch emulated CUDA device (CPU)"
+    cp = _cupy()
+    return cp.cuda.runtime.getDeviceProperties(_check_index(_index(device)))["name"].decode()
+
+
+def get_device_capability(device=None) -> tuple:
+    _lazy_init()
+    if _emulated():
+        return (9, 0)
+    cp = _cupy()
+    props = cp.cuda.runtime.getDeviceProperties(_check_index(_index(device)))
+    return (props["major"], props["minor"])
 
 
 def synchronize(device=None) -> None:
+    """Wait for all work queued on the device (the emulated device is synchronous)."""
     _lazy_init()
-    _cupy().cuda.Device().synchronize()
+    if not _emulated():
+        _cupy().cuda.Device(_index(device)).synchronize()
 
 
 def manual_seed(seed: int) -> None:
     """Seed the CUDA generator; harmless (and lazy, as in torch) without a GPU."""
-    cp = _cupy()
-    if cp is not None:
-        cp.random.seed(int(seed))
+    if is_available():
+        from .backends.cupy_backend import backend
+        backend().generator.manual_seed(int(seed))
 
 
 manual_seed_all = manual_seed
 
 
-def backend(device):
+def initial_seed() -> int:
     _lazy_init()
-    raise NotImplementedError("the CUDA backend is not part of this build")
+    from .backends.cupy_backend import backend
+    return backend().generator.initial_seed()
+
+
+def _pool():
+    _lazy_init()
+    from .backends.cupy_backend import backend
+    return backend().memory_pool
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes held by live tensors (CuPy's memory pool: bytes in use)."""
+    global _peak
+    used = _pool().used_bytes()
+    _peak = max(_peak, used)
+    return used
+
+
+def max_memory_allocated(device=None) -> int:
+    """The most bytes in use since the start or the last reset_peak_memory_stats()."""
+    pool = _pool()
+    peak = getattr(pool, "peak", None)
+    return max(_peak, pool.used_bytes(), peak or 0)
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    global _peak
+    pool = _pool()
+    _peak = pool.used_bytes()
+    if hasattr(pool, "peak"):
+        pool.peak = pool.used_bytes()
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes the pool holds from the driver, in use or cached."""
+    return _pool().total_bytes()
+
+
+def empty_cache() -> None:
+    """Return cached, unused blocks of the memory pool to the device."""
+    if is_available():
+        _pool().free_all_blocks()
+
+
+def backend(device):
+    """The backend computing on CUDA device `device`."""
+    _lazy_init()
+    _check_index(device.index or 0)
+    from .backends.cupy_backend import backend as cuda_backend
+    return cuda_backend()

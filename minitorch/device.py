@@ -58,20 +58,48 @@ class device:
 CPU = device("cpu")
 
 
+_INTERNED: dict = {}
+_default = CPU
+
+
+def set_default_device(d) -> None:
+    """The device factory functions use when none is given (torch.set_default_device)."""
+    global _default
+    _default = CPU if d is None else as_device(d)
+
+
+def get_default_device() -> device:
+    return _default
+
+
 def as_device(d) -> device:
-    """Normalise a device argument; `None` means the CPU."""
-    if d is None or d == "cpu":
+    """Normalise a device argument to one shared instance per device; `None` means the default
+    device (the CPU unless set_default_device changed it) and a bare "cuda" the current CUDA device
+    (tensors always carry an index, as torch's do)."""
+    if d is None:
+        return _default
+    if d == "cpu":
         return CPU
-    if isinstance(d, device):
-        return CPU if d.type == "cpu" else d
-    return device(d)
+    found = _INTERNED.get(d) if isinstance(d, (str, int)) else None
+    if found is not None:
+        return found
+    dev = d if isinstance(d, device) else device(d)
+    if dev.type == "cpu":
+        return CPU
+    if dev.type == "cuda" and dev.index is None:
+        from . import cuda
+        dev = device("cuda", cuda._current)
+    dev = _INTERNED.setdefault((dev.type, dev.index), dev)
+    if isinstance(d, int) or (isinstance(d, str) and ":" in d):
+        _INTERNED[d] = dev  # "cuda" alone follows set_device, so it is not cached
+    return dev
 
 
 def backend_for(d: device):
     """The backend (array module and kernels) that computes on device `d`."""
     if d.type == "cpu":
         from .backends import numpy_backend
-        return numpy_backend
+        return numpy_backend.backend
     from . import cuda
     return cuda.backend(d)
 

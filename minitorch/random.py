@@ -157,8 +157,14 @@ def _box_muller16(blocks, single: bool, mean, std):
 default_generator = Generator()
 
 
-def _gen(generator) -> Generator:
-    return default_generator if generator is None else generator
+def _gen(generator, device=None) -> Generator:
+    """The generator to draw from: the one given, else the default one of `device` (CUDA devices
+    draw from the CUDA backend's generator, on the device)."""
+    if generator is not None:
+        return generator
+    from .device import as_device
+    device = as_device(device)
+    return default_generator if device.type == "cpu" else device.backend.generator
 
 
 def manual_seed(seed) -> Generator:

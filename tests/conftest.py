@@ -6,6 +6,7 @@ otherwise their thread pools oversubscribe the cores and tiny ops wait on each o
 """
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
@@ -13,6 +14,23 @@ settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True
 settings.register_profile("thorough", max_examples=400, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--device", default="cpu", choices=("cpu", "cuda"),
+                     help="device the parity and module suites run minitorch on (cuda: a GPU, or the "
+                          "emulated device with MINITORCH_EMULATE_CUDA=1)")
+
+
+@pytest.fixture(scope="session")
+def device(request):
+    """The device under test (--device); cuda needs a GPU or the emulated device."""
+    name = request.config.getoption("--device")
+    if name == "cuda":
+        import minitorch
+        if not minitorch.cuda.is_available():
+            pytest.fail("--device cuda needs a GPU with CuPy, or MINITORCH_EMULATE_CUDA=1")
+    return name
 
 
 def pytest_configure(config):

@@ -17,6 +17,7 @@ EXEMPT = {
     "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "set_default_dtype",
     "get_default_dtype", "set_printoptions", "use_deterministic_algorithms", "set_num_threads",
     "get_num_threads", "promote_types", "result_type", "can_cast",
+    "set_default_device", "get_default_device",  # (tests/test_cuda.py)
     # random without a bit-exact torch stream to compare: multinomial (documented deviation),
     # exponential_ and random_ (statistical tests in tests/test_random.py)
     "multinomial", "exponential_", "random_",

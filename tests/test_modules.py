@@ -130,8 +130,14 @@ def _first(out):
     return out[0] if isinstance(out, tuple) else out
 
 
+def _draws_random_numbers(module) -> bool:
+    """Whether the module draws random numbers in train mode (dropout with p > 0)."""
+    return any(type(m).__name__.startswith("Dropout") and m.p > 0 or getattr(m, "dropout", 0) not in (0, 0.0, None)
+               for m in module.modules())
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_module_matches_torch(name):
+def test_module_matches_torch(name, device):
     make, specs = CASES[name]
     theirs, ours = make(torch.nn, torch), make(mt.nn, mt)
     assert repr(ours) == repr(theirs)
@@ -139,25 +145,31 @@ def test_module_matches_torch(name):
         [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
     result = ours.load_state_dict(theirs.state_dict())
     assert str(result) == "<All keys matched successfully>"
+    ours.to(device)
+    host = lambda t: t.detach().cpu().numpy()  # noqa: E731
     for mode in ("train", "eval"):
+        if mode == "train" and device == "cuda" and _draws_random_numbers(ours):
+            continue  # CUDA draws from CuPy's generator, not torch's CPU stream: masks differ by design
         getattr(theirs, mode)(), getattr(ours, mode)()
         arrays = _inputs(specs, seed=len(name))
         t_in = [torch.tensor(a, requires_grad=g) for a, g in arrays]
-        m_in = [mt.tensor(a, requires_grad=g) for a, g in arrays]
+        m_in = [mt.tensor(a, requires_grad=g, device=device) for a, g in arrays]
         torch.manual_seed(7), mt.manual_seed(7)
         t_out, m_out = _first(theirs(*t_in)), _first(ours(*m_in))
         assert tuple(m_out.shape) == tuple(t_out.shape) and str(m_out.dtype) == str(t_out.dtype), mode
-        np.testing.assert_allclose(m_out.detach().numpy(), t_out.detach().numpy(), **F32, err_msg=mode)
+        assert m_out.device.type == device, mode
+        np.testing.assert_allclose(host(m_out), host(t_out), **F32, err_msg=mode)
         if not t_out.requires_grad:
             continue
         grad = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(np.float32)
         t_out.backward(torch.tensor(grad))
-        m_out.backward(mt.tensor(grad))
+        m_out.backward(mt.tensor(grad, device=device))
         for t, m in zip(t_in, m_in):
             if t.requires_grad:
-                np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), **F32, err_msg=f"{mode} input grad")
+                np.testing.assert_allclose(host(m.grad), host(t.grad), **F32, err_msg=f"{mode} input grad")
         for (k, tp), (_, mp) in zip(theirs.named_parameters(), ours.named_parameters()):
-            np.testing.assert_allclose(mp.grad.numpy(), tp.grad.numpy(), **F32, err_msg=f"{mode} grad of {k}")
+            assert mp.grad.device.type == device
+            np.testing.assert_allclose(host(mp.grad), host(tp.grad), **F32, err_msg=f"{mode} grad of {k}")
             tp.grad = mp.grad = None
         for (k, tb), (_, mb) in zip(theirs.named_buffers(), ours.named_buffers()):
-            np.testing.assert_allclose(mb.numpy(), tb.numpy(), **F32, err_msg=f"{mode} buffer {k}")
+            np.testing.assert_allclose(host(mb), host(tb), **F32, err_msg=f"{mode} buffer {k}")

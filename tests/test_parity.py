@@ -1,4 +1,7 @@
-"""The generic parity test: every registry spec against torch, forward and backward."""
+"""The generic parity test: every registry spec against torch, forward and backward.
+
+torch always runs on the CPU; minitorch runs on the device under test (`--device`, see conftest), so
+the same suite checks the NumPy backend and the CUDA backend (a GPU, or the emulated device)."""
 import pytest
 from hypothesis import given, note, strategies as st
 
@@ -9,9 +12,9 @@ SPECS = load_all()
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 @given(data=st.data())
-def test_parity(name, data):
+def test_parity(name, data, device):
     spec = SPECS[name]
     dtype = data.draw(st.sampled_from(spec.dtypes), label="dtype")
     args, kwargs = spec.sample(data.draw, dtype)
     note(f"args={args!r} kwargs={kwargs!r}")
-    run_spec(spec, args, kwargs, dtype, seed=data.draw(st.integers(0, 2**16), label="seed"))
+    run_spec(spec, args, kwargs, dtype, seed=data.draw(st.integers(0, 2**16), label="seed"), device=device)

@@ -19,6 +19,7 @@ import traceback
 import weakref
 
 from ..dtypes import _FLOAT
+from ..device import check_same_device
 from .grad_mode import state as _mode
 
 Tensor = None  # minitorch.tensor sets this once the class exists (the modules import each other)
@@ -177,7 +178,7 @@ class SavedTensor:
                 "was changed in there or anywhere later. Good luck!")
         if self.output_nr is None:
             return self.tensor
-        out = Tensor._wrap(self.data)
+        out = Tensor._wrap(self.data, node._out_meta[self.output_nr][2])
         out._version_box = self.box
         out._grad_fn = node
         out._output_nr = self.output_nr
@@ -355,7 +356,12 @@ class Primitive(Function):
     def apply(cls, *inputs, **params):
         ctx = cls._node_cls.__new__(cls._node_cls)
         device = inputs[0]._device
-        ctx.xp = device.backend.xp
+        if len(inputs) > 1:
+            for t in inputs:
+                if t is not None and t._device is not device:
+                    check_same_device(*[t for t in inputs if t is not None])
+        ctx.backend = backend = device.backend
+        ctx.xp = backend.xp
         record = False
         if _mode.enabled:
             needs = [t is not None and t._requires_grad for t in inputs]
@@ -423,7 +429,7 @@ def _saved_entry(item, inputs, outputs):
             return SavedTensor(tensor=t)
     if isinstance(item, Tensor):
         return SavedTensor(tensor=item)
-    return SavedTensor(tensor=Tensor._wrap(item))
+    return SavedTensor(tensor=Tensor._wrap(item, outputs[0]._device))
 
 
 def once_differentiable(backward):

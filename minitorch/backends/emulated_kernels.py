@@ -1,6 +1,6 @@
 """The hand-written CUDA kernels of `kernels/*.cu`, built for the CPU with the system C++ compiler
-through `kernels/cuda_compat.h` and called with ctypes, so they run (and are tested against the
-NumPy backend) on machines without a GPU. Builds are cached by source hash.
+through `kernels/cuda_compat.h` and launched with ctypes, so the emulated CUDA device runs them on
+machines without a GPU. Builds are cached by source hash.
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def library(name: str) -> ctypes.CDLL:
     if name in _LOADED:
         return _LOADED[name]
     source = KERNELS / f"{name}.cu"
-    digest = hashlib.sha256(source.read_bytes() + (KERNELS / "cuda_compat.h").read_bytes()).hexdigest()[:16]
+    headers = b"".join(h.read_bytes() for h in sorted(KERNELS.glob("*.h")))
+    digest = hashlib.sha256(source.read_bytes() + headers).hexdigest()[:16]
     target = _cache_dir() / f"{name}-{digest}.so"
     if not target.exists():
         partial = target.with_suffix(f".{os.getpid()}.tmp")
@@ -42,71 +43,24 @@ def library(name: str) -> ctypes.CDLL:
                "-shared", "-fPIC", f"-I{KERNELS}", str(source), "-o", str(partial)]
         subprocess.run(cmd, check=True, capture_output=True, text=True)
         os.replace(partial, target)
-    _LOADED[name] = ctypes.CDLL(str(target))
+    # PyDLL keeps the GIL during a launch: the emulated grid's state is global, one launch at a time
+    _LOADED[name] = ctypes.PyDLL(str(target))
     return _LOADED[name]
 
 
-def _ptr(a: np.ndarray):
-    return a.ctypes.data_as(ctypes.c_void_p)
+_C_TYPES = {np.int32: ctypes.c_int, np.int64: ctypes.c_longlong, np.uint32: ctypes.c_uint,
+            np.float32: ctypes.c_float, np.float64: ctypes.c_double}
 
 
-def block_size(cols: int, largest: int = 256) -> int:
-    """Threads per block: a power of two (the tree reductions need one) no larger than the row."""
-    size = 1
-    while size < min(cols, largest):
-        size *= 2
-    return size
+def _c_argument(value):
+    """A kernel argument for ctypes: arrays by their data pointer, NumPy scalars by their C type."""
+    if isinstance(value, np.ndarray):
+        return ctypes.c_void_p(value.__array_interface__["data"][0])
+    return _C_TYPES[type(value)](value)
 
 
-def _rows(x: np.ndarray):
-    return np.ascontiguousarray(x, dtype=np.float32).reshape(-1, x.shape[-1])
-
-
-def softmax(x: np.ndarray, log: bool = False, block: int | None = None) -> np.ndarray:
-    """Row-wise (log-)softmax of float32 x over its last axis, by kernels/softmax.cu."""
-    rows = _rows(x)
-    out = np.empty_like(rows)
-    if rows.size:
-        lib = library("softmax")
-        lib.launch_softmax_forward(ctypes.c_uint(rows.shape[0]), ctypes.c_uint(block or block_size(rows.shape[1])),
-                                   _ptr(rows), _ptr(out), ctypes.c_int(rows.shape[1]), ctypes.c_int(int(log)))
-    return out.reshape(x.shape)
-
-
-def softmax_backward(gy: np.ndarray, y: np.ndarray, log: bool = False, block: int | None = None) -> np.ndarray:
-    """The gradient of (log-)softmax from its output y, by kernels/softmax.cu."""
-    g, out = _rows(gy), _rows(y)
-    gx = np.empty_like(g)
-    if g.size:
-        lib = library("softmax")
-        lib.launch_softmax_backward(ctypes.c_uint(g.shape[0]), ctypes.c_uint(block or block_size(g.shape[1])),
-                                    _ptr(g), _ptr(out), _ptr(gx), ctypes.c_int(g.shape[1]), ctypes.c_int(int(log)))
-    return gx.reshape(gy.shape)
-
-
-def _grid(n: int, block: int, most: int = 8) -> int:
-    """Blocks for a grid-stride loop over n elements (few: on the CPU each block is a round of threads)."""
-    return max(1, min(most, -(-n // block)))
-
-
-def gelu(x: np.ndarray, approximate: str = "none", block: int = 64) -> np.ndarray:
-    """GELU of float32 x by kernels/gelu.cu."""
-    flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
-    out = np.empty_like(flat)
-    if flat.size:
-        library("gelu").launch_gelu_forward(ctypes.c_uint(_grid(flat.size, block)), ctypes.c_uint(block), _ptr(flat),
-                                            _ptr(out), ctypes.c_longlong(flat.size),
-                                            ctypes.c_int(int(approximate == "tanh")))
-    return out.reshape(x.shape)
-
-
-def gelu_backward(gy: np.ndarray, x: np.ndarray, approximate: str = "none", block: int = 64) -> np.ndarray:
-    """The gradient of GELU by kernels/gelu.cu."""
-    g = np.ascontiguousarray(gy, dtype=np.float32).reshape(-1)
-    v = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
-    out = np.empty_like(g)
-    if g.size:
-        library("gelu").launch_gelu_backward(ctypes.c_uint(_grid(g.size, block)), ctypes.c_uint(block), _ptr(g),
-                                             _ptr(v), _ptr(out), ctypes.c_longlong(g.size),
-                                             ctypes.c_int(int(approximate == "tanh")))
-    return out.reshape(gy.shape)
+def launch(source: str, kernel: str, grid: int, block: int, args) -> None:
+    """Run `kernel` of kernels/<source>.cu over `grid` blocks of `block` threads, as CuPy launches it
+    (the same argument tuple: device arrays and NumPy scalars)."""
+    getattr(library(source), "launch_" + kernel)(ctypes.c_uint(grid), ctypes.c_uint(block),
+                                                 *[_c_argument(a) for a in args])

@@ -1,27 +1,13 @@
-"""The CPU backend: NumPy as `xp` plus the named kernels ops may call."""
+"""The CPU backend: NumPy as `xp`, SciPy's erf when present, and large elementwise ops, reductions
+and row-wise kernels split between threads. Everything else is `ArrayBackend`'s composite."""
 import math
 
 import numpy as xp
 
-name = "numpy"
-ndarray = xp.ndarray
+from .base import ArrayBackend
 
 # torch computes inf/nan silently; NumPy would warn on every such element.
 xp.seterr(all="ignore")
-
-
-def to_host(a):
-    return a
-
-
-def from_host(a):
-    return a
-
-
-def scatter_add(target, index, source):
-    """target[index] += source, with repeated indices adding up (unbuffered)."""
-    xp.add.at(target, index, source)
-    return target
 
 
 try:  # SciPy's erf and erfinv are fast and exact; they are optional
@@ -56,7 +42,7 @@ def erf_numpy(x):
     return out.astype(xp.asarray(x).dtype, copy=False)
 
 
-def erf(x):
+def _erf(x):
     """The error function, elementwise."""
     if _scipy_erf is not None:
         return _scipy_erf(x).astype(x.dtype, copy=False)
@@ -87,152 +73,11 @@ def erfinv_numpy(y):
     return out.astype(xp.asarray(y).dtype, copy=False)
 
 
-def erfinv(x):
+def _erfinv(x):
     """The inverse error function, elementwise (nan outside [-1, 1])."""
     if _scipy_erfinv is not None:
         return _scipy_erfinv(x).astype(x.dtype, copy=False)
     return erfinv_numpy(x)
-
-
-# ---- fused kernels: softmax, log_softmax, GELU, layer norm (forward and backward) ----------------
-# Each is the reference the CUDA kernels are tested against; rows are reduced along `axis`.
-
-def softmax(x, axis):
-    """exp(x - max) / sum(exp(x - max)) along axis."""
-    e = x - x.max(axis=axis, keepdims=True)
-    xp.exp(e, out=e)
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
-
-
-def log_softmax(x, axis):
-    """x - max - log(sum(exp(x - max))) along axis."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-    return shifted
-
-
-def softmax_backward(gy, y, axis):
-    """dL/dx = y * (gy - sum(gy * y))."""
-    gx = gy * y
-    gx -= y * gx.sum(axis=axis, keepdims=True)
-    return gx
-
-
-def log_softmax_backward(gy, y, axis):
-    """dL/dx = gy - exp(y) * sum(gy)."""
-    return gy - xp.exp(y) * gy.sum(axis=axis, keepdims=True)
-
-
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-
-
-def gelu(x, approximate):
-    """x * Phi(x) with Phi the normal CDF (erf form) or torch's tanh approximation of it."""
-    if approximate == "tanh":
-        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1 + xp.tanh(inner))
-    return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
-
-
-def gelu_backward(gy, x, approximate):
-    """gy * d/dx gelu(x)."""
-    if approximate == "tanh":
-        x2 = x * x
-        t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
-        return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2))
-    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
-    return gy * (cdf + x * xp.exp(-0.5 * x * x) * _INV_SQRT_2PI)
-
-
-def layer_norm(x, weight, bias, n, eps):
-    """Normalise the last n dims of x by their mean and biased variance; returns (y, mean, rstd)."""
-    axes = tuple(range(x.ndim - n, x.ndim))
-    mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
-    rstd = 1 / xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
-    y = centred
-    y *= rstd
-    if weight is not None:
-        y *= weight
-    if bias is not None:
-        y += bias
-    return y, mean, rstd
-
-
-def layer_norm_backward(gy, x, mean, rstd, weight, n):
-    """Gradients of layer_norm w.r.t. x, weight and bias (the latter two summed over the leading dims)."""
-    axes = tuple(range(x.ndim - n, x.ndim))
-    lead = tuple(range(x.ndim - n))
-    xhat = (x - mean) * rstd
-    g = gy * weight if weight is not None else gy
-    gx = g - g.mean(axis=axes, keepdims=True)
-    gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
-    gx *= rstd
-    gw = (gy * xhat).sum(axis=lead) if weight is not None else None
-    return gx, gw, gy.sum(axis=lead)
-
-
-def adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
-    """One Adam (or AdamW, decoupled=True) update of arrays p, m, v (and vmax for amsgrad) in place.
-
-    The arithmetic is torch's single-tensor Adam step, operation by operation, in p's dtype.
-    """
-    t = p.dtype.type
-    if maximize:
-        g = -g
-    if weight_decay:
-        if decoupled:
-            p *= t(1 - lr * weight_decay)
-        else:
-            g = g + p * t(weight_decay)
-    w = t(1 - beta1)
-    d = g - m
-    if abs(w) < 0.5:  # lerp from the nearer end, as torch's lerp
-        m += w * d
-    else:
-        m[...] = g - d * (t(1) - w)
-    v *= t(beta2)
-    v += (g * t(1 - beta2)) * g
-    if vmax is not None:
-        xp.maximum(vmax, v, out=vmax)
-        v = vmax
-    denom = xp.sqrt(v) / t(math.sqrt(1 - beta2 ** step))
-    denom += t(eps)
-    p += (m * t(-lr / (1 - beta1 ** step))) / denom
-
-
-def cross_entropy(x, target, weight, ignore_index, smoothing):
-    """Per-sample cross-entropy parts of (rows, C) logits: the NLL term, the smoothing term, and each
-    sample's weight (0 where ignored); also the softmax, kept for the backward."""
-    rows = xp.arange(x.shape[0])
-    logp = log_softmax(x, -1)
-    keep = target != ignore_index
-    safe = xp.where(keep, target, 0)
-    w = keep.astype(x.dtype) if weight is None else weight[safe] * keep
-    nll = -logp[rows, safe] * w
-    smooth = None
-    if smoothing:
-        smooth = -(logp.sum(-1) if weight is None else (logp * weight).sum(-1)) * keep
-    return nll, smooth, w, logp
-
-
-def cross_entropy_backward(g, logp, target, weight, w, ignore_index, smoothing):
-    """d/dx of sum_i g_i [(1-s) nll_i + s/C smooth_i] for per-sample upstream gradients g (rows,)."""
-    c = logp.shape[-1]
-    p = xp.exp(logp)
-    keep = target != ignore_index
-    safe = xp.where(keep, target, 0)
-    rows = xp.arange(logp.shape[0])
-    gx = p * ((1 - smoothing) * w * g)[:, None]
-    gx[rows, safe] -= (1 - smoothing) * w * g
-    if smoothing:
-        total = float(c) if weight is None else weight.sum()
-        k = (smoothing / c) * keep * g
-        gx += p * (k * total)[:, None]
-        gx -= k[:, None] * (1 if weight is None else weight)
-    return gx
 
 
 # ---- two-thread splits for large arrays ----------------------------------------------------------
@@ -270,7 +115,7 @@ def _splittable(x) -> bool:
     return x.size >= PARALLEL_MIN and x.flags.c_contiguous and _threads() > 1
 
 
-def elementwise(f, *arrays):
+def _elementwise(f, *arrays):
     """f(*arrays) for an elementwise f of same-shape arrays, computed on parts in parallel when large."""
     x = arrays[0]
     if x.ndim == 0 or not all(_splittable(a) and a.shape == x.shape for a in arrays):
@@ -287,7 +132,7 @@ def elementwise(f, *arrays):
 _REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
 
 
-def reduce(op, x, axes, keepdims, dtype=None):
+def _reduce(op, x, axes, keepdims, dtype=None):
     """sum/max/min of x over `axes`: over everything or over the last axis, large inputs are split
     between threads (partial results are then combined)."""
     whole = axes == tuple(range(x.ndim))
@@ -316,7 +161,7 @@ def reduce(op, x, axes, keepdims, dtype=None):
     return out[..., None] if keepdims else out
 
 
-def rowwise(kernel, axis, *arrays):
+def _rowwise(kernel, axis, *arrays):
     """kernel(*arrays, axis) for a kernel that works row by row along `axis`: when that is the last
     axis of large inputs, blocks of rows go to threads in parallel."""
     x = arrays[0]
@@ -331,3 +176,20 @@ def rowwise(kernel, axis, *arrays):
         out[a:b] = kernel(*[blk[a:b] for blk in blocks], 1)
     _run_split(part, blocks[0].shape[0])
     return out.reshape(x.shape)
+
+
+class NumpyBackend(ArrayBackend):
+    """The CPU backend."""
+
+    name = "numpy"
+    xp = xp
+    ndarray = xp.ndarray
+
+    erf = staticmethod(_erf)
+    erfinv = staticmethod(_erfinv)
+    elementwise = staticmethod(_elementwise)
+    reduce = staticmethod(_reduce)
+    rowwise = staticmethod(_rowwise)
+
+
+backend = NumpyBackend()

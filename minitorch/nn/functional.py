@@ -337,11 +337,25 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, no
     if input.is_floating_point():
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
-    out = weight[input]
+    from ..ops.indexing import Embedding
     if padding_idx is not None:
-        pad = (input == (padding_idx % weight.shape[0])).unsqueeze(-1)
-        out = out.detach().where(pad, out)
-    return out
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= weight.shape[0]
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return Embedding.apply(weight, input, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale the rows `input` refers to, in place and untracked, to norm at most max_norm (torch's
+    factor max_norm / (norm + 1e-7))."""
+    from ..autograd import no_grad
+    with no_grad():
+        rows = input.reshape(-1).unique()
+        norms = weight[rows].norm(norm_type, 1, keepdim=True)
+        scale = (max_norm / (norms + 1e-7)).where(norms > max_norm, 1.0)
+        weight[rows] = weight[rows] * scale.to(weight.dtype)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

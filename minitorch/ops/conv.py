@@ -22,54 +22,19 @@ def out_size(size, k, s, p, d, ceil_mode=False):
     return n
 
 
-def window_view(xp, x, k, s, d, out_hw):
-    """(N, C, kh, kw, Ho, Wo) view of the padded input x (N, C, H, W) without copying."""
-    sn, sc, sh, sw = x.strides
-    shape = x.shape[:2] + k + out_hw
-    strides = (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1])
-    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
-
-
-def _pad(xp, x, p, value=0.0, extra=(0, 0)):
-    if p == (0, 0) and extra == (0, 0):
-        return x
-    widths = ((0, 0), (0, 0), (p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
-    return xp.pad(x, widths, constant_values=value)
-
-
-def im2col(xp, x, k, s, p, d, blocks):
-    """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo) through a strided window view of the padded input."""
-    n, c = x.shape[:2]
-    win = window_view(xp, _pad(xp, x, p), k, s, d, blocks)
-    return win.reshape(n, c * k[0] * k[1], blocks[0] * blocks[1])
-
-
-def col2im(xp, cols, hw, k, s, p, d, blocks):
-    """Sum (N, C*kh*kw, Ho*Wo) columns back into an (N, C, H, W) image: one strided add per kernel offset."""
-    (h, w), (ho, wo) = hw, blocks
-    n, c = cols.shape[0], cols.shape[1] // (k[0] * k[1])
-    img = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
-    parts = cols.reshape(n, c, k[0], k[1], ho, wo)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += parts[:, :, i, j]
-    return img[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
-
-
-def _col2im_channel_major(xp, parts, hw, k, s, p, d):
-    """col2im for columns laid out (C, kh, kw, N, Ho, Wo): each kernel offset is then one contiguous
-    (C, N, Ho, Wo) block added into a (C, N, H, W) image, which is transposed to (N, C, H, W) once."""
-    c, _, _, n, ho, wo = parts.shape
-    (h, w) = hw
-    img = xp.zeros((c, n, h + 2 * p[0], w + 2 * p[1]), dtype=parts.dtype)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += parts[:, i, j]
-    return xp.ascontiguousarray(img[:, :, p[0]:p[0] + h, p[1]:p[1] + w].transpose(1, 0, 2, 3))
-
-
 def _blocks(hw, k, s, p, d, blocks=None):
     return blocks or tuple(out_size(n, *args) for n, args in zip(hw, zip(k, s, p, d)))
+
+
+def _batch_major(cols, n, length):
+    """(C*kh*kw, N*L) channel-major columns as torch's (N, C*kh*kw, L)."""
+    return cols.reshape(-1, n, length).transpose(1, 0, 2)
+
+
+def _channel_major(cols):
+    """torch's (N, C*kh*kw, L) columns as the backend's (C*kh*kw, N*L)."""
+    n, ck, length = cols.shape
+    return cols.transpose(1, 0, 2).reshape(ck, n * length)
 
 
 class Im2Col(Primitive):
@@ -77,18 +42,18 @@ class Im2Col(Primitive):
 
     @staticmethod
     def forward(ctx, x, *, k, s, p, d, blocks=None):
-        ctx.hw = x.shape[2:]
-        ctx.args = (k, s, p, d, _blocks(ctx.hw, k, s, p, d, blocks))
-        return im2col(ctx.xp, x, *ctx.args)
+        ctx.shape = x.shape
+        ctx.args = (k, s, p, d, _blocks(x.shape[2:], k, s, p, d, blocks))
+        return _batch_major(ctx.backend.im2col(x, *ctx.args), x.shape[0], ctx.args[4][0] * ctx.args[4][1])
 
     @staticmethod
     def backward(ctx, gy):
         k, s, p, d, blocks = ctx.args
-        return Col2Im.apply(gy, hw=ctx.hw, k=k, s=s, p=p, d=d, blocks=blocks)
+        return Col2Im.apply(gy, hw=ctx.shape[2:], k=k, s=s, p=p, d=d, blocks=blocks)
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        return col2im(ctx.xp, gy, ctx.hw, *ctx.args)
+        return ctx.backend.col2im(_channel_major(gy), ctx.shape, *ctx.args)
 
 
 class Col2Im(Primitive):
@@ -101,7 +66,9 @@ class Col2Im(Primitive):
     @staticmethod
     def forward(ctx, cols, *, hw, k, s, p, d, blocks=None):
         ctx.args = (k, s, p, d, _blocks(hw, k, s, p, d, blocks))
-        return col2im(ctx.xp, cols, hw, *ctx.args)
+        n, ck, _ = cols.shape
+        shape = (n, ck // (k[0] * k[1])) + tuple(hw)
+        return ctx.backend.col2im(_channel_major(cols), shape, *ctx.args)
 
     @staticmethod
     def backward(ctx, gy):
@@ -110,7 +77,8 @@ class Col2Im(Primitive):
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        return im2col(ctx.xp, gy, *ctx.args)
+        blocks = ctx.args[4]
+        return _batch_major(ctx.backend.im2col(gy, *ctx.args), gy.shape[0], blocks[0] * blocks[1])
 
 
 class Conv2d(Primitive):
@@ -132,8 +100,7 @@ class Conv2d(Primitive):
         k = (kh, kw)
         blocks = (out_size(h, kh, s[0], p[0], d[0]), out_size(wd, kw, s[1], p[1], d[1]))
         ctx.geometry = (x.shape, k, s, p, d, blocks, groups)
-        win = window_view(xp, _pad(xp, x, p), k, s, d, blocks)                 # (N, C, kh, kw, Ho, Wo)
-        cols = win.transpose(1, 2, 3, 0, 4, 5).reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
+        cols = ctx.backend.im2col(x, k, s, p, d, blocks).reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
         out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
         if b is not None:
             out += b.reshape(groups, o // groups, 1)
@@ -145,7 +112,6 @@ class Conv2d(Primitive):
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        xp = ctx.xp
         (n, c, h, wd), k, s, p, d, blocks, groups = ctx.geometry
         _, w = ctx.saved_arrays
         o, cg = w.shape[:2]
@@ -156,7 +122,7 @@ class Conv2d(Primitive):
         gx = None
         if na[0]:
             gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t  # (g, C/g*kh*kw, N*L)
-            gx = _col2im_channel_major(xp, gcols.reshape(c, k[0], k[1], n, *blocks), (h, wd), k, s, p, d)
+            gx = ctx.backend.col2im(gcols.reshape(c * k[0] * k[1], -1), (n, c, h, wd), k, s, p, d, blocks)
         return gx, gw, gb
 
     @staticmethod

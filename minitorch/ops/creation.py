@@ -310,7 +310,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     """Uniform [0, 1) samples; after manual_seed they equal torch's CPU values."""
     dt = _float_dtype(dtype, "check_uniform_bounds")
     shape = _sizes(size)
-    data = _gen(generator)._uniform(math.prod(shape), dt.np).astype(dt.np).reshape(shape)
+    data = _gen(generator, device)._uniform(math.prod(shape), dt.np).astype(dt.np).reshape(shape)
     return _finish(data, device, requires_grad)
 
 
@@ -319,7 +319,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     """Standard normal samples; after manual_seed they equal torch's CPU values."""
     dt = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _sizes(size)
-    data = _gen(generator)._normal(math.prod(shape), dt.np, contiguous=_contiguous).reshape(shape)
+    data = _gen(generator, device)._normal(math.prod(shape), dt.np, contiguous=_contiguous).reshape(shape)
     return _finish(data, device, requires_grad)
 
 
@@ -336,7 +336,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     shape = _sizes((size,))
     dt = D.int64 if dtype is None else D.as_dtype(dtype)
-    data = _gen(generator)._randint(math.prod(shape), int(low), int(high)).reshape(shape).astype(dt.np)
+    data = _gen(generator, device)._randint(math.prod(shape), int(low), int(high)).reshape(shape).astype(dt.np)
     return _finish(data, device, requires_grad)
 
 
@@ -346,7 +346,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     dt = D.int64 if dtype is None else D.as_dtype(dtype)
-    return _finish(_gen(generator)._randperm(n).astype(dt.np), device, requires_grad)
+    return _finish(_gen(generator, device)._randperm(n).astype(dt.np), device, requires_grad)
 
 
 def _memory_order(input):
@@ -433,9 +433,9 @@ def _fill_random(self: Tensor, values) -> Tensor:
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    u = _gen(generator)._uniform(self.numel(), self._data.dtype)
+    u = _gen(generator, self._device)._uniform(self.numel(), self._data.dtype)
     # torch computes u * (b - a) + a in the tensor's dtype with one rounding (a fused multiply-add)
-    if self._data.dtype == np.float64:
+    if self._data.dtype == np.float64 and self._device.type == "cpu":
         return _fill_random(self, (u.astype(np.longdouble) * (b - a) + a).astype(np.float64))
     t = np.dtype(self._data.dtype).type if self._dtype.is_floating_point else np.float64
     lo, span = t(a), t(t(b) - t(a))
@@ -445,13 +445,14 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) ->
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_random(self, _gen(generator)._normal(self.numel(), self._data.dtype, mean, std))
+    return _fill_random(self, _gen(generator, self._device)._normal(self.numel(), self._data.dtype, mean, std))
 
 
 def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
-    g = _gen(generator)
+    g = _gen(generator, self._device)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(p.detach().cpu()._data, self.shape).reshape(-1)
+        xp = self._device.backend.xp
+        probs = xp.broadcast_to(p.detach().to(self._device)._data, self.shape).reshape(-1)
         u = g._uniform(self.numel(), self._data.dtype)
         return _fill_random(self, u < probs)
     if not 0 <= p <= 1:
@@ -460,15 +461,15 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
-    u = _gen(generator)._uniform(self.numel(), np.float64)
-    return _fill_random(self, -np.log1p(-u) / lambd)
+    u = _gen(generator, self._device)._uniform(self.numel(), np.float64)
+    return _fill_random(self, -self._device.backend.xp.log1p(-u) / lambd)
 
 
 def random_(self: Tensor, from_=0, to=None, *, generator=None) -> Tensor:
     if to is None:
         from_, to = 0, (from_ if from_ else (2 ** 24 if self._dtype.is_floating_point else
                                                int(np.iinfo(self._data.dtype).max) + 1))
-    return _fill_random(self, _gen(generator)._randint(self.numel(), int(from_), int(to)))
+    return _fill_random(self, _gen(generator, self._device)._randint(self.numel(), int(from_), int(to)))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:

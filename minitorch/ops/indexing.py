@@ -455,3 +455,35 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     if weights is None:
         r = r.astype(xp.int64)
     return Tensor._wrap(r, input._device)
+
+
+class Embedding(Primitive):
+    """Rows of `weight` at integer indices; the weight gradient adds each output row's gradient into
+    the row it came from (a scatter-add), skipping padding_idx and, with scale_grad_by_freq, divided
+    by how often that index occurs in the batch."""
+
+    node_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(ctx, weight, idx, *, padding_idx, scale_grad_by_freq):
+        ctx.options = (weight.shape[0], padding_idx, scale_grad_by_freq)
+        ctx.save_for_backward(idx)
+        return weight[idx]
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        (idx,) = ctx.saved_arrays
+        return ctx.backend.embedding_backward(gy, idx, *ctx.options), None
+
+    @staticmethod
+    def backward(ctx, gy):
+        from .creation import zeros
+        (idx,) = ctx.saved_tensors
+        num_weights, padding_idx, scale_grad_by_freq = ctx.options
+        flat = idx.reshape(-1)
+        g = gy.reshape(flat.shape[0], gy.shape[-1])
+        if scale_grad_by_freq:
+            g = g / bincount(flat, minlength=num_weights)[flat].unsqueeze(1).to(g.dtype)
+        if padding_idx is not None:
+            g = g * (flat != padding_idx).unsqueeze(1).to(g.dtype)
+        return zeros(num_weights, gy.shape[-1], dtype=gy.dtype, device=gy.device).index_add(0, flat, g), None

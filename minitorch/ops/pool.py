@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from .conv import Im2Col, _pad, _pair, out_size, window_view
+from .conv import _pair, out_size
 
 
 class MaxPool2d(Primitive):
@@ -12,21 +12,8 @@ class MaxPool2d(Primitive):
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, *, k, s, p, d, ceil_mode):
-        xp = ctx.xp
-        n, c, h, w = x.shape
-        ho, wo = out_size(h, k[0], s[0], p[0], d[0], ceil_mode), out_size(w, k[1], s[1], p[1], d[1], ceil_mode)
-        need = ((ho - 1) * s[0] + d[0] * (k[0] - 1) + 1 - h - 2 * p[0], (wo - 1) * s[1] + d[1] * (k[1] - 1) + 1 - w - 2 * p[1])
-        extra = (max(need[0], 0), max(need[1], 0))
-        fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
-        win = window_view(xp, _pad(xp, x, p, fill, extra), k, s, d, (ho, wo))   # (N, C, kh, kw, Ho, Wo)
-        flat = win.reshape(n, c, k[0] * k[1], ho, wo)
-        arg = _nan_argmax(xp, flat, 2)
-        vals = xp.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
-        ki, kj = arg // k[1], arg % k[1]
-        rows = xp.arange(ho)[:, None] * s[0] + ki * d[0] - p[0]
-        cols = xp.arange(wo)[None, :] * s[1] + kj * d[1] - p[1]
-        idx = (rows * w + cols).astype(xp.int64)
+    def forward(ctx, x, *, k, s, p, d, out_hw):
+        vals, idx = ctx.backend.max_pool2d(x, k, s, p, d, out_hw)
         ctx.shape = x.shape
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
@@ -43,14 +30,8 @@ class MaxPool2d(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy, gi):
         """Each gradient goes to the flat position of its window's maximum (windows may overlap)."""
-        xp = ctx.xp
         (idx,) = ctx.saved_arrays
-        n, c, h, w = ctx.shape
-        flat = xp.zeros((n * c, h * w), dtype=gy.dtype)
-        rows = xp.arange(n * c)[:, None]
-        from ..backends import kernels_for
-        kernels_for(xp).scatter_add(flat, (rows, idx.reshape(n * c, -1)), gy.reshape(n * c, -1))
-        return flat.reshape(n, c, h, w)
+        return ctx.backend.max_pool2d_backward(gy, idx, ctx.shape)
 
 
 class MaxPool2x2(Primitive):
@@ -104,16 +85,6 @@ class MaxPool2x2(Primitive):
         return blocks.reshape(n, c, h, w)
 
 
-def _nan_argmax(xp, a, axis):
-    """argmax along axis where a NaN wins (the last one, as torch's pooling scan keeps it)."""
-    arg = a.argmax(axis=axis)
-    if a.dtype.kind == "f":
-        nan = xp.flip(xp.isnan(a), axis=axis)
-        last = a.shape[axis] - 1 - nan.argmax(axis=axis)
-        arg = xp.where(nan.any(axis=axis), last, arg)
-    return arg
-
-
 def _bins(size, out):
     """Adaptive pooling's bin i: [floor(i*size/out), ceil((i+1)*size/out))."""
     return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
@@ -133,13 +104,55 @@ class AdaptiveMaxPool2d(MaxPool2d):
         for i, (r0, r1) in enumerate(_bins(h, out_hw[0])):
             for j, (c0, c1) in enumerate(_bins(w, out_hw[1])):
                 block = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
-                arg = _nan_argmax(xp, block, 2)
+                arg = ctx.backend.nan_argmax(block, 2)
                 vals[:, :, i, j] = xp.take_along_axis(block, arg[:, :, None], axis=2)[:, :, 0]
                 idx[:, :, i, j] = (r0 + arg // (c1 - c0)) * w + c0 + arg % (c1 - c0)
         ctx.shape = x.shape
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
         return vals, idx
+
+
+class AvgPool2d(Primitive):
+    """Window means; its backward spreads each gradient over its window (AvgPool2dGrad), and the two
+    are each other's adjoint, so every derivative order exists."""
+
+    node_name = "AvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, k, s, p, out_hw, count_include_pad, divisor_override):
+        ctx.shape, ctx.options = x.shape, (k, s, p, count_include_pad, divisor_override)
+        return ctx.backend.avg_pool2d(x, k, s, p, out_hw, count_include_pad, divisor_override)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return ctx.backend.avg_pool2d_backward(gy, ctx.shape, *ctx.options)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return AvgPool2dGrad.apply(gy, shape=ctx.shape, options=ctx.options)
+
+
+class AvgPool2dGrad(Primitive):
+    """The gradient of avg_pool2d with respect to its input, as an op of the output gradient."""
+
+    node_name = "AvgPool2DBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, *, shape, options):
+        ctx.out_hw, ctx.options = gy.shape[2:], options
+        return ctx.backend.avg_pool2d_backward(gy, shape, *options)
+
+    @staticmethod
+    def backward_arrays(ctx, g):
+        k, s, p, count_include_pad, divisor_override = ctx.options
+        return ctx.backend.avg_pool2d(g, k, s, p, ctx.out_hw, count_include_pad, divisor_override)
+
+    @staticmethod
+    def backward(ctx, g):
+        k, s, p, count_include_pad, divisor_override = ctx.options
+        return AvgPool2d.apply(g, k=k, s=s, p=p, out_hw=ctx.out_hw, count_include_pad=count_include_pad,
+                               divisor_override=divisor_override)
 
 
 def _check_output_size(input, ho, wo):
@@ -156,7 +169,7 @@ def _batched(fn):
             out = fn(input.unsqueeze(0), *args, **kwargs)
             return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
         if input.dim() != 4:
-            raise RuntimeError(f"non-empty 3D or 4D (batch mode) tensor expected for input")
+            raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
         return fn(input, *args, **kwargs)
     wrapper.__name__ = wrapper.__qualname__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -173,12 +186,12 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, "
                            f"kernel_size={k[0]} and dilation={d[0]}")
-    _check_output_size(input, out_size(input.shape[2], k[0], s[0], p[0], d[0], ceil_mode),
-                       out_size(input.shape[3], k[1], s[1], p[1], d[1], ceil_mode))
+    out_hw = tuple(out_size(size, *args, ceil_mode) for size, args in zip(input.shape[2:], zip(k, s, p, d)))
+    _check_output_size(input, *out_hw)
     if k == s == (2, 2) and p == (0, 0) and d == (1, 1) and not input.shape[2] % 2 and not input.shape[3] % 2 \
-            and input.numel():
+            and input.numel() and not input._device.backend.uses_custom_kernels:
         return MaxPool2x2.apply(input, with_indices=return_indices)
-    vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, ceil_mode=ceil_mode)
+    vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw)
     return (vals, idx) if return_indices else vals
 
 
@@ -187,10 +200,6 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
     """Mean over each window. The divisor is torch's: the window clipped to the padded input, or to
     the input itself with count_include_pad=False, or divisor_override."""
-    import numpy as np
-
-    from .creation import tensor
-    from .resample import pad
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
     p = _pair(padding)
@@ -198,20 +207,10 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, "
                            f"kernel_size={k[0]} and dilation=1")
     n, c, h, w = input.shape
-    ho, wo = out_size(h, k[0], s[0], p[0], 1, ceil_mode), out_size(w, k[1], s[1], p[1], 1, ceil_mode)
-    _check_output_size(input, ho, wo)
-    overhang = [max((o - 1) * si + ki - size - 2 * pi, 0) for o, si, ki, size, pi in zip((ho, wo), s, k, (h, w), p)]
-    x = pad(input, (0, overhang[1], 0, overhang[0])) if any(overhang) else input
-    sums = Im2Col.apply(x, k=k, s=s, p=p, d=(1, 1)).reshape(n, c, k[0] * k[1], ho, wo).sum(2)
-    if divisor_override:
-        return sums / divisor_override
-    extents = []
-    for o, si, ki, size, pi in zip((ho, wo), s, k, (h, w), p):
-        start = np.arange(o) * si - pi
-        end = np.minimum(start + ki, size + pi)
-        extents.append(end - start if count_include_pad else np.minimum(end, size) - np.maximum(start, 0))
-    divisor = tensor(np.outer(*extents), dtype=sums.dtype, device=input.device)
-    return sums / divisor
+    out_hw = out_size(h, k[0], s[0], p[0], 1, ceil_mode), out_size(w, k[1], s[1], p[1], 1, ceil_mode)
+    _check_output_size(input, *out_hw)
+    return AvgPool2d.apply(input, k=k, s=s, p=p, out_hw=out_hw, count_include_pad=count_include_pad,
+                           divisor_override=divisor_override)
 
 
 @_batched

@@ -91,26 +91,36 @@ class Arg:
         return a
 
 
-def _to_lib(value, lib, requires_grad):
+def _to_lib(value, lib, requires_grad, device="cpu"):
     import torch
     if isinstance(value, Arg):
         arr = value.materialize()
-        t = torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr)
+        t = torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr).to(device)
         if requires_grad and value.requires_grad and arr.dtype.kind == "f":
             t.requires_grad_(True)
         return t
     if isinstance(value, (list, tuple)) and any(isinstance(v, Arg) for v in value):
-        return type(value)(_to_lib(v, lib, requires_grad) for v in value)
+        return type(value)(_to_lib(v, lib, requires_grad, device) for v in value)
     return value
 
 
-def _call(spec, lib, args, kwargs, grad_positions):
-    targs = [_to_lib(a, lib, i in grad_positions) for i, a in enumerate(args)]
-    tkw = {k: _to_lib(v, lib, False) for k, v in kwargs.items()}
+def _call(spec, lib, args, kwargs, grad_positions, device="cpu"):
+    """spec.fn on `lib`'s tensors; minitorch's live on `device`, which is also its default device
+    meanwhile, so tensors the spec creates itself are made there too (torch's stay on the CPU)."""
+    import torch
+    if lib is not torch:
+        previous = lib.get_default_device()
+        lib.set_default_device(device)
     try:
-        return spec.fn(lib, *targs, **tkw), targs, None
-    except Exception as e:  # noqa: BLE001 - the exception itself is what we compare
-        return None, targs, e
+        targs = [_to_lib(a, lib, i in grad_positions, device) for i, a in enumerate(args)]
+        tkw = {k: _to_lib(v, lib, False, device) for k, v in kwargs.items()}
+        try:
+            return spec.fn(lib, *targs, **tkw), targs, None
+        except Exception as e:  # noqa: BLE001 - the exception itself is what we compare
+            return None, targs, e
+    finally:
+        if lib is not torch:
+            lib.set_default_device(previous)
 
 
 def _flatten(out):
@@ -130,11 +140,13 @@ def _dtype_name(t):
     return str(t.dtype).replace("torch.", "")
 
 
-def compare_values(got, want, rtol, atol, what="output"):
-    """Shape, dtype and values of a minitorch result against torch's."""
+def compare_values(got, want, rtol, atol, what="output", device="cpu"):
+    """Shape, dtype, device and values of a minitorch result against torch's (computed on the CPU;
+    minitorch's must be on `device`)."""
     import torch
     if isinstance(want, torch.Tensor):
         assert hasattr(got, "_data"), f"{what}: expected a tensor, got {type(got).__name__}"
+        assert got.device.type == device, f"{what}: on {got.device}, expected {device}"
         assert tuple(got.shape) == tuple(want.shape), f"{what}: shape {tuple(got.shape)} != torch {tuple(want.shape)}"
         assert _dtype_name(got) == _dtype_name(want), f"{what}: dtype {got.dtype} != torch {want.dtype}"
         g, w = _array(got), _array(want)
@@ -152,8 +164,8 @@ def compare_values(got, want, rtol, atol, what="output"):
         assert got == want, f"{what}: {got!r} != torch {want!r}"
 
 
-def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, seed: int = 0):
-    """Run one sampled case through torch and minitorch and assert they agree."""
+def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, seed: int = 0, device: str = "cpu"):
+    """Run one sampled case through torch (on the CPU) and minitorch (on `device`) and assert they agree."""
     import torch
 
     import minitorch
@@ -162,7 +174,7 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
     if grad_on and not _finite_args(args):
         positions = set()
     want, targs, terr = _call(spec, torch, args, kwargs, positions)
-    got, margs, merr = _call(spec, minitorch, args, kwargs, positions)
+    got, margs, merr = _call(spec, minitorch, args, kwargs, positions, device)
     if terr is not None:
         assert merr is not None, f"torch raised {type(terr).__name__}: {terr}; minitorch did not"
         assert isinstance(merr, type(terr)), \
@@ -176,7 +188,7 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
         if not spec.compare_indices and isinstance(w, torch.Tensor) and w.dtype == torch.int64 and i > 0:
             continue
         rtol, atol = spec.tolerances(_dtype_name(w) if isinstance(w, torch.Tensor) else dtype)
-        compare_values(g, w, rtol, atol, what=f"{spec.name} output {i}")
+        compare_values(g, w, rtol, atol, what=f"{spec.name} output {i}", device=device)
     if not positions:
         return "forward"
     t_in = [t for i, t in enumerate(targs) if i in positions and isinstance(t, torch.Tensor) and t.requires_grad]
@@ -189,7 +201,8 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
     rng = np.random.default_rng(seed)
     ups = [rng.standard_normal(tuple(w.shape)).astype(_array(w).dtype) for w in t_out]
     tg = torch.autograd.grad(t_out, t_in, [torch.from_numpy(u.copy()) for u in ups], allow_unused=True)
-    mg = minitorch.autograd.grad(m_out, m_in, [minitorch.from_numpy(u.copy()) for u in ups], allow_unused=True)
+    mg = minitorch.autograd.grad(m_out, m_in, [minitorch.from_numpy(u.copy()).to(device) for u in ups],
+                                 allow_unused=True)
     # a gradient is only as precise as the least precise float the computation went through
     floats = [_dtype_name(w) for w in t_out if w.dtype.is_floating_point]
     for i, (g, w) in enumerate(zip(mg, tg)):
@@ -202,7 +215,7 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
         if g is None:
             assert not np.any(_array(w)), f"{spec.name}: grad {i} is None, torch's is nonzero"
             continue
-        compare_values(g, w, grtol, gatol, what=f"{spec.name} grad of input {i}")
+        compare_values(g, w, grtol, gatol, what=f"{spec.name} grad of input {i}", device=device)
     return "grad"
 
 

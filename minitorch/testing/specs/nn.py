@@ -265,7 +265,8 @@ def _embedding_sample(draw, dtype):
     import numpy as np
     n, d = draw(st.integers(1, 6)), draw(st.integers(1, 4))
     idx = np.random.default_rng(draw(st.integers(0, 99))).integers(0, n, size=draw(shapes(max_dims=2)))
-    kw = {"padding_idx": draw(st.sampled_from([None, 0, -1]))}
+    kw = {"padding_idx": draw(st.sampled_from([None, 0, -1])), "scale_grad_by_freq": draw(st.booleans()),
+          "max_norm": draw(st.sampled_from([None, 1.0]))}
     return [Arg(idx.astype(np.int64), "contiguous", False), _x(draw, dtype, (n, d))], kw
 
 

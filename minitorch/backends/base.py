@@ -1,0 +1,319 @@
+"""What every backend provides: an array module `xp` and the named kernels ops call.
+
+`ArrayBackend` writes each kernel once, in array operations that NumPy and CuPy share; it is the
+CPU backend's implementation and the reference every hand-written CUDA kernel is tested against.
+A backend subclass replaces a kernel where it has a faster one (threads on the CPU, `kernels/*.cu`
+on a GPU) and falls back to these composites everywhere else.
+"""
+from __future__ import annotations
+
+import math
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def window_view(xp, x, k, s, d, out_hw):
+    """(N, C, kh, kw, Ho, Wo) view of the padded input x (N, C, H, W) without copying."""
+    sn, sc, sh, sw = x.strides
+    shape = x.shape[:2] + tuple(k) + tuple(out_hw)
+    strides = (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1])
+    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+
+def pad_spatial(xp, x, p, value=0.0, extra=(0, 0)):
+    """x (N, C, H, W) padded by p on both sides of H and W, plus `extra` more at the bottom/right."""
+    if tuple(p) == (0, 0) and tuple(extra) == (0, 0):
+        return x
+    widths = ((0, 0), (0, 0), (p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
+    return xp.pad(x, widths, constant_values=value)
+
+
+def overhang(hw, k, s, p, d, out_hw):
+    """Rows/columns the last window reaches beyond the padded input (ceil_mode), per axis."""
+    return tuple(max((o - 1) * si + di * (ki - 1) + 1 - size - 2 * pi, 0)
+                 for size, ki, si, pi, di, o in zip(hw, k, s, p, d, out_hw))
+
+
+class ArrayBackend:
+    """Kernels written in array operations on `self.xp` (NumPy or CuPy)."""
+
+    name = "array"
+    xp = None
+    uses_custom_kernels = False
+
+    @property
+    def ndarray(self):
+        return self.xp.ndarray
+
+    def to_host(self, a):
+        return a
+
+    def from_host(self, a):
+        return a
+
+    def scatter_add(self, target, index, source):
+        """target[index] += source, with repeated indices adding up (unbuffered)."""
+        self.xp.add.at(target, index, source)
+        return target
+
+    def erf(self, x):
+        raise NotImplementedError
+
+    def erfinv(self, x):
+        raise NotImplementedError
+
+    # ---- work splitting (a backend may run these in parallel) -----------------------------------
+
+    def elementwise(self, f, *arrays):
+        """f(*arrays) for an elementwise f of same-shape arrays."""
+        return f(*arrays)
+
+    def reduce(self, op, x, axes, keepdims, dtype=None):
+        """sum/max/min of x over `axes`."""
+        if op == "sum":
+            return x.sum(axis=axes, keepdims=keepdims, dtype=dtype)
+        return (x.max if op == "max" else x.min)(axis=axes, keepdims=keepdims)
+
+    def rowwise(self, kernel, axis, *arrays):
+        """kernel(*arrays, axis) for a kernel that works row by row along `axis`."""
+        return kernel(*arrays, axis)
+
+        # ---- fused kernels: softmax, log_softmax, GELU, layer norm, Adam, cross-entropy -----------------
+    # Rows are reduced along `axis`.
+
+    def softmax(self, x, axis):
+        """exp(x - max) / sum(exp(x - max)) along axis."""
+        e = x - x.max(axis=axis, keepdims=True)
+        self.xp.exp(e, out=e)
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+
+
+    def log_softmax(self, x, axis):
+        """x - max - log(sum(exp(x - max))) along axis."""
+        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted -= self.xp.log(self.xp.exp(shifted).sum(axis=axis, keepdims=True))
+        return shifted
+
+
+    def softmax_backward(self, gy, y, axis):
+        """dL/dx = y * (gy - sum(gy * y))."""
+        gx = gy * y
+        gx -= y * gx.sum(axis=axis, keepdims=True)
+        return gx
+
+
+    def log_softmax_backward(self, gy, y, axis):
+        """dL/dx = gy - exp(y) * sum(gy)."""
+        return gy - self.xp.exp(y) * gy.sum(axis=axis, keepdims=True)
+
+
+
+    def gelu(self, x, approximate):
+        """x * Phi(x) with Phi the normal CDF (erf form) or torch's tanh approximation of it."""
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1 + self.xp.tanh(inner))
+        return 0.5 * x * (1 + self.erf(x * (1 / math.sqrt(2))))
+
+
+    def gelu_backward(self, gy, x, approximate):
+        """gy * d/dx gelu(x)."""
+        if approximate == "tanh":
+            x2 = x * x
+            t = self.xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
+            return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2))
+        cdf = 0.5 * (1 + self.erf(x * (1 / math.sqrt(2))))
+        return gy * (cdf + x * self.xp.exp(-0.5 * x * x) * _INV_SQRT_2PI)
+
+
+    def layer_norm(self, x, weight, bias, n, eps):
+        """Normalise the last n dims of x by their mean and biased variance; returns (y, mean, rstd)."""
+        axes = tuple(range(x.ndim - n, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        rstd = 1 / self.xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+        y = centred
+        y *= rstd
+        if weight is not None:
+            y *= weight
+        if bias is not None:
+            y += bias
+        return y, mean, rstd
+
+
+    def layer_norm_backward(self, gy, x, mean, rstd, weight, n):
+        """Gradients of layer_norm w.r.t. x, weight and bias (the latter two summed over the leading dims)."""
+        axes = tuple(range(x.ndim - n, x.ndim))
+        lead = tuple(range(x.ndim - n))
+        xhat = (x - mean) * rstd
+        g = gy * weight if weight is not None else gy
+        gx = g - g.mean(axis=axes, keepdims=True)
+        gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
+        gx *= rstd
+        gw = (gy * xhat).sum(axis=lead) if weight is not None else None
+        return gx, gw, gy.sum(axis=lead)
+
+
+    def adam_step(self, p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
+        """One Adam (or AdamW, decoupled=True) update of arrays p, m, v (and vmax for amsgrad) in place.
+
+        The arithmetic is torch's single-tensor Adam step, operation by operation, in p's dtype.
+        """
+        t = p.dtype.type
+        if maximize:
+            g = -g
+        if weight_decay:
+            if decoupled:
+                p *= t(1 - lr * weight_decay)
+            else:
+                g = g + p * t(weight_decay)
+        w = t(1 - beta1)
+        d = g - m
+        if abs(w) < 0.5:  # lerp from the nearer end, as torch's lerp
+            m += w * d
+        else:
+            m[...] = g - d * (t(1) - w)
+        v *= t(beta2)
+        v += (g * t(1 - beta2)) * g
+        if vmax is not None:
+            self.xp.maximum(vmax, v, out=vmax)
+            v = vmax
+        denom = self.xp.sqrt(v) / t(math.sqrt(1 - beta2 ** step))
+        denom += t(eps)
+        p += (m * t(-lr / (1 - beta1 ** step))) / denom
+
+
+    def cross_entropy(self, x, target, weight, ignore_index, smoothing):
+        """Per-sample cross-entropy parts of (rows, C) logits: the NLL term, the smoothing term, and each
+        sample's weight (0 where ignored); also the softmax, kept for the backward."""
+        rows = self.xp.arange(x.shape[0])
+        logp = self.log_softmax(x, -1)
+        keep = target != ignore_index
+        safe = self.xp.where(keep, target, 0)
+        w = keep.astype(x.dtype) if weight is None else weight[safe] * keep
+        nll = -logp[rows, safe] * w
+        smooth = None
+        if smoothing:
+            smooth = -(logp.sum(-1) if weight is None else (logp * weight).sum(-1)) * keep
+        return nll, smooth, w, logp
+
+
+    def cross_entropy_backward(self, g, logp, target, weight, w, ignore_index, smoothing):
+        """d/dx of sum_i g_i [(1-s) nll_i + s/C smooth_i] for per-sample upstream gradients g (rows,)."""
+        c = logp.shape[-1]
+        p = self.xp.exp(logp)
+        keep = target != ignore_index
+        safe = self.xp.where(keep, target, 0)
+        rows = self.xp.arange(logp.shape[0])
+        gx = p * ((1 - smoothing) * w * g)[:, None]
+        gx[rows, safe] -= (1 - smoothing) * w * g
+        if smoothing:
+            total = float(c) if weight is None else weight.sum()
+            k = (smoothing / c) * keep * g
+            gx += p * (k * total)[:, None]
+            gx -= k[:, None] * (1 if weight is None else weight)
+        return gx
+
+    # ---- windows: im2col / col2im, pooling -----------------------------------------------------
+
+    def im2col(self, x, k, s, p, d, out_hw):
+        """(N, C, H, W) -> (C*kh*kw, N*Ho*Wo) columns, channel-major: row (c, i, j) holds input pixel
+        (c, ho*s + i*d - p, wo*s + j*d - p) of every image and window, zero outside the input."""
+        n, c = x.shape[:2]
+        win = window_view(self.xp, pad_spatial(self.xp, x, p), k, s, d, out_hw)    # (N, C, kh, kw, Ho, Wo)
+        return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * k[0] * k[1], n * out_hw[0] * out_hw[1])
+
+    def col2im(self, cols, shape, k, s, p, d, out_hw):
+        """The adjoint of im2col: (C*kh*kw, N*Ho*Wo) columns summed back into an (N, C, H, W) image;
+        each kernel offset is one strided add of a contiguous (C, N, Ho, Wo) block."""
+        xp = self.xp
+        n, c, h, w = shape
+        ho, wo = out_hw
+        parts = cols.reshape(c, k[0], k[1], n, ho, wo)
+        img = xp.zeros((c, n, h + 2 * p[0], w + 2 * p[1]), dtype=cols.dtype)
+        for i in range(k[0]):
+            for j in range(k[1]):
+                img[:, :, i * d[0]:i * d[0] + s[0] * ho:s[0], j * d[1]:j * d[1] + s[1] * wo:s[1]] += parts[:, i, j]
+        return xp.ascontiguousarray(img[:, :, p[0]:p[0] + h, p[1]:p[1] + w].transpose(1, 0, 2, 3))
+
+    def max_pool2d(self, x, k, s, p, d, out_hw):
+        """Window maxima of (N, C, H, W) x and their flat positions h*W + w in the input plane; a NaN
+        wins (the last one in the window, as torch's scan keeps it), otherwise the first maximum."""
+        xp = self.xp
+        n, c, h, w = x.shape
+        ho, wo = out_hw
+        fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        padded = pad_spatial(xp, x, p, fill, overhang((h, w), k, s, p, d, out_hw))
+        flat = window_view(xp, padded, k, s, d, out_hw).reshape(n, c, k[0] * k[1], ho, wo)
+        arg = self.nan_argmax(flat, 2)
+        vals = xp.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
+        rows = xp.arange(ho)[:, None] * s[0] + (arg // k[1]) * d[0] - p[0]
+        cols = xp.arange(wo)[None, :] * s[1] + (arg % k[1]) * d[1] - p[1]
+        return vals, (rows * w + cols).astype(xp.int64)
+
+    def nan_argmax(self, a, axis):
+        """argmax along axis where a NaN wins (the last one)."""
+        xp = self.xp
+        arg = a.argmax(axis=axis)
+        if a.dtype.kind == "f":
+            nan = xp.flip(xp.isnan(a), axis=axis)
+            last = a.shape[axis] - 1 - nan.argmax(axis=axis)
+            arg = xp.where(nan.any(axis=axis), last, arg)
+        return arg
+
+    def max_pool2d_backward(self, gy, idx, shape):
+        """Each output gradient added to the input position its maximum came from (windows may overlap)."""
+        xp = self.xp
+        n, c, h, w = shape
+        gx = xp.zeros((n * c, h * w), dtype=gy.dtype)
+        self.scatter_add(gx, (xp.arange(n * c)[:, None], idx.reshape(n * c, -1)), gy.reshape(n * c, -1))
+        return gx.reshape(shape)
+
+    def _avg_divisor(self, hw, k, s, p, out_hw, count_include_pad, divisor_override, dtype):
+        """(Ho, Wo) window sizes torch divides by: clipped to the padded input, or to the input alone."""
+        xp = self.xp
+        if divisor_override:
+            return xp.full(out_hw, divisor_override, dtype=dtype)
+        extents = []
+        for o, si, ki, size, pi in zip(out_hw, s, k, hw, p):
+            start = xp.arange(o) * si - pi
+            end = xp.minimum(start + ki, size + pi)
+            extents.append(end - start if count_include_pad else xp.minimum(end, size) - xp.maximum(start, 0))
+        return (extents[0][:, None] * extents[1][None, :]).astype(dtype)
+
+    def avg_pool2d(self, x, k, s, p, out_hw, count_include_pad, divisor_override):
+        """Window means of (N, C, H, W) x: window sums over the zero-padded input / torch's divisor."""
+        xp = self.xp
+        padded = pad_spatial(xp, x, p, 0, overhang(x.shape[2:], k, s, p, (1, 1), out_hw))
+        sums = window_view(xp, padded, k, s, (1, 1), out_hw).sum(axis=(2, 3))
+        return sums / self._avg_divisor(x.shape[2:], k, s, p, out_hw, count_include_pad, divisor_override, x.dtype)
+
+    def avg_pool2d_backward(self, gy, shape, k, s, p, count_include_pad, divisor_override):
+        """Each output gradient / its divisor, spread over its window (one strided add per offset)."""
+        xp = self.xp
+        n, c, h, w = shape
+        ho, wo = gy.shape[2:]
+        g = gy / self._avg_divisor((h, w), k, s, p, (ho, wo), count_include_pad, divisor_override, gy.dtype)
+        extra = overhang((h, w), k, s, p, (1, 1), (ho, wo))
+        img = xp.zeros((n, c, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]), dtype=gy.dtype)
+        for i in range(k[0]):
+            for j in range(k[1]):
+                img[:, :, i:i + s[0] * ho:s[0], j:j + s[1] * wo:s[1]] += g
+        return img[:, :, p[0]:p[0] + h, p[1]:p[1] + w].copy()
+
+    def embedding_backward(self, gy, idx, num_weights, padding_idx, scale_grad_by_freq):
+        """The (num_weights, D) weight gradient of an embedding lookup: each row of gy added to the row
+        it was read from; nothing to padding_idx; with scale_grad_by_freq, divided by that index's count."""
+        xp = self.xp
+        flat = idx.reshape(-1)
+        g = gy.reshape(flat.size, gy.shape[-1])
+        if scale_grad_by_freq:
+            counts = xp.bincount(flat, minlength=num_weights)
+            g = g / counts[flat][:, None].astype(g.dtype)
+        gw = xp.zeros((num_weights, g.shape[1]), dtype=gy.dtype)
+        self.scatter_add(gw, flat, g)
+        if padding_idx is not None:
+            gw[padding_idx] = 0
+        return gw

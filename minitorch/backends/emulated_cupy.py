@@ -1,0 +1,224 @@
+"""A stand-in for CuPy on machines without a GPU, so the CUDA backend's own code runs in tests.
+
+`xp` answers like the `cupy` module, backed by NumPy: its functions return `ndarray`, a NumPy
+array subclass that marks memory as "on the device". The emulation is strict where CuPy is:
+
+- a NumPy function called directly on a device array raises (CuPy arrays do not take part in
+  NumPy's dispatch), so a stray `np.` call in an op is caught here rather than on a GPU;
+- mixing device arrays with host NumPy arrays in one operation raises CuPy's TypeError;
+- names NumPy has and CuPy 13 lacks are missing here too (`CUPY_LACKS`).
+
+Host transfers are explicit, as in CuPy: `xp.asarray(host)`, `xp.asnumpy(a)` or `a.get()`.
+"""
+from __future__ import annotations
+
+import types
+import weakref
+
+import numpy as np
+
+# NumPy names CuPy 13.6 does not provide (read off cupy-cuda12x 13.6.0), top level and ndarray.
+CUPY_LACKS = frozenset((
+    "acos acosh apply_over_axes asin asinh asmatrix astype atan atan2 atanh bitwise_count bitwise_invert "
+    "bitwise_left_shift bitwise_right_shift block bmat busday_count busday_offset concat cumulative_prod "
+    "cumulative_sum einsum_path errstate frompyfunc fromregex geomspace getbufsize geterr geterrcall "
+    "histogram_bin_edges insert isdtype isnat matrix_transpose matvec memmap nanpercentile nanquantile "
+    "ndenumerate nditer nested_iters permute_dims polyder polydiv polyint pow put_along_axis setbufsize "
+    "seterr seterrcall spacing trapezoid unique_all unique_counts unique_inverse unique_values unstack "
+    "vecdot vecmat").split())
+NDARRAY_LACKS = ("byteswap", "ctypes", "getfield", "mT", "resize", "setfield", "setflags", "to_device")
+LINALG_LACKS = frozenset(("cond cross diagonal eig eigvals matmul matrix_norm matrix_transpose multi_dot outer "
+                          "svdvals tensordot trace vecdot vector_norm").split())
+
+_inside = 0  # > 0 while an `xp` function runs: NumPy internals may then mix arrays freely
+
+
+def _device(value):
+    """NumPy results as device arrays (0-d for scalars, as CuPy returns)."""
+    if isinstance(value, np.ndarray):
+        if type(value) is ndarray:
+            return value
+        if value.base is None:  # a fresh allocation: count it as device memory while it lives
+            memory_pool.track(value)
+        return value.view(ndarray)
+    if isinstance(value, np.generic):
+        return np.asarray(value).view(ndarray)
+    if isinstance(value, tuple):
+        return tuple(_device(v) for v in value)
+    if isinstance(value, list):
+        return [_device(v) for v in value]
+    return value
+
+
+def _reject_host(name, values):
+    for v in values:
+        if isinstance(v, np.ndarray) and type(v) is not ndarray:
+            raise TypeError(f"Unsupported type {type(v)} in {name}: a host NumPy array met a device array "
+                            "(move it with xp.asarray first)")
+
+
+class ndarray(np.ndarray):
+    """Memory on the emulated device: a NumPy array that refuses NumPy's own functions."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if not _inside:
+            _reject_host(ufunc.__name__, inputs + (out or ()))
+        host = [i.view(np.ndarray) if type(i) is ndarray else i for i in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if type(o) is ndarray else o for o in out)
+        result = getattr(ufunc, method)(*host, **kwargs)
+        if out is not None and method != "at":
+            return out[0] if len(out) == 1 else out
+        return _device(result)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        if not _inside:
+            raise TypeError(f"numpy.{func.__name__} was called on a device array; CUDA code must use the "
+                            "backend's xp (cupy) instead")
+        return super().__array_function__(func, types_, args, kwargs)
+
+    def get(self):
+        """A host copy (cupy.ndarray.get)."""
+        return np.array(self.view(np.ndarray))
+
+    def __repr__(self):
+        return repr(self.view(np.ndarray)).replace("array(", "device array(", 1)
+
+    @property
+    def device(self):
+        return _DEVICE
+
+
+def _hide(name):
+    def missing(self):
+        raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}'")
+    return property(missing)
+
+
+for _name in NDARRAY_LACKS:
+    setattr(ndarray, _name, _hide(_name))
+
+
+def device_function(fn):
+    """fn as a device function: run inside the emulation, results as device arrays."""
+    def call(*args, **kwargs):
+        global _inside
+        if not _inside:
+            _reject_host(getattr(fn, "__name__", "function"), args)
+        _inside += 1
+        try:
+            return _device(fn(*args, **kwargs))
+        finally:
+            _inside -= 1
+    call.__name__ = getattr(fn, "__name__", "function")
+    call.__doc__ = getattr(fn, "__doc__", None)
+    return call
+
+
+class _Ufunc:
+    """A NumPy ufunc as CuPy's: called on host arrays alone it raises, as cupy's ufuncs do."""
+
+    def __init__(self, ufunc):
+        self._ufunc = ufunc
+        self.__name__ = ufunc.__name__
+
+    def __call__(self, *args, **kwargs):
+        if not _inside and not any(type(a) is ndarray for a in args):
+            _reject_host(self.__name__, args)
+        return _device(self._ufunc(*args, **kwargs))
+
+    def __getattr__(self, name):  # reduce, accumulate, at, outer, nin, ...
+        return getattr(self._ufunc, name)
+
+
+class _Namespace(types.ModuleType):
+    """A module whose functions are NumPy's (from `source`) run on the device."""
+
+    def __init__(self, name, source, lacks=frozenset()):
+        super().__init__(name)
+        self._source, self._lacks = source, lacks
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name in self._lacks or not hasattr(self._source, name):
+            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}'")
+        value = getattr(self._source, name)
+        if isinstance(value, types.ModuleType):
+            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}'")
+        if isinstance(value, np.ufunc):
+            value = _Ufunc(value)
+        elif callable(value) and not isinstance(value, type):
+            value = device_function(value)
+        setattr(self, name, value)
+        return value
+
+
+class _Device:
+    """cupy.cuda.Device stand-in: one device, synchronous."""
+
+    id = 0
+
+    def synchronize(self):
+        pass
+
+    def __repr__(self):
+        return "<CUDA Device 0>"
+
+
+_DEVICE = _Device()
+
+
+class _MemoryPool:
+    """Device memory in use, as CuPy's memory pool reports it: the bytes of every live buffer the
+    emulated device allocated (tracked until the buffer is freed), and the most ever in use."""
+
+    def __init__(self):
+        self.used = 0
+        self.peak = 0
+
+    def track(self, buffer):
+        self.used += buffer.nbytes
+        self.peak = max(self.peak, self.used)
+        weakref.finalize(buffer, self._release, buffer.nbytes)
+
+    def _release(self, nbytes):
+        self.used -= nbytes
+
+    def used_bytes(self):
+        return self.used
+
+    def total_bytes(self):
+        return self.used
+
+    def free_all_blocks(self):
+        pass  # nothing is cached: freed buffers return to the host allocator at once
+
+
+memory_pool = _MemoryPool()
+
+
+def _make_xp():
+    xp = _Namespace("cupy", np, CUPY_LACKS)
+    xp.ndarray = ndarray
+    xp.asarray = _copy_to_device
+    xp.array = lambda a, dtype=None, copy=True, order="K", ndmin=0: _device(np.array(
+        a.view(np.ndarray) if type(a) is ndarray else a, dtype=dtype, order=order, ndmin=ndmin))
+    xp.asnumpy = lambda a, *args, **kw: np.array(a.view(np.ndarray) if isinstance(a, ndarray) else a)
+    xp.linalg = _Namespace("cupy.linalg", np.linalg, LINALG_LACKS)
+    xp.fft = _Namespace("cupy.fft", np.fft)
+    xp.random = _Namespace("cupy.random", np.random)
+    lib = types.ModuleType("cupy.lib")
+    lib.stride_tricks = _Namespace("cupy.lib.stride_tricks", np.lib.stride_tricks)
+    xp.lib = lib
+    xp.emulated = True
+    return xp
+
+
+def _copy_to_device(a, dtype=None, order=None):
+    """cupy.asarray: host data copied to the device; device arrays pass through (cast if asked)."""
+    if type(a) is ndarray:
+        return a if dtype is None or a.dtype == np.dtype(dtype) else a.astype(dtype)
+    return _device(np.array(a, dtype=dtype, order=order or "K"))
+
+
+xp = _make_xp()
+
