@@ -17,10 +17,22 @@ venv: $(BIN)/.installed
 demo: venv
 	$(BIN)/minitorch demo
 
+# The second run repeats the parity, module and CUDA suites on the CUDA device: the emulated one
+# here (MINITORCH_EMULATE_CUDA=1), or a real GPU with `make test-gpu`.
+CUDA_SUITES := tests/test_parity.py tests/test_modules.py tests/test_cuda.py
+
 test: venv
 	$(BIN)/python -m pytest -n 2 tests benchmarks --benchmark-disable
+	MINITORCH_EMULATE_CUDA=1 $(BIN)/python -m pytest -n 2 --device cuda $(CUDA_SUITES)
+
+# On a machine with an NVIDIA GPU: install CuPy, run the same suites on the GPU, then time the
+# benchmarks (CUDA columns included) into benchmarks/report/.
+test-gpu: venv
+	$(BIN)/pip install -q -e '.[cuda]'
+	$(BIN)/python -m pytest -n 2 --device cuda $(CUDA_SUITES) tests/test_kernels.py
+	$(BIN)/minitorch bench
 
 bench: venv
 	$(BIN)/minitorch bench
 
-.PHONY: venv demo test bench
+.PHONY: venv demo test test-gpu bench

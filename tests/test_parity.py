@@ -2,7 +2,6 @@
 
 torch always runs on the CPU; minitorch runs on the device under test (`--device`, see conftest), so
 the same suite checks the NumPy backend and the CUDA backend (a GPU, or the emulated device)."""
-import pytest
 from hypothesis import given, note, strategies as st
 
 from minitorch.testing import load_all, run_spec
@@ -10,7 +9,13 @@ from minitorch.testing import load_all, run_spec
 SPECS = load_all()
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
+def pytest_generate_tests(metafunc):
+    """Every spec on the CPU; on CUDA, every spec that applies to CUDA tensors (see OpSpec.cpu_only)."""
+    if "name" in metafunc.fixturenames:
+        on_cpu = metafunc.config.getoption("--device") == "cpu"
+        metafunc.parametrize("name", sorted(n for n, s in SPECS.items() if on_cpu or not s.cpu_only))
+
+
 @given(data=st.data())
 def test_parity(name, data, device):
     spec = SPECS[name]

@@ -72,7 +72,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     w = keep.to(input.dtype) if weight is None else weight[safe] * keep
     loss = -picked * w
     if reduction == "mean":
-        return loss.sum() / w.sum()
+        # every target ignored: the loss is 0/0 = nan but its gradient 0, as torch's
+        total = w.sum()
+        return (loss.sum() / total.clamp_min(1e-30)).where(total != 0, float("nan"))
     return _reduce(loss, reduction)
 
 

@@ -19,8 +19,11 @@ def scalar_tensor(value, dt, device) -> Tensor:
 
 
 def cast(x, dt, device) -> Tensor:
-    """`x` (tensor or scalar) as a tensor of dtype `dt`; the cast of a tensor is differentiable."""
+    """`x` (tensor or scalar) as a tensor of dtype `dt` on `device` (a 0-d CPU tensor moves there, as
+    torch lets it mix with tensors on any device); the cast of a tensor is differentiable."""
     if isinstance(x, Tensor):
+        if x._device is not device:
+            x = x.to(device)
         return x if x._dtype is dt else x.to(dt)
     return scalar_tensor(x, dt, device)
 

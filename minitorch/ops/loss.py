@@ -49,7 +49,9 @@ class CrossEntropy(Primitive):
         if reduction == "none":
             g = gy.reshape(-1)
         else:
-            scale = gy / ctx.denominator if reduction == "mean" else gy
+            scale = gy
+            if reduction == "mean":  # every target ignored: a zero gradient, as torch gives (not 0 * inf)
+                scale = xp.where(ctx.denominator == 0, xp.zeros_like(gy), gy / ctx.denominator)
             g = xp.full(rows, scale, dtype=logp.dtype)
         gx = kernels_for(xp).cross_entropy_backward(g, logp, t, weight, w, ignore_index, smoothing)
         if len(shape) > 2:
@@ -69,7 +71,8 @@ class CrossEntropy(Primitive):
         if reduction == "none":
             g = gy.reshape(rows)
         else:
-            g = (gy / float(ctx.denominator) if reduction == "mean" else gy).expand(rows)
+            total = float(ctx.denominator) if reduction == "mean" else 1.0
+            g = (gy / total if total else gy * 0).expand(rows)
         keep = t != ignore_index
         onehot = ctx.xp.zeros((rows, c), dtype=p._data.dtype)
         onehot[ctx.xp.arange(rows)[keep], t[keep]] = 1

@@ -47,6 +47,25 @@ def _index_pattern(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
     return np.pad(idx, (max(lo, 0), max(hi, 0)), mode=numpy_mode)
 
 
+class EmptyArea(Primitive):
+    """Area interpolation to an empty size: an empty output whose gradient torch refuses."""
+
+    node_name = "AdaptiveAvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, sizes):
+        return ctx.xp.zeros(x.shape[:2] + ((1,) * (2 - len(sizes))) + sizes, dtype=x.dtype)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        empty = next(i for i, n in enumerate(gy.shape) if i and not n)
+        raise RuntimeError(f"adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for "
+                           f"non-batch dimensions, but grad_output has sizes {list(gy.shape)} with dimension "
+                           f"{empty} being empty")
+
+    backward = backward_arrays
+
+
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last len(pad)//2 dims; `pad` lists (left, right) from the last dim backwards."""
     pad = tuple(int(p) for p in pad)
@@ -58,6 +77,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
                            f"got padding length {len(pad)} and input of dimension {ndim}")
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
     if mode == "constant":
+        for (lo, hi), n in zip(pairs, input.shape[::-1]):  # negative pads narrow the input, left then right
+            if n + min(lo, 0) < 0 or n + min(lo, 0) + min(hi, 0) < 0:
+                raise RuntimeError("narrow(): length must be non-negative.")
         crops = [slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, input.shape[::-1])]
         if any(s.start or s.stop != n for s, n in zip(crops, input.shape[::-1])):
             input = input[(Ellipsis, *crops[::-1])]
@@ -195,9 +217,15 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
                                   f"nearest-exact (got {mode})")
     sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor)
+    if mode == "area" and 0 in sizes:
+        return EmptyArea.apply(input if spatial == 2 else input.unsqueeze(-2), sizes=tuple(sizes)).reshape(
+            *input.shape[:2], *sizes)
     if any(n <= 0 for n in sizes) or any(n <= 0 for n in input.shape[2:]):
-        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input size "
-                           f"{list(input.shape[2:])} and output size {sizes}")
+        axes = "DHW"[3 - spatial:]
+        got = ", ".join(f"{a}: {n}" for a, n in zip(axes, input.shape[2:]))
+        want = ", ".join(f"{a}: {n}" for a, n in zip(axes, sizes))
+        joint = " and output" if spatial == 1 else " output"  # torch's 1-d message has an "and"
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got}){joint} ({want})")
     if mode == "area":  # adaptive average pooling to the output size
         from .pool import adaptive_avg_pool2d
         if spatial == 1:

@@ -98,7 +98,8 @@ class Optimizer:
             mine.update({k: v for k, v in saved.items() if k != "params"})
         self.state = defaultdict(dict)
         for i, st in state_dict["state"].items():
-            self.state[by_index[int(i)]] = {k: (v.clone() if isinstance(v, Tensor) else v) for k, v in st.items()}
+            p = by_index[int(i)]
+            self.state[p] = {k: (_follow(v, p) if isinstance(v, Tensor) else v) for k, v in st.items()}
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -108,3 +109,10 @@ class Optimizer:
                 lines.append(f"    {k}: {group[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _follow(value: Tensor, param: Tensor) -> Tensor:
+    """A loaded state tensor moved to its parameter's device (and, when floating, its dtype), as torch
+    casts optimizer state on load."""
+    dtype = param.dtype if value.is_floating_point() else None
+    return value.to(device=param.device, dtype=dtype, copy=True)

@@ -18,6 +18,10 @@ FLOATS = ("float32", "float64")
 INTS = ("int64", "int32", "uint8")
 ALL_DTYPES = FLOATS + ("float16",) + INTS + ("int8", "int16", "bool")
 
+# why some specs compare CPU tensors only (tests/test_cuda.py covers the CUDA side of each)
+TORCH_CPU_STREAM = "compares torch's CPU random stream; CUDA tensors draw from CuPy's generator"
+CPU_LAYOUT = "compares a CPU-only result (host memory, printing, type names or strides of the host array)"
+
 # default tolerances by dtype: (rtol, atol), as torch.testing.assert_close uses
 TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 
@@ -36,6 +40,7 @@ class OpSpec:
     reason: str = ""                   # why a tolerance is looser than the default
     family: str = ""
     compare_indices: bool = True       # False when ties make torch's index choice arbitrary
+    cpu_only: str = ""                 # why the spec does not apply to CUDA tensors (empty: it does)
     extra: dict = field(default_factory=dict)
 
     def tolerances(self, dtype: str, for_grad: bool = False):
@@ -200,7 +205,16 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
         return "forward"
     rng = np.random.default_rng(seed)
     ups = [rng.standard_normal(tuple(w.shape)).astype(_array(w).dtype) for w in t_out]
-    tg = torch.autograd.grad(t_out, t_in, [torch.from_numpy(u.copy()) for u in ups], allow_unused=True)
+    try:
+        tg = torch.autograd.grad(t_out, t_in, [torch.from_numpy(u.copy()) for u in ups], allow_unused=True)
+    except RuntimeError as terr:  # torch refuses this backward: so must we, with the same error
+        try:
+            minitorch.autograd.grad(m_out, m_in, [minitorch.from_numpy(u.copy()).to(device) for u in ups],
+                                    allow_unused=True)
+        except RuntimeError as merr:
+            assert str(merr) == str(terr), f"backward: torch raised {terr!r}; minitorch raised {merr!r}"
+            return "backward error"
+        raise AssertionError(f"torch's backward raised {terr!r}; minitorch's did not") from terr
     mg = minitorch.autograd.grad(m_out, m_in, [minitorch.from_numpy(u.copy()).to(device) for u in ups],
                                  allow_unused=True)
     # a gradient is only as precise as the least precise float the computation went through

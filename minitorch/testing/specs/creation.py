@@ -6,7 +6,7 @@ torch's CPU values bit for bit.
 import numpy as np
 from hypothesis import strategies as st
 
-from ..registry import FLOATS, register
+from ..registry import CPU_LAYOUT, FLOATS, TORCH_CPU_STREAM, register
 from ..strategies import shapes, tensor_arg
 
 FAMILY = "creation"
@@ -107,7 +107,7 @@ register("scalar_tensor", lambda lib, v, dtype=None: lib.scalar_tensor(v, dtype=
          dtypes=FLOATS, grad=None, family=FAMILY)
 register("from_numpy", lambda lib, a: lib.from_numpy(np.array(a)),
          lambda draw, dt: ([np.random.default_rng(draw(st.integers(0, 9))).random(draw(shapes())).astype(dt)], {}),
-         dtypes=FLOATS + ("float16", "int64", "int32", "uint8", "bool"), grad=None, family=FAMILY)
+         dtypes=FLOATS + ("float16", "int64", "int32", "uint8", "bool"), grad=None, family=FAMILY, cpu_only=CPU_LAYOUT)
 
 
 # ---- random streams: exact -----------------------------------------------------------------
@@ -129,9 +129,9 @@ def _random_size(draw, dtype):
 
 
 register("rand", _seeded(lambda lib, s, dtype: lib.rand(s, dtype=getattr(lib, dtype))), _random_size,
-         dtypes=FLOATS, grad=None, family=FAMILY, **EXACT)
+         dtypes=FLOATS, grad=None, family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("randn", _seeded(lambda lib, s, dtype: lib.randn(s, dtype=getattr(lib, dtype))), _random_size,
-         dtypes=FLOATS, grad=None, family=FAMILY, **EXACT)
+         dtypes=FLOATS, grad=None, family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 
 
 def _randn_twice(lib, s, dtype):
@@ -139,13 +139,13 @@ def _randn_twice(lib, s, dtype):
 
 
 register("randn_sequence", _seeded(_randn_twice), _random_size, dtypes=FLOATS, grad=None, family=FAMILY,
-         **EXACT)
+         **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("rand_like", _seeded(lambda lib, x: lib.rand_like(x)),
          lambda draw, dt: ([_seed(draw), tensor_arg(draw, draw(shapes()), dt)], {}), dtypes=FLOATS, grad=None,
-         family=FAMILY, **EXACT)
+         family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("randn_like", _seeded(lambda lib, x: lib.randn_like(x)),
          lambda draw, dt: ([_seed(draw), tensor_arg(draw, draw(shapes(max_side=9)), dt)], {}), dtypes=FLOATS,
-         grad=None, family=FAMILY, **EXACT)
+         grad=None, family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 
 
 def _randint_sample(draw, dtype):
@@ -155,12 +155,12 @@ def _randint_sample(draw, dtype):
 
 
 register("randint", _seeded(lambda lib, lo, hi, s: lib.randint(lo, hi, s)), _randint_sample,
-         dtypes=("int64",), grad=None, family=FAMILY, **EXACT)
+         dtypes=("int64",), grad=None, family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("randint_like", _seeded(lambda lib, lo, hi, s: lib.randint_like(lib.zeros(s, dtype=lib.int64), lo, hi)), _randint_sample,
-         dtypes=("int64",), grad=None, family=FAMILY, **EXACT)
+         dtypes=("int64",), grad=None, family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("randperm", _seeded(lambda lib, n: lib.randperm(n)),
          lambda draw, dt: ([_seed(draw), draw(st.integers(0, 60))], {}), dtypes=("int64",), grad=None,
-         family=FAMILY, **EXACT)
+         family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 
 
 def _normal_sample(draw, dtype):
@@ -174,7 +174,7 @@ def _normal_sample(draw, dtype):
 
 
 register("normal", _seeded(lambda lib, m, s, *size: lib.normal(m, s, *size)), _normal_sample, dtypes=FLOATS,
-         grad=None, family=FAMILY, rtol=1e-6, atol=1e-6,
+         grad=None, family=FAMILY, rtol=1e-6, atol=1e-6, cpu_only=TORCH_CPU_STREAM,
          reason="scaling by std/mean: torch fuses the multiply-add in float32 on some paths")
 
 
@@ -188,7 +188,7 @@ for _name, _args, _tol in [("uniform_", (), EXACT), ("uniform_", (-2.0, 3.0), EX
                            ("normal_", (1.0, 0.5), dict(rtol=1e-6, atol=1e-6, reason="fused multiply-add")),
                            ("bernoulli_", (0.3,), EXACT), ("bernoulli_", (), EXACT)]:
     register(f"{_name}({','.join(map(str, _args))})", _seeded(_inplace_random(_name, *_args)), _random_size,
-             dtypes=FLOATS, grad=None, family=FAMILY, **_tol)
+             dtypes=FLOATS, grad=None, family=FAMILY, cpu_only=TORCH_CPU_STREAM, **_tol)
 
 
 def _bernoulli_sample(draw, dtype):
@@ -196,6 +196,6 @@ def _bernoulli_sample(draw, dtype):
 
 
 register("bernoulli", _seeded(lambda lib, p: lib.bernoulli(p)), _bernoulli_sample, dtypes=FLOATS, grad=None,
-         family=FAMILY, **EXACT)
+         family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("manual_seed_state", lambda lib, seed: (lib.manual_seed(seed), lib.initial_seed())[1],
          lambda draw, dt: ([_seed(draw)], {}), dtypes=("int64",), grad=None, family=FAMILY)

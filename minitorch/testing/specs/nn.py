@@ -3,7 +3,7 @@ import math
 
 from hypothesis import strategies as st
 
-from ..registry import Arg, FLOATS, register
+from ..registry import Arg, FLOATS, TORCH_CPU_STREAM, register
 from ..strategies import shapes, tensor_arg
 
 FAMILY = "nn"
@@ -130,7 +130,8 @@ def _dropout(lib, seed, x, p):
 register("nn.functional.dropout", _dropout,
          lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt, draw(shapes(max_side=9))),
                             draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]))], {}),
-         dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "the dropout mask equals torch's after the same seed"})
+         dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "the dropout mask equals torch's after the same seed"},
+         cpu_only=TORCH_CPU_STREAM)
 
 
 for _name in ("dropout1d", "dropout2d", "dropout3d"):
@@ -143,7 +144,8 @@ for _name in ("dropout1d", "dropout2d", "dropout3d"):
              lambda draw, dt, _d=_dims: ([draw(st.integers(0, 2**31)),
                                           _x(draw, dt, draw(shapes(min_dims=_d + 1, max_dims=_d + 2, min_side=1))),
                                           draw(st.sampled_from([0.0, 0.3, 0.5, 1.0]))], {}),
-             dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "one mask draw per channel, torch's stream"})
+             dtypes=FLOATS, grad=(1,), family=FAMILY, extra={"note": "one mask draw per channel, torch's stream"},
+             cpu_only=TORCH_CPU_STREAM)
 
 
 def _vector_pair_sample(draw, dtype, domain="any"):

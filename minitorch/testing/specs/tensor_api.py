@@ -3,7 +3,7 @@ import operator
 
 from hypothesis import strategies as st
 
-from ..registry import ALL_DTYPES, FLOATS, INTS, register
+from ..registry import ALL_DTYPES, CPU_LAYOUT, FLOATS, INTS, register
 from ..strategies import broadcast_pair, shapes, tensor_arg
 from .pointwise import binary
 
@@ -19,6 +19,10 @@ def _scalar_one(draw, dtype):
 
 
 # ---- attributes and conversions --------------------------------------------------------------
+# host arrays, printing and type names: torch's CUDA versions differ from its CPU ones by design
+_HOST_ONLY = {"Tensor.stride", "Tensor.to", "Tensor.type", "Tensor.cpu", "Tensor.numpy", "Tensor.__format__",
+              "Tensor.__repr__", "Tensor.__repr__(grad)", "Tensor.__repr__(large)", "Tensor.__repr__(values)"}
+
 for _name, _fn, _sampler, _dtypes, _grad in [
     ("Tensor.shape", lambda lib, x: tuple(x.shape), _one, ALL_DTYPES, None),
     ("Tensor.size", lambda lib, x: (tuple(x.size()), x.size(-1) if x.dim() else None), _one, FLOATS, None),
@@ -78,7 +82,8 @@ for _name, _fn, _sampler, _dtypes, _grad in [
      None),
     ("is_tensor", lambda lib, x: (lib.is_tensor(x), lib.is_tensor(3), lib.numel(x)), _one, FLOATS, None),
 ]:
-    register(_name, _fn, _sampler, dtypes=_dtypes, grad=_grad, family=FAMILY)
+    register(_name, _fn, _sampler, dtypes=_dtypes, grad=_grad, family=FAMILY,
+             cpu_only=CPU_LAYOUT if _name in _HOST_ONLY else "")
 
 
 # ---- operators ---------------------------------------------------------------------------------

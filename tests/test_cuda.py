@@ -1,0 +1,197 @@
+"""The CUDA device as torch users know it, on the emulated device (MINITORCH_EMULATE_CUDA=1) when no
+GPU is present, and torch's CPU-only behaviour without either."""
+import numpy as np
+import pytest
+import torch
+
+import minitorch as mt
+from minitorch import cuda
+from minitorch.backends import cupy_backend
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    """A machine without CUDA: no emulation and no GPU."""
+    monkeypatch.delenv("MINITORCH_EMULATE_CUDA", raising=False)
+    monkeypatch.setattr(cuda, "_cupy", lambda: None)
+
+
+@pytest.fixture
+def gpu(monkeypatch):
+    """The CUDA device: the real one when present, else the emulated one."""
+    if cuda._cupy() is None:
+        monkeypatch.setenv("MINITORCH_EMULATE_CUDA", "1")
+    assert cuda.is_available()
+    yield "cuda"
+    mt.set_default_device(None)
+
+
+def test_without_cuda_every_query_answers_as_a_cpu_only_torch(no_cuda):
+    assert not cuda.is_available() and cuda.device_count() == 0
+    cuda.manual_seed_all(0)  # harmless, as in torch
+    for call in (lambda lib: lib.zeros(2, device="cuda"), lambda lib: lib.ones(2).cuda(),
+                 lambda lib: lib.cuda.current_device(), lambda lib: lib.cuda.synchronize()):
+        with pytest.raises(AssertionError) as theirs:
+            call(torch)
+        with pytest.raises(AssertionError) as ours:
+            call(mt)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_device_queries(gpu):
+    assert cuda.device_count() >= 1 and cuda.current_device() == 0
+    assert isinstance(cuda.get_device_name(), str) and len(cuda.get_device_capability()) == 2
+    cuda.set_device(0)
+    with pytest.raises(RuntimeError, match="invalid device ordinal"):
+        cuda.set_device(cuda.device_count())
+    with cuda.device(0):
+        assert cuda.current_device() == 0
+    cuda.synchronize()
+
+
+def test_tensors_move_between_devices_and_keep_their_values(gpu):
+    x = mt.arange(6.0).reshape(2, 3)
+    y = x.cuda()
+    assert y.device == mt.device("cuda:0") and y.is_cuda and y.get_device() == 0 and str(y.device) == "cuda:0"
+    assert mt.zeros(2, device="cuda").device == y.device == x.to("cuda").device == x.to(mt.device("cuda", 0)).device
+    assert y.cpu().tolist() == x.tolist() and y.tolist() == x.tolist() and y.sum().item() == 15.0
+    assert "device='cuda:0'" in repr(y) and y.type() == "torch.cuda.FloatTensor"
+    assert x.to("cuda") is not x and y.to("cuda") is y
+
+
+def test_gradients_travel_back_across_devices(gpu):
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x.cuda() ** 2).sum()
+    assert loss.device.type == "cuda" and loss.grad_fn.name() == "SumBackward0"
+    loss.backward()
+    assert x.grad.device.type == "cpu" and x.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_torch_errors_for_device_mistakes(gpu):
+    a, b = mt.ones(2, device="cuda"), mt.ones(2)
+    for op in (lambda: a + b, lambda: b * a, lambda: mt.nn.functional.linear(mt.ones(3, 2), a.reshape(1, 2)),
+               lambda: mt.cat([a, b])):
+        with pytest.raises(RuntimeError, match=r"^Expected all tensors to be on the same device, but found at least "
+                                               r"two devices, cuda:0 and cpu!$"):
+            op()
+    assert (a + mt.tensor(2.0)).tolist() == [3.0, 3.0]  # a 0-d CPU tensor mixes with any device, as in torch
+    with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu\(\)"):
+        a.numpy()
+
+
+def test_random_numbers_come_from_the_device_generator(gpu):
+    cuda.manual_seed(3)
+    first = mt.randn(5, device="cuda")
+    mask = mt.nn.functional.dropout(mt.ones(100, device="cuda"), 0.5)
+    cuda.manual_seed(3)
+    assert mt.equal(mt.randn(5, device="cuda"), first)
+    assert mt.equal(mt.nn.functional.dropout(mt.ones(100, device="cuda"), 0.5), mask)
+    assert first.device.type == mask.device.type == "cuda" and set(mask.cpu().tolist()) == {0.0, 2.0}
+    assert cuda.initial_seed() == 3
+    assert mt.randint(0, 5, (4,), device="cuda").device.type == "cuda"
+    assert sorted(mt.randperm(6, device="cuda").tolist()) == list(range(6))
+
+
+def test_default_device(gpu):
+    mt.set_default_device("cuda")
+    assert mt.get_default_device() == mt.device("cuda:0")
+    assert mt.zeros(2).device.type == mt.tensor([1.0]).device.type == mt.rand(2).device.type == "cuda"
+    mt.set_default_device(None)
+    assert mt.zeros(2).device.type == "cpu"
+
+
+def test_modules_and_optimizer_state_follow_their_parameters(gpu, tmp_path):
+    mt.manual_seed(0)
+    model = mt.nn.Sequential(mt.nn.Linear(4, 8), mt.nn.BatchNorm1d(8), mt.nn.ReLU(), mt.nn.Linear(8, 2))
+    cpu_state = {k: v.clone() for k, v in model.state_dict().items()}
+    params = list(model.parameters())
+    assert model.cuda() is model and all(p.device.type == "cuda" for p in model.state_dict().values())
+    assert list(model.parameters())[0] is params[0]  # moved in place: optimisers keep their references
+    opt = mt.optim.Adam(model.parameters(), lr=0.01)
+    x, y = mt.randn(16, 4, device="cuda"), mt.randint(0, 2, (16,), device="cuda")
+    for _ in range(3):
+        opt.zero_grad()
+        mt.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    state = opt.state[params[0]]
+    assert state["exp_avg"].device.type == "cuda" and state["exp_avg_sq"].device.type == "cuda"
+
+    mt.save({"model": model.state_dict(), "opt": opt.state_dict()}, tmp_path / "ckpt.pt")
+    saved = mt.load(tmp_path / "ckpt.pt")
+    assert saved["model"]["0.weight"].device.type == "cuda"
+    on_cpu = mt.load(tmp_path / "ckpt.pt", map_location="cpu")
+    assert on_cpu["model"]["0.weight"].device.type == "cpu"
+    assert mt.equal(on_cpu["model"]["0.weight"], model[0].weight.detach().cpu())
+    assert not mt.equal(on_cpu["model"]["0.weight"], cpu_state["0.weight"])  # it trained
+    theirs = torch.load(tmp_path / "ckpt.pt", map_location="cpu", weights_only=True)
+    np.testing.assert_array_equal(theirs["model"]["3.bias"].numpy(), model[3].bias.detach().cpu().numpy())
+
+    fresh = mt.nn.Sequential(mt.nn.Linear(4, 8), mt.nn.BatchNorm1d(8), mt.nn.ReLU(), mt.nn.Linear(8, 2))
+    fresh_opt = mt.optim.Adam(fresh.parameters(), lr=0.01)
+    fresh_opt.load_state_dict(on_cpu["opt"])
+    fresh.cuda()
+    fresh_opt = mt.optim.Adam(fresh.parameters(), lr=0.01)
+    fresh_opt.load_state_dict(on_cpu["opt"])  # state moves to the parameters' device, as torch casts it
+    assert fresh_opt.state[next(fresh.parameters())]["exp_avg"].device.type == "cuda"
+    assert model.cpu()[0].weight.device.type == "cpu"
+
+
+def test_memory_statistics(gpu):
+    cuda.empty_cache()
+    cuda.reset_peak_memory_stats()
+    before = cuda.memory_allocated()
+    x = mt.zeros(1000, 1000, device="cuda")
+    held = cuda.memory_allocated()
+    assert held - before >= 4_000_000 and cuda.max_memory_allocated() >= held
+    del x
+    assert cuda.memory_allocated() <= held - 4_000_000 and cuda.max_memory_allocated() >= held
+    assert cuda.memory_reserved() >= cuda.memory_allocated()
+
+
+def test_a_training_run_on_cuda_equals_the_cpu_run(gpu):
+    """TinyVGG-style steps (conv, max-pool, cross-entropy, Adam): the kernels' results equal the CPU's."""
+    def run(device):
+        mt.manual_seed(0)
+        model = mt.nn.Sequential(mt.nn.Conv2d(3, 6, 3, padding=1), mt.nn.ReLU(), mt.nn.MaxPool2d(2),
+                                 mt.nn.Flatten(), mt.nn.LayerNorm(6 * 4 * 4), mt.nn.Linear(6 * 4 * 4, 3)).to(device)
+        opt = mt.optim.AdamW(model.parameters(), lr=0.01)
+        x = mt.randn(8, 3, 8, 8).to(device)
+        y = mt.tensor([0, 1, 2, 0, 1, 2, 0, 1]).to(device)
+        losses = []
+        for _ in range(5):
+            opt.zero_grad()
+            loss = mt.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses, [p.detach().cpu().numpy() for p in model.parameters()]
+    (cpu_losses, cpu_params), (gpu_losses, gpu_params) = run("cpu"), run("cuda")
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5)
+    for a, b in zip(gpu_params, cpu_params):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_the_emulated_device_is_as_strict_as_cupy():
+    """NumPy functions on device arrays, host arrays mixed into device ops, and names CuPy lacks all
+    raise, so code that would fail on a GPU fails on the emulated device too."""
+    from minitorch.backends.emulated_cupy import xp
+    a = xp.asarray(np.arange(6.0))
+    with pytest.raises(TypeError, match="numpy.sum was called on a device array"):
+        np.sum(a)
+    with pytest.raises(TypeError, match="host NumPy array met a device array"):
+        a + np.ones(6)
+    with pytest.raises(TypeError, match="host NumPy array"):
+        xp.exp(np.ones(3))
+    with pytest.raises(AttributeError):
+        xp.errstate
+    with pytest.raises(AttributeError):
+        a.ctypes
+    assert type(a.sum()) is type(a) and a.sum().shape == ()  # reductions give 0-d device arrays, as CuPy's do
+    assert type(xp.asnumpy(a)) is np.ndarray and xp.asnumpy(a).tolist() == a.get().tolist()
+
+
+def test_kernel_switch(monkeypatch):
+    monkeypatch.setenv("MINITORCH_KERNELS", "off")
+    assert not cupy_backend.kernels_enabled()
+    monkeypatch.setenv("MINITORCH_KERNELS", "on")
+    assert cupy_backend.kernels_enabled()
