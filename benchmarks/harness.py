@@ -28,7 +28,7 @@ class Framework:
 
     def __init__(self, name, device):
         self.name, self.device = name, device
-        self.lib = minitorch if name == "minitorch" else torch
+        self.lib = torch if name == "torch" else minitorch
 
     def __repr__(self):
         return f"{self.name}-{self.device}"

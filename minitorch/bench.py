@@ -61,8 +61,15 @@ def machine_info() -> dict:
         info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         info["torch"] = "not installed"
-    from . import __version__
+    from . import __version__, cuda
     info["minitorch"] = __version__
+    info["cuda device"] = cuda.get_device_name() if cuda.is_available() else "none"
+    if cuda.is_available():
+        from .backends import cupy_backend
+        info["cuda kernels"] = "on" if cupy_backend.kernels_enabled() else "off (MINITORCH_KERNELS=off)"
+        if not cupy_backend.emulated():
+            import cupy
+            info["cupy"] = cupy.__version__
     return info
 
 
@@ -95,7 +102,8 @@ def rows(run: dict, baseline: dict | None = None) -> list[dict]:
         before = base.get((workload, "minitorch", device))
         table.append({"workload": workload, "device": device, "minitorch": ours, "torch": theirs, "ratio": ratio,
                       "target": target, "met": None if target is None or ratio is None else ratio <= target,
-                      "change": ours / before if ours and before else None})
+                      "change": ours / before if ours and before else None,
+                      "composite": times.get((workload, "minitorch-composite", device))})
     return table
 
 
@@ -139,6 +147,13 @@ def markdown(run: dict, baseline: dict | None = None, charts=()) -> str:
                 note = f"**{note} regression**"
             line += f" {note} |"
         lines.append(line)
+    kernels = [r for r in table if r["composite"] and r["minitorch"]]
+    if kernels:
+        lines += ["", "Hand-written CUDA kernels against the plain-CuPy composites they replace "
+                  "(speed-up = composite time / kernel time):", "",
+                  "| workload | kernels | composite | speed-up | torch |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {r['workload']} | {_time(r['minitorch'])} | {_time(r['composite'])} | "
+                  f"{r['composite'] / r['minitorch']:.2f} | {_time(r['torch'])} |" for r in kernels]
     for chart in charts:
         lines += ["", f"![{os.path.basename(chart)}]({os.path.basename(chart)})"]
     return "\n".join(lines) + "\n"

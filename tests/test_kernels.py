@@ -37,12 +37,14 @@ needs_cpu_build = pytest.mark.skipif(not emulated_kernels.available(),
 
 
 class Device:
-    """The emulated CUDA backend with kernels on, counting launches, and its composite twin."""
+    """The CUDA backend with kernels on, counting launches, and its composite twin: on the GPU with
+    --device cuda where one is present, else on the emulated device."""
 
-    def __init__(self):
-        self.kernels = cupy_backend._emulated_backend()
+    def __init__(self, real):
+        make = cupy_backend._real_backend if real else cupy_backend._emulated_backend
+        self.kernels = make()
         self.kernels.uses_custom_kernels = True
-        self.composite = cupy_backend._emulated_backend()
+        self.composite = make()
         self.composite.uses_custom_kernels = False
         self.launched = []
         launch = self.kernels.launch
@@ -72,8 +74,9 @@ def _host(xp, out):
 
 
 @pytest.fixture
-def gpu():
-    return Device()
+def gpu(request):
+    from minitorch import cuda
+    return Device(real=request.config.getoption("--device") == "cuda" and cuda._cupy() is not None)
 
 
 def close(got, want, rtol=1e-5, atol=1e-6):
