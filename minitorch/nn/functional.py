@@ -53,11 +53,20 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction)
 
 
+def _check_constant_weight(weight):
+    """torch's losses over class indices take class weights as constants."""
+    from ..autograd import is_grad_enabled
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
+                           "'weight'. This input cannot have requires_grad True.")
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] * weight[target[n]], averaged over the weights of non-ignored targets."""
     if target.is_floating_point():
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    _check_constant_weight(weight)
     if input.dim() < 1 or (input.dim() >= 2 and target.shape != input.shape[:1] + input.shape[2:]):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0] if target.dim() else 1}).")
@@ -101,6 +110,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
         raise ValueError(f"{reduction} is not a valid value for reduction")
     class_dim = 1 if input.dim() >= 2 else 0
     if not target.is_floating_point():
+        _check_constant_weight(weight)
         fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
         if fused is not None:
             return fused
