@@ -24,7 +24,7 @@ CUDA_SUITES := tests/test_parity.py tests/test_modules.py tests/test_cuda.py
 test: venv
 	$(BIN)/python -m pytest -n 2 tests benchmarks --benchmark-disable
 	MINITORCH_EMULATE_CUDA=1 $(BIN)/python -m pytest -n 2 --device cuda $(CUDA_SUITES) \
-		benchmarks/test_kernels.py --benchmark-disable
+		benchmarks/test_cuda_kernels.py --benchmark-disable
 
 # On a machine with an NVIDIA GPU: install CuPy, run the same suites on the GPU, then time the
 # benchmarks (CUDA columns included) into benchmarks/report/.
