@@ -4,9 +4,9 @@
 // A launch runs the grid's blocks one after another; the threads of one block run concurrently
 // as real threads, so __syncthreads() is a true barrier, `__shared__` variables (function-local
 // statics here) are shared by the block's threads, and atomics are real atomics.
-// Built only when __CUDACC__ is not defined; nvcc never sees this file's body.
+// Built only outside nvcc and NVRTC (neither sees this file's body: they define __CUDACC__ or __CUDACC_RTC__).
 #pragma once
-#ifndef __CUDACC__
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
 
 #include <atomic>
 #include <barrier>
