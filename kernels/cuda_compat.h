@@ -4,7 +4,8 @@
 // A launch runs the grid's blocks one after another; the threads of one block run concurrently
 // as real threads, so __syncthreads() is a true barrier, `__shared__` variables (function-local
 // statics here) are shared by the block's threads, and atomics are real atomics.
-// Built only outside nvcc and NVRTC (neither sees this file's body: they define __CUDACC__ or __CUDACC_RTC__).
+// Built only outside nvcc and NVRTC: they define __CUDACC__ or __CUDACC_RTC__ and never see this
+// file's body.
 #pragma once
 #if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
 
