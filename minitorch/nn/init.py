@@ -151,14 +151,14 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     from ..ops.creation import tensor as as_tensor
     rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]
     with no_grad():
-        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator).numpy()
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator).cpu().numpy()  # QR on the host
         if rows < cols:
             flat = flat.T
         q, r = np.linalg.qr(flat)
         q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        tensor.copy_(as_tensor(np.ascontiguousarray(q), dtype=tensor.dtype).reshape(tensor.shape))
+        tensor.copy_(as_tensor(np.ascontiguousarray(q), dtype=tensor.dtype, device=tensor.device).reshape(tensor.shape))
         return tensor.mul_(gain)
 
 
