@@ -133,7 +133,8 @@ class AccumulateGrad(Node):
             data = grad._data
             # A leaf must own its .grad: copy views, read-only broadcasts, and arrays that
             # another leaf (or the caller's `gradient`) already holds.
-            if data.base is not None or not data.flags.writeable or id(data) in handed_arrays:
+            # (CuPy arrays have no read-only flag: there, broadcasts are views with a base)
+            if data.base is not None or not getattr(data.flags, "writeable", True) or id(data) in handed_arrays:
                 data = data.copy()
             handed_arrays.add(id(data))
             leaf._grad = Tensor._wrap(data, leaf._device)

@@ -18,7 +18,7 @@ def window_view(xp, x, k, s, d, out_hw):
     sn, sc, sh, sw = x.strides
     shape = x.shape[:2] + tuple(k) + tuple(out_hw)
     strides = (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1])
-    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x, shape, strides)  # read-only by convention (CuPy has no flag)
 
 
 def pad_spatial(xp, x, p, value=0.0, extra=(0, 0)):

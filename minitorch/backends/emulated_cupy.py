@@ -6,7 +6,8 @@ array subclass that marks memory as "on the device". The emulation is strict whe
 - a NumPy function called directly on a device array raises (CuPy arrays do not take part in
   NumPy's dispatch), so a stray `np.` call in an op is caught here rather than on a GPU;
 - mixing device arrays with host NumPy arrays in one operation raises CuPy's TypeError;
-- names NumPy has and CuPy 13 lacks are missing here too (`CUPY_LACKS`).
+- names NumPy has and CuPy 13 lacks are missing here too (`CUPY_LACKS`), and so are keyword
+  arguments CuPy's functions do not take (`cupy_signatures`).
 
 Host transfers are explicit, as in CuPy: `xp.asarray(host)`, `xp.asnumpy(a)` or `a.get()`.
 """
@@ -16,6 +17,8 @@ import types
 import weakref
 
 import numpy as np
+
+from .cupy_signatures import SIGNATURES
 
 # NumPy names CuPy 13.6 does not provide (read off cupy-cuda12x 13.6.0), top level and ndarray.
 CUPY_LACKS = frozenset((
@@ -88,6 +91,27 @@ class ndarray(np.ndarray):
     def device(self):
         return _DEVICE
 
+    @property
+    def flags(self):
+        """CuPy's flags: contiguity and ownership only (no writeable, aligned, ...)."""
+        flags = np.ndarray.flags.__get__(self)
+        return _Flags(flags.c_contiguous, flags.f_contiguous, self.base is None)
+
+    @property
+    def data(self):
+        """CuPy's device pointer holder: `.data.ptr` is the address of the first element."""
+        return _Memory(self.__array_interface__["data"][0])
+
+
+class _Flags:
+    def __init__(self, c_contiguous, f_contiguous, owndata):
+        self.c_contiguous, self.f_contiguous, self.owndata = c_contiguous, f_contiguous, owndata
+
+
+class _Memory:
+    def __init__(self, ptr):
+        self.ptr = ptr
+
 
 def _hide(name):
     def missing(self):
@@ -99,10 +123,13 @@ for _name in NDARRAY_LACKS:
     setattr(ndarray, _name, _hide(_name))
 
 
-def device_function(fn):
-    """fn as a device function: run inside the emulation, results as device arrays."""
+def device_function(fn, params=None):
+    """fn as a device function: run inside the emulation, results as device arrays. `params`, when
+    given, are CuPy's parameter names for it: other keywords, or more positional arguments, raise."""
     def call(*args, **kwargs):
         global _inside
+        if params is not None:
+            _check_arguments(call.__name__, params, args, kwargs)
         if not _inside:
             _reject_host(getattr(fn, "__name__", "function"), args)
         _inside += 1
@@ -113,6 +140,14 @@ def device_function(fn):
     call.__name__ = getattr(fn, "__name__", "function")
     call.__doc__ = getattr(fn, "__doc__", None)
     return call
+
+
+def _check_arguments(name, params, args, kwargs):
+    unknown = [k for k in kwargs if k not in params]
+    if unknown:
+        raise TypeError(f"cupy.{name}() got an unexpected keyword argument '{unknown[0]}'")
+    if len(args) > len(params) and not any(p.startswith("*") for p in params):
+        raise TypeError(f"cupy.{name}() takes at most {len(params)} arguments ({len(args)} given)")
 
 
 class _Ufunc:
@@ -137,6 +172,7 @@ class _Namespace(types.ModuleType):
     def __init__(self, name, source, lacks=frozenset()):
         super().__init__(name)
         self._source, self._lacks = source, lacks
+        self._prefix = name[len("cupy."):] + "." if "." in name else ""
 
     def __getattr__(self, name):
         if name.startswith("__") or name in self._lacks or not hasattr(self._source, name):
@@ -147,7 +183,7 @@ class _Namespace(types.ModuleType):
         if isinstance(value, np.ufunc):
             value = _Ufunc(value)
         elif callable(value) and not isinstance(value, type):
-            value = device_function(value)
+            value = device_function(value, SIGNATURES.get(self._prefix + name))
         setattr(self, name, value)
         return value
 

@@ -387,9 +387,12 @@ class Sort(SelectAlong):
     def choose(xp, x, dim, descending):
         if not descending:
             return xp.argsort(x, axis=dim, kind="stable")
-        # lexsort sorts by the last key first; ~x reverses integers without overflow
-        keys = (-x, ~xp.isnan(x)) if x.dtype.kind == "f" else (~x,)
-        return xp.lexsort(keys, axis=dim)
+        if x.dtype.kind != "f":  # ~x reverses integers (and booleans) without overflow
+            return xp.argsort(~x, axis=dim, kind="stable")
+        # by -x, then (stably) NaNs first: two stable sorts make a lexicographic one
+        by_value = xp.argsort(-x, axis=dim, kind="stable")
+        nan_last = xp.take_along_axis(~xp.isnan(x), by_value, axis=dim)
+        return xp.take_along_axis(by_value, xp.argsort(nan_last, axis=dim, kind="stable"), axis=dim)
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
