@@ -195,3 +195,13 @@ def test_kernel_switch(monkeypatch):
     assert not cupy_backend.kernels_enabled()
     monkeypatch.setenv("MINITORCH_KERNELS", "on")
     assert cupy_backend.kernels_enabled()
+
+
+def test_module_to_accepts_every_form_torch_does(gpu):
+    m = mt.nn.BatchNorm1d(3)
+    assert m.to(0).weight.device == mt.device("cuda:0")
+    m.to(mt.ones(1, dtype=mt.float64))  # a tensor: its device and dtype
+    assert m.weight.device.type == "cpu" and m.weight.dtype == mt.float64
+    m.to("cuda", mt.float32)
+    assert m.weight.device.type == "cuda" and m.weight.dtype == mt.float32
+    assert m.num_batches_tracked.dtype == mt.int64 and m.num_batches_tracked.device.type == "cuda"

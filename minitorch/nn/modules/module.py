@@ -205,14 +205,17 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
+        """Move and/or cast parameters and buffers in place: to(device), to(dtype), to(device, dtype),
+        to(tensor) (its device and dtype); integer tensors keep their dtype."""
+        like = next((a for a in args if isinstance(a, Tensor)), None)
+        dtype = like.dtype if like is not None else next(
+            (a for a in list(args) + [kwargs.get("dtype")] if hasattr(a, "is_floating_point")), None)
+        device = like.device if like is not None else next(
+            (a for a in list(args) + [kwargs.get("device")] if isinstance(a, (str, int)) and not isinstance(a, bool)
+             or type(a).__name__ == "device"), None)
+
         def convert(t):
-            dtype = next((a for a in list(args) + [kwargs.get("dtype")] if hasattr(a, "is_floating_point")
-                          and not isinstance(a, Tensor)), None)
-            if dtype is not None and not t.is_floating_point():
-                dtype = None
-            device = next((a for a in list(args) + [kwargs.get("device")] if isinstance(a, str) or
-                           type(a).__name__ == "device"), None)
-            return t.to(device=device, dtype=dtype)
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
         return self._apply(convert)
 
     def float(self):
