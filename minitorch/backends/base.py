@@ -63,6 +63,7 @@ class ArrayBackend:
     def erfinv(self, x):
         raise NotImplementedError
 
+
     # ---- work splitting (a backend may run these in parallel) -----------------------------------
 
     def elementwise(self, f, *arrays):

@@ -2,6 +2,7 @@
 and row-wise kernels split between threads. Everything else is `ArrayBackend`'s composite."""
 import math
 
+import numpy as np
 import numpy as xp
 
 from .base import ArrayBackend
@@ -47,6 +48,75 @@ def _erf(x):
     if _scipy_erf is not None:
         return _scipy_erf(x).astype(x.dtype, copy=False)
     return erf_numpy(x)
+
+
+# A float32 rational approximation of erf on [-4, 4] (the one Eigen and XLA use): erf(x) = x P(x^2) / Q(x^2),
+# at most 4.5e-7 from the true value, and +-1 beyond. It is several times faster than SciPy's
+# double-precision erf, so float32 GELU uses it (fused with the rest of GELU, block by block);
+# the erf op itself keeps SciPy's correctly rounded values.
+_ERF_P = np.array([-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+                   -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02], dtype=np.float32)
+_ERF_Q = np.array([-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+                   -1.42647390514189e-02], dtype=np.float32)
+_ERF_BLOCK = 1 << 15  # elements per pass: the temporaries stay in the core's cache
+
+
+def _erf_block(v, out, p, q, x2):
+    """out = erf(v) for one float32 block (p, q, x2: scratch of v's size)."""
+    np.clip(v, -4, 4, out=out)
+    np.multiply(out, out, out=x2)
+    p.fill(_ERF_P[0])
+    for a in _ERF_P[1:]:
+        p *= x2
+        p += a
+    q.fill(_ERF_Q[0])
+    for b in _ERF_Q[1:]:
+        q *= x2
+        q += b
+    p *= out
+    np.divide(p, q, out=out)
+    np.copyto(out, np.sign(v), where=np.abs(v) >= 4)  # +-1 exactly, as float32's erf rounds there
+    np.copyto(out, v, where=v != v)                    # NaN stays NaN
+
+
+def _blocks(fn, x, *others):
+    """fn(out, scratch, x_block, *other_blocks) over cache-sized blocks of float32 arrays shaped like x."""
+    flats = [np.ascontiguousarray(a).reshape(-1) for a in (x,) + others]
+    out = np.empty_like(flats[0])
+    scratch = np.empty((4, min(out.size, _ERF_BLOCK)), dtype=np.float32)
+    for start in range(0, out.size, _ERF_BLOCK):
+        stop = min(start + _ERF_BLOCK, out.size)
+        fn(out[start:stop], scratch[:, :stop - start], *[f[start:stop] for f in flats])
+    return out.reshape(x.shape)
+
+
+def erf_float32(x):
+    """erf of a float32 array by the rational approximation above."""
+    return _blocks(lambda out, tmp, v: _erf_block(v, out, tmp[0], tmp[1], tmp[2]), x)
+
+
+def _gelu_float32(out, tmp, v):
+    """out = 0.5 v (1 + erf(v / sqrt 2))."""
+    np.multiply(v, np.float32(1 / math.sqrt(2)), out=tmp[3])
+    _erf_block(tmp[3], out, tmp[0], tmp[1], tmp[2])
+    out += 1
+    out *= v
+    out *= np.float32(0.5)
+
+
+def _gelu_backward_float32(out, tmp, g, v):
+    """out = g (Phi(v) + v phi(v)), Phi the normal CDF by erf, phi its density."""
+    np.multiply(v, np.float32(1 / math.sqrt(2)), out=tmp[3])
+    _erf_block(tmp[3], out, tmp[0], tmp[1], tmp[2])
+    out += 1
+    out *= np.float32(0.5)                       # Phi(v)
+    np.multiply(v, v, out=tmp[0])
+    tmp[0] *= np.float32(-0.5)
+    np.exp(tmp[0], out=tmp[0])
+    tmp[0] *= v
+    tmp[0] *= np.float32(1 / math.sqrt(2 * math.pi))  # v phi(v)
+    out += tmp[0]
+    out *= g
 
 
 # Giles' single-precision erfinv: a polynomial in w = -log(1 - x^2), one for the centre, one for the tails
@@ -186,6 +256,16 @@ class NumpyBackend(ArrayBackend):
     ndarray = xp.ndarray
 
     erf = staticmethod(_erf)
+
+    def gelu(self, x, approximate):
+        if approximate == "none" and x.dtype == np.float32:
+            return _blocks(_gelu_float32, x)
+        return super().gelu(x, approximate)
+
+    def gelu_backward(self, gy, x, approximate):
+        if approximate == "none" and x.dtype == np.float32 and gy.dtype == np.float32:
+            return _blocks(_gelu_backward_float32, gy, x)
+        return super().gelu_backward(gy, x, approximate)
     erfinv = staticmethod(_erfinv)
     elementwise = staticmethod(_elementwise)
     reduce = staticmethod(_reduce)
