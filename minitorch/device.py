@@ -9,10 +9,11 @@ from __future__ import annotations
 class device:
     """torch.device: `device("cpu")`, `device("cuda:0")`, `device("cuda", 1)`."""
 
-    __slots__ = ("type", "index", "_backend")
+    __slots__ = ("type", "index", "_backend", "_array_type")
 
     def __init__(self, type, index: int | None = None):
         self._backend = None
+        self._array_type = None  # the backend's array class, once known (Tensor._wrap's fast check)
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
@@ -36,6 +37,7 @@ class device:
         """The backend module computing on this device (cached)."""
         if self._backend is None:
             self._backend = backend_for(self)
+            self._array_type = self._backend.ndarray
         return self._backend
 
     def __eq__(self, other):

@@ -59,7 +59,7 @@ class Tensor:
     def _wrap(data, device=CPU):
         """A new tensor around backend array `data` (no copy); NumPy scalars become 0-d."""
         t = object.__new__(Tensor)
-        if data.__class__ is not device.backend.ndarray:
+        if data.__class__ is not device._array_type and data.__class__ is not device.backend.ndarray:
             data = device.backend.xp.asarray(data)
         t._data = data
         t._dtype = D._BY_NP[data.dtype]

@@ -361,7 +361,7 @@ class Primitive(Function):
             for t in inputs:
                 if t is not None and t._device is not device:
                     check_same_device(*[t for t in inputs if t is not None])
-        ctx.backend = backend = device.backend
+        ctx.backend = backend = device._backend or device.backend
         ctx.xp = backend.xp
         record = False
         if _mode.enabled:
