@@ -2,6 +2,9 @@
 
 Also torch's `torch.backends` flags: no MPS here; cuDNN flags are accepted and ignored.
 """
+from pathlib import Path
+
+KERNEL_SOURCES = Path(__file__).resolve().parents[2] / "kernels"  # the hand-written CUDA kernels (.cu)
 
 
 class mps:

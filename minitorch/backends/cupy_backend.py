@@ -65,9 +65,9 @@ class RawKernels:
     def __call__(self, source, kernel, grid, block, args):
         module = self._modules.get(source)
         if module is None:
-            from .emulated_kernels import KERNELS
-            code = (KERNELS / f"{source}.cu").read_text()
-            module = self._cupy.RawModule(code=code, options=("--std=c++17", f"-I{KERNELS}"))
+            from . import KERNEL_SOURCES
+            code = (KERNEL_SOURCES / f"{source}.cu").read_text()
+            module = self._cupy.RawModule(code=code, options=("--std=c++17", f"-I{KERNEL_SOURCES}"))
             self._modules[source] = module
         module.get_function(kernel)((grid,), (block,), args)
 

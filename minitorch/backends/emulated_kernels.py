@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-KERNELS = Path(__file__).resolve().parents[2] / "kernels"
+from . import KERNEL_SOURCES as KERNELS
 _LOADED: dict[str, ctypes.CDLL] = {}
 
 
