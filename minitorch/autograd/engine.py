@@ -135,6 +135,8 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
     heapq.heapify(ready)
     prev_mode = _mode.enabled
     Tensor = F.Tensor
+    if not record:  # nothing runs between nodes: backward's grad mode can stay on for the whole loop
+        _mode.enabled = create_graph
     try:
         while ready:
             node = heapq.heappop(ready)[2]
@@ -156,11 +158,14 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                         out = fn(tuple(grads))
                         if out is not None:
                             grads = list(out)
-                _mode.enabled = create_graph
-                try:
+                if record:  # the caller's code runs between steps, in its own grad mode
+                    _mode.enabled = create_graph
+                    try:
+                        grad_inputs = node._run_backward(tuple(grads))
+                    finally:
+                        _mode.enabled = prev_mode
+                else:
                     grad_inputs = node._run_backward(tuple(grads))
-                finally:
-                    _mode.enabled = prev_mode
                 if not is_sink:
                     grad_inputs = _conform(node, grad_inputs)
                 if _mode.anomaly:
@@ -189,8 +194,10 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
-            yield Step(node, tuple(grads), tuple(grad_inputs)) if record else None
+            if record:
+                yield Step(node, tuple(grads), tuple(grad_inputs))
     finally:
+        _mode.enabled = prev_mode
         F.handed_arrays.clear()
     return captured
 
