@@ -63,6 +63,10 @@ def _reject_host(name, values):
 class ndarray(np.ndarray):
     """Memory on the emulated device: a NumPy array that refuses NumPy's own functions."""
 
+    def __array_finalize__(self, obj):
+        if self.base is None:  # a new buffer made by a method (copy, astype, ...): device memory
+            memory_pool.track(self)
+
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         if not _inside:
             _reject_host(ufunc.__name__, inputs + (out or ()))
