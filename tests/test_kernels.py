@@ -279,3 +279,21 @@ def test_kernels_skip_what_they_do_not_cover(gpu):
                                ref.softmax(x.astype(np.float32), 0), rtol=1e-6)
     assert gpu.kernels.gelu(gpu.xp.zeros((0, 3), dtype=np.float32), "none").shape == (0, 3)
     assert gpu.launched == []
+
+
+@needs_cpu_build
+def test_launch_arguments_must_match_the_kernel_as_a_gpu_packs_them():
+    """Every launch is checked against the kernel's C parameters: a GPU packs them by size, so an
+    int64 given for an int, or an array of the wrong dtype, would corrupt it silently."""
+    x = np.zeros((2, 3), np.float32)
+    y = np.empty_like(x)
+    emulated_kernels.check_arguments("softmax", "softmax_forward", (x, y, np.int32(3), np.int32(0)))
+    for bad, message in [((x, y, np.int64(3), np.int32(0)), "argument 2: expected int32, got int64"),
+                         ((x, y, 3, np.int32(0)), "argument 2: expected int32, got int"),
+                         ((x.astype(np.float64), y, np.int32(3), np.int32(0)), "argument 0: expected array of float32"),
+                         ((x, y, np.int32(3)), "takes 4 arguments, got 3")]:
+        with pytest.raises(TypeError, match=message):
+            emulated_kernels.check_arguments("softmax", "softmax_forward", bad)
+    params = emulated_kernels.signatures("pool")["max_pool2d_backward"]
+    assert params[:4] == (("pointer", np.float32), ("pointer", np.int64), ("pointer", np.float32),
+                          ("scalar", np.int64))
