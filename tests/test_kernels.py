@@ -297,3 +297,27 @@ def test_launch_arguments_must_match_the_kernel_as_a_gpu_packs_them():
     params = emulated_kernels.signatures("pool")["max_pool2d_backward"]
     assert params[:4] == (("pointer", np.float32), ("pointer", np.int64), ("pointer", np.float32),
                           ("scalar", np.int64))
+
+
+def test_gpu_launches_compile_each_source_once_through_cupy_rawmodule():
+    """The GPU launcher, with a stand-in for CuPy: NVRTC gets the source and the kernels folder as
+    include path, each module compiles once, and kernels launch as kernel((grid,), (block,), args)."""
+    calls = {"modules": [], "launches": []}
+
+    class Module:
+        def __init__(self, code, options):
+            calls["modules"].append((code, options))
+
+        def get_function(self, name):
+            return lambda grid, block, args: calls["launches"].append((name, grid, block, args))
+
+    fake_cupy = type("cupy", (), {"RawModule": Module})
+    launch = cupy_backend.RawKernels(fake_cupy)
+    args = (np.zeros(4, np.float32), np.zeros(4, np.float32), np.int32(4), np.int32(0))
+    launch("softmax", "softmax_forward", 3, 32, args)
+    launch("softmax", "softmax_backward", 5, 64, args)
+    assert len(calls["modules"]) == 1
+    code, options = calls["modules"][0]
+    assert code == (emulated_kernels.KERNELS / "softmax.cu").read_text() and '#include "block_reduce.h"' in code
+    assert f"-I{emulated_kernels.KERNELS}" in options
+    assert calls["launches"] == [("softmax_forward", (3,), (32,), args), ("softmax_backward", (5,), (64,), args)]
