@@ -351,7 +351,7 @@ def test_detach_and_requires_grad_rules():
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "gelu", "gelu_tanh", "layer_norm", "avg_pool2d",
-                                  "embedding", "cross_entropy"])
+                                  "max_pool2d", "embedding", "cross_entropy"])
 def test_fused_ops_have_first_and_second_derivatives(name):
     """The fused kernels' backward, and the composed backward used under create_graph=True."""
     F = mt.nn.functional
@@ -367,6 +367,7 @@ def test_fused_ops_have_first_and_second_derivatives(name):
         "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), (x, w, b)),
         "avg_pool2d": (lambda x: F.avg_pool2d(x.reshape(1, 1, 3, 4), 2, 1, 1, ceil_mode=True,
                                               count_include_pad=False) ** 2, (x,)),
+        "max_pool2d": (lambda x: F.max_pool2d(x.reshape(1, 1, 2, 6), 2) ** 2, (x,)),  # the 2x2 fast path
         # (padding_idx and scale_grad_by_freq change the gradient on purpose: the parity spec checks them)
         "embedding": (lambda x: F.embedding(mt.tensor([[0, 2], [2, 1]]), x) ** 2, (x,)),
         "cross_entropy": (lambda x: F.cross_entropy(x, mt.tensor([0, 3, 1]), w.detach().abs() + 0.1,

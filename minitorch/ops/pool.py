@@ -35,10 +35,12 @@ class MaxPool2d(Primitive):
 
 
 class MaxPool2x2(Primitive):
-    """The common 2x2 / stride-2 max-pool as a reshape and elementwise maxima (no window gather).
+    """The common 2x2 / stride-2 max-pool as reshapes and elementwise maxima (no window gather).
 
     Each output is the first maximum of its 2x2 block in row-major order (or its last NaN), as
-    torch picks; the gradient goes back to that one position.
+    torch picks; the gradient goes back to that one position. It is found in two halvings: within
+    each row the pair of columns (`colsel`: the right one wins only if greater, or NaN), then between
+    the two rows' winners (`rowsel`), so ties keep the earlier position.
     """
 
     node_name = "MaxPool2DWithIndicesBackward0"
@@ -47,21 +49,20 @@ class MaxPool2x2(Primitive):
     def forward(ctx, x, *, with_indices):
         xp = ctx.xp
         n, c, h, w = x.shape
-        v = x.reshape(n, c, h // 2, 2, w // 2, 2)
-        corners = (v[:, :, :, 0, :, 0], v[:, :, :, 0, :, 1], v[:, :, :, 1, :, 0], v[:, :, :, 1, :, 1])
-        top = xp.maximum(xp.maximum(corners[0], corners[1]), xp.maximum(corners[2], corners[3]))
-        which = xp.full(top.shape, 3, dtype=xp.int8)
-        for k in (2, 1, 0):  # the first corner holding the maximum wins ...
-            xp.copyto(which, k, where=corners[k] == top)
-        if x.dtype.kind == "f" and xp.isnan(top).any():
-            for k in range(4):   # ... unless there is a NaN: then the last NaN, as torch's scan keeps it
-                xp.copyto(which, k, where=corners[k] != corners[k])
-        ctx.shape, ctx.which = x.shape, which
+        pairs = x.reshape(n, c, h, w // 2, 2)
+        left, right = pairs[..., 0], pairs[..., 1]
+        colsel = (right > left) | (right != right)                       # (N, C, H, W/2)
+        rows = xp.maximum(left, right).reshape(n, c, h // 2, 2, w // 2)
+        top_row, bottom_row = rows[:, :, :, 0], rows[:, :, :, 1]
+        rowsel = (bottom_row > top_row) | (bottom_row != bottom_row)     # (N, C, H/2, W/2)
+        top = xp.maximum(top_row, bottom_row)
+        ctx.shape, ctx.rowsel, ctx.colsel = x.shape, rowsel, colsel
         if not with_indices:
             return top
-        rows = 2 * xp.arange(h // 2).reshape(-1, 1) + which // 2
-        cols = 2 * xp.arange(w // 2) + which % 2
-        idx = (rows * w + cols).astype(xp.int64)
+        halves = colsel.reshape(n, c, h // 2, 2, w // 2)
+        col = xp.where(rowsel, halves[:, :, :, 1], halves[:, :, :, 0])
+        r = 2 * xp.arange(h // 2).reshape(-1, 1) + rowsel
+        idx = (r * w + 2 * xp.arange(w // 2) + col).astype(xp.int64)
         ctx.mark_non_differentiable(idx)
         return top, idx
 
@@ -69,20 +70,23 @@ class MaxPool2x2(Primitive):
     def backward_arrays(ctx, gy, gi=None):
         xp = ctx.xp
         n, c, h, w = ctx.shape
-        gx = xp.zeros((n, c, h // 2, 2, w // 2, 2), dtype=gy.dtype)
-        which = ctx.which
-        for k in range(4):
-            gx[:, :, :, k // 2, :, k % 2] = gy * (which == k)
+        rowsel, colsel = ctx.rowsel, ctx.colsel
+        by_row = xp.empty((n, c, h // 2, 2, w // 2), dtype=gy.dtype)    # each gradient to its row ...
+        xp.multiply(gy, ~rowsel, out=by_row[:, :, :, 0])
+        xp.multiply(gy, rowsel, out=by_row[:, :, :, 1])
+        by_row = by_row.reshape(n, c, h, w // 2)
+        gx = xp.empty((n, c, h, w // 2, 2), dtype=gy.dtype)              # ... then to its column
+        xp.multiply(by_row, ~colsel, out=gx[..., 0])
+        xp.multiply(by_row, colsel, out=gx[..., 1])
         return gx.reshape(n, c, h, w)
 
     @staticmethod
     def backward(ctx, gy, gi=None):
-        from .creation import tensor
-        n, c, h, w = ctx.shape
-        parts = [gy * tensor(ctx.which == k, device=gy.device) for k in range(4)]
         from .shape import stack
-        blocks = stack([stack(parts[:2], -1), stack(parts[2:], -1)], -3)      # (N, C, H/2, 2, W/2, 2)
-        return blocks.reshape(n, c, h, w)
+        n, c, h, w = ctx.shape
+        rowsel, colsel = Tensor._wrap(ctx.rowsel, gy.device), Tensor._wrap(ctx.colsel, gy.device)
+        by_row = stack([gy * ~rowsel, gy * rowsel], 3).reshape(n, c, h, w // 2)
+        return stack([by_row * ~colsel, by_row * colsel], -1).reshape(n, c, h, w)
 
 
 def _bins(size, out):
