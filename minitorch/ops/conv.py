@@ -81,6 +81,19 @@ class Col2Im(Primitive):
         return _batch_major(ctx.backend.im2col(gy, *ctx.args), gy.shape[0], blocks[0] * blocks[1])
 
 
+def _input_gradient_by_convolution(backend, gy, w, p, d, hw):
+    """The input gradient of a stride-1 convolution, as a convolution of the output gradient with the
+    flipped, channel-swapped kernel (padding d*(k-1) - p): its columns have the output's channels, so
+    nothing as large as the input's columns is written and no col2im is needed."""
+    xp = backend.xp
+    o, c, kh, kw = w.shape
+    n = gy.shape[0]
+    flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, o * kh * kw)
+    pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip((kh, kw), p, d))
+    cols = backend.im2col(xp.ascontiguousarray(gy), (kh, kw), (1, 1), pad, d, hw)   # (O*kh*kw, N*H*W)
+    return xp.ascontiguousarray((flipped @ cols).reshape(c, n, *hw).transpose(1, 0, 2, 3))
+
+
 class Conv2d(Primitive):
     """Convolution as one GEMM per group over the whole batch.
 
@@ -120,7 +133,9 @@ class Conv2d(Primitive):
         gw = (gy_t @ ctx.cols.transpose(0, 2, 1)).reshape(w.shape) if na[1] else None
         gb = gy.sum(axis=(0, 2, 3)) if len(na) > 2 and na[2] else None
         gx = None
-        if na[0]:
+        if na[0] and s == (1, 1) and groups == 1 and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
+            gx = _input_gradient_by_convolution(ctx.backend, gy, w, p, d, (h, wd))
+        elif na[0]:
             gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t  # (g, C/g*kh*kw, N*L)
             gx = ctx.backend.col2im(gcols.reshape(c * k[0] * k[1], -1), (n, c, h, wd), k, s, p, d, blocks)
         return gx, gw, gb
