@@ -98,9 +98,10 @@ class Conv2d(Primitive):
     """Convolution as one GEMM per group over the whole batch.
 
     The windows are laid out as columns (C/g * kh * kw, N * Ho * Wo), so the forward, the weight
-    gradient and the input gradient are each a single large matrix product; the input gradient's
-    columns are summed back into the image by col2im. With create_graph=True the backward is
-    written with Im2Col/Col2Im and matmul instead, which are differentiable again.
+    gradient and the input gradient are each a single large matrix product. The input gradient is,
+    for stride 1, a convolution of the output gradient with the flipped kernel; otherwise its columns
+    are summed back into the image by col2im. With create_graph=True the backward is written with
+    Im2Col/Col2Im and matmul instead, which are differentiable again.
     """
 
     node_name = "ConvolutionBackward0"
