@@ -386,9 +386,13 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     return _maybe_out(Add.apply(a, b, alpha=alpha), out)
 
 
+def _is_bool(x) -> bool:
+    return x._dtype is D.bool_ if type(x) is Tensor else isinstance(x, bool)
+
+
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
-    if any(x._dtype is D.bool_ if is_tensor(x) else isinstance(x, bool) for x in (input, other)):
+    if _is_bool(input) or _is_bool(other):
         if D.result_type(input, other) is D.bool_:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
