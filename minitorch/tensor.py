@@ -282,15 +282,22 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, force: bool = False):
-        if self._device.type != "cpu":
-            raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() "
-                            "to copy the tensor to host memory first.")
-        if self._requires_grad and not force:
+        """The tensor's memory as a NumPy array; force=True copies from any device and drops the graph."""
+        if force:
+            return self.detach().cpu()._data
+        self._check_host("numpy")
+        if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
+    def _check_host(self, what: str) -> None:
+        if self._device.type != "cpu":
+            raise TypeError(f"can't convert {self._device} device type tensor to {what}. Use Tensor.cpu() "
+                            "to copy the tensor to host memory first.")
+
     def __array__(self, dtype=None, copy=None):
-        a = self.detach().cpu()._data
+        self._check_host("numpy")
+        a = self.detach()._data
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __dlpack__(self, stream=None):

@@ -75,8 +75,10 @@ def test_torch_errors_for_device_mistakes(gpu):
                                                r"two devices, cuda:0 and cpu!$"):
             op()
     assert (a + mt.tensor(2.0)).tolist() == [3.0, 3.0]  # a 0-d CPU tensor mixes with any device, as in torch
-    with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu\(\)"):
-        a.numpy()
+    for to_numpy in (a.numpy, lambda: np.asarray(a)):
+        with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu\(\)"):
+            to_numpy()
+    assert a.numpy(force=True).tolist() == [1.0, 1.0]  # force copies to the host, as torch's does
 
 
 def test_random_numbers_come_from_the_device_generator(gpu):

@@ -20,8 +20,9 @@ def _scalar_one(draw, dtype):
 
 # ---- attributes and conversions --------------------------------------------------------------
 # host arrays, printing and type names: torch's CUDA versions differ from its CPU ones by design
-_HOST_ONLY = {"Tensor.stride", "Tensor.to", "Tensor.type", "Tensor.cpu", "Tensor.numpy", "Tensor.__format__",
-              "Tensor.__repr__", "Tensor.__repr__(grad)", "Tensor.__repr__(large)", "Tensor.__repr__(values)"}
+_HOST_ONLY = {"Tensor.stride", "Tensor.to", "Tensor.type", "Tensor.cpu", "Tensor.numpy", "Tensor.__array__",
+              "Tensor.__format__", "Tensor.__repr__", "Tensor.__repr__(grad)", "Tensor.__repr__(large)",
+              "Tensor.__repr__(values)"}
 
 for _name, _fn, _sampler, _dtypes, _grad in [
     ("Tensor.shape", lambda lib, x: tuple(x.shape), _one, ALL_DTYPES, None),
