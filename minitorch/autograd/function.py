@@ -244,12 +244,15 @@ class FunctionCtx(Node):
             self._saved = _FREED
 
     def _run_backward_arrays(self, fast, grads):
-        if _has_none(grads):
-            grads = tuple(self._out_meta[i][2].backend.xp.zeros(m[0], m[1].np) if g is None else g._data
-                          for i, (g, m) in enumerate(zip(grads, self._out_meta)))
+        if len(grads) == 1 and grads[0] is not None:  # the common single-output op
+            out = _wrap_grads(self, fast(self, grads[0]._data))
         else:
-            grads = tuple(g._data for g in grads)
-        out = _wrap_grads(self, fast(self, *grads))
+            if _has_none(grads):
+                grads = tuple([self._out_meta[i][2].backend.xp.zeros(m[0], m[1].np) if g is None else g._data
+                               for i, (g, m) in enumerate(zip(grads, self._out_meta))])
+            else:
+                grads = tuple([g._data for g in grads])
+            out = _wrap_grads(self, fast(self, *grads))
         n = len(self.next_functions)
         return out if len(out) == n else out[:n]
 
@@ -285,9 +288,9 @@ def _has_none(items) -> bool:
 
 def _wrap_grads(node, arrays):
     device = node._out_meta[0][2]
-    if not isinstance(arrays, tuple):
-        arrays = (arrays,)
-    return tuple(None if a is None else Tensor._wrap(a, device) for a in arrays)
+    if type(arrays) is not tuple:
+        return (None if arrays is None else Tensor._wrap(arrays, device),)
+    return tuple([None if a is None else Tensor._wrap(a, device) for a in arrays])
 
 
 class Function(FunctionCtx):
