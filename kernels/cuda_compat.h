@@ -71,6 +71,9 @@ inline int max(int a, int b) { return a > b ? a : b; }
 
 inline void __syncthreads() { mt_emu::block_barrier->arrive_and_wait(); }
 
+// a product rounded on its own, never fused into a following add (no FMA on the CPU build anyway)
+inline float __fmul_rn(float a, float b) { return a * b; }
+
 inline float atomicAdd(float* address, float value) {
     return std::atomic_ref<float>(*address).fetch_add(value);
 }

@@ -12,6 +12,8 @@ from minitorch.backends import cupy_backend
 @pytest.fixture
 def no_cuda(monkeypatch):
     """A machine without CUDA: no emulation and no GPU."""
+    if torch.cuda.is_available():
+        pytest.skip("torch sees a GPU here, so it cannot show its CPU-only answers")
     monkeypatch.delenv("MINITORCH_EMULATE_CUDA", raising=False)
     monkeypatch.setattr(cuda, "_cupy", lambda: None)
 
@@ -192,6 +194,49 @@ def test_the_emulated_device_is_as_strict_as_cupy():
         a.ctypes
     assert type(a.sum()) is type(a) and a.sum().shape == ()  # reductions give 0-d device arrays, as CuPy's do
     assert type(xp.asnumpy(a)) is np.ndarray and xp.asnumpy(a).tolist() == a.get().tolist()
+    with pytest.raises(TypeError, match="Argument 'array' has incorrect type"):
+        xp.broadcast_to(0, (2,))  # CuPy's broadcast_to takes device arrays only
+    # CuPy's float remainder is a - floor(a / b) * b (with a fused multiply-add), not NumPy's fmod form
+    three, fifth = xp.asarray(np.float32([3.0])), xp.asarray(np.float32([0.2]))
+    assert (three % fifth).item() == np.float32(-4.4703484e-08) and (three // fifth).item() == 15.0
+
+
+def test_float_floor_division_and_remainder_round_as_torch(gpu):
+    """torch rounds the quotient through fmod(a, b): 3 // 0.2 is 14 and 3 % 0.2 is 0.2 (in float32),
+    infinite divisors leave the dividend, and the remainder takes the divisor's sign."""
+    a = np.float32([3.0, 3.0, 2.0, -2.0, 2.0, 0.0, 7.5, -7.5, 1.0])
+    b = np.float32([0.2, np.inf, -np.inf, np.inf, 0.0, -3.0, 2.0, 2.0, -0.0])
+    for op in ("remainder", "floor_divide", "fmod"):
+        for x, y in ((a, b), (b, a)):
+            want = getattr(torch, op)(torch.from_numpy(x), torch.from_numpy(y)).numpy()
+            got = getattr(mt, op)(mt.tensor(x, device=gpu), mt.tensor(y, device=gpu)).cpu().numpy()
+            np.testing.assert_array_equal(got, want, err_msg=op)
+    x = mt.tensor(a, device=gpu)
+    np.testing.assert_array_equal((3.0 % x).cpu().numpy(), (3.0 % torch.from_numpy(a)).numpy())
+    np.testing.assert_array_equal((x // -0.3).cpu().numpy(), (torch.from_numpy(a) // -0.3).numpy())
+
+
+# torch 2.11 on an H100: float to integer casts out of range saturate on CUDA (C leaves them undefined;
+# torch's CPU gives the lowest integer), and uint8 goes through int64 on both devices
+OUT_OF_RANGE = [np.inf, -np.inf, np.nan, 1e20, -1e20, 3e9, -3e9, 300.0, -1.5]
+TORCH_CUDA_CASTS = {
+    "int64": [2**63 - 1, -2**63, -2**63, 2**63 - 1, -2**63, 3000000000, -3000000000, 300, -1],
+    "int32": [2**31 - 1, -2**31, 0, 2**31 - 1, -2**31, 2**31 - 1, -2**31, 300, -1],
+    "int16": [-1, 0, 0, -1, 0, -1, 0, 300, -1],
+    "int8": [-1, 0, 0, -1, 0, -1, 0, 44, -1],
+    "uint8": [255, 0, 0, 255, 0, 0, 0, 44, 255],
+}
+
+
+def test_out_of_range_casts_follow_torch_on_cuda(gpu):
+    x = mt.tensor(OUT_OF_RANGE, device=gpu)
+    for name, want in TORCH_CUDA_CASTS.items():
+        if torch.cuda.is_available():  # on a GPU, ask torch itself
+            want = torch.tensor(OUT_OF_RANGE).cuda().to(getattr(torch, name)).tolist()
+        assert x.to(getattr(mt, name)).tolist() == want, name
+    # on the CPU both libraries give x86's answer: the lowest integer
+    assert mt.tensor(OUT_OF_RANGE).long().tolist() == torch.tensor(OUT_OF_RANGE).long().tolist()
+    assert mt.tensor(OUT_OF_RANGE).byte().tolist() == torch.tensor(OUT_OF_RANGE).byte().tolist()
 
 
 def test_kernel_switch(monkeypatch):

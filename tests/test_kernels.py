@@ -149,7 +149,8 @@ def test_gelu(gpu, monkeypatch, n, approximate, threads, blocks):
 
 
 @needs_cpu_build
-@pytest.mark.parametrize("shape,n", [((1, 1), 1), ((3, 5), 1), ((2, 300), 1), ((2, 3, 5), 2), ((7, 33), 1)])
+@pytest.mark.parametrize("shape,n", [((1, 1), 1), ((3, 5), 1), ((2, 300), 1), ((2, 3, 5), 2), ((7, 33), 1),
+                                     ((300, 40), 1), ((5, 26, 3), 1)])  # the last two: several row chunks
 @pytest.mark.parametrize("affine", [True, False])
 def test_layer_norm(gpu, shape, n, affine):
     x, gy = randn(*shape, scale=3), randn(*shape)

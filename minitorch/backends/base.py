@@ -63,6 +63,30 @@ class ArrayBackend:
     def erfinv(self, x):
         raise NotImplementedError
 
+    # ---- rounded division of floats, as torch rounds it ----------------------------------------------
+    # torch (like NumPy) takes the quotient from the exact remainder fmod(a, b), so 3 // 0.2 is 14.0
+    # and 3 % 0.2 is 0.2 (0.2 is 0.2000000030 in float32); floor(a / b) would round 3 / 0.2 up to 15.
+
+    def floor_divide(self, a, b):
+        """a // b: floor((a - fmod(a, b)) / b), one less where the remainder's sign differs from b's."""
+        xp = self.xp
+        if a.dtype.kind != "f":
+            return xp.floor_divide(a, b)
+        mod = xp.fmod(a, b)
+        div = (a - mod) / b
+        div = div - ((mod != 0) & ((b < 0) != (mod < 0)))
+        q = xp.floor(div)
+        q = q + (div - q > 0.5)  # (a - mod) / b is an integer up to rounding: take the nearest
+        q = xp.where(div != 0, q, xp.copysign(xp.zeros_like(q), a / b))
+        return xp.where(b == 0, a / b, q)
+
+    def remainder(self, a, b):
+        """a % b with the sign of b: fmod(a, b), plus b where the signs differ."""
+        xp = self.xp
+        if a.dtype.kind != "f":
+            return xp.remainder(a, b)
+        mod = xp.fmod(a, b)
+        return xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
 
     # ---- work splitting (a backend may run these in parallel) -----------------------------------
 
@@ -80,7 +104,7 @@ class ArrayBackend:
         """kernel(*arrays, axis) for a kernel that works row by row along `axis`."""
         return kernel(*arrays, axis)
 
-        # ---- fused kernels: softmax, log_softmax, GELU, layer norm, Adam, cross-entropy -----------------
+    # ---- fused kernels: softmax, log_softmax, GELU, layer norm, Adam, cross-entropy -----------------
     # Rows are reduced along `axis`.
 
     def softmax(self, x, axis):

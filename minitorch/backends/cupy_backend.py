@@ -30,6 +30,8 @@ from .base import ArrayBackend
 ROW_THREADS = 256      # most threads of a one-block-per-row kernel (a power of two, for the tree)
 THREADS = 256          # threads of a grid-stride kernel's block
 MOST_BLOCKS = 1024     # grid-stride kernels loop, so a few waves of blocks fill any GPU
+LN_TILE, LN_LANES = 32, 8  # layer-norm parameter gradients: columns and row lanes of a block (layer_norm.cu)
+LN_MIN_CHUNK = 64      # rows a block of it sums at least
 
 
 def emulated() -> bool:
@@ -222,9 +224,14 @@ class CupyBackend(ArrayBackend):
         gx = xp.empty_like(x)
         self.launch("layer_norm", "layer_norm_backward_input", rows, row_block(cols),
                     (gy, x, x if w is None else w, mean, rstd, gx, np.int32(cols), np.int32(w is not None)))
-        gw, gb = xp.empty(x.shape[x.ndim - n:], dtype=x.dtype), xp.empty(x.shape[x.ndim - n:], dtype=x.dtype)
-        self.launch("layer_norm", "layer_norm_backward_params", stride_grid(cols), THREADS,
-                    (gy, x, mean, rstd, gw, gb, np.int64(rows), np.int32(cols)))
+        # weight and bias gradients: column sums over chunks of rows, enough blocks to fill the GPU
+        tiles = -(-cols // LN_TILE)
+        rows_per_chunk = max(LN_MIN_CHUNK, -(-rows // max(1, MOST_BLOCKS // tiles)))
+        chunks = -(-rows // rows_per_chunk)
+        partial = xp.empty((2, chunks, cols), dtype=x.dtype)
+        self.launch("layer_norm", "layer_norm_backward_params", tiles * chunks, LN_TILE * LN_LANES,
+                    (gy, x, mean, rstd, partial, np.int64(rows), np.int32(cols), np.int32(rows_per_chunk)))
+        gw, gb = partial.sum(axis=1).reshape((2,) + x.shape[x.ndim - n:])
         return gx, (gw if weight is not None else None), gb
 
     # ---- cross-entropy -------------------------------------------------------------------------

@@ -7,7 +7,11 @@ array subclass that marks memory as "on the device". The emulation is strict whe
   NumPy's dispatch), so a stray `np.` call in an op is caught here rather than on a GPU;
 - mixing device arrays with host NumPy arrays in one operation raises CuPy's TypeError;
 - names NumPy has and CuPy 13 lacks are missing here too (`CUPY_LACKS`), and so are keyword
-  arguments CuPy's functions do not take (`cupy_signatures`).
+  arguments CuPy's functions do not take (`cupy_signatures`);
+- where CuPy's arithmetic differs from NumPy's, it gives CuPy's answer: float floor division is
+  floor(a / b) and the float remainder a - floor(a / b) * b, so 3 % 0.2 is -4.5e-8 on the device
+  where NumPy (and torch) give 0.2; and float to integer casts saturate, as the GPU's conversion
+  instructions do, where NumPy's (x86's) give the lowest integer for any value out of range.
 
 Host transfers are explicit, as in CuPy: `xp.asarray(host)`, `xp.asnumpy(a)` or `a.get()`.
 """
@@ -34,6 +38,11 @@ LINALG_LACKS = frozenset(("cond cross diagonal eig eigvals matmul matrix_norm ma
                           "svdvals tensordot trace vecdot vector_norm").split())
 
 _inside = 0  # > 0 while an `xp` function runs: NumPy internals may then mix arrays freely
+
+# CuPy's float kernels for these ufuncs (NumPy's round through fmod instead); the GPU fuses the
+# remainder's multiply and subtract, which float64 arithmetic reproduces for float32 and float16
+_CUPY_FLOAT_ROUNDING = {np.floor_divide: lambda a, b: np.floor(a / b),
+                        np.remainder: lambda a, b: a - np.floor(a / b).astype(np.float64) * b}
 
 
 def _device(value):
@@ -74,6 +83,8 @@ class ndarray(np.ndarray):
         if out is not None:
             kwargs["out"] = tuple(o.view(np.ndarray) if type(o) is ndarray else o for o in out)
         result = getattr(ufunc, method)(*host, **kwargs)
+        if method == "__call__" and ufunc in _CUPY_FLOAT_ROUNDING and result.dtype.kind == "f":
+            result = _as_cupy_rounds(ufunc, result, *host)
         if out is not None and method != "at":
             return out[0] if len(out) == 1 else out
         return _device(result)
@@ -83,6 +94,11 @@ class ndarray(np.ndarray):
             raise TypeError(f"numpy.{func.__name__} was called on a device array; CUDA code must use the "
                             "backend's xp (cupy) instead")
         return super().__array_function__(func, types_, args, kwargs)
+
+    def astype(self, dtype, *args, **kwargs):
+        if self.dtype.kind == "f" and np.dtype(dtype).kind in "iu":
+            return _device(_gpu_float_to_int(self.view(np.ndarray), np.dtype(dtype)))
+        return super().astype(dtype, *args, **kwargs)
 
     def get(self):
         """A host copy (cupy.ndarray.get)."""
@@ -105,6 +121,30 @@ class ndarray(np.ndarray):
     def data(self):
         """CuPy's device pointer holder: `.data.ptr` is the address of the first element."""
         return _Memory(self.__array_interface__["data"][0])
+
+
+def _gpu_float_to_int(values, dtype):
+    """Float to integer as a GPU converts: truncate, saturate at the 32-bit (or 64-bit) limits, NaN to
+    0 (to the lowest value for 64 bits), then keep the low bits for 8- and 16-bit types."""
+    wide = np.dtype(dtype.kind + "8") if dtype.itemsize == 8 else np.dtype(dtype.kind + "4")
+    low, high = np.iinfo(wide).min, np.iinfo(wide).max
+    with np.errstate(invalid="ignore"):
+        v = np.trunc(values.astype(np.float64))
+        nan, above, below = np.isnan(v), v >= float(high), v <= float(low)
+        out = np.where(nan | above | below, 0, v).astype(wide)
+    out[above], out[below] = high, low
+    out[nan] = low if wide.itemsize == 8 and wide.kind == "i" else 0
+    return out.astype(dtype)
+
+
+def _as_cupy_rounds(ufunc, result, a, b):
+    """`result` of a float floor_divide/remainder recomputed as CuPy's kernels compute it."""
+    with np.errstate(all="ignore"):
+        value = _CUPY_FLOAT_ROUNDING[ufunc](np.asarray(a, result.dtype), np.asarray(b, result.dtype))
+    if isinstance(result, np.ndarray):
+        result[...] = value
+        return result
+    return result.dtype.type(value)
 
 
 class _Flags:
@@ -242,6 +282,7 @@ def _make_xp():
     xp.asarray = _copy_to_device
     xp.array = lambda a, dtype=None, copy=True, order="K", ndmin=0: _device(np.array(
         a.view(np.ndarray) if type(a) is ndarray else a, dtype=dtype, order=order, ndmin=ndmin))
+    xp.broadcast_to = _typed_first_argument(xp.broadcast_to)
     xp.asnumpy = lambda a, *args, **kw: np.array(a.view(np.ndarray) if isinstance(a, ndarray) else a)
     xp.linalg = _Namespace("cupy.linalg", np.linalg, LINALG_LACKS)
     xp.fft = _Namespace("cupy.fft", np.fft)
@@ -251,6 +292,17 @@ def _make_xp():
     xp.lib = lib
     xp.emulated = True
     return xp
+
+
+def _typed_first_argument(fn):
+    """fn as CuPy compiles it, with its first parameter typed as a device array (no scalars)."""
+    def call(array, *args, **kwargs):
+        if type(array) is not ndarray:
+            raise TypeError(f"Argument 'array' has incorrect type (expected cupy._core.core._ndarray_base, "
+                            f"got {type(array).__name__})")
+        return fn(array, *args, **kwargs)
+    call.__name__ = fn.__name__
+    return call
 
 
 def _copy_to_device(a, dtype=None, order=None):

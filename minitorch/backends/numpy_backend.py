@@ -267,6 +267,8 @@ class NumpyBackend(ArrayBackend):
             return _blocks(_gelu_backward_float32, gy, x)
         return super().gelu_backward(gy, x, approximate)
     erfinv = staticmethod(_erfinv)
+    floor_divide = staticmethod(xp.floor_divide)  # NumPy rounds through fmod as torch does
+    remainder = staticmethod(xp.remainder)
     elementwise = staticmethod(_elementwise)
     reduce = staticmethod(_reduce)
     rowwise = staticmethod(_rowwise)

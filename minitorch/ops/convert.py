@@ -14,6 +14,10 @@ class ToCopy(Primitive):
 
     @staticmethod
     def forward(ctx, x, *, dtype):
+        if x.dtype.kind == "f" and dtype.np.kind == "u":
+            # torch converts floats to unsigned through int64 on every device (-1.5 -> 255); a GPU's
+            # direct conversion would saturate at 0
+            x = x.astype(D.int64.np)
         return x.astype(dtype.np)
 
     @staticmethod

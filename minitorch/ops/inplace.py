@@ -166,7 +166,7 @@ class FillWith(Primitive):
 
     @staticmethod
     def forward(ctx, x, *, values):
-        return ctx.xp.broadcast_to(values, x.shape).astype(x.dtype)
+        return ctx.xp.full(x.shape, values, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, gy):

@@ -471,7 +471,7 @@ class _RoundedDiv(_ZeroGrad):
     def forward(ctx, a, b, *, mode):
         xp = ctx.xp
         if a.dtype.kind == "f":
-            return xp.floor_divide(a, b) if mode == "floor" else xp.trunc(a / b)
+            return ctx.backend.floor_divide(a, b) if mode == "floor" else xp.trunc(a / b)
         _check_int_divisor(a, b)
         q = xp.floor_divide(a, b)
         if mode == "trunc":
@@ -514,7 +514,7 @@ class _Modulus(Primitive):
     def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
         _check_int_divisor(a, b)
-        return cls.f(ctx.xp, a, b)
+        return cls.f(ctx.backend, a, b)
 
     @classmethod
     def backward(cls, ctx, gy):
@@ -525,14 +525,14 @@ class _Modulus(Primitive):
 class Remainder(_Modulus):
     """Python-style modulus: the result has the sign of the divisor."""
 
-    f = staticmethod(lambda xp, a, b: xp.remainder(a, b))
+    f = staticmethod(lambda backend, a, b: backend.remainder(a, b))
     rounding = "floor"
 
 
 class Fmod(_Modulus):
     """C-style modulus: the result has the sign of the dividend."""
 
-    f = staticmethod(lambda xp, a, b: xp.fmod(a, b))
+    f = staticmethod(lambda backend, a, b: backend.xp.fmod(a, b))
     rounding = "trunc"
 
 

@@ -21,6 +21,8 @@ ALL_DTYPES = FLOATS + ("float16",) + INTS + ("int8", "int16", "bool")
 # why some specs compare CPU tensors only (tests/test_cuda.py covers the CUDA side of each)
 TORCH_CPU_STREAM = "compares torch's CPU random stream; CUDA tensors draw from CuPy's generator"
 CPU_LAYOUT = "compares a CPU-only result (host memory, printing, type names or strides of the host array)"
+CPU_CASTS = ("casts floats outside the integer range, which C leaves undefined: torch on the CPU gives the "
+             "lowest integer, on CUDA it saturates as CuPy does")
 
 # default tolerances by dtype: (rtol, atol), as torch.testing.assert_close uses
 TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
@@ -155,6 +157,11 @@ def compare_values(got, want, rtol, atol, what="output", device="cpu"):
         assert tuple(got.shape) == tuple(want.shape), f"{what}: shape {tuple(got.shape)} != torch {tuple(want.shape)}"
         assert _dtype_name(got) == _dtype_name(want), f"{what}: dtype {got.dtype} != torch {want.dtype}"
         g, w = _array(got), _array(want)
+        if g.dtype.kind == "f" and device != "cpu" and w.size:
+            # Tolerances are stated for values of order 1. The GPU's BLAS and reductions sum in
+            # another order than the CPU's, so an element's error scales with the largest terms
+            # summed into it: a gradient entry of 0.035 beside entries of 10 can be off by 6e-5.
+            atol = atol * max(1.0, float(np.nanmax(np.abs(np.where(np.isinf(w), 0, w)), initial=0)))
         if g.dtype.kind == "f":
             np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=rtol, atol=atol,
                                        equal_nan=True, err_msg=what)

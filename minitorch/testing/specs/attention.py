@@ -56,5 +56,7 @@ register("nn.functional.multi_head_attention_forward",
          lambda lib, q, kv, w, b, wo, bo, h, **kw: lib.nn.functional.multi_head_attention_forward(
              q, kv, kv, q.shape[-1], h, w, b, None, None, False, 0.0, wo, bo, **kw),
          _mha_sample, dtypes=FLOATS, grad=(0, 1, 2, 3, 4, 5), family=FAMILY, rtol=1e-5, atol=1e-5, grad_rtol=1e-4,
-         grad_atol=5e-5, reason="projections and attention accumulate in another order; weight gradients that "
-         "cancel to ~0 keep float32 noise of ~1e-5 in both libraries (float64 shows the true value is ~1e-15)")
+         grad_atol=2e-4, reason="projections and attention accumulate in another order; weight gradients that "
+         "cancel to ~0 keep float32 noise of ~1e-5 in both libraries (float64 shows the true value is ~1e-15); "
+         "with a single key the query's gradient is exactly 0, where torch's float32 CPU path leaves up to "
+         "1.3e-4 (seen against a GPU run that gives 0)")

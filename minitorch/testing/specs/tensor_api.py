@@ -3,7 +3,7 @@ import operator
 
 from hypothesis import strategies as st
 
-from ..registry import ALL_DTYPES, CPU_LAYOUT, FLOATS, INTS, register
+from ..registry import ALL_DTYPES, CPU_CASTS, CPU_LAYOUT, FLOATS, INTS, register
 from ..strategies import broadcast_pair, shapes, tensor_arg
 from .pointwise import binary
 
@@ -23,6 +23,7 @@ def _scalar_one(draw, dtype):
 _HOST_ONLY = {"Tensor.stride", "Tensor.to", "Tensor.type", "Tensor.cpu", "Tensor.numpy", "Tensor.__array__",
               "Tensor.__format__", "Tensor.__repr__", "Tensor.__repr__(grad)", "Tensor.__repr__(large)",
               "Tensor.__repr__(values)"}
+_EDGE_CASTS = {"Tensor.long", "Tensor.int"}  # their samples include inf and NaN
 
 for _name, _fn, _sampler, _dtypes, _grad in [
     ("Tensor.shape", lambda lib, x: tuple(x.shape), _one, ALL_DTYPES, None),
@@ -42,6 +43,8 @@ for _name, _fn, _sampler, _dtypes, _grad in [
     ("Tensor.half", lambda lib, x: x.half(), _one, FLOATS, (0,)),
     ("Tensor.long", lambda lib, x: x.long(), _one, FLOATS + INTS, None),
     ("Tensor.int", lambda lib, x: x.int(), _one, FLOATS + INTS, None),
+    ("Tensor.long/int/byte(in range)", lambda lib, x: (x.long(), x.int(), x.byte()),
+     lambda draw, dt: _one(draw, dt, edge=False), FLOATS, None),
     ("Tensor.short", lambda lib, x: x.short(), _one, INTS, None),
     ("Tensor.bool", lambda lib, x: x.bool(), _one, ALL_DTYPES, None),
     ("Tensor.byte", lambda lib, x: x.byte(), _one, INTS + ("bool",), None),
@@ -84,7 +87,7 @@ for _name, _fn, _sampler, _dtypes, _grad in [
     ("is_tensor", lambda lib, x: (lib.is_tensor(x), lib.is_tensor(3), lib.numel(x)), _one, FLOATS, None),
 ]:
     register(_name, _fn, _sampler, dtypes=_dtypes, grad=_grad, family=FAMILY,
-             cpu_only=CPU_LAYOUT if _name in _HOST_ONLY else "")
+             cpu_only=CPU_LAYOUT if _name in _HOST_ONLY else CPU_CASTS if _name in _EDGE_CASTS else "")
 
 
 # ---- operators ---------------------------------------------------------------------------------
