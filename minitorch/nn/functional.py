@@ -75,7 +75,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     keep = target != ignore_index
     safe = target.masked_fill(~keep, 0)
     n_classes = input.shape[1]
-    if safe.numel() and (safe.min().item() < 0 or safe.max().item() >= n_classes):
+    if bool(((safe < 0) | (safe >= n_classes)).any()):  # one host sync on a GPU
         raise IndexError(f"Target {int(safe.max().item())} is out of bounds.")
     picked = input.gather(1, safe.unsqueeze(1)).squeeze(1)
     w = keep.to(input.dtype) if weight is None else weight[safe] * keep
@@ -96,8 +96,7 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
             (weight is not None and (weight.dtype is not input.dtype or tuple(weight.shape) != (input.shape[1],))):
         return None
     t = target._data
-    keep = t != ignore_index
-    if keep.any() and (t[keep].min() < 0 or t[keep].max() >= input.shape[1]):
+    if bool((((t < 0) | (t >= input.shape[1])) & (t != ignore_index)).any()):  # one host sync on a GPU
         return None  # out of range: the composed form raises torch's error
     return CrossEntropy.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction,
                               smoothing=label_smoothing)
