@@ -52,6 +52,13 @@ class ArrayBackend:
     def from_host(self, a):
         return a
 
+    def scratch(self, shape, dtype):
+        """An uninitialised array for a large temporary that its user will `release`."""
+        return self.xp.empty(shape, dtype=dtype)
+
+    def release(self, array):
+        """`array` (from `scratch`) is no longer used: a backend may reuse its memory."""
+
     def scatter_add(self, target, index, source):
         """target[index] += source, with repeated indices adding up (unbuffered)."""
         self.xp.add.at(target, index, source)
@@ -248,7 +255,9 @@ class ArrayBackend:
         (c, ho*s + i*d - p, wo*s + j*d - p) of every image and window, zero outside the input."""
         n, c = x.shape[:2]
         win = window_view(self.xp, pad_spatial(self.xp, x, p), k, s, d, out_hw)    # (N, C, kh, kw, Ho, Wo)
-        return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * k[0] * k[1], n * out_hw[0] * out_hw[1])
+        cols = self.scratch((c * k[0] * k[1], n * out_hw[0] * out_hw[1]), x.dtype)
+        self.xp.copyto(cols.reshape(c, k[0], k[1], n, *out_hw), win.transpose(1, 2, 3, 0, 4, 5))
+        return cols
 
     def col2im(self, cols, shape, k, s, p, d, out_hw):
         """The adjoint of im2col: (C*kh*kw, N*Ho*Wo) columns summed back into an (N, C, H, W) image;

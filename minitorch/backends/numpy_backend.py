@@ -6,6 +6,7 @@ import numpy as np
 import numpy as xp
 
 from .base import ArrayBackend
+from .workspace import Workspace
 
 # torch computes inf/nan silently; NumPy would warn on every such element.
 xp.seterr(all="ignore")
@@ -256,6 +257,15 @@ class NumpyBackend(ArrayBackend):
     ndarray = xp.ndarray
 
     erf = staticmethod(_erf)
+
+    def __init__(self):
+        self.workspace = Workspace()
+
+    def scratch(self, shape, dtype):
+        return self.workspace.empty(shape, dtype)
+
+    def release(self, array):
+        self.workspace.give_back(array)
 
     def gelu(self, x, approximate):
         if approximate == "none" and x.dtype == np.float32:

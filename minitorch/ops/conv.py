@@ -91,7 +91,9 @@ def _input_gradient_by_convolution(backend, gy, w, p, d, hw):
     flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, o * kh * kw)
     pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip((kh, kw), p, d))
     cols = backend.im2col(xp.ascontiguousarray(gy), (kh, kw), (1, 1), pad, d, hw)   # (O*kh*kw, N*H*W)
-    return xp.ascontiguousarray((flipped @ cols).reshape(c, n, *hw).transpose(1, 0, 2, 3))
+    gx = flipped @ cols
+    backend.release(cols)
+    return xp.ascontiguousarray(gx.reshape(c, n, *hw).transpose(1, 0, 2, 3))
 
 
 class Conv2d(Primitive):
@@ -105,6 +107,7 @@ class Conv2d(Primitive):
     """
 
     node_name = "ConvolutionBackward0"
+    columns = None  # the forward's im2col buffer, released when the graph is freed
 
     @staticmethod
     def forward(ctx, x, w, b, *, s, p, d, groups):
@@ -114,7 +117,8 @@ class Conv2d(Primitive):
         k = (kh, kw)
         blocks = (out_size(h, kh, s[0], p[0], d[0]), out_size(wd, kw, s[1], p[1], d[1]))
         ctx.geometry = (x.shape, k, s, p, d, blocks, groups)
-        cols = ctx.backend.im2col(x, k, s, p, d, blocks).reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
+        ctx.columns = ctx.backend.im2col(x, k, s, p, d, blocks)
+        cols = ctx.columns.reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
         out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
         if b is not None:
             out += b.reshape(groups, o // groups, 1)
@@ -162,7 +166,9 @@ class Conv2d(Primitive):
 
     def _free(self):
         super()._free()
-        self.cols = None
+        if self.columns is not None:  # after the last backward: the columns' memory can serve the next step
+            self.backend.release(self.columns)
+        self.cols = self.columns = None
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
