@@ -1,5 +1,8 @@
 """Tensor semantics that course code relies on: views, printing, conversions, dtypes, devices."""
 import itertools
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -188,6 +191,34 @@ def test_pickle_deepcopy_and_assert_close():
         assert_close(x * 1.1, x)
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_split_work_after_a_fork(monkeypatch):
+    """A forked child (a DataLoader worker) starts its own helper threads: the parent's kept ones do
+    not exist there, and waiting on them would hang."""
+    from minitorch.backends import numpy_backend as nb
+    monkeypatch.setattr(nb, "PARALLEL_MIN", 8)
+    monkeypatch.setattr(nb, "_threads", lambda: 2)
+    t = mt.arange(100.0)
+    assert t.sum().item() == 4950.0  # the parent's helper thread now exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its sum, then leave without running the parent's cleanup
+        os.write(write, str((t * 2).sum().item()).encode())
+        os._exit(0)
+    os.close(write)
+    for _ in range(200):  # up to 10 s: a child waiting on threads it lacks would never finish
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung splitting a sum")
+    assert status == 0 and os.read(read, 64).decode() == "9900.0"
+    os.close(read)
 
 
 def test_large_array_kernels_split_between_threads(monkeypatch):
