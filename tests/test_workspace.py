@@ -50,11 +50,14 @@ def close(got, want, what):
 
 
 @pytest.mark.parametrize("stride", [1, 2])
-def test_convolution_steps_reusing_columns_match_torch(stride, monkeypatch):
+@pytest.mark.parametrize("blocked", [False, True], ids=["columns", "blocked"])
+def test_convolution_steps_reusing_columns_match_torch(stride, blocked, monkeypatch):
     """Columns above the kept size go back to the workspace after each backward and serve the next
     convolution's forward and input gradient: three stacked convolutions whose columns have one size
-    (after the first, strided one) must still match torch at every step."""
+    (after the first, strided one) must still match torch at every step. With the CPU's blocked
+    stride-1 convolution only strided ones build full columns."""
     monkeypatch.setattr(workspace, "MIN_BYTES", 1 << 16)  # small test tensors take the large-buffer path
+    monkeypatch.setattr(backend, "blocked_conv", blocked)
     backend.workspace.clear()
     rng = np.random.default_rng(0)
     weights = [rng.standard_normal((4, 4, 3, 3)).astype(np.float32) for _ in range(3)]
@@ -76,4 +79,4 @@ def test_convolution_steps_reusing_columns_match_torch(stride, monkeypatch):
         for i, (a, b) in enumerate(zip(ours, theirs)):
             close(a.weight.grad, b.weight.grad, f"weight gradient {i}, step {step}")
             a.weight.grad = b.weight.grad = None
-    assert backend.workspace._free  # the columns came back
+    assert bool(backend.workspace._free) == (not blocked or stride > 1)  # the columns came back

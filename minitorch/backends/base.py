@@ -41,6 +41,7 @@ class ArrayBackend:
     name = "array"
     xp = None
     uses_custom_kernels = False
+    blocked_conv = False  # True: conv2d_stride1(_weight) below exist and avoid a full column matrix
 
     @property
     def ndarray(self):

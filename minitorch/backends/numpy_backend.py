@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import numpy as xp
 
+from . import blocked_conv as _blocked_conv
 from .base import ArrayBackend
 from .workspace import Workspace
 
@@ -285,6 +286,10 @@ class NumpyBackend(ArrayBackend):
 
     def release(self, array):
         self.workspace.give_back(array)
+
+    blocked_conv = True
+    conv2d_stride1 = staticmethod(_blocked_conv.conv2d)
+    conv2d_stride1_weight = staticmethod(_blocked_conv.conv2d_weight)
 
     def gelu(self, x, approximate):
         if approximate == "none" and x.dtype == np.float32:

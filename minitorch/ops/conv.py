@@ -88,8 +88,11 @@ def _input_gradient_by_convolution(backend, gy, w, p, d, hw):
     xp = backend.xp
     o, c, kh, kw = w.shape
     n = gy.shape[0]
-    flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, o * kh * kw)
+    flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))       # (C, O, kh, kw)
     pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip((kh, kw), p, d))
+    if backend.blocked_conv:
+        return backend.conv2d_stride1(gy, flipped, pad, d)
+    flipped = flipped.reshape(c, o * kh * kw)
     cols = backend.im2col(xp.ascontiguousarray(gy), (kh, kw), (1, 1), pad, d, hw)   # (O*kh*kw, N*H*W)
     gx = flipped @ cols
     backend.release(cols)
@@ -102,12 +105,14 @@ class Conv2d(Primitive):
     The windows are laid out as columns (C/g * kh * kw, N * Ho * Wo), so the forward, the weight
     gradient and the input gradient are each a single large matrix product. The input gradient is,
     for stride 1, a convolution of the output gradient with the flipped kernel; otherwise its columns
-    are summed back into the image by col2im. With create_graph=True the backward is written with
-    Im2Col/Col2Im and matmul instead, which are differentiable again.
+    are summed back into the image by col2im. A backend with `blocked_conv` (the CPU's) computes
+    stride-1, ungrouped convolutions and their weight gradients block by block instead, never
+    holding all the columns. With create_graph=True the backward is written with Im2Col/Col2Im and
+    matmul instead, which are differentiable again.
     """
 
     node_name = "ConvolutionBackward0"
-    columns = None  # the forward's im2col buffer, released when the graph is freed
+    columns = cols = None  # the forward's im2col buffer (not on the blocked path), released when the graph is freed
 
     @staticmethod
     def forward(ctx, x, w, b, *, s, p, d, groups):
@@ -117,6 +122,12 @@ class Conv2d(Primitive):
         k = (kh, kw)
         blocks = (out_size(h, kh, s[0], p[0], d[0]), out_size(wd, kw, s[1], p[1], d[1]))
         ctx.geometry = (x.shape, k, s, p, d, blocks, groups)
+        ctx.save_for_backward(x, w)
+        if s == (1, 1) and groups == 1 and ctx.backend.blocked_conv:  # no full column matrix
+            out = ctx.backend.conv2d_stride1(x, w, p, d)
+            if b is not None:
+                out += b.reshape(1, o, 1, 1)
+            return out
         ctx.columns = ctx.backend.im2col(x, k, s, p, d, blocks)
         cols = ctx.columns.reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
         out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
@@ -125,23 +136,28 @@ class Conv2d(Primitive):
         # batch-major again, contiguous: every later op (activation, pooling) then streams through memory
         out = xp.ascontiguousarray(out.reshape(o, n, *blocks).transpose(1, 0, 2, 3))
         ctx.cols = cols
-        ctx.save_for_backward(x, w)
         return out
 
     @staticmethod
     def backward_arrays(ctx, gy):
         (n, c, h, wd), k, s, p, d, blocks, groups = ctx.geometry
-        _, w = ctx.saved_arrays
+        x, w = ctx.saved_arrays
         o, cg = w.shape[:2]
         na = ctx.needs_input_grad
-        gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)        # (g, O/g, N*L)
-        gw = (gy_t @ ctx.cols.transpose(0, 2, 1)).reshape(w.shape) if na[1] else None
+
+        def gy_t():  # (g, O/g, N*L)
+            return gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+        gw = None
+        if na[1] and ctx.cols is None:  # the blocked forward kept no columns
+            gw = ctx.backend.conv2d_stride1_weight(x, gy, k, p, d)
+        elif na[1]:
+            gw = (gy_t() @ ctx.cols.transpose(0, 2, 1)).reshape(w.shape)
         gb = gy.sum(axis=(0, 2, 3)) if len(na) > 2 and na[2] else None
         gx = None
         if na[0] and s == (1, 1) and groups == 1 and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
             gx = _input_gradient_by_convolution(ctx.backend, gy, w, p, d, (h, wd))
         elif na[0]:
-            gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t  # (g, C/g*kh*kw, N*L)
+            gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t()  # (g, C/g*kh*kw, N*L)
             gx = ctx.backend.col2im(gcols.reshape(c * k[0] * k[1], -1), (n, c, h, wd), k, s, p, d, blocks)
         return gx, gw, gb
 
