@@ -1,4 +1,5 @@
-"""Convolution by im2col: windows gathered from strided views feed one batched matmul.
+"""Convolution by im2col: windows gathered from strided views feed one batched matmul (on the
+CPU, stride-1 convolutions gather and multiply one cache-sized block of positions at a time).
 
 `Im2Col` and `Col2Im` are each other's backward, so convolution (composed from them and
 matmul) has first and second derivatives for free; both call named backend kernels.
