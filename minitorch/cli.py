@@ -1,4 +1,5 @@
-"""The `minitorch` command: demo (train and compare with torch), parity (per-op table), bench, graph."""
+"""The `minitorch` command: demo (train and compare with torch), parity (per-op table), bench, graph,
+distributed run (start training processes)."""
 from __future__ import annotations
 
 import argparse
@@ -61,6 +62,11 @@ def graph(args) -> int:
     return 0
 
 
+def distributed_run(args) -> int:
+    from .distributed.run import run
+    return run(args)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="minitorch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +82,12 @@ def main(argv=None) -> int:
     p = sub.add_parser("graph", help="print a small graph and step through its backward pass")
     p.add_argument("--dot", action="store_true", help="print Graphviz DOT instead")
     p.set_defaults(func=graph)
+    p = sub.add_parser("distributed", help="start training processes (torchrun's options)")
+    dsub = p.add_subparsers(dest="action", required=True)
+    from .distributed.run import add_arguments
+    p = dsub.add_parser("run", help="run a script on --nproc-per-node MPI ranks (and --nnodes nodes)")
+    add_arguments(p)
+    p.set_defaults(func=distributed_run)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -264,6 +264,17 @@ class Tensor:
             self.__dict__.setdefault("_acc_keepalive", node)  # hooks must outlive graphs
         return node._add_tensor_hook(self._output_nr, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after this leaf's gradient has been accumulated into `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        node = self.__dict__.setdefault("_acc_keepalive", self._accumulator())
+        if node._post_hooks is None:
+            node._post_hooks = {}
+        return function_module._add_hook(node._post_hooks, hook)
+
     def detach(self) -> "Tensor":
         return self._alias()
 

@@ -101,6 +101,17 @@ def _anomaly_check(node, grads):
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
 
 
+_final_callbacks: list = []  # one list per backward pass in progress (innermost last)
+
+
+def queue_callback(callback) -> None:
+    """Run `callback()` once the backward pass now in progress has finished (torch's
+    `Variable._execution_engine.queue_callback`); gradient hooks use it to act on a whole pass."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
 def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True, record=True):
     """Run backward from `roots` (tensors) seeded with `grad_roots`, one node per step.
 
@@ -137,6 +148,8 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
     Tensor = F.Tensor
     if not record:  # nothing runs between nodes: backward's grad mode can stay on for the whole loop
         _mode.enabled = create_graph
+    callbacks = []
+    _final_callbacks.append(callbacks)
     try:
         while ready:
             node = heapq.heappop(ready)[2]
@@ -196,9 +209,13 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                     heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
             if record:
                 yield Step(node, tuple(grads), tuple(grad_inputs))
+        _mode.enabled = prev_mode
+        for callback in callbacks:  # a callback may queue more: they run too
+            callback()
     finally:
         _mode.enabled = prev_mode
         F.handed_arrays.clear()
+        _final_callbacks.pop()
     return captured
 
 

@@ -110,6 +110,7 @@ class AccumulateGrad(Node):
     """Sink node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
 
     _is_sink = True
+    _post_hooks = None  # {key: fn(leaf)} from Tensor.register_post_accumulate_grad_hook
 
     def __init__(self, variable):
         self.variable = variable
@@ -144,6 +145,9 @@ class AccumulateGrad(Node):
                 leaf._grad = g.detach() + grad
             else:
                 g._data += grad._data
+        if self._post_hooks:
+            for fn in list(self._post_hooks.values()):
+                fn(leaf)
         return ()
 
 

@@ -1,0 +1,30 @@
+"""What each rank runs under `minitorch distributed run`: the user's script as `__main__`.
+
+An exception that escapes the script is printed and then aborts the whole MPI job at once, so the
+other ranks stop instead of waiting forever in their next collective.
+"""
+import os
+import runpy
+import sys
+import traceback
+
+
+def main() -> None:
+    script = sys.argv[1]
+    sys.argv = sys.argv[1:]
+    sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python script.py` sets it
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        mpi = sys.modules.get("mpi4py.MPI")
+        if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
+            mpi.COMM_WORLD.Abort(1)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
