@@ -97,5 +97,5 @@ def get_num_threads() -> int:
     return os.cpu_count() or 1
 
 from .ops.activation import log_softmax, relu, softmax  # noqa: E402
-from . import nn, optim, utils, vision  # noqa: E402
+from . import distributed, nn, optim, utils, vision  # noqa: E402
 from .serialization import load, save  # noqa: E402

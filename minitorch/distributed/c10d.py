@@ -561,3 +561,24 @@ def _int64():
 def _uint8():
     from .. import dtypes
     return dtypes.uint8
+
+
+# ---- helpers for DistributedDataParallel (torch's dist._broadcast_coalesced) -----------------------
+def _broadcast_coalesced(group, tensors, src: int = 0) -> None:
+    """Copy `src`'s values into `tensors` on every rank: one broadcast per dtype and device, each of
+    all those tensors flattened together (every rank must pass tensors of the same shapes)."""
+    pg = _group(group)
+    by_kind: dict = {}
+    for t in tensors:
+        by_kind.setdefault((t._device, t._data.dtype), []).append(t)
+    for (device, dtype), ts in by_kind.items():
+        xp = np if pg.engine.host_buffers else device.backend.xp
+        to = (lambda a: device.backend.to_host(a)) if pg.engine.host_buffers else (lambda a: a)
+        flat = xp.concatenate([to(t._data).reshape(-1) for t in ts]) if ts else xp.empty(0, dtype)
+        pg.engine.broadcast(flat, pg.group_rank(src)).wait()
+        if pg.rank() != pg.group_rank(src):
+            start = 0
+            for t in ts:
+                part = flat[start:start + t._data.size].reshape(t._data.shape)
+                _write(t, device.backend.from_host(part) if pg.engine.host_buffers else part)
+                start += t._data.size

@@ -1,5 +1,5 @@
 """minitorch.nn: modules, parameters, functional forms and initialisers (as torch.nn)."""
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .modules import *  # noqa: F401,F403
 
 from .parameter import Parameter
