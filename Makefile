@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	# torch==2.13.0 is the CPU build; a bare `torch` would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,distributed]'
 	touch $@
 
 venv: $(BIN)/.installed
@@ -36,4 +36,8 @@ test-gpu: venv
 bench: venv
 	$(BIN)/minitorch bench
 
-.PHONY: venv demo test test-gpu bench
+# All-reduce bandwidth and a DDP TinyVGG step on 2 ranks against one process.
+bench-distributed: venv
+	$(BIN)/python benchmarks/distributed_bench.py
+
+.PHONY: venv demo test test-gpu bench bench-distributed

@@ -375,3 +375,36 @@ def test_fused_ops_have_first_and_second_derivatives(name):
     }[name]
     assert mt.autograd.gradcheck(fn, inputs)
     assert mt.autograd.gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("lib", [mt, torch], ids=["minitorch", "torch"])
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad(lib):
+    """The hook runs once per backward, after `.grad` holds the sum so far (as in torch)."""
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+    (w * 3).sum().backward()
+    (w * w).sum().backward()
+    assert seen == [[3.0, 3.0], [5.0, 7.0]]
+    handle.remove()
+    (w * 3).sum().backward()
+    assert len(seen) == 2
+    with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on non-leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda p: None)
+    with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
+        lib.ones(2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+def test_queued_callbacks_run_once_backward_is_done():
+    from minitorch.autograd.engine import queue_callback
+    w = mt.tensor([1.0, 2.0], requires_grad=True)
+    order = []
+
+    def hook(p):
+        order.append("hook")
+        queue_callback(lambda: order.append(("callback", p.grad.tolist())))
+    w.register_post_accumulate_grad_hook(hook)
+    (w * w).sum().backward()
+    assert order == ["hook", ("callback", [2.0, 4.0])]
+    with pytest.raises(RuntimeError, match="Final callbacks can only be installed during backward pass"):
+        queue_callback(lambda: None)

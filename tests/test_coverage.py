@@ -24,7 +24,8 @@ EXEMPT = {
     # checkpoints (tests/test_serialization.py)
     "save", "load",
     # autograd methods (tests/test_autograd.py)
-    "backward", "retain_grad", "register_hook", "detach_", "requires_grad_",
+    "backward", "retain_grad", "register_hook", "register_post_accumulate_grad_hook", "detach_",
+    "requires_grad_",
     # attributes checked by Tensor.* specs under another name
     "ndimension", "nelement", "get_device", "storage_offset", "data_ptr", "untyped_storage",
     "is_shared", "is_complex", "diag", "diagonal", "H", "mH", "cuda",

@@ -93,11 +93,32 @@ class MPIEngine:
         return self._work([self.comm.Isend(buf, dest=dst, tag=tag)], what="send")
 
     def recv(self, buf, src: int | None, tag: int):
-        """src None: from any rank; the Work's `source` then says which."""
+        """src None: from any rank; the Work's `source()` then says which."""
+        if src is None:
+            return self._recv_any(buf, tag)
         status = self.MPI.Status()
-        source = self.MPI.ANY_SOURCE if src is None else src
-        req = self.comm.Irecv(buf, source=source, tag=tag)
+        req = self.comm.Irecv(buf, source=src, tag=tag)
         work = Work(lambda: req.Test(status), lambda: req.Wait(status), None, self.timeout, "recv")
+        work.source = lambda: src
+        return work
+
+    def _recv_any(self, buf, tag: int):
+        """A receive from any rank, as a probe for the first sender followed by a receive from it:
+        MPICH never matches a posted any-source receive to a message from a node joined through
+        `Connect`/`Accept`, while a probe finds it."""
+        MPI, status, posted = self.MPI, self.MPI.Status(), []
+
+        def test():
+            if not posted:
+                if not self.comm.Iprobe(MPI.ANY_SOURCE, tag, status):
+                    return False
+                posted.append(self.comm.Irecv(buf, source=status.Get_source(), tag=tag))
+            return posted[0].Test()
+
+        def block():
+            while not test():
+                pass
+        work = Work(test, block, None, self.timeout, "recv")
         work.source = status.Get_source
         return work
 

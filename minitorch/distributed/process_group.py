@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 
 default_pg_timeout = timedelta(minutes=30)
+SPIN_SECONDS = 0.002  # how long a wait polls without sleeping (small collectives finish well within it)
 
 
 class RedOpType(enum.IntEnum):
@@ -91,14 +92,17 @@ class Work:
         if timeout is None:
             self._block()
         else:
-            deadline = time.monotonic() + timeout.total_seconds()
+            start = time.monotonic()
+            deadline = start + timeout.total_seconds()
             pause = 0.0
-            while not self._test():
-                if time.monotonic() > deadline:
+            while not self._test():  # polling drives MPI's progress, as its own Wait does
+                now = time.monotonic()
+                if now > deadline:
                     raise DistBackendError(f"{self._what} timed out after {timeout}: another rank did not "
                                            "take part (it may have failed or be waiting in another collective)")
-                time.sleep(pause)
-                pause = min(2 * pause + 1e-5, 1e-3)
+                if now - start > SPIN_SECONDS:  # a long wait: give the core to the ranks still working
+                    time.sleep(pause)
+                    pause = min(2 * pause + 1e-5, 1e-3)
         self._complete()
         return True
 

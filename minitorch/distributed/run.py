@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import timedelta
 
+from ._linux import die_with_parent
 from .store import TCPStore
 
 EXIT_TIMEOUT = 124  # what `timeout(1)` returns
@@ -75,12 +76,19 @@ def run(args) -> int:
         raise SystemExit("minitorch distributed run: need --nproc-per-node >= 1, --nnodes >= 1 and "
                          "0 <= --node-rank < --nnodes")
     port = args.master_port if args.master_port is not None else (29500 if args.nnodes > 1 else 0)
-    store = TCPStore(args.master_addr, port, is_master=args.node_rank == 0, timeout=timedelta(seconds=300),
-                     wait_for_workers=False)
+    try:
+        store = TCPStore(args.master_addr, port, is_master=args.node_rank == 0, timeout=timedelta(seconds=300),
+                         wait_for_workers=False)
+    except OSError as e:
+        raise SystemExit(f"minitorch distributed run: cannot serve the rendezvous store at "
+                         f"{args.master_addr}:{port}: {e} (choose another --master-port)") from None
     if args.nproc_per_node > 1 and "OMP_NUM_THREADS" not in os.environ:
         print(f"minitorch distributed run: setting OMP_NUM_THREADS=1 for each of the {args.nproc_per_node} "
               "ranks, as torchrun does", file=sys.stderr)
-    job = subprocess.Popen(mpiexec_command(args, store.port), start_new_session=True)
+    # mpiexec dies with this launcher even when it is killed outright; a TERM stops the ranks first
+    job = subprocess.Popen(mpiexec_command(args, store.port), start_new_session=True,
+                           preexec_fn=lambda: die_with_parent(signal.SIGKILL))
+    signal.signal(signal.SIGTERM, _terminated)
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     code = None
     try:
@@ -94,6 +102,10 @@ def run(args) -> int:
         time.sleep(0.5 if args.node_rank == 0 and args.nnodes > 1 else 0)  # let the other nodes read it
     store.close()
     return code
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)  # run()'s `finally` stops the ranks
 
 
 def _poll(job, store, args, deadline):

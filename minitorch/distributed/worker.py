@@ -1,7 +1,8 @@
 """What each rank runs under `minitorch distributed run`: the user's script as `__main__`.
 
 An exception that escapes the script is printed and then aborts the whole MPI job at once, so the
-other ranks stop instead of waiting forever in their next collective.
+other ranks stop instead of waiting forever in their next collective. A rank whose parent (MPI's
+process manager) disappears is stopped too.
 """
 import os
 import runpy
@@ -10,6 +11,8 @@ import traceback
 
 
 def main() -> None:
+    from ._linux import die_with_parent
+    die_with_parent()  # a rank whose MPI process manager is gone has no one left to talk to
     script = sys.argv[1]
     sys.argv = sys.argv[1:]
     sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python script.py` sets it

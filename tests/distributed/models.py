@@ -8,6 +8,8 @@ def make_model(name, unused=False, lib=None):
     nn = lib.nn
     if name == "mlp":
         layers = [nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)]
+    elif name == "mlp_bn":  # buffers: DDP broadcasts rank 0's running statistics before each forward
+        layers = [nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3)]
     else:  # the course's TinyVGG, small
         layers = [nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(),
                   nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1),
@@ -31,7 +33,7 @@ def make_model(name, unused=False, lib=None):
 
 def arrays(name, n=32):
     rng = np.random.default_rng(0)
-    shape = (n, 8) if name == "mlp" else (n, 3, 16, 16)
+    shape = (n, 8) if name.startswith("mlp") else (n, 3, 16, 16)
     return rng.standard_normal(shape).astype(np.float32), rng.integers(0, 3, n).astype(np.int64)
 
 
