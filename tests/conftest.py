@@ -17,6 +17,8 @@ settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS", "ci"))
 
 
 def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true",
+                     help="also run the tests marked slow (more MPI ranks than this machine has cores)")
     parser.addoption("--device", default="cpu", choices=("cpu", "cuda"),
                      help="device the parity and module suites run minitorch on (cuda: a GPU, or the "
                           "emulated device with MINITORCH_EMULATE_CUDA=1)")
@@ -33,7 +35,18 @@ def device(request):
     return name
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run only with --slow: left out of the default run, not skipped."""
+    if config.getoption("--slow"):
+        return
+    kept = [item for item in items if "slow" not in item.keywords]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if "slow" in item.keywords])
+        items[:] = kept
+
+
 def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs only with --slow (e.g. 4-rank MPI jobs)")
     try:
         import torch
         torch.set_num_threads(1)

@@ -218,12 +218,12 @@ def single_process(model_name, steps=3, batch=4, accumulate=1, unused=False, wor
     return np.array(losses), {f"param:module.{k}": v.detach().numpy() for k, v in model.named_parameters()}
 
 
-def ddp_run(tmp_path, model, *flags, lib="minitorch"):
+def ddp_run(tmp_path, model, *flags, lib="minitorch", nproc=2):
     out = tmp_path / f"{model}-{lib}.npz"
     if lib == "torch":
-        cmd = [str(Path(sys.executable).parent / "torchrun"), "--nproc-per-node", "2"]
+        cmd = [str(Path(sys.executable).parent / "torchrun"), "--nproc-per-node", str(nproc)]
     else:
-        cmd = LAUNCH + ["--nproc-per-node", "2"]
+        cmd = LAUNCH + ["--nproc-per-node", str(nproc)]
     ok(run(cmd + ["ddp_train.py", model, str(out), *flags, "--lib", lib], timeout=240))
     return dict(np.load(out))
 
@@ -236,6 +236,16 @@ def test_ddp_trains_as_one_process_on_the_combined_batches(tmp_path, model, flag
     losses, params = single_process(model, accumulate=accumulate, unused="--unused" in flags)
     np.testing.assert_allclose(got["losses"], losses, rtol=1e-5)
     assert set(params) == {k for k in got if k.startswith("param:")}  # state_dict keys carry "module."
+    for k, v in params.items():
+        np.testing.assert_allclose(got[k], v, rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+@pytest.mark.slow
+def test_four_ranks_collectives_and_ddp(tmp_path):
+    check_lines(ok(run(LAUNCH + ["--nproc-per-node", "4", "collectives.py"], timeout=300)), 4)
+    got = ddp_run(tmp_path, "tinyvgg", "--steps", "2", nproc=4)  # 32 samples: 2 steps of 4 per rank
+    losses, params = single_process("tinyvgg", steps=2, world=4)
+    np.testing.assert_allclose(got["losses"], losses, rtol=1e-5)
     for k, v in params.items():
         np.testing.assert_allclose(got[k], v, rtol=1e-5, atol=1e-6, err_msg=k)
 

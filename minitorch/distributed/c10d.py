@@ -69,6 +69,13 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         raise ValueError("pg_options is not supported by minitorch's backends")
     backend = Backend(backend or Backend.MPI)
     timeout = timeout or default_pg_timeout
+    if device_id is not None:  # bind this process to its GPU, as torch does
+        from .. import cuda
+        from ..device import as_device
+        device = as_device(device_id) if not isinstance(device_id, int) else as_device(f"cuda:{device_id}")
+        if device.type != "cuda":
+            raise ValueError(f"device_id must be a CUDA device, got {device}")
+        cuda.set_device(device)
     if store is not None and init_method is not None:
         raise ValueError("Cannot specify both init_method and store.")
     init_method = init_method or "env://"
@@ -155,10 +162,18 @@ def get_process_group_ranks(group) -> list[int]:
 
 
 def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False,
-              group_desc=None, device_id=None):
-    """A group of the given global ranks. Every rank of the default group must call it."""
+              group_desc=None, device_id=None, sort_ranks=True):
+    """A group of the given global ranks (in that order with sort_ranks=False). Every rank of the
+    default group must call it."""
     world = _group(None)
-    ranks = sorted(range(world.size())) if ranks is None else sorted(int(r) for r in ranks)
+    if use_local_synchronization:
+        raise NotImplementedError("new_group(use_local_synchronization=True): with minitorch's backends every "
+                                  "rank of the default group takes part in making a group")
+    if pg_options is not None:
+        raise ValueError("pg_options is not supported by minitorch's backends")
+    ranks = list(range(world.size())) if ranks is None else [int(r) for r in ranks]
+    if sort_ranks:
+        ranks.sort()
     for r in ranks:
         if not 0 <= r < world.size():
             raise ValueError(f"The new group's rank should be within the world_size set by "

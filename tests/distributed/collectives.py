@@ -149,6 +149,13 @@ if BACKEND == "mpi":
     else:
         assert evens is dist.GroupMember.NON_GROUP_MEMBER and dist.get_rank(evens) == -1
     checks += 1
+    # sort_ranks=False keeps the given order: global rank 1 is group rank 0
+    flipped = dist.new_group([1, 0], sort_ranks=False)
+    if rank in (0, 1):
+        assert dist.get_process_group_ranks(flipped) == [1, 0] and dist.get_rank(flipped) == 1 - rank
+        x = t(data(rank, "int64"))
+        dist.broadcast(x, group=flipped, group_src=0)
+        check(x, data(1, "int64"))
 
 # a mismatch between ranks is a clear error on every rank, not a hang
 x = t(np.zeros(3 + rank, np.float32))
