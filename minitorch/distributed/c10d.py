@@ -237,6 +237,25 @@ def _stack(pg, ts):
     return ts[0]._device.backend.xp.stack([t._data for t in ts])
 
 
+def _unstack(pg, stacked, ts):
+    """A function that copies stacked[i] into ts[i] (once the collective has filled `stacked`)."""
+    def write_each():
+        for t, part in zip(ts, stacked):
+            _write(t, t._device.backend.from_host(part) if pg.engine.host_buffers else part)
+    return write_each
+
+
+def _root_list(pg, root, ts, name, role) -> bool:
+    """Whether this rank is the root: there `ts` must be one tensor per rank, elsewhere absent."""
+    mine = pg.rank() == root
+    if mine:
+        _check_tensor_list(ts, name)
+        _same_length(ts, pg, name)
+    elif ts:
+        raise ValueError(f"Argument ``{name}`` must NOT be specified on non-{role} ranks.")
+    return mine
+
+
 def _signature(t) -> np.ndarray:
     shape = list(t._data.shape)[:8]
     return np.array([np.dtype(t._data.dtype).num, t._data.size, t._data.ndim] + shape + [0] * (8 - len(shape)),
@@ -347,11 +366,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     _check_consistent(pg, "all_gather", tensor)
     out = _empty_like_stack(pg, tensor, pg.size())
     inp, _ = _stage(pg, tensor)
-
-    def scatter_back():
-        for t, part in zip(tensor_list, out):
-            _write(t, t._device.backend.from_host(part) if pg.engine.host_buffers else part)
-    return _finish(pg.engine.allgather(out, inp), async_op, tensor_list, scatter_back)
+    return _finish(pg.engine.allgather(out, inp), async_op, tensor_list, _unstack(pg, out, tensor_list))
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
@@ -415,21 +430,12 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op: bool = Fals
         return completed_work() if async_op else None
     pg = _group(group)
     root = _root(pg, dst, group_dst, "dst")
-    mine = pg.rank() == root
-    if mine:
-        _check_tensor_list(gather_list, "gather_list")
-        _same_length(gather_list, pg, "gather_list")
-    elif gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
+    mine = _root_list(pg, root, gather_list, "gather_list", "destination")
     _check_consistent(pg, "gather", tensor)
     out = _empty_like_stack(pg, tensor, pg.size()) if mine else None
     inp, _ = _stage(pg, tensor)
-
-    def scatter_back():
-        for t, part in zip(gather_list, out):
-            _write(t, t._device.backend.from_host(part) if pg.engine.host_buffers else part)
     return _finish(pg.engine.gather(out, inp, root), async_op, gather_list if mine else [],
-                   scatter_back if mine else None)
+                   _unstack(pg, out, gather_list) if mine else None)
 
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op: bool = False, group_src=None):
@@ -439,12 +445,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op: bool = Fa
         return completed_work() if async_op else None
     pg = _group(group)
     root = _root(pg, src, group_src, "src")
-    mine = pg.rank() == root
-    if mine:
-        _check_tensor_list(scatter_list, "scatter_list")
-        _same_length(scatter_list, pg, "scatter_list")
-    elif scatter_list:
-        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
+    mine = _root_list(pg, root, scatter_list, "scatter_list", "source")
     _check_consistent(pg, "scatter", tensor)
     out, back = _stage(pg, tensor)
     inp = _stack(pg, scatter_list) if mine else None
