@@ -221,7 +221,8 @@ def single_process(model_name, steps=3, batch=4, accumulate=1, unused=False, wor
 def ddp_run(tmp_path, model, *flags, lib="minitorch", nproc=2):
     out = tmp_path / f"{model}-{lib}.npz"
     if lib == "torch":
-        cmd = [str(Path(sys.executable).parent / "torchrun"), "--nproc-per-node", str(nproc)]
+        # --standalone: a free rendezvous port, so that parallel test workers never share 29500
+        cmd = [str(Path(sys.executable).parent / "torchrun"), "--standalone", "--nproc-per-node", str(nproc)]
     else:
         cmd = LAUNCH + ["--nproc-per-node", str(nproc)]
     ok(run(cmd + ["ddp_train.py", model, str(out), *flags, "--lib", lib], timeout=240))

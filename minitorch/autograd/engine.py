@@ -215,7 +215,7 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
     finally:
         _mode.enabled = prev_mode
         F.handed_arrays.clear()
-        _final_callbacks.pop()
+        _final_callbacks.remove(callbacks)  # steppers may end in any order
     return captured
 
 

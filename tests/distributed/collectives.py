@@ -38,9 +38,13 @@ def t(array):
 
 
 every = np.stack([data(r, "float32") for r in range(world)])
-DTYPES = ["float32", "float64", "float16", "int64", "int32", "uint8", "int8", "bool"]
+DTYPES = ["float32", "float64", "float16", "int64", "int32", "int16", "uint8", "int8", "bool"]
+if BACKEND == "nccl":
+    DTYPES.remove("int16")  # NCCL has no 16-bit integers (checked below)
 REFS = {dist.ReduceOp.SUM: lambda a: a.sum(0), dist.ReduceOp.PRODUCT: lambda a: a.prod(0),
         dist.ReduceOp.MIN: lambda a: a.min(0), dist.ReduceOp.MAX: lambda a: a.max(0)}
+BITWISE = {dist.ReduceOp.BAND: np.bitwise_and.reduce, dist.ReduceOp.BOR: np.bitwise_or.reduce,
+           dist.ReduceOp.BXOR: np.bitwise_xor.reduce}
 for dtype in DTYPES:
     stacked = np.stack([data(r, dtype) for r in range(world)])
     for op, ref in REFS.items():
@@ -57,6 +61,45 @@ for dtype in DTYPES:
         total = stacked.sum(0)
         want = (total / world).astype(dtype) if dtype.startswith("float") else np.trunc(total / world).astype(dtype)
         check(x, want)
+    if dtype[0] in "iu" and BACKEND == "mpi":
+        for op, ref in BITWISE.items():
+            x = t(data(rank, dtype))
+            dist.all_reduce(x, op=op)
+            check(x, ref(stacked, axis=0).astype(dtype))
+    # the data-moving collectives in every dtype
+    for src in range(world):
+        x = t(data(rank, dtype))
+        dist.broadcast(x, src=src)
+        check(x, data(src, dtype))
+    outs = [t(np.zeros((2, 3), dtype)) for _ in range(world)]
+    dist.all_gather(outs, t(data(rank, dtype)))
+    for r, o in enumerate(outs):
+        check(o, data(r, dtype))
+    root = world - 1
+    lst = [t(np.zeros((2, 3), dtype)) for _ in range(world)] if rank == root else None
+    dist.gather(t(data(rank, dtype)), lst, dst=root)
+    if rank == root:
+        for r, o in enumerate(lst):
+            check(o, data(r, dtype))
+    out = t(np.zeros((2, 3), dtype))
+    dist.scatter(out, [t(data(r, dtype)) for r in range(world)] if rank == root else None, src=root)
+    check(out, data(rank, dtype))
+    if dtype != "bool":
+        out = t(np.zeros((2, 3), dtype))
+        dist.reduce_scatter(out, [t(data(rank, dtype) + k) for k in range(world)], op=dist.ReduceOp.MAX)
+        check(out, (stacked + rank).max(0).astype(dtype))
+
+if BACKEND == "nccl":
+    for bad, message in ((lambda: dist.all_reduce(t(np.ones(2, np.int16))), "NCCL has no int16"),
+                         (lambda: dist.all_reduce(t(np.ones(2, np.int32)), op=dist.ReduceOp.BXOR),
+                          "NCCL does not support BXOR")):
+        try:
+            bad()
+        except (TypeError, ValueError) as e:
+            assert message in str(e), e
+            checks += 1
+        else:
+            raise AssertionError(message)
 
 # non-contiguous tensors are reduced in place through a staging copy
 x = t(data(rank, "float32", (3, 2))).t()
@@ -68,12 +111,6 @@ x = t(data(rank, "float64"))
 work = dist.all_reduce(x, async_op=True)
 assert work.wait() is True and work.is_completed()
 check(x, np.stack([data(r, "float64") for r in range(world)]).sum(0))
-
-# broadcast from every source
-for src in range(world):
-    x = t(data(rank, "int64"))
-    dist.broadcast(x, src=src)
-    check(x, data(src, "int64"))
 
 # reduce to every destination: only the destination's tensor changes
 for dst in range(world):

@@ -241,6 +241,9 @@ class DistributedDataParallel(Module):
             engine.queue_callback(self._finish_backward)
             self._callback_queued = True
         self._mark_ready(p, p.grad)
+        for b in self._buckets[:self._next_bucket]:  # MPI moves data only inside its calls: let it
+            if not b.work._done:                     # progress the buckets in flight
+                b.work.is_completed()
 
     def _mark_ready(self, p, grad):
         self._ready.add(id(p))
