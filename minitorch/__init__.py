@@ -84,17 +84,27 @@ ByteTensor = _legacy_type("ByteTensor", uint8)
 BoolTensor = _legacy_type("BoolTensor", bool)
 
 
+_deterministic = {"mode": False, "warn_only": False}
+
+
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """minitorch's CPU algorithms are deterministic already."""
+    """Record torch's deterministic-algorithms flag. On the CPU every minitorch algorithm gives the same
+    result on every run (thread splits combine their parts in a fixed order), so none refuses; the
+    CUDA kernels that add with atomics (embedding backward, scatter_add) do not consult it."""
+    if type(mode) is not type(True) or type(warn_only) is not type(True):  # `bool` here is the dtype
+        raise TypeError("use_deterministic_algorithms(): argument 'mode' must be bool")
+    _deterministic.update(mode=mode, warn_only=warn_only)
 
 
-def set_num_threads(n: int) -> None:
-    """Accepted for compatibility; NumPy's BLAS threads are set by its environment."""
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic["mode"]
 
 
-def get_num_threads() -> int:
-    import os
-    return os.cpu_count() or 1
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _deterministic["warn_only"]
+
+
+from .backends.numpy_backend import get_num_threads, set_num_threads  # noqa: E402
 
 from .ops.activation import log_softmax, relu, softmax  # noqa: E402
 from . import distributed, nn, optim, utils, vision  # noqa: E402

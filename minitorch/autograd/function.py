@@ -238,6 +238,8 @@ class FunctionCtx(Node):
         self.materialize_grads = value
 
     def mark_dirty(self, *tensors):
+        """Declare inputs that forward changed in place (and returns): their versions are bumped and
+        they take this node as their history, as torch's in-place ops do."""
         self._dirty = tensors
 
     def _n_outputs(self):
@@ -340,15 +342,33 @@ class Function(FunctionCtx):
             _mode.enabled = prev
         single = not isinstance(result, tuple)
         outs = (result,) if single else result
+        dirty = ctx.__dict__.get("_dirty", ())
+        if dirty:
+            _take_dirty(dirty, outs, record)
         input_ids = {id(t) for t in inputs if t is not None}
+        dirty_ids = {id(t) for t in dirty}
         wrapped = []
         for o in outs:
-            if isinstance(o, Tensor) and id(o) in input_ids:
+            if isinstance(o, Tensor) and id(o) in input_ids and id(o) not in dirty_ids:
                 o = o._alias()  # an input returned as is becomes a new output sharing memory
             wrapped.append(o)
         if record:
             _connect(ctx, inputs, [o for o in wrapped if isinstance(o, Tensor)])
         return wrapped[0] if single else tuple(wrapped)
+
+
+def _take_dirty(dirty, outs, record):
+    """Check the tensors a custom Function marked dirty and record their in-place change."""
+    if not all(any(d is o for o in outs) for d in dirty):
+        raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. "
+                           "The inputs that are modified inplace must all be outputs of the Function.")
+    for d in dirty:
+        if record and d._requires_grad and d._grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        if record and d._base is not None and d._base._requires_grad:
+            raise RuntimeError("minitorch does not support in-place operations on a view of a tensor that "
+                               "requires grad; use the out-of-place op instead")
+        d._bump()
 
 
 class Primitive(Function):

@@ -163,10 +163,31 @@ def _erfinv(x):
 PARALLEL_MIN = 1 << 21  # elements: below this a second thread costs more than it saves
 _WORKER_NAME = "minitorch-split"
 _workers = None
+_thread_count = None  # set by set_num_threads; None: the default below
 
 
 def _threads() -> int:
-    return min(os.cpu_count() or 1, 4)
+    return _thread_count or min(os.cpu_count() or 1, 4)
+
+
+def set_num_threads(n: int) -> None:
+    """Threads for the CPU's work: the parts a large array is split into, and BLAS's thread pool
+    (matmul, convolution), as torch.set_num_threads sets its intra-op pool."""
+    global _thread_count, _workers
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    if _workers is not None and n != _threads():
+        _workers.shutdown(wait=False)  # the kept helpers were sized for the old count
+        _workers = None
+    _thread_count = n
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(n, user_api="blas")
+
+
+def get_num_threads() -> int:
+    return _threads()
 
 
 def _pool():
