@@ -48,7 +48,7 @@ from .dtypes import float16 as half, float32 as float, float64 as double, int16 
 from .ops.convert import result_type
 
 strided = "torch.strided"
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 
 def is_tensor(obj) -> bool:

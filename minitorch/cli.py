@@ -68,7 +68,9 @@ def distributed_run(args) -> int:
 
 
 def main(argv=None) -> int:
+    from .version import __version__
     parser = argparse.ArgumentParser(prog="minitorch", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"minitorch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="train the course's TinyVGG in minitorch and in torch and compare")
     p.add_argument("--epochs", type=int, default=5)

@@ -4,7 +4,7 @@ Also torch's `torch.backends` flags: no MPS here; cuDNN flags are accepted and i
 """
 from pathlib import Path
 
-KERNEL_SOURCES = Path(__file__).resolve().parents[2] / "kernels"  # the hand-written CUDA kernels (.cu)
+KERNEL_SOURCES = Path(__file__).resolve().parents[1] / "kernels"  # the hand-written CUDA kernels (.cu), package data
 
 
 class mps:

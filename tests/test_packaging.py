@@ -1,0 +1,44 @@
+"""The package as a user installs it: a wheel built from this tree, installed (not editable) into a
+folder of its own, must carry the CUDA kernels and run a fused op on the emulated CUDA device from
+there, and `minitorch --version` must report the package's version."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import minitorch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHECK = """
+import os, numpy as np, minitorch
+from minitorch.backends import KERNEL_SOURCES
+assert os.path.realpath(minitorch.__file__).startswith(os.path.realpath(os.environ["SITE"])), minitorch.__file__
+assert KERNEL_SOURCES.is_dir() and str(KERNEL_SOURCES).startswith(os.environ["SITE"]), KERNEL_SOURCES
+from minitorch.backends import cupy_backend
+assert cupy_backend.backend().uses_custom_kernels  # the kernels build from the installed sources
+x = minitorch.randn(6, 10)
+y = minitorch.softmax(x.to("cuda"), dim=-1).cpu()  # the fused softmax kernel
+np.testing.assert_allclose(y.numpy(), minitorch.softmax(x, dim=-1).numpy(), rtol=1e-6, atol=1e-7)
+print("installed", minitorch.__version__, sorted(p.name for p in KERNEL_SOURCES.glob("*.cu"))[:2])
+"""
+
+
+def test_the_wheel_installs_and_runs_its_kernels(tmp_path):
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(wheels)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("minitorch-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    env = dict(os.environ, PYTHONPATH=str(site), SITE=str(site), MINITORCH_EMULATE_CUDA="1",
+               MINITORCH_KERNEL_CACHE=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"installed {minitorch.__version__} ['adam.cu', 'cross_entropy.cu']")
+
+
+def test_version_from_one_place():
+    from minitorch.version import __version__
+    out = subprocess.run([sys.executable, "-m", "minitorch.cli", "--version"], capture_output=True, text=True)
+    assert out.stdout.strip() == f"minitorch {__version__}" == f"minitorch {minitorch.__version__}"
