@@ -408,3 +408,51 @@ def test_queued_callbacks_run_once_backward_is_done():
     assert order == ["hook", ("callback", [2.0, 4.0])]
     with pytest.raises(RuntimeError, match="Final callbacks can only be installed during backward pass"):
         queue_callback(lambda: None)
+
+
+def _custom(lib, backward):
+    class Op(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return backward(g)
+    return Op
+
+
+@pytest.mark.parametrize("lib", [mt, torch], ids=["minitorch", "torch"])
+def test_gradcheck_catches_what_torchs_catches(lib):
+    x = lib.tensor([0.3, -0.7], dtype=lib.float64, requires_grad=True)
+    assert lib.autograd.gradcheck(_custom(lib, lambda g: g * 2).apply, (x,), nondet_tol=0.0)
+    noisy = _custom(lib, lambda g: g * 2 + (g != 0) * lib.rand(g.shape, dtype=g.dtype) * 1e-9)
+    with pytest.raises(RuntimeError, match="Backward is not reentrant"):  # GradcheckError in both
+        lib.autograd.gradcheck(noisy.apply, (x,))
+    assert lib.autograd.gradcheck(noisy.apply, (x,), nondet_tol=1e-6)
+    not_scaled = _custom(lib, lambda g: g * 2 + 1)
+    with pytest.raises(RuntimeError, match="Jacobian mismatch|backward not multiplied by grad_output"):
+        lib.autograd.gradcheck(not_scaled.apply, (x,))
+
+    class NoneUnaware(lib.autograd.Function):  # answers a missing gradient (None) with a non-zero one
+        @staticmethod
+        def forward(ctx, t):
+            ctx.set_materialize_grads(False)
+            return t * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return lib.ones(2, dtype=lib.float64) if g is None else g * 2
+    with pytest.raises(RuntimeError, match="Expected all input grads to be undefined or zero when all output"):
+        lib.autograd.gradcheck(NoneUnaware.apply, (x,))
+    assert lib.autograd.gradcheck(NoneUnaware.apply, (x,), check_undefined_grad=False)
+
+
+def test_gradcheck_refuses_checks_it_cannot_make():
+    x = mt.tensor([0.3], dtype=mt.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="check_forward_ad needs forward-mode AD"):
+        mt.autograd.gradcheck(lambda t: t * 2, (x,), check_forward_ad=True)
+    with pytest.raises(TypeError):
+        mt.autograd.gradcheck(lambda t: t * 2, (x,), not_an_option=True)
+    assert mt.autograd.gradgradcheck(lambda t: (t * t).sin(), (mt.rand(2, 3, dtype=mt.float64, requires_grad=True),),
+                                     gen_non_contig_grad_outputs=True)

@@ -16,6 +16,7 @@ EXEMPT = {
     # global state (tests/test_tensor.py)
     "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "set_default_dtype",
     "get_default_dtype", "set_printoptions", "use_deterministic_algorithms", "set_num_threads",
+    "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",  # (tests/test_runtime.py)
     "get_num_threads", "promote_types", "result_type", "can_cast",
     "set_default_device", "get_default_device",  # (tests/test_cuda.py)
     # random without a bit-exact torch stream to compare: multinomial (documented deviation),
