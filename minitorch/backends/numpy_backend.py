@@ -94,11 +94,6 @@ def _blocks(fn, x, *others):
     return out.reshape(x.shape)
 
 
-def erf_float32(x):
-    """erf of a float32 array by the rational approximation above."""
-    return _blocks(lambda out, tmp, v: _erf_block(v, out, tmp[0], tmp[1], tmp[2]), x)
-
-
 def _gelu_float32(out, tmp, v):
     """out = 0.5 v (1 + erf(v / sqrt 2))."""
     np.multiply(v, np.float32(1 / math.sqrt(2)), out=tmp[3])

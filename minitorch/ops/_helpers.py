@@ -102,11 +102,6 @@ def dims(dim, ndim: int):
     return (_wrap_dim(dim, ndim),)
 
 
-def require_float(t: Tensor, opname: str):
-    if not t._dtype.is_floating_point:
-        raise NotImplementedError(f'"{opname}" not implemented for \'{_type_word(t._dtype)}\'')
-
-
 def _type_word(dt) -> str:
     return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
             "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}[dt.name]
