@@ -180,7 +180,7 @@ def test_a_training_run_on_cuda_equals_the_cpu_run(gpu):
 def test_the_emulated_device_is_as_strict_as_cupy():
     """NumPy functions on device arrays, host arrays mixed into device ops, and names CuPy lacks all
     raise, so code that would fail on a GPU fails on the emulated device too."""
-    from minitorch.backends.emulated_cupy import xp
+    from minitorch.backends.emulated.cupy_standin import xp
     a = xp.asarray(np.arange(6.0))
     with pytest.raises(TypeError, match="numpy.sum was called on a device array"):
         np.sum(a)

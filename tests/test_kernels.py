@@ -13,7 +13,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from minitorch.backends import cupy_backend, emulated_kernels
+from minitorch.backends import cupy_backend
+from minitorch.backends.emulated import kernels as emulated_kernels
 from minitorch.backends.base import ArrayBackend
 from minitorch.backends.numpy_backend import backend as ref
 

@@ -2,6 +2,7 @@
 folder of its own, must carry the CUDA kernels and run a fused op on the emulated CUDA device from
 there, and `minitorch --version` must report the package's version."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,8 +26,13 @@ print("installed", minitorch.__version__, sorted(p.name for p in KERNEL_SOURCES.
 
 
 def test_the_wheel_installs_and_runs_its_kernels(tmp_path):
-    wheels, site = tmp_path / "wheels", tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+    source, wheels, site = tmp_path / "source", tmp_path / "wheels", tmp_path / "site"
+    # a copy of the tracked sources: a build folder left in the work tree cannot leak into the wheel
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "minitorch", source / "minitorch", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels)], check=True, capture_output=True)
     (wheel,) = wheels.glob("minitorch-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],

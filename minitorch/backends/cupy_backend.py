@@ -15,7 +15,7 @@ hand-written kernel exists and applies (float32, contiguous), it runs instead:
 
 `MINITORCH_KERNELS=off` turns the hand-written kernels off (the composites then run everywhere).
 With `MINITORCH_EMULATE_CUDA=1` the backend runs on the emulated device: `xp` is
-`emulated_cupy.xp` (NumPy arrays that behave as device memory) and the kernels are the CPU builds
+`emulated.cupy_standin.xp` (NumPy arrays that behave as device memory) and the kernels are the CPU builds
 of the same sources, launched with the same grid and block sizes.
 """
 from __future__ import annotations
@@ -380,7 +380,8 @@ def _real_backend() -> CupyBackend:
 def _emulated_backend() -> CupyBackend:
     from types import SimpleNamespace
 
-    from . import emulated_cupy, emulated_kernels, numpy_backend
+    from . import numpy_backend
+    from .emulated import cupy_standin as emulated_cupy, kernels as emulated_kernels
     special = SimpleNamespace(erf=emulated_cupy.device_function(numpy_backend.backend.erf),
                               erfinv=emulated_cupy.device_function(numpy_backend.backend.erfinv))
     launch = emulated_kernels.launch if emulated_kernels.available() else None

@@ -18,8 +18,8 @@ def nccl_module():
     """`cupy.cuda.nccl` (or the emulated device's stand-in), or None when there is none."""
     from ..backends.cupy_backend import emulated
     if emulated():
-        from ..backends import emulated_nccl
-        return emulated_nccl
+        from ..backends.emulated import nccl_standin
+        return nccl_standin
     try:
         from cupy.cuda import nccl
     except Exception:  # no CuPy, or CuPy built without NCCL

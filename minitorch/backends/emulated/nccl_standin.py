@@ -114,7 +114,7 @@ class Streams:
     """The emulated device's streams: one, synchronous; every event is already done."""
 
     def __init__(self):
-        from .emulated_cupy import xp
+        from .cupy_standin import xp
         self.cupy = xp
 
     def stream(self):
