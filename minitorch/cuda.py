@@ -6,78 +6,45 @@ query answers as torch does on a CPU-only build, and moving a tensor to "cuda" r
 """
 from __future__ import annotations
 
-_current = 0
+from .device import current_cuda_index as _current, device as _device_class, set_current_cuda_index
+from .backends import cupy_backend as _cupy_backend
+from .backends.cupy_backend import check_available as _lazy_init, check_index as _check_index, device_count
+from .backends.cupy_backend import emulated as _emulated, gpu_cupy as _cupy
+
 _peak = 0
 
 
-def _cupy():
-    """The cupy module when a GPU is usable, else None."""
-    try:
-        import cupy
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return cupy
-    except Exception:
-        return None
-    return None
-
-
-def _emulated() -> bool:
-    from .backends.cupy_backend import emulated
-    return emulated()
-
-
 def is_available() -> bool:
-    return _emulated() or _cupy() is not None
-
-
-def device_count() -> int:
-    if _emulated():
-        return 1
-    cp = _cupy()
-    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+    return _cupy_backend.available()
 
 
 def is_initialized() -> bool:
-    from .backends import cupy_backend
-    return cupy_backend._BACKEND is not None
-
-
-def _lazy_init():
-    if not is_available():
-        raise AssertionError("Torch not compiled with CUDA enabled")
-
-
-def _check_index(index: int) -> int:
-    if not 0 <= index < device_count():
-        raise RuntimeError("CUDA error: invalid device ordinal")
-    return index
+    return _cupy_backend._BACKEND is not None
 
 
 def _index(device) -> int:
     """The device index of `device` (None: the current device)."""
     if device is None:
-        return _current
+        return _current()
     if isinstance(device, int):
         return device
-    from .device import device as device_cls
-    d = device_cls(device) if isinstance(device, str) else device
-    return _current if d.index is None else d.index
+    d = _device_class(device) if isinstance(device, str) else device
+    return _current() if d.index is None else d.index
 
 
 def current_device() -> int:
     _lazy_init()
-    return _current
+    return _current()
 
 
 def set_device(device) -> None:
     """Make `device` the current CUDA device ("cuda" then means it)."""
-    global _current
     _lazy_init()
     index = _check_index(_index(device))
     cp = _cupy()
     if cp is not None and not _emulated():
         cp.cuda.Device(index).use()
-    _current = index
+    set_current_cuda_index(index)
 
 
 class device:
@@ -87,7 +54,7 @@ class device:
         self.index = _index(device)
 
     def __enter__(self):
-        self.previous = _current
+        self.previous = _current()
         set_device(self.index)
 
     def __exit__(self, *exc):
@@ -121,8 +88,7 @@ def synchronize(device=None) -> None:
 def manual_seed(seed: int) -> None:
     """Seed the CUDA generator; harmless (and lazy, as in torch) without a GPU."""
     if is_available():
-        from .backends.cupy_backend import backend
-        backend().generator.manual_seed(int(seed))
+        _cupy_backend.backend().generator.manual_seed(int(seed))
 
 
 manual_seed_all = manual_seed
@@ -130,14 +96,12 @@ manual_seed_all = manual_seed
 
 def initial_seed() -> int:
     _lazy_init()
-    from .backends.cupy_backend import backend
-    return backend().generator.initial_seed()
+    return _cupy_backend.backend().generator.initial_seed()
 
 
 def _pool():
     _lazy_init()
-    from .backends.cupy_backend import backend
-    return backend().memory_pool
+    return _cupy_backend.backend().memory_pool
 
 
 def memory_allocated(device=None) -> int:
@@ -173,10 +137,3 @@ def empty_cache() -> None:
     if is_available():
         _pool().free_all_blocks()
 
-
-def backend(device):
-    """The backend computing on CUDA device `device`."""
-    _lazy_init()
-    _check_index(device.index or 0)
-    from .backends.cupy_backend import backend as cuda_backend
-    return cuda_backend()

@@ -62,6 +62,16 @@ CPU = device("cpu")
 
 _INTERNED: dict = {}
 _default = CPU
+_current_cuda = 0  # the index a bare "cuda" means (torch.cuda.set_device changes it)
+
+
+def current_cuda_index() -> int:
+    return _current_cuda
+
+
+def set_current_cuda_index(index: int) -> None:
+    global _current_cuda
+    _current_cuda = index
 
 
 def set_default_device(d) -> None:
@@ -89,8 +99,7 @@ def as_device(d) -> device:
     if dev.type == "cpu":
         return CPU
     if dev.type == "cuda" and dev.index is None:
-        from . import cuda
-        dev = device("cuda", cuda._current)
+        dev = device("cuda", _current_cuda)
     dev = _INTERNED.setdefault((dev.type, dev.index), dev)
     if isinstance(d, int) or (isinstance(d, str) and ":" in d):
         _INTERNED[d] = dev  # "cuda" alone follows set_device, so it is not cached
@@ -102,8 +111,8 @@ def backend_for(d: device):
     if d.type == "cpu":
         from .backends import numpy_backend
         return numpy_backend.backend
-    from . import cuda
-    return cuda.backend(d)
+    from .backends import cupy_backend
+    return cupy_backend.backend_for_index(d.index)
 
 
 def check_same_device(*tensors) -> device:

@@ -213,7 +213,7 @@ GEOMETRIES = [  # (N, C, H, W), kernel, stride, padding, dilation
 
 
 def _out_hw(shape, k, s, p, d, ceil_mode=False):
-    from minitorch.ops.conv import out_size
+    from minitorch.ops._helpers import out_size
     return tuple(out_size(n, *a, ceil_mode) for n, a in zip(shape[2:], zip(k, s, p, d)))
 
 

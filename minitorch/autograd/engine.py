@@ -74,10 +74,9 @@ def _check_grad(node, i, grad, meta):
     """Bring a returned gradient to its input's shape and dtype, or say which op erred."""
     shape, dt = meta
     if grad._data.shape != shape:
-        from ..ops.shape import sum_to_size
         try:
             if _mode.enabled:
-                grad = sum_to_size(grad, shape)
+                grad = grad.sum_to_size(shape)
             else:
                 data = grad._data
                 if data.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], data.shape[::-1])):
@@ -262,7 +261,6 @@ def run(gen):
 
 
 def _make_grads(outputs, grad_outputs):
-    from .. import ops
     result = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
@@ -270,11 +268,10 @@ def _make_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not out._dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out._dtype}")
-            g = ops.creation.ones_like(out)
+            g = F.full_like(out, 1)
         else:
-            from ..tensor import Tensor
-            if not isinstance(g, Tensor):
-                g = ops.creation.full_like(out, g)
+            if not isinstance(g, F.Tensor):
+                g = F.full_like(out, g)
             if g.shape != out.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
                                    f"output[0] has a shape of {out.shape}.")
@@ -284,10 +281,9 @@ def _make_grads(outputs, grad_outputs):
 
 
 def _as_list(x):
-    from ..tensor import Tensor
     if x is None:
         return None
-    return [x] if isinstance(x, Tensor) else list(x)
+    return [x] if isinstance(x, F.Tensor) else list(x)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -326,8 +322,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t, g in zip(inputs, result):
         if g is None:
             if materialize_grads:
-                from .. import ops
-                g = ops.creation.zeros_like(t)
+                g = F.full_like(t, 0)
             elif not allow_unused:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been used in "
                                    "the graph. Set allow_unused=True if this is the desired behavior.")

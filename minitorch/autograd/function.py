@@ -267,9 +267,7 @@ class FunctionCtx(Node):
         if fast is not None and not _mode.enabled:
             return self._run_backward_arrays(fast, grads)
         if self.materialize_grads and _has_none(grads):
-            from .. import ops
-            grads = tuple(ops.creation.zeros_for(*m) if g is None else g
-                          for g, m in zip(grads, self._out_meta))
+            grads = tuple(zeros_for(*m) if g is None else g for g, m in zip(grads, self._out_meta))
         out = type(self).backward(self, *grads)
         if not isinstance(out, tuple):
             out = (out,)
@@ -282,6 +280,16 @@ class FunctionCtx(Node):
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n}, got {len(out)})")
         return out
+
+
+def zeros_for(shape, dtype, device):
+    """Zeros of a given shape, dtype and device (a missing gradient, materialised)."""
+    return Tensor._wrap(device.backend.xp.zeros(shape, dtype=dtype.np), device)
+
+
+def full_like(t, value):
+    """A tensor of `t`'s shape, dtype and device filled with `value` (no graph)."""
+    return Tensor._wrap(t._device.backend.xp.full(t._data.shape, value, dtype=t._data.dtype), t._device)
 
 
 def _has_none(items) -> bool:

@@ -97,13 +97,13 @@ def _check_zero_grad_outputs(func, inputs, check_dtypes, check_undefined):
     """What torch checks with output gradients of zero: the input gradients are zero (backward multiplies by
     the output gradient), of the inputs' dtypes; and, with `check_undefined`, each output's node given no
     output gradients at all (None, as a node sees when `set_materialize_grads(False)`) gives none or zeros."""
-    from .. import ops
     from .engine import grad
+    from .function import full_like
     wanted = [x for x in inputs if getattr(x, "requires_grad", False)]
     outs = [o for o in _as_tuple(func(*inputs)) if getattr(o, "requires_grad", False)]
     if not wanted or not outs:
         return None
-    grads = grad(outs, wanted, [ops.creation.zeros_like(o) for o in outs], retain_graph=True, allow_unused=True)
+    grads = grad(outs, wanted, [full_like(o, 0) for o in outs], retain_graph=True, allow_unused=True)
     for x, g in zip(wanted, grads):
         if g is not None and check_dtypes and g.dtype != x.dtype:
             return "Gradient has dtype mismatch"
@@ -129,14 +129,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     _refuse_missing_checks(check_fwd_over_rev, check_batched_grad, False, masked)
     if not check_rev_over_rev:
         return True
-    from .. import ops
     from .engine import grad
     inputs = _as_tuple(inputs)
     outs = _as_tuple(func(*inputs))
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = [ops.creation.tensor(rng.standard_normal(o.shape), dtype=o.dtype, requires_grad=True)
-                        for o in outs]
+        grad_outputs = [o.new_tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
         if gen_non_contig_grad_outputs:
             grad_outputs = [_non_contiguous(g) for g in grad_outputs]
     grad_outputs = _as_tuple(grad_outputs)
@@ -157,9 +155,8 @@ def _non_contiguous(t):
     """The same values in memory with gaps (every other element of a doubled last dimension)."""
     if t.dim() == 0:
         return t
-    from .. import ops
     from .grad_mode import no_grad
-    wide = ops.creation.zeros(*t.shape[:-1], 2 * t.shape[-1], dtype=t.dtype)
+    wide = t.new_zeros(*t.shape[:-1], 2 * t.shape[-1])
     with no_grad():
         wide[..., ::2] = t
     return wide[..., ::2].detach().requires_grad_(t.requires_grad)

@@ -2,9 +2,7 @@
 
 Also torch's `torch.backends` flags: no MPS here; cuDNN flags are accepted and ignored.
 """
-from pathlib import Path
-
-KERNEL_SOURCES = Path(__file__).resolve().parents[1] / "kernels"  # the hand-written CUDA kernels (.cu), package data
+from .kernel_sources import KERNEL_SOURCES  # noqa: F401  (minitorch.backends.KERNEL_SOURCES)
 
 
 class mps:

@@ -39,6 +39,47 @@ def emulated() -> bool:
     return os.environ.get("MINITORCH_EMULATE_CUDA", "").lower() not in ("", "0", "false", "off")
 
 
+def gpu_cupy():
+    """The cupy module when a GPU is usable, else None."""
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy
+    except Exception:  # no CuPy, no driver, or no device
+        return None
+    return None
+
+
+def available() -> bool:
+    """Whether a CUDA device can be used: a GPU through CuPy, or the emulated device."""
+    return emulated() or gpu_cupy() is not None
+
+
+def device_count() -> int:
+    if emulated():
+        return 1
+    cp = gpu_cupy()
+    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
+def check_available() -> None:
+    if not available():
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+
+def check_index(index: int) -> int:
+    if not 0 <= index < device_count():
+        raise RuntimeError("CUDA error: invalid device ordinal")
+    return index
+
+
+def backend_for_index(index: int | None):
+    """The backend computing on CUDA device `index` (torch's errors when there is none)."""
+    check_available()
+    check_index(index or 0)
+    return backend()
+
+
 def kernels_enabled() -> bool:
     """Whether hand-written kernels may run (MINITORCH_KERNELS=off turns them off)."""
     return os.environ.get("MINITORCH_KERNELS", "on").lower() not in ("0", "false", "off")
@@ -67,7 +108,7 @@ class RawKernels:
     def __call__(self, source, kernel, grid, block, args):
         module = self._modules.get(source)
         if module is None:
-            from . import KERNEL_SOURCES
+            from .kernel_sources import KERNEL_SOURCES
             code = (KERNEL_SOURCES / f"{source}.cu").read_text()
             module = self._cupy.RawModule(code=code, options=("--std=c++17", f"-I{KERNEL_SOURCES}"))
             self._modules[source] = module

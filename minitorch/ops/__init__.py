@@ -33,6 +33,8 @@ for _module, _names in METHODS.items():
     for _name in _names.split():
         setattr(Tensor, _name, getattr(_module, _name))
 
+Tensor._legacy_new = staticmethod(creation.legacy_new)
+Tensor._rebuild = staticmethod(creation._rebuild)
 Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)  # x.where(cond, y)
 Tensor.bernoulli = creation.bernoulli
 Tensor.multinomial = creation.multinomial

@@ -116,3 +116,18 @@ def c_type_name(dt) -> str:
     return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
             "uint8": "unsigned char", "bool": "bool", "float32": "float", "float64": "double",
             "float16": "c10::Half"}[dt.name]
+
+
+# ---- sliding windows (convolution, pooling) ---------------------------------------------------
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def out_size(size, k, s, p, d, ceil_mode=False):
+    """Output length of a sliding window (torch's formula, ceil_mode included)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    n = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (n - 1) * s >= size + p:  # the last window must start inside the input
+        n -= 1
+    return n

@@ -15,6 +15,9 @@ from .. import dtypes as D
 from ..tensor import Tensor
 from .activation import softmax
 from .creation import ones, zeros
+from .dropout import dropout
+from .linalg import linear
+from .resample import pad
 from .shape import cat
 
 NEG_INF = float("-inf")
@@ -31,7 +34,6 @@ def _masked_softmax(scores: Tensor) -> Tensor:
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:
     """softmax(Q Kᵀ · scale + mask) V over the last two dims; batch and head dims broadcast."""
-    from ..nn.functional import dropout
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
@@ -67,7 +69,6 @@ def _canonical_mask(mask, name: str, dtype):
 
 def _in_projection(q, k, v, w, b, w_q=None, w_k=None, w_v=None):
     """Project query, key and value with one packed (3E, E) weight or three separate ones."""
-    from ..nn.functional import linear
     b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
     if w is None:
         return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
@@ -86,7 +87,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
                                  is_causal=False):
     """torch's multi-head attention on (L, N, E) inputs (or unbatched (L, E)); returns (output, weights)."""
-    from ..nn.functional import dropout, linear, pad
     batched = query.dim() == 3
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

@@ -8,19 +8,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-
-
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def out_size(size, k, s, p, d, ceil_mode=False):
-    """Output length of a sliding window (torch's formula, ceil_mode included)."""
-    span = size + 2 * p - d * (k - 1) - 1
-    n = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (n - 1) * s >= size + p:  # the last window must start inside the input
-        n -= 1
-    return n
+from ._helpers import _pair, out_size
 
 
 def _blocks(hw, k, s, p, d, blocks=None):

@@ -120,6 +120,15 @@ def from_numpy(ndarray) -> Tensor:
     return Tensor._wrap(ndarray, CPU)
 
 
+def legacy_new(*args, device=None):
+    """Tensor(data) holds data (in the default float dtype unless it is a tensor); Tensor(2, 3) is
+    uninitialised, as torch's legacy constructor."""
+    if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        return tensor(args[0], dtype=D.get_default_dtype() if not isinstance(args[0], Tensor) else None,
+                      device=device)
+    return empty(*args, device=device)
+
+
 def _rebuild(array, device, requires_grad):
     return _finish(array, device, requires_grad)
 
@@ -178,12 +187,6 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
               layout=None) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
-
-
-def zeros_for(shape, dtype, device) -> Tensor:
-    """Zeros of a given shape/dtype/device (the engine's stand-in for a missing gradient)."""
-    xp = device.backend.xp
-    return Tensor._wrap(xp.zeros(shape, dtype=dtype.np), device)
 
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from .conv import _pair, out_size
+from ._helpers import _pair, out_size
 
 
 class MaxPool2d(Primitive):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import KERNEL_SOURCES as KERNELS
+from ..kernel_sources import KERNEL_SOURCES as KERNELS
 _LOADED: dict[str, ctypes.CDLL] = {}
 
 
