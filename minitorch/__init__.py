@@ -73,15 +73,8 @@ def _legacy_type(name, dt):
                            "__doc__": f"Legacy constructor for {dt!r} tensors."})
 
 
-FloatTensor = _legacy_type("FloatTensor", float32)
-DoubleTensor = _legacy_type("DoubleTensor", float64)
-HalfTensor = _legacy_type("HalfTensor", float16)
-LongTensor = _legacy_type("LongTensor", int64)
-IntTensor = _legacy_type("IntTensor", int32)
-ShortTensor = _legacy_type("ShortTensor", int16)
-CharTensor = _legacy_type("CharTensor", int8)
-ByteTensor = _legacy_type("ByteTensor", uint8)
-BoolTensor = _legacy_type("BoolTensor", bool)
+FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor = (
+    _legacy_type(f"{dt.word}Tensor", dt) for dt in (float32, float64, float16, int64, int32, int16, int8, uint8, bool))
 
 
 _deterministic = {"mode": False, "warn_only": False}

@@ -14,16 +14,21 @@ _BOOL, _INT, _FLOAT = 0, 1, 2
 
 
 class dtype:
-    """A tensor element type, printed as torch prints it (`torch.float32`)."""
+    """A tensor element type, printed as torch prints it (`torch.float32`).
 
-    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "_aliases")
+    Every name torch gives it is here: `name`, the aliases (`torch.float`), the word of its legacy
+    tensor type and messages (`word`: "Float", as in FloatTensor) and its C++ type (`c_name`)."""
 
-    def __init__(self, name: str, np_dtype, category: int, aliases=()):
+    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "_aliases", "word", "c_name")
+
+    def __init__(self, name: str, np_dtype, category: int, word: str, c_name: str, aliases=()):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.category = category
         self.itemsize = self.np.itemsize
         self.is_signed = category != _BOOL and name != "uint8"
+        self.word = word
+        self.c_name = c_name
         self._aliases = aliases
 
     @property
@@ -44,15 +49,15 @@ class dtype:
         return self.name
 
 
-float16 = dtype("float16", np.float16, _FLOAT, ("half",))
-float32 = dtype("float32", np.float32, _FLOAT, ("float",))
-float64 = dtype("float64", np.float64, _FLOAT, ("double",))
-uint8 = dtype("uint8", np.uint8, _INT)
-int8 = dtype("int8", np.int8, _INT)
-int16 = dtype("int16", np.int16, _INT, ("short",))
-int32 = dtype("int32", np.int32, _INT, ("int",))
-int64 = dtype("int64", np.int64, _INT, ("long",))
-bool_ = dtype("bool", np.bool_, _BOOL)
+float16 = dtype("float16", np.float16, _FLOAT, "Half", "c10::Half", ("half",))
+float32 = dtype("float32", np.float32, _FLOAT, "Float", "float", ("float",))
+float64 = dtype("float64", np.float64, _FLOAT, "Double", "double", ("double",))
+uint8 = dtype("uint8", np.uint8, _INT, "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, _INT, "Char", "signed char")
+int16 = dtype("int16", np.int16, _INT, "Short", "short int", ("short",))
+int32 = dtype("int32", np.int32, _INT, "Int", "int", ("int",))
+int64 = dtype("int64", np.int64, _INT, "Long", "long int", ("long",))
+bool_ = dtype("bool", np.bool_, _BOOL, "Bool", "bool")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 FLOATING = (float16, float32, float64)

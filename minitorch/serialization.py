@@ -30,9 +30,7 @@ from .device import device as Device
 from .tensor import Size, Tensor
 
 _ALIGNMENT = 64
-_STORAGE_NAMES = {dtypes.float32: "FloatStorage", dtypes.float64: "DoubleStorage", dtypes.float16: "HalfStorage",
-                  dtypes.int64: "LongStorage", dtypes.int32: "IntStorage", dtypes.int16: "ShortStorage",
-                  dtypes.int8: "CharStorage", dtypes.uint8: "ByteStorage", dtypes.bool_: "BoolStorage"}
+_STORAGE_NAMES = {d: f"{d.word}Storage" for d in dtypes.ALL}
 _STORAGE_DTYPES = {name: d for d, name in _STORAGE_NAMES.items()}
 _PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, list, tuple, dict, OrderedDict, set, frozenset)
 

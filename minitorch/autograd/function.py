@@ -192,10 +192,7 @@ class SavedTensor:
 
 
 def _type_name(dt) -> str:
-    names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-             "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-             "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
-    return "torch." + names[dt.name]
+    return f"torch.{dt.word}Tensor"
 
 
 class FunctionCtx(Node):

@@ -102,20 +102,14 @@ def dims(dim, ndim: int):
     return (_wrap_dim(dim, ndim),)
 
 
-def _type_word(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}[dt.name]
-
-
 def type_word(dt) -> str:
-    return _type_word(dt)
+    """The word torch's messages use for a dtype ("Long")."""
+    return dt.word
 
 
 def c_type_name(dt) -> str:
     """The C++ name torch prints for a dtype in some messages ("long int")."""
-    return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-            "uint8": "unsigned char", "bool": "bool", "float32": "float", "float64": "double",
-            "float16": "c10::Half"}[dt.name]
+    return dt.c_name
 
 
 # ---- sliding windows (convolution, pooling) ---------------------------------------------------

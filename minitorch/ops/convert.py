@@ -135,10 +135,7 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return to(self, other._dtype)
 
 
-_TYPE_NAMES = {"torch.FloatTensor": D.float32, "torch.DoubleTensor": D.float64,
-               "torch.HalfTensor": D.float16, "torch.LongTensor": D.int64, "torch.IntTensor": D.int32,
-               "torch.ShortTensor": D.int16, "torch.CharTensor": D.int8, "torch.ByteTensor": D.uint8,
-               "torch.BoolTensor": D.bool_}
+_TYPE_NAMES = {f"torch.{d.word}Tensor": d for d in D.ALL}
 _NAME_OF = {v: k for k, v in _TYPE_NAMES.items()}
 
 
