@@ -35,13 +35,51 @@ def overhang(hw, k, s, p, d, out_hw):
                  for size, ki, si, pi, di, o in zip(hw, k, s, p, d, out_hw))
 
 
+class HalvingChoices:
+    """A 2x2 max-pool as two halvings: within each row the pair of columns (`colsel`: the right one wins
+    only if greater, or NaN), then between the two rows' winners (`rowsel`), so ties keep the earlier
+    position as torch's does. The choices route the gradient back."""
+
+    def __init__(self, rowsel, colsel):
+        self.rowsel, self.colsel = rowsel, colsel
+
+    def indices(self, xp, shape):
+        n, c, h, w = shape
+        halves = self.colsel.reshape(n, c, h // 2, 2, w // 2)
+        col = xp.where(self.rowsel, halves[:, :, :, 1], halves[:, :, :, 0])
+        r = 2 * xp.arange(h // 2).reshape(-1, 1) + self.rowsel
+        return (r * w + 2 * xp.arange(w // 2) + col).astype(xp.int64)
+
+    def backward(self, xp, gy, shape):
+        n, c, h, w = shape
+        by_row = xp.empty((n, c, h // 2, 2, w // 2), dtype=gy.dtype)    # each gradient to its row ...
+        xp.multiply(gy, ~self.rowsel, out=by_row[:, :, :, 0])
+        xp.multiply(gy, self.rowsel, out=by_row[:, :, :, 1])
+        by_row = by_row.reshape(n, c, h, w // 2)
+        gx = xp.empty((n, c, h, w // 2, 2), dtype=gy.dtype)              # ... then to its column
+        xp.multiply(by_row, ~self.colsel, out=gx[..., 0])
+        xp.multiply(by_row, self.colsel, out=gx[..., 1])
+        return gx.reshape(n, c, h, w)
+
+
+def _max_pool_2x2(xp, x):
+    """2x2/stride-2 max-pool by reshapes and elementwise maxima (no window gather)."""
+    n, c, h, w = x.shape
+    pairs = x.reshape(n, c, h, w // 2, 2)
+    left, right = pairs[..., 0], pairs[..., 1]
+    colsel = (right > left) | (right != right)                       # (N, C, H, W/2)
+    rows = xp.maximum(left, right).reshape(n, c, h // 2, 2, w // 2)
+    top_row, bottom_row = rows[:, :, :, 0], rows[:, :, :, 1]
+    rowsel = (bottom_row > top_row) | (bottom_row != bottom_row)     # (N, C, H/2, W/2)
+    return xp.maximum(top_row, bottom_row), HalvingChoices(rowsel, colsel)
+
+
 class ArrayBackend:
     """Kernels written in array operations on `self.xp` (NumPy or CuPy)."""
 
     name = "array"
     xp = None
     uses_custom_kernels = False
-    blocked_conv = False  # True: conv2d_stride1(_weight) below exist and avoid a full column matrix
 
     @property
     def ndarray(self):
@@ -249,6 +287,59 @@ class ArrayBackend:
             gx -= k[:, None] * (1 if weight is None else weight)
         return gx
 
+    # ---- convolution: how to compute it is the backend's choice -------------------------------------
+
+    def conv2d(self, x, w, b, s, p, d, groups, out_hw):
+        """Cross-correlation of x (N, C, H, W) with w (O, C/g, kh, kw) (+ b): one GEMM per group over
+        im2col columns. Returns the (N, O, Ho, Wo) output and what the backward needs (the columns)."""
+        n = x.shape[0]
+        o, cg, kh, kw = w.shape
+        columns = self.im2col(x, (kh, kw), s, p, d, out_hw)
+        cols = columns.reshape(groups, cg * kh * kw, n * out_hw[0] * out_hw[1])
+        out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
+        if b is not None:
+            out += b.reshape(groups, o // groups, 1)
+        # batch-major again, contiguous: every later op (activation, pooling) then streams through memory
+        return self.xp.ascontiguousarray(out.reshape(o, n, *out_hw).transpose(1, 0, 2, 3)), columns
+
+    def conv2d_backward(self, gy, x, w, kept, s, p, d, groups, needs):
+        """(input gradient, weight gradient) of conv2d for the output gradient gy (N, O, Ho, Wo), each
+        None unless `needs` asks; `kept` is what the forward returned beside its output."""
+        gw = self.conv2d_weight_grad(gy, x, w, kept, s, p, d, groups) if needs[1] else None
+        gx = self.conv2d_input_grad(gy, x.shape, w, s, p, d, groups) if needs[0] else None
+        return gx, gw
+
+    def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
+        """Σ over positions of gy times the input's window: the output gradient against the columns."""
+        o, cg = w.shape[:2]
+        gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)        # (g, O/g, N*L)
+        cols = columns.reshape(groups, cg * w.shape[2] * w.shape[3], -1)
+        return (gy_t @ cols.transpose(0, 2, 1)).reshape(w.shape)
+
+    def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
+        """The input gradient: for stride 1 (padding within the kernel's reach) a convolution of gy
+        with the flipped, channel-swapped kernel; otherwise columns summed back by col2im."""
+        k = w.shape[2:]
+        if s == (1, 1) and groups == 1 and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
+            flipped = self.xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, kh, kw)
+            pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip(k, p, d))
+            return self.conv2d_stride1(gy, flipped, pad, d, shape[2:])
+        o = w.shape[0]
+        gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+        gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t     # (g, C/g*kh*kw, N*L)
+        return self.col2im(gcols.reshape(shape[1] * k[0] * k[1], -1), shape, k, s, p, d, gy.shape[2:])
+
+    def conv2d_stride1(self, x, w, p, d, out_hw):
+        """A stride-1, ungrouped convolution without bias, its columns released at once: the output
+        gradient's columns have the output's channels, so nothing as large as the input's columns
+        is written and no col2im is needed."""
+        xp = self.xp
+        o, c, kh, kw = w.shape
+        cols = self.im2col(xp.ascontiguousarray(x), (kh, kw), (1, 1), p, d, out_hw)   # (C*kh*kw, N*Ho*Wo)
+        out = w.reshape(o, c * kh * kw) @ cols
+        self.release(cols)
+        return xp.ascontiguousarray(out.reshape(o, x.shape[0], *out_hw).transpose(1, 0, 2, 3))
+
     # ---- windows: im2col / col2im, pooling -----------------------------------------------------
 
     def im2col(self, x, k, s, p, d, out_hw):
@@ -274,6 +365,14 @@ class ArrayBackend:
         return xp.ascontiguousarray(img[:, :, p[0]:p[0] + h, p[1]:p[1] + w].transpose(1, 0, 2, 3))
 
     def max_pool2d(self, x, k, s, p, d, out_hw):
+        """Window maxima of (N, C, H, W) x, and what the backward needs: the flat input positions of the
+        maxima, or, for the common 2x2/stride-2 pool of an even-sized input, the two halving choices."""
+        if k == s == (2, 2) and p == (0, 0) and d == (1, 1) and not x.shape[2] % 2 and not x.shape[3] % 2 \
+                and x.size:
+            return _max_pool_2x2(self.xp, x)
+        return self._max_pool2d_windows(x, k, s, p, d, out_hw)
+
+    def _max_pool2d_windows(self, x, k, s, p, d, out_hw):
         """Window maxima of (N, C, H, W) x and their flat positions h*W + w in the input plane; a NaN
         wins (the last one in the window, as torch's scan keeps it), otherwise the first maximum."""
         xp = self.xp
@@ -298,12 +397,18 @@ class ArrayBackend:
             arg = xp.where(nan.any(axis=axis), last, arg)
         return arg
 
-    def max_pool2d_backward(self, gy, idx, shape):
+    def max_pool2d_indices(self, kept, shape):
+        """The flat input position of each maximum, from what max_pool2d kept."""
+        return kept.indices(self.xp, shape) if isinstance(kept, HalvingChoices) else kept
+
+    def max_pool2d_backward(self, gy, kept, shape):
         """Each output gradient added to the input position its maximum came from (windows may overlap)."""
+        if isinstance(kept, HalvingChoices):
+            return kept.backward(self.xp, gy, shape)
         xp = self.xp
         n, c, h, w = shape
         gx = xp.zeros((n * c, h * w), dtype=gy.dtype)
-        self.scatter_add(gx, (xp.arange(n * c)[:, None], idx.reshape(n * c, -1)), gy.reshape(n * c, -1))
+        self.scatter_add(gx, (xp.arange(n * c)[:, None], kept.reshape(n * c, -1)), gy.reshape(n * c, -1))
         return gx.reshape(shape)
 
     def _avg_divisor(self, hw, k, s, p, out_hw, count_include_pad, divisor_override, dtype):

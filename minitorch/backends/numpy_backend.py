@@ -303,9 +303,27 @@ class NumpyBackend(ArrayBackend):
     def release(self, array):
         self.workspace.give_back(array)
 
+    # Stride-1, ungrouped convolutions in cache-sized blocks of output positions, never holding a full
+    # column matrix (blocked_conv.py); False falls back to the columns of the base backend.
     blocked_conv = True
-    conv2d_stride1 = staticmethod(_blocked_conv.conv2d)
-    conv2d_stride1_weight = staticmethod(_blocked_conv.conv2d_weight)
+
+    def conv2d(self, x, w, b, s, p, d, groups, out_hw):
+        if not (self.blocked_conv and s == (1, 1) and groups == 1):
+            return super().conv2d(x, w, b, s, p, d, groups, out_hw)
+        out = _blocked_conv.conv2d(x, w, p, d)
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        return out, None  # no columns: the weight gradient is blocked too
+
+    def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
+        if columns is None:
+            return _blocked_conv.conv2d_weight(x, gy, w.shape[2:], p, d)
+        return super().conv2d_weight_grad(gy, x, w, columns, s, p, d, groups)
+
+    def conv2d_stride1(self, x, w, p, d, out_hw):
+        if not self.blocked_conv:
+            return super().conv2d_stride1(x, w, p, d, out_hw)
+        return _blocked_conv.conv2d(x, w, p, d)
 
     def gelu(self, x, approximate):
         if approximate == "none" and x.dtype == np.float32:

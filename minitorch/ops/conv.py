@@ -70,84 +70,36 @@ class Col2Im(Primitive):
         return _batch_major(ctx.backend.im2col(gy, *ctx.args), gy.shape[0], blocks[0] * blocks[1])
 
 
-def _input_gradient_by_convolution(backend, gy, w, p, d, hw):
-    """The input gradient of a stride-1 convolution, as a convolution of the output gradient with the
-    flipped, channel-swapped kernel (padding d*(k-1) - p): its columns have the output's channels, so
-    nothing as large as the input's columns is written and no col2im is needed."""
-    xp = backend.xp
-    o, c, kh, kw = w.shape
-    n = gy.shape[0]
-    flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))       # (C, O, kh, kw)
-    pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip((kh, kw), p, d))
-    if backend.blocked_conv:
-        return backend.conv2d_stride1(gy, flipped, pad, d)
-    flipped = flipped.reshape(c, o * kh * kw)
-    cols = backend.im2col(xp.ascontiguousarray(gy), (kh, kw), (1, 1), pad, d, hw)   # (O*kh*kw, N*H*W)
-    gx = flipped @ cols
-    backend.release(cols)
-    return xp.ascontiguousarray(gx.reshape(c, n, *hw).transpose(1, 0, 2, 3))
-
-
 class Conv2d(Primitive):
-    """Convolution as one GEMM per group over the whole batch.
+    """Convolution: out[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (⋆ cross-correlation, over the group's
+    channels). Its gradients: gw[o, c] = Σ_n gy[n, o] ⋆ x[n, c], and gx the "full" convolution of gy
+    with the flipped kernel (the adjoint of the forward).
 
-    The windows are laid out as columns (C/g * kh * kw, N * Ho * Wo), so the forward, the weight
-    gradient and the input gradient are each a single large matrix product. The input gradient is,
-    for stride 1, a convolution of the output gradient with the flipped kernel; otherwise its columns
-    are summed back into the image by col2im. A backend with `blocked_conv` (the CPU's) computes
-    stride-1, ungrouped convolutions and their weight gradients block by block instead, never
-    holding all the columns. With create_graph=True the backward is written with Im2Col/Col2Im and
-    matmul instead, which are differentiable again.
+    The forward and the array backward are the backend's kernels: one GEMM per group over im2col
+    columns, or, on the CPU, blocks of output positions that never hold all the columns
+    (`backends/base.py`, `backends/numpy_backend.py`). With create_graph=True the backward below is
+    written with Im2Col/Col2Im and matmul instead, which are differentiable again.
     """
 
     node_name = "ConvolutionBackward0"
-    columns = cols = None  # the forward's im2col buffer (not on the blocked path), released when the graph is freed
+    kept = None  # what the forward's kernel kept for the backward (columns), released when the graph is freed
 
     @staticmethod
     def forward(ctx, x, w, b, *, s, p, d, groups):
-        xp = ctx.xp
-        n, c, h, wd = x.shape
-        o, cg, kh, kw = w.shape
-        k = (kh, kw)
-        blocks = (out_size(h, kh, s[0], p[0], d[0]), out_size(wd, kw, s[1], p[1], d[1]))
-        ctx.geometry = (x.shape, k, s, p, d, blocks, groups)
+        kh, kw = w.shape[2:]
+        blocks = (out_size(x.shape[2], kh, s[0], p[0], d[0]), out_size(x.shape[3], kw, s[1], p[1], d[1]))
+        ctx.geometry = (x.shape, (kh, kw), s, p, d, blocks, groups)
         ctx.save_for_backward(x, w)
-        if s == (1, 1) and groups == 1 and ctx.backend.blocked_conv:  # no full column matrix
-            out = ctx.backend.conv2d_stride1(x, w, p, d)
-            if b is not None:
-                out += b.reshape(1, o, 1, 1)
-            return out
-        ctx.columns = ctx.backend.im2col(x, k, s, p, d, blocks)
-        cols = ctx.columns.reshape(groups, cg * kh * kw, n * blocks[0] * blocks[1])
-        out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
-        if b is not None:
-            out += b.reshape(groups, o // groups, 1)
-        # batch-major again, contiguous: every later op (activation, pooling) then streams through memory
-        out = xp.ascontiguousarray(out.reshape(o, n, *blocks).transpose(1, 0, 2, 3))
-        ctx.cols = cols
+        out, ctx.kept = ctx.backend.conv2d(x, w, b, s, p, d, groups, blocks)
         return out
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        (n, c, h, wd), k, s, p, d, blocks, groups = ctx.geometry
+        _, _, s, p, d, _, groups = ctx.geometry
         x, w = ctx.saved_arrays
-        o, cg = w.shape[:2]
         na = ctx.needs_input_grad
-
-        def gy_t():  # (g, O/g, N*L)
-            return gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
-        gw = None
-        if na[1] and ctx.cols is None:  # the blocked forward kept no columns
-            gw = ctx.backend.conv2d_stride1_weight(x, gy, k, p, d)
-        elif na[1]:
-            gw = (gy_t() @ ctx.cols.transpose(0, 2, 1)).reshape(w.shape)
+        gx, gw = ctx.backend.conv2d_backward(gy, x, w, ctx.kept, s, p, d, groups, na)
         gb = gy.sum(axis=(0, 2, 3)) if len(na) > 2 and na[2] else None
-        gx = None
-        if na[0] and s == (1, 1) and groups == 1 and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
-            gx = _input_gradient_by_convolution(ctx.backend, gy, w, p, d, (h, wd))
-        elif na[0]:
-            gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t()  # (g, C/g*kh*kw, N*L)
-            gx = ctx.backend.col2im(gcols.reshape(c * k[0] * k[1], -1), (n, c, h, wd), k, s, p, d, blocks)
         return gx, gw, gb
 
     @staticmethod
@@ -171,9 +123,9 @@ class Conv2d(Primitive):
 
     def _free(self):
         super()._free()
-        if self.columns is not None:  # after the last backward: the columns' memory can serve the next step
-            self.backend.release(self.columns)
-        self.cols = self.columns = None
+        if self.kept is not None:  # after the last backward: the columns' memory can serve the next step
+            self.backend.release(self.kept)
+        self.kept = None
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:

@@ -7,86 +7,33 @@ from ._helpers import _pair, out_size
 
 
 class MaxPool2d(Primitive):
-    """Window maxima and their flat input positions; the gradient goes to those positions."""
+    """Window maxima, and optionally their flat input positions; the gradient of each maximum goes back
+    to its position. The backend picks how (`max_pool2d`: 2x2 pools by halvings, others by windows,
+    a CUDA kernel on the GPU) and keeps what its backward needs."""
 
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, *, k, s, p, d, out_hw):
-        vals, idx = ctx.backend.max_pool2d(x, k, s, p, d, out_hw)
+    def forward(ctx, x, *, k, s, p, d, out_hw, with_indices=True):
+        vals, ctx.kept = ctx.backend.max_pool2d(x, k, s, p, d, out_hw)
         ctx.shape = x.shape
-        ctx.save_for_backward(idx)
+        if not with_indices:
+            return vals
+        idx = ctx.backend.max_pool2d_indices(ctx.kept, x.shape)
         ctx.mark_non_differentiable(idx)
         return vals, idx
 
     @staticmethod
-    def backward(ctx, gy, gi):
-        (idx,) = ctx.saved_tensors
+    def backward(ctx, gy, gi=None):
         n, c, h, w = ctx.shape
         from .creation import zeros
+        idx = Tensor._wrap(ctx.backend.max_pool2d_indices(ctx.kept, ctx.shape), gy.device)
         flat = zeros(n, c, h * w, dtype=gy.dtype, device=gy.device)
         return flat.scatter_add(2, idx.reshape(n, c, -1), gy.reshape(n, c, -1)).reshape(n, c, h, w)
 
     @staticmethod
-    def backward_arrays(ctx, gy, gi):
-        """Each gradient goes to the flat position of its window's maximum (windows may overlap)."""
-        (idx,) = ctx.saved_arrays
-        return ctx.backend.max_pool2d_backward(gy, idx, ctx.shape)
-
-
-class MaxPool2x2(Primitive):
-    """The common 2x2 / stride-2 max-pool as reshapes and elementwise maxima (no window gather).
-
-    Each output is the first maximum of its 2x2 block in row-major order (or its last NaN), as
-    torch picks; the gradient goes back to that one position. It is found in two halvings: within
-    each row the pair of columns (`colsel`: the right one wins only if greater, or NaN), then between
-    the two rows' winners (`rowsel`), so ties keep the earlier position.
-    """
-
-    node_name = "MaxPool2DWithIndicesBackward0"
-
-    @staticmethod
-    def forward(ctx, x, *, with_indices):
-        xp = ctx.xp
-        n, c, h, w = x.shape
-        pairs = x.reshape(n, c, h, w // 2, 2)
-        left, right = pairs[..., 0], pairs[..., 1]
-        colsel = (right > left) | (right != right)                       # (N, C, H, W/2)
-        rows = xp.maximum(left, right).reshape(n, c, h // 2, 2, w // 2)
-        top_row, bottom_row = rows[:, :, :, 0], rows[:, :, :, 1]
-        rowsel = (bottom_row > top_row) | (bottom_row != bottom_row)     # (N, C, H/2, W/2)
-        top = xp.maximum(top_row, bottom_row)
-        ctx.shape, ctx.rowsel, ctx.colsel = x.shape, rowsel, colsel
-        if not with_indices:
-            return top
-        halves = colsel.reshape(n, c, h // 2, 2, w // 2)
-        col = xp.where(rowsel, halves[:, :, :, 1], halves[:, :, :, 0])
-        r = 2 * xp.arange(h // 2).reshape(-1, 1) + rowsel
-        idx = (r * w + 2 * xp.arange(w // 2) + col).astype(xp.int64)
-        ctx.mark_non_differentiable(idx)
-        return top, idx
-
-    @staticmethod
     def backward_arrays(ctx, gy, gi=None):
-        xp = ctx.xp
-        n, c, h, w = ctx.shape
-        rowsel, colsel = ctx.rowsel, ctx.colsel
-        by_row = xp.empty((n, c, h // 2, 2, w // 2), dtype=gy.dtype)    # each gradient to its row ...
-        xp.multiply(gy, ~rowsel, out=by_row[:, :, :, 0])
-        xp.multiply(gy, rowsel, out=by_row[:, :, :, 1])
-        by_row = by_row.reshape(n, c, h, w // 2)
-        gx = xp.empty((n, c, h, w // 2, 2), dtype=gy.dtype)              # ... then to its column
-        xp.multiply(by_row, ~colsel, out=gx[..., 0])
-        xp.multiply(by_row, colsel, out=gx[..., 1])
-        return gx.reshape(n, c, h, w)
-
-    @staticmethod
-    def backward(ctx, gy, gi=None):
-        from .shape import stack
-        n, c, h, w = ctx.shape
-        rowsel, colsel = Tensor._wrap(ctx.rowsel, gy.device), Tensor._wrap(ctx.colsel, gy.device)
-        by_row = stack([gy * ~rowsel, gy * rowsel], 3).reshape(n, c, h, w // 2)
-        return stack([by_row * ~colsel, by_row * colsel], -1).reshape(n, c, h, w)
+        return ctx.backend.max_pool2d_backward(gy, ctx.kept, ctx.shape)
 
 
 def _bins(size, out):
@@ -111,8 +58,7 @@ class AdaptiveMaxPool2d(MaxPool2d):
                 arg = ctx.backend.nan_argmax(block, 2)
                 vals[:, :, i, j] = xp.take_along_axis(block, arg[:, :, None], axis=2)[:, :, 0]
                 idx[:, :, i, j] = (r0 + arg // (c1 - c0)) * w + c0 + arg % (c1 - c0)
-        ctx.shape = x.shape
-        ctx.save_for_backward(idx)
+        ctx.shape, ctx.kept = x.shape, idx
         ctx.mark_non_differentiable(idx)
         return vals, idx
 
@@ -192,11 +138,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                            f"kernel_size={k[0]} and dilation={d[0]}")
     out_hw = tuple(out_size(size, *args, ceil_mode) for size, args in zip(input.shape[2:], zip(k, s, p, d)))
     _check_output_size(input, *out_hw)
-    if k == s == (2, 2) and p == (0, 0) and d == (1, 1) and not input.shape[2] % 2 and not input.shape[3] % 2 \
-            and input.numel() and not input._device.backend.uses_custom_kernels:
-        return MaxPool2x2.apply(input, with_indices=return_indices)
-    vals, idx = MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw)
-    return (vals, idx) if return_indices else vals
+    return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices)
 
 
 @_batched
