@@ -1,5 +1,6 @@
-"""Convolution by im2col: windows gathered from strided views feed one batched matmul (on the
-CPU, stride-1 convolutions gather and multiply one cache-sized block of positions at a time).
+"""Convolution: the op states the math and its gradients; the backend computes them (im2col
+columns and one GEMM per group in `backends/base.py`; on the CPU, stride-1 convolutions in
+cache-sized blocks of positions, `backends/blocked_conv.py`).
 
 `Im2Col` and `Col2Im` are each other's backward, so convolution (composed from them and
 matmul) has first and second derivatives for free; both call named backend kernels.
