@@ -52,4 +52,4 @@ def test_core_imports_follow_the_layers():
 
 def test_the_graph_is_read_correctly():
     graph = core_graph()  # a few edges the code certainly has
-    assert {"tensor", "autograd", "backends"} <= graph["ops"] and "backends" in graph["device"]
+    assert {"tensor", "autograd", "dtypes"} <= graph["ops"] and "backends" in graph["device"] and "ops" in graph["nn"]

@@ -1,5 +1,8 @@
 """Backends: an array module (`xp`) plus a few named kernels per device kind.
 
+Code reaches a backend one way, through a device: inside an op as `ctx.backend` (set from the
+inputs' device by `Primitive.apply`), elsewhere as `tensor.device.backend`.
+
 Also torch's `torch.backends` flags: no MPS here; cuDNN flags are accepted and ignored.
 """
 from .kernel_sources import KERNEL_SOURCES  # noqa: F401  (minitorch.backends.KERNEL_SOURCES)
@@ -19,12 +22,3 @@ class cudnn:
     deterministic = False
     benchmark = False
     enabled = True
-
-
-def kernels_for(xp):
-    """The backend whose array module is `xp`."""
-    from . import numpy_backend
-    if xp is numpy_backend.xp:
-        return numpy_backend.backend
-    from . import cupy_backend
-    return cupy_backend.backend()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
-from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import wrap_dim
 
@@ -66,7 +65,7 @@ class _RowKernel(Primitive):
     @classmethod
     def forward(cls, ctx, x, *, dim):
         ctx.dim = dim
-        kernels = kernels_for(ctx.xp)
+        kernels = ctx.backend
         fused = getattr(kernels, cls.kernel)
         y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(fused, d, a), dim, x)
         ctx.save_for_backward(y)
@@ -75,7 +74,7 @@ class _RowKernel(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy):
         (y,) = ctx.saved_arrays
-        kernels = kernels_for(ctx.xp)
+        kernels = ctx.backend
         fused = getattr(kernels, type(ctx).kernel_backward)
         return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(fused, d, g, a), ctx.dim, gy, y)
 
@@ -121,7 +120,7 @@ class Gelu(Primitive):
     def forward(ctx, x, *, approximate):
         ctx.approximate = approximate
         ctx.save_for_backward(x)
-        kernels = kernels_for(ctx.xp)
+        kernels = ctx.backend
         return _rowwise(ctx.xp, lambda a, _: kernels.elementwise(lambda v: kernels.gelu(v, approximate), a), None, x)
 
     @staticmethod
@@ -132,7 +131,7 @@ class Gelu(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy):
         (x,) = ctx.saved_arrays
-        kernels = kernels_for(ctx.xp)
+        kernels = ctx.backend
         grad = (lambda g, v: kernels.gelu_backward(g, v, ctx.approximate))
         return _rowwise(ctx.xp, lambda g, a, _: kernels.elementwise(grad, g, a), None, gy, x)
 

@@ -79,8 +79,7 @@ class IndexPutZeros(Primitive):
         ctx.key, ctx.accumulate = key, accumulate
         z = ctx.xp.zeros(shape, dtype=g.dtype)
         if accumulate:
-            from ..backends import kernels_for
-            kernels_for(ctx.xp).scatter_add(z, key, g)
+            ctx.backend.scatter_add(z, key, g)
         else:
             z[key] = g
         return z
@@ -220,8 +219,7 @@ class Scatter(Primitive):
         coords = _grid(index, dim, xp)
         values = src[tuple(slice(0, s) for s in index.shape)] if src.ndim else xp.broadcast_to(src, index.shape)
         if add:
-            from ..backends import kernels_for
-            kernels_for(xp).scatter_add(y, coords, values)
+            ctx.backend.scatter_add(y, coords, values)
         else:
             y[coords] = values
         return y
@@ -316,8 +314,7 @@ class IndexAdd(Primitive):
         y = x.copy()
         _bounds_check(index, x.shape[dim] if x.ndim else 1, dim, xp)
         key = (slice(None),) * dim + (index,)
-        from ..backends import kernels_for
-        kernels_for(xp).scatter_add(y, key, src if alpha == 1 else src * alpha)
+        ctx.backend.scatter_add(y, key, src if alpha == 1 else src * alpha)
         return y
 
     @staticmethod

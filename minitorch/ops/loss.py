@@ -3,7 +3,6 @@ class weights, ignore_index and label smoothing in one backend kernel each way."
 from __future__ import annotations
 
 from ..autograd.function import Primitive
-from ..backends import kernels_for
 
 
 def _rows(x, target):
@@ -22,7 +21,7 @@ class CrossEntropy(Primitive):
     def forward(ctx, x, target, weight, *, ignore_index, reduction, smoothing):
         xp = ctx.xp
         xs, t = _rows(x, target)
-        nll, smooth, w, logp = kernels_for(xp).cross_entropy(xs, t, weight, ignore_index, smoothing)
+        nll, smooth, w, logp = ctx.backend.cross_entropy(xs, t, weight, ignore_index, smoothing)
         ctx.parts = (xs.shape, x.shape, t, weight, w, logp)
         ctx.options = (ignore_index, reduction, smoothing)
         ctx.save_for_backward(x, weight)
@@ -53,7 +52,7 @@ class CrossEntropy(Primitive):
             if reduction == "mean":  # every target ignored: a zero gradient, as torch gives (not 0 * inf)
                 scale = xp.where(ctx.denominator == 0, xp.zeros_like(gy), gy / ctx.denominator)
             g = xp.full(rows, scale, dtype=logp.dtype)
-        gx = kernels_for(xp).cross_entropy_backward(g, logp, t, weight, w, ignore_index, smoothing)
+        gx = ctx.backend.cross_entropy_backward(g, logp, t, weight, w, ignore_index, smoothing)
         if len(shape) > 2:
             gx = gx.reshape(shape[0], -1, c).transpose(0, 2, 1).reshape(shape)
         return gx.astype(logp.dtype, copy=False), None, None

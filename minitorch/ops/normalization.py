@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ..autograd.function import Primitive
-from ..backends import kernels_for
 
 
 class LayerNorm(Primitive):
@@ -19,7 +18,7 @@ class LayerNorm(Primitive):
         xp = ctx.xp
         half = x.dtype == xp.float16  # computed in float32, as torch's CPU kernel accumulates
         wide = (lambda a: None if a is None else a.astype(xp.float32)) if half else (lambda a: a)
-        y, mean, rstd = kernels_for(xp).layer_norm(wide(x), wide(weight), wide(bias), n, eps)
+        y, mean, rstd = ctx.backend.layer_norm(wide(x), wide(weight), wide(bias), n, eps)
         ctx.n, ctx.eps, ctx.stats = n, eps, (mean, rstd)
         ctx.save_for_backward(x, weight)
         return y.astype(x.dtype, copy=False)
@@ -34,7 +33,7 @@ class LayerNorm(Primitive):
         x, weight = ctx.saved_arrays
         mean, rstd = ctx.stats
         wide = (lambda a: None if a is None else a.astype(mean.dtype, copy=False))
-        grads = kernels_for(ctx.xp).layer_norm_backward(wide(gy), wide(x), mean, rstd, wide(weight), ctx.n)
+        grads = ctx.backend.layer_norm_backward(wide(gy), wide(x), mean, rstd, wide(weight), ctx.n)
         return tuple(None if g is None else g.astype(x.dtype, copy=False) for g in grads)
 
 

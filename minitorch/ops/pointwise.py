@@ -12,7 +12,6 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
-from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import c_type_name, cast, check_broadcast, common_device, is_tensor, operands, scalar_tensor, type_word
 
@@ -24,18 +23,22 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 # ---- unary ---------------------------------------------------------------------------
 
 class _Unary(Primitive):
-    """y = f(x); subclasses set `f(xp, x)` and `df(x, y)` = dy/dx."""
+    """y = f(x); subclasses set `f(xp, x)` (or `kernel`, the name of a backend kernel computing it)
+    and `df(x, y)` = dy/dx."""
 
     f = staticmethod(lambda xp, x: x)
+    kernel = None
     df = None
 
     @classmethod
     def forward(cls, ctx, x):
-        xp = ctx.xp
+        backend = ctx.backend
+        xp = backend.xp
+        f = getattr(backend, cls.kernel) if cls.kernel else (lambda a: cls.f(xp, a))
         if x.dtype == xp.float16:  # torch computes half ops in float32, then rounds
-            y = cls.f(xp, x.astype(xp.float32)).astype(x.dtype)
+            y = f(x.astype(xp.float32)).astype(x.dtype)
         else:
-            y = kernels_for(xp).elementwise(lambda a: cls.f(xp, a), x)
+            y = backend.elementwise(f, x)
         ctx.save_for_backward(x, y)
         return y
 
@@ -50,14 +53,6 @@ class _Unary(Primitive):
         return gy * type(ctx).array_df(ctx.xp, x, y)
 
 
-def _erf(xp, x):
-    from ..backends import kernels_for
-    return kernels_for(xp).erf(x)
-
-
-def _erfinv(xp, x):
-    from ..backends import kernels_for
-    return kernels_for(xp).erfinv(x)
 
 
 # name: (forward on arrays, dy/dx from input x and output y)
@@ -82,8 +77,8 @@ UNARY_FLOAT = {
     "cosh": (lambda xp, x: xp.cosh(x), lambda x, y: x.sinh()),
     "tanh": (lambda xp, x: xp.tanh(x), lambda x, y: 1 - y * y),
     "sigmoid": (lambda xp, x: 1 / (1 + xp.exp(-x)), lambda x, y: y * (1 - y)),
-    "erf": (_erf, lambda x, y: (-(x * x)).exp() * TWO_OVER_SQRT_PI),
-    "erfinv": (_erfinv, lambda x, y: (y * y).exp() / TWO_OVER_SQRT_PI),
+    "erf": (None, lambda x, y: (-(x * x)).exp() * TWO_OVER_SQRT_PI),        # the backend's erf kernel
+    "erfinv": (None, lambda x, y: (y * y).exp() / TWO_OVER_SQRT_PI),   # the backend's erfinv kernel
 }
 
 # dy/dx on backend arrays for the common ones (the fast backward when no graph of the gradient is wanted)
@@ -104,7 +99,8 @@ _FLOAT_CLASSES = {}
 
 
 def _make_float_unary(name, f, df):
-    body = {"f": staticmethod(f), "df": staticmethod(df), "__module__": __name__, "__doc__": f"Elementwise {name}."}
+    body = {"f": staticmethod(f), "kernel": name if f is None else None, "df": staticmethod(df),
+            "__module__": __name__, "__doc__": f"Elementwise {name}."}
     if name in ARRAY_DF:
         body["array_df"] = staticmethod(ARRAY_DF[name])
     else:

@@ -8,7 +8,6 @@ from collections import namedtuple
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
-from ..backends import kernels_for
 from ..tensor import Tensor
 from ._helpers import dims as _dims, is_tensor, type_word, wrap_dim
 
@@ -59,7 +58,7 @@ class Sum(Primitive):
     def forward(ctx, x, *, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         acc = _acc_dtype(x, ctx.xp) if dtype is None or dtype.np == x.dtype else None
-        y = kernels_for(ctx.xp).reduce("sum", x, axes, keepdim, acc or (None if dtype is None else dtype.np))
+        y = ctx.backend.reduce("sum", x, axes, keepdim, acc or (None if dtype is None else dtype.np))
         return y.astype(x.dtype if dtype is None else dtype.np, copy=False)
 
     @staticmethod
@@ -91,7 +90,7 @@ class Mean(Primitive):
         acc = _acc_dtype(x, ctx.xp)
         if x.size < (1 << 21):
             return x.mean(axis=axes, keepdims=keepdim, dtype=acc).astype(x.dtype, copy=False)
-        total = kernels_for(ctx.xp).reduce("sum", x, axes, keepdim, acc)
+        total = ctx.backend.reduce("sum", x, axes, keepdim, acc)
         return (total / ctx.count).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -181,13 +180,13 @@ class _Extreme(Primitive):
     @classmethod
     def forward(cls, ctx, x, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        y = cls.pick(ctx.xp, x, axes, keepdim)
+        y = cls.pick(ctx.backend, x, axes, keepdim)
         ctx.save_for_backward(x, y)
         return y
 
     @classmethod
-    def pick(cls, xp, x, axes, keepdim):
-        return kernels_for(xp).reduce("max" if cls.largest else "min", x, axes, keepdim)
+    def pick(cls, backend, x, axes, keepdim):
+        return backend.reduce("max" if cls.largest else "min", x, axes, keepdim)
 
     @staticmethod
     def backward(ctx, gy):
@@ -603,7 +602,8 @@ class MedianAll(_Extreme):
     node_name = "MedianBackward0"
 
     @classmethod
-    def pick(cls, xp, x, axes, keepdim):
+    def pick(cls, backend, x, axes, keepdim):
+        xp = backend.xp
         flat = x.reshape(-1)
         if x.dtype.kind == "f" and xp.isnan(flat).any():
             return xp.array(xp.nan, dtype=x.dtype)

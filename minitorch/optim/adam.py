@@ -36,9 +36,8 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         if not grad.requires_grad:  # the common case: one fused kernel on the arrays
-            from ..backends import kernels_for
             mx = state.get("max_exp_avg_sq")
-            kernels_for(p._device.backend.xp).adam_step(
+            p._device.backend.adam_step(
                 p._data, grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                 None if mx is None else mx._data, t, lr, b1, b2, eps, wd, self._decoupled, group["maximize"])
             for changed in (p, state["exp_avg"], state["exp_avg_sq"], mx):
