@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ..ops import activation as _act
+from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.resample import interpolate, pad  # noqa: F401
@@ -91,7 +92,6 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
 def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim):
     """Class-index cross-entropy as one op (torch's NllLossBackward0 node), or None where the composed
     form is needed (its checks and errors, unusual dtypes)."""
-    from ..ops.loss import CrossEntropy
     if input.dim() < 2 or not input.dtype.is_floating_point or input.dtype.name == "float16" or \
             target.dtype.name != "int64" or tuple(target.shape) != tuple(input.shape[:1] + input.shape[2:]) or \
             (weight is not None and (weight.dtype is not input.dtype or tuple(weight.shape) != (input.shape[1],))):
@@ -99,7 +99,7 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     t = target._data
     if bool((((t < 0) | (t >= input.shape[1])) & (t != ignore_index)).any()):  # one host sync on a GPU
         return None  # out of range: the composed form raises torch's error
-    return CrossEntropy.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction,
+    return _loss.CrossEntropy.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction,
                               smoothing=label_smoothing)
 
 
@@ -165,7 +165,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    loss = _act.BinaryCrossEntropy.apply(input, target)
+    loss = _loss.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

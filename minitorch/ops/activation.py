@@ -186,18 +186,3 @@ class Hardtanh(Primitive):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy * ((x > ctx.lo) & (x < ctx.hi))
-
-
-class BinaryCrossEntropy(Primitive):
-    """-(t log x + (1 - t) log(1 - x)) with logs clamped at -100; d/dx = (x - t) / max(x (1 - x), 1e-12)."""
-
-    @staticmethod
-    def forward(ctx, x, t):
-        xp = ctx.xp
-        ctx.save_for_backward(x, t)
-        return -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, t = ctx.saved_tensors
-        return gy * (x - t) / (x * (1 - x)).clamp(min=1e-12), None

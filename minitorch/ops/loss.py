@@ -1,5 +1,6 @@
-"""Cross-entropy over class indices as one fused op: log-softmax, the picked log-probabilities,
-class weights, ignore_index and label smoothing in one backend kernel each way."""
+"""The losses that are primitives: cross-entropy over class indices as one fused op (log-softmax, the
+picked log-probabilities, class weights, ignore_index and label smoothing in one backend kernel each
+way), and binary cross-entropy. The other losses are compositions in `nn.functional`."""
 from __future__ import annotations
 
 from ..autograd.function import Primitive
@@ -84,3 +85,18 @@ class CrossEntropy(Primitive):
         if len(shape) > 2:
             gx = gx.reshape(shape[0], -1, c).transpose(1, 2).reshape(shape)
         return gx, None, None
+
+
+class BinaryCrossEntropy(Primitive):
+    """-(t log x + (1 - t) log(1 - x)) with logs clamped at -100; d/dx = (x - t) / max(x (1 - x), 1e-12)."""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        xp = ctx.xp
+        ctx.save_for_backward(x, t)
+        return -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        return gy * (x - t) / (x * (1 - x)).clamp(min=1e-12), None
