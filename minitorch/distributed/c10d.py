@@ -307,6 +307,15 @@ def _root(pg, rank, group_rank, name):
     return pg.group_rank(0 if rank is None else int(rank))
 
 
+def _check_world_multiple(pg, what, big, small):
+    """The (name, tensor) `big` must hold world_size times the elements of `small`, in its dtype."""
+    (big_name, b), (small_name, t) = big, small
+    if b.numel() != t.numel() * pg.size() or b.dtype != t.dtype:
+        raise ValueError(f"{what}: {big_name} tensor must have world_size ({pg.size()}) times the {small_name}'s "
+                         f"elements and its dtype, got {list(b.shape)} {b.dtype} for {small_name} "
+                         f"{list(t.shape)} {t.dtype}")
+
+
 def _same_length(ts, pg, name):
     if len(ts) != pg.size():
         raise ValueError(f"{name} has {len(ts)} tensors: it must have one per rank ({pg.size()})")
@@ -376,10 +385,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     if _outside(group):
         return completed_work() if async_op else None
     pg = _group(group)
-    if output_tensor.numel() != input_tensor.numel() * pg.size() or output_tensor.dtype != input_tensor.dtype:
-        raise ValueError(f"all_gather_into_tensor: output tensor must have world_size ({pg.size()}) times the "
-                         f"input's elements and its dtype, got {list(output_tensor.shape)} {output_tensor.dtype} "
-                         f"for input {list(input_tensor.shape)} {input_tensor.dtype}")
+    _check_world_multiple(pg, "all_gather_into_tensor", ("output", output_tensor), ("input", input_tensor))
     _check_consistent(pg, "all_gather_into_tensor", input_tensor)
     out, back = _stage(pg, output_tensor)
     inp, _ = _stage(pg, input_tensor)
@@ -412,10 +418,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     if _outside(group):
         return completed_work() if async_op else None
     pg = _group(group)
-    if input.numel() != output.numel() * pg.size() or output.dtype != input.dtype:
-        raise ValueError(f"reduce_scatter_tensor: input tensor must have world_size ({pg.size()}) times the "
-                         f"output's elements and its dtype, got {list(input.shape)} {input.dtype} for output "
-                         f"{list(output.shape)} {output.dtype}")
+    _check_world_multiple(pg, "reduce_scatter_tensor", ("input", input), ("output", output))
     _check_consistent(pg, "reduce_scatter_tensor", output)
     out, back = _stage(pg, output)
     inp, _ = _stage(pg, input)

@@ -194,6 +194,17 @@ if BACKEND == "mpi":
         dist.broadcast(x, group=flipped, group_src=0)
         check(x, data(1, "int64"))
 
+# wrongly sized outputs are refused before anything is sent
+for bad in (lambda: dist.all_gather_into_tensor(t(np.zeros(5, np.float32)), t(np.zeros(3, np.float32))),
+            lambda: dist.reduce_scatter_tensor(t(np.zeros(2, np.float32)), t(np.zeros(3, np.float32)))):
+    try:
+        bad()
+    except ValueError as e:
+        assert "times the" in str(e), e
+        checks += 1
+    else:
+        raise AssertionError("a wrongly sized tensor was accepted")
+
 # a mismatch between ranks is a clear error on every rank, not a hang
 x = t(np.zeros(3 + rank, np.float32))
 try:
