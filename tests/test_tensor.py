@@ -243,3 +243,30 @@ def test_large_array_kernels_split_between_threads(monkeypatch):
     with_nan = x.copy()
     with_nan[3, 4] = np.nan
     assert np.isnan(mt.tensor(with_nan).max().item())
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+@pytest.mark.parametrize("form", ["varargs", "tuple", "list", "size_kw"])
+def test_factories_take_torchs_size_forms(name, form):
+    """rand(2, 3), rand((2, 3)), rand([2, 3]) and rand(size=(2, 3)): the course uses all four."""
+    import torch
+
+    def call(lib):
+        lib.manual_seed(7)
+        f = getattr(lib, name)
+        return {"varargs": lambda: f(2, 3), "tuple": lambda: f((2, 3)), "list": lambda: f([2, 3]),
+                "size_kw": lambda: f(size=(2, 3))}[form]()
+    ours, theirs = call(mt), call(torch)
+    assert tuple(ours.shape) == tuple(theirs.shape) == (2, 3) and str(ours.dtype) == str(theirs.dtype)
+    if name != "empty":
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", ["zeros", "rand"])
+def test_factories_refuse_a_size_given_twice_or_as_an_int(name):
+    import torch
+    for args, kwargs in (((2,), {"size": (2,)}), ((), {"size": 2})):
+        with pytest.raises(TypeError):
+            getattr(torch, name)(*args, **kwargs)
+        with pytest.raises(TypeError, match=f"{name}\\(\\).*'size'"):  # torch's wording varies by overload
+            getattr(mt, name)(*args, **kwargs)

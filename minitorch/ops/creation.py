@@ -13,6 +13,17 @@ from ..random import _gen
 from ..tensor import Tensor
 
 
+def _size_form(fn: str, args: tuple, size) -> tuple:
+    """The sizes a factory was given, in torch's forms: zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{fn}() got multiple values for argument 'size'")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    return (tuple(size),)
+
+
 def _sizes(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
@@ -140,18 +151,18 @@ def _filled(size, value, dtype, device, requires_grad, default=None):
     return _finish(np.full(_sizes(size), value, dtype=dt.np), device, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
-    return _filled(size, 0, dtype, device, requires_grad)
+def zeros(*args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    return _filled(_size_form("zeros", args, size), 0, dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
-    return _filled(size, 1, dtype, device, requires_grad)
+def ones(*args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+    return _filled(_size_form("ones", args, size), 1, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None,
-          pin_memory=False) -> Tensor:
+def empty(*args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+          memory_format=None, pin_memory=False) -> Tensor:
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    return _finish(np.empty(_sizes(size), dtype=dt.np), device, requires_grad)
+    return _finish(np.empty(_sizes(_size_form("empty", args, size)), dtype=dt.np), device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
@@ -309,19 +320,20 @@ def diagonal_(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> T
 
 # ---- random ---------------------------------------------------------------------------------
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None) -> Tensor:
     """Uniform [0, 1) samples; after manual_seed they equal torch's CPU values."""
     dt = _float_dtype(dtype, "check_uniform_bounds")
-    shape = _sizes(size)
+    shape = _sizes(_size_form("rand", args, size))
     data = _gen(generator, device)._uniform(math.prod(shape), dt.np).astype(dt.np).reshape(shape)
     return _finish(data, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          _contiguous=True) -> Tensor:
+def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, _contiguous=True) -> Tensor:
     """Standard normal samples; after manual_seed they equal torch's CPU values."""
     dt = _float_dtype(dtype, "normal_kernel_cpu")
-    shape = _sizes(size)
+    shape = _sizes(_size_form("randn", args, size))
     data = _gen(generator, device)._normal(math.prod(shape), dt.np, contiguous=_contiguous).reshape(shape)
     return _finish(data, device, requires_grad)
 
