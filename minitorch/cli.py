@@ -1,5 +1,5 @@
 """The `minitorch` command: demo (train and compare with torch), parity (per-op table), bench, graph,
-distributed run (start training processes)."""
+distributed run (start training processes), doctor (what this installation can use)."""
 from __future__ import annotations
 
 import argparse
@@ -62,6 +62,11 @@ def graph(args) -> int:
     return 0
 
 
+def doctor(args) -> int:
+    from .doctor import main
+    return main()
+
+
 def distributed_run(args) -> int:
     from .distributed.run import run
     return run(args)
@@ -84,6 +89,8 @@ def main(argv=None) -> int:
     p = sub.add_parser("graph", help="print a small graph and step through its backward pass")
     p.add_argument("--dot", action="store_true", help="print Graphviz DOT instead")
     p.set_defaults(func=graph)
+    p = sub.add_parser("doctor", help="versions, BLAS and threads, devices, and which optional tools work")
+    p.set_defaults(func=doctor)
     p = sub.add_parser("distributed", help="start training processes (torchrun's options)")
     dsub = p.add_subparsers(dest="action", required=True)
     from .distributed.run import add_arguments

@@ -2,6 +2,7 @@
 folder of its own, must carry the CUDA kernels and run a fused op on the emulated CUDA device from
 there, and `minitorch --version` must report the package's version."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,3 +49,15 @@ def test_version_from_one_place():
     from minitorch.version import __version__
     out = subprocess.run([sys.executable, "-m", "minitorch.cli", "--version"], capture_output=True, text=True)
     assert out.stdout.strip() == f"minitorch {__version__}" == f"minitorch {minitorch.__version__}"
+
+
+def test_doctor_reports_what_this_installation_can_use():
+    out = subprocess.run([sys.executable, "-m", "minitorch.cli", "doctor"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in out.stdout.splitlines())
+    assert rows["minitorch"] == minitorch.__version__
+    assert rows["threads"].startswith(str(minitorch.get_num_threads()))
+    assert "threads" in rows["blas"]
+    kernels = sorted((ROOT / "minitorch" / "kernels").glob("*.cu"))
+    assert rows["cuda kernel sources"].startswith(f"{len(kernels)} in ")
+    assert rows["distributed (MPI)"].startswith("mpi4py installed")  # make test installs the distributed extra

@@ -37,10 +37,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
 
 
-def find_mpiexec() -> str:
+def mpiexec_path() -> str | None:
     """MPI's launcher: next to this Python (the mpich wheel puts it there), else on PATH."""
     here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    found = here if os.path.exists(here) else shutil.which("mpiexec")
+    return here if os.path.exists(here) else shutil.which("mpiexec")
+
+
+def find_mpiexec() -> str:
+    found = mpiexec_path()
     if found is None:
         raise SystemExit("minitorch distributed run: no mpiexec found; pip install 'minitorch[distributed]' "
                          "(mpi4py and the mpich wheel)")
