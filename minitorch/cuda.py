@@ -137,3 +137,45 @@ def empty_cache() -> None:
     if is_available():
         _pool().free_all_blocks()
 
+
+
+class Event:
+    """A marker in the device's work queue (torch.cuda.Event): `record()` it, then
+    `elapsed_time(other)` gives the milliseconds between two recorded events. On the emulated
+    device work runs synchronously, so the host clock at `record()` is the device's time."""
+
+    def __init__(self, enable_timing: bool = False, blocking: bool = False, interprocess: bool = False):
+        if interprocess:
+            raise RuntimeError("minitorch's CUDA events cannot be shared between processes (interprocess=True)")
+        _lazy_init()
+        self.enable_timing = enable_timing
+        self._recorded_at = None
+        self._event = None
+        if not _emulated():
+            flags = {"disable_timing": not enable_timing, "block": blocking}
+            self._event = _cupy().cuda.Event(**flags)
+
+    def record(self, stream=None) -> None:
+        if stream is not None:
+            raise ValueError("minitorch's CUDA events record on the current stream only (stream=None)")
+        if self._event is not None:
+            self._event.record()
+        else:
+            import time
+            self._recorded_at = time.perf_counter()
+
+    def synchronize(self) -> None:
+        if self._event is not None:
+            self._event.synchronize()
+
+    def query(self) -> bool:
+        return True if self._event is None else self._event.done
+
+    def elapsed_time(self, end_event: "Event") -> float:
+        if not (self.enable_timing and end_event.enable_timing):
+            raise RuntimeError("Both events must be created with argument 'enable_timing=True'.")
+        if self._event is not None:
+            return float(_cupy().cuda.get_elapsed_time(self._event, end_event._event))
+        if self._recorded_at is None or end_event._recorded_at is None:
+            raise RuntimeError("Both events must be recorded before calculating elapsed time.")
+        return (end_event._recorded_at - self._recorded_at) * 1e3

@@ -332,8 +332,8 @@ def test_dot_rendering_lists_every_node():
     x = mt.tensor([1.0], requires_grad=True)
     loss = (x * 2 + x).sum()
     dot = to_dot(loss)
-    # Sum <- Add <- (Mul <- leaf, leaf): four nodes, four edges, the leaf shared
-    assert dot.startswith("digraph") and dot.count("->") == 4
+    # Sum <- Add <- (Mul <- leaf, leaf): four nodes, four edges, the leaf shared; then Sum -> output
+    assert dot.startswith("digraph") and dot.count("->") == 5
     assert [n.name() for n in nodes(loss)][:2] == ["SumBackward0", "AddBackward0"] and len(nodes(loss)) == 4
 
 

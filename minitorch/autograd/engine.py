@@ -21,6 +21,9 @@ class Step:
     node: object
     grad_outputs: tuple
     grad_inputs: tuple
+    saved: tuple = ()       # (name, tensor) the node had saved, read before it ran
+    ready: tuple = ()       # (node, its gradients so far) for the nodes ready to run next, in run order
+    waiting: tuple = ()     # (node, its gradients so far) for nodes still waiting on other inputs
 
 
 def _dependencies(roots):
@@ -171,6 +174,7 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                         if out is not None:
                             grads = list(out)
                 if record:  # the caller's code runs between steps, in its own grad mode
+                    saved = tuple(node._saved_items())
                     _mode.enabled = create_graph
                     try:
                         grad_inputs = node._run_backward(tuple(grads))
@@ -207,7 +211,10 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
                 if deps[nxt] == 0:
                     heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
             if record:
-                yield Step(node, tuple(grads), tuple(grad_inputs))
+                queued = {n for _, _, n in ready}
+                yield Step(node, tuple(grads), tuple(grad_inputs), saved if run else (),
+                           tuple((n, tuple(buffers.get(n) or ())) for _, _, n in sorted(ready)),
+                           tuple((n, tuple(b)) for n, b in buffers.items() if n not in queued))
         _mode.enabled = prev_mode
         for callback in callbacks:  # a callback may queue more: they run too
             callback()

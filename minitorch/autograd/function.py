@@ -102,6 +102,9 @@ class Node:
     def _free(self) -> None:
         """Drop what backward saved (nodes that save nothing have nothing to drop)."""
 
+    def _saved_items(self) -> list:
+        return []
+
     def _run_backward(self, grads):
         raise NotImplementedError
 
@@ -227,6 +230,21 @@ class FunctionCtx(Node):
     def saved_arrays(self):
         """The saved tensors' backend arrays (version-checked like saved_tensors, without wrapping)."""
         return tuple(None if t is None else t._data for t in self.saved_tensors)
+
+    def _saved_items(self) -> list:
+        """(name, tensor) for each tensor saved for backward, in saving order (empty once freed).
+        A tensor changed in place since it was saved is listed with None."""
+        saved = self._saved
+        if saved is _FREED or not saved:
+            return []
+        names = getattr(type(self), "saved_names", None) or [f"saved[{i}]" for i in range(len(saved))]
+        items = []
+        for name, s in zip(names, saved):
+            try:
+                items.append((name, None if s is None else s.unpack(self)))
+            except RuntimeError:  # modified in place since: backward would refuse it too
+                items.append((name, None))
+        return items
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = outputs

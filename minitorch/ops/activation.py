@@ -10,6 +10,8 @@ from ._helpers import wrap_dim
 class Relu(Primitive):
     """max(x, 0); the gradient is 1 where x > 0 (0 at the kink, as torch)."""
 
+    formula = "grad_self = grad · (y > 0)"
+
     @staticmethod
     def forward(ctx, x):
         y = x * (x > 0)
@@ -82,6 +84,8 @@ class _RowKernel(Primitive):
 class Softmax(_RowKernel):
     """exp(x) / sum(exp(x)) along dim."""
 
+    formula = "grad_self = y · (grad - Σ_dim grad · y)"
+
     kernel, kernel_backward = "softmax", "softmax_backward"
 
     @staticmethod
@@ -92,6 +96,8 @@ class Softmax(_RowKernel):
 
 class LogSoftmax(_RowKernel):
     """x - log(sum(exp(x))) along dim (shifted by the maximum)."""
+
+    formula = "grad_self = grad - exp(y) · Σ_dim grad"
 
     kernel, kernel_backward = "log_softmax", "log_softmax_backward"
 

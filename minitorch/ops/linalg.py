@@ -19,6 +19,8 @@ def _same_dtype(a: Tensor, b: Tensor):
 
 
 class Mm(Primitive):
+    formula = "grad_self = grad · otherᵀ, grad_other = selfᵀ · grad"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -266,6 +268,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
 
 class Linear(Primitive):
     """y = x Wᵀ + b in one node (torch's addmm): the weight gradient gyᵀ x comes out in W's own layout."""
+
+    formula = "grad_x = grad · W, grad_W = gradᵀ · x, grad_b = Σ_rows grad"
 
     node_name = "AddmmBackward0"
 

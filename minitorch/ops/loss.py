@@ -16,6 +16,9 @@ def _rows(x, target):
 class CrossEntropy(Primitive):
     """mean/sum/none of (1 - s) * nll + s / C * smoothing term, as torch's cross_entropy."""
 
+    aten = "aten::cross_entropy_loss"  # one fused node for torch's log_softmax + nll_loss
+    formula = "grad_logits = (softmax(logits) - smoothed one-hot target) · weight / reduction count"
+
     node_name = "NllLossBackward0"
 
     @staticmethod

@@ -27,6 +27,7 @@ class _Unary(Primitive):
     and `df(x, y)` = dy/dx."""
 
     f = staticmethod(lambda xp, x: x)
+    saved_names = ("self", "result")
     kernel = None
     df = None
 
@@ -81,6 +82,15 @@ UNARY_FLOAT = {
     "erfinv": (None, lambda x, y: (y * y).exp() / TWO_OVER_SQRT_PI),   # the backend's erfinv kernel
 }
 
+# dy/dx in words, for the docstrings and the stepper (the table above is the code)
+DERIVATIVE_TEXT = {
+    "exp": "y", "exp2": "y · ln 2", "expm1": "y + 1", "log": "1 / x", "log2": "1 / (x · ln 2)",
+    "log10": "1 / (x · ln 10)", "log1p": "1 / (x + 1)", "sqrt": "1 / (2y)", "rsqrt": "-y³ / 2",
+    "reciprocal": "-y²", "sin": "cos x", "cos": "-sin x", "tan": "1 + y²", "asin": "1 / √(1 - x²)",
+    "acos": "-1 / √(1 - x²)", "atan": "1 / (1 + x²)", "sinh": "cosh x", "cosh": "sinh x", "tanh": "1 - y²",
+    "sigmoid": "y · (1 - y)", "erf": "2/√π · exp(-x²)", "erfinv": "√π/2 · exp(y²)",
+}
+
 # dy/dx on backend arrays for the common ones (the fast backward when no graph of the gradient is wanted)
 ARRAY_DF = {
     "exp": lambda xp, x, y: y,
@@ -100,7 +110,8 @@ _FLOAT_CLASSES = {}
 
 def _make_float_unary(name, f, df):
     body = {"f": staticmethod(f), "kernel": name if f is None else None, "df": staticmethod(df),
-            "__module__": __name__, "__doc__": f"Elementwise {name}."}
+            "__module__": __name__, "__doc__": f"y = {name}(x) elementwise; dy/dx = {DERIVATIVE_TEXT[name]}.",
+            "formula": f"grad_self = grad · ({DERIVATIVE_TEXT[name]})"}
     if name in ARRAY_DF:
         body["array_df"] = staticmethod(ARRAY_DF[name])
     else:
@@ -152,6 +163,8 @@ arcsin, arccos, arctan = asin, acos, atan
 
 
 class Neg(Primitive):
+    formula = "grad_self = -grad"
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -344,6 +357,8 @@ def _check_alpha(dt, alpha):
 
 
 class Add(Primitive):
+    formula = "grad_self = grad, grad_other = alpha · grad (each summed to its input's shape)"
+
     @staticmethod
     def forward(ctx, a, b, *, alpha=1):
         ctx.alpha = alpha
@@ -359,6 +374,8 @@ class Add(Primitive):
 
 
 class Sub(Primitive):
+    formula = "grad_self = grad, grad_other = -alpha · grad (each summed to its input's shape)"
+
     @staticmethod
     def forward(ctx, a, b, *, alpha=1):
         ctx.alpha = alpha
@@ -407,6 +424,9 @@ def rsub(input, other, alpha=1) -> Tensor:
 
 
 class Mul(Primitive):
+    saved_names = ("self", "other")
+    formula = "grad_self = grad · other, grad_other = grad · self"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -434,6 +454,8 @@ multiply = mul
 
 
 class Div(Primitive):
+    formula = "grad_self = grad / other, grad_other = -grad · self / other²"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -543,6 +565,8 @@ def fmod(input, other) -> Tensor:
 
 
 class Pow(Primitive):
+    formula = "grad_self = grad · exponent · self^(exponent - 1), grad_exponent = grad · y · ln(self)"
+
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp

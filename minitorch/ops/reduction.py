@@ -54,6 +54,8 @@ def _acc_dtype(a, xp):
 
 
 class Sum(Primitive):
+    formula = "grad_self = grad expanded back over the summed dims"
+
     @staticmethod
     def forward(ctx, x, *, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -83,6 +85,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
 
 class Mean(Primitive):
+    formula = "grad_self = grad / n, expanded back over the n averaged elements"
+
     @staticmethod
     def forward(ctx, x, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim

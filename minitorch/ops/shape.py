@@ -53,6 +53,8 @@ def _fmt(shape):
 
 
 class View(Primitive):
+    formula = "grad_self = grad viewed in the input's shape"
+
     @staticmethod
     def forward(ctx, x, *, shape, must_view):
         ctx.in_shape = x.shape
@@ -138,6 +140,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 class Permute(Primitive):
+    formula = "grad_self = grad permuted back by the inverse permutation"
+
     @staticmethod
     def forward(ctx, x, *, axes):
         ctx.axes = axes
@@ -270,6 +274,8 @@ def _expandable(small, big) -> bool:
 
 
 class Expand(Primitive):
+    formula = "grad_self = grad summed over the expanded dims"
+
     @staticmethod
     def forward(ctx, x, *, shape):
         ctx.in_shape = x.shape
