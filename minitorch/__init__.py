@@ -103,6 +103,7 @@ from .ops.activation import log_softmax, relu, softmax  # noqa: E402
 from . import distributed, nn, optim, utils, vision  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import profiler  # noqa: E402
+from .torch_alias import as_torch  # noqa: E402
 from .autograd.tracer import trace_from_environment as _trace_from_environment  # noqa: E402
 
 _trace_from_environment()  # MINITORCH_DEBUG=1..3 traces every op to stderr

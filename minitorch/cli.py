@@ -1,8 +1,20 @@
-"""The `minitorch` command: demo (train and compare with torch), parity (per-op table), bench, graph,
-distributed run (start training processes), doctor (what this installation can use)."""
+"""The `minitorch` command, the front door to the instruments.
+
+demo      train the course's TinyVGG in minitorch and in torch and compare
+parity    check ops against torch and print (or write) a per-op table
+bench     time the benchmarks against torch; `bench compare` marks regressions
+graph     draw an expression's graph; step through its backward pass
+trace     run a script printing every op
+profile   run a script under the profiler: torch's table, a Chrome trace
+shadow    run a torch script with torch and with minitorch: the first op that differs
+run       run a torch script on minitorch
+doctor    versions, BLAS and threads, devices, and which optional tools work
+distributed run   start data-parallel training processes
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -12,14 +24,19 @@ def demo(args) -> int:
 
 
 def parity(args) -> int:
-    """Run every registry spec against torch and print a per-op table."""
+    """Run every registry spec (or those named) against torch and print a per-op table."""
     from hypothesis import given, settings, strategies as st
 
     from minitorch.testing import load_all, run_spec
     specs = load_all()
-    names = [n for n in sorted(specs) if not args.op or any(o in n for o in args.op)]
-    failures = 0
-    print(f"{'op':<28} {'family':<10} {'cases':>5} {'forward':>8} {'grad':>5} {'error':>6}  result")
+    wanted = list(args.op) + list(args.ops or [])
+    names = [n for n in sorted(specs) if not wanted or any(o in n for o in wanted)]
+    if not names:
+        print(f"no spec matches {wanted}", file=sys.stderr)
+        return 2
+    rows, failures = [], 0
+    header = f"{'op':<28} {'family':<10} {'cases':>5} {'forward':>8} {'grad':>5} {'error':>6}  result"
+    print(header)
     for name in names:
         spec = specs[name]
         counts = {"forward": 0, "grad": 0, "error": 0}
@@ -29,7 +46,7 @@ def parity(args) -> int:
         def check(data):
             dtype = data.draw(st.sampled_from(spec.dtypes))
             a, kw = spec.sample(data.draw, dtype)
-            counts[run_spec(spec, a, kw, dtype, seed=data.draw(st.integers(0, 2**16)))] += 1
+            counts[run_spec(spec, a, kw, dtype, seed=data.draw(st.integers(0, 2**16)), device=args.device)] += 1
 
         try:
             check()
@@ -37,29 +54,79 @@ def parity(args) -> int:
         except Exception as e:  # noqa: BLE001 - reported in the table
             failures += 1
             result = f"FAIL: {str(e).splitlines()[0][:60]}"
-        total = sum(counts.values())
-        print(f"{name:<28} {spec.family:<10} {total:>5} {counts['forward']:>8} {counts['grad']:>5} "
+        rows.append((name, spec.family, sum(counts.values()), counts["forward"], counts["grad"], counts["error"], result))
+        print(f"{name:<28} {spec.family:<10} {rows[-1][2]:>5} {counts['forward']:>8} {counts['grad']:>5} "
               f"{counts['error']:>6}  {result}")
     print(f"{len(names)} specs, {failures} failing")
+    if args.report:
+        _write_parity_report(args.report, rows, args)
+        print(f"report written to {args.report}")
     return 1 if failures else 0
 
 
+def _write_parity_report(path: str, rows: list, args) -> None:
+    """The parity table as Markdown: one row per spec, the cases by outcome, and the result."""
+    from .version import __version__
+    lines = [f"# minitorch {__version__} against torch: parity on {args.device}", "",
+             f"{len(rows)} specs, {args.examples} sampled cases each; a case checks values and dtypes (forward), "
+             "also gradients (grad), or that both libraries raise the same exception class (error).", "",
+             "| op | family | cases | forward | grad | error | result |", "|---|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6].replace('|', '/')} |" for r in rows]
+    failing = sum(1 for r in rows if r[6] != "ok")
+    lines += ["", f"**{len(rows) - failing} of {len(rows)} specs pass.**", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
 def graph(args) -> int:
-    """Show the graph of a small expression and step through its backward pass."""
-    import minitorch as torch
-    from minitorch.autograd.graph import Stepper, describe, to_dot
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
-    loss = ((x * w).tanh().sum() - 1) ** 2
-    print("loss =", loss)
-    if args.dot:
-        print(to_dot(loss))
-        return 0
-    for step in Stepper(loss):
-        print(describe(step))
-    print("x.grad =", x.grad)
-    print("w.grad =", w.grad)
+    """Draw an expression's graph (text, DOT or a picture) and step through its backward pass."""
+    from .graph_cli import run
+    return run(args)
+
+
+def _script_runner(args):
+    """Run the user's script as `python SCRIPT ARGS` would, with `import torch` giving minitorch."""
+    from .torch_alias import run_script
+    return lambda: run_script(args.script, args.script_args)
+
+
+def trace(args) -> int:
+    """Run a script printing every op it runs (the forward tracer)."""
+    from .autograd.tracer import trace as tracer
+    with tracer(level=args.level, file=sys.stdout):
+        _script_runner(args)()
     return 0
+
+
+def profile(args) -> int:
+    """Run a script under the profiler and print torch's table of it."""
+    from .profiler import ProfilerActivity, profile as profiler
+    with profiler(activities=[ProfilerActivity.CPU], record_shapes=args.record_shapes) as prof:
+        _script_runner(args)()
+    averages = prof.key_averages(group_by_input_shape=args.record_shapes)
+    print(averages.table(sort_by=args.sort_by, row_limit=args.row_limit))
+    if args.chrome_trace:
+        prof.export_chrome_trace(args.chrome_trace)
+        print(f"Chrome trace written to {args.chrome_trace} (open it in ui.perfetto.dev or chrome://tracing)")
+    return 0
+
+
+def shadow(args) -> int:
+    """Run a torch training script with torch and with minitorch; report the first op that differs."""
+    from .testing.shadow_script import shadow_script
+    report = shadow_script(args.script, args.script_args, steps=args.steps, rtol=args.rtol, atol=args.atol)
+    print(report if args.table else report.summary())
+    return 0 if report.matched else 1
+
+
+def run(args) -> int:
+    _script_runner(args)()
+    return 0
+
+
+def _add_script_arguments(p) -> None:
+    p.add_argument("script", help="a Python script (`import torch` in it gives minitorch)")
+    p.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
 
 
 def doctor(args) -> int:
@@ -74,21 +141,47 @@ def distributed_run(args) -> int:
 
 def main(argv=None) -> int:
     from .version import __version__
-    parser = argparse.ArgumentParser(prog="minitorch", description=__doc__)
+    parser = argparse.ArgumentParser(prog="minitorch", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"minitorch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="train the course's TinyVGG in minitorch and in torch and compare")
     p.add_argument("--epochs", type=int, default=5)
     p.set_defaults(func=demo)
     p = sub.add_parser("parity", help="check every op against torch and print a table")
-    p.add_argument("op", nargs="*", help="only specs whose name contains one of these")
+    p.add_argument("ops", nargs="*", help="only specs whose name contains one of these")
+    p.add_argument("--op", action="append", default=[], help="only specs whose name contains this (repeatable)")
+    p.add_argument("--device", default="cpu", help="run minitorch on this device (cpu or cuda)")
+    p.add_argument("--report", help="also write the table as Markdown to this file")
     p.add_argument("--examples", type=int, default=20)
     p.set_defaults(func=parity)
     from .bench import add_parser as add_bench_parser
     add_bench_parser(sub)
-    p = sub.add_parser("graph", help="print a small graph and step through its backward pass")
-    p.add_argument("--dot", action="store_true", help="print Graphviz DOT instead")
+    p = sub.add_parser("graph", help="draw an expression's graph and step through its backward pass")
+    from .graph_cli import add_arguments as add_graph_arguments
+    add_graph_arguments(p)
     p.set_defaults(func=graph)
+    p = sub.add_parser("trace", help="run a script printing every op (shapes, dtypes, device; time; line)")
+    p.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
+    _add_script_arguments(p)
+    p.set_defaults(func=trace)
+    p = sub.add_parser("profile", help="run a script under the profiler and print torch's table")
+    p.add_argument("--sort-by", default="self_cpu_time_total")
+    p.add_argument("--row-limit", type=int, default=20)
+    p.add_argument("--record-shapes", action="store_true", help="one row per op and input shapes")
+    p.add_argument("--chrome-trace", help="also write a Chrome/Perfetto trace to this file")
+    _add_script_arguments(p)
+    p.set_defaults(func=profile)
+    p = sub.add_parser("shadow", help="run a torch script with torch and with minitorch; name the first op that differs")
+    p.add_argument("--steps", type=int, default=1, help="optimizer steps to run (default 1)")
+    p.add_argument("--rtol", type=float, default=1e-4)
+    p.add_argument("--atol", type=float, default=1e-5)
+    p.add_argument("--table", action="store_true", help="also print the per-op error table")
+    _add_script_arguments(p)
+    p.set_defaults(func=shadow)
+    p = sub.add_parser("run", help="run a torch script on minitorch (`import torch` gives minitorch)")
+    _add_script_arguments(p)
+    p.set_defaults(func=run)
     p = sub.add_parser("doctor", help="versions, BLAS and threads, devices, and which optional tools work")
     p.set_defaults(func=doctor)
     p = sub.add_parser("distributed", help="start training processes (torchrun's options)")
@@ -98,7 +191,11 @@ def main(argv=None) -> int:
     add_arguments(p)
     p.set_defaults(func=distributed_run)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # the reader went away (`minitorch trace ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -75,9 +75,9 @@ def aten_name(cls) -> str:
         return own
     if not issubclass(cls, F.Primitive):
         return cls.__name__
-    node = re.sub(r"Backwards?\d*$", "", cls._node_cls.__name__)
+    node = re.sub(r"(\d)D", r"\1d", re.sub(r"Backwards?\d*$", "", cls._node_cls.__name__))
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", node).lower()
-    return "aten::" + re.sub(r"(\d)_d\b", r"\1d", snake)
+    return "aten::" + snake
 
 
 def user_frame():

@@ -115,9 +115,11 @@ class AccumulateGrad(Node):
     _is_sink = True
     _post_hooks = None  # {key: fn(leaf)} from Tensor.register_post_accumulate_grad_hook
 
+    # torch's AccumulateGrad has the largest sequence number: a leaf's gradient is stored as soon as it is ready
+    _seq_nr = 2**64 - 1
+
     def __init__(self, variable):
         self.variable = variable
-        self._seq_nr = next(_seq)
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"

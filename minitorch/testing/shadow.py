@@ -16,6 +16,7 @@ what reached it.
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from .twin import to_numpy, to_torch, twin_function, twin_module
 
 # ops torch's dispatcher shows that compute nothing a user wrote
 _TORCH_NOISE = {"aten::detach", "aten::lift_fresh", "aten::alias", "aten::_to_copy"}
+_ORDER = itertools.count()  # records are numbered as they are made: one library's run in time order
 
 
 @dataclass
@@ -40,6 +42,8 @@ class OpRecord:
     source: tuple | None = None     # (file, line, function, text) of the user's call
     module: str = ""                # the innermost named module running, e.g. "block_2.0"
     param: str = ""                 # backward sink: the parameter the gradient reached
+    fuses: tuple = ()               # backward: the chain of torch nodes this one node stands for
+    seq: int = field(default_factory=lambda: next(_ORDER))
 
     @property
     def key(self) -> str:
@@ -80,8 +84,9 @@ def _errors(a: np.ndarray, b: np.ndarray):
         return 0.0, 0.0
     both_nan = np.isnan(a64) & np.isnan(b64)
     diff = np.where(both_nan, 0.0, diff)
-    rel = diff / np.maximum(np.abs(b64), np.finfo(np.float64).tiny)
-    return float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))), float(np.nanmax(np.where(diff == 0, 0.0, rel)))
+    nonzero = b64 != 0  # relative error where torch's value is not zero (the absolute error covers zeros)
+    rel = np.divide(diff, np.abs(b64), out=np.zeros_like(diff), where=nonzero)
+    return float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))), float(np.nanmax(rel))
 
 
 def compare_outputs(ours: list, theirs: list, rtol: float, atol: float, by_shape: bool = False):
@@ -124,11 +129,49 @@ def compare_outputs(ours: list, theirs: list, rtol: float, atol: float, by_shape
     return worst_abs, worst_rel, ok, "; ".join(notes)
 
 
+def _collapse_fused(ours: list, theirs: list) -> list:
+    """Where one of our nodes stands for a chain of torch's (`torch_nodes`: cross-entropy's
+    NllLossBackward0 then LogSoftmaxBackward0), make torch's chain one record with the chain's
+    last outputs, so that the two compare as one."""
+    chains = {r.fuses for r in ours if r.fuses}
+    out, j = [], 0
+    while j < len(theirs):
+        chain = next((c for c in chains if tuple(r.name for r in theirs[j:j + len(c)]) == c), None)
+        if chain is None:
+            out.append(theirs[j])
+            j += 1
+            continue
+        first, last = theirs[j], theirs[j + len(chain) - 1]
+        out.append(OpRecord(first.phase, first.name, last.outputs, first.inputs, first.source, first.module,
+                            first.param))
+        j += len(chain)
+    return out
+
+
 def align(ours: list, theirs: list, phase: str, rtol: float, atol: float) -> list:
     """Pair our records with torch's by name and compare each pair; a block of differently named
     ops on each side (a fused op against its parts) compares the blocks' last outputs."""
-    matcher = difflib.SequenceMatcher(None, [r.key for r in ours], [r.key for r in theirs], autojunk=False)
+    theirs = _collapse_fused(ours, theirs)
     rows = []
+    if phase == "backward":  # gradients reaching parameters pair by parameter, whatever order the sinks ran in
+        sinks, seen = {}, {}
+        for r in theirs:  # the k-th gradient reaching a parameter (one per backward pass)
+            if r.param:
+                sinks[(r.param, seen.setdefault(r.param, 0))] = r
+                seen[r.param] += 1
+        seen = {}
+        for i, a in enumerate(ours):
+            if a.param:
+                b = sinks.get((a.param, seen.setdefault(a.param, 0)))
+                seen[a.param] += 1
+                if b is not None:
+                    rows.append(Comparison(phase, i, a, b, *compare_outputs(a.outputs, b.outputs, rtol, atol)))
+        ours_index = [i for i, r in enumerate(ours) if not r.param]
+        theirs = [r for r in theirs if not r.param]
+    else:
+        ours_index = list(range(len(ours)))
+    records = [ours[i] for i in ours_index]
+    matcher = difflib.SequenceMatcher(None, [r.key for r in records], [r.key for r in theirs], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         pairs = []
         if tag == "equal":
@@ -136,40 +179,43 @@ def align(ours: list, theirs: list, phase: str, rtol: float, atol: float) -> lis
         elif tag == "replace":
             pairs = [(i2 - 1, j2 - 1)]
         for i, j in pairs:
-            a, b = ours[i], theirs[j]
+            a, b = records[i], theirs[j]
             by_shape = phase == "backward"
             e_abs, e_rel, ok, note = compare_outputs(a.outputs, b.outputs, rtol, atol, by_shape)
             if tag == "replace":
                 if note and not ok:  # a fused block whose outputs are not comparable: not a divergence
                     continue
                 note = (note + "; " if note else "") + "fused: " + " + ".join(r.name for r in theirs[j1:j2])
-            rows.append(Comparison(phase, i, a, b, e_abs, e_rel, ok, note))
-    return rows
+            rows.append(Comparison(phase, ours_index[i], a, b, e_abs, e_rel, ok, note))
+    return sorted(rows, key=lambda r: r.index)
 
 
 class ShadowReport:
     """The aligned comparison of one run: `first` divergence (or None), `rows`, `table()`, `draw()`."""
 
     def __init__(self, rows: list, ours: dict, theirs: dict, rtol: float, atol: float, graph_root=None,
-                 node_of=None):
-        self.rows = rows
+                 node_of=None, params=None):
+        self.rows = sorted(rows, key=lambda r: r.ours.seq)  # in the order minitorch ran them
         self.ours, self.theirs = ours, theirs
         self.rtol, self.atol = rtol, atol
-        self.first = next((r for r in rows if not r.ok), None)
+        self.first = next((r for r in self.rows if not r.ok), None)
         self._graph_root = graph_root
         self._node_of = node_of or {}
+        self._params = params
 
     @property
     def matched(self) -> bool:
         return self.first is None
 
     def table(self, limit: int | None = None) -> str:
-        lines = [f"{'#':>4}  {'phase':<8}  {'op':<34}  {'module':<16}  {'shape':<16}  {'max abs':>9}  "
+        lines = [f"{'#':>4}  {'phase':<8}  {'op':<34}  {'module/param':<16}  {'shape':<16}  {'max abs':>9}  "
                  f"{'max rel':>9}  result"]
         for r in self.rows[:limit]:
-            shape = str(list(r.ours.outputs[0].shape)) if r.ours.outputs and r.ours.outputs[0] is not None else "-"
-            name = r.ours.name + (f" ({r.ours.param})" if r.ours.param else "")
-            lines.append(f"{r.index:>4}  {r.phase:<8}  {name[:34]:<34}  {r.ours.module[:16]:<16}  {shape[:16]:<16}  "
+            first = next((o for o in r.ours.outputs if o is not None), None)
+            shape = "-" if first is None else str(list(first.shape))
+            where = r.ours.param or r.ours.module
+            where = where if len(where) <= 16 else "…" + where[-15:]
+            lines.append(f"{r.index:>4}  {r.phase:<8}  {r.ours.name[:34]:<34}  {where:<16}  {shape[:16]:<16}  "
                          f"{r.max_abs:9.2e}  {r.max_rel:9.2e}  {'ok' if r.ok else 'DIVERGES'}")
         return "\n".join(lines)
 
@@ -212,7 +258,9 @@ class ShadowReport:
             if node is not None:
                 worst = colours.get(node, "palegreen")
                 colours[node] = "salmon" if not r.ok or worst == "salmon" else "palegreen"
-        return draw(self._graph_root, node_colors=colours, **kwargs)
+        first = self._node_of.get(id(self.first.ours)) if self.first is not None else None
+        kwargs.setdefault("params", self._params)
+        return draw(self._graph_root, node_colors=colours, highlight=first, **kwargs)
 
 
 def _summarise(a: np.ndarray) -> str:
@@ -229,7 +277,8 @@ class _MinitorchRecorder:
     def __init__(self, names: dict, module_stack: list):
         self.forward, self.backward = [], []
         self.names, self.module_stack = names, module_stack
-        self.node_of: dict = {}
+        self.node_of: dict = {}       # id(record) -> our graph node (for the coloured picture)
+        self.made_by: dict = {}       # graph node -> the forward record that created it
 
     def begin(self, event):
         pass
@@ -243,6 +292,7 @@ class _MinitorchRecorder:
             node = next((t.grad_fn for t in outs if t.grad_fn is not None), None)
             if node is not None:
                 self.node_of[id(rec)] = node
+                self.made_by[node] = rec
         elif event.kind == "backward":
             node = event.op
             grads_in = [None if g is None else to_numpy(g) for g in event.inputs]
@@ -251,19 +301,28 @@ class _MinitorchRecorder:
                 rec = OpRecord("backward", event.name, grads_in[:1], [], None, "", self.names.get(id(variable), "leaf"))
             else:
                 outs = [None if g is None else to_numpy(g) for g in (event.outputs or ())]
-                rec = OpRecord("backward", event.name, outs, grads_in)
+                made_by = self.made_by.get(node)  # the forward op whose node this is: its module and line
+                rec = OpRecord("backward", event.name, outs, grads_in, made_by and made_by.source,
+                               made_by.module if made_by else "", fuses=getattr(node, "torch_nodes", ()))
             self.backward.append(rec)
             self.node_of[id(rec)] = node
 
 
 def _track_modules(model, stack: list) -> list:
     """Forward hooks that keep `stack` holding the names of the modules now running."""
+    def enter(name):
+        def hook(module, args):
+            stack.append(name)
+        return hook
+
+    def leave(module, args, output):
+        stack.pop()
+
     handles = []
     for name, m in model.named_modules():
-        if not name:
-            continue
-        handles.append(m.register_forward_pre_hook(lambda mod, args, name=name: stack.append(name)))
-        handles.append(m.register_forward_hook(lambda mod, args, out: stack.pop()))
+        if name:
+            handles.append(m.register_forward_pre_hook(enter(name)))
+            handles.append(m.register_forward_hook(leave))
     return handles
 
 
@@ -324,8 +383,9 @@ def _torch_recorders():
     return ForwardRecorder
 
 
-def record_torch_backward(root, names: dict) -> list:
-    """Run torch's backward from `root`, recording every node it runs (in order) through node hooks."""
+def record_torch_backward(root, names: dict, run=None) -> list:
+    """Run torch's backward from `root` (by `run()`, or from `root` alone), recording every node it runs
+    (in order) through node hooks."""
     records, handles, seen, todo = [], [], set(), [root.grad_fn]
     while todo:
         node = todo.pop()
@@ -345,7 +405,7 @@ def record_torch_backward(root, names: dict) -> list:
         handles.append(node.register_hook(hook))
         todo.extend(n for n, _ in node.next_functions)
     try:
-        _run_backward(root)
+        run() if run is not None else _run_backward(root)
     finally:
         for h in handles:
             h.remove()
@@ -401,4 +461,5 @@ def shadow(fn_or_model, *inputs, torch_model=None, rtol: float = 1e-4, atol: flo
     rows += align(ours.backward, theirs_backward, "backward", rtol, atol)
     return ShadowReport(rows, {"forward": ours.forward, "backward": ours.backward},
                         {"forward": theirs_forward, "backward": theirs_backward}, rtol, atol,
-                        graph_root=root, node_of=ours.node_of)
+                        graph_root=root, node_of=ours.node_of,
+                        params=dict(model.named_parameters()) if model is not None else None)
