@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from . import convert, creation, indexing, inplace, linalg, pointwise, reduction, shape
+from . import activation, convert, creation, indexing, inplace, linalg, pointwise, reduction, shape
 from .inplace import make_inplace
 
 # torch functions that are also Tensor methods (first argument = self), by family
@@ -27,6 +27,7 @@ METHODS = {
     creation: """new_tensor new_zeros new_ones new_empty new_full uniform_ normal_ bernoulli_
         exponential_ random_""",
     inplace: "copy_ fill_ zero_",
+    activation: "relu softmax log_softmax",
 }
 
 for _module, _names in METHODS.items():
@@ -53,6 +54,7 @@ for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt squa
         clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
         bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 xlogy floor_divide""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
+Tensor.relu_ = make_inplace(Tensor.relu, "relu_")
 for _name in ("scatter", "scatter_add", "index_add"):  # index and source need not broadcast to self
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_", elementwise=False))
 Tensor.add_ = inplace._arith_inplace(pointwise.add, "add", "add_")

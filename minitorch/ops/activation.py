@@ -14,7 +14,7 @@ class Relu(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        y = x * (x > 0)
+        y = ctx.xp.maximum(x, 0)  # not x * (x > 0): that gives nan at -inf and -0.0 for negatives
         ctx.save_for_backward(y)
         return y
 

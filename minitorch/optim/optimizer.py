@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..autograd import events
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -44,14 +45,19 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
+    def _span(self, method: str):
+        """The span the profiler shows for this call, named as torch's: Optimizer.step#SGD.step."""
+        return events.span(f"Optimizer.{method}#{type(self).__name__}.{method}")
+
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad.zero_()
+        with self._span("zero_grad"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        if set_to_none:
+                            p.grad = None
+                        else:
+                            p.grad.zero_()
 
     def step(self, closure=None):
         loss = None
@@ -59,7 +65,7 @@ class Optimizer:
             from ..autograd.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        with no_grad(), self._span("step"):
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:

@@ -1,9 +1,11 @@
-"""Testing helpers: assert_close and the parity registry (torch is imported lazily)."""
+"""Testing helpers: assert_close, the parity registry and shadow-torch (torch is imported lazily)."""
 from __future__ import annotations
 
 import numpy as np
 
 from .registry import SPECS, TOLERANCES, OpSpec, load_all, register, run_spec
+from .shadow_torch import ShadowReport, shadow
+from .shadow_script import shadow_script
 
 
 def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, check_dtype=True, msg=None):
@@ -24,4 +26,5 @@ def _as_array(x):
     return np.asarray(x)
 
 
-__all__ = ["SPECS", "OpSpec", "assert_close", "load_all", "register", "run_spec"]
+__all__ = ["SPECS", "OpSpec", "ShadowReport", "assert_close", "load_all", "register", "run_spec", "shadow",
+           "shadow_script"]

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from .shadow import OpRecord, ShadowReport, align, to_numpy
+from .shadow_torch import OpRecord, ShadowReport, align, to_numpy
 
 
 class _StopScript(Exception):
@@ -58,7 +58,7 @@ def _name_parameters(optimizer_class, names: dict) -> None:
 def _record_torch(script: str, argv: list, steps: int) -> dict:
     import torch
     from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
-    from .shadow import _torch_recorders, record_torch_backward
+    from .shadow_torch import _torch_recorders, record_torch_backward
 
     recorder = _torch_recorders()([])
     backward_records: list = []
@@ -90,7 +90,7 @@ def _record_torch(script: str, argv: list, steps: int) -> dict:
 def _record_minitorch(script: str, argv: list, steps: int) -> dict:
     import minitorch
     from minitorch.autograd import events
-    from .shadow import _MinitorchRecorder
+    from .shadow_torch import _MinitorchRecorder
 
     names: dict = {}
     recorder = _MinitorchRecorder(names, [])

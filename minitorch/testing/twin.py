@@ -67,18 +67,41 @@ def torch_counterpart(obj):
     return obj
 
 
-def twin_function(fn):
-    """`fn` with the minitorch modules, classes and functions its globals name replaced by torch's."""
+def twin_value(value, twins: dict):
+    """The torch counterpart of a value a function uses: a minitorch model becomes its twin (one
+    twin per model, kept in `twins` by id), a minitorch module, class or function torch's own."""
+    import minitorch
+    if isinstance(value, minitorch.nn.Module):
+        if id(value) not in twins:
+            twins[id(value)] = (value, twin_module(value))
+        return twins[id(value)][1]
+    if isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith(("minitorch", "torch")):
+        key = ("function", id(value))  # a helper of the user's: its own globals need the same treatment
+        if key not in twins:
+            twins[key] = None  # a recursive helper meets itself: the original stands in until done
+            twins[key] = twin_function(value, twins)
+        return twins[key] or value
+    return torch_counterpart(value)
+
+
+def twin_function(fn, twins: dict | None = None):
+    """`fn` with the minitorch modules, classes, functions and models that its globals and closure
+    name replaced by torch's (the models by their twins, recorded in `twins`: id -> (ours, twin);
+    the user's helper functions by their own twins)."""
+    twins = {} if twins is None else twins
     if isinstance(fn, types.MethodType):
-        return types.MethodType(twin_function(fn.__func__), fn.__self__)
+        return types.MethodType(twin_function(fn.__func__, twins), fn.__self__)
     if not isinstance(fn, types.FunctionType):
         return torch_counterpart(fn)
     names = fn.__code__.co_names
     globals_ = dict(fn.__globals__)
     for name in names:
         if name in globals_:
-            globals_[name] = torch_counterpart(globals_[name])
-    twin = types.FunctionType(fn.__code__, globals_, fn.__name__, fn.__defaults__, fn.__closure__)
+            globals_[name] = twin_value(globals_[name], twins)
+    closure = fn.__closure__
+    if closure:
+        closure = tuple(types.CellType(twin_value(cell.cell_contents, twins)) for cell in closure)
+    twin = types.FunctionType(fn.__code__, globals_, fn.__name__, fn.__defaults__, closure)
     twin.__kwdefaults__ = fn.__kwdefaults__
     twin.__qualname__ = fn.__qualname__
     return twin

@@ -82,11 +82,21 @@ def _errors(a: np.ndarray, b: np.ndarray):
     diff = np.abs(a64 - b64)
     if diff.size == 0:
         return 0.0, 0.0
-    both_nan = np.isnan(a64) & np.isnan(b64)
-    diff = np.where(both_nan, 0.0, diff)
+    same = (a64 == b64) | (np.isnan(a64) & np.isnan(b64))  # equal infinities and NaN against NaN agree
+    diff = np.where(same, 0.0, diff)
+    diff = np.where(np.isnan(diff), np.inf, diff)  # NaN against a number: as far apart as can be
     nonzero = b64 != 0  # relative error where torch's value is not zero (the absolute error covers zeros)
     rel = np.divide(diff, np.abs(b64), out=np.zeros_like(diff), where=nonzero)
-    return float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))), float(np.nanmax(rel))
+    return float(diff.max()), float(rel.max())
+
+
+def worst_element(a: np.ndarray, b: np.ndarray) -> str:
+    """Where two same-shaped arrays differ most, and both values there."""
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    diff = np.where((a64 == b64) | (np.isnan(a64) & np.isnan(b64)), 0.0, np.abs(a64 - b64))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    at = np.unravel_index(int(np.argmax(diff)), a.shape) if a.ndim else ()
+    return f"at {list(map(int, at))}: minitorch {a64[at]:.6g}, torch {b64[at]:.6g}"
 
 
 def compare_outputs(ours: list, theirs: list, rtol: float, atol: float, by_shape: bool = False):
@@ -235,6 +245,10 @@ class ShadowReport:
         shapes = ", ".join(f"{list(o.shape)} {o.dtype}" for o in r.ours.outputs if o is not None)
         lines.append(f"  outputs     {shapes}")
         lines.append(f"  max error   abs {r.max_abs:.3e}, rel {r.max_rel:.3e}" + (f"  ({r.note})" if r.note else ""))
+        pair = next(((a, b) for a, b in zip(r.ours.outputs, r.theirs.outputs)
+                     if a is not None and b is not None and a.shape == b.shape and a.size), None)
+        if pair is not None:
+            lines.append(f"  worst       {worst_element(*pair)}")
         lines.append(f"  torch's op  {r.theirs.name}")
         for label, rec in (("minitorch", r.ours), ("torch", r.theirs)):
             inputs = "; ".join(_summarise(a) for a in rec.inputs if a is not None)
@@ -326,12 +340,25 @@ def _track_modules(model, stack: list) -> list:
     return handles
 
 
-def _run_minitorch(fn, inputs, model, backward: bool):
-    stack: list = []
-    names = {id(p): n for n, p in model.named_parameters()} if model is not None else {}
+def _names(models: list, inputs) -> dict:
+    """Names for the leaves: parameter names (prefixed by the model's place when there are several),
+    and "input i" for the inputs."""
+    names = {}
+    for k, model in enumerate(models):
+        prefix = f"model{k}." if len(models) > 1 else ""
+        names.update({id(p): prefix + n for n, p in model.named_parameters()})
     names.update({id(t): f"input {i}" for i, t in enumerate(inputs) if hasattr(t, "requires_grad")})
-    handles = _track_modules(model, stack) if model is not None else []
-    recorder = _MinitorchRecorder(names, stack)
+    return names
+
+
+def _track_all(models: list, stack: list) -> list:
+    return [h for model in models for h in _track_modules(model, stack)]
+
+
+def _run_minitorch(fn, inputs, models: list, backward: bool):
+    stack: list = []
+    handles = _track_all(models, stack)
+    recorder = _MinitorchRecorder(_names(models, inputs), stack)
     try:
         with events.listen(recorder):
             out = fn(*inputs)
@@ -412,17 +439,15 @@ def record_torch_backward(root, names: dict, run=None) -> list:
     return records
 
 
-def _run_torch(fn, inputs, model, backward: bool):
+def _run_torch(fn, inputs, models: list, backward: bool):
     stack: list = []
-    names = {id(p): n for n, p in model.named_parameters()} if model is not None else {}
-    names.update({id(t): f"input {i}" for i, t in enumerate(inputs) if hasattr(t, "requires_grad")})
-    handles = _track_modules(model, stack) if model is not None else []
+    handles = _track_all(models, stack)
     recorder = _torch_recorders()(stack)
     try:
         with recorder:
             out = fn(*inputs)
         root = _backward_root(out)
-        backward_records = record_torch_backward(root, names) if backward and root is not None else []
+        backward_records = record_torch_backward(root, _names(models, inputs)) if backward and root is not None else []
     finally:
         for h in handles:
             h.remove()
@@ -440,26 +465,28 @@ def shadow(fn_or_model, *inputs, torch_model=None, rtol: float = 1e-4, atol: flo
     backward: also run backward from the output (a scalar; otherwise with a gradient of ones).
     """
     import minitorch
-    model = fn_or_model if isinstance(fn_or_model, minitorch.nn.Module) else None
-    if model is not None:
+    if isinstance(fn_or_model, minitorch.nn.Module):
+        model = fn_or_model
         if torch_model is None:
             torch_model = twin_module(model)
         else:
             import torch
             torch_model.load_state_dict({k: torch.from_numpy(to_numpy(v)) for k, v in model.state_dict().items()})
-        torch_fn = torch_model
+        torch_fn, pairs = torch_model, [(model, torch_model)]
     elif callable(fn_or_model):
         if torch_model is not None:
             raise TypeError("torch_model is for shadowing a model; a function's twin is the function itself on torch")
-        torch_fn = twin_function(fn_or_model)
+        twins: dict = {}
+        torch_fn = twin_function(fn_or_model, twins)
+        pairs = [v for k, v in twins.items() if isinstance(k, int)]  # the models the function uses, and twins
     else:
         raise TypeError(f"shadow() needs a minitorch nn.Module or a function, got {type(fn_or_model).__name__}")
     torch_inputs = [to_torch(x) for x in inputs]
-    ours, root = _run_minitorch(fn_or_model, inputs, model, backward)
-    theirs_forward, theirs_backward = _run_torch(torch_fn, torch_inputs, torch_model, backward)
+    ours, root = _run_minitorch(fn_or_model, inputs, [p[0] for p in pairs], backward)
+    theirs_forward, theirs_backward = _run_torch(torch_fn, torch_inputs, [p[1] for p in pairs], backward)
     rows = align(ours.forward, theirs_forward, "forward", rtol, atol)
     rows += align(ours.backward, theirs_backward, "backward", rtol, atol)
+    params = {name: p for model, _ in pairs for name, p in model.named_parameters()} if len(pairs) == 1 else None
     return ShadowReport(rows, {"forward": ours.forward, "backward": ours.backward},
                         {"forward": theirs_forward, "backward": theirs_backward}, rtol, atol,
-                        graph_root=root, node_of=ours.node_of,
-                        params=dict(model.named_parameters()) if model is not None else None)
+                        graph_root=root, node_of=ours.node_of, params=params)
