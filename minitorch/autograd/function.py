@@ -242,8 +242,10 @@ class FunctionCtx(Node):
         names = getattr(type(self), "saved_names", None) or [f"saved[{i}]" for i in range(len(saved))]
         items = []
         for name, s in zip(names, saved):
+            if s is None:  # an optional input that was not given (a missing weight): nothing saved
+                continue
             try:
-                items.append((name, None if s is None else s.unpack(self)))
+                items.append((name, s.unpack(self)))
             except RuntimeError:  # modified in place since: backward would refuse it too
                 items.append((name, None))
         return items

@@ -11,6 +11,7 @@ class Relu(Primitive):
     """max(x, 0); the gradient is 1 where x > 0 (0 at the kink, as torch)."""
 
     formula = "grad_self = grad · (y > 0)"
+    saved_names = ("result",)
 
     @staticmethod
     def forward(ctx, x):
@@ -21,12 +22,12 @@ class Relu(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * (y > 0)
+        return gy.masked_fill(y <= 0, 0)
 
     @staticmethod
     def backward_arrays(ctx, gy):
         (y,) = ctx.saved_arrays
-        return gy * (y > 0)
+        return ctx.xp.where(y > 0, gy, 0)  # +0 where blocked, as torch's threshold_backward (gy * 0 can be -0)
 
 
 def relu(input: Tensor) -> Tensor:

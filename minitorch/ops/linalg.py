@@ -20,6 +20,7 @@ def _same_dtype(a: Tensor, b: Tensor):
 
 class Mm(Primitive):
     formula = "grad_self = grad · otherᵀ, grad_other = selfᵀ · grad"
+    saved_names = ("self", "mat2")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -270,6 +271,7 @@ class Linear(Primitive):
     """y = x Wᵀ + b in one node (torch's addmm): the weight gradient gyᵀ x comes out in W's own layout."""
 
     formula = "grad_x = grad · W, grad_W = gradᵀ · x, grad_b = Σ_rows grad"
+    saved_names = ("mat1", "weight")
 
     node_name = "AddmmBackward0"
 

@@ -17,7 +17,8 @@ class CrossEntropy(Primitive):
     """mean/sum/none of (1 - s) * nll + s / C * smoothing term, as torch's cross_entropy."""
 
     aten = "aten::cross_entropy_loss"  # one fused node for torch's log_softmax + nll_loss
-    torch_nodes = ("NllLossBackward0", "LogSoftmaxBackward0")  # the torch nodes it stands for, in backward order
+    torch_nodes = ("NllLossBackward0", "LogSoftmaxBackward0")
+    saved_names = ("self", "weight")  # the torch nodes it stands for, in backward order
     formula = "grad_logits = (softmax(logits) - smoothed one-hot target) · weight / reduction count"
 
     node_name = "NllLossBackward0"

@@ -13,7 +13,7 @@ def _x(draw, dtype, shape=None, **kw):
     return tensor_arg(draw, draw(shapes()) if shape is None else shape, dtype, **kw)
 
 
-register("relu", lambda lib, x: lib.relu(x), lambda draw, dt: ([_x(draw, dt, domain="nonzero")], {}),
+register("relu", lambda lib, x: lib.relu(x), lambda draw, dt: ([_x(draw, dt, domain="nonzero", edge=True)], {}),
          dtypes=FLOATS + ("int64",), family=FAMILY)
 
 

@@ -167,7 +167,7 @@ INPLACE_UNARY = {"neg_": "any", "abs_": "any", "exp_": "small", "log_": "positiv
                  "log2_": "positive", "log10_": "positive", "log1p_": "positive", "tan_": "unit",
                  "asin_": "unit", "acos_": "unit", "atan_": "any", "sinh_": "small", "cosh_": "small",
                  "erf_": "small", "erfinv_": "unit", "logit_": "prob", "nan_to_num_": "any", "zero_": "any",
-                 "clamp_min_": "any", "clamp_max_": "any"}
+                 "clamp_min_": "any", "clamp_max_": "any", "relu_": "nonzero"}
 for _name, _domain in INPLACE_UNARY.items():
     _args = {"clamp_min_": (0.1,), "clamp_max_": (0.1,)}.get(_name, ())
     register(_name, lambda lib, x, _n=_name, _a=_args: _inplace(_n)(lib, x, *_a),
