@@ -254,3 +254,21 @@ def test_module_to_accepts_every_form_torch_does(gpu):
     m.to("cuda", mt.float32)
     assert m.weight.device.type == "cuda" and m.weight.dtype == mt.float32
     assert m.num_batches_tracked.dtype == mt.int64 and m.num_batches_tracked.device.type == "cuda"
+
+
+def test_profiler_times_cuda_ops_with_cuda_events(gpu):
+    x = mt.randn(64, 64, device="cuda", requires_grad=True)
+    with mt.profiler.profile(activities=[mt.profiler.ProfilerActivity.CPU, mt.profiler.ProfilerActivity.CUDA]) as prof:
+        (x @ x).relu().sum().backward()
+    mm = next(e for e in prof.events() if e.name == "aten::mm")
+    assert mm.device_time_total > 0 and mm.self_device_time_total > 0 and mm.device_start_us is not None
+    table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=5)
+    assert "Self CUDA" in table.splitlines()[1] and "Self CUDA time total:" in table
+    start, end = mt.cuda.Event(enable_timing=True), mt.cuda.Event(enable_timing=True)
+    start.record()
+    x @ x
+    end.record()
+    end.synchronize()
+    assert start.elapsed_time(end) >= 0
+    with pytest.raises(RuntimeError, match="enable_timing=True"):
+        mt.cuda.Event().elapsed_time(end)

@@ -192,7 +192,7 @@ def test_the_picture_has_torchs_nodes_and_the_parameter_names():
     # torch splits the weight transpose into a TBackward0 node; the rest is node for node
     assert ours_nodes == sorted(n for n in _torch_node_names(tloss) if n != "TBackward0")
     ops = [n for n in ours_nodes if n != "torch::autograd::AccumulateGrad"]  # leaves show their names instead
-    for name in ops + ["0.weight", "2.bias", "(8, 4) float32", "output", "saved[0]"]:
+    for name in ops + ["0.weight", "2.bias", "(8, 4) float32", "output", "mat1", "result"]:
         assert name in picture.source
     svg = picture.pipe(format="svg").decode()
     assert svg.lstrip().startswith("<?xml") and "TanhBackward0" in svg and "0.weight" in svg
@@ -451,3 +451,17 @@ def test_relu_of_minus_infinity_is_zero_as_shadow_first_showed():
     report = shadow_module.shadow(masked_relu_score, x, mask)
     assert report.matched, str(report)
     assert np.signbit(mt.relu(mt.tensor([-1.0, float("-inf")])).numpy()).tolist() == [False, False]
+
+
+def test_bench_compare_command_marks_regressions(tmp_path):
+    def run(minitorch_seconds):
+        stats = [("minitorch", minitorch_seconds), ("torch", 2e-3)]
+        return {"benchmarks": [{"group": "matmul 512x512", "name": f"test[{fw}]", "stats": {"median": t},
+                                "extra_info": {"framework": fw, "device": "cpu"}} for fw, t in stats],
+                "minitorch_machine": {"cpu": "test cpu"}}
+    (tmp_path / "new.json").write_text(json.dumps(run(4e-3)))
+    (tmp_path / "old.json").write_text(json.dumps(run(2e-3)))
+    done = cli("bench", "compare", str(tmp_path / "new.json"), str(tmp_path / "old.json"), "--out",
+               str(tmp_path / "report"))
+    assert done.returncode == 0, done.stderr
+    assert "+100% regression" in done.stdout and (tmp_path / "report" / "REPORT.md").exists()
