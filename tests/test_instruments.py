@@ -465,3 +465,21 @@ def test_bench_compare_command_marks_regressions(tmp_path):
                str(tmp_path / "report"))
     assert done.returncode == 0, done.stderr
     assert "+100% regression" in done.stdout and (tmp_path / "report" / "REPORT.md").exists()
+
+
+def test_with_stack_names_the_users_lines():
+    with mt.profiler.profile(with_stack=True) as prof:
+        mt.ones(2).exp()  # profiled here
+    exp = next(e for e in prof.events() if e.name == "aten::exp")
+    assert exp.stack and exp.stack[0].endswith("test_with_stack_names_the_users_lines")
+    assert "test_instruments.py(" in exp.stack[0]
+    assert "Source Location" in prof.key_averages(group_by_stack_n=1).table()
+
+
+def test_the_readme_pictures_regenerate(tmp_path):
+    done = subprocess.run([sys.executable, os.path.join(HERE, os.pardir, "docs", "make_pictures.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "graph.png").stat().st_size > 10_000 and (tmp_path / "shadow.png").stat().st_size > 10_000
+    report = (tmp_path / "shadow_report.txt").read_text()
+    assert "first divergence: forward op #3 aten::convolution" in report and "in module   block_2.0" in report
