@@ -322,7 +322,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))  # as torch: each element a view, with UnbindBackward0 as its node
 
     def _scalar_check(self, kind):
         if self._data.size != 1:

@@ -206,7 +206,7 @@ def test_values_grads_and_higher_order_graphs_are_drawn():
     source = draw(y, params={"x": x}, show_values=True, show_grads=True).source
     assert "data [1, 2]" in source and "grad [3, 12]" in source
     second = draw(g, params={"x": x}).source
-    assert "MulBackward0" in second and "PowBackward0" in second and "x" in second
+    assert "MulBackward0" in second and "PowBackward" in second and "x" in second
     with pytest.raises(TypeError, match="expects tensors"):
         draw([y, "not a tensor"])
 

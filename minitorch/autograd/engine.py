@@ -220,7 +220,8 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
             callback()
     finally:
         _mode.enabled = prev_mode
-        F.handed_arrays.clear()
+        if len(_final_callbacks) == 1:  # only the outermost pass: a grad() nested in a backward keeps its record
+            F.handed_arrays.clear()
         _final_callbacks.remove(callbacks)  # steppers may end in any order
     return captured
 

@@ -73,7 +73,7 @@ def aten_name(cls) -> str:
     own = cls.__dict__.get("aten")
     if own:
         return own
-    if not issubclass(cls, F.Primitive):
+    if not getattr(cls, "named_like_torch", False):
         return cls.__name__
     node = re.sub(r"(\d)D", r"\1d", re.sub(r"Backwards?\d*$", "", cls._node_cls.__name__))
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", node).lower()

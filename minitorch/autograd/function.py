@@ -406,6 +406,7 @@ class Primitive(Function):
     """
 
     _node_suffix = "Backward0"
+    named_like_torch = True  # the profiler's name: aten::<snake-cased node name>
 
     @classmethod
     def apply(cls, *inputs, **params):

@@ -12,6 +12,8 @@ from ..ops.linalg import linear  # noqa: F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
 from ..ops.activation import gelu, log_softmax, relu, softmax  # noqa: F401
+from ..ops.fused import Fused
+from ..ops.pointwise import div_by_number
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -44,10 +46,21 @@ def _check_same_size(input, target, name):
                       "the same size.", stacklevel=3)
 
 
+class MseLoss(Fused):
+    node_name = "MseLossBackward0"
+    definition = staticmethod(lambda input, target, reduction: _reduce((input - target) ** 2, reduction))
+
+
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean((input - target)^2)."""
     _check_same_size(input, target, "mse_loss")
-    return _reduce((input - target) ** 2, reduction)
+    _check_reduction(reduction)
+    return MseLoss.apply(input, target, reduction)
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -63,22 +76,9 @@ def _check_constant_weight(weight):
                            "'weight'. This input cannot have requires_grad True.")
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
-             reduction: str = "mean") -> Tensor:
-    """-input[n, target[n]] * weight[target[n]], averaged over the weights of non-ignored targets."""
-    if target.is_floating_point():
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    _check_constant_weight(weight)
-    if input.dim() < 1 or (input.dim() >= 2 and target.shape != input.shape[:1] + input.shape[2:]):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.dim() else 1}).")
-    if input.dim() == 1:
-        input, target = input.unsqueeze(0), target.reshape(1)
+def _nll(input, target, weight, ignore_index, reduction):
     keep = target != ignore_index
     safe = target.masked_fill(~keep, 0)
-    n_classes = input.shape[1]
-    if bool(((safe < 0) | (safe >= n_classes)).any()):  # one host sync on a GPU
-        raise IndexError(f"Target {int(safe.max().item())} is out of bounds.")
     picked = input.gather(1, safe.unsqueeze(1)).squeeze(1)
     w = keep.to(input.dtype) if weight is None else weight[safe] * keep
     loss = -picked * w
@@ -89,18 +89,56 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     return _reduce(loss, reduction)
 
 
+class NllLoss(Fused):
+    node_name = "NllLossBackward0"
+    definition = staticmethod(_nll)
+
+
+class NllLoss2d(Fused):
+    node_name = "NllLoss2DBackward0"    # images: input (N, C, H, W), target (N, H, W)
+    definition = staticmethod(_nll)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """-input[n, target[n]] * weight[target[n]], averaged over the weights of non-ignored targets."""
+    if target.is_floating_point():
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    _check_constant_weight(weight)
+    _check_reduction(reduction)
+    if input.dim() < 1 or (input.dim() >= 2 and target.shape != input.shape[:1] + input.shape[2:]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.dim() else 1}).")
+    n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    safe = target.masked_fill(target == ignore_index, 0)
+    if bool(((safe < 0) | (safe >= n_classes)).any()):  # one host sync on a GPU
+        raise IndexError(f"Target {int(safe.max().item())} is out of bounds.")
+    if input.dim() == 1:
+        return NllLoss.apply(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction)
+    if input.dim() == 2:
+        return NllLoss.apply(input, target, weight, ignore_index, reduction)
+    if input.dim() == 4:
+        return NllLoss2d.apply(input, target, weight, ignore_index, reduction)
+    # other image sizes go through the 4-d form, as torch's nll_loss_nd does
+    n = input.shape[0]
+    loss = NllLoss2d.apply(input.reshape(n, n_classes, 1, -1), target.reshape(n, 1, -1), weight, ignore_index,
+                           reduction)
+    return loss.view((n,) + tuple(input.shape[2:])) if reduction == "none" else loss
+
+
 def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim):
     """Class-index cross-entropy as one op (torch's NllLossBackward0 node), or None where the composed
     form is needed (its checks and errors, unusual dtypes)."""
-    if input.dim() < 2 or not input.dtype.is_floating_point or input.dtype.name == "float16" or \
+    if input.dim() not in (2, 4) or label_smoothing or not input.dtype.is_floating_point or \
+            input.dtype.name == "float16" or \
             target.dtype.name != "int64" or tuple(target.shape) != tuple(input.shape[:1] + input.shape[2:]) or \
             (weight is not None and (weight.dtype is not input.dtype or tuple(weight.shape) != (input.shape[1],))):
         return None
     t = target._data
     if bool((((t < 0) | (t >= input.shape[1])) & (t != ignore_index)).any()):  # one host sync on a GPU
         return None  # out of range: the composed form raises torch's error
-    return _loss.CrossEntropy.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction,
-                              smoothing=label_smoothing)
+    node = _loss.CrossEntropy if input.dim() == 2 else _loss.CrossEntropy2d
+    return node.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction, smoothing=label_smoothing)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
@@ -118,18 +156,21 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     n_classes = input.shape[class_dim]
     wshape = [1] * input.dim()
     wshape[class_dim] = n_classes
-    if target.is_floating_point():  # class probabilities
+    if target.is_floating_point():  # class probabilities, summed as torch's C++ sums them
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
-        w = 1 if weight is None else weight.reshape(wshape)
-        loss = -(logp * target * w).sum(class_dim)
-        return _reduce(loss, reduction)
+        terms = logp * target if weight is None else logp * target * weight.reshape(wshape)
+        if reduction == "none":
+            return -terms.sum(class_dim)
+        if reduction == "sum":
+            return -terms.sum()
+        return div_by_number(-terms.sum(), input.numel() // n_classes) if input.numel() else -terms.sum() * math.nan
     nll = nll_loss(logp, target, weight, ignore_index, reduction)
     if not label_smoothing:
         return nll
     keep = target != ignore_index
     w = 1 if weight is None else weight.reshape(wshape)
-    smooth = -(logp * w).sum(class_dim) * keep
+    smooth = (-(logp * w).sum(class_dim)).masked_fill(~keep, 0)  # masked, not multiplied: 0/0 must not reach the gradient
     if reduction == "mean":
         denom = keep.sum() if weight is None else (weight[target.masked_fill(~keep, 0)] * keep).sum()
         smooth = smooth.sum() / denom
@@ -138,16 +179,41 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
+class LeakyRelu(Fused):
+    node_name = "LeakyReluBackward0"
+    definition = staticmethod(lambda x, slope: x.where(x > 0, x * slope))
+
+
+class Elu(Fused):
+    node_name = "EluBackward0"
+    definition = staticmethod(lambda x, alpha: x.where(x > 0, x.expm1() * alpha))
+
+
+class Silu(Fused):
+    node_name = "SiluBackward0"
+    definition = staticmethod(lambda x: x * x.sigmoid())
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return input.where(input > 0, input * negative_slope)
+    """x where x > 0, else negative_slope * x."""
+    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return input.where(input > 0, input.expm1() * alpha)
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return _maybe_inplace(input, Elu.apply(input, alpha), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    return input * input.sigmoid()
+    """x * sigmoid(x)."""
+    return _maybe_inplace(input, Silu.apply(input), inplace)
+
+
+def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    """With inplace=True write the result into `input` (as torch's in-place activations do)."""
+    if not inplace:
+        return result
+    return input.copy_(result)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -165,10 +231,18 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    _check_reduction(reduction)
+    return BinaryCrossEntropyLoss.apply(input, target, weight, reduction)
+
+
+def _bce(input, target, weight, reduction):
     loss = _loss.BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+class BinaryCrossEntropyLoss(Fused):
+    node_name = "BinaryCrossEntropyBackward0"
+    definition = staticmethod(_bce)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -176,26 +250,56 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     """BCE on sigmoid(input), computed stably from the logits."""
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _check_reduction(reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def _bce_with_logits(input, target, weight, pos_weight, reduction):
     softplus_neg = softplus(-input)  # log(1 + exp(-x)), linear where that would overflow
     if pos_weight is not None:
         loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_neg
     else:
         loss = (1 - target) * input + softplus_neg
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+class BinaryCrossEntropyWithLogits(Fused):
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"
+    definition = staticmethod(_bce_with_logits)
+
+
+def _smooth_l1(input, target, reduction, beta):
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
     return _reduce(d.where(d >= beta, d * d * (0.5 / beta)) - (d >= beta) * (0.5 * beta), reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def _huber(input, target, reduction, delta):
     d = (input - target).abs()
     return _reduce((d * d * 0.5).where(d <= delta, (d - 0.5 * delta) * delta), reduction)
+
+
+class SmoothL1Loss(Fused):
+    node_name = "SmoothL1LossBackward0"
+    definition = staticmethod(_smooth_l1)
+
+
+class HuberLoss(Fused):
+    node_name = "HuberLossBackward0"
+    definition = staticmethod(_huber)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    _check_reduction(reduction)
+    return SmoothL1Loss.apply(input, target, reduction, beta)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta) (d = input - target)."""
+    _check_reduction(reduction)
+    return HuberLoss.apply(input, target, reduction, delta)
 
 
 def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
@@ -205,26 +309,36 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     In training the running statistics move towards the batch's (unbiased variance), in place.
     """
     axes = (0,) + tuple(range(2, input.dim()))
-    shape = [1, input.shape[1]] + [1] * (input.dim() - 2)
     if training:
         n = input.numel() // input.shape[1]
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
-        mean = input.mean(axes)
-        var = input.var(axes, correction=0)
         if running_mean is not None:
             from ..autograd.grad_mode import no_grad
             with no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
-                running_var.mul_(1 - momentum).add_(var.detach() * (momentum * n / (n - 1)))
-    else:
-        mean, var = running_mean, running_var
+                running_mean.mul_(1 - momentum).add_(input.mean(axes) * momentum)
+                running_var.mul_(1 - momentum).add_(input.var(axes, correction=0) * (momentum * n / (n - 1)))
+        return NativeBatchNorm.apply(input, None, None, weight, bias, eps)
+    return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
+
+
+def _batch_norm(input, mean, var, weight, bias, eps):
+    """(x - mean) / sqrt(var + eps) * weight + bias per channel; the batch's statistics when none are given."""
+    axes = (0,) + tuple(range(2, input.dim()))
+    shape = [1, input.shape[1]] + [1] * (input.dim() - 2)
+    if mean is None:
+        mean, var = input.mean(axes), input.var(axes, correction=0)
     out = (input - mean.reshape(shape)) * (var.reshape(shape) + eps).rsqrt()
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+class NativeBatchNorm(Fused):
+    node_name = "NativeBatchNormBackward0"
+    definition = staticmethod(_batch_norm)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
@@ -252,6 +366,12 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
+    return NativeGroupNorm.apply(input, num_groups, weight, bias, eps)
+
+
+def _group_norm(input, num_groups, weight, bias, eps):
+    """Each sample's channel groups normalised by their own mean and (biased) variance, then scaled and shifted."""
+    n, c = input.shape[:2]
     grouped = input.reshape(n, num_groups, -1)
     mean = grouped.mean(-1, keepdim=True)
     var = grouped.var(-1, correction=0, keepdim=True)
@@ -262,6 +382,11 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+class NativeGroupNorm(Fused):
+    node_name = "NativeGroupNormBackward0"
+    definition = staticmethod(_group_norm)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -325,8 +450,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim."""
+    from ..ops.reduction import norm_dim
     dim = max(x1.dim(), x2.dim()) - 1
-    return (x1 - x2 + eps).norm(p, dim if dim >= 0 else None, keepdim=keepdim)
+    diff = x1 - x2 + eps
+    return norm_dim(diff, p, dim, keepdim) if dim >= 0 else diff.norm(p, None, keepdim=keepdim)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",

@@ -99,6 +99,8 @@ Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs
 Tensor.__invert__ = pointwise.bitwise_not
 Tensor.__hash__ = lambda self: id(self)
-Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.sub(other, self))
+Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other))
+# number / tensor is the tensor's reciprocal times the number, as torch computes it
+Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other))
 Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self))
 Tensor.__rmatmul__ = _operator_result(lambda self, other: linalg.matmul(other, self))

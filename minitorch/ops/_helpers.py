@@ -18,6 +18,11 @@ def scalar_tensor(value, dt, device) -> Tensor:
     return Tensor._wrap(xp.array(value).astype(dt.np), device)
 
 
+def zeros_like_grad(g: Tensor) -> Tensor:
+    """A zero gradient shaped like `g`: real zeros, not `g * 0`, which is NaN where g is infinite."""
+    return Tensor._wrap(g._device.backend.xp.zeros_like(g._data), g._device)
+
+
 def cast(x, dt, device) -> Tensor:
     """`x` (tensor or scalar) as a tensor of dtype `dt` on `device` (a 0-d CPU tensor moves there, as
     torch lets it mix with tensors on any device); the cast of a tensor is differentiable."""

@@ -16,6 +16,8 @@ from ..tensor import Tensor
 from .activation import softmax
 from .creation import ones, zeros
 from .dropout import dropout
+from .fused import Fused
+from ..autograd.grad_mode import state as _mode
 from .linalg import linear
 from .resample import pad
 from .shape import cat
@@ -39,8 +41,28 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         groups = query.shape[-3] // key.shape[-3]
         key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)
-    L, S = query.shape[-2], key.shape[-2]
     factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if _takes_flash_kernel(query, key, value, dropout_p):  # one node, as in torch
+        return FlashAttention.apply(query, key, value, attn_mask, is_causal, factor, [])
+    weights = _attention_weights(query, key, attn_mask, is_causal, factor)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value
+
+
+def _takes_flash_kernel(query, key, value, dropout_p) -> bool:
+    """Where torch's CPU build runs its fused flash-attention kernel: no dropout, (N, heads, L, E) inputs with
+    the same batch and heads, one head size, non-empty sequences and unit stride along E."""
+    return (dropout_p == 0.0 and query.dim() == key.dim() == value.dim() == 4
+            and query.shape[:2] == key.shape[:2] == value.shape[:2]
+            and query.shape[-1] == key.shape[-1] == value.shape[-1]
+            and query.shape[-2] > 0 and key.shape[-2] > 0
+            and query.stride(-1) == key.stride(-1) == value.stride(-1) == 1)
+
+
+def _attention_weights(query, key, attn_mask, is_causal, factor):
+    """softmax(Q Kᵀ · scale + mask) over the last dim."""
+    L, S = query.shape[-2], key.shape[-2]
     scores = (query @ key.transpose(-2, -1)) * factor
     if is_causal:
         allowed = ones(L, S, dtype=D.bool_, device=query.device).tril()
@@ -50,10 +72,37 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             scores = scores.masked_fill(~attn_mask, NEG_INF)
         else:
             scores = scores + attn_mask
-    weights = _masked_softmax(scores)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p)
+    return _masked_softmax(scores)
+
+
+def _attention(query, key, value, attn_mask, is_causal, factor, kept):
+    weights = _attention_weights(query, key, attn_mask, is_causal, factor)
+    kept[:] = [weights]  # the attention weights, for the backward that needs no graph of its own
     return weights @ value
+
+
+class FlashAttention(Fused):
+    """Attention as one node. Backward from the kept weights W (P = softmax(S), O = P V):
+    dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP - rowsum(dP ⊙ P)), dQ = dS K · scale, dK = dSᵀ Q · scale;
+    under create_graph it differentiates the definition instead, so higher derivatives are right."""
+
+    node_name = "ScaledDotProductFlashAttentionForCpuBackward0"
+    definition = staticmethod(_attention)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        if _mode.enabled:
+            return super().backward(ctx, grad)
+        query, key, value, *mask = ctx.saved_tensors
+        (weights,) = ctx.args[-1]
+        factor = ctx.args[5]
+        needs = ctx.needs_input_grad
+        d_weights = grad @ value.transpose(-2, -1)
+        d_scores = weights * (d_weights - (d_weights * weights).sum(-1, keepdim=True))
+        return ((d_scores @ key) * factor if needs[0] else None,
+                (d_scores.transpose(-2, -1) @ query) * factor if needs[1] else None,
+                weights.transpose(-2, -1) @ grad if needs[2] else None,
+                d_scores if mask and needs[3] else None, None, None, None)
 
 
 def _canonical_mask(mask, name: str, dtype):

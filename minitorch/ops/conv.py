@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import _pair, out_size
+from .fused import Fused
 
 
 def _blocks(hw, k, s, p, d, blocks=None):
@@ -193,13 +194,22 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return out.squeeze(0) if unbatched else out
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
-           groups: int = 1) -> Tensor:
-    """1-d convolution as a 2-d one over a height of 1."""
+def _conv1d(input, weight, bias, stride, padding, dilation, groups):
     pad = padding if isinstance(padding, str) else (0, padding if isinstance(padding, int) else padding[0])
     out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, _pair(stride)[0]), pad,
                  (1, _pair(dilation)[0]), groups)
     return out.squeeze(-2)
+
+
+class Convolution1d(Fused):
+    node_name = "ConvolutionBackward0"  # torch's one convolution node, for every kind of convolution
+    definition = staticmethod(_conv1d)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-d convolution as a 2-d one over a height of 1."""
+    return Convolution1d.apply(input, weight, bias, stride, padding, dilation, groups)
 
 
 
@@ -209,6 +219,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
     Weight is (C_in, C_out/groups, kh, kw); H_out = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1.
     """
+    return ConvolutionTranspose2d.apply(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation):
     input, unbatched = _as_batch(input, "conv_transpose2d")
     s, p, op, d = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
@@ -229,3 +243,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+class ConvolutionTranspose2d(Fused):
+    node_name = "ConvolutionBackward0"
+    definition = staticmethod(_conv_transpose2d)

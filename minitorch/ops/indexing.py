@@ -11,7 +11,8 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import common_device, is_tensor, scalar_tensor, wrap_dim
-from .reduction import SelectAlong, kthvalue_t, sort_t, topk_t
+from .reduction import SelectAlong, SortOfScalar, kthvalue_t, sort_t, topk_t
+from .fused import Fused
 from .shape import as_view
 
 
@@ -93,12 +94,75 @@ def index_put_zeros(g: Tensor, shape, key, accumulate: bool = False) -> Tensor:
     return IndexPutZeros.apply(g, shape=tuple(shape), key=key, accumulate=accumulate)
 
 
+class Select(Primitive):
+    """x[..., i, ...]: the view at index i of one dim (torch's select)."""
+
+    formula = "grad_self = zeros of self's shape with grad at index i"
+
+    @staticmethod
+    def forward(ctx, x, *, dim, index):
+        ctx.shape, ctx.key = x.shape, (slice(None),) * dim + (index, Ellipsis)
+        try:
+            return x[ctx.key]
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return index_put_zeros(gy, ctx.shape, ctx.key)
+
+
+class MaskedSelect(Index):
+    node_name = "MaskedSelectBackward0"
+
+
+class Take(Index):
+    node_name = "TakeBackward0"
+
+
+def _is_basic(part) -> bool:
+    return part is None or part is Ellipsis or isinstance(part, slice) or \
+        (isinstance(part, numbers.Integral) and not isinstance(part, bool))
+
+
+def _basic_index(self: Tensor, key: tuple, lone_slice: bool) -> Tensor:
+    """x[ints, slices, None, ...] applied as torch applies it, left to right: a select per int, a
+    slice per slice, an unsqueeze per None, so the graph has torch's SelectBackward0, SliceBackward0
+    and UnsqueezeBackward0 nodes. Within a tuple a slice over a whole dim adds nothing (as `...`
+    does); a lone slice, `x[a:b]`, is always a slice."""
+    from .shape import Alias, Slice, Unsqueeze
+    nd = self._data.ndim
+    used = sum(1 for p in key if p is not None and p is not Ellipsis)
+    if used > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+    parts = []
+    for p in key:
+        parts.extend([slice(None)] * (nd - used) if p is Ellipsis else [p])
+    out, dim = self, 0
+    for p in parts:
+        if p is None:
+            shape = out._data.shape
+            out = Unsqueeze.apply(out, shape=shape[:dim] + (1,) + shape[dim:], must_view=True)
+            dim += 1
+        elif isinstance(p, slice):
+            if lone_slice or p.indices(out._data.shape[dim]) != (0, out._data.shape[dim], 1):
+                out = Slice.apply(out, dim=dim, start=p.start, stop=p.stop, step=p.step)
+            dim += 1
+        else:
+            out = Select.apply(out, dim=dim, index=int(p))
+    if out is self:
+        out = Alias.apply(self, shape=self._data.shape, must_view=True)
+    return as_view(out, self)
+
+
 def getitem(self: Tensor, key) -> Tensor:
     xp = self._device.backend.xp
     k, advanced = normalize_key(key, xp)
     if self._data.ndim == 0 and not advanced and any(p is not Ellipsis and p is not None for p in k):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    if not advanced and sum(p is Ellipsis for p in k) == 1 and all(_is_basic(p) for p in k):
+        return _basic_index(self, k, isinstance(key, slice))
     out = Index.apply(self, key=k, advanced=advanced)
     return out if advanced else as_view(out, self)
 
@@ -120,6 +184,44 @@ class IndexPut(Primitive):
         return gx, gv
 
 
+def _selects_everything(self: Tensor, key: tuple) -> bool:
+    """Whether a basic key (already normalised) is `...` and whole-dim slices only."""
+    if not all(p is Ellipsis or isinstance(p, slice) for p in key) or sum(p is Ellipsis for p in key) > 1:
+        return False
+    shape = self._data.shape
+    before = next((n for n, p in enumerate(key) if p is Ellipsis), len(key))
+    after = key[before + 1:]
+    if before + len(after) > len(shape):
+        return False
+    dims = list(shape[:before]) + list(shape[len(shape) - len(after):])
+    return all(p.indices(n) == (0, n, 1) for p, n in zip(key[:before] + after, dims))
+
+
+def _slices_first(self: Tensor, key: tuple) -> bool:
+    """Whether an advanced key also has ints, None or slices that cut a dim: torch then writes through a
+    view (a CopySlices node) rather than into the tensor itself (IndexPutBackward0)."""
+    def width(p):  # how many dims a part of the key indexes
+        return 0 if p is None else p.ndim if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" else 1
+    shape = self._data.shape
+    parts = list(key)
+    cut = next((n for n, p in enumerate(parts) if p is Ellipsis), len(parts))  # `in` would compare arrays
+    dim = 0
+    for n, p in enumerate(parts):
+        if n == cut:
+            dim = len(shape) - sum(width(q) for q in parts[cut + 1:])
+            continue
+        if p is None or (isinstance(p, numbers.Integral) and not isinstance(p, bool)):
+            return True
+        if isinstance(p, slice) and p.indices(shape[dim]) != (0, shape[dim], 1):
+            return True
+        dim += width(p)
+    return False
+
+
+class CopySlices(IndexPut):
+    node_name = "torch::autograd::CopySlices"   # torch's node for an in-place write through a view
+
+
 def setitem(self: Tensor, key, value) -> None:
     """self[key] = value, in place (recorded by autograd as torch does)."""
     from .inplace import apply_inplace
@@ -131,8 +233,15 @@ def setitem(self: Tensor, key, value) -> None:
     else:
         v = scalar_tensor(value, self._dtype, self._device)
 
+    if not advanced and _selects_everything(self, k):  # torch copies (or fills) the tensor itself
+        from .inplace import Copy, FillTensor, copy_into
+        node = FillTensor if v._data.ndim == 0 and self._data.ndim else Copy
+        copy_into(self, v, node)
+        return
+    node = CopySlices if not advanced or _slices_first(self, k) else IndexPut
+
     def write(x):
-        return IndexPut.apply(x, v, key=k)
+        return node.apply(x, v, key=k)
 
     def fast(data):
         data[k] = v._data
@@ -347,7 +456,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
-    return getitem(input.reshape(-1), index)
+    flat = input.reshape(-1)
+    k, _ = normalize_key(index, flat._device.backend.xp)
+    return Take.apply(flat, key=k, advanced=True)
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
@@ -355,7 +466,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask")
     from .shape import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
-    return getitem(x, m)
+    return MaskedSelect.apply(x, key=(m._data,), advanced=True)
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
@@ -395,7 +506,8 @@ class Sort(SelectAlong):
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return sort_t(input.clone(), Tensor._wrap(input._device.backend.xp.zeros((), dtype="int64"), input._device))
+        return sort_t(SortOfScalar.apply(input), Tensor._wrap(input._device.backend.xp.zeros((), dtype="int64"),
+                                                             input._device))
     return sort_t(*Sort.apply(input, dim=d, descending=descending))
 
 
@@ -413,18 +525,34 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
+    return topk_t(*Topk.apply(input, k, d, largest))
+
+
+def _topk(input, k, d, largest):
     idx = argsort(input, d, descending=largest)
     idx = idx.narrow(d, 0, k) if input._data.ndim else idx
-    return topk_t(gather(input, d, idx) if input._data.ndim else input.clone(), idx)
+    return (gather(input, d, idx) if input._data.ndim else input.clone()), idx
+
+
+class Topk(Fused):
+    node_name = "TopkBackward0"
+    definition = staticmethod(_topk)
+
+
+def _kthvalue(input, k, d, keepdim):
+    idx = argsort(input, d).narrow(d, k - 1, 1)
+    vals = gather(input, d, idx)
+    return (vals.squeeze(d), idx.squeeze(d)) if not keepdim else (vals, idx)
+
+
+class Kthvalue(Fused):
+    node_name = "KthvalueBackward0"
+    definition = staticmethod(_kthvalue)
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
-    d = wrap_dim(dim, input._data.ndim)
-    idx = argsort(input, d).narrow(d, k - 1, 1)
-    vals = gather(input, d, idx)
-    if not keepdim:
-        vals, idx = vals.squeeze(d), idx.squeeze(d)
-    return kthvalue_t(vals, idx)
+    """The k-th smallest element along `dim`, and its index."""
+    return kthvalue_t(*Kthvalue.apply(input, k, wrap_dim(dim, input._data.ndim), keepdim))
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):

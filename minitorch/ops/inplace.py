@@ -11,7 +11,7 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
-from ._helpers import common_device, is_tensor, type_word
+from ._helpers import common_device, is_tensor, type_word, zeros_like_grad
 
 
 def _leaf_check(self: Tensor):
@@ -126,7 +126,7 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
 class Copy(Primitive):
     """x's values replaced by src (broadcast and cast); the gradient flows to src only."""
 
-    node_name = "CopyBackwards"
+    node_name = "torch::autograd::CopyBackwards"
 
     @staticmethod
     def forward(ctx, x, src):
@@ -134,11 +134,11 @@ class Copy(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0, gy
+        return zeros_like_grad(gy), gy
 
 
-def copy_into(self: Tensor, src: Tensor) -> Tensor:
-    """self.copy_(src): values of src, broadcast to self's shape, cast to self's dtype."""
+def copy_into(self: Tensor, src: Tensor, node=Copy) -> Tensor:
+    """self.copy_(src): values of src, broadcast to self's shape, cast to self's dtype (recorded under `node`)."""
     if not is_tensor(src):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
     if src._device != self._device:
@@ -152,7 +152,7 @@ def copy_into(self: Tensor, src: Tensor) -> Tensor:
     def fast(data):
         data[...] = src._data
 
-    return apply_inplace(self, lambda x: Copy.apply(x, src), fast, grad_operands=(src,))
+    return apply_inplace(self, lambda x: node.apply(x, src), fast, grad_operands=(src,))
 
 
 def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
@@ -170,14 +170,26 @@ class FillWith(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0
+        return zeros_like_grad(gy)
 
 
-def fill_with(self: Tensor, values) -> Tensor:
-    """Overwrite self with backend array (or scalar) `values`."""
+class FillScalar(FillWith):
+    node_name = "FillBackward2"         # x.fill_(number)
+
+
+class FillTensor(Copy):
+    node_name = "FillBackward3"         # x.fill_(0-d tensor): the value's gradient is the sum of x's
+
+
+class Zero(FillWith):
+    node_name = "ZeroBackward0"
+
+
+def fill_with(self: Tensor, values, node=FillWith) -> Tensor:
+    """Overwrite self with backend array (or scalar) `values`, recorded under `node`."""
     def fast(data):
         data[...] = values
-    return apply_inplace(self, lambda x: FillWith.apply(x, values=values), fast)
+    return apply_inplace(self, lambda x: node.apply(x, values=values), fast)
 
 
 def fill_(self: Tensor, value) -> Tensor:
@@ -185,10 +197,10 @@ def fill_(self: Tensor, value) -> Tensor:
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
-        return copy_into(self, value)
+        return copy_into(self, value, FillTensor)
     xp = self._device.backend.xp
-    return fill_with(self, xp.array(value).astype(self._data.dtype))
+    return fill_with(self, xp.array(value).astype(self._data.dtype), FillScalar)
 
 
 def zero_(self: Tensor) -> Tensor:
-    return fill_with(self, 0)
+    return fill_with(self, 0, Zero)

@@ -8,7 +8,7 @@ import string
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import c_type_name, common_device
-from .shape import broadcast_shapes
+from .shape import ReshapeCopy, View, broadcast_shapes
 
 
 def _same_dtype(a: Tensor, b: Tensor):
@@ -137,23 +137,28 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return dot(input, other)
     if da == 2 and db == 1:
         return mv(input, other)
-    if da == 1 and db == 2:
-        return mm(input.unsqueeze(0), other).squeeze(0)
+    if da == 1 and db == 2:  # a row times the matrix, squeezed in place as torch does (SqueezeBackward4)
+        row = mm(input.unsqueeze(0), other)
+        return SqueezeRowInPlace.apply(row, shape=row._data.shape[1:], must_view=True)
     if da == 2 and db == 2:
         return mm(input, other)
-    if da == 1:
-        return matmul(input.unsqueeze(0), other).squeeze(-2)
-    if db == 1:
-        return matmul(input, other.unsqueeze(-1)).squeeze(-1)
+    if da == 1:  # a vector times batched matrices: torch folds and ends with _unsafe_view
+        out = matmul(input.unsqueeze(0), other)
+        return ReshapeCopy.apply(out, shape=out._data.shape[:-2] + out._data.shape[-1:], must_view=False)
+    if db == 1:  # batched matrices times a vector: torch folds the batch and ends with _unsafe_view
+        out = matmul(input, other.unsqueeze(-1))
+        return ReshapeCopy.apply(out, shape=out._data.shape[:-1], must_view=False)
     _same_dtype(input, other)
     k, k2 = input._data.shape[-1], other._data.shape[-2]
     batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
     if k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{math.prod(batch)}, "
                            f"{k}] but got: [{math.prod(batch)}, {k2}].")
-    if da == 3 and db == 3 and input._data.shape[0] == other._data.shape[0]:
-        return Bmm.apply(input, other)
     return Matmul.apply(input, other)
+
+
+class SqueezeRowInPlace(View):
+    node_name = "SqueezeBackward4"      # torch's squeeze_(dim) node: matmul of a vector by a matrix ends with it
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:

@@ -4,6 +4,7 @@ way), and binary cross-entropy. The other losses are compositions in `nn.functio
 from __future__ import annotations
 
 from ..autograd.function import Primitive
+from ._helpers import zeros_like_grad
 
 
 def _rows(x, target):
@@ -77,7 +78,7 @@ class CrossEntropy(Primitive):
             g = gy.reshape(rows)
         else:
             total = float(ctx.denominator) if reduction == "mean" else 1.0
-            g = (gy / total if total else gy * 0).expand(rows)
+            g = (gy / total if total else zeros_like_grad(gy)).expand(rows)
         keep = t != ignore_index
         onehot = ctx.xp.zeros((rows, c), dtype=p._data.dtype)
         onehot[ctx.xp.arange(rows)[keep], t[keep]] = 1
@@ -90,6 +91,13 @@ class CrossEntropy(Primitive):
         if len(shape) > 2:
             gx = gx.reshape(shape[0], -1, c).transpose(1, 2).reshape(shape)
         return gx, None, None
+
+
+class CrossEntropy2d(CrossEntropy):
+    """Cross-entropy over images, (N, C, H, W) scores against (N, H, W) classes."""
+
+    node_name = "NllLoss2DBackward0"
+    torch_nodes = ("NllLoss2DBackward0", "LogSoftmaxBackward0")
 
 
 class BinaryCrossEntropy(Primitive):

@@ -12,8 +12,10 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from .fused import Fused
 from ..tensor import Tensor
-from ._helpers import c_type_name, cast, check_broadcast, common_device, is_tensor, operands, scalar_tensor, type_word
+from ._helpers import (c_type_name, cast, check_broadcast, common_device, is_tensor, operands, scalar_tensor,
+                       type_word, zeros_like_grad)
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -106,6 +108,7 @@ ARRAY_DF = {
 }
 
 _FLOAT_CLASSES = {}
+_TORCH_NODE_NAMES = {"log1p": "Log1PBackward0"}  # where torch's node name is not the op's name capitalised
 
 
 def _make_float_unary(name, f, df):
@@ -116,6 +119,8 @@ def _make_float_unary(name, f, df):
         body["array_df"] = staticmethod(ARRAY_DF[name])
     else:
         body["backward_arrays"] = None
+    if name in _TORCH_NODE_NAMES:
+        body["node_name"] = _TORCH_NODE_NAMES[name]
     cls = type(name.capitalize(), (_Unary,), body)
 
     def op(input: Tensor, *, out=None) -> Tensor:
@@ -220,7 +225,7 @@ class _ZeroGrad(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0
+        return zeros_like_grad(gy)
 
 
 def _round_decimals(xp, x, decimals=0):
@@ -282,7 +287,11 @@ def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
         if decimals is not None:  # torch's decimals overload has no integer kernel
             raise NotImplementedError(f"\"round_vml_cpu\" not implemented for '{type_word(input._dtype)}'")
         return _integer_identity(Round)(input)
-    return Round.apply(input, decimals=decimals or 0)
+    return (Round if decimals is None else RoundDecimals).apply(input, decimals=decimals or 0)
+
+
+class RoundDecimals(Round):
+    node_name = "RoundBackward1"        # round(x, decimals=n)
 
 
 class Frac(Primitive):
@@ -419,8 +428,19 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
 subtract = sub
 
 
+class Rsub(Sub):
+    node_name = "RsubBackward0"         # rsub(tensor, tensor): other - alpha * input
+
+
+class RsubScalar(Sub):
+    node_name = "RsubBackward1"         # number - tensor, and rsub(tensor, number)
+
+
 def rsub(input, other, alpha=1) -> Tensor:
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input."""
+    a, b, dt = operands(other, input)
+    _check_alpha(dt, alpha)
+    return (Rsub if is_tensor(other) else RsubScalar).apply(a, b, alpha=alpha)
 
 
 class Mul(Primitive):
@@ -498,7 +518,7 @@ class _RoundedDiv(_ZeroGrad):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * 0, gy * 0
+        return zeros_like_grad(gy), zeros_like_grad(gy)
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -516,6 +536,16 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
 
 
 divide = true_divide = div
+
+
+class DivByNumber(Div):
+    node_name = "DivBackward1"          # tensor / number inside torch's C++ (Python's `/` gives DivBackward0)
+
+
+def div_by_number(input: Tensor, number) -> Tensor:
+    """input / number recorded as torch's C++ code records it (composites use it where torch does)."""
+    a, b, _ = operands(input, number, dtype=D.float_result(D.result_type(input, number)))
+    return DivByNumber.apply(a, b)
 
 
 def floor_divide(input, other) -> Tensor:
@@ -554,14 +584,22 @@ class Fmod(_Modulus):
     rounding = "trunc"
 
 
+class RemainderTensor(Remainder):
+    node_name = "RemainderBackward1"    # a tensor divisor (RemainderBackward0: a number)
+
+
+class FmodTensor(Fmod):
+    node_name = "FmodBackward1"
+
+
 def remainder(input, other) -> Tensor:
     a, b, dt = operands(input, other)
-    return Remainder.apply(a, b)
+    return (RemainderTensor if is_tensor(other) else Remainder).apply(a, b)
 
 
 def fmod(input, other) -> Tensor:
     a, b, dt = operands(input, other)
-    return Fmod.apply(a, b)
+    return (FmodTensor if is_tensor(other) else Fmod).apply(a, b)
 
 
 class Pow(Primitive):
@@ -599,13 +637,28 @@ def pow(input, exponent) -> Tensor:
             and not input._dtype.is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     a, b, dt = operands(input, exponent)
-    return Pow.apply(a, b)
+    return _pow_node(input, exponent).apply(a, b)
+
+
+class PowTensor(Pow):
+    node_name = "PowBackward1"          # tensor ** tensor
+
+
+class PowScalarBase(Pow):
+    node_name = "PowBackward2"          # number ** tensor
+
+
+def _pow_node(input, exponent):
+    """torch's node for the call: PowBackward0 for tensor ** number, 1 for tensor ** tensor, 2 for number ** tensor."""
+    if not is_tensor(exponent):
+        return Pow
+    return PowTensor if is_tensor(input) else PowScalarBase
 
 
 def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64."""
     a, b, _ = operands(input, exponent, dtype=D.float64)
-    return Pow.apply(a, b)
+    return _pow_node(input, exponent).apply(a, b)
 
 
 
@@ -625,7 +678,7 @@ class _Pick(Primitive):
     def backward(cls, ctx, gy):
         a, b = ctx.saved_tensors
         first = cls.takes_a(a, b)
-        zero = gy * 0
+        zero = zeros_like_grad(gy)
         ga, gb = where(first, gy, zero), where(first, zero, gy)
         if cls.split_ties:
             tie, half = a == b, gy / 2
@@ -726,7 +779,16 @@ class Xlogy(Primitive):
 def xlogy(input, other) -> Tensor:
     dt = D.float_result(D.result_type(input, other))
     a, b, _ = operands(input, other, dtype=dt)
-    return Xlogy.apply(a, b)
+    node = Xlogy if is_tensor(input) and is_tensor(other) else XlogySelfScalar if is_tensor(other) else XlogyOtherScalar
+    return node.apply(a, b)
+
+
+class XlogySelfScalar(Xlogy):
+    node_name = "XlogyBackward1"        # xlogy(number, tensor)
+
+
+class XlogyOtherScalar(Xlogy):
+    node_name = "XlogyBackward2"        # xlogy(tensor, number)
 
 
 class Lerp(Primitive):
@@ -748,13 +810,28 @@ class Lerp(Primitive):
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     if input._dtype is not end._dtype:
         raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
-    w = weight if is_tensor(weight) else scalar_tensor(weight, input._dtype, input._device)
-    return Lerp.apply(input, end, w)
+    if is_tensor(weight):
+        return LerpTensor.apply(input, end, weight)
+    return Lerp.apply(input, end, scalar_tensor(weight, input._dtype, input._device))
+
+
+class LerpTensor(Lerp):
+    node_name = "LerpBackward1"         # a tensor weight (LerpBackward0: a number)
+
+
+class Addcmul(Fused):
+    node_name = "AddcmulBackward0"
+    definition = staticmethod(lambda input, t1, t2, value: add(input, mul(mul(t1, value), t2)))
+
+
+class Addcdiv(Fused):
+    node_name = "AddcdivBackward0"
+    definition = staticmethod(lambda input, t1, t2, value: add(input, div(mul(t1, value), t2)))
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
-    return add(input, mul(mul(tensor1, value), tensor2))
+    return Addcmul.apply(input, tensor1, tensor2, value)
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
@@ -766,7 +843,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
                            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
                            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
                            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-    return add(input, div(mul(tensor1, value), tensor2))
+    return Addcdiv.apply(input, tensor1, tensor2, value)
 
 
 # ---- selection -----------------------------------------------------------------------
@@ -781,7 +858,7 @@ class Where(Primitive):
     def backward(ctx, gy):
         (cond,) = ctx.saved_tensors
         na = ctx.needs_input_grad
-        zero = gy * 0
+        zero = zeros_like_grad(gy)
         return (None,
                 where(cond, gy, zero) if na[1] else None,
                 where(cond, zero, gy) if na[2] else None)
@@ -818,7 +895,7 @@ class Clamp(Primitive):
     def backward(ctx, gy):
         x, lo, hi = ctx.saved_tensors
         na = ctx.needs_input_grad
-        zero = gy * 0
+        zero = zeros_like_grad(gy)
         inside = None
         if lo is not None:
             inside = x >= lo
@@ -844,18 +921,47 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     x = cast(input, dt, input._device)
     lo = None if min is None else cast(min, dt, input._device)
     hi = None if max is None else cast(max, dt, input._device)
-    return Clamp.apply(x, lo, hi)
+    return _clamp_node(min, max).apply(x, lo, hi)
 
 
 clip = clamp
 
 
+class ClampScalars(Clamp):
+    node_name = "ClampBackward1"        # clamp(x, numbers) (ClampBackward0: tensor bounds)
+
+
+class ClampMin(Clamp):
+    node_name = "ClampMinBackward0"
+
+
+class ClampMinTensor(Clamp):
+    node_name = "ClampMinBackward1"
+
+
+class ClampMax(Clamp):
+    node_name = "ClampMaxBackward0"
+
+
+class ClampMaxTensor(Clamp):
+    node_name = "ClampMaxBackward1"
+
+
+def _clamp_node(min, max):
+    """torch's node for clamp: ClampBackward0 with a tensor bound, ClampBackward1 with numbers."""
+    return Clamp if is_tensor(min) or is_tensor(max) else ClampScalars
+
+
 def clamp_min(input: Tensor, min) -> Tensor:
-    return clamp(input, min=min)
+    dt = D.result_type(input, min)
+    node = ClampMinTensor if is_tensor(min) else ClampMin
+    return node.apply(cast(input, dt, input._device), cast(min, dt, input._device), None)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
-    return clamp(input, max=max)
+    dt = D.result_type(input, max)
+    node = ClampMaxTensor if is_tensor(max) else ClampMax
+    return node.apply(cast(input, dt, input._device), None, cast(max, dt, input._device))
 
 
 class MaskedFill(Primitive):
@@ -868,7 +974,7 @@ class MaskedFill(Primitive):
     def backward(ctx, gy):
         (mask,) = ctx.saved_tensors
         na = ctx.needs_input_grad
-        zero = gy * 0
+        zero = zeros_like_grad(gy)
         gx = where(mask, zero, gy) if na[0] else None
         gv = where(mask, gy, zero).sum() if na[2] else None
         return gx, None, gv

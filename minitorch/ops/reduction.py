@@ -9,7 +9,9 @@ from collections import namedtuple
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import dims as _dims, is_tensor, type_word, wrap_dim
+from ._helpers import dims as _dims, is_tensor, type_word, wrap_dim, zeros_like_grad
+from .convert import Clone
+from .fused import Fused
 
 
 def _return_type(name, fields):
@@ -78,10 +80,15 @@ def _sum_dtype(input, dtype):
     return D.int64 if not input._dtype.is_floating_point else None
 
 
+class SumDim(Sum):
+    node_name = "SumBackward1"          # sum over given dims (SumBackward0 is the sum of everything)
+
+
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over `dim`; integer and bool inputs sum to int64 as in torch."""
     axes = _dims(dim, input._data.ndim)
-    return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
+    node = Sum if dim is None else SumDim
+    return node.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
 
 
 class Mean(Primitive):
@@ -116,12 +123,27 @@ def _needs_float(input, name, dtype):
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     input = _needs_float(input, "mean", dtype)
-    return Mean.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+    node = Mean if dim is None else MeanDim
+    return node.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+
+
+class MeanDim(Mean):
+    node_name = "MeanBackward1"         # mean over given dims
+
+
+def _nansum(input, dim, keepdim, dtype):
+    from .pointwise import isnan, where
+    return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
+
+
+class Nansum(Fused):
+    node_name = "NansumBackward0"
+    definition = staticmethod(_nansum)
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    from .pointwise import isnan, where
-    return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
+    """The sum with NaNs counted as zero."""
+    return Nansum.apply(input, dim, keepdim, dtype)
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -173,7 +195,11 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Product over all elements or over one `dim`."""
     dtype = _sum_dtype(input, dtype)
     axis = None if dim is None else wrap_dim(dim, input._data.ndim)
-    return Prod.apply(input, axis=axis, keepdim=keepdim, dtype=dtype)
+    return (Prod if dim is None else ProdDim).apply(input, axis=axis, keepdim=keepdim, dtype=dtype)
+
+
+class ProdDim(Prod):
+    node_name = "ProdBackward1"         # product over one dim
 
 
 # ---- extremes -------------------------------------------------------------------------
@@ -292,6 +318,31 @@ class MinDim(_ExtremeDim):
     node_name = "MinBackward0"
 
 
+# Reductions along a dim of a 0-d tensor give back its only value: a copy, under torch's node.
+class MaxOfScalar(Clone):
+    node_name = "MaxBackward0"
+
+
+class MinOfScalar(Clone):
+    node_name = "MinBackward0"
+
+
+class MedianOfScalar(Clone):
+    node_name = "MedianBackward1"
+
+
+class CumsumOfScalar(Clone):
+    node_name = "CumsumBackward0"
+
+
+class CumprodOfScalar(Clone):
+    node_name = "CumprodBackward0"
+
+
+class SortOfScalar(Clone):
+    node_name = "SortBackward0"
+
+
 def _extreme(name, whole, along, pairwise):
     result = max_t if name == "max" else min_t
 
@@ -303,7 +354,8 @@ def _extreme(name, whole, along, pairwise):
             return whole.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
         d = wrap_dim(dim, input._data.ndim)
         if input._data.ndim == 0:
-            return result(input.clone(), Tensor._wrap(input._device.backend.xp.array(0), input._device))
+            single = (MaxOfScalar if name == "max" else MinOfScalar).apply(input)
+            return result(single, Tensor._wrap(input._device.backend.xp.array(0), input._device))
         if input._data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         if input._dtype is D.bool_:
@@ -423,20 +475,32 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return Std.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=True)
 
 
+class VarMean(Fused):
+    node_name = "VarMeanBackward0"
+    definition = staticmethod(lambda input, dim, unbiased, keepdim, correction: (
+        var(input, dim, unbiased, keepdim, correction=correction),
+        mean(input, None if isinstance(dim, bool) else dim, keepdim)))
+
+
+class StdMean(Fused):
+    node_name = "StdMeanBackward0"
+    definition = staticmethod(lambda input, dim, unbiased, keepdim, correction: (
+        std(input, dim, unbiased, keepdim, correction=correction),
+        mean(input, None if isinstance(dim, bool) else dim, keepdim)))
+
+
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, None if isinstance(dim, bool) else dim, keepdim)
+    """(var, mean) over `dim`, as one node."""
+    return VarMean.apply(input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, None if isinstance(dim, bool) else dim, keepdim)
+    """(std, mean) over `dim`, as one node."""
+    return StdMean.apply(input, dim, unbiased, keepdim, correction)
 
 
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) over `dim`, shifted by the maximum so it never overflows."""
+def _logsumexp(input: Tensor, axes: tuple, keepdim: bool) -> Tensor:
     from .pointwise import isinf, where
-    if not input._dtype.is_floating_point:
-        input = input.to(D.get_default_dtype())
-    axes = _dims(dim, input._data.ndim)
     if input._data.size == 0:
         return sum(input.exp(), axes, keepdim).log()
     m = amax(input, axes, keepdim=True).detach()
@@ -445,8 +509,22 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return out if keepdim else out.squeeze(axes) if axes else out
 
 
+class Logsumexp(Fused):
+    node_name = "LogsumexpBackward0"
+    definition = staticmethod(_logsumexp)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `dim`, shifted by the maximum so it never overflows."""
+    if not input._dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    return Logsumexp.apply(input, _dims(dim, input._data.ndim), keepdim)
+
+
 class Norm(Primitive):
     """Vector p-norm over axes: (sum |x|^p)^(1/p); p = inf/-inf are max/min of |x|."""
+
+    node_name = "LinalgVectorNormBackward0"   # torch.norm and Tensor.norm call linalg.vector_norm
 
     @staticmethod
     def forward(ctx, x, *, p, axes, keepdim):
@@ -475,7 +553,7 @@ class Norm(Primitive):
         g = expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim)
         yk = expand_back(y, ctx.shape, ctx.axes, ctx.keepdim)
         if p == 0:
-            return g * 0
+            return zeros_like_grad(g)
         if p == 1:
             return g * x.sign()
         if p == 2:
@@ -503,6 +581,15 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if p > 0 else '-'}inf norm on an empty tensor "
                            "because the operation does not have an identity")
     return Norm.apply(input, p=p, axes=axes, keepdim=keepdim)
+
+
+class NormDim(Norm):
+    node_name = "NormBackward1"         # aten::norm over a dim, as pairwise_distance calls it
+
+
+def norm_dim(input: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
+    """The p-norm over one dim through aten::norm's node (what pairwise_distance builds in torch)."""
+    return NormDim.apply(input, p=float(p), axes=(wrap_dim(dim, input._data.ndim),), keepdim=keepdim)
 
 
 # ---- truth and counts (no gradient) ---------------------------------------------------------
@@ -547,7 +634,7 @@ class Cumsum(Primitive):
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return input.to(_sum_dtype(input, dtype) or input._dtype, copy=True)
+        return CumsumOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype))
     return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
 
 
@@ -573,13 +660,13 @@ class Cumprod(Primitive):
             run = cat_([one, tail.cumprod(d)], d) if n - i - 1 > 0 else one
             term = (gy.narrow(d, i, n - i) * run).sum(d, keepdim=True)
             parts.append(term if before is None else term * before)
-        return cat_(parts, d) if parts else gy * 0
+        return cat_(parts, d) if parts else zeros_like_grad(gy)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return input.to(_sum_dtype(input, dtype) or input._dtype, copy=True)
+        return CumprodOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype))
     return Cumprod.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
 
 
@@ -623,7 +710,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         return MedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return median_t(input.clone(), Tensor._wrap(input._device.backend.xp.array(0), input._device))
+        return median_t(MedianOfScalar.apply(input), Tensor._wrap(input._device.backend.xp.array(0), input._device))
     if input._data.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     return median_t(*MedianDim.apply(input, dim=d, keepdim=keepdim))

@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from .creation import tensor as _tensor
+from .fused import Fused
 
 _SPATIAL = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _ALIGNABLE = "linear | bilinear | bicubic | trilinear"
@@ -91,7 +92,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     if not (len(pairs) < ndim <= len(pairs) + 2):
         raise NotImplementedError("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
-    out = input
     for i, (lo, hi) in enumerate(pairs):
         dim = ndim - 1 - i
         n = input.shape[dim]
@@ -100,7 +100,18 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
                                f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(input.shape)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        out = out.index_select(dim, _tensor(_index_pattern(n, lo, hi, mode), device=input.device))
+    if mode == "circular":  # torch builds it from copies into slices (CopySlices nodes)
+        return _pad_by_index(input, pairs, mode)
+    word = "Reflection" if mode == "reflect" else "Replication"
+    return _FUSED_NODES[f"{word}Pad{len(pairs)}DBackward0"].apply(input, pairs, mode)
+
+
+def _pad_by_index(input, pairs, mode):
+    """Each padded dim re-indexed: the pattern of source positions (mirrored, repeated or wrapped)."""
+    out = input
+    for i, (lo, hi) in enumerate(pairs):
+        dim = input.dim() - 1 - i
+        out = out.index_select(dim, _tensor(_index_pattern(input.shape[dim], lo, hi, mode), device=input.device))
     return out
 
 
@@ -218,8 +229,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"nearest-exact (got {mode})")
     sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor)
     if mode == "area" and 0 in sizes:
-        return EmptyArea.apply(input if spatial == 2 else input.unsqueeze(-2), sizes=tuple(sizes)).reshape(
-            *input.shape[:2], *sizes)
+        if spatial == 2:
+            return EmptyArea.apply(input, sizes=tuple(sizes))
+        return EmptyArea.apply(input.unsqueeze(-2), sizes=tuple(sizes)).reshape(*input.shape[:2], *sizes)
     if any(n <= 0 for n in sizes) or any(n <= 0 for n in input.shape[2:]):
         axes = "DHW"[3 - spatial:]
         got = ", ".join(f"{a}: {n}" for a, n in zip(axes, input.shape[2:]))
@@ -239,6 +251,18 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             raise NotImplementedError(f"\"upsample_{mode}2d_out_frame\" not implemented for "
                                       f"'{input.dtype.name.capitalize()}'")
     out = input.float() if integral and mode not in ("nearest", "nearest-exact") else input
+    word = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear",
+            "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
+    node = _FUSED_NODES[f"Upsample{word}{spatial}D{'Aa' if antialias else ''}Backward0"]
+    out = node.apply(out, tuple(sizes), tuple(scales), mode, align_corners, antialias)
+    if integral and out.dtype is not input.dtype:
+        out = out.round().clamp(0, 255).to(input.dtype)
+    return out
+
+
+def _resample(input, sizes, scales, mode, align_corners, antialias):
+    """One resampling matrix (or index) per spatial axis, applied in turn."""
+    out = input
     for axis, (n_out, scale) in enumerate(zip(sizes, scales)):
         dim = 2 + axis
         n_in = input.shape[dim]
@@ -251,6 +275,20 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
              else _linear_weights(n_in, n_out, align_corners, scale, cubic))
         wt = _tensor(w.T, dtype=out.dtype, device=input.device)
         out = (out.movedim(dim, -1) @ wt).movedim(-1, dim)
-    if integral and out.dtype is not input.dtype:
-        out = out.round().clamp(0, 255).to(input.dtype)
     return out
+
+
+def _fused(node_name: str, definition):
+    return type(node_name.removesuffix("Backward0"), (Fused,),
+                {"node_name": node_name, "definition": staticmethod(definition), "__module__": __name__})
+
+
+# torch's node for each resampling and padding mode: one fused op each, over the same definitions
+_FUSED_NODES = {name: _fused(name, _resample) for name in (
+    "UpsampleNearest1DBackward0", "UpsampleNearest2DBackward0", "UpsampleNearest3DBackward0",
+    "UpsampleNearestExact1DBackward0", "UpsampleNearestExact2DBackward0", "UpsampleNearestExact3DBackward0",
+    "UpsampleLinear1DBackward0", "UpsampleBilinear2DBackward0", "UpsampleBicubic2DBackward0",
+    "UpsampleTrilinear3DBackward0", "UpsampleBilinear2DAaBackward0", "UpsampleBicubic2DAaBackward0")}
+_FUSED_NODES.update({name: _fused(name, _pad_by_index) for name in (
+    "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
+    "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0")})

@@ -74,6 +74,27 @@ class View(Primitive):
     backward_arrays = backward
 
 
+# Views that torch records under their own node names: the same reshape, named for the call.
+class Squeeze(View):
+    node_name = "SqueezeBackward0"      # x.squeeze()
+
+
+class SqueezeDim(View):
+    node_name = "SqueezeBackward1"      # x.squeeze(dim)
+
+
+class SqueezeDims(View):
+    node_name = "SqueezeBackward2"      # x.squeeze((dim0, dim1))
+
+
+class Unsqueeze(View):
+    node_name = "UnsqueezeBackward0"
+
+
+class Alias(View):
+    node_name = "AliasBackward0"        # an op that gives back its input, as a view
+
+
 def view(self: Tensor, *shape) -> Tensor:
     """Same memory, new shape; raises (pointing to reshape) when the layout does not allow it."""
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
@@ -88,10 +109,27 @@ def _view_dtype(self, dt):
     return Tensor._wrap(self._data.view(dt.np), self._device)._view_of(self)
 
 
+class ReshapeAlias(View):
+    node_name = "ReshapeAliasBackward0"  # reshape of a non-contiguous tensor that still allows a view
+
+
+class ReshapeCopy(View):
+    node_name = "UnsafeViewBackward0"    # reshape that has to copy (torch: a clone, then _unsafe_view)
+
+
 def reshape(input: Tensor, *shape) -> Tensor:
     """A view when the layout allows it, otherwise a copy."""
     shape = infer_shape(_sizes(shape), input._data.size)
-    return as_view(View.apply(input, shape=shape, must_view=False), input)
+    data = input._data
+    if data.flags.c_contiguous:
+        node = View
+    else:
+        try:
+            data.reshape(shape, copy=False)
+            node = ReshapeAlias
+        except (ValueError, TypeError, AttributeError):
+            node = ReshapeCopy
+    return as_view(node.apply(input, shape=shape, must_view=False), input)
 
 
 def view_as(self: Tensor, other: Tensor) -> Tensor:
@@ -130,13 +168,14 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     axes = range(len(shape)) if dim is None else _dims(dim, len(shape))
     keep = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    return view(input, keep) if keep != shape else View.apply(input, shape=keep, must_view=True)._view_of(input)
+    node = Squeeze if dim is None else SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+    return node.apply(input, shape=keep, must_view=True)._view_of(input)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     d = wrap_dim(dim, input._data.ndim + 1)
     shape = input._data.shape
-    return view(input, shape[:d] + (1,) + shape[d:])
+    return Unsqueeze.apply(input, shape=shape[:d] + (1,) + shape[d:], must_view=True)._view_of(input)
 
 
 class Permute(Primitive):
@@ -167,6 +206,10 @@ class Transpose(Permute):
     node_name = "TransposeBackward0"
 
 
+class MatrixTranspose(Permute):
+    node_name = "TBackward0"            # x.t(): the transpose of a matrix (a vector or scalar as it is)
+
+
 def permute(input: Tensor, *dims) -> Tensor:
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
@@ -184,10 +227,9 @@ def permute(input: Tensor, *dims) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = input._data.ndim
     a, b = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
-    if nd == 0:
-        return View.apply(input, shape=(), must_view=True)._view_of(input)
     axes = list(range(nd))
-    axes[a], axes[b] = axes[b], axes[a]
+    if nd:
+        axes[a], axes[b] = axes[b], axes[a]
     return Transpose.apply(input, axes=tuple(axes))._view_of(input)
 
 
@@ -197,8 +239,7 @@ swapaxes = swapdims = transpose
 def t(input: Tensor) -> Tensor:
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else View.apply(
-        input, shape=input._data.shape, must_view=True)._view_of(input)
+    return MatrixTranspose.apply(input, axes=tuple(range(input._data.ndim))[::-1])._view_of(input)
 
 
 def T(self: Tensor) -> Tensor:
@@ -219,7 +260,7 @@ def mT(self: Tensor) -> Tensor:
 def movedim(input: Tensor, source, destination) -> Tensor:
     nd = input._data.ndim
     if nd == 0:
-        return View.apply(input, shape=(), must_view=True)._view_of(input)
+        return Alias.apply(input, shape=(), must_view=True)._view_of(input)
     src = [wrap_dim(s, nd) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [wrap_dim(d, nd) for d in (destination if isinstance(destination, (tuple, list)) else [destination])]
     if len(src) != len(dst):
@@ -313,10 +354,7 @@ def expand(self: Tensor, *sizes) -> Tensor:
                                f"non-singleton dimension {i}.  Target sizes: {_fmt(sizes)}.  Tensor sizes: "
                                f"{_fmt(shape)}")
         target.append(s)
-    target = tuple(target)
-    if target == shape:
-        return View.apply(self, shape=shape, must_view=True)._view_of(self)
-    return Expand.apply(self, shape=target)._view_of(self)
+    return Expand.apply(self, shape=tuple(target))._view_of(self)
 
 
 def _type_name(t):
@@ -439,7 +477,28 @@ def stack(tensors, dim: int = 0) -> Tensor:
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {_fmt(tensors[0].shape)} at "
                                f"entry 0 and {_fmt(t.shape)} at entry {i}")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    common_device(*tensors)
+    dt = D.result_type(*tensors) if len({t._dtype for t in tensors}) > 1 else tensors[0]._dtype
+    return Stack.apply(*[t if t._dtype is dt else t.to(dt) for t in tensors], dim=d)
+
+
+class Stack(Primitive):
+    """Join equal-shaped tensors along a new dim; each gradient is the matching slice."""
+
+    formula = "grad_tensors[i] = grad.select(dim, i)"
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        return ctx.xp.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.unbind(ctx.dim)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        return tuple(ctx.xp.moveaxis(gy, ctx.dim, 0))
 
 
 def atleast_1d(t: Tensor) -> Tensor:
@@ -447,8 +506,9 @@ def atleast_1d(t: Tensor) -> Tensor:
 
 
 def atleast_2d(t: Tensor) -> Tensor:
-    t = atleast_1d(t)
-    return unsqueeze(t, 0) if t._data.ndim == 1 else t
+    """A 0-d tensor viewed as 1x1, a vector unsqueezed to one row (the nodes torch records for each)."""
+    nd = t._data.ndim
+    return view(t, (1, 1)) if nd == 0 else unsqueeze(t, 0) if nd == 1 else t
 
 
 def hstack(tensors) -> Tensor:
@@ -510,7 +570,12 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
-    return tuple(o._view_of(tensor) for o in Split.apply(tensor, sizes=tuple(sizes), dim=d))
+    node = SplitEqual if isinstance(split_size_or_sections, int) else Split
+    return tuple(o._view_of(tensor) for o in node.apply(tensor, sizes=tuple(sizes), dim=d))
+
+
+class SplitEqual(Split):
+    node_name = "SplitBackward0"        # split(tensor, an int size)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
@@ -529,7 +594,10 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     else:
         bounds = [0] + [builtins.min(builtins.max(i, 0), n) for i in indices_or_sections] + [n]
         sizes = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    return tuple(o._view_of(input) for o in Split.apply(input, sizes=tuple(sizes), dim=d))
+    starts = [builtins.sum(sizes[:i]) for i in range(len(sizes))]
+    # torch slices each piece on its own: one SliceBackward0 per output
+    return tuple(Slice.apply(input, dim=d, start=a, stop=a + n, step=1)._view_of(input)
+                 for a, n in zip(starts, sizes))
 
 
 class Unbind(Primitive):
@@ -584,9 +652,8 @@ class Roll(Primitive):
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
-    if dims is None:
-        return Roll.apply(input.flatten(), shifts=shifts if isinstance(shifts, int) else builtins.sum(shifts),
-                          axes=None).view(input.shape)
+    if dims is None:  # roll the flattened elements, keeping the shape
+        return Roll.apply(input, shifts=shifts if isinstance(shifts, int) else builtins.sum(shifts), axes=None)
     shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
     if len(shifts) != len(dims):
@@ -653,8 +720,18 @@ tril = _triangle(Tril, "tril")
 triu = _triangle(Triu, "triu")
 
 
+class ExpandCopy(Expand):
+    node_name = "ExpandBackward0_copy"  # torch's name for expand_copy's node
+
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape).copy()
+
+
 def expand_copy(input: Tensor, size) -> Tensor:
-    return expand(input, tuple(size)).clone()
+    """expand(input, size) with its own memory."""
+    return ExpandCopy.apply(input, shape=tuple(expand(input.detach(), tuple(size)).shape))
 
 
 def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:

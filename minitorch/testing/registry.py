@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from .node_names import PENDING
+
 SPECS: dict = {}
 
 FLOATS = ("float32", "float64")
@@ -201,6 +203,8 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
             continue
         rtol, atol = spec.tolerances(_dtype_name(w) if isinstance(w, torch.Tensor) else dtype)
         compare_values(g, w, rtol, atol, what=f"{spec.name} output {i}", device=device)
+    if spec.name not in PENDING:
+        compare_node_names(spec.name, gots, wants)
     if not positions:
         return "forward"
     t_in = [t for i, t in enumerate(targs) if i in positions and isinstance(t, torch.Tensor) and t.requires_grad]
@@ -238,6 +242,16 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
             continue
         compare_values(g, w, grtol, gatol, what=f"{spec.name} grad of input {i}", device=device)
     return "grad"
+
+
+def compare_node_names(name: str, gots: list, wants: list) -> None:
+    """Each output that torch gives a graph node must get a node of the same name from minitorch."""
+    import torch
+    for i, (g, w) in enumerate(zip(gots, wants)):
+        if isinstance(w, torch.Tensor) and w.grad_fn is not None:
+            node = getattr(g, "grad_fn", None)
+            ours = None if node is None else node.name()
+            assert ours == w.grad_fn.name(), f"{name} output {i}: graph node {ours}, torch's is {w.grad_fn.name()}"
 
 
 def _finite_args(args):

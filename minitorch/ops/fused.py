@@ -1,0 +1,59 @@
+"""Fused ops: one graph node for what torch computes as one kernel, with the math written once.
+
+torch's graph shows `MseLossBackward0`, `SiluBackward0`, `LogsumexpBackward0`, ... where a
+composition of smaller ops would show a chain of elementwise nodes. A `Fused` op keeps torch's
+graph and the readable definition: `definition(*args, **params)` is the op in minitorch ops.
+Forward runs it without recording; backward differentiates the same definition (recomputing
+it with a graph, as activation checkpointing does), so no derivative is written a second time,
+and a `create_graph=True` backward is itself differentiable.
+"""
+from __future__ import annotations
+
+from ..autograd import engine
+from ..autograd.function import Function
+from ..autograd.grad_mode import enable_grad, state as _mode
+from ..tensor import Tensor
+
+_TENSOR = object()  # marks the positions of tensor arguments (saved for backward)
+
+
+class Fused(Function):
+    """Subclasses set `node_name` (torch's) and `definition`, a staticmethod on tensors and options."""
+
+    _node_suffix = "Backward0"
+    named_like_torch = True   # profiler and tracer: aten::<snake-cased node name>
+    definition = None
+
+    @classmethod
+    def forward(cls, ctx, *args, **params):
+        ctx.args = [_TENSOR if isinstance(a, Tensor) else a for a in args]  # the constants, by position
+        ctx.params = params
+        ctx.save_for_backward(*[a for a in args if isinstance(a, Tensor)])
+        return cls.definition(*args, **params)
+
+    @classmethod
+    def backward(cls, ctx, *grads):
+        saved = iter(ctx.saved_tensors)
+        create_graph = _mode.enabled  # the engine turns grad mode on for a create_graph backward
+        args, wanted = [], []
+        for i, a in enumerate(ctx.args):
+            if a is not _TENSOR:
+                args.append(a)
+                continue
+            t = next(saved)
+            if ctx.needs_input_grad[i]:
+                if not create_graph:  # differentiate a fresh copy: the original graph stays untouched
+                    t = t.detach().requires_grad_(True)
+                wanted.append(i)
+            args.append(t)
+        with enable_grad():
+            out = cls.definition(*args, **ctx.params)
+        outs = out if isinstance(out, tuple) else (out,)
+        pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
+        result = [None] * len(args)
+        if pairs and wanted:
+            got = engine.grad([o for o, _ in pairs], [args[i] for i in wanted], [g for _, g in pairs],
+                              create_graph=create_graph, allow_unused=True)
+            for i, g in zip(wanted, got):
+                result[i] = g
+        return tuple(result)
