@@ -13,7 +13,7 @@ from ..ops.attention import multi_head_attention_forward, scaled_dot_product_att
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
 from ..ops.activation import gelu, log_softmax, relu, softmax  # noqa: F401
 from ..ops.fused import Fused
-from ..ops.pointwise import div_by_number
+from ..ops.pointwise import add_by_number, div_by_number, mul_by_number
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -176,7 +176,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
         smooth = smooth.sum() / denom
     else:
         smooth = _reduce(smooth, reduction)
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+    return mul_by_number(nll, 1 - label_smoothing) + mul_by_number(smooth, label_smoothing / n_classes)
 
 
 class LeakyRelu(Fused):
@@ -440,7 +440,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """sum(x1/||x1|| * x2/||x2||) over dim; each norm is clamped at eps without changing its gradient."""
     from ..autograd.grad_mode import no_grad
     from ..ops.shape import broadcast_tensors
-    x1, x2 = broadcast_tensors(x1, x2)
+    if x1.shape != x2.shape:
+        x1, x2 = broadcast_tensors(x1, x2)
     x1_norm, x2_norm = x1.norm(2, dim, keepdim=True).clone(), x2.norm(2, dim, keepdim=True).clone()
     with no_grad():
         x1_norm.clamp_min_(eps)
@@ -452,7 +453,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """||x1 - x2 + eps||_p over the last dim."""
     from ..ops.reduction import norm_dim
     dim = max(x1.dim(), x2.dim()) - 1
-    diff = x1 - x2 + eps
+    diff = add_by_number(x1 - x2, eps)
     return norm_dim(diff, p, dim, keepdim) if dim >= 0 else diff.norm(p, None, keepdim=keepdim)
 
 

@@ -209,6 +209,12 @@ class Convolution1d(Fused):
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """1-d convolution as a 2-d one over a height of 1."""
+    if padding == "same" and _pair(stride)[0] == 1 and weight.dim() == 3:  # the odd pixel padded first, as torch
+        total = _pair(dilation)[0] * (weight.shape[-1] - 1)
+        if total % 2:
+            from .resample import pad
+            input = pad(input, (0, 1))
+        padding = total // 2
     return Convolution1d.apply(input, weight, bias, stride, padding, dilation, groups)
 
 

@@ -142,6 +142,9 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return SqueezeRowInPlace.apply(row, shape=row._data.shape[1:], must_view=True)
     if da == 2 and db == 2:
         return mm(input, other)
+    if da >= 3 and db == 2:  # fold the batch into the rows: one mm, as torch does (view, mm, _unsafe_view)
+        out = mm(input.reshape(math.prod(input._data.shape[:-1]), input._data.shape[-1]), other)
+        return ReshapeCopy.apply(out, shape=input._data.shape[:-1] + other._data.shape[-1:], must_view=False)
     if da == 1:  # a vector times batched matrices: torch folds and ends with _unsafe_view
         out = matmul(input.unsqueeze(0), other)
         return ReshapeCopy.apply(out, shape=out._data.shape[:-2] + out._data.shape[-1:], must_view=False)
@@ -272,47 +275,35 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
 
 
-class Linear(Primitive):
-    """y = x Wᵀ + b in one node (torch's addmm): the weight gradient gyᵀ x comes out in W's own layout."""
+class Addmm(Primitive):
+    """y = b + x · m for a matrix x (rows) and m; linear layers pass m = Wᵀ, a transposed view of the weight."""
 
-    formula = "grad_x = grad · W, grad_W = gradᵀ · x, grad_b = Σ_rows grad"
-    saved_names = ("mat1", "weight")
-
-    node_name = "AddmmBackward0"
+    formula = "grad_x = grad · mᵀ, grad_m = xᵀ · grad, grad_b = Σ_rows grad"
+    saved_names = ("mat1", "mat2")
 
     @staticmethod
-    def forward(ctx, x, w, b):
-        ctx.save_for_backward(x, w)
-        ctx.has_bias = b is not None
-        # leading dims flattened: one GEMM, not a loop of small ones over a batch
-        y = x.reshape(-1, x.shape[-1]) @ w.T if x.ndim > 2 else x @ w.T
-        if b is not None:
-            y += b
-        return y.reshape(x.shape[:-1] + (w.shape[0],))
+    def forward(ctx, b, x, m):
+        ctx.save_for_backward(x, m)
+        y = x @ m
+        y += b
+        return y
 
     @staticmethod
     def backward(ctx, gy):
-        x, w = ctx.saved_tensors
+        x, m = ctx.saved_tensors
         na = ctx.needs_input_grad
-        lead = tuple(range(gy.dim() - 1))
-        gx = gy @ w if na[0] else None
-        gw = gy.reshape(-1, gy.shape[-1]).t() @ x.reshape(-1, x.shape[-1]) if na[1] else None
-        gb = gy.sum(lead) if ctx.has_bias and na[2] else None
-        return gx, gw, gb
+        return (gy.sum(0) if na[0] else None, gy @ m.t() if na[1] else None, x.t() @ gy if na[2] else None)
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        x, w = ctx.saved_arrays
+        x, m = ctx.saved_arrays
         na = ctx.needs_input_grad
-        gy2 = gy.reshape(-1, gy.shape[-1])
-        gx = (gy2 @ w).reshape(x.shape) if na[0] else None
-        gw = gy2.T @ x.reshape(-1, x.shape[-1]) if na[1] else None
-        gb = gy2.sum(0) if ctx.has_bias and na[2] else None
-        return gx, gw, gb
+        return (gy.sum(0) if na[0] else None, gy @ m.T if na[1] else None, x.T @ gy if na[2] else None)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias, as one op."""
+    """input @ weight.T + bias, built as torch builds it: addmm (or mm) on the weight's transpose, with
+    the leading dims of a batch of rows flattened into one matrix and restored after."""
     if input.dim() == 0 or weight.dim() != 2:
         out = input @ weight.t()
         return out if bias is None else out + bias
@@ -320,9 +311,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
+    wt = weight.t()
     dts = {input._dtype, weight._dtype} | ({bias._dtype} if bias is not None else set())
-    if len(dts) > 1 or input._device is not weight._device or (bias is not None and (
-            bias.dim() > 1 or bias._device is not input._device)):
-        out = input @ weight.t()
+    if bias is None or len(dts) > 1 or input._device is not weight._device or bias.dim() > 1 or \
+            bias._device is not input._device:
+        out = input @ wt
         return out if bias is None else out + bias
-    return Linear.apply(input, weight, bias)
+    if input.dim() == 2:
+        return Addmm.apply(bias, input, wt)
+    if input.dim() > 2 and not input._data.flags.c_contiguous:  # torch: matmul, then the bias added
+        return input @ wt + bias
+    rows = input.reshape(math.prod(input.shape[:-1]), input.shape[-1])
+    return Addmm.apply(bias, rows, wt).view(*input.shape[:-1], weight.shape[0])

@@ -538,14 +538,33 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
 divide = true_divide = div
 
 
+# Tensor-and-number arithmetic as torch's C++ composites do it (the Scalar overloads, nodes ending in 1);
+# from Python, `x * 2` wraps the number in a tensor and records MulBackward0.
 class DivByNumber(Div):
-    node_name = "DivBackward1"          # tensor / number inside torch's C++ (Python's `/` gives DivBackward0)
+    node_name = "DivBackward1"
+
+
+class MulByNumber(Mul):
+    node_name = "MulBackward1"
+
+
+class AddByNumber(Add):
+    node_name = "AddBackward1"
 
 
 def div_by_number(input: Tensor, number) -> Tensor:
-    """input / number recorded as torch's C++ code records it (composites use it where torch does)."""
     a, b, _ = operands(input, number, dtype=D.float_result(D.result_type(input, number)))
     return DivByNumber.apply(a, b)
+
+
+def mul_by_number(input: Tensor, number) -> Tensor:
+    a, b, _ = operands(input, number)
+    return MulByNumber.apply(a, b)
+
+
+def add_by_number(input: Tensor, number) -> Tensor:
+    a, b, _ = operands(input, number)
+    return AddByNumber.apply(a, b)
 
 
 def floor_divide(input, other) -> Tensor:
