@@ -298,7 +298,8 @@ class Addmm(Primitive):
     def backward_arrays(ctx, gy):
         x, m = ctx.saved_arrays
         na = ctx.needs_input_grad
-        return (gy.sum(0) if na[0] else None, gy @ m.T if na[1] else None, x.T @ gy if na[2] else None)
+        # m is usually Wᵀ: its gradient is computed in W's layout, so TBackward0 hands W an array of its own
+        return (gy.sum(0) if na[0] else None, gy @ m.T if na[1] else None, (gy.T @ x).T if na[2] else None)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
