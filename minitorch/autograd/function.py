@@ -196,6 +196,45 @@ class SavedTensor:
         return out
 
 
+class PackedTensor:
+    """A saved tensor that went through a pack hook (saved_tensors_hooks, or a raw saved tensor's
+    register_hooks): backward gets back whatever the unpack hook makes of the packed value."""
+
+    __slots__ = ("packed", "unpack_hook")
+
+    def __init__(self, packed, unpack_hook):
+        self.packed, self.unpack_hook = packed, unpack_hook
+
+    def unpack(self, node):
+        return self.unpack_hook(self.packed)
+
+
+class RawSavedTensor:
+    """A node's saved tensor itself (torch's `_raw_saved_*`): `register_hooks(pack, unpack)` packs it now
+    and unpacks it whenever backward reads it."""
+
+    def __init__(self, node, index):
+        self.node, self.index = node, index
+
+    def register_hooks(self, pack_hook, unpack_hook) -> None:
+        node = self.node
+        if node._saved is _FREED:
+            node.saved_tensors  # raises torch's error about a freed graph
+        saved = list(node._saved)
+        entry = saved[self.index]
+        if entry is None:
+            raise RuntimeError("None is forbidden")
+        if isinstance(entry, PackedTensor):
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been set. "
+                               "Hint: only one pair of hooks is allowed at a time.")
+        saved[self.index] = PackedTensor(pack_hook(entry.unpack(node)), unpack_hook)
+        node._saved = tuple(saved)
+
+
+# the (pack, unpack) hooks of the saved_tensors_hooks blocks now open, innermost last
+saved_tensors_hooks_stack: list = []
+
+
 def _type_name(dt) -> str:
     return f"torch.{dt.word}Tensor"
 
@@ -249,6 +288,23 @@ class FunctionCtx(Node):
             except RuntimeError:  # modified in place since: backward would refuse it too
                 items.append((name, None))
         return items
+
+    def __getattr__(self, name):
+        """torch's saved attributes: `_saved_self` (the tensor saved as "self"), `_raw_saved_self` (it,
+        unpacked lazily, with register_hooks), for the names the op gives its saved tensors."""
+        for prefix, raw in (("_raw_saved_", True), ("_saved_", False)):
+            if name.startswith(prefix):
+                names = getattr(type(self), "saved_names", None) or ()
+                key = name[len(prefix):]
+                if key in names:
+                    index = names.index(key)
+                    if raw:
+                        return RawSavedTensor(self, index)
+                    if self._saved is _FREED:
+                        return self.saved_tensors  # raises torch's error about a freed graph
+                    entry = self._saved[index] if index < len(self._saved) else None
+                    return None if entry is None else entry.unpack(self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = outputs
@@ -469,8 +525,24 @@ def _connect(ctx, inputs, outputs):
         o._requires_grad = True
     to_save = ctx._to_save
     if to_save:
-        ctx._saved = tuple([_saved_entry(s, inputs, outputs) for s in to_save])
+        saved = tuple([_saved_entry(s, inputs, outputs) for s in to_save])
+        if saved_tensors_hooks_stack:
+            saved = _pack_all(ctx, saved)
+        ctx._saved = saved
         ctx._to_save = ()
+
+
+def _pack_all(ctx, saved):
+    """Each saved tensor through the innermost pack hook, which runs with no hooks and no grad (as in torch)."""
+    pack, unpack = saved_tensors_hooks_stack[-1]
+    hooks = saved_tensors_hooks_stack[:]
+    saved_tensors_hooks_stack.clear()
+    prev, _mode.enabled = _mode.enabled, False
+    try:
+        return tuple([None if s is None else PackedTensor(pack(s.unpack(ctx)), unpack) for s in saved])
+    finally:
+        _mode.enabled = prev
+        saved_tensors_hooks_stack.extend(hooks)
 
 
 def _saved_entry(item, inputs, outputs):

@@ -7,6 +7,8 @@ per call, and shows what each node received, used, returned and accumulated.
 """
 from __future__ import annotations
 
+import linecache
+
 from . import engine
 from . import function as F
 from .function import AccumulateGrad
@@ -318,3 +320,121 @@ def trace(tensor, gradient=None, print_fn=print):
     """Run backward while printing each step."""
     for s in Stepper(tensor, gradient):
         print_fn(s.format())
+
+
+# ---- hooks on saved tensors (torch.autograd.graph) -------------------------------------------------
+
+class saved_tensors_hooks:
+    """Inside the block, every tensor an op saves for backward goes through `pack_hook(tensor)`, and
+    backward gets `unpack_hook(packed)` back instead (to compress, offload or log saved tensors)."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if _disabled_messages:
+            raise RuntimeError(_disabled_messages[-1])
+        F.saved_tensors_hooks_stack.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        F.saved_tensors_hooks_stack.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept as copies in host memory and moved back to their device for backward."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        def pack(tensor):
+            return tensor.device, tensor.detach().to("cpu", copy=True)
+
+        def unpack(packed):
+            device, tensor = packed
+            return tensor.to(device)
+        super().__init__(pack, unpack)
+
+
+_disabled_messages: list = []
+
+
+class disable_saved_tensors_hooks:
+    """Inside the block, opening a saved_tensors_hooks raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message: str):
+        self.error_message = error_message
+
+    def __enter__(self):
+        _disabled_messages.append(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _disabled_messages.pop()
+        return False
+
+
+# ---- nodes, edges and sources --------------------------------------------------------------------
+
+Node = F.Node  # every graph node is one (isinstance(y.grad_fn, Node)), as torch.autograd.graph.Node
+
+
+class GradientEdge(tuple):
+    """(node, output_nr): where a tensor's gradient enters the graph (torch.autograd.graph.GradientEdge)."""
+
+    def __new__(cls, node, output_nr: int):
+        return super().__new__(cls, (node, output_nr))
+
+    node = property(lambda self: self[0])
+    output_nr = property(lambda self: self[1])
+
+
+def get_gradient_edge(tensor) -> GradientEdge:
+    """The edge a tensor's gradient flows along: its grad_fn (a leaf's AccumulateGrad) and output number."""
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require "
+                           "gradients")
+    if tensor.grad_fn is None:
+        return GradientEdge(tensor._accumulator(), 0)
+    return GradientEdge(tensor.grad_fn, tensor._output_nr)
+
+
+def increment_version(tensor) -> None:
+    """Mark `tensor` as changed in place (backward then refuses the copies of it saved before)."""
+    tensor._bump()
+
+
+class Source(tuple):
+    """Where a node's op is written: its file, and the first line of its forward and of its backward."""
+
+    def __new__(cls, file: str, forward_line: int, backward_line: int):
+        return super().__new__(cls, (file, forward_line, backward_line))
+
+    file = property(lambda self: self[0])
+    forward_line = property(lambda self: self[1])
+    backward_line = property(lambda self: self[2])
+
+    def __str__(self):
+        return f"{self.file}:{self.forward_line} (forward), {self.file}:{self.backward_line} (backward)"
+
+
+def source(node) -> Source:
+    """The file and lines of the op behind a node: for TanhBackward0 the unary ops' forward and the line
+    that defines tanh's derivative; for a fused op its one definition; for a leaf's sink, AccumulateGrad."""
+    if isinstance(node, AccumulateGrad):
+        code = AccumulateGrad._run_backward.__code__
+        return Source(code.co_filename, code.co_firstlineno, code.co_firstlineno)
+    op = next(c for c in type(node).__mro__ if not c.__dict__.get("_is_node"))
+
+    def where(*names):
+        for name in names:
+            fn = getattr(getattr(op, name, None), "__func__", getattr(op, name, None))
+            code = getattr(fn, "__code__", None)
+            if code is not None:
+                line = code.co_firstlineno
+                while linecache.getline(code.co_filename, line).lstrip().startswith("@"):
+                    line += 1  # past decorators, to the def itself
+                return code.co_filename, line
+        return None
+    forward = where("definition", "forward")
+    backward = where("df", "definition", "backward") or forward
+    return Source(forward[0], forward[1], backward[1])

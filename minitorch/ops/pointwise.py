@@ -449,7 +449,9 @@ class Mul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        na = ctx.needs_input_grad
+        if na:  # each factor is needed only for the other's gradient (as torch saves them)
+            ctx.save_for_backward(a if na[1] else None, b if na[0] else None)
         return a * b
 
     @staticmethod

@@ -1,0 +1,141 @@
+"""torch's autograd introspection on minitorch: saved attributes, saved-tensor hooks, gradient edges,
+node sources, and the graph the common layers build (each compared with torch)."""
+import linecache
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch as mt
+from minitorch.autograd import graph
+from minitorch.testing.node_names import graph_node_names
+
+
+def both(values, requires_grad=True):
+    a = np.asarray(values, dtype=np.float32)
+    return mt.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
+
+
+def test_saved_attributes_have_torchs_names_and_values():
+    x, tx = both([0.5, -1.0, 2.0])
+    for f in (lambda v: v * v.detach(), lambda v: v.exp(), lambda v: v.tanh(), lambda v: v.sigmoid()):
+        node, tnode = f(x).grad_fn, f(tx).grad_fn
+        names = [n for n in dir(tnode) if n.startswith("_saved_")]
+        assert names, tnode.name()
+        for name in names:
+            ours, theirs = getattr(node, name), getattr(tnode, name)
+            assert (ours is None) == (theirs is None), f"{tnode.name()}.{name}"  # saved only when needed
+            if theirs is not None:
+                np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6,
+                                           err_msg=f"{tnode.name()}.{name}")
+    with pytest.raises(AttributeError, match="_saved_nothing"):
+        (x * x).grad_fn._saved_nothing
+
+
+def test_saved_attributes_are_gone_after_backward():
+    x, _ = both([1.0, 2.0])
+    y = x.exp()
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.grad_fn._saved_result
+
+
+@pytest.mark.parametrize("lib", [mt, torch], ids=["minitorch", "torch"])
+def test_saved_tensors_hooks_pack_and_unpack(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    shapes = []
+
+    def pack(t):
+        shapes.append(tuple(t.shape))
+        return t * 2  # runs without hooks and without grad: no recursion, no graph
+
+    with lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        y = (x * x).sum()
+    y.backward()
+    assert shapes == [(2,), (2,)]                  # Mul saved self and other
+    assert x.grad.tolist() == [4.0, 8.0]           # each saved x doubled: 2x + 2x
+
+
+def test_hooks_agree_with_torch_on_a_small_network():
+    w, tw = both([[0.3, -0.2], [0.1, 0.4]])
+    counts = {}
+    for lib, v in ((mt, w), (torch, tw)):
+        packed = []
+        with lib.autograd.graph.save_on_cpu():
+            out = (v @ v).tanh().sum()
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or t, lambda t: t):
+            (v * v.detach()).sum()
+        out.backward()
+        counts[lib.__name__] = (v.grad.detach().numpy().copy(), len(packed))
+    np.testing.assert_allclose(counts["minitorch"][0], counts["torch"][0], rtol=1e-6)
+    assert counts["minitorch"][1] == counts["torch"][1] == 1  # only the factor x's gradient needs is saved
+
+
+def test_raw_saved_tensors_take_hooks():
+    x, tx = both([1.0, 2.0])
+    for v in (x, tx):
+        y = v * v
+        y.grad_fn._raw_saved_self.register_hooks(lambda t: t * 10, lambda t: t)
+        y.sum().backward()
+    assert x.grad.tolist() == tx.grad.tolist() == [11.0, 22.0]
+    with pytest.raises(RuntimeError, match="only one pair of hooks"):
+        y = x * x
+        y.grad_fn._raw_saved_self.register_hooks(lambda t: t, lambda t: t)
+        y.grad_fn._raw_saved_self.register_hooks(lambda t: t, lambda t: t)
+
+
+def test_disabled_saved_tensor_hooks_refuse_new_hooks():
+    with mt.autograd.graph.disable_saved_tensors_hooks("no hooks in here"):
+        with pytest.raises(RuntimeError, match="no hooks in here"):
+            with mt.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+                pass
+
+
+def test_gradient_edges_nodes_and_versions():
+    x, tx = both([1.0, 2.0])
+    y = x * 2
+    edge = graph.get_gradient_edge(y)
+    assert edge.node is y.grad_fn and edge.output_nr == 0 and isinstance(y.grad_fn, graph.Node)
+    assert graph.get_gradient_edge(x).node.name() == torch.autograd.graph.get_gradient_edge(tx).node.name()
+    with pytest.raises(RuntimeError, match="does not require gradients"):
+        graph.get_gradient_edge(mt.ones(2))
+    z = x.exp()
+    graph.increment_version(z)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_source_points_at_the_ops_definition():
+    x = mt.ones(2, requires_grad=True)
+    where = graph.source(x.tanh().grad_fn)
+    assert where.file.endswith("pointwise.py") and '"tanh"' in linecache.getline(where.file, where.backward_line)
+    mul = graph.source((x * x).grad_fn)
+    assert "def forward" in linecache.getline(mul.file, mul.forward_line)
+    assert "def backward" in linecache.getline(mul.file, mul.backward_line)
+    silu = graph.source(mt.nn.functional.silu(x).grad_fn)
+    assert "x.sigmoid()" in linecache.getline(silu.file, silu.forward_line)
+
+
+def test_an_mlp_with_cross_entropy_builds_torchs_linear_nodes():
+    mt.manual_seed(0)
+    ours = mt.nn.Sequential(mt.nn.Linear(4, 8), mt.nn.ReLU(), mt.nn.Linear(8, 3))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    out, tout = ours(mt.tensor(x)), theirs(torch.tensor(x))
+    assert graph_node_names(out) == graph_node_names(tout)
+    assert graph_node_names(out)["TBackward0"] == 2
+    loss = mt.nn.functional.cross_entropy(out, mt.tensor([0, 1, 2, 0, 1]))
+    tloss = torch.nn.functional.cross_entropy(tout, torch.tensor([0, 1, 2, 0, 1]))
+    assert loss.grad_fn.name() == tloss.grad_fn.name() == "NllLossBackward0"
+    # our cross-entropy is one fused node; it names the torch nodes it stands for
+    assert loss.grad_fn.torch_nodes == ("NllLossBackward0", "LogSoftmaxBackward0")
+
+
+def test_the_readme_inside_autograd_block_runs():
+    """The README's "Inside autograd" example: its assertions are the claims it makes."""
+    import pathlib
+    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split("## Inside autograd", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md (Inside autograd)", "exec"), {})
