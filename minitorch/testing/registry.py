@@ -203,7 +203,9 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
             continue
         rtol, atol = spec.tolerances(_dtype_name(w) if isinstance(w, torch.Tensor) else dtype)
         compare_values(g, w, rtol, atol, what=f"{spec.name} output {i}", device=device)
-    if spec.name not in PENDING:
+    # some node names follow the input's layout (a reshape of a strided tensor is an alias, of a contiguous one a
+    # view), and the copy to another device makes every input contiguous: compare there only what it keeps
+    if spec.name not in PENDING and (device == "cpu" or _all_contiguous(args)):
         compare_node_names(spec.name, gots, wants)
     if not positions:
         return "forward"
@@ -252,6 +254,15 @@ def compare_node_names(name: str, gots: list, wants: list) -> None:
             node = getattr(g, "grad_fn", None)
             ours = None if node is None else node.name()
             assert ours == w.grad_fn.name(), f"{name} output {i}: graph node {ours}, torch's is {w.grad_fn.name()}"
+
+
+def _all_contiguous(args) -> bool:
+    for a in args:
+        if isinstance(a, Arg) and a.layout != "contiguous":
+            return False
+        if isinstance(a, (list, tuple)) and not _all_contiguous(a):
+            return False
+    return True
 
 
 def _finite_args(args):
