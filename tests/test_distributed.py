@@ -225,7 +225,12 @@ def ddp_run(tmp_path, model, *flags, lib="minitorch", nproc=2):
         cmd = [str(Path(sys.executable).parent / "torchrun"), "--standalone", "--nproc-per-node", str(nproc)]
     else:
         cmd = LAUNCH + ["--nproc-per-node", str(nproc)]
-    ok(run(cmd + ["ddp_train.py", model, str(out), *flags, "--lib", lib], timeout=240))
+    result = run(cmd + ["ddp_train.py", model, str(out), *flags, "--lib", lib], timeout=240)
+    if lib == "torch" and result.returncode != 0 and "terminate called" in result.stderr:
+        # torch's gloo ranks can abort in C++ teardown when the machine is loaded, after training
+        # correctly; this is the reference run, not the code under test, so it gets a second try
+        result = run(cmd + ["ddp_train.py", model, str(out), *flags, "--lib", lib], timeout=240)
+    ok(result)
     return dict(np.load(out))
 
 
