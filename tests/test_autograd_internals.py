@@ -139,3 +139,89 @@ def test_the_readme_inside_autograd_block_runs():
     section = text.split("## Inside autograd", 1)[1]
     code = section.split("```python", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md (Inside autograd)", "exec"), {})
+
+
+# ---- autograd.functional ------------------------------------------------------------------------------
+
+A = np.array([[1.0, 2.0], [3.0, -1.0]])
+
+
+def _fns(lib):
+    return {
+        "vector": (lambda x: (lib.tensor(A) @ x).tanh() * x.sum(), lambda: [0.3, -0.2]),
+        "scalar": (lambda x: (x ** 3).sum() * x[0] + x.exp().sum(), lambda: [0.3, -0.2, 0.7]),
+        "pair": (lambda a, b: (a * b, (a + b).sin()), lambda: ([0.3, -0.2], [1.5, 0.4])),
+    }
+
+
+def _inputs(lib, values):
+    if isinstance(values, tuple):
+        return tuple(lib.tensor(v, dtype=lib.float64) for v in values)
+    return lib.tensor(values, dtype=lib.float64)
+
+
+def _flat(result):
+    if isinstance(result, (tuple, list)):
+        return [a for r in result for a in _flat(r)]
+    return [result.detach().numpy()]
+
+
+@pytest.mark.parametrize("name", ["vector", "pair"])
+def test_jacobian_vjp_and_jvp_match_torch(name):
+    results = {}
+    for lib in (mt, torch):
+        f, values = _fns(lib)[name]
+        x = _inputs(lib, values())
+        F = lib.autograd.functional
+        args = x if isinstance(x, tuple) else (x,)
+        v_in = tuple(lib.ones_like(a) for a in args)
+        out = f(*args)
+        v_out = tuple(lib.ones_like(o) for o in out) if isinstance(out, tuple) else lib.ones_like(out)
+        results[lib.__name__] = _flat([F.jacobian(f, x), F.vjp(f, x, v_out)[1],
+                                       F.jvp(f, x, v_in if isinstance(x, tuple) else v_in[0])[1]])
+    for ours, theirs in zip(results["minitorch"], results["torch"], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_hessian_hvp_and_vhp_match_torch():
+    results = {}
+    for lib in (mt, torch):
+        f, values = _fns(lib)["scalar"]
+        x = _inputs(lib, values())
+        v = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64)
+        F = lib.autograd.functional
+        results[lib.__name__] = _flat([F.hessian(f, x), F.hvp(f, x, v)[1], F.vhp(f, x, v)[1]])
+    for ours, theirs in zip(results["minitorch"], results["torch"], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_create_graph_results_can_be_differentiated_again():
+    grads = []
+    for lib in (mt, torch):
+        x = lib.tensor([0.3, -0.2], dtype=lib.float64, requires_grad=True)
+        f, _ = _fns(lib)["vector"]
+        jac = lib.autograd.functional.jacobian(f, x, create_graph=True)
+        assert jac.requires_grad
+        (g,) = lib.autograd.grad(jac.sum(), x)
+        grads.append(g.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_functional_errors_are_torchs():
+    x = mt.tensor([1.0, 2.0], dtype=mt.float64)
+    F = mt.autograd.functional
+    with pytest.raises(RuntimeError, match="independent of input 0. This is not allowed in strict mode"):
+        F.vjp(lambda x: mt.ones(2, dtype=mt.float64), x, mt.ones(2, dtype=mt.float64), strict=True)
+    with pytest.raises(RuntimeError, match="The vector v can only be None"):
+        F.vjp(lambda x: x * 2, x)
+    with pytest.raises(TypeError, match="must be either a Tensor or a tuple of Tensors"):
+        F.jacobian(lambda x: x, [1.0, 2.0])
+    with pytest.raises(NotImplementedError, match="forward-mode AD"):
+        F.jacobian(lambda x: x, x, strategy="forward-mode")
+    assert F.vjp(lambda x: mt.ones(2, dtype=mt.float64), x, mt.ones(2, dtype=mt.float64))[1].tolist() == [0, 0]
+
+
+def test_tensor_of_python_floats_with_a_dtype_keeps_double_precision():
+    """Found by comparing jacobians with torch: the floats were parsed as float32 before the cast."""
+    assert mt.tensor([0.3, -0.2], dtype=mt.float64).tolist() == torch.tensor([0.3, -0.2], dtype=torch.float64).tolist()
+    assert mt.tensor(0.1, dtype=mt.float64).item() == 0.1

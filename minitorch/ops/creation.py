@@ -68,7 +68,9 @@ def _plain(data):
     return data
 
 
-def _infer_array(data):
+def _infer_array(data, narrow_floats: bool = True):
+    """`data` as a NumPy array with torch's inferred dtype. Python floats parse as doubles; they are
+    narrowed to the default dtype unless `narrow_floats` is off (a dtype was asked for: cast once, to it)."""
     if isinstance(data, np.ndarray):
         D.from_numpy_dtype(data.dtype)
         return data
@@ -76,7 +78,7 @@ def _infer_array(data):
         return np.asarray(data)
     plain = _plain(data)
     arr = np.array(plain)
-    if arr.dtype == np.float64 and not _has_float64_numpy(plain):
+    if arr.dtype == np.float64 and narrow_floats and not _has_float64_numpy(plain):
         arr = arr.astype(D.get_default_dtype().np)
     elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64) if arr.dtype.kind == "i" or arr.max(initial=0) < 2**63 else arr
@@ -101,7 +103,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
     if isinstance(data, Tensor) and device is None:
         device = data._device
-    arr = _infer_array(data)
+    arr = _infer_array(data, narrow_floats=dtype is None)
     arr = arr.astype(D.as_dtype(dtype).np) if dtype is not None else arr.copy()
     return _finish(arr, device, requires_grad)
 
