@@ -225,3 +225,67 @@ def test_tensor_of_python_floats_with_a_dtype_keeps_double_precision():
     """Found by comparing jacobians with torch: the floats were parsed as float32 before the cast."""
     assert mt.tensor([0.3, -0.2], dtype=mt.float64).tolist() == torch.tensor([0.3, -0.2], dtype=torch.float64).tolist()
     assert mt.tensor(0.1, dtype=mt.float64).item() == 0.1
+
+
+# ---- utils.checkpoint ------------------------------------------------------------------------------
+
+def _block(lib, state=None):
+    lib.manual_seed(0)
+    block = lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.Tanh(), lib.nn.Dropout(0.5), lib.nn.Linear(8, 2))
+    if state is not None:
+        block.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in state.items()})
+    return block
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_checkpoint_gives_torchs_gradients_with_the_same_dropout_masks(reentrant):
+    import torch.utils.checkpoint as torch_checkpoint
+    from minitorch.utils.checkpoint import checkpoint
+    ours = _block(mt)
+    theirs = _block(torch, ours.state_dict())
+    grads = {}
+    for lib, block, cp in ((mt, ours, checkpoint), (torch, theirs, torch_checkpoint.checkpoint)):
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(3, 4).astype(np.float32), requires_grad=True)
+        lib.manual_seed(1)
+        out = cp(block, x, use_reentrant=reentrant)
+        out.sum().backward()
+        grads[lib.__name__] = (out.grad_fn.name(), x.grad.numpy(), block[0].weight.grad.numpy())
+    assert grads["minitorch"][0] == grads["torch"][0]
+    np.testing.assert_allclose(grads["minitorch"][1], grads["torch"][1], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grads["minitorch"][2], grads["torch"][2], rtol=1e-5, atol=1e-7)
+
+
+def test_checkpoint_recomputes_instead_of_keeping():
+    from minitorch.utils.checkpoint import CheckpointError, checkpoint
+    calls = []
+
+    def block(x):
+        calls.append(1)
+        return (x.exp() * x).tanh()
+
+    x = mt.tensor([0.1, 0.2, 0.3], requires_grad=True)
+    out = checkpoint(block, x, use_reentrant=False)
+    assert len(calls) == 1 and isinstance(out.grad_fn._saved_result, mt.Tensor)  # unpacking reruns the block
+    assert len(calls) == 2
+    out.sum().backward()
+    expected = x.detach().clone().requires_grad_(True)
+    block(expected).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected.grad.numpy(), rtol=1e-6)
+
+    shapes = iter([3, 2])
+    with pytest.raises(CheckpointError, match="different metadata"):
+        checkpoint(lambda v: (v[:next(shapes)] * 2).exp().sum(), x, use_reentrant=False).backward()
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
+        checkpoint(block, x)
+
+
+def test_checkpoint_sequential_matches_the_plain_model():
+    from minitorch.utils.checkpoint import checkpoint_sequential
+    model = mt.nn.Sequential(*[mt.nn.Linear(4, 4) for _ in range(4)], mt.nn.Tanh())
+    x = mt.randn(2, 4, requires_grad=True)
+    checkpoint_sequential(model, 2, x, use_reentrant=False).sum().backward()
+    got = [p.grad.numpy().copy() for p in model.parameters()]
+    model.zero_grad()
+    model(x).sum().backward()
+    for g, p in zip(got, model.parameters()):
+        np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-6)

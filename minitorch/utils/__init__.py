@@ -1,2 +1,2 @@
-"""minitorch.utils: data loading (minitorch.utils.data)."""
-from . import data  # noqa: F401
+"""minitorch.utils: data loading (minitorch.utils.data) and activation checkpointing (minitorch.utils.checkpoint)."""
+from . import checkpoint, data  # noqa: F401
