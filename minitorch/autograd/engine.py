@@ -122,32 +122,13 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
     record: yield a Step per node (the step-through tools); backward() and grad() turn it off.
     The generator's return value is the list of captured gradients, one per input.
     """
-    buffers = {}     # node -> list of gradients per output, summed over consumers
-    root_nodes = []
-    for t, g in zip(roots, grad_roots):
-        node = t._grad_fn if t._grad_fn is not None else t._accumulator()
-        buf = buffers.setdefault(node, [None] * node._n_outputs())
-        nr = t._output_nr if t._grad_fn is not None else 0
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-        if node not in root_nodes:
-            root_nodes.append(node)
-
-    deps = _dependencies(root_nodes)
-    captures = {}    # (node, output_nr) -> position in inputs
-    if inputs is not None:
-        for pos, t in enumerate(inputs):
-            key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
-            captures[key] = pos
-        targets = {node for node, _ in captures}
-        needed = _needed(root_nodes, deps, targets)
-    else:
-        needed = None
+    buffers, root_nodes = _seed(roots, grad_roots)   # node -> gradients per output, summed over consumers
+    deps = _dependencies(root_nodes)                 # node -> edges still to deliver a gradient to it
+    captures, needed = _plan(inputs, root_nodes, deps)
     captured = [None] * (0 if inputs is None else len(inputs))
-
     ready = [(-n._seq_nr, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
-    heapq.heapify(ready)
+    heapq.heapify(ready)                             # the newest node first, as in torch
     prev_mode = _mode.enabled
-    Tensor = F.Tensor
     if not record:  # nothing runs between nodes: backward's grad mode can stay on for the whole loop
         _mode.enabled = create_graph
     callbacks = []
@@ -159,62 +140,15 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
             if node._tensor_hooks or node._retained:
                 grads = _apply_tensor_hooks(node, grads)
             if captures:
-                for (cap_node, nr), pos in captures.items():
-                    if cap_node is node:
-                        captured[pos] = grads[nr]
-            is_sink = node._is_sink
-            run = (needed is None or node in needed) and (grads[0] is not None or any(g is not None for g in grads))
-            if run and is_sink and not accumulate:
-                run = False
-            grad_inputs = ()
-            if run:
-                if node._pre_hooks:
-                    for fn in list(node._pre_hooks.values()):
-                        out = fn(tuple(grads))
-                        if out is not None:
-                            grads = list(out)
-                if record:  # the caller's code runs between steps, in its own grad mode
+                _capture(node, grads, captures, captured)
+            grad_inputs, saved = (), ()
+            if _should_run(node, grads, needed, accumulate):
+                if record:  # what the step shows: read before the node frees it
                     saved = tuple(node._saved_items())
-                    _mode.enabled = create_graph
-                    try:
-                        grad_inputs = node._run_backward(tuple(grads))
-                    finally:
-                        _mode.enabled = prev_mode
-                else:
-                    grad_inputs = node._run_backward(tuple(grads))
-                if not is_sink:
-                    grad_inputs = _conform(node, grad_inputs)
-                if _mode.anomaly:
-                    _anomaly_check(node, grad_inputs)
-                if node._hooks:
-                    for fn in list(node._hooks.values()):
-                        out = fn(grad_inputs, tuple(grads))
-                        if out is not None:
-                            grad_inputs = tuple(out)
-                if not retain_graph:
-                    node._free()
-            for i, (nxt, nr) in enumerate(node.next_functions):
-                if nxt is None:
-                    continue
-                g = grad_inputs[i] if grad_inputs else None
-                if g is not None:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._n_outputs()
-                    if buf[nr] is None:
-                        buf[nr] = g
-                    elif create_graph:
-                        buf[nr] = buf[nr] + g
-                    else:  # no graph wanted: add the arrays, skipping op dispatch
-                        buf[nr] = Tensor._wrap(buf[nr]._data + g._data, g._device)
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
-                    heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
+                grads, grad_inputs = _run_node(node, grads, record, create_graph, prev_mode, retain_graph)
+            _pass_on(node, grad_inputs, buffers, deps, ready, create_graph)
             if record:
-                queued = {n for _, _, n in ready}
-                yield Step(node, tuple(grads), tuple(grad_inputs), saved if run else (),
-                           tuple((n, tuple(buffers.get(n) or ())) for _, _, n in sorted(ready)),
-                           tuple((n, tuple(b)) for n, b in buffers.items() if n not in queued))
+                yield _step(node, grads, grad_inputs, saved, ready, buffers)
         _mode.enabled = prev_mode
         for callback in callbacks:  # a callback may queue more: they run too
             callback()
@@ -224,6 +158,106 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
             F.handed_arrays.clear()
         _final_callbacks.remove(callbacks)  # steppers may end in any order
     return captured
+
+
+def _seed(roots, grad_roots):
+    """The buffers holding each root's seed gradient, and the root nodes (a leaf root is its AccumulateGrad)."""
+    buffers, root_nodes = {}, []
+    for t, g in zip(roots, grad_roots):
+        node = t._grad_fn if t._grad_fn is not None else t._accumulator()
+        buf = buffers.setdefault(node, [None] * node._n_outputs())
+        nr = t._output_nr if t._grad_fn is not None else 0
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        if node not in root_nodes:
+            root_nodes.append(node)
+    return buffers, root_nodes
+
+
+def _plan(inputs, root_nodes, deps):
+    """For grad(): where each wanted gradient is caught ((node, output_nr) -> position), and the nodes
+    that lead to one (the others need not run). For backward(): nothing to catch, every node runs."""
+    if inputs is None:
+        return {}, None
+    captures = {}
+    for pos, t in enumerate(inputs):
+        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
+        captures[key] = pos
+    return captures, _needed(root_nodes, deps, {node for node, _ in captures})
+
+
+def _capture(node, grads, captures, captured):
+    for (cap_node, nr), pos in captures.items():
+        if cap_node is node:
+            captured[pos] = grads[nr]
+
+
+def _should_run(node, grads, needed, accumulate) -> bool:
+    """A node runs when it leads somewhere wanted and received a gradient; sinks only when accumulating."""
+    if needed is not None and node not in needed:
+        return False
+    if grads[0] is None and not any(g is not None for g in grads):
+        return False
+    return accumulate or not node._is_sink
+
+
+def _run_node(node, grads, record, create_graph, prev_mode, retain_graph):
+    """Pre-hooks, the node's backward (in the pass's grad mode), the checks on what it returned, post-hooks,
+    and freeing what it saved. Returns the (possibly pre-hooked) incoming and the outgoing gradients."""
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            out = fn(tuple(grads))
+            if out is not None:
+                grads = list(out)
+    if record:  # the caller's code runs between steps, in its own grad mode
+        _mode.enabled = create_graph
+        try:
+            grad_inputs = node._run_backward(tuple(grads))
+        finally:
+            _mode.enabled = prev_mode
+    else:
+        grad_inputs = node._run_backward(tuple(grads))
+    if not node._is_sink:
+        grad_inputs = _conform(node, grad_inputs)
+    if _mode.anomaly:
+        _anomaly_check(node, grad_inputs)
+    if node._hooks:
+        for fn in list(node._hooks.values()):
+            out = fn(grad_inputs, tuple(grads))
+            if out is not None:
+                grad_inputs = tuple(out)
+    if not retain_graph:
+        node._free()
+    return grads, grad_inputs
+
+
+def _pass_on(node, grad_inputs, buffers, deps, ready, create_graph):
+    """Add each outgoing gradient into the buffer of the node it goes to; a node whose every incoming
+    edge has delivered becomes ready."""
+    for i, (nxt, nr) in enumerate(node.next_functions):
+        if nxt is None:
+            continue
+        g = grad_inputs[i] if grad_inputs else None
+        if g is not None:
+            buf = buffers.get(nxt)
+            if buf is None:
+                buf = buffers[nxt] = [None] * nxt._n_outputs()
+            if buf[nr] is None:
+                buf[nr] = g
+            elif create_graph:
+                buf[nr] = buf[nr] + g
+            else:  # no graph wanted: add the arrays, skipping op dispatch
+                buf[nr] = F.Tensor._wrap(buf[nr]._data + g._data, g._device)
+        deps[nxt] -= 1
+        if deps[nxt] == 0:
+            heapq.heappush(ready, (-nxt._seq_nr, id(nxt), nxt))
+
+
+def _step(node, grads, grad_inputs, saved, ready, buffers) -> Step:
+    """What a step-through tool sees after a node: its gradients in and out, what it saved, the frontier."""
+    queued = {n for _, _, n in ready}
+    return Step(node, tuple(grads), tuple(grad_inputs), saved,
+                tuple((n, tuple(buffers.get(n) or ())) for _, _, n in sorted(ready)),
+                tuple((n, tuple(b)) for n, b in buffers.items() if n not in queued))
 
 
 def _conform(node, grad_inputs):
