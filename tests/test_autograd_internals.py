@@ -289,3 +289,24 @@ def test_checkpoint_sequential_matches_the_plain_model():
     model(x).sum().backward()
     for g, p in zip(got, model.parameters()):
         np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-6)
+
+
+def test_multi_grad_hooks_see_a_whole_pass_as_torch():
+    seen = {}
+    for lib in (mt, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0], requires_grad=True)
+        c = lib.tensor([5.0], requires_grad=True)
+        calls, firsts = [], []
+        handle = lib.autograd.graph.register_multi_grad_hook(
+            (a, b, c), lambda grads: calls.append([None if g is None else g.tolist() for g in grads]))
+        (a * 2).sum().add(b.sum()).backward()
+        (a * 3).sum().backward()
+        handle.remove()
+        (a * 4).sum().backward()
+        lib.autograd.graph.register_multi_grad_hook((a, b), lambda g: firsts.append(g.tolist()), mode="any")
+        (a.sum() + b.sum() * 2).backward()
+        seen[lib.__name__] = (calls, firsts)
+    assert seen["minitorch"] == seen["torch"] == ([[[2.0, 2.0], [1.0], None], [[3.0, 3.0], None, None]], [[2.0]])
+    with pytest.raises(ValueError, match="Expects mode to be one of"):
+        mt.autograd.graph.register_multi_grad_hook((mt.ones(1, requires_grad=True),), print, mode="some")

@@ -438,3 +438,41 @@ def source(node) -> Source:
     forward = where("definition", "forward")
     backward = where("df", "definition", "backward") or forward
     return Source(forward[0], forward[1], backward[1])
+
+
+class _MultiHandle:
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
+    """One hook on several tensors. mode="all": after a backward pass, fn(grads) with each tensor's
+    gradient of that pass (None for those it did not reach); mode="any": fn(grad) once per pass, with the
+    first of their gradients computed. Returns a handle whose remove() takes it off."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    state = {"grads": None, "fired": False}
+
+    def finish():
+        grads, state["grads"], state["fired"] = state["grads"], None, False
+        if mode == "all" and grads is not None:
+            fn(tuple(grads))
+
+    def hook_for(i):
+        def hook(grad):
+            if state["grads"] is None and not state["fired"]:
+                state["grads"] = [None] * len(tensors)
+                engine.queue_callback(finish)
+            if mode == "any":
+                if not state["fired"]:
+                    state["fired"] = True
+                    fn(grad)
+            else:
+                state["grads"][i] = grad
+        return hook
+    return _MultiHandle([t.register_hook(hook_for(i)) for i, t in enumerate(tensors) if t.requires_grad])
