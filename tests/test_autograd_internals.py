@@ -310,3 +310,29 @@ def test_multi_grad_hooks_see_a_whole_pass_as_torch():
     assert seen["minitorch"] == seen["torch"] == ([[[2.0, 2.0], [1.0], None], [[3.0, 3.0], None, None]], [[2.0]])
     with pytest.raises(ValueError, match="Expects mode to be one of"):
         mt.autograd.graph.register_multi_grad_hook((mt.ones(1, requires_grad=True),), print, mode="some")
+
+
+def test_functions_in_torch_2_style_with_setup_context():
+    grads = []
+    for lib in (mt, torch):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(x):
+                return x ** 3
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                (x,) = inputs
+                ctx.save_for_backward(x)
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x ** 2
+
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        y = Cube.apply(x)
+        assert y.grad_fn.name() == "CubeBackward"
+        y.sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [3.0, 12.0]

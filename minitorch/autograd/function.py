@@ -411,6 +411,11 @@ class Function(FunctionCtx):
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override (with a forward that takes no ctx) to save what backward needs from the inputs and output."""
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._node_cls.__new__(cls._node_cls)
@@ -420,7 +425,11 @@ class Function(FunctionCtx):
         prev = _mode.enabled
         _mode.enabled = False
         try:
-            result = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                result = cls.forward(ctx, *args, **kwargs)
+            else:  # torch 2's style: forward without ctx, then setup_context(ctx, inputs, output)
+                result = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, result)
         finally:
             _mode.enabled = prev
         single = not isinstance(result, tuple)
