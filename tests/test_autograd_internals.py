@@ -336,3 +336,13 @@ def test_functions_in_torch_2_style_with_setup_context():
         y.sum().backward()
         grads.append(x.grad.tolist())
     assert grads[0] == grads[1] == [3.0, 12.0]
+
+
+def test_batched_grad_outputs_give_one_gradient_per_entry():
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x.tanh() * x
+        (g,) = lib.autograd.grad(y, x, lib.eye(3, dtype=lib.float64), is_grads_batched=True)
+        results.append(g.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)  # the Jacobian, row by row

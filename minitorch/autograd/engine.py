@@ -343,11 +343,20 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run(steps(tensors, _make_grads(tensors, grads), retain_graph, create_graph, inputs=inputs, record=False))
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
-    """Return d(outputs)/d(inputs) without touching `.grad` (torch.autograd.grad)."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching `.grad` (torch.autograd.grad).
+
+    is_grads_batched: each grad_output has a leading batch dim; the result is the gradient for each
+    batch entry, stacked (torch computes them with vmap; here one backward pass per entry)."""
+    if not only_inputs:  # as torch: the argument is deprecated, and gradients go to the inputs only
+        import warnings
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.", stacklevel=2)
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     grads = _as_list(grad_outputs) or [None] * len(outputs)
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grads, retain_graph, create_graph, allow_unused, materialize_grads)
     for t in outputs:
         if not t._requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -372,3 +381,28 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.detach()
         out.append(g)
     return tuple(out)
+
+
+def _batched_grad(outputs, inputs, grads, retain_graph, create_graph, allow_unused, materialize_grads):
+    if any(g is None for g in grads):
+        raise RuntimeError("is_grads_batched=True needs a grad_output for every output")
+    n = grads[0].shape[0]
+    per_entry = [grad(outputs, inputs, [g[b] for g in grads], retain_graph=True, create_graph=create_graph,
+                      allow_unused=allow_unused, materialize_grads=materialize_grads) for b in range(n)]
+    return tuple(None if rows[0] is None else stack_rows(list(rows), create_graph) for rows in zip(*per_entry))
+
+
+def stack_rows(rows, create_graph: bool):
+    """Tensors of one shape stacked along a new first dim; under create_graph the stacking is itself
+    differentiable (Σ_k e_k ⊗ row_k, with e_k the k-th unit vector), without needing the ops."""
+    first = rows[0]
+    xp, device = first._device.backend.xp, first._device
+    if not create_graph:
+        return F.Tensor._wrap(xp.stack([r._data for r in rows]), device)
+    total = None
+    for k, row in enumerate(rows):
+        unit = xp.zeros((len(rows),) + (1,) * row.dim(), dtype=row._data.dtype)
+        unit[k] = 1
+        term = F.Tensor._wrap(unit, device) * row.unsqueeze(0)
+        total = term if total is None else total + term
+    return total

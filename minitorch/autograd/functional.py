@@ -145,21 +145,11 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
 
 
 def _stack(rows, output, input, create_graph: bool):
-    """One (output, input) block of the Jacobian: its rows stacked to output.shape + input.shape. Under
-    create_graph the stacking is itself differentiable: Σ_k e_k ⊗ row_k with e_k the k-th unit vector."""
-    xp, device = input._device.backend.xp, input._device
+    """One (output, input) block of the Jacobian: its rows stacked to output.shape + input.shape."""
     shape = tuple(output.shape) + tuple(input.shape)
     if not rows:
-        return F.Tensor._wrap(xp.zeros(shape, dtype=input._data.dtype), device)
-    if not create_graph:
-        return F.Tensor._wrap(xp.stack([r._data for r in rows]).reshape(shape), device)
-    total = None
-    for k, row in enumerate(rows):
-        unit = xp.zeros((len(rows),) + (1,) * row.dim(), dtype=row._data.dtype)
-        unit[k] = 1
-        term = F.Tensor._wrap(unit, device) * row.unsqueeze(0)
-        total = term if total is None else total + term
-    return total.reshape(*shape)
+        return F.Tensor._wrap(input._device.backend.xp.zeros(shape, dtype=input._data.dtype), input._device)
+    return engine.stack_rows(rows, create_graph).reshape(*shape)
 
 
 def hessian(func, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
