@@ -346,3 +346,17 @@ def test_batched_grad_outputs_give_one_gradient_per_entry():
         (g,) = lib.autograd.grad(y, x, lib.eye(3, dtype=lib.float64), is_grads_batched=True)
         results.append(g.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)  # the Jacobian, row by row
+
+
+def test_second_derivatives_of_zero_dimensional_outputs_keep_their_graph():
+    """A 0-d result is a NumPy scalar inside forward: it must still be saved as the node's output."""
+    for lib in (mt, torch):
+        x = lib.tensor(0.7, dtype=lib.float64, requires_grad=True)
+        for f in (lambda v: v.exp(), lambda v: v.tanh(), lambda v: v.sigmoid()):
+            (g,) = lib.autograd.grad(f(x), x, create_graph=True)
+            assert g.requires_grad
+    x, tx = mt.tensor(0.7, dtype=mt.float64, requires_grad=True), torch.tensor(0.7, dtype=torch.float64,
+                                                                              requires_grad=True)
+    second = [lib.autograd.grad(lib.autograd.grad(v.tanh(), v, create_graph=True)[0], v)[0].item()
+              for lib, v in ((mt, x), (torch, tx))]
+    assert second[0] == pytest.approx(second[1], rel=1e-12)

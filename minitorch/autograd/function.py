@@ -494,15 +494,15 @@ class Primitive(Function):
         if type(result) is tuple:
             outs = tuple([wrap(r, device) for r in result])
             if record:
-                _connect(ctx, inputs, outs)
+                _connect(ctx, inputs, outs, result)
             return outs
         out = wrap(result, device)
         if record:
-            _connect(ctx, inputs, (out,))
+            _connect(ctx, inputs, (out,), (result,))
         return out
 
 
-def _connect(ctx, inputs, outputs):
+def _connect(ctx, inputs, outputs, raw=()):
     """Make `ctx` the grad_fn of `outputs`, with edges to the inputs' nodes."""
     edges, in_meta = [], []
     for t in inputs:
@@ -534,7 +534,7 @@ def _connect(ctx, inputs, outputs):
         o._requires_grad = True
     to_save = ctx._to_save
     if to_save:
-        saved = tuple([_saved_entry(s, inputs, outputs) for s in to_save])
+        saved = tuple([_saved_entry(s, inputs, outputs, raw) for s in to_save])
         if saved_tensors_hooks_stack:
             saved = _pack_all(ctx, saved)
         ctx._saved = saved
@@ -554,11 +554,13 @@ def _pack_all(ctx, saved):
         saved_tensors_hooks_stack.extend(hooks)
 
 
-def _saved_entry(item, inputs, outputs):
+def _saved_entry(item, inputs, outputs, raw=()):
+    """How forward's saved item is kept: an output by its array (the forward's own result object, `raw`,
+    counts too: a 0-d result is a NumPy scalar that wrapping turns into a new array), an input as itself."""
     if item is None:
         return None
     for nr, o in enumerate(outputs):
-        if item is o or item is o._data:
+        if item is o or item is o._data or (nr < len(raw) and item is raw[nr]):
             return SavedTensor(data=o._data, box=o._version_box, output_nr=nr) if o._grad_fn is not None \
                 else SavedTensor(tensor=o)
     for t in inputs:
