@@ -18,7 +18,8 @@ def both(values, requires_grad=True):
 
 def test_saved_attributes_have_torchs_names_and_values():
     x, tx = both([0.5, -1.0, 2.0])
-    for f in (lambda v: v * v.detach(), lambda v: v.exp(), lambda v: v.tanh(), lambda v: v.sigmoid()):
+    for f in (lambda v: v * v.detach(), lambda v: v.exp(), lambda v: v.tanh(), lambda v: v.sigmoid(),
+              lambda v: v / (v.detach() + 3), lambda v: v ** (v.detach() + 1)):
         node, tnode = f(x).grad_fn, f(tx).grad_fn
         names = [n for n in dir(tnode) if n.startswith("_saved_")]
         assert names, tnode.name()

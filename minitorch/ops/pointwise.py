@@ -477,10 +477,13 @@ multiply = mul
 
 class Div(Primitive):
     formula = "grad_self = grad / other, grad_other = -grad · self / other²"
+    saved_names = ("self", "other")
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        na = ctx.needs_input_grad
+        if na:  # self is needed only for other's gradient (as torch saves them)
+            ctx.save_for_backward(a if na[1] else None, b)
         return a / b
 
     @staticmethod
@@ -625,6 +628,7 @@ def fmod(input, other) -> Tensor:
 
 class Pow(Primitive):
     formula = "grad_self = grad · exponent · self^(exponent - 1), grad_exponent = grad · y · ln(self)"
+    saved_names = ("self", "exponent", "result")
 
     @staticmethod
     def forward(ctx, a, b):
