@@ -47,7 +47,7 @@ from .dtypes import float16 as half, float32 as float, float64 as double, int16 
     int64 as long
 from .ops.convert import result_type
 
-strided = "torch.strided"
+from .formats import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
 from .version import __version__  # noqa: E402
 
 
@@ -100,6 +100,23 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 from .backends.numpy_backend import get_num_threads, set_num_threads  # noqa: E402
 
 from .ops.activation import log_softmax, relu, softmax  # noqa: E402
+from .ops.out import with_out as _with_out  # noqa: E402
+
+# The torch functions that take out= (their Tensor methods do not). Factories take out's dtype and device.
+for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos arcsin arctan arctan2 argmax argmin
+        argsort asin atan atan2 bernoulli bitwise_and bitwise_not bitwise_or bitwise_xor bmm cat ceil clamp
+        clamp_max clamp_min clip column_stack concat concatenate cos cosh cumprod cumsum diag div divide dot dstack
+        eq erf erfinv exp exp2 expand_copy expm1 fix float_power floor floor_divide fmax fmin fmod frac gather ge
+        ger greater greater_equal gt hstack index_add index_select inner isneginf isposinf kthvalue le lerp less
+        less_equal log log10 log1p log2 log_softmax logical_and logical_not logical_or logical_xor logit logsumexp
+        lt masked_select matmul max maximum mean median min minimum mm msort mul multinomial multiply mv
+        nan_to_num nanmean nansum ne neg negative nonzero not_equal outer pow prod reciprocal remainder round
+        row_stack rsqrt scatter scatter_add sigmoid sign signbit sin sinh softmax sort sqrt square stack std sub
+        subtract sum take take_along_dim tan tanh topk tril triu true_divide trunc var vstack where
+        xlogy""".split():
+    globals()[_name] = _with_out(globals()[_name])
+for _name in "arange empty eye full linspace logspace normal ones rand randint randn randperm range zeros".split():
+    globals()[_name] = _with_out(globals()[_name], factory=True)
 from . import distributed, nn, optim, utils, vision  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import profiler  # noqa: E402

@@ -10,7 +10,7 @@ SPECS = load_all()
 EXEMPT = {
     # types, namespaces and constructors of objects (tests/test_tensor.py, tests/test_autograd.py)
     "Tensor", "Size", "Generator", "dtype", "device", "finfo", "iinfo", "FloatTensor", "DoubleTensor",
-    "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+    "layout", "memory_format", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "is_inference_mode_enabled",
     # global state (tests/test_tensor.py)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..device import CPU, as_device
+from ..formats import check_factory_options, check_layout, check_memory_format, check_pin_memory
 from ..random import _gen
 from ..tensor import Tensor
 
@@ -153,22 +154,27 @@ def _filled(size, value, dtype, device, requires_grad, default=None):
     return _finish(np.full(_sizes(size), value, dtype=dt.np), device, requires_grad)
 
 
-def zeros(*args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+def zeros(*args, size=None, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False) -> Tensor:
+    check_factory_options("zeros", layout, pin_memory)
     return _filled(_size_form("zeros", args, size), 0, dtype, device, requires_grad)
 
 
-def ones(*args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+def ones(*args, size=None, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False) -> Tensor:
+    check_factory_options("ones", layout, pin_memory)
     return _filled(_size_form("ones", args, size), 1, dtype, device, requires_grad)
 
 
-def empty(*args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          memory_format=None, pin_memory=False) -> Tensor:
+def empty(*args, size=None, memory_format=None, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False) -> Tensor:
+    check_factory_options("empty", layout, pin_memory, memory_format)
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     return _finish(np.empty(_sizes(_size_form("empty", args, size)), dtype=dt.np), device, requires_grad)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
+def full(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+         requires_grad=False) -> Tensor:
     """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
+    check_factory_options("full", layout, pin_memory)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     default = D.bool_ if isinstance(fill_value, bool) else (
@@ -177,39 +183,51 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
                    requires_grad, default)
 
 
-def _like(input, dtype, device):
+def _like(fn, input, dtype, device, layout=None, pin_memory=False, memory_format=None):
+    """The dtype and device of a *_like factory's result (input's unless given), options checked."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    check_layout(fn, layout)
+    check_pin_memory(pin_memory)
+    check_memory_format(fn, memory_format)
     return (input._dtype if dtype is None else D.as_dtype(dtype)), (input._device if device is None else device)
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+def zeros_like(input, *, memory_format=None, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False) -> Tensor:
+    dt, dev = _like("zeros_like", input, dtype, device, layout, pin_memory, memory_format)
     return zeros(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+def ones_like(input, *, memory_format=None, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False) -> Tensor:
+    dt, dev = _like("ones_like", input, dtype, device, layout, pin_memory, memory_format)
     return ones(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+def empty_like(input, *, memory_format=None, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False) -> Tensor:
+    dt, dev = _like("empty_like", input, dtype, device, layout, pin_memory, memory_format)
     return empty(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None,
-              layout=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+def full_like(input, fill_value, *, memory_format=None, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False) -> Tensor:
+    dt, dev = _like("full_like", input, dtype, device, layout, pin_memory, memory_format)
     return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False) -> Tensor:
+    check_factory_options("new_tensor", layout, pin_memory)
     return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
 
 
 def _new(factory):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-        return factory(*size, dtype=dtype or self._dtype, device=device or self._device,
-                       requires_grad=requires_grad, **kw)
+    def method(self, *args, size=None, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False) -> Tensor:
+        return factory(*_size_form(method.__name__, args, size), dtype=dtype or self._dtype, layout=layout,
+                       device=device or self._device, pin_memory=pin_memory, requires_grad=requires_grad)
     method.__name__ = "new_" + factory.__name__
     method.__doc__ = f"`{factory.__name__}` with this tensor's dtype and device by default."
     return method
@@ -220,16 +238,18 @@ new_ones = _new(ones)
 new_empty = _new(empty)
 
 
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(size, fill_value, dtype=dtype or self._dtype, device=device or self._device,
-                requires_grad=requires_grad)
+def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+             requires_grad=False) -> Tensor:
+    return full(size, fill_value, dtype=dtype or self._dtype, layout=layout, device=device or self._device,
+                pin_memory=pin_memory, requires_grad=requires_grad)
 
 
 # ---- ranges ---------------------------------------------------------------------------------
 
-def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None,
-           layout=None) -> Tensor:
+def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
+           requires_grad=False) -> Tensor:
     """Values start, start + step, ... below end (int64 for integer arguments)."""
+    check_factory_options("arange", layout, pin_memory)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -252,8 +272,10 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     return _finish(data, device, requires_grad)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False) -> Tensor:
     """Deprecated torch.range: like arange but including `end`, float by default."""
+    check_factory_options("range", layout, pin_memory)
     if end is None:
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
@@ -261,9 +283,10 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt.np), device, requires_grad)
 
 
-def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False, out=None,
-             layout=None) -> Tensor:
+def linspace(start, end, steps: int, *, dtype=None, layout=None, device=None, pin_memory=False,
+             requires_grad=False) -> Tensor:
     """`steps` evenly spaced values from start to end, computed from both ends as torch does."""
+    check_factory_options("linspace", layout, pin_memory)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
@@ -279,21 +302,26 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     return _finish(data.astype(dt.np), device, requires_grad)
 
 
-def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, layout=None, device=None,
+             pin_memory=False, requires_grad=False) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    check_factory_options("logspace", layout, pin_memory)
     lin = linspace(start, end, steps, dtype=D.float64)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     return _finish((base ** lin._data).astype(dt.np), device, requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False, out=None,
-        layout=None) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None, pin_memory=False,
+        requires_grad=False) -> Tensor:
+    check_factory_options("eye", layout, pin_memory)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     return _finish(np.eye(n, n if m is None else m, dtype=dt.np), device, requires_grad)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False) -> Tensor:
+    check_factory_options("scalar_tensor", layout, pin_memory)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     return _finish(np.array(s, dtype=dt.np), device, requires_grad)
 
@@ -322,27 +350,30 @@ def diagonal_(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> T
 
 # ---- random ---------------------------------------------------------------------------------
 
-def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None) -> Tensor:
+def rand(*args, size=None, generator=None, dtype=None, layout=None, device=None, pin_memory=False,
+         requires_grad=False) -> Tensor:
     """Uniform [0, 1) samples; after manual_seed they equal torch's CPU values."""
+    check_factory_options("rand", layout, pin_memory)
     dt = _float_dtype(dtype, "check_uniform_bounds")
     shape = _sizes(_size_form("rand", args, size))
     data = _gen(generator, device)._uniform(math.prod(shape), dt.np).astype(dt.np).reshape(shape)
     return _finish(data, device, requires_grad)
 
 
-def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-          layout=None, _contiguous=True) -> Tensor:
+def randn(*args, size=None, generator=None, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False, _contiguous=True) -> Tensor:
     """Standard normal samples; after manual_seed they equal torch's CPU values."""
+    check_factory_options("randn", layout, pin_memory)
     dt = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _sizes(_size_form("randn", args, size))
     data = _gen(generator, device)._normal(math.prod(shape), dt.np, contiguous=_contiguous).reshape(shape)
     return _finish(data, device, requires_grad)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
-            out=None, layout=None) -> Tensor:
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=None, device=None,
+            pin_memory=False, requires_grad=False) -> Tensor:
     """Integers uniform in [low, high); randint(high, size) also works."""
+    check_factory_options("randint", layout, pin_memory)
     if size is None:
         low, high, size = 0, low, high
     if high is None:
@@ -357,9 +388,10 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     return _finish(data, device, requires_grad)
 
 
-def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-             layout=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, layout=None, device=None, pin_memory=False,
+             requires_grad=False) -> Tensor:
     """A random permutation of 0..n-1 (torch's CPU shuffle)."""
+    check_factory_options("randperm", layout, pin_memory)
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     dt = D.int64 if dtype is None else D.as_dtype(dtype)
@@ -381,8 +413,9 @@ def _memory_order(input):
     return order
 
 
-def _random_like(factory, input, dtype, device, requires_grad, **kw):
-    dt, dev = _like(input, dtype, device)
+def _random_like(factory, input, dtype, device, requires_grad, layout=None, pin_memory=False, memory_format=None,
+                 **kw):
+    dt, dev = _like(getattr(factory, "__name__", "rand") + "_like", input, dtype, device, layout, pin_memory, memory_format)
     order = _memory_order(input)
     if order is None:
         return factory(input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
@@ -394,24 +427,34 @@ def _random_like(factory, input, dtype, device, requires_grad, **kw):
     return out.requires_grad_(requires_grad)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    return _random_like(rand, input, dtype, device, requires_grad)
+def rand_like(input, *, generator=None, memory_format=None, dtype=None, layout=None, device=None,
+              pin_memory=False, requires_grad=False) -> Tensor:
+    return _random_like(rand, input, dtype, device, requires_grad, layout, pin_memory, memory_format,
+                        generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    return _random_like(randn, input, dtype, device, requires_grad)
+def randn_like(input, *, generator=None, memory_format=None, dtype=None, layout=None, device=None,
+               pin_memory=False, requires_grad=False) -> Tensor:
+    return _random_like(randn, input, dtype, device, requires_grad, layout, pin_memory, memory_format,
+                        generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 memory_format=None) -> Tensor:
+def randint_like(input, low=0, high=None, *, generator=None, memory_format=None, dtype=None, layout=None,
+                 device=None, pin_memory=False, requires_grad=False) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _random_like(lambda shape, **kw: randint(low, high, shape, **kw), input, dtype, device, requires_grad)
+
+    def randint_between(shape, **kw):
+        return randint(low, high, shape, **kw)
+    randint_between.__name__ = "randint"
+    return _random_like(randint_between, input, dtype, device, requires_grad, layout, pin_memory, memory_format,
+                        generator=generator)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
-           out=None) -> Tensor:
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None, device=None, pin_memory=False,
+           requires_grad=False) -> Tensor:
     """Normal samples: tensors of means/stds broadcast, or scalars with `size`."""
+    check_factory_options("normal", layout, pin_memory)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
         if isinstance(std, Tensor) and (std._data < 0).any():

@@ -123,23 +123,15 @@ def _make_float_unary(name, f, df):
         body["node_name"] = _TORCH_NODE_NAMES[name]
     cls = type(name.capitalize(), (_Unary,), body)
 
-    def op(input: Tensor, *, out=None) -> Tensor:
+    def op(input: Tensor) -> Tensor:
         if input._dtype.is_floating_point:
-            return _maybe_out(cls.apply(input), out)
-        return _maybe_out(cls.apply(input.to(D.get_default_dtype())), out)
+            return cls.apply(input)
+        return cls.apply(input.to(D.get_default_dtype()))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name}; integer inputs give the default float dtype."
     _FLOAT_CLASSES[name] = cls
     return op
-
-
-def _maybe_out(result: Tensor, out):
-    if out is None:
-        return result
-    from .inplace import copy_into
-    copy_into(out, result)
-    return out
 
 
 exp = _make_float_unary("exp", *UNARY_FLOAT["exp"])
@@ -399,20 +391,20 @@ class Sub(Primitive):
     backward_arrays = backward
 
 
-def add(input, other, *, alpha=1, out=None) -> Tensor:
+def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other."""
     a, b, dt = operands(input, other)
     _check_alpha(dt, alpha)
     if dt is D.bool_:
-        return _maybe_out(logical_or(a, b), out)
-    return _maybe_out(Add.apply(a, b, alpha=alpha), out)
+        return logical_or(a, b)
+    return Add.apply(a, b, alpha=alpha)
 
 
 def _is_bool(x) -> bool:
     return x._dtype is D.bool_ if type(x) is Tensor else isinstance(x, bool)
 
 
-def sub(input, other, *, alpha=1, out=None) -> Tensor:
+def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
     if _is_bool(input) or _is_bool(other):
         if D.result_type(input, other) is D.bool_:
@@ -422,7 +414,7 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
                            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     a, b, dt = operands(input, other)
     _check_alpha(dt, alpha)
-    return _maybe_out(Sub.apply(a, b, alpha=alpha), out)
+    return Sub.apply(a, b, alpha=alpha)
 
 
 subtract = sub
@@ -467,9 +459,9 @@ class Mul(Primitive):
         return (gy * b if na[0] else None), (gy * a if na[1] else None)
 
 
-def mul(input, other, *, out=None) -> Tensor:
+def mul(input, other) -> Tensor:
     a, b, dt = operands(input, other)
-    return _maybe_out(Mul.apply(a, b), out)
+    return Mul.apply(a, b)
 
 
 multiply = mul
@@ -526,18 +518,18 @@ class _RoundedDiv(_ZeroGrad):
         return zeros_like_grad(gy), zeros_like_grad(gy)
 
 
-def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+def div(input, other, *, rounding_mode=None) -> Tensor:
     """True division (int inputs give the default float), or rounded with `rounding_mode`."""
     if rounding_mode is None:
         dt = D.float_result(D.result_type(input, other))
         a, b, _ = operands(input, other, dtype=dt)
-        return _maybe_out(Div.apply(a, b), out)
+        return Div.apply(a, b)
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     a, b, dt = operands(input, other)
     if dt is D.bool_:
         a, b = a.to(D.int64), b.to(D.int64)
-    return _maybe_out(_RoundedDiv.apply(a, b, mode=rounding_mode), out)
+    return _RoundedDiv.apply(a, b, mode=rounding_mode)
 
 
 divide = true_divide = div
