@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from . import activation, convert, creation, indexing, inplace, linalg, pointwise, reduction, shape
+from . import activation, convert, creation, indexing, inplace, linalg, out, pointwise, reduction, shape
 from .inplace import make_inplace
 
 # torch functions that are also Tensor methods (first argument = self), by family
@@ -15,10 +15,10 @@ METHODS = {
         le gt ge greater greater_equal less less_equal not_equal isclose allclose equal logical_and
         logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not rsub""",
     reduction: """sum mean nansum nanmean prod max min amax amin argmax argmin var std logsumexp norm all
-        any count_nonzero cumsum cumprod median""",
-    shape: """view view_as reshape reshape_as flatten unflatten squeeze unsqueeze permute transpose
-        swapaxes swapdims t movedim moveaxis repeat_interleave expand expand_as broadcast_to repeat tile split chunk
-        tensor_split unbind flip fliplr flipud roll narrow tril triu sum_to_size""",
+        any cumsum cumprod median""",
+    shape: """view view_as reshape_as flatten unflatten unsqueeze transpose swapaxes swapdims t movedim
+        moveaxis repeat_interleave expand expand_as chunk tensor_split unbind fliplr flipud roll narrow tril
+        triu""",
     indexing: """gather scatter scatter_add index_select select index_add take_along_dim take masked_select
         nonzero argwhere sort argsort msort topk kthvalue unique bincount""",
     linalg: "matmul mm bmm mv dot outer ger inner tensordot",
@@ -34,6 +34,17 @@ for _module, _names in METHODS.items():
     for _name in _names.split():
         setattr(Tensor, _name, getattr(_module, _name))
 
+# methods that also take their sizes as separate arguments: x.permute(1, 0), x.permute((1, 0)), x.permute(dims=...)
+for _fn, _keyword in ((shape.reshape, "shape"), (shape.permute, "dims"), (shape.repeat, "repeats"),
+                      (shape.tile, "dims"), (shape.flip, "dims"), (shape.broadcast_to, "size"),
+                      (shape.sum_to_size, "size")):
+    setattr(Tensor, _fn.__name__, shape.sizes_method(_fn, _keyword))
+Tensor.squeeze = shape.sizes_method(shape.squeeze, "dim", optional=True)
+Tensor.count_nonzero = shape.sizes_method(reduction.count_nonzero, "dim", optional=True)
+Tensor.split = lambda self, split_size, dim=0: shape.split(self, split_size, dim)
+Tensor.split.__name__ = Tensor.split.__qualname__ = "split"
+Tensor.resize_ = out.resize_
+Tensor.resize_as_ = out.resize_as_
 Tensor._legacy_new = staticmethod(creation.legacy_new)
 Tensor._rebuild = staticmethod(creation._rebuild)
 Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)  # x.where(cond, y)

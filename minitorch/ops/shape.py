@@ -23,10 +23,41 @@ def as_view(out: Tensor, base: Tensor) -> Tensor:
 
 
 def _sizes(args):
-    """Accept f(2, 3), f((2, 3)) and f([2, 3]) as torch does."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(6) as torch does."""
+    if isinstance(args, (tuple, list)) and len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
+    if not isinstance(args, (tuple, list)):
+        args = (args,)
     return tuple(int(a) for a in args)
+
+
+def sizes_method(fn, keyword: str, optional: bool = False):
+    """The Tensor-method form of `fn(input, sizes)`, which torch also lets take the sizes as separate
+    arguments: x.f(2, 3), x.f((2, 3)) and x.f(keyword=(2, 3)) all call fn(x, sizes)."""
+    import inspect
+    name = fn.__name__
+
+    def method(self, *args, **kwargs):
+        value = kwargs.pop(keyword, None)
+        if kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if args and value is not None:
+            raise TypeError(f"{name}() got multiple values for argument '{keyword}'")
+        if value is None and args:
+            value = args[0] if len(args) == 1 else args
+        if value is None:
+            if optional:
+                return fn(self)
+            raise TypeError(f'{name}() missing 1 required positional arguments: "{keyword}"')
+        return fn(self, value)
+
+    P = inspect.Parameter
+    method.__signature__ = inspect.Signature([
+        P("self", P.POSITIONAL_OR_KEYWORD), P("args", P.VAR_POSITIONAL),
+        P(keyword, P.KEYWORD_ONLY, default=None)])
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
 
 
 def infer_shape(shape, numel: int):
@@ -95,11 +126,18 @@ class Alias(View):
     node_name = "AliasBackward0"        # an op that gives back its input, as a view
 
 
-def view(self: Tensor, *shape) -> Tensor:
-    """Same memory, new shape; raises (pointing to reshape) when the layout does not allow it."""
-    if len(shape) == 1 and isinstance(shape[0], D.dtype):
-        return _view_dtype(self, shape[0])
-    shape = infer_shape(_sizes(shape), self._data.size)
+def view(self: Tensor, *args, size=None, dtype=None) -> Tensor:
+    """Same memory, new shape (or the same bytes read as another dtype of that width); raises
+    (pointing to reshape) when the layout does not allow it."""
+    if len(args) == 1 and isinstance(args[0], D.dtype):
+        args, dtype = (), args[0]
+    if dtype is not None:
+        if args or size is not None:
+            raise TypeError("view() received an invalid combination of arguments: give a dtype or a size")
+        return _view_dtype(self, D.as_dtype(dtype))
+    if size is not None and args:
+        raise TypeError("view() got multiple values for argument 'size'")
+    shape = infer_shape(_sizes(args if size is None else size), self._data.size)
     return View.apply(self, shape=shape, must_view=True)._view_of(self)
 
 
@@ -117,7 +155,7 @@ class ReshapeCopy(View):
     node_name = "UnsafeViewBackward0"    # reshape that has to copy (torch: a clone, then _unsafe_view)
 
 
-def reshape(input: Tensor, *shape) -> Tensor:
+def reshape(input: Tensor, shape) -> Tensor:
     """A view when the layout allows it, otherwise a copy."""
     shape = infer_shape(_sizes(shape), input._data.size)
     data = input._data
@@ -143,7 +181,7 @@ def reshape_as(self: Tensor, other: Tensor) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     nd = input._data.ndim
     if nd == 0:
-        return reshape(input, 1)
+        return reshape(input, (1,))
     s, e = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
@@ -214,9 +252,7 @@ class MatrixTranspose(Permute):
     node_name = "TBackward0"            # x.t(): the transpose of a matrix (a vector or scalar as it is)
 
 
-def permute(input: Tensor, *dims) -> Tensor:
-    if not dims:
-        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+def permute(input: Tensor, dims) -> Tensor:
     nd = input._data.ndim
     axes = tuple(wrap_dim(d, nd) for d in _sizes(dims))
     if len(axes) != nd:
@@ -300,7 +336,7 @@ class SumToSize(Primitive):
         return gy.expand(ctx.in_shape)
 
 
-def sum_to_size(input: Tensor, *size) -> Tensor:
+def sum_to_size(input: Tensor, size) -> Tensor:
     shape = _sizes(size)
     if input._data.shape == shape:
         return input
@@ -336,9 +372,11 @@ class Expand(Primitive):
         return _sum_to_shape(gy, ctx.in_shape)
 
 
-def expand(self: Tensor, *sizes) -> Tensor:
+def expand(self: Tensor, *args, size=None, implicit: bool = False) -> Tensor:
     """A broadcast view: size-1 dims repeat without copying; -1 keeps a size."""
-    sizes = _sizes(sizes)
+    if size is not None and args:
+        raise TypeError("expand() got multiple values for argument 'size'")
+    sizes = _sizes(args if size is None else size)
     shape = self._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand({_type_name(self)}{{{_fmt(shape)}}}, size={_fmt(sizes)}): the number of sizes "
@@ -413,15 +451,15 @@ class Repeat(Primitive):
         return g.reshape(ctx.in_shape)
 
 
-def repeat(self: Tensor, *sizes) -> Tensor:
-    reps = _sizes(sizes)
+def repeat(self: Tensor, repeats) -> Tensor:
+    reps = _sizes(repeats)
     if len(reps) < self._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     return Repeat.apply(self, reps=reps)
 
 
 def tile(input: Tensor, dims) -> Tensor:
-    reps = tuple(dims)
+    reps = _sizes(dims)
     reps = (1,) * (input._data.ndim - len(reps)) + reps
     return repeat(input, reps)
 
@@ -506,7 +544,7 @@ class Stack(Primitive):
 
 
 def atleast_1d(t: Tensor) -> Tensor:
-    return reshape(t, 1) if t._data.ndim == 0 else t
+    return reshape(t, (1,)) if t._data.ndim == 0 else t
 
 
 def atleast_2d(t: Tensor) -> Tensor:
@@ -536,7 +574,7 @@ def dstack(tensors) -> Tensor:
 
 
 def column_stack(tensors) -> Tensor:
-    return hstack([reshape(t, -1, 1) if t._data.ndim <= 1 else t for t in tensors])
+    return hstack([reshape(t, (-1, 1)) if t._data.ndim <= 1 else t for t in tensors])
 
 
 class Split(Primitive):
@@ -733,7 +771,7 @@ class ExpandCopy(Expand):
         return ctx.xp.broadcast_to(x, shape).copy()
 
 
-def expand_copy(input: Tensor, size) -> Tensor:
+def expand_copy(input: Tensor, size, *, implicit: bool = False) -> Tensor:
     """expand(input, size) with its own memory."""
     return ExpandCopy.apply(input, shape=tuple(expand(input.detach(), tuple(size)).shape))
 

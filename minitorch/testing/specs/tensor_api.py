@@ -229,3 +229,75 @@ def _scatter_sample_(draw, dtype):
 
 
 register("scatter_", _index_inplace("scatter_"), _scatter_sample_, dtypes=FLOATS, grad=(0, 3), family=FAMILY)
+
+
+# ---- resizing and out= -------------------------------------------------------------------------
+def _resize_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes()), dtype, requires_grad=False)
+    n = 1
+    for s in x.array.shape:
+        n *= s
+    # shrinking (or keeping the count) keeps the first elements, which both define; growing reads
+    # uninitialised memory, so only the new shape is comparable there
+    shape = draw(shapes(max_dims=3).filter(lambda s: _prod(s) <= n))
+    return [x, shape], {}
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _resize(lib, x, shape):
+    y = x.clone()
+    assert y.resize_(shape) is y
+    z = x.clone()
+    z.resize_as_(lib.empty(shape))
+    return y, z
+
+
+register("resize_", _resize, _resize_sample, dtypes=FLOATS + ("int64",), grad=None, family=FAMILY)
+register("resize_as_", _resize, _resize_sample, dtypes=("float32",), grad=None, family=FAMILY)
+
+
+def _out_sample(draw, dtype):
+    """A binary op's operands and an out tensor of any shape (resized when it differs) and of the same
+    or another dtype (which must be castable from the result's)."""
+    a, b = draw(broadcast_pair(mismatch=False))
+    out_shape = draw(st.sampled_from([None, (0,), (3,)]))
+    out_dtype = draw(st.sampled_from([dtype, "float64", "int64", "bool"]))
+    return [tensor_arg(draw, a, dtype, requires_grad=False), tensor_arg(draw, b, dtype, requires_grad=False),
+            out_shape, out_dtype], {}
+
+
+def _with_out(name):
+    def call(lib, a, b, out_shape, out_dtype):
+        import warnings
+        shape = tuple(lib.broadcast_shapes(a.shape, b.shape)) if out_shape is None else out_shape
+        out = lib.zeros(shape, dtype=getattr(lib, out_dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the resize warning
+            r = getattr(lib, name)(a, b, out=out)
+        assert r is out
+        return out
+    return call
+
+
+for _name in ("add", "mul", "maximum", "atan2", "eq"):
+    register(f"{_name}(out)", _with_out(_name), _out_sample, dtypes=FLOATS + ("int64",), grad=None, family=FAMILY)
+
+
+def _factory_out_sample(draw, dtype):
+    return [draw(shapes(max_dims=3)), draw(st.sampled_from([(0,), (2, 2)])), dtype], {}
+
+
+def _factory_out(lib, shape, out_shape, dtype):
+    out = lib.empty(out_shape, dtype=getattr(lib, dtype))
+    assert lib.zeros(shape, out=out) is out
+    full = lib.full(shape, 7, out=lib.empty(0, dtype=getattr(lib, dtype)))
+    return out, full, lib.arange(5, out=lib.empty(0, dtype=getattr(lib, dtype)))
+
+
+register("zeros(out)", _factory_out, _factory_out_sample, dtypes=FLOATS + ("int64",), grad=None, family=FAMILY)
