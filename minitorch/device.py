@@ -74,10 +74,10 @@ def set_current_cuda_index(index: int) -> None:
     _current_cuda = index
 
 
-def set_default_device(d) -> None:
+def set_default_device(device) -> None:
     """The device factory functions use when none is given (torch.set_default_device)."""
     global _default
-    _default = CPU if d is None else as_device(d)
+    _default = CPU if device is None else as_device(device)
 
 
 def get_default_device() -> device:

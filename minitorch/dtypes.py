@@ -140,8 +140,9 @@ def _promote_table():
 _PROMOTE = _promote_table()
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
-    return _PROMOTE[a, b]
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both can be cast to without losing their category (torch's promotion table)."""
+    return _PROMOTE[type1, type2]
 
 
 def _scalar_dtype(x) -> dtype:

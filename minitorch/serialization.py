@@ -67,8 +67,8 @@ class _TorchPickler(pickle._Pickler):
 
     dispatch = pickle._Pickler.dispatch.copy()
 
-    def __init__(self, file):
-        super().__init__(file, protocol=2)
+    def __init__(self, file, protocol: int = 2):
+        super().__init__(file, protocol=protocol)
         self.storages: dict[int, _Storage] = {}
 
     def _save_torch_name(self, obj):
@@ -126,31 +126,39 @@ def _write_record(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def _write_archive(obj, out) -> None:
+def _write_archive(obj, out, protocol: int = 2, byteorder_record: bool = True) -> None:
     buf = io.BytesIO()
-    pickler = _TorchPickler(buf)
+    pickler = _TorchPickler(buf, protocol)
     pickler.dump(obj)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         _write_record(archive, "archive/data.pkl", buf.getvalue())
         _write_record(archive, "archive/.format_version", b"1")
         _write_record(archive, "archive/.storage_alignment", str(_ALIGNMENT).encode())
-        _write_record(archive, "archive/byteorder", b"little")
+        if byteorder_record:
+            _write_record(archive, "archive/byteorder", b"little")
         for storage in pickler.storages.values():
             array = storage.array.astype(storage.array.dtype.newbyteorder("<"), copy=False)
             _write_record(archive, f"archive/data/{storage.key}", array.tobytes())
         _write_record(archive, "archive/version", b"3\n")
 
 
-def save(obj, f) -> None:
-    """Save `obj` (tensors, state dicts, nested containers of them) to a path or binary file."""
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False) -> None:
+    """Save `obj` (tensors, state dicts, nested containers of them) to a path or binary file, in
+    torch's zip format with the standard pickle module (protocol 2 by default, as torch)."""
+    if pickle_module is not pickle:
+        raise NotImplementedError("save(): minitorch writes with the standard pickle module only")
+    if not _use_new_zipfile_serialization:
+        raise NotImplementedError("save(): minitorch writes torch's zip format only (the legacy format was "
+                                  "replaced in torch 1.6)")
     if not isinstance(f, (str, os.PathLike)):
-        _write_archive(obj, f)
+        _write_archive(obj, f, pickle_protocol, not _disable_byteorder_record)
         return
     path = os.fspath(f)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".minitorch-save-")
     try:
         with os.fdopen(fd, "wb") as out:
-            _write_archive(obj, out)
+            _write_archive(obj, out, pickle_protocol, not _disable_byteorder_record)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -240,13 +248,27 @@ def _map_location(location: str, map_location) -> Device:
     return target
 
 
-def load(f, map_location=None, weights_only: bool = True, **kwargs):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load a checkpoint written by `minitorch.save` or `torch.save`.
 
-    Only tensors, Parameters, containers and plain values are rebuilt, whatever `weights_only`
-    says: minitorch never executes code from a file. `map_location` may be a device, a string, a
-    {saved: target} dict, or a callable `(storage, location)` as in torch.
+    Only tensors, Parameters, containers and plain values are rebuilt, as torch's default
+    weights_only=True does. With weights_only=False a checkpoint of those loads the same, and one
+    that names any other global raises UnpicklingError: minitorch never executes code from a file.
+    `map_location` may be a device, a string, a {saved: target} dict, or a callable
+    `(storage, location)` as in torch. `mmap=True` needs a path, as in torch (the records are
+    read into memory either way).
     """
+    if pickle_module is not None and weights_only:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if pickle_module is not None and pickle_module is not pickle:
+        raise NotImplementedError("load(): minitorch reads with the standard pickle module only")
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
+    unknown = set(pickle_load_args) - {"encoding"}
+    if unknown:
+        raise TypeError(f"load() got an unexpected keyword argument '{unknown.pop()}'")
+    if pickle_load_args.get("encoding") not in (None, "utf-8", "ASCII", "latin1", "bytes"):
+        raise ValueError(f"load(): unsupported pickle encoding {pickle_load_args['encoding']!r}")
     if isinstance(f, (bytes, bytearray)):
         f = io.BytesIO(f)
     try:

@@ -292,7 +292,7 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
-    def numpy(self, force: bool = False):
+    def numpy(self, *, force: bool = False):
         """The tensor's memory as a NumPy array; force=True copies from any device and drops the graph."""
         if force:
             return self.detach().cpu()._data

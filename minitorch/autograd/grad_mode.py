@@ -29,7 +29,7 @@ class _GradModeBase:
             return self(orig_func)
         return self
 
-    def __init__(self, orig_func=None):
+    def __init__(self) -> None:
         pass
 
     def __enter__(self):

@@ -165,10 +165,11 @@ def _threads() -> int:
     return _thread_count or min(os.cpu_count() or 1, 4)
 
 
-def set_num_threads(n: int) -> None:
+def set_num_threads(num: int) -> None:
     """Threads for the CPU's work: the parts a large array is split into, and BLAS's thread pool
     (matmul, convolution), as torch.set_num_threads sets its intra-op pool."""
     global _thread_count, _workers
+    n = num
     if isinstance(n, bool) or not isinstance(n, int):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n <= 0:

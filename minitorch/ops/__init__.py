@@ -1,6 +1,8 @@
 """The op families, and the Tensor methods and operators that delegate to them."""
 from __future__ import annotations
 
+import inspect
+
 from ..tensor import Tensor
 from . import activation, convert, creation, indexing, inplace, linalg, out, pointwise, reduction, shape
 from .inplace import make_inplace
@@ -43,6 +45,33 @@ Tensor.squeeze = shape.sizes_method(shape.squeeze, "dim", optional=True)
 Tensor.count_nonzero = shape.sizes_method(reduction.count_nonzero, "dim", optional=True)
 Tensor.split = lambda self, split_size, dim=0: shape.split(self, split_size, dim)
 Tensor.split.__name__ = Tensor.split.__qualname__ = "split"
+
+
+def _method_without(fn, *names):
+    """`fn` as a Tensor method without the parameters only torch's namespace function has (out=,
+    out_dtype=): calling the method with them raises TypeError, as in torch."""
+    sig = inspect.signature(fn)
+    kept = [p for p in sig.parameters.values() if p.name not in names]
+    n_positional = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in kept)
+
+    def method(*args, **kwargs):
+        bad = [n for n in names if n in kwargs]
+        if bad or len(args) > n_positional:
+            raise TypeError(f"{fn.__name__}() got an unexpected keyword argument '{bad[0]}'" if bad else
+                            f"{fn.__name__}() takes {n_positional - 1} positional arguments but {len(args) - 1} "
+                            f"were given")
+        return fn(*args, **kwargs)
+    method.__signature__ = sig.replace(parameters=kept)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+Tensor.norm = _method_without(reduction.norm, "out")
+Tensor.mm = _method_without(linalg.mm, "out_dtype")
+Tensor.bmm = _method_without(linalg.bmm, "out_dtype")
+for _name in ("add", "sub", "mul", "floor_divide", "true_divide"):  # torch's methods of these take out=
+    setattr(Tensor, _name, out.with_out(getattr(pointwise, _name)))
 Tensor.resize_ = out.resize_
 Tensor.resize_as_ = out.resize_as_
 Tensor._legacy_new = staticmethod(creation.legacy_new)

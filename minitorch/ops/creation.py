@@ -119,7 +119,25 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return tensor(data, dtype=dtype, device=device)
 
 
-asarray = as_tensor
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """`obj` as a tensor: shared memory when possible (copy=None), always (copy=False, which raises
+    when a copy is needed) or never (copy=True)."""
+    if copy:
+        result = tensor(obj, dtype=dtype, device=device)
+    else:
+        result = as_tensor(obj, dtype=dtype, device=device)
+        if copy is False and not _shares(obj, result):
+            raise ValueError("can't alias the given object: a copy is needed (its dtype or device differs, or it "
+                             "is not an array)")
+    if requires_grad:
+        result = result.detach().requires_grad_(True) if result is obj else result.requires_grad_(True)
+    return result
+
+
+def _shares(obj, result: Tensor) -> bool:
+    if isinstance(obj, Tensor):
+        return obj._data is result._data or np.shares_memory(obj._data, result._data)
+    return isinstance(obj, np.ndarray) and np.shares_memory(obj, result._data)
 
 
 def from_numpy(ndarray) -> Tensor:
@@ -217,9 +235,7 @@ def full_like(input, fill_value, *, memory_format=None, dtype=None, layout=None,
     return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
-               pin_memory=False) -> Tensor:
-    check_factory_options("new_tensor", layout, pin_memory)
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
 
 
@@ -490,7 +506,9 @@ def _fill_random(self: Tensor, values) -> Tensor:
         return fill_with(self, self._device.backend.xp.asarray(values).astype(self._data.dtype).reshape(self.shape))
 
 
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with uniform samples from [from_, to) (torch's keyword is `from`, a Python keyword)."""
+    a, b = from_, to
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     u = _gen(generator, self._device)._uniform(self.numel(), self._data.dtype)

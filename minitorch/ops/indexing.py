@@ -503,7 +503,8 @@ class Sort(SelectAlong):
         return xp.take_along_axis(by_value, xp.argsort(nan_last, axis=dim, kind="stable"), axis=dim)
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+    """Values in order along `dim`, with their indices; the sort is always stable, so `stable` holds."""
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return sort_t(SortOfScalar.apply(input), Tensor._wrap(input._device.backend.xp.zeros((), dtype="int64"),
@@ -511,7 +512,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     return sort_t(*Sort.apply(input, dim=d, descending=descending))
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     return sort(input, dim, descending).indices
 
 

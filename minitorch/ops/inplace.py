@@ -7,6 +7,8 @@ torch. Without recording, the common ones write straight into the array.
 """
 from __future__ import annotations
 
+import inspect
+
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
@@ -98,6 +100,9 @@ def make_inplace(fn, name: str, elementwise: bool = True):
 def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
     """add_/sub_/mul_/div_: straight into the array when nothing records (optimisers)."""
     def method(self: Tensor, other, *, alpha=1, **kw) -> Tensor:
+        if set(kw) - {"rounding_mode"} or (alpha != 1 and "alpha" not in signature.parameters):
+            bad = next(iter(set(kw) - {"rounding_mode"}), "alpha")
+            raise TypeError(f"{name}() got an unexpected keyword argument '{bad}'")
         if kw.get("rounding_mode") is not None:
             return apply_inplace(self, lambda x: fn(x, other, **kw), grad_operands=(other,))
         dt = D.result_type(self, other)
@@ -118,6 +123,8 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
 
         return apply_inplace(self, lambda x: fn(x, other, **args), fast if dt is self._dtype else None,
                              grad_operands=(other,))
+    signature = inspect.signature(fn)
+    method.__signature__ = signature
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place `{fn.__name__}`."
     return method
@@ -155,8 +162,9 @@ def copy_into(self: Tensor, src: Tensor, node=Copy) -> Tensor:
     return apply_inplace(self, lambda x: node.apply(x, src), fast, grad_operands=(src,))
 
 
-def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
-    return copy_into(self, src)
+def copy_(self: Tensor, other: Tensor, non_blocking: bool = False) -> Tensor:
+    """self's values replaced by `other`'s (broadcast and cast); torch's parser names it `other`."""
+    return copy_into(self, other)
 
 
 class FillWith(Primitive):

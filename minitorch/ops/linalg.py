@@ -50,7 +50,17 @@ class Matmul(Mm):
     node_name = "UnsafeViewBackward0"
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
+def _out_dtype(name, input, out_dtype):
+    if out_dtype is not None and input._device.type == "cpu":
+        raise NotImplementedError(f"{name}(): out_dtype is not supported on the CPU (torch runs 'aten::{name}.dtype' "
+                                  f"on CUDA only)")
+
+
+def mm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
+    """The matrix product of two 2-D tensors; on CUDA, `out_dtype` widens half inputs' result."""
+    _out_dtype("mm", input, out_dtype)
+    if out_dtype is not None:
+        return mm(input.to(out_dtype), mat2.to(out_dtype))
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -62,7 +72,11 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return Mm.apply(input, mat2)
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
+    """Batched matrix products of two 3-D tensors."""
+    _out_dtype("bmm", input, out_dtype)
+    if out_dtype is not None:
+        return bmm(input.to(out_dtype), mat2.to(out_dtype))
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -87,7 +101,8 @@ class Dot(Primitive):
         return gy * b, gy * a
 
 
-def dot(input: Tensor, other: Tensor) -> Tensor:
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    other = tensor
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
     if input._dtype is not other._dtype:
@@ -242,8 +257,16 @@ class Einsum(Primitive):
         return tuple(grads)
 
 
-def einsum(equation: str, *operands) -> Tensor:
-    """Einstein summation, e.g. einsum('bij,bjk->bik', a, b)."""
+def einsum(*args) -> Tensor:
+    """Einstein summation: einsum('bij,bjk->bik', a, b), einsum('ij->j', [a]), or the sublist form
+    einsum(a, [0, 1], b, [1, 2], [0, 2])."""
+    if not args:
+        raise TypeError("einsum(): must specify the equation string and at least one operand, or at least one "
+                        "operand and its subscripts list")
+    if isinstance(args[0], str):
+        equation, operands = args[0], args[1:]
+    else:
+        equation, operands = _sublist_equation(args)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ins, out = _parse_einsum(equation, [t.shape for t in operands])
@@ -252,8 +275,26 @@ def einsum(equation: str, *operands) -> Tensor:
     return Einsum.apply(*operands, ins=tuple(ins), out=out)
 
 
-def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+def _sublist_equation(args):
+    """The equation of einsum's sublist form: operands each followed by a list of dim numbers (0-51),
+    optionally ending with the output's list."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def word(sub):
+        return "".join("..." if s is Ellipsis else letters[s] for s in sub)
+    operands, subs = list(args[0::2]), list(args[1::2])
+    out = None
+    if len(subs) < len(operands):  # the last element was the output's sublist
+        out = operands.pop()
+    equation = ",".join(word(s) for s in subs) + ("" if out is None else "->" + word(out))
+    return equation, tuple(operands)
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contract the last `dims` axes of a with the first of b (or the listed axes pairs)."""
+    if out is not None:  # torch's tensordot takes out positionally too
+        from .out import compute_into
+        return compute_into(tensordot, (a, b, dims), {}, out)
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")

@@ -30,7 +30,7 @@ def with_out(fn, factory: bool = False):
             return fn(*args, **kwargs)
         if factory:
             return _factory_into(fn, args, kwargs, out)
-        return _compute_into(fn, args, kwargs, out)
+        return compute_into(fn, args, kwargs, out)
 
     op.__signature__ = _signature_with_out(fn)
     op.without_out = fn
@@ -53,7 +53,8 @@ def _tensors(values):
             yield from _tensors(v)
 
 
-def _compute_into(fn, args, kwargs, out):
+def compute_into(fn, args, kwargs, out):
+    """fn(*args, **kwargs) written into `out` by torch's rules."""
     name = fn.__name__
     outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
     if _mode.enabled and any(t._requires_grad for t in _tensors((*args, *kwargs.values(), *outs))):
@@ -108,13 +109,13 @@ def _factory_into(fn, args, kwargs, out):
     return write_into(out, fn(*args, **kwargs), warn=False)
 
 
-def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
-    """Give self the shape `sizes`, keeping its first elements in memory order; new ones are
+def resize_(self: Tensor, *args, size=None, memory_format=None) -> Tensor:
+    """Give self the shape `size`, keeping its first elements in memory order; new ones are
     uninitialised (they read as whatever the new memory held)."""
-    from .creation import _sizes
+    from .creation import _size_form, _sizes
     from ..formats import check_memory_format
     check_memory_format("resize_", memory_format)
-    shape = _sizes(sizes)
+    shape = _sizes(_size_form("resize_", args, size))
     if self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     if tuple(shape) == self._data.shape:

@@ -341,7 +341,10 @@ class NanToNum(Primitive):
         return gy * isfinite(x)
 
 
-def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+def nan_to_num(input: Tensor, nan: float | None = None, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN -> `nan` (0 by default), +-inf -> `posinf`/`neginf` (the dtype's extremes by default)."""
+    nan = 0.0 if nan is None else nan
     if not input._dtype.is_floating_point:
         return input.clone()
     return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
@@ -428,7 +431,7 @@ class RsubScalar(Sub):
     node_name = "RsubBackward1"         # number - tensor, and rsub(tensor, number)
 
 
-def rsub(input, other, alpha=1) -> Tensor:
+def rsub(input, other, *, alpha=1) -> Tensor:
     """other - alpha * input."""
     a, b, dt = operands(other, input)
     _check_alpha(dt, alpha)
@@ -532,7 +535,12 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     return _RoundedDiv.apply(a, b, mode=rounding_mode)
 
 
-divide = true_divide = div
+divide = div
+
+
+def true_divide(input, other) -> Tensor:
+    """input / other in floating point (div without a rounding mode)."""
+    return div(input, other)
 
 
 # Tensor-and-number arithmetic as torch's C++ composites do it (the Scalar overloads, nodes ending in 1);

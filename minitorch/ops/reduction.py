@@ -346,7 +346,11 @@ class SortOfScalar(Clone):
 def _extreme(name, whole, along, pairwise):
     result = max_t if name == "max" else min_t
 
-    def reduce(input: Tensor, dim=None, keepdim: bool = False):
+    def reduce(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+        if other is not None:
+            if dim is not None:
+                raise TypeError(f"{name}() received an invalid combination of arguments: give `dim` or `other`")
+            dim = other
         if is_tensor(dim):
             return pairwise(input, dim)
         if dim is None:
@@ -565,8 +569,11 @@ class Norm(Primitive):
         return (g * scale).masked_fill((yk == 0) | (x == 0), 0)
 
 
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """Vector norm (p = 2, 1, inf, -inf, 0 or any number; 'fro' is 2) over `dim`."""
+    if out is not None:  # torch's norm takes out positionally too
+        from .out import compute_into
+        return compute_into(norm, (input, p, dim, keepdim), {"dtype": dtype}, out)
     if dtype is not None:
         input = input.to(dtype)
     if not input._dtype.is_floating_point:

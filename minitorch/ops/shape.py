@@ -273,7 +273,14 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return Transpose.apply(input, axes=tuple(axes))._view_of(input)
 
 
-swapaxes = swapdims = transpose
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """transpose under NumPy's name."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """transpose under another name."""
+    return transpose(input, dim0, dim1)
 
 
 def t(input: Tensor) -> Tensor:
@@ -543,14 +550,31 @@ class Stack(Primitive):
         return tuple(ctx.xp.moveaxis(gy, ctx.dim, 0))
 
 
-def atleast_1d(t: Tensor) -> Tensor:
+def _each(one):
+    """torch's atleast_*d(*tensors): one tensor gives a tensor; several, or a sequence, give a tuple."""
+    def fn(*tensors):
+        if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)):
+            return one(tensors[0])
+        if len(tensors) == 1:
+            tensors = tensors[0]
+        return tuple(one(t) for t in tensors)
+    fn.__name__ = fn.__qualname__ = one.__name__.lstrip("_")
+    fn.__doc__ = one.__doc__
+    return fn
+
+
+def _atleast_1d(t: Tensor) -> Tensor:
+    """A 0-d tensor viewed as one element; others as they are."""
     return reshape(t, (1,)) if t._data.ndim == 0 else t
 
 
-def atleast_2d(t: Tensor) -> Tensor:
+def _atleast_2d(t: Tensor) -> Tensor:
     """A 0-d tensor viewed as 1x1, a vector unsqueezed to one row (the nodes torch records for each)."""
     nd = t._data.ndim
     return view(t, (1, 1)) if nd == 0 else unsqueeze(t, 0) if nd == 1 else t
+
+
+atleast_1d, atleast_2d = _each(_atleast_1d), _each(_atleast_2d)
 
 
 def hstack(tensors) -> Tensor:
@@ -627,7 +651,14 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     return split(input, builtins.max(-(-n // chunks), 1) if n else 1, dim)
 
 
-def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *, sections=None, indices=None):
+    """Split into `sections` near-equal pieces, or at the given `indices`, along `dim`."""
+    given = [v for v in (tensor_indices_or_sections, sections, indices) if v is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split() needs exactly one of tensor_indices_or_sections, sections or indices")
+    indices_or_sections = given[0]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(indices_or_sections, int):
@@ -776,9 +807,19 @@ def expand_copy(input: Tensor, size, *, implicit: bool = False) -> Tensor:
     return ExpandCopy.apply(input, shape=tuple(expand(input.detach(), tuple(size)).shape))
 
 
-def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
-    """Repeat each element `repeats` times (along `dim`, or of the flattened input)."""
+def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
+    """Repeat each element `repeats` times (along `dim`, or of the flattened input);
+    repeat_interleave(counts) alone repeats each index i counts[i] times."""
     from .indexing import index_select
+    if repeats is None:  # the index form
+        counts = input
+        return repeat_interleave(Tensor._wrap(counts._device.backend.xp.arange(counts._data.shape[0]), counts._device),
+                                 counts, 0, output_size=output_size)
+    if output_size is not None:
+        total = (int(repeats._data.sum()) if isinstance(repeats, Tensor) and repeats._data.ndim else
+                 int(repeats) * (input.numel() if dim is None else input.shape[dim]))
+        if total != output_size:
+            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = wrap_dim(dim, input._data.ndim)

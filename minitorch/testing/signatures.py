@@ -44,7 +44,7 @@ def _stub_path(name: str) -> str:
 def _signature_of(node: ast.FunctionDef, drop_self: bool) -> inspect.Signature | None:
     """An inspect.Signature built from a stub's `def` (annotations kept as source text)."""
     text = ast.unparse(node.args)
-    if any(word in text for word in _SKIPPED_ANNOTATIONS):
+    if any(word in text for word in _SKIPPED_ANNOTATIONS) or "names:" in text:  # named-tensor overloads
         return None
     a = node.args
     params = []
@@ -153,6 +153,36 @@ def _init_signature(cls) -> inspect.Signature:
     return sig.replace(parameters=list(sig.parameters.values())[1:])
 
 
+# Where torch's stub disagrees with what torch accepts at run time (its docstring and its argument
+# parser agree with each other): the run-time signature, written as a def.
+_CONVERSIONS = "bool byte char double float half int long short".split()
+CORRECTIONS = {
+    "torch.tensor": ["def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False): ..."],
+    "Tensor.new_tensor": ["def new_tensor(data, *, dtype=None, device=None, requires_grad=False): ..."],
+    "Tensor.requires_grad_": ["def requires_grad_(requires_grad=True): ..."],
+    "torch.linspace": ["def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, "
+                       "pin_memory=False, requires_grad=False): ..."],
+    "torch.logspace": ["def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, "
+                       "device=None, pin_memory=False, requires_grad=False): ..."],
+    "torch.range": ["def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None, "
+                    "pin_memory=False, requires_grad=False): ..."],
+    "torch.asarray": ["def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False): ..."],
+    **{f"Tensor.{n}": [f"def {n}(memory_format=torch.preserve_format): ..."] for n in _CONVERSIONS},
+}
+
+
+def corrected_overloads(label: str) -> list[inspect.Signature] | None:
+    if label not in CORRECTIONS:
+        return None
+    return [_signature_of(ast.parse(src).body[0], drop_self=False) for src in CORRECTIONS[label]]
+
+
+def _deprecated(sig: inspect.Signature) -> bool:
+    """torch's deprecated scalar-first overloads: add(self, alpha, other), addcmul(self, value, t1, t2)."""
+    names = [p.name for p in sig.parameters.values() if p.kind in _POSITIONAL]
+    return "alpha" in names or ("value" in names and names.index("value") < len(names) - 1)
+
+
 # ---- comparison -----------------------------------------------------------------------------
 
 def _public(p: P) -> bool:
@@ -190,7 +220,7 @@ def compare(name: str, mine: inspect.Signature, theirs: list[inspect.Signature])
                 break
         if t_varargs and not has_varargs:
             add("has no *size form (torch takes sizes as separate arguments)")
-        # keyword names
+        # keyword names (a positional-only parameter's name is not part of the call)
         for p in tp:
             if p.kind in (P.VAR_POSITIONAL, P.VAR_KEYWORD, P.POSITIONAL_ONLY):
                 continue
@@ -211,8 +241,10 @@ def compare(name: str, mine: inspect.Signature, theirs: list[inspect.Signature])
     if not theirs:
         return out
     # what minitorch accepts beyond torch
-    for q in ours.values():
-        if not _public(q) or q.kind in (P.VAR_POSITIONAL, P.VAR_KEYWORD):
+    positional_only_slots = {i for s in theirs for i, p in enumerate(
+        [p for p in s.parameters.values() if p.kind in _POSITIONAL]) if p.kind is P.POSITIONAL_ONLY}
+    for i, q in enumerate(ours.values()):
+        if not _public(q) or q.kind in (P.VAR_POSITIONAL, P.VAR_KEYWORD) or i in positional_only_slots:
             continue
         if q.name not in seen_names:
             add(f"extra parameter '{q.name}' (torch has none of that name)")
@@ -342,6 +374,7 @@ def divergences() -> list[Divergence]:
             if params and params[0].kind in _POSITIONAL:
                 mine = mine.replace(parameters=params[1:])
         name = getattr(other, "__name__", label.rsplit(".", 1)[-1])
-        theirs = torch_overloads(other, name, method=method)
+        theirs = corrected_overloads(label) or torch_overloads(other, name, method=method)
+        theirs = [t for t in theirs if not _deprecated(t)]
         out.extend(compare(label, mine, theirs))
     return out
