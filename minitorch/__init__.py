@@ -50,6 +50,10 @@ from .ops.convert import result_type
 from .formats import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
 from .version import __version__  # noqa: E402
 
+# the math constants torch re-exports, and None as torch.newaxis for indexing
+import math as _math  # noqa: E402
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
+
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)

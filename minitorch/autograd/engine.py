@@ -218,7 +218,7 @@ def _run_node(node, grads, record, create_graph, prev_mode, retain_graph):
         grad_inputs = node._run_backward(tuple(grads))
     if not node._is_sink:
         grad_inputs = _conform(node, grad_inputs)
-    if _mode.anomaly:
+    if _mode.anomaly and _mode.check_nan:
         _anomaly_check(node, grad_inputs)
     if node._hooks:
         for fn in list(node._hooks.values()):
@@ -328,8 +328,16 @@ def _as_list(x):
     return [x] if isinstance(x, F.Tensor) else list(x)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(tensors)/d(leaves) into the leaves' `.grad` (torch.autograd.backward)."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate d(tensors)/d(leaves) into the leaves' `.grad` (torch.autograd.backward);
+    `grad_variables` is the deprecated name of `grad_tensors`."""
+    if grad_variables is not None:
+        import warnings
+        warnings.warn("'grad_variables' is deprecated. Use 'grad_tensors' instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("'grad_tensors' and 'grad_variables' (deprecated) arguments both passed to "
+                               "backward(). Please only use 'grad_tensors'.")
+        grad_tensors = grad_variables
     tensors = _as_list(tensors)
     grads = _as_list(grad_tensors) or [None] * len(tensors)
     for t in tensors:

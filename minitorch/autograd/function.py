@@ -43,9 +43,12 @@ class RemovableHandle:
         self._hooks.pop(self._key, None)
 
 
-def _add_hook(hooks: dict, fn) -> RemovableHandle:
+def _add_hook(hooks: dict, fn, prepend: bool = False) -> RemovableHandle:
+    """Register `fn` in `hooks` (an ordered dict), last or, with `prepend`, first."""
     handle = RemovableHandle(hooks)
     hooks[handle._key] = fn
+    if prepend:
+        hooks.move_to_end(handle._key, last=False)
     return handle
 
 

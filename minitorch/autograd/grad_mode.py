@@ -6,7 +6,8 @@ import functools
 
 class _State:
     enabled = True      # ops record the graph
-    anomaly = False     # detect_anomaly: remember forward traces, check backward for NaN
+    anomaly = False     # detect_anomaly: remember forward traces
+    check_nan = True    # ... and check backward's results for NaN
     inference = False
 
 
@@ -127,22 +128,40 @@ class set_grad_enabled(_GradModeBase):
 
 
 class detect_anomaly:
-    """Record where each node was created and raise, naming it, when backward yields NaN."""
+    """Record where each node was created and (with check_nan) raise, naming it, when backward yields NaN."""
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = state.anomaly
-        state.anomaly = self.check_nan
+        self._prev = state.anomaly, state.check_nan
+        state.anomaly, state.check_nan = True, self.check_nan
 
     def __exit__(self, *exc):
-        state.anomaly = self._prev
+        state.anomaly, state.check_nan = self._prev
         return False
 
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
 
-def set_detect_anomaly(mode: bool) -> None:
-    state.anomaly = bool(mode)
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off now; as a `with` block, restore the previous setting after."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._prev = state.anomaly, state.check_nan
+        state.anomaly, state.check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc):
+        state.anomaly, state.check_nan = self._prev
+        return False
 
 
 def is_anomaly_enabled() -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from ..ops import activation as _act
 from ..ops import loss as _loss
@@ -11,13 +12,60 @@ from ..ops.resample import interpolate, pad  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
-from ..ops.activation import gelu, log_softmax, relu, softmax  # noqa: F401
+from ..ops.activation import gelu  # noqa: F401
 from ..ops.fused import Fused
 from ..ops.pointwise import add_by_number, div_by_number, mul_by_number
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 M_SQRT1_2 = math.sqrt(0.5)
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """torch's deprecated size_average/reduce flags as a reduction (with torch's warning): both unset
+    keep `reduction`; otherwise mean if both hold, sum if only reduce, none if not reduce."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+                  stacklevel=3)
+    return reduction
+
+
+def _weighted(loss: Tensor, weight, input, reduction: str, mean_by_weight: bool = True) -> Tensor:
+    """A pointwise loss times `weight` (input's shape), reduced: torch's mean divides by the weights'
+    sum for mse and l1, by the element count for huber."""
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return _reduce(loss, reduction)
+
+
+def _implicit_dim(name: str, ndim: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  f"as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim` (torch's deprecated implicit dim when None)."""
+    return _act.softmax(input, _implicit_dim("softmax", input.dim()) if dim is None else dim, dtype)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along `dim` (torch's deprecated implicit dim when None)."""
+    return _act.log_softmax(input, _implicit_dim("log_softmax", input.dim()) if dim is None else dim, dtype)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0); inplace=True writes it into input (torch's relu_)."""
+    return input.relu_() if inplace else _act.relu(input)
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -51,9 +99,13 @@ class MseLoss(Fused):
     definition = staticmethod(lambda input, target, reduction: _reduce((input - target) ** 2, reduction))
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """mean((input - target)^2)."""
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """mean((input - target)^2); with `weight`, sum(weight * (input - target)^2) / sum(weight)."""
     _check_same_size(input, target, "mse_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target) ** 2, weight, input, reduction)
     _check_reduction(reduction)
     return MseLoss.apply(input, target, reduction)
 
@@ -63,8 +115,13 @@ def _check_reduction(reduction: str) -> None:
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """mean(|input - target|); with `weight`, sum(weight * |input - target|) / sum(weight)."""
     _check_same_size(input, target, "l1_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target).abs(), weight, input, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -99,9 +156,10 @@ class NllLoss2d(Fused):
     definition = staticmethod(_nll)
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
-             reduction: str = "mean") -> Tensor:
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] * weight[target[n]], averaged over the weights of non-ignored targets."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.is_floating_point():
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     _check_constant_weight(weight)
@@ -141,9 +199,11 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     return node.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction, smoothing=label_smoothing)
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """nll_loss(log_softmax(input, 1), target); target may also hold class probabilities."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     class_dim = 1 if input.dim() >= 2 else 0
@@ -165,7 +225,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
         if reduction == "sum":
             return -terms.sum()
         return div_by_number(-terms.sum(), input.numel() // n_classes) if input.numel() else -terms.sum() * math.nan
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
         return nll
     keep = target != ignore_index
@@ -222,12 +282,16 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    return _act.Hardtanh.apply(input, lo=min_val, hi=max_val)
+    """x clamped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, _act.Hardtanh.apply(input, lo=min_val, hi=max_val), inplace)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                         reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), with each log clamped at -100 as in torch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
@@ -246,8 +310,10 @@ class BinaryCrossEntropyLoss(Fused):
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
     """BCE on sigmoid(input), computed stably from the logits."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     _check_reduction(reduction)
@@ -290,14 +356,23 @@ class HuberLoss(Fused):
     definition = staticmethod(_huber)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_reduction(reduction)
     return SmoothL1Loss.apply(input, target, reduction, beta)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta) (d = input - target)."""
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta) (d = input - target); `weight` scales
+    each element's loss (the mean still divides by the element count, as torch's does)."""
+    if weight is not None:
+        return _weighted(HuberLoss.apply(input, target, "none", delta), weight, input, reduction,
+                         mean_by_weight=False)
     _check_reduction(reduction)
     return HuberLoss.apply(input, target, reduction, delta)
 
@@ -431,8 +506,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return (tensor.unsqueeze(-1) == arange(num_classes)).long()
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
     """input / max(||input||_p over dim, eps)."""
+    if out is not None:
+        from ..ops.out import compute_into
+        return compute_into(normalize, (input, p, dim, eps), {}, out)
     return input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
 
 
@@ -460,7 +538,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """Pointwise target * (log target - input) with `input` a log-probability (and `target` one too if log_target)."""
-    import warnings
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_target:
         loss = target.exp() * (target - input)
     else:

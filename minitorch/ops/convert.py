@@ -1,9 +1,12 @@
 """Conversions between dtypes and devices, clone and contiguous."""
 from __future__ import annotations
 
+import builtins
+
 from .. import dtypes as D
 from ..autograd.function import Function, Primitive
 from ..device import as_device, device as Device
+from ..formats import check_memory_format
 from ..tensor import Tensor
 
 
@@ -54,32 +57,50 @@ class Clone(Primitive):
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy with its own memory, recorded as CloneBackward0."""
+    check_memory_format("clone", memory_format)
     return Clone.apply(input)
 
 
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    """self if its memory is already in row-major order, else a copy that is."""
+    check_memory_format("contiguous", memory_format)
     return self if self._data.flags.c_contiguous else Clone.apply(self)
 
 
+_TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
+
+
 def _parse_to(args, kwargs):
-    dtype = kwargs.get("dtype")
-    device = kwargs.get("device")
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype, device = a._dtype, a._device
-        elif isinstance(a, D.dtype):
-            dtype = a
-        elif isinstance(a, (str, Device, int)):
-            device = a
-        elif a is not None:
-            dtype = D.as_dtype(a)
-    return dtype, device
+    """(dtype, device, copy) from torch's three forms: to(dtype, non_blocking, copy),
+    to(device, dtype, non_blocking, copy) and to(other, non_blocking, copy), each with keywords."""
+    unknown = set(kwargs) - set(_TO_KEYWORDS)
+    if unknown:
+        raise TypeError(f"to() received an invalid combination of arguments - got an unexpected keyword argument "
+                        f"'{unknown.pop()}'")
+    check_memory_format("to", kwargs.get("memory_format"))
+    args = list(args)
+    dtype, device = kwargs.get("dtype"), kwargs.get("device")
+    if args and isinstance(args[0], Tensor):
+        other = args.pop(0)
+        dtype, device = other._dtype, other._device
+    elif args and isinstance(args[0], D.dtype):
+        dtype = args.pop(0)
+    elif args and (args[0] is None or isinstance(args[0], (str, Device)) or type(args[0]) is builtins.int):
+        device = args.pop(0)
+        if args and (args[0] is None or isinstance(args[0], D.dtype)):
+            dtype = args.pop(0)
+    flags = dict(zip(("non_blocking", "copy"), args))
+    if len(args) > 2 or any(type(v) is not builtins.bool for v in flags.values()):
+        raise TypeError(f"to() received an invalid combination of arguments - got {tuple(type(a).__name__ for a in args)}")
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        dtype = D.as_dtype(dtype)
+    return dtype, device, flags.get("copy", kwargs.get("copy", False))
 
 
 def to(self: Tensor, *args, **kwargs) -> Tensor:
-    """Tensor.to(dtype), .to(device), .to(device, dtype), .to(other): a copy only if needed."""
-    dtype, device = _parse_to(args, kwargs)
-    copy = kwargs.get("copy", False)
+    """Tensor.to(dtype), .to(device), .to(device, dtype), .to(other): a copy only if needed (or copy=True)."""
+    dtype, device, copy = _parse_to(args, kwargs)
     out = self
     if device is not None:
         device = as_device(device)

@@ -4,14 +4,15 @@ from __future__ import annotations
 import math
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, implementation_flags
 
 
 class Adam(Optimizer):
-    _decoupled = False
+    """Adam; with decoupled_weight_decay=True, AdamW's update (the decay scales the weights, not the gradient)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if eps < 0.0:
@@ -20,8 +21,12 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize, **implementation_flags(foreach, fused, capturable,
+                                                                                differentiable),
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, p, grad, state, group):
         """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)."""
@@ -39,13 +44,14 @@ class Adam(Optimizer):
             mx = state.get("max_exp_avg_sq")
             p._device.backend.adam_step(
                 p._data, grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                None if mx is None else mx._data, t, lr, b1, b2, eps, wd, self._decoupled, group["maximize"])
+                None if mx is None else mx._data, t, lr, b1, b2, eps, wd, group["decoupled_weight_decay"],
+                group["maximize"])
             for changed in (p, state["exp_avg"], state["exp_avg_sq"], mx):
                 if changed is not None:
                     changed._bump()
             return
         if wd:
-            if self._decoupled:
+            if group["decoupled_weight_decay"]:
                 p.mul_(1 - lr * wd)
             else:
                 g = g.add(p, alpha=wd)
@@ -64,8 +70,10 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    _decoupled = True
+    """Adam with decoupled weight decay: p *= 1 - lr * weight_decay before the Adam step."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -16,6 +16,30 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def implementation_flags(foreach=None, fused=None, capturable=None, differentiable=False) -> dict:
+    """torch's switches among implementations of one update, checked as torch checks them.
+
+    `foreach` and `fused` choose among kernels that compute the same update; minitorch has one
+    (NumPy's whole-array operations, a fused kernel on CUDA), so every choice gives the same
+    numbers. `capturable` keeps the step on the device for CUDA graphs; minitorch's step is the
+    same either way. `differentiable` asks autograd to record the update itself, which
+    minitorch's in-place updates do not do: it raises. Only the switches an optimiser has in
+    torch are passed (None leaves one out), and they land in its param_groups as in torch.
+    """
+    for name, value in (("foreach", foreach), ("fused", fused)):
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{name} must be a bool or None, not {type(value).__name__}")
+    if foreach and fused:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if differentiable:
+        raise NotImplementedError("differentiable=True is not supported: minitorch's optimisers update parameters "
+                                  "in place without recording the update for autograd")
+    flags = {"foreach": foreach, "fused": fused, "differentiable": differentiable}
+    if capturable is not None:
+        flags["capturable"] = capturable
+    return flags
+
+
 class Optimizer:
     def __init__(self, params, defaults: dict):
         self.defaults = defaults

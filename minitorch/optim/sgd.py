@@ -1,12 +1,12 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize (torch's update)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer, implementation_flags, required
 
 
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False):
+                 maximize=False, foreach=None, differentiable=False, fused=None):
         if lr is not required and lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -16,7 +16,8 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+                                      nesterov=nesterov, maximize=maximize,
+                                      **implementation_flags(foreach, fused, None, differentiable)))
 
     def _update(self, p, grad, state, group):
         """g = grad (+ wd * p); b = mu * b + (1 - dampening) * g; p -= lr * (g + mu * b if nesterov else b)."""

@@ -45,9 +45,10 @@ def _warn_use_reentrant(name: str):
 
 
 def checkpoint(function, *args, use_reentrant: bool | None = None, context_fn=noop_context_fn,
-               determinism_check: str = "default", debug: bool = False, early_stop: bool = True,
-               preserve_rng_state: bool = True, **kwargs):
-    """`function(*args, **kwargs)` without keeping its saved tensors: they are recomputed in backward."""
+               determinism_check: str = "default", debug: bool = False, early_stop: bool = True, **kwargs):
+    """`function(*args, **kwargs)` without keeping its saved tensors: they are recomputed in backward.
+    As in torch, `preserve_rng_state` (default True) travels in kwargs and is taken out of them."""
+    preserve_rng_state = kwargs.pop("preserve_rng_state", True)
     if use_reentrant is None:
         _warn_use_reentrant("")
         use_reentrant = True

@@ -14,7 +14,7 @@ class _ConvNd(Module):
     transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None, output_padding=0):
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -30,7 +30,7 @@ class _ConvNd(Module):
         self.kernel_size, self.stride = tup(kernel_size), tup(stride)
         self.padding = padding if isinstance(padding, str) else tup(padding)
         self.dilation, self.groups, self.padding_mode = tup(dilation), groups, padding_mode
-        self.output_padding = tup(output_padding)
+        self.output_padding = tup(0)  # ConvTranspose2d sets its own
         shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
         self._optional_parameter("weight", empty(*shape, device=device, dtype=dtype))
@@ -90,7 +90,9 @@ class ConvTranspose2d(_ConvNd):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype, output_padding)
+                         padding_mode, device, dtype)
+        self.output_padding = tuple(output_padding) if isinstance(output_padding, (tuple, list)) else \
+            (output_padding,) * self._dims
 
     def _output_padding(self, input, output_size):
         """The output_padding that makes the result `output_size` (validated as torch does)."""

@@ -35,6 +35,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks_with_kwargs", set())
+        object.__setattr__(self, "_forward_hooks_with_kwargs", set())
+        object.__setattr__(self, "_forward_hooks_always_called", set())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
@@ -117,8 +120,8 @@ class Module:
             if m is not None:
                 yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
-    def modules(self):
-        for _, m in self.named_modules():
+    def modules(self, remove_duplicate: bool = True):
+        for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self):
@@ -234,7 +237,14 @@ class Module:
         return self.to("cuda" if device is None else f"cuda:{device}")
 
     # ---- state --------------------------------------------------------------------------------
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Parameters and persistent buffers by dotted name (detached unless keep_vars)."""
+        if args:  # torch's deprecated positional form: (destination, prefix, keep_vars)
+            import warnings
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                          " for details.", FutureWarning, stacklevel=2)
+            destination, prefix, keep_vars = (tuple(args) + (destination, prefix, keep_vars)[len(args):])[:3]
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
             if p is not None:
@@ -244,7 +254,7 @@ class Module:
                 out[prefix + name] = b if keep_vars else b.detach()
         for name, m in self._modules.items():
             if m is not None:
-                m.state_dict(out, prefix + name + ".", keep_vars)
+                m.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
@@ -287,43 +297,90 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
-    def register_forward_pre_hook(self, hook):
-        from ...autograd.function import _add_hook
-        return _add_hook(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """hook(module, args) -> new args or None; with_kwargs: hook(module, args, kwargs) -> (args, kwargs)
+        or None. `prepend` runs it before the hooks already registered."""
+        return self._register_forward(self._forward_pre_hooks, hook, prepend,
+                                      self._forward_pre_hooks_with_kwargs if with_kwargs else None)
 
-    def register_forward_hook(self, hook):
-        from ...autograd.function import _add_hook
-        return _add_hook(self._forward_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
+        """hook(module, args, output) -> new output or None (with_kwargs: hook(module, args, kwargs, output));
+        `always_call` runs it even when forward raises."""
+        handle = self._register_forward(self._forward_hooks, hook, prepend,
+                                        self._forward_hooks_with_kwargs if with_kwargs else None)
+        if always_call:
+            self._forward_hooks_always_called.add(handle._key)
+        return handle
 
-    def register_full_backward_hook(self, hook):
+    def _register_forward(self, hooks, hook, prepend, with_kwargs_keys):
+        from ...autograd.function import _add_hook
+        handle = _add_hook(hooks, hook, prepend)
+        if with_kwargs_keys is not None:
+            with_kwargs_keys.add(handle._key)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
         """hook(module, grad_input, grad_output) -> new grad_input or None, run when the input grads are known."""
         from ...autograd.function import _add_hook
-        return _add_hook(self._backward_hooks, hook)
+        return _add_hook(self._backward_hooks, hook, prepend)
 
-    def register_full_backward_pre_hook(self, hook):
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
         """hook(module, grad_output) -> new grad_output or None, run before the module's backward."""
         from ...autograd.function import _add_hook
-        return _add_hook(self._backward_pre_hooks, hook)
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
 
     def __call__(self, *args, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            out = hook(self, args)
-            if out is not None:
-                args = out if isinstance(out, tuple) else (out,)
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in self._forward_pre_hooks_with_kwargs:
+                out = hook(self, args, kwargs)
+                if out is not None:
+                    if not (isinstance(out, tuple) and len(out) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {out}.")
+                    args, kwargs = out
+            else:
+                out = hook(self, args)
+                if out is not None:
+                    args = out if isinstance(out, tuple) else (out,)
         backward_hook = None
         if self._backward_hooks or self._backward_pre_hooks:
             from .backward_hooks import BackwardHook
             backward_hook = BackwardHook(self, list(self._backward_hooks.values()),
                                          list(self._backward_pre_hooks.values()))
             args = backward_hook.setup_input_hook(args)
-        result = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            out = hook(self, args, result)
-            if out is not None:
-                result = out
+        result, called = None, set()
+        try:
+            result = self.forward(*args, **kwargs)
+            for key, hook in list(self._forward_hooks.items()):
+                called.add(key)
+                out = self._run_forward_hook(key, hook, args, kwargs, result)
+                if out is not None:
+                    result = out
+        except Exception:
+            self._run_always_called(called, args, kwargs, result)
+            raise
         if backward_hook is not None:
             result = backward_hook.setup_output_hook(result)
         return result
+
+    def _run_forward_hook(self, key, hook, args, kwargs, result):
+        if key in self._forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, result)
+        return hook(self, args, result)
+
+    def _run_always_called(self, called, args, kwargs, result):
+        """After forward raised: the always_call hooks that have not run yet, their own errors silenced
+        (with torch's warning) so that forward's error is the one raised."""
+        import warnings
+        for key, hook in list(self._forward_hooks.items()):
+            if key in self._forward_hooks_always_called and key not in called:
+                try:
+                    out = self._run_forward_hook(key, hook, args, kwargs, result)
+                    result = result if out is None else out
+                except Exception as e:
+                    warnings.warn("forward hook with ``always_call=True`` raised an exception that was silenced as "
+                                  f"another error was raised in forward: {e}")
 
     # ---- printing --------------------------------------------------------------------------------
     def extra_repr(self) -> str:

@@ -6,13 +6,15 @@ from .module import Module
 
 
 class _PadNd(Module):
+    """Padding by F.pad in one mode; only the constant modes take a value."""
+
     _dims = 2
     mode = "constant"
+    value = 0.0
 
-    def __init__(self, padding, value: float = 0.0):
+    def __init__(self, padding):
         super().__init__()
         self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * (2 * self._dims)
-        self.value = value
 
     def forward(self, input):
         return F.pad(input, self.padding, self.mode, self.value if self.mode == "constant" else None)
@@ -22,11 +24,17 @@ class _PadNd(Module):
             else f"{self.padding}"
 
 
-class ConstantPad1d(_PadNd):
+class _ConstantPadNd(_PadNd):
+    def __init__(self, padding, value: float):
+        super().__init__(padding)
+        self.value = value
+
+
+class ConstantPad1d(_ConstantPadNd):
     _dims = 1
 
 
-class ConstantPad2d(_PadNd):
+class ConstantPad2d(_ConstantPadNd):
     pass
 
 

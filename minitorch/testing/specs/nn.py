@@ -27,16 +27,40 @@ register("softmax", lambda lib, x, d: lib.softmax(x, d), _softmax_sample, dtypes
 register("log_softmax", lambda lib, x, d: lib.log_softmax(x, d), _softmax_sample, dtypes=FLOATS, family=FAMILY)
 
 
-def _pair_sample(draw, dtype):
+def _pair_sample(draw, dtype, weighted=False):
+    """Input and target of one shape; a reduction, or torch's deprecated size_average/reduce flags;
+    with `weighted`, sometimes a per-element weight."""
     shape = draw(shapes())
-    return [_x(draw, dtype, shape), _x(draw, dtype, shape)], {"reduction": draw(st.sampled_from(["mean", "sum",
-                                                                                                "none"]))}
+    kw = {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+    if weighted and draw(st.booleans()):
+        kw["weight"] = _x(draw, dtype, shape, domain="positive", requires_grad=False)
+    elif weighted and draw(st.integers(0, 3)) == 0:
+        kw = {"size_average": draw(st.sampled_from([None, True, False])),
+              "reduce": draw(st.sampled_from([True, False]))}
+    return [_x(draw, dtype, shape), _x(draw, dtype, shape)], kw
 
 
-register("nn.functional.mse_loss", lambda lib, a, b, **k: lib.nn.functional.mse_loss(a, b, **k), _pair_sample,
+def _weighted_pair_sample(draw, dtype):
+    return _pair_sample(draw, dtype, weighted=True)
+
+
+register("nn.functional.mse_loss", lambda lib, a, b, **k: lib.nn.functional.mse_loss(a, b, **k),
+         _weighted_pair_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY)
+register("nn.functional.l1_loss", lambda lib, a, b, **k: lib.nn.functional.l1_loss(a, b, **k), _weighted_pair_sample,
          dtypes=FLOATS, grad=(0, 1), family=FAMILY)
-register("nn.functional.l1_loss", lambda lib, a, b, **k: lib.nn.functional.l1_loss(a, b, **k), _pair_sample,
-         dtypes=FLOATS, grad=(0, 1), family=FAMILY)
+
+
+def _implicit_softmax(lib, x, inplace_relu):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecated implicit dim
+        y = lib.nn.functional.softmax(x) + lib.nn.functional.log_softmax(x * 2)
+    z = lib.nn.functional.relu(y.clone(), inplace=inplace_relu)
+    return y, z
+
+
+register("nn.functional.softmax(implicit dim)", _implicit_softmax,
+         lambda draw, dt: ([_x(draw, dt, edge=False), draw(st.booleans())], {}), dtypes=FLOATS, family=FAMILY)
 
 
 def _ce_sample(draw, dtype):
@@ -120,6 +144,16 @@ for _name, _kw in [("smooth_l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("
     register(f"nn.functional.{_name}({','.join(f'{k}={v}' for k, v in _kw.items())})",
              lambda lib, a, b, _n=_name, _k=_kw, **k: getattr(lib.nn.functional, _n)(a, b, **_k, **k),
              _pair_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY)
+
+
+def _huber_weighted_sample(draw, dtype):
+    args, kw = _pair_sample(draw, dtype)
+    kw["weight"] = _x(draw, dtype, args[0].array.shape, domain="positive", requires_grad=False)
+    return args, kw
+
+
+register("nn.functional.huber_loss(weight)", lambda lib, a, b, **k: lib.nn.functional.huber_loss(a, b, **k),
+         _huber_weighted_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY)
 
 
 def _dropout(lib, seed, x, p):

@@ -82,7 +82,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None,
-                 persistent_workers=False, pin_memory_device=""):
+                 persistent_workers=False, pin_memory_device="", in_order=True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
                              "multiprocessing.")
@@ -126,6 +126,7 @@ class DataLoader:
                                                                              generator)
         self.prefetch_factor = 2 if num_workers and prefetch_factor is None else prefetch_factor
         self.persistent_workers = persistent_workers
+        self.in_order = in_order  # False: with workers, batches go out as they arrive
         self.collate_fn = collate_fn or (default_collate if batch_sampler is not None else default_convert)
         self._workers = None
 
@@ -199,7 +200,7 @@ class _WorkerPoolIterator:
 
     def _start_epoch(self):
         self._sampler_iter = iter(self._loader._index_sampler)
-        self._send_idx = self._rcvd_idx = 0
+        self._send_idx = self._rcvd_idx = self._taken = 0
         self._owner, self._buffer = {}, {}
         self._active = [True] * len(self._processes)
         self._turn = itertools.cycle(range(len(self._processes)))
@@ -231,11 +232,23 @@ class _WorkerPoolIterator:
         self._owner[self._send_idx] = worker
         self._send_idx += 1
 
+    def _ready(self):
+        """The task whose result goes out next: the next in sampler order, or with in_order=False the
+        earliest that has arrived."""
+        if self._rcvd_idx in self._buffer:
+            return self._rcvd_idx
+        if not self._loader.in_order and self._buffer:
+            return min(self._buffer)
+        return None
+
     def __next__(self):
         while True:
-            if self._rcvd_idx in self._buffer:
-                data = self._buffer.pop(self._rcvd_idx)
-                self._rcvd_idx += 1
+            key = self._ready()
+            if key is not None:
+                data = self._buffer.pop(key)
+                self._taken += 1
+                if key == self._rcvd_idx:
+                    self._rcvd_idx += 1
                 self._put_task()
                 if isinstance(data, IterableExhausted):
                     continue
@@ -243,7 +256,7 @@ class _WorkerPoolIterator:
                     self._shutdown()
                     data.reraise()
                 return data
-            if self._rcvd_idx >= self._send_idx:
+            if self._taken >= self._send_idx:
                 if not self._loader.persistent_workers:
                     self._shutdown()
                 raise StopIteration
