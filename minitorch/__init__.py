@@ -5,6 +5,8 @@ rules, printing and errors are torch's. Arrays live in NumPy (CPU) or CuPy (CUDA
 """
 from __future__ import annotations
 
+import inspect as _inspect
+
 from . import autograd, backends, cuda, dtypes
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
@@ -104,7 +106,14 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 from .backends.numpy_backend import get_num_threads, set_num_threads  # noqa: E402
 
 from .ops.activation import log_softmax, relu, softmax  # noqa: E402
+from .ops.arguments import checked as _checked  # noqa: E402
 from .ops.out import with_out as _with_out  # noqa: E402
+
+# A tensor parameter given anything else raises torch's TypeError, naming it.
+for _name, _fn in list(globals().items()):
+    if not _name.startswith("_") and getattr(_fn, "__module__", "").startswith("minitorch.ops") and \
+            _inspect.isfunction(_fn):
+        globals()[_name] = _checked(_fn)
 
 # The torch functions that take out= (their Tensor methods do not). Factories take out's dtype and device.
 for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos arcsin arctan arctan2 argmax argmin

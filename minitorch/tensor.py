@@ -19,6 +19,13 @@ from .device import CPU
 class Size(tuple):
     """torch.Size: a tuple of dimensions that prints as `torch.Size([2, 3])`."""
 
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for i, s in enumerate(sizes):
+            if not isinstance(s, numbers.Integral) and not (hasattr(s, "numel") and hasattr(s, "item")):
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')")
+        return tuple.__new__(cls, (int(s) for s in sizes))
+
     def __repr__(self):
         return f"torch.Size({list(self)})"
 
@@ -30,10 +37,26 @@ class Size(tuple):
 
     def __getitem__(self, item):
         r = tuple.__getitem__(self, item)
-        return Size(r) if isinstance(item, slice) else r
+        return _as_size(r) if isinstance(item, slice) else r
 
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
+
+    def __reduce__(self):
+        return Size, (tuple(self),)
+
+
+def _as_size(shape: tuple) -> Size:
+    """A Size of a shape already known to hold ints (an array's shape): no checks, it is on hot paths."""
+    return tuple.__new__(Size, shape)
 
 
 class Tensor:
@@ -99,11 +122,11 @@ class Tensor:
     # ---- attributes ---------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _as_size(self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return _as_size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:

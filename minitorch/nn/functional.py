@@ -569,3 +569,9 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]
+
+# a tensor parameter given anything else raises torch's TypeError, naming it
+from ..ops.arguments import checked as _checked  # noqa: E402
+
+for _name in __all__:
+    globals()[_name] = _checked(globals()[_name])

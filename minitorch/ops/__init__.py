@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import activation, convert, creation, indexing, inplace, linalg, out, pointwise, reduction, shape
+from .arguments import checked
 from .inplace import make_inplace
 
 # torch functions that are also Tensor methods (first argument = self), by family
@@ -33,8 +36,8 @@ METHODS = {
 }
 
 for _module, _names in METHODS.items():
-    for _name in _names.split():
-        setattr(Tensor, _name, getattr(_module, _name))
+    for _name in _names.split():  # a tensor parameter given anything else raises torch's TypeError
+        setattr(Tensor, _name, checked(getattr(_module, _name), method=True))
 
 # methods that also take their sizes as separate arguments: x.permute(1, 0), x.permute((1, 0)), x.permute(dims=...)
 for _fn, _keyword in ((shape.reshape, "shape"), (shape.permute, "dims"), (shape.repeat, "repeats"),
@@ -111,14 +114,23 @@ def _reflected(fn):
     return method
 
 
-def _operator_result(fn):
-    """Operators return NotImplemented for operands they do not understand (like torch)."""
+def _operator_result(fn, arrays: str = "convert"):
+    """Operators return NotImplemented for operands they do not understand (like torch). A NumPy
+    array on the right of arithmetic or ==/!= becomes a tensor of its dtype (`arrays="convert"`); an
+    ordering comparison or a reflected operator refuses one (`arrays="refuse"`), as torch does."""
     def method(self, other):
-        if not isinstance(other, (Tensor, int, float, bool)) and not hasattr(other, "dtype"):
+        if other.__class__ is np.ndarray:
+            if arrays == "refuse":
+                return NotImplemented
+            other = creation.from_numpy(other).to(self._device)
+        elif not isinstance(other, (Tensor, int, float, bool)) and not hasattr(other, "dtype"):
             return NotImplemented
         return fn(self, other)
     method.__name__ = fn.__name__
     return method
+
+
+Tensor.__array_priority__ = 1000  # NumPy leaves `array <op> tensor` to the tensor's reflected operator
 
 
 for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwise.mul,
@@ -126,9 +138,10 @@ for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwis
                      "pow": pointwise.pow, "matmul": linalg.matmul, "and": pointwise.bitwise_and,
                      "or": pointwise.bitwise_or, "xor": pointwise.bitwise_xor}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
-    setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn)))
-for _dunder, _fn in {"lt": pointwise.lt, "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge,
-                     "eq": pointwise.eq, "ne": pointwise.ne}.items():
+    setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn), arrays="refuse"))
+for _dunder, _fn in {"lt": pointwise.lt, "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge}.items():
+    setattr(Tensor, f"__{_dunder}__", _operator_result(_fn, arrays="refuse"))
+for _dunder, _fn in {"eq": pointwise.eq, "ne": pointwise.ne}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
 for _dunder, _name in {"iadd": "add_", "isub": "sub_", "imul": "mul_", "itruediv": "div_",
                        "ifloordiv": "floor_divide_", "imod": "remainder_", "ipow": "pow_",
@@ -139,8 +152,9 @@ Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs
 Tensor.__invert__ = pointwise.bitwise_not
 Tensor.__hash__ = lambda self: id(self)
-Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other))
+Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other), arrays="refuse")
 # number / tensor is the tensor's reciprocal times the number, as torch computes it
-Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other))
-Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self))
-Tensor.__rmatmul__ = _operator_result(lambda self, other: linalg.matmul(other, self))
+Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other),
+                                       arrays="refuse")
+Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self), arrays="refuse")
+Tensor.__rmatmul__ = _operator_result(lambda self, other: linalg.matmul(other, self), arrays="refuse")

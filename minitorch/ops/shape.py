@@ -23,11 +23,16 @@ def as_view(out: Tensor, base: Tensor) -> Tensor:
 
 
 def _sizes(args):
-    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(6) as torch does."""
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(6) as torch does; anything but ints is a TypeError."""
     if isinstance(args, (tuple, list)) and len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
     if not isinstance(args, (tuple, list)):
+        if isinstance(args, (str, float, bool)) or args is None:
+            raise TypeError(f"argument must be tuple of ints, not {type(args).__name__}")
         args = (args,)
+    for i, a in enumerate(args):
+        if isinstance(a, (bool, float, str)) or a is None or not hasattr(a, "__index__"):
+            raise TypeError(f"argument must be tuple of ints, but found element of type {type(a).__name__} at pos {i}")
     return tuple(int(a) for a in args)
 
 
@@ -490,7 +495,7 @@ def _skippable(a):
     return a.ndim == 1 and a.shape[0] == 0
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
+def cat(tensors: list[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (dtypes promote, as in torch)."""
     tensors = list(tensors)
     if not tensors:
@@ -517,7 +522,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
-def stack(tensors, dim: int = 0) -> Tensor:
+def stack(tensors: list[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -577,19 +582,19 @@ def _atleast_2d(t: Tensor) -> Tensor:
 atleast_1d, atleast_2d = _each(_atleast_1d), _each(_atleast_2d)
 
 
-def hstack(tensors) -> Tensor:
+def hstack(tensors: list[Tensor]) -> Tensor:
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
-def vstack(tensors) -> Tensor:
+def vstack(tensors: list[Tensor]) -> Tensor:
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
 row_stack = vstack
 
 
-def dstack(tensors) -> Tensor:
+def dstack(tensors: list[Tensor]) -> Tensor:
     ts = []
     for t in tensors:
         t = atleast_2d(t)
@@ -597,7 +602,7 @@ def dstack(tensors) -> Tensor:
     return cat(ts, 2)
 
 
-def column_stack(tensors) -> Tensor:
+def column_stack(tensors: list[Tensor]) -> Tensor:
     return hstack([reshape(t, (-1, 1)) if t._data.ndim <= 1 else t for t in tensors])
 
 

@@ -1,0 +1,109 @@
+"""Argument checks at the public boundary, read from each function's annotations.
+
+torch's argument parser refuses a Python number, a list or a NumPy array where a tensor is
+required, a float or a bool where an int is, an int or None where a bool is, with TypeError
+naming the argument. `checked(fn)` gives a public function the same checks, from its
+annotations (`input: Tensor`, `weight: Tensor | None`, `dim: int`, `keepdim: bool`,
+`eps: float`), so that the error is torch's instead of whatever the body would raise, or a
+silently accepted bad value.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+
+from ..tensor import Tensor
+
+_MISSING = object()
+
+
+def _is_tensor(v) -> bool:
+    return isinstance(v, Tensor)
+
+
+def _is_int(v) -> bool:
+    # torch takes anything with __index__ (NumPy integers, 0-d integer tensors), never a bool
+    if type(v) is int:
+        return True
+    if isinstance(v, bool) or isinstance(v, float):
+        return False
+    if isinstance(v, Tensor):
+        return v.dim() == 0 and not v.is_floating_point() and v.dtype.name != "bool"
+    return hasattr(v, "__index__")
+
+
+def _is_bool(v) -> bool:
+    return type(v) is bool or type(v).__name__ == "bool_"
+
+
+def _is_float(v) -> bool:
+    if type(v) in (float, int):
+        return True
+    if isinstance(v, Tensor):
+        return v.dim() == 0
+    return isinstance(v, numbers.Real)
+
+
+def _is_tensor_sequence(v) -> bool:
+    return isinstance(v, (tuple, list)) and all(isinstance(t, Tensor) for t in v)
+
+
+# annotation text -> (check, word in the message, None allowed)
+_KINDS = {
+    "Tensor": (_is_tensor, "Tensor", False), "Tensor | None": (_is_tensor, "Tensor", True),
+    "int": (_is_int, "int", False), "int | None": (_is_int, "int", True),
+    "bool": (_is_bool, "bool", False), "bool | None": (_is_bool, "bool", True),
+    "float": (_is_float, "float", False), "float | None": (_is_float, "float", True),
+    "list[Tensor]": (_is_tensor_sequence, "tuple of Tensors", False),
+}
+
+
+def parameter_checks(fn, method: bool = False):
+    """(index, name, check, word, none_ok) for each parameter of `fn` with a checked annotation."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    found = []
+    for i, p in enumerate(params):
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            continue
+        ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+        if ann not in _KINDS or (method and i == 0):
+            continue
+        check, word, none_ok = _KINDS[ann]
+        index = i if p.kind is not p.KEYWORD_ONLY else None
+        found.append((index, p.name, check, word, none_ok or p.default is None))
+    return tuple(found)
+
+
+def _complain(name: str, index, pname: str, word: str, value, method: bool):
+    position = "" if index is None else f" (position {index + (0 if method else 1)})"
+    if word == "tuple of Tensors" and isinstance(value, (tuple, list)):
+        i, bad = next((i, t) for i, t in enumerate(value) if not isinstance(t, Tensor))
+        raise TypeError(f"expected Tensor as element {i} in argument {index or 0}, but got {type(bad).__name__}")
+    raise TypeError(f"{name}(): argument '{pname}'{position} must be {word}, not {type(value).__name__}")
+
+
+def checked(fn, method: bool = False):
+    """`fn` with its annotated parameters checked first (fn itself when it declares none)."""
+    checks = parameter_checks(fn, method)
+    if not checks:
+        return fn
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        n = len(args)
+        for index, pname, check, word, none_ok in checks:
+            if index is not None and index < n:
+                value = args[index]
+            else:
+                value = kwargs.get(pname, _MISSING)
+                if value is _MISSING:
+                    continue
+            if not check(value) and not (none_ok and value is None):
+                _complain(name, index, pname, word, value, method)
+        return fn(*args, **kwargs)
+    return op
