@@ -110,10 +110,10 @@ from .ops.arguments import checked as _checked  # noqa: E402
 from .ops.out import with_out as _with_out  # noqa: E402
 
 # A tensor parameter given anything else raises torch's TypeError, naming it.
-for _name, _fn in list(globals().items()):
-    if not _name.startswith("_") and getattr(_fn, "__module__", "").startswith("minitorch.ops") and \
-            _inspect.isfunction(_fn):
-        globals()[_name] = _checked(_fn)
+_public_ops = [n for n, f in globals().items() if not n.startswith("_") and _inspect.isfunction(f)
+               and f.__module__.startswith("minitorch.ops")]
+for _name in _public_ops + ["is_floating_point", "numel"]:
+    globals()[_name] = _checked(globals()[_name])
 
 # The torch functions that take out= (their Tensor methods do not). Factories take out's dtype and device.
 for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos arcsin arctan arctan2 argmax argmin

@@ -570,8 +570,11 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]
 
-# a tensor parameter given anything else raises torch's TypeError, naming it
+# A tensor parameter given anything else raises torch's TypeError, naming it. torch's functions
+# implemented in C check every argument's type; its Python ones take any truthy flag or number.
 from ..ops.arguments import checked as _checked  # noqa: E402
 
+_IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
+         "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus"}
 for _name in __all__:
-    globals()[_name] = _checked(globals()[_name])
+    globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))

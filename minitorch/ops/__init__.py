@@ -114,6 +114,16 @@ def _reflected(fn):
     return method
 
 
+def _matrix_operator(fn):
+    """@ takes tensors (and NumPy arrays on the right); a number gives NotImplemented, so TypeError."""
+    def method(self, other):
+        if isinstance(other, (int, float, bool)) or other is None:
+            return NotImplemented
+        return fn(self, other)
+    method.__name__ = fn.__name__
+    return method
+
+
 def _operator_result(fn, arrays: str = "convert"):
     """Operators return NotImplemented for operands they do not understand (like torch). A NumPy
     array on the right of arithmetic or ==/!= becomes a tensor of its dtype (`arrays="convert"`); an
@@ -135,7 +145,7 @@ Tensor.__array_priority__ = 1000  # NumPy leaves `array <op> tensor` to the tens
 
 for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwise.mul,
                      "truediv": pointwise.div, "floordiv": pointwise.floor_divide, "mod": pointwise.remainder,
-                     "pow": pointwise.pow, "matmul": linalg.matmul, "and": pointwise.bitwise_and,
+                     "pow": pointwise.pow, "matmul": _matrix_operator(linalg.matmul), "and": pointwise.bitwise_and,
                      "or": pointwise.bitwise_or, "xor": pointwise.bitwise_xor}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
     setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn), arrays="refuse"))
@@ -150,11 +160,20 @@ for _dunder, _name in {"iadd": "add_", "isub": "sub_", "imul": "mul_", "itruediv
 Tensor.__neg__ = pointwise.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs
-Tensor.__invert__ = pointwise.bitwise_not
+
+
+def _invert(self):
+    if self._dtype.is_floating_point:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return pointwise.bitwise_not(self)
+
+
+Tensor.__invert__ = _invert
 Tensor.__hash__ = lambda self: id(self)
 Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other), arrays="refuse")
 # number / tensor is the tensor's reciprocal times the number, as torch computes it
 Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other),
                                        arrays="refuse")
 Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self), arrays="refuse")
-Tensor.__rmatmul__ = _operator_result(lambda self, other: linalg.matmul(other, self), arrays="refuse")
+Tensor.__rmatmul__ = _operator_result(_matrix_operator(lambda self, other: linalg.matmul(other, self)),
+                                      arrays="refuse")

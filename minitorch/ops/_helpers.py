@@ -60,6 +60,8 @@ def operands(*xs, dtype=None):
         fast = _same_kind_pair(*xs)
         if fast is not None:
             return fast
+    if not any(isinstance(x, Tensor) for x in xs):
+        raise TypeError(f"expected at least one Tensor operand, got ({', '.join(type(x).__name__ for x in xs)})")
     dt = dtype or D.result_type(*xs)
     device = common_device(*xs)
     out = tuple(cast(x, dt, device) for x in xs)

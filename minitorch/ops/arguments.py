@@ -59,8 +59,9 @@ _KINDS = {
 }
 
 
-def parameter_checks(fn, method: bool = False):
-    """(index, name, check, word, none_ok) for each parameter of `fn` with a checked annotation."""
+def parameter_checks(fn, method: bool = False, kinds=None):
+    """(index, name, check, word, none_ok) for each parameter of `fn` with a checked annotation
+    (among `kinds`, the annotation words to check, when given)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -70,7 +71,7 @@ def parameter_checks(fn, method: bool = False):
         if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             continue
         ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
-        if ann not in _KINDS or (method and i == 0):
+        if ann not in _KINDS or (method and i == 0) or (kinds is not None and _KINDS[ann][1] not in kinds):
             continue
         check, word, none_ok = _KINDS[ann]
         index = i if p.kind is not p.KEYWORD_ONLY else None
@@ -86,9 +87,10 @@ def _complain(name: str, index, pname: str, word: str, value, method: bool):
     raise TypeError(f"{name}(): argument '{pname}'{position} must be {word}, not {type(value).__name__}")
 
 
-def checked(fn, method: bool = False):
-    """`fn` with its annotated parameters checked first (fn itself when it declares none)."""
-    checks = parameter_checks(fn, method)
+def checked(fn, method: bool = False, kinds=None):
+    """`fn` with its annotated parameters checked first (fn itself when it declares none); `kinds`
+    limits the checks to some annotation words (e.g. only "Tensor")."""
+    checks = parameter_checks(fn, method, kinds)
     if not checks:
         return fn
     name = fn.__name__

@@ -193,12 +193,21 @@ def full(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=F
          requires_grad=False) -> Tensor:
     """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
     check_factory_options("full", layout, pin_memory)
+    _check_number("full", "fill_value", 2, fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     default = D.bool_ if isinstance(fill_value, bool) else (
         D.int64 if isinstance(fill_value, numbers.Integral) else D.get_default_dtype())
     return _filled((tuple(size) if not isinstance(size, int) else (size,),), fill_value, dtype, device,
                    requires_grad, default)
+
+
+def _check_number(fn: str, name: str, position: int, value) -> None:
+    """torch's Number parameters take Python numbers, NumPy scalars and one-element tensors."""
+    if isinstance(value, Tensor) and value.numel() == 1 or isinstance(value, (numbers.Number, np.generic)) and \
+            not isinstance(value, np.ndarray):
+        return
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {type(value).__name__}")
 
 
 def _like(fn, input, dtype, device, layout=None, pin_memory=False, memory_format=None):
@@ -337,7 +346,9 @@ def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None, p
 
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False) -> Tensor:
+    """A 0-d tensor holding the number `s`."""
     check_factory_options("scalar_tensor", layout, pin_memory)
+    _check_number("scalar_tensor", "s", 1, s)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     return _finish(np.array(s, dtype=dt.np), device, requires_grad)
 

@@ -353,6 +353,8 @@ def nan_to_num(input: Tensor, nan: float | None = None, posinf: float | None = N
 # ---- binary arithmetic ---------------------------------------------------------------
 
 def _check_alpha(dt, alpha):
+    if isinstance(alpha, bool) and dt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if alpha != 1:
         if not dt.is_floating_point and isinstance(alpha, float):
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
@@ -407,14 +409,18 @@ def _is_bool(x) -> bool:
     return x._dtype is D.bool_ if type(x) is Tensor else isinstance(x, bool)
 
 
-def sub(input, other, *, alpha=1) -> Tensor:
-    """input - alpha * other."""
+def _refuse_bool_subtraction(input, other) -> None:
     if _is_bool(input) or _is_bool(other):
         if D.result_type(input, other) is D.bool_:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other."""
+    _refuse_bool_subtraction(input, other)
     a, b, dt = operands(input, other)
     _check_alpha(dt, alpha)
     return Sub.apply(a, b, alpha=alpha)
@@ -431,8 +437,9 @@ class RsubScalar(Sub):
     node_name = "RsubBackward1"         # number - tensor, and rsub(tensor, number)
 
 
-def rsub(input, other, *, alpha=1) -> Tensor:
+def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """other - alpha * input."""
+    _refuse_bool_subtraction(input, other)
     a, b, dt = operands(other, input)
     _check_alpha(dt, alpha)
     return (Rsub if is_tensor(other) else RsubScalar).apply(a, b, alpha=alpha)
@@ -621,7 +628,7 @@ def remainder(input, other) -> Tensor:
     return (RemainderTensor if is_tensor(other) else Remainder).apply(a, b)
 
 
-def fmod(input, other) -> Tensor:
+def fmod(input: Tensor, other) -> Tensor:
     a, b, dt = operands(input, other)
     return (FmodTensor if is_tensor(other) else Fmod).apply(a, b)
 
@@ -1073,6 +1080,9 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")
     if input._dtype is not other._dtype:
         raise RuntimeError(f"{type_word(input._dtype)} did not match {type_word(other._dtype)}")
     xp = input._device.backend.xp

@@ -185,9 +185,9 @@ def reshape_as(self: Tensor, other: Tensor) -> Tensor:
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     nd = input._data.ndim
+    s, e = wrap_dim(start_dim, max(nd, 1)), wrap_dim(end_dim, max(nd, 1))  # a 0-d tensor has dims 0 and -1
     if nd == 0:
         return reshape(input, (1,))
-    s, e = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input._data.shape
@@ -312,6 +312,9 @@ def mT(self: Tensor) -> Tensor:
 def movedim(input: Tensor, source, destination) -> Tensor:
     nd = input._data.ndim
     if nd == 0:
+        for d in (source if isinstance(source, (tuple, list)) else [source]) + \
+                (destination if isinstance(destination, (tuple, list)) else [destination]):
+            wrap_dim(d, 1)  # a 0-d tensor has dims 0 and -1
         return Alias.apply(input, shape=(), must_view=True)._view_of(input)
     src = [wrap_dim(s, nd) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [wrap_dim(d, nd) for d in (destination if isinstance(destination, (tuple, list)) else [destination])]
@@ -558,11 +561,13 @@ class Stack(Primitive):
 def _each(one):
     """torch's atleast_*d(*tensors): one tensor gives a tensor; several, or a sequence, give a tuple."""
     def fn(*tensors):
-        if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)):
-            return one(tensors[0])
-        if len(tensors) == 1:
+        single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
+        if len(tensors) == 1 and not single:
             tensors = tensors[0]
-        return tuple(one(t) for t in tensors)
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{fn.__name__}(): expected Tensor arguments, got {type(t).__name__}")
+        return one(tensors[0]) if single else tuple(one(t) for t in tensors)
     fn.__name__ = fn.__qualname__ = one.__name__.lstrip("_")
     fn.__doc__ = one.__doc__
     return fn
@@ -664,6 +669,8 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
     indices_or_sections = given[0]
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, int) and indices_or_sections <= 0:
+        raise RuntimeError(f"number of sections must be larger than 0, got {indices_or_sections}")
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(indices_or_sections, int):
@@ -755,9 +762,12 @@ class Slice(Primitive):
 
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
+    """The `length` elements from `start` along `dim`, as a view."""
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
         start += n
     if not (0 <= start <= n) or start + length > n or length < 0:
