@@ -377,8 +377,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     return HuberLoss.apply(input, target, reduction, delta)
 
 
-def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel (dim 1) by batch statistics in training, running ones otherwise.
 
     In training the running statistics move towards the batch's (unbiased variance), in place.
@@ -416,7 +416,8 @@ class NativeBatchNorm(Fused):
     definition = staticmethod(_batch_norm)
 
 
-def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing `normalized_shape` dims (biased variance), then scale and shift."""
     from ..ops.normalization import LayerNorm
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -430,7 +431,8 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     return LayerNorm.apply(input, weight, bias, n=len(shape), eps=eps)
 
 
-def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
     """Normalise each sample's channel groups by their own mean and (biased) variance."""
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
@@ -464,7 +466,7 @@ class NativeGroupNorm(Fused):
     definition = staticmethod(_group_norm)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0,
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False) -> Tensor:
     """Rows of `weight` at the indices in `input`; the padding row receives no gradient."""
     if input.is_floating_point():
@@ -574,7 +576,9 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
 # implemented in C check every argument's type; its Python ones take any truthy flag or number.
 from ..ops.arguments import checked as _checked  # noqa: E402
 
+# (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
-         "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus"}
+         "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "batch_norm", "kl_div",
+         "embedding"}
 for _name in __all__:
     globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))

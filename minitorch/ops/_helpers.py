@@ -122,7 +122,15 @@ def c_type_name(dt) -> str:
 # ---- sliding windows (convolution, pooling) ---------------------------------------------------
 
 def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    """An int, or a sequence of two ints (None allowed, for adaptive pools), as a pair; torch's
+    TypeError for other types and RuntimeError for another count."""
+    values = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    for x in values:
+        if isinstance(x, (bool, float, str)) or (x is not None and not hasattr(x, "__index__")):
+            raise TypeError(f"argument must be tuple of ints, but found element of type {type(x).__name__}")
+    if len(values) != 2:
+        raise RuntimeError(f"It is expected the size equals to 2, but got size {len(values)}")
+    return values
 
 
 def out_size(size, k, s, p, d, ceil_mode=False):

@@ -33,7 +33,8 @@ def _masked_softmax(scores: Tensor) -> Tensor:
     return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
-def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0,
                                  is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:
     """softmax(Q Kᵀ · scale + mask) V over the last two dims; batch and head dims broadcast."""
     if is_causal and attn_mask is not None:

@@ -78,6 +78,8 @@ def _infer_array(data, narrow_floats: bool = True):
     if isinstance(data, np.generic):
         return np.asarray(data)
     plain = _plain(data)
+    if plain is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
     arr = np.array(plain)
     if arr.dtype == np.float64 and narrow_floats and not _has_float64_numpy(plain):
         arr = arr.astype(D.get_default_dtype().np)

@@ -553,6 +553,10 @@ class Kthvalue(Fused):
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """The k-th smallest element along `dim`, and its index."""
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     return kthvalue_t(*Kthvalue.apply(input, k, wrap_dim(dim, input._data.ndim), keepdim))
 
 

@@ -181,6 +181,9 @@ class SqueezeRowInPlace(View):
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """input[i] * vec2[j]."""
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 

@@ -254,6 +254,8 @@ def sign(input: Tensor) -> Tensor:
 
 def _integer_identity(op):
     def rounding(input: Tensor, **kw) -> Tensor:
+        if set(kw) - {"decimals"}:
+            raise TypeError(f"{rounding.__name__}() got an unexpected keyword argument '{next(iter(set(kw) - {'decimals'}))}'")
         if not input._dtype.is_floating_point:
             if kw.get("decimals", 0) != 0 or input._dtype is D.bool_:
                 name = "round" if op is Round else op.__name__.lower() + "_vml"
@@ -535,7 +537,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
         a, b, _ = operands(input, other, dtype=dt)
         return Div.apply(a, b)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     a, b, dt = operands(input, other)
     if dt is D.bool_:
         a, b = a.to(D.int64), b.to(D.int64)

@@ -130,6 +130,7 @@ def _batched(fn):
 @_batched
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
+    _check_flag("max_pool2d_with_indices", "ceil_mode", ceil_mode)
     """Maximum over each window; with return_indices, also the flat position in each input plane."""
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
@@ -142,9 +143,17 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices)
 
 
+def _check_flag(fn: str, name: str, value) -> None:
+    """torch's C functions take a bool flag as a bool only."""
+    if type(value) is not bool:
+        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
 @_batched
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    _check_flag("avg_pool2d", "ceil_mode", ceil_mode)
+    _check_flag("avg_pool2d", "count_include_pad", count_include_pad)
     """Mean over each window. The divisor is torch's: the window clipped to the padded input, or to
     the input itself with count_include_pad=False, or divisor_override."""
     k = _pair(kernel_size)

@@ -502,7 +502,7 @@ def cat(tensors: list[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (dtypes promote, as in torch)."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     common_device(*tensors)
     dt = D.result_type(*tensors) if len({t._dtype for t in tensors}) > 1 else tensors[0]._dtype
     tensors = [t if t._dtype is dt else t.to(dt) for t in tensors]
@@ -588,11 +588,18 @@ atleast_1d, atleast_2d = _each(_atleast_1d), _each(_atleast_2d)
 
 
 def hstack(tensors: list[Tensor]) -> Tensor:
+    _non_empty("hstack", tensors)
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
+def _non_empty(name: str, tensors) -> None:
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+
+
 def vstack(tensors: list[Tensor]) -> Tensor:
+    _non_empty("vstack", tensors)
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
@@ -600,6 +607,7 @@ row_stack = vstack
 
 
 def dstack(tensors: list[Tensor]) -> Tensor:
+    _non_empty("dstack", tensors)
     ts = []
     for t in tensors:
         t = atleast_2d(t)
@@ -608,6 +616,7 @@ def dstack(tensors: list[Tensor]) -> Tensor:
 
 
 def column_stack(tensors: list[Tensor]) -> Tensor:
+    _non_empty("column_stack", tensors)
     return hstack([reshape(t, (-1, 1)) if t._data.ndim <= 1 else t for t in tensors])
 
 
