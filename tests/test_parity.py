@@ -5,6 +5,7 @@ the same suite checks the NumPy backend and the CUDA backend (a GPU, or the emul
 from hypothesis import given, note, strategies as st
 
 from minitorch.testing import load_all, run_spec
+from minitorch.testing.invalid import mutate
 
 SPECS = load_all()
 
@@ -23,3 +24,33 @@ def test_parity(name, data, device):
     args, kwargs = spec.sample(data.draw, dtype)
     note(f"args={args!r} kwargs={kwargs!r}")
     run_spec(spec, args, kwargs, dtype, seed=data.draw(st.integers(0, 2**16), label="seed"), device=device)
+
+
+# Invalid-argument draws that still disagree with torch, by spec and change (a prefix of the drawn
+# change's description), each with the reason it is left.
+INVALID_EXEMPT = {
+    # unbiased=None marks "not given" (to refuse unbiased together with correction); torch's parser refuses
+    # an explicit None
+    ("std", "keyword unbiased"), ("var", "keyword unbiased"), ("std_mean", "keyword unbiased"),
+    ("var_mean", "keyword unbiased"),
+    # squeeze's dim=None means "every size-1 dim" here; torch has no dim=None overload and refuses it
+    ("squeeze", "keyword dim replaced by None"),
+}
+
+
+def _exempt(name, change):
+    return any(name == n and change.startswith(prefix) for n, prefix in INVALID_EXEMPT)
+
+
+@given(data=st.data())
+def test_invalid_arguments(name, data, device):
+    """A valid sample with one argument changed the way a user gets it wrong (see testing/invalid.py):
+    minitorch raises torch's exception class, or returns torch's result."""
+    spec = SPECS[name]
+    dtype = data.draw(st.sampled_from(spec.dtypes), label="dtype")
+    args, kwargs = spec.sample(data.draw, dtype)
+    args, kwargs, change = data.draw(mutate(args, kwargs), label="change")
+    note(f"{change}: args={args!r} kwargs={kwargs!r}")
+    if _exempt(name, change):
+        return
+    run_spec(spec, args, kwargs, dtype, check_grad=False, device=device)

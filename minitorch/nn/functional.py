@@ -164,7 +164,13 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     _check_constant_weight(weight)
     _check_reduction(reduction)
-    if input.dim() < 1 or (input.dim() >= 2 and target.shape != input.shape[:1] + input.shape[2:]):
+    if input.dim() >= 3 and target.shape != input.shape[:1] + input.shape[2:]:  # torch's nll_loss2d/nd check
+        if target.dim() != input.dim() - 1:
+            raise RuntimeError(f"only batches of spatial targets supported ({input.dim() - 1}D tensors) but got "
+                               f"targets of dimension: {target.dim()}")
+        raise RuntimeError(f"Expected target size {list(input.shape[:1] + input.shape[2:])}, got "
+                           f"{list(target.shape)}")
+    if input.dim() < 1 or (input.dim() == 2 and target.shape != input.shape[:1]):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0] if target.dim() else 1}).")
     n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
@@ -467,7 +473,7 @@ class NativeGroupNorm(Fused):
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False) -> Tensor:
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` at the indices in `input`; the padding row receives no gradient."""
     if input.is_floating_point():
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
@@ -579,6 +585,6 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "batch_norm", "kl_div",
-         "embedding"}
+         "embedding", "cross_entropy", "nll_loss", "group_norm"}
 for _name in __all__:
     globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))

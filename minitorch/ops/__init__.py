@@ -79,7 +79,14 @@ Tensor.resize_ = out.resize_
 Tensor.resize_as_ = out.resize_as_
 Tensor._legacy_new = staticmethod(creation.legacy_new)
 Tensor._rebuild = staticmethod(creation._rebuild)
-Tensor.where = lambda self, condition, other: pointwise.where(condition, self, other)  # x.where(cond, y)
+
+
+def _where(self, condition: Tensor, other) -> Tensor:
+    """x.where(condition, y): x where condition holds, else y."""
+    return pointwise.where(condition, self, other)
+
+
+Tensor.where = checked(_where, method=True)
 Tensor.bernoulli = creation.bernoulli
 Tensor.multinomial = creation.multinomial
 Tensor.diag = creation.diag
@@ -172,8 +179,7 @@ Tensor.__invert__ = _invert
 Tensor.__hash__ = lambda self: id(self)
 Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other), arrays="refuse")
 # number / tensor is the tensor's reciprocal times the number, as torch computes it
-Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other),
-                                       arrays="refuse")
+Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other))
 Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self), arrays="refuse")
 Tensor.__rmatmul__ = _operator_result(_matrix_operator(lambda self, other: linalg.matmul(other, self)),
                                       arrays="refuse")

@@ -30,6 +30,8 @@ def cast(x, dt, device) -> Tensor:
         if x._device is not device:
             x = x.to(device)
         return x if x._dtype is dt else x.to(dt)
+    if x.__class__ not in (int, float, bool):
+        D._scalar_dtype(x)  # torch's TypeError for what is not a number
     return scalar_tensor(x, dt, device)
 
 
@@ -120,6 +122,17 @@ def c_type_name(dt) -> str:
 
 
 # ---- sliding windows (convolution, pooling) ---------------------------------------------------
+
+def check_number(fn: str, name: str, value, position=None) -> None:
+    """torch's Number parameters take Python numbers, NumPy scalars and one-element tensors."""
+    import numbers
+
+    import numpy as np
+    if isinstance(value, Tensor) and value._data.size == 1 or isinstance(value, (numbers.Number, np.generic)):
+        return
+    where = "" if position is None else f" (position {position})"
+    raise TypeError(f"{fn}(): argument '{name}'{where} must be Number, not {type(value).__name__}")
+
 
 def _pair(v):
     """An int, or a sequence of two ints (None allowed, for adaptive pools), as a pair; torch's

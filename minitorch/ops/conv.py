@@ -177,7 +177,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                            f"{list(input.shape)} to have {cg * groups} channels, but got {c} channels instead")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
         if padding == "same" and s != (1, 1):
             raise ValueError("padding='same' is not supported for strided convolutions")
         input, p = (input, (0, 0)) if padding == "valid" else _same_padding(input, (kh, kw), d)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..device import CPU, as_device
+from ._helpers import check_number
 from ..formats import check_factory_options, check_layout, check_memory_format, check_pin_memory
 from ..random import _gen
 from ..tensor import Tensor
@@ -195,21 +196,13 @@ def full(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=F
          requires_grad=False) -> Tensor:
     """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
     check_factory_options("full", layout, pin_memory)
-    _check_number("full", "fill_value", 2, fill_value)
+    check_number("full", "fill_value", fill_value, 2)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     default = D.bool_ if isinstance(fill_value, bool) else (
         D.int64 if isinstance(fill_value, numbers.Integral) else D.get_default_dtype())
     return _filled((tuple(size) if not isinstance(size, int) else (size,),), fill_value, dtype, device,
                    requires_grad, default)
-
-
-def _check_number(fn: str, name: str, position: int, value) -> None:
-    """torch's Number parameters take Python numbers, NumPy scalars and one-element tensors."""
-    if isinstance(value, Tensor) and value.numel() == 1 or isinstance(value, (numbers.Number, np.generic)) and \
-            not isinstance(value, np.ndarray):
-        return
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {type(value).__name__}")
 
 
 def _like(fn, input, dtype, device, layout=None, pin_memory=False, memory_format=None):
@@ -299,12 +292,16 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, p
     return _finish(data, device, requires_grad)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
+def range(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
           requires_grad=False) -> Tensor:
     """Deprecated torch.range: like arange but including `end`, float by default."""
     check_factory_options("range", layout, pin_memory)
-    if end is None:
-        start, end = 0, start
+    for name, position, v in (("start", 1, start), ("end", 2, end), ("step", 3, step)):
+        check_number("range", name, v, position)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = int(math.floor((end - start) / step)) + 1
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt.np), device, requires_grad)
@@ -350,7 +347,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None, p
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False) -> Tensor:
     """A 0-d tensor holding the number `s`."""
     check_factory_options("scalar_tensor", layout, pin_memory)
-    _check_number("scalar_tensor", "s", 1, s)
+    check_number("scalar_tensor", "s", s, 1)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     return _finish(np.array(s, dtype=dt.np), device, requires_grad)
 
@@ -409,6 +406,9 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=N
         raise TypeError("randint() missing required argument 'high'")
     if isinstance(size, int):
         raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, not int")
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, (bool, float, str)) or v is None:
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     shape = _sizes((size,))
@@ -484,6 +484,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
            requires_grad=False) -> Tensor:
     """Normal samples: tensors of means/stds broadcast, or scalars with `size`."""
     check_factory_options("normal", layout, pin_memory)
+    for name, v in (("mean", mean), ("std", std)):
+        if not isinstance(v, Tensor):
+            check_number("normal", name, v)
+        elif not v.is_floating_point():
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{v._dtype.word}'")
+    if not isinstance(std, Tensor) and not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
         if isinstance(std, Tensor) and (std._data < 0).any():

@@ -36,6 +36,8 @@ def _key_part(k, xp):
     if isinstance(k, float):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                          "valid indices (got float)")
+    if isinstance(k, str):  # torch tries to make a tensor of it, and cannot
+        raise TypeError(f"new(): invalid data type '{type(k).__name__}'")
     return k
 
 
@@ -230,6 +232,8 @@ def setitem(self: Tensor, key, value) -> None:
     if is_tensor(value):
         common_device(self, value)
         v = value if value._dtype is self._dtype else value.to(self._dtype)
+    elif value is None or isinstance(value, str):
+        raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self._dtype.word}Tensor")
     else:
         v = scalar_tensor(value, self._dtype, self._device)
 
@@ -244,7 +248,10 @@ def setitem(self: Tensor, key, value) -> None:
         return node.apply(x, v, key=k)
 
     def fast(data):
-        data[k] = v._data
+        try:
+            data[k] = v._data
+        except ValueError as e:  # NumPy's broadcast error, as torch words it
+            raise RuntimeError(str(e).replace("value array", "value tensor")) from None
 
     apply_inplace(self, write, fast, grad_operands=(v,))
 
@@ -353,6 +360,9 @@ class ScatterAdd(Scatter):
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """Copy of input with `src` (a tensor or a scalar `value`) written at `index` along `dim`."""
+    if src is not None and not is_tensor(src):
+        from ._helpers import check_number
+        check_number("scatter", "value", src, 4)
     if reduce is not None:
         raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add or scatter_reduce")
     _check_index(index, "scatter")
@@ -436,6 +446,14 @@ class IndexAdd(Primitive):
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """Copy of input with rows of `source` added at `index` along `dim`."""
     d = wrap_dim(dim, input._data.ndim)
+    own, src = list(input.shape), list(source.shape)
+    if input._data.ndim:
+        own.pop(d)
+    if source._data.ndim:
+        src.pop(d if d < len(src) else -1)
+    if own != src and not (input._data.ndim == 0 and source._data.size == 1):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
     if source._dtype is not input._dtype:
         raise RuntimeError(f"index_add_(): self ({input._dtype}) and source ({source._dtype}) must have the same "
                            "scalar type")
@@ -580,6 +598,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
+    """How many times each value 0..max(input) occurs (summing `weights` instead of ones, if given)."""
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"bincount_cpu\" not implemented for 'Bool'")
     xp = input._device.backend.xp
     if input._data.ndim != 1 or input._dtype.is_floating_point or (input._data.size and input._data.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")

@@ -201,6 +201,10 @@ def fill_with(self: Tensor, values, node=FillWith) -> Tensor:
 
 
 def fill_(self: Tensor, value) -> Tensor:
+    """Every element set to `value` (a number or a 0-d tensor)."""
+    if not is_tensor(value):
+        from ._helpers import check_number
+        check_number("fill_", "value", value, 1)
     if is_tensor(value):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "

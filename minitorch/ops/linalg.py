@@ -272,6 +272,9 @@ def einsum(*args) -> Tensor:
         equation, operands = _sublist_equation(args)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
     ins, out = _parse_einsum(equation, [t.shape for t in operands])
     for t in operands[1:]:
         _same_dtype(operands[0], t)
@@ -295,6 +298,9 @@ def _sublist_equation(args):
 
 def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contract the last `dims` axes of a with the first of b (or the listed axes pairs)."""
+    if not isinstance(dims, (int, tuple, list, Tensor)) or isinstance(dims, bool):
+        raise RuntimeError(f"tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
     if out is not None:  # torch's tensordot takes out positionally too
         from .out import compute_into
         return compute_into(tensordot, (a, b, dims), {}, out)

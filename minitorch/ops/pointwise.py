@@ -14,7 +14,7 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from .fused import Fused
 from ..tensor import Tensor
-from ._helpers import (c_type_name, cast, check_broadcast, common_device, is_tensor, operands, scalar_tensor,
+from ._helpers import (c_type_name, cast, check_broadcast, check_number, common_device, is_tensor, operands, scalar_tensor,
                        type_word, zeros_like_grad)
 
 LN2 = math.log(2.0)
@@ -536,6 +536,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
         dt = D.float_result(D.result_type(input, other))
         a, b, _ = operands(input, other, dtype=dt)
         return Div.apply(a, b)
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"div(): argument 'rounding_mode' must be str, not {type(rounding_mode).__name__}")
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     a, b, dt = operands(input, other)
@@ -842,6 +844,10 @@ class Lerp(Primitive):
 
 
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input)."""
+    if not is_tensor(weight):
+        check_number("lerp", "weight", weight, 3)
+    check_broadcast(input._data.shape, end._data.shape, *((weight._data.shape,) if is_tensor(weight) else ()))
     if input._dtype is not end._dtype:
         raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
     if is_tensor(weight):
@@ -865,11 +871,15 @@ class Addcdiv(Fused):
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
+    if is_tensor(value):
+        raise TypeError(f"addcmul(): argument 'value' must be Number, not Tensor")
     return Addcmul.apply(input, tensor1, tensor2, value)
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2."""
+    if is_tensor(value):
+        raise TypeError(f"addcdiv(): argument 'value' must be Number, not Tensor")
     if not tensor1._dtype.is_floating_point and not tensor2._dtype.is_floating_point:
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
                            "addcdiv will perform a true division of tensor1 and tensor2. The historic "
@@ -1016,6 +1026,8 @@ class MaskedFill(Primitive):
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """Copy of input with `value` where `mask` is True (mask broadcasts)."""
+    if not is_tensor(value):
+        check_number("masked_fill", "value", value, 2)
     if mask._dtype is not D.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {c_type_name(mask._dtype)}")
     if is_tensor(value):

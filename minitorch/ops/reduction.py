@@ -710,6 +710,8 @@ class MedianAll(_Extreme):
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """median(input): the lower median of all elements; median(input, dim): (values, indices)."""
+    if input._dtype is D.bool_:
+        raise NotImplementedError(f"\"median_{'cpu' if dim is None else 'out'}\" not implemented for 'Bool'")
     if dim is None:
         if input._data.size == 0:
             from .creation import full

@@ -69,7 +69,12 @@ class EmptyArea(Primitive):
 
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last len(pad)//2 dims; `pad` lists (left, right) from the last dim backwards."""
-    pad = tuple(int(p) for p in pad)
+    from .shape import _sizes
+    if not isinstance(mode, str):
+        raise TypeError(f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
+    pad = _sizes(tuple(pad))
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     ndim = input.dim()

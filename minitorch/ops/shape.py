@@ -197,7 +197,11 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
-    sizes = tuple(sizes)
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten(): argument 'sizes' must be tuple of ints, not {type(sizes).__name__}")
+    sizes = _sizes(tuple(sizes)) if sizes else ()
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
     if -1 in sizes:
         sizes = infer_shape(sizes, shape[d])
     elif math.prod(sizes) != shape[d]:
@@ -445,6 +449,10 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape (views)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     shape = broadcast_shapes(*(t.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
 
@@ -746,6 +754,8 @@ class Roll(Primitive):
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted along `dims` (or over the flattened tensor), wrapping around."""
+    _sizes(shifts if isinstance(shifts, (tuple, list)) else (shifts,))  # torch's TypeError for non-ints
     if dims is None:  # roll the flattened elements, keeping the shape
         return Roll.apply(input, shifts=shifts if isinstance(shifts, int) else builtins.sum(shifts), axes=None)
     shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
@@ -774,6 +784,8 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     """The `length` elements from `start` along `dim`, as a view."""
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
+    if isinstance(start, (str, float, bool)) or start is None:
+        raise TypeError(f"narrow(): argument 'start' must be int or Tensor, not {type(start).__name__}")
     start = int(start)
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
@@ -835,6 +847,8 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     """Repeat each element `repeats` times (along `dim`, or of the flattened input);
     repeat_interleave(counts) alone repeats each index i counts[i] times."""
     from .indexing import index_select
+    if isinstance(repeats, (bool, float, str)):
+        raise TypeError(f"repeat_interleave(): argument 'repeats' must be int or Tensor, not {type(repeats).__name__}")
     if repeats is None:  # the index form
         counts = input
         return repeat_interleave(Tensor._wrap(counts._device.backend.xp.arange(counts._data.shape[0]), counts._device),
