@@ -105,6 +105,8 @@ def _has_float64_numpy(plain):
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
+    if data is None and dtype is not None:  # torch converts to the dtype first
+        raise TypeError("must be real number, not NoneType")
     if isinstance(data, Tensor) and device is None:
         device = data._device
     arr = _infer_array(data, narrow_floats=dtype is None)
@@ -307,10 +309,22 @@ def range(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memor
     return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt.np), device, requires_grad)
 
 
+def _linspace_bound(fn: str, name: str, value):
+    """A number, or a 0-d tensor's value (torch refuses larger tensors)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"{fn} only supports 0-dimensional start and end tensors, but got {name} with "
+                               f"{value._data.ndim} dimension(s).")
+        return value.item()
+    check_number(fn, name, value)
+    return value
+
+
 def linspace(start, end, steps: int, *, dtype=None, layout=None, device=None, pin_memory=False,
              requires_grad=False) -> Tensor:
     """`steps` evenly spaced values from start to end, computed from both ends as torch does."""
     check_factory_options("linspace", layout, pin_memory)
+    start, end = _linspace_bound("linspace", "start", start), _linspace_bound("linspace", "end", end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
@@ -341,6 +355,8 @@ def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None, p
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _finish(np.eye(n, n if m is None else m, dtype=dt.np), device, requires_grad)
 
 

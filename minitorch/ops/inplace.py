@@ -162,8 +162,12 @@ def copy_into(self: Tensor, src: Tensor, node=Copy) -> Tensor:
     return apply_inplace(self, lambda x: node.apply(x, src), fast, grad_operands=(src,))
 
 
-def copy_(self: Tensor, other: Tensor, non_blocking: bool = False) -> Tensor:
-    """self's values replaced by `other`'s (broadcast and cast); torch's parser names it `other`."""
+def copy_(self: Tensor, other, non_blocking: bool = False) -> Tensor:
+    """self's values replaced by `other`'s (broadcast and cast; a number fills); torch's parser names it `other`."""
+    if not is_tensor(other):
+        from ._helpers import check_number
+        check_number("copy_", "other", other, 1)
+        return fill_(self, other)
     return copy_into(self, other)
 
 

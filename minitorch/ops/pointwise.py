@@ -961,6 +961,10 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
+    if len(bounds) == 2 and is_tensor(min) != is_tensor(max):  # torch's overloads: two numbers or two tensors
+        raise TypeError(f"clamp() received an invalid combination of arguments - got ({type(min).__name__}, "
+                        f"{type(max).__name__}): give two numbers or two tensors")
+    check_broadcast(input._data.shape, *(b._data.shape for b in bounds if is_tensor(b)))
     dt = D.result_type(input, *bounds)
     x = cast(input, dt, input._device)
     lo = None if min is None else cast(min, dt, input._device)

@@ -147,7 +147,11 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The mean over `dim` of the elements that are not NaN."""
     from .pointwise import isnan
+    if not (input._dtype.is_floating_point or dtype is not None and D.as_dtype(dtype).is_floating_point):
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{input._dtype.word}")
     keep = ~isnan(input)
     return nansum(input, dim, keepdim, dtype=dtype) / sum(keep, dim, keepdim)
 
