@@ -260,18 +260,27 @@ class Silu(Fused):
     definition = staticmethod(lambda x: x * x.sigmoid())
 
 
+def _floats_only(input: Tensor, kernel: str) -> None:
+    """torch's activation kernels exist for floating dtypes only."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.word}'")
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
+    _floats_only(input, "leaky_relu_cpu")
     return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
+    _floats_only(input, "elu_cpu")
     return _maybe_inplace(input, Elu.apply(input, alpha), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
+    _floats_only(input, "silu_cpu")
     return _maybe_inplace(input, Silu.apply(input), inplace)
 
 
@@ -284,6 +293,7 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    _floats_only(input, "softplus_cpu")
     return _act.Softplus.apply(input, beta=beta, threshold=threshold)
 
 
@@ -302,6 +312,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     _check_reduction(reduction)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.word} but expected {input.dtype.word}")
     return BinaryCrossEntropyLoss.apply(input, target, weight, reduction)
 
 
@@ -547,6 +559,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
            log_target: bool = False) -> Tensor:
     """Pointwise target * (log target - input) with `input` a log-probability (and `target` one too if log_target)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not input.is_floating_point() or not target.is_floating_point():
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -158,7 +158,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     if not input._dtype.is_floating_point:
-        raise RuntimeError(f"\"GeluKernelImpl\" not implemented for '{input._dtype.name.capitalize()}'")
+        raise NotImplementedError(f"\"GeluKernelImpl\" not implemented for '{input._dtype.word}'")
     return Gelu.apply(input, approximate=approximate)
 
 

@@ -100,6 +100,9 @@ def make_inplace(fn, name: str, elementwise: bool = True):
 def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
     """add_/sub_/mul_/div_: straight into the array when nothing records (optimisers)."""
     def method(self: Tensor, other, *, alpha=1, **kw) -> Tensor:
+        if ufunc_name == "subtract":
+            from .pointwise import _refuse_bool_subtraction
+            _refuse_bool_subtraction(self, other)
         if set(kw) - {"rounding_mode"} or (alpha != 1 and "alpha" not in signature.parameters):
             bad = next(iter(set(kw) - {"rounding_mode"}), "alpha")
             raise TypeError(f"{name}() got an unexpected keyword argument '{bad}'")

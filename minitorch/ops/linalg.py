@@ -298,7 +298,7 @@ def _sublist_equation(args):
 
 def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contract the last `dims` axes of a with the first of b (or the listed axes pairs)."""
-    if not isinstance(dims, (int, tuple, list, Tensor)) or isinstance(dims, bool):
+    if not isinstance(dims, (int, tuple, list, Tensor)):
         raise RuntimeError(f"tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
                            f"containing two lists, but got dims={dims}")
     if out is not None:  # torch's tensordot takes out positionally too

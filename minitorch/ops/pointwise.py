@@ -851,6 +851,8 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     if input._dtype is not end._dtype:
         raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
     if is_tensor(weight):
+        if weight._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {input._dtype.c_name} for `weight` but got dtype {weight._dtype.c_name}")
         return LerpTensor.apply(input, end, weight)
     return Lerp.apply(input, end, scalar_tensor(weight, input._dtype, input._device))
 
@@ -1099,7 +1101,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
     for name, value in (("rtol", rtol), ("atol", atol)):
-        if value < 0:
+        if not value >= 0:
             raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")
     if input._dtype is not other._dtype:
         raise RuntimeError(f"{type_word(input._dtype)} did not match {type_word(other._dtype)}")

@@ -151,7 +151,7 @@ def _check_flag(fn: str, name: str, value) -> None:
 
 @_batched
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     _check_flag("avg_pool2d", "ceil_mode", ceil_mode)
     _check_flag("avg_pool2d", "count_include_pad", count_include_pad)
     """Mean over each window. The divisor is torch's: the window clipped to the padded input, or to

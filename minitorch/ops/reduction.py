@@ -357,6 +357,9 @@ def _extreme(name, whole, along, pairwise):
             dim = other
         if is_tensor(dim):
             return pairwise(input, dim)
+        if dim is not None and not isinstance(dim, int):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                            f"{type(dim).__name__}): give a dim (int) or another Tensor")
         if dim is None:
             _empty_check(input, name, False)
             return whole.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)

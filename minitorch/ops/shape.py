@@ -684,6 +684,9 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
     if len(given) != 1:
         raise TypeError("tensor_split() needs exactly one of tensor_indices_or_sections, sections or indices")
     indices_or_sections = given[0]
+    if isinstance(indices_or_sections, (bool, float, str)):
+        raise TypeError(f"tensor_split() received an invalid combination of arguments - got "
+                        f"{type(indices_or_sections).__name__}: give sections (int) or indices")
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
     if isinstance(indices_or_sections, int) and indices_or_sections <= 0:
