@@ -130,13 +130,17 @@ def _in_projection(q, k, v, w, b, w_q=None, w_k=None, w_v=None):
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-                                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check, num_heads,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None,
+                                 bias_k: Tensor | None, bias_v: Tensor | None, add_zero_attn, dropout_p,
+                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None,
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
                                  use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
                                  is_causal=False):
     """torch's multi-head attention on (L, N, E) inputs (or unbatched (L, E)); returns (output, weights)."""
+    if not use_separate_proj_weight and in_proj_weight is None:  # torch asserts this
+        raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
     batched = query.dim() == 3
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
