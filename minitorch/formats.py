@@ -9,30 +9,25 @@ naming the deviation (listed in the README's deviations).
 from __future__ import annotations
 
 
-class layout:
+class _Constant:
+    """A named torch constant: prints as torch.<name> and pickles by name."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+class layout(_Constant):
     """A tensor's storage layout; minitorch has `torch.strided` only."""
 
-    def __init__(self, name: str):
-        self._name = name
 
-    def __repr__(self) -> str:
-        return f"torch.{self._name}"
-
-    def __reduce__(self):
-        return self._name
-
-
-class memory_format:
+class memory_format(_Constant):
     """How a tensor's elements are ordered in memory."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __repr__(self) -> str:
-        return f"torch.{self._name}"
-
-    def __reduce__(self):
-        return self._name
 
 
 strided = layout("strided")

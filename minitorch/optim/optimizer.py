@@ -16,6 +16,16 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**values) -> None:
+    """torch's ValueError for a negative hyperparameter: "Invalid learning rate: -1", "Invalid momentum value: -1"."""
+    for name, value in values.items():
+        if value < 0.0:
+            raise ValueError(f"Invalid {_WORDS.get(name, name + ' value')}: {value}")
+
+
 def implementation_flags(foreach=None, fused=None, capturable=None, differentiable=False) -> dict:
     """torch's switches among implementations of one update, checked as torch checks them.
 
