@@ -56,14 +56,18 @@ def check_broadcast(*shapes):
                                        f"at non-singleton dimension {ndim - i}")
 
 
-def operands(*xs, dtype=None):
-    """Cast every operand to their promoted dtype (or `dtype`); return (tensors..., dtype)."""
+def operands(*xs, dtype=None, numbers=False):
+    """Cast every operand to their promoted dtype (or `dtype`); return (tensors..., dtype). Without a
+    tensor among them, torch's arithmetic (`numbers`) computes on the numbers; its other ops refuse."""
     if dtype is None and len(xs) == 2:
         fast = _same_kind_pair(*xs)
         if fast is not None:
             return fast
     if not any(isinstance(x, Tensor) for x in xs):
-        raise TypeError(f"expected at least one Tensor operand, got ({', '.join(type(x).__name__ for x in xs)})")
+        if not numbers:
+            raise TypeError(f"expected at least one Tensor operand, got ({', '.join(type(x).__name__ for x in xs)})")
+        from ..device import get_default_device
+        xs = (scalar_tensor(xs[0], D.result_type(xs[0]), get_default_device()),) + xs[1:]
     dt = dtype or D.result_type(*xs)
     device = common_device(*xs)
     out = tuple(cast(x, dt, device) for x in xs)

@@ -474,6 +474,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
+    """input's elements at the given flat positions, in index's shape."""
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {index._dtype.word}")
     flat = input.reshape(-1)
     k, _ = normalize_key(index, flat._device.backend.xp)
     return Take.apply(flat, key=k, advanced=True)

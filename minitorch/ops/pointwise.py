@@ -400,7 +400,7 @@ class Sub(Primitive):
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other."""
-    a, b, dt = operands(input, other)
+    a, b, dt = operands(input, other, numbers=True)
     _check_alpha(dt, alpha)
     if dt is D.bool_:
         return logical_or(a, b)
@@ -423,7 +423,7 @@ def _refuse_bool_subtraction(input, other) -> None:
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
     _refuse_bool_subtraction(input, other)
-    a, b, dt = operands(input, other)
+    a, b, dt = operands(input, other, numbers=True)
     _check_alpha(dt, alpha)
     return Sub.apply(a, b, alpha=alpha)
 
@@ -472,7 +472,7 @@ class Mul(Primitive):
 
 
 def mul(input, other) -> Tensor:
-    a, b, dt = operands(input, other)
+    a, b, dt = operands(input, other, numbers=True)
     return Mul.apply(a, b)
 
 
@@ -534,13 +534,13 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     """True division (int inputs give the default float), or rounded with `rounding_mode`."""
     if rounding_mode is None:
         dt = D.float_result(D.result_type(input, other))
-        a, b, _ = operands(input, other, dtype=dt)
+        a, b, _ = operands(input, other, dtype=dt, numbers=True)
         return Div.apply(a, b)
     if not isinstance(rounding_mode, str):
         raise TypeError(f"div(): argument 'rounding_mode' must be str, not {type(rounding_mode).__name__}")
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-    a, b, dt = operands(input, other)
+    a, b, dt = operands(input, other, numbers=True)
     if dt is D.bool_:
         a, b = a.to(D.int64), b.to(D.int64)
     return _RoundedDiv.apply(a, b, mode=rounding_mode)

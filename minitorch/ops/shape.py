@@ -651,6 +651,10 @@ class Split(Primitive):
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Pieces of `split_size` (the last may be smaller), or of the given section sizes."""
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if not isinstance(split_size_or_sections, int):
+        split_size_or_sections = _sizes(tuple(split_size_or_sections))
     d = wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
