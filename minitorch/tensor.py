@@ -330,8 +330,7 @@ class Tensor:
                             "to copy the tensor to host memory first.")
 
     def __array__(self, dtype=None, copy=None):
-        self._check_host("numpy")
-        a = self.detach()._data
+        a = self.numpy()  # as torch: refused for a tensor that requires grad
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __dlpack__(self, stream=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from .. import dtypes as D
 from ..ops import activation as _act
 from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
@@ -401,6 +402,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
     In training the running statistics move towards the batch's (unbiased variance), in place.
     """
+    _floats_only(input, "batch_norm")
+    if (running_mean is None) != (running_var is None) and training:
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is None and not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    channels = input.shape[1] if input.dim() > 1 else 0
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    _check_parameter_dtypes(input, weight, bias, running_mean, running_var)
     axes = (0,) + tuple(range(2, input.dim()))
     if training:
         n = input.numel() // input.shape[1]
@@ -413,6 +425,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running_var.mul_(1 - momentum).add_(input.var(axes, correction=0) * (momentum * n / (n - 1)))
         return NativeBatchNorm.apply(input, None, None, weight, bias, eps)
     return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
+
+
+def _check_parameter_dtypes(input: Tensor, *parameters) -> None:
+    """torch's CPU normalisation kernels take their per-channel tensors in the input's dtype, or all in
+    float32 under a float16 input."""
+    dtypes = {t._dtype for t in parameters if t is not None}
+    if dtypes <= {input._dtype} or (input._dtype.name == "float16" and dtypes == {D.float32}):
+        return
+    raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of {input._dtype.word}")
 
 
 def _batch_norm(input, mean, var, weight, bias, eps):
@@ -434,11 +455,12 @@ class NativeBatchNorm(Fused):
     definition = staticmethod(_batch_norm)
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(input: Tensor, normalized_shape: list[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing `normalized_shape` dims (biased variance), then scale and shift."""
     from ..ops.normalization import LayerNorm
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _floats_only(input, "LayerNormKernelImpl")
+    shape = tuple(int(n) for n in normalized_shape)
     if tuple(input.shape[-len(shape):]) != shape or input.dim() < len(shape):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
@@ -446,6 +468,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(t.shape)} and normalized_shape = {list(shape)}")
+    _check_parameter_dtypes(input, weight, bias)
     return LayerNorm.apply(input, weight, bias, n=len(shape), eps=eps)
 
 
@@ -454,7 +477,15 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     """Normalise each sample's channel groups by their own mean and (biased) variance."""
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    _floats_only(input, "GroupNormKernelImpl")
     n, c = input.shape[:2]
+    if num_groups <= 0:
+        raise ZeroDivisionError("integer division or modulo by zero")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.dim() != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    _check_parameter_dtypes(input, weight, bias)
     per_group = [n * c // num_groups, num_groups] + list(input.shape[2:])
     if math.prod(per_group) // num_groups == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {per_group}")
@@ -599,6 +630,6 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "batch_norm", "kl_div",
-         "embedding", "cross_entropy", "nll_loss", "group_norm"}
+         "embedding", "cross_entropy", "nll_loss", "group_norm", "layer_norm"}
 for _name in __all__:
     globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))

@@ -122,7 +122,7 @@ def _reflected(fn):
 
 
 def _matrix_operator(fn):
-    """@ takes tensors (and NumPy arrays on the right); a number gives NotImplemented, so TypeError."""
+    """@ takes tensors; a number gives NotImplemented, so TypeError."""
     def method(self, other):
         if isinstance(other, (int, float, bool)) or other is None:
             return NotImplemented
@@ -131,12 +131,14 @@ def _matrix_operator(fn):
     return method
 
 
-def _operator_result(fn, arrays: str = "convert"):
-    """Operators return NotImplemented for operands they do not understand (like torch). A NumPy
-    array on the right of arithmetic or ==/!= becomes a tensor of its dtype (`arrays="convert"`); an
-    ordering comparison or a reflected operator refuses one (`arrays="refuse"`), as torch does."""
+def _operator_result(fn, arrays: str = "refuse"):
+    """Operators return NotImplemented for operands they do not understand, as torch's do. A NumPy array
+    is one of them, except for `==` (`arrays="convert"`) and where `fn` takes it (`arrays="pass"`): Python
+    then asks the array's reflected operator, and NumPy computes the result on the tensor's memory with
+    NumPy's promotion (`__array__`, refused for a tensor that requires grad) and gives it back as a tensor
+    (`__array_wrap__`)."""
     def method(self, other):
-        if other.__class__ is np.ndarray:
+        if other.__class__ is np.ndarray and arrays != "pass":
             if arrays == "refuse":
                 return NotImplemented
             other = creation.from_numpy(other).to(self._device)
@@ -150,16 +152,24 @@ def _operator_result(fn, arrays: str = "convert"):
 Tensor.__array_priority__ = 1000  # NumPy leaves `array <op> tensor` to the tensor's reflected operator
 
 
+def _array_wrap(self, array, context=None, return_scalar=False):
+    """NumPy's result of a ufunc on tensors, as a tensor (torch's rule: a bool result becomes uint8)."""
+    return creation.from_numpy(array.astype("uint8") if array.dtype == bool else array)
+
+
+Tensor.__array_wrap__ = _array_wrap
+
+
 for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwise.mul,
                      "truediv": pointwise.div, "floordiv": pointwise.floor_divide, "mod": pointwise.remainder,
                      "pow": pointwise.pow, "matmul": _matrix_operator(linalg.matmul), "and": pointwise.bitwise_and,
                      "or": pointwise.bitwise_or, "xor": pointwise.bitwise_xor}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
-    setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn), arrays="refuse"))
-for _dunder, _fn in {"lt": pointwise.lt, "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge}.items():
-    setattr(Tensor, f"__{_dunder}__", _operator_result(_fn, arrays="refuse"))
-for _dunder, _fn in {"eq": pointwise.eq, "ne": pointwise.ne}.items():
+    setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn)))
+for _dunder, _fn in {"lt": pointwise.lt, "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge,
+                     "ne": pointwise.ne}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
+Tensor.__eq__ = _operator_result(pointwise.eq, arrays="convert")
 for _dunder, _name in {"iadd": "add_", "isub": "sub_", "imul": "mul_", "itruediv": "div_",
                        "ifloordiv": "floor_divide_", "imod": "remainder_", "ipow": "pow_",
                        "iand": "bitwise_and_", "ior": "bitwise_or_", "ixor": "bitwise_xor_"}.items():
@@ -177,9 +187,17 @@ def _invert(self):
 
 Tensor.__invert__ = _invert
 Tensor.__hash__ = lambda self: id(self)
-Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other), arrays="refuse")
-# number / tensor is the tensor's reciprocal times the number, as torch computes it
-Tensor.__rtruediv__ = _operator_result(lambda self, other: pointwise.mul(pointwise.reciprocal(self), other))
-Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self), arrays="refuse")
-Tensor.__rmatmul__ = _operator_result(_matrix_operator(lambda self, other: linalg.matmul(other, self)),
-                                      arrays="refuse")
+Tensor.__rsub__ = _operator_result(lambda self, other: pointwise.rsub(self, other))
+
+
+def _rtruediv(self, other):
+    """other / self is the tensor's reciprocal times other, as torch computes it (so an array divides
+    in NumPy, as `reciprocal * array` does)."""
+    if other.__class__ is np.ndarray:
+        return np.multiply(other, pointwise.reciprocal(self))
+    return pointwise.mul(pointwise.reciprocal(self), other)
+
+
+Tensor.__rtruediv__ = _operator_result(_rtruediv, arrays="pass")
+Tensor.__rpow__ = _operator_result(lambda self, other: pointwise.pow(other, self))
+Tensor.__rmatmul__ = _operator_result(_matrix_operator(lambda self, other: linalg.matmul(other, self)))

@@ -150,6 +150,16 @@ def _pair(v):
     return values
 
 
+def check_window(kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)) -> None:
+    """torch's checks of a sliding window (pairs of ints): kernel size, stride and dilation at least one,
+    padding at least zero."""
+    for name, short, v, least in (("kernel size", "kernel", kernel_size, 1), ("stride", "stride", stride, 1),
+                                  ("dilation", "dilation", dilation, 1), ("padding", "pad", padding, 0)):
+        if min(v) < least:
+            what = "non-negative" if least == 0 else "greater than zero"
+            raise RuntimeError(f"{name} should be {what}, but got {short}_height: {v[0]} {short}_width: {v[1]}")
+
+
 def out_size(size, k, s, p, d, ceil_mode=False):
     """Output length of a sliding window (torch's formula, ceil_mode included)."""
     span = size + 2 * p - d * (k - 1) - 1

@@ -45,6 +45,10 @@ def _is_float(v) -> bool:
     return isinstance(v, numbers.Real)
 
 
+def _is_int_sequence(v) -> bool:
+    return isinstance(v, (tuple, list)) and all(_is_int(n) for n in v)
+
+
 def _is_tensor_sequence(v) -> bool:
     return isinstance(v, (tuple, list)) and all(isinstance(t, Tensor) for t in v)
 
@@ -56,6 +60,7 @@ _KINDS = {
     "bool": (_is_bool, "bool", False), "bool | None": (_is_bool, "bool", True),
     "float": (_is_float, "float", False), "float | None": (_is_float, "float", True),
     "list[Tensor]": (_is_tensor_sequence, "tuple of Tensors", False),
+    "list[int]": (_is_int_sequence, "tuple of ints", False),
 }
 
 
@@ -84,6 +89,10 @@ def _complain(name: str, index, pname: str, word: str, value, method: bool):
     if word == "tuple of Tensors" and isinstance(value, (tuple, list)):
         i, bad = next((i, t) for i, t in enumerate(value) if not isinstance(t, Tensor))
         raise TypeError(f"expected Tensor as element {i} in argument {index or 0}, but got {type(bad).__name__}")
+    if word == "tuple of ints" and isinstance(value, (tuple, list)):
+        i, bad = next((i, n) for i, n in enumerate(value) if not _is_int(n))
+        raise TypeError(f"{name}(): argument '{pname}'{position} must be tuple of ints, but found element of "
+                        f"type {type(bad).__name__} at pos {i}")
     raise TypeError(f"{name}(): argument '{pname}'{position} must be {word}, not {type(value).__name__}")
 
 

@@ -13,6 +13,7 @@ import math
 
 from .. import dtypes as D
 from ..tensor import Tensor
+from ._helpers import check_broadcast
 from .activation import softmax
 from .creation import ones, zeros
 from .dropout import dropout
@@ -35,10 +36,13 @@ def _masked_softmax(scores: Tensor) -> Tensor:
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
     """softmax(Q Kᵀ · scale + mask) V over the last two dims; batch and head dims broadcast."""
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if attn_mask is not None:
+        check_broadcast(tuple(query.shape[:-1]) + (key.shape[-2],), tuple(attn_mask.shape))
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         groups = query.shape[-3] // key.shape[-3]
         key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)

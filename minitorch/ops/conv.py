@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import _pair, out_size
+from ._helpers import _pair, check_window, out_size
 from .fused import Fused
 
 
@@ -133,6 +133,7 @@ class Conv2d(Primitive):
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """(N, C, H, W) -> (N, C*kh*kw, L): every sliding block as a column."""
     k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
+    check_window(k, s, p, d)
     blocks = tuple(out_size(n, *args) for n, args in zip(input.shape[-2:], zip(k, s, p, d)))
     if min(blocks) < 1:
         raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={k}, "
@@ -142,8 +143,19 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    return Col2Im.apply(input, hw=_pair(output_size), k=_pair(kernel_size), s=_pair(stride), p=_pair(padding),
-                        d=_pair(dilation))
+    """(N, C*kh*kw, L) -> (N, C, H, W): the columns summed back into place (the adjoint of unfold)."""
+    k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
+    check_window(k, s, p, d)
+    return Col2Im.apply(input, hw=_pair(output_size), k=k, s=s, p=p, d=d)
+
+
+def _check_weight(weight: Tensor, bias, ndim: int, name: str) -> None:
+    if weight.dim() != ndim:
+        raise RuntimeError(f"{name}() expects a {ndim}-dimensional weight, but got weight of size "
+                           f"{list(weight.shape)}")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
 
 
 def _as_batch(input: Tensor, name: str):
@@ -170,6 +182,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     """Cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weight, by im2col + matmul."""
     input, unbatched = _as_batch(input, "conv2d")
     s, d = _pair(stride), _pair(dilation)
+    _check_weight(weight, bias, 4, "conv2d")
+    check_window(stride=s, dilation=d, padding=(0, 0) if isinstance(padding, str) else _pair(padding))
+    if groups < 1:
+        raise RuntimeError("non-positive groups is not supported")
     o, cg, kh, kw = weight.shape
     n, c, h, w = input.shape
     if c != cg * groups:
@@ -209,6 +225,10 @@ class Convolution1d(Fused):
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """1-d convolution as a 2-d one over a height of 1."""
+    _check_weight(weight, bias, 3, "conv1d")
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                           f"{list(input.shape)}")
     if padding == "same" and _pair(stride)[0] == 1 and weight.dim() == 3:  # the odd pixel padded first, as torch
         total = _pair(dilation)[0] * (weight.shape[-1] - 1)
         if total % 2:
@@ -231,6 +251,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation):
     input, unbatched = _as_batch(input, "conv_transpose2d")
     s, p, op, d = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    if weight.dim() != 4:
+        raise RuntimeError(f"conv_transpose2d() expects a 4-dimensional weight, but got weight of size "
+                           f"{list(weight.shape)}")
+    check_window(stride=s, padding=p, dilation=d)
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
                            f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {s[0]} "

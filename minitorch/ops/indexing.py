@@ -6,6 +6,7 @@ integer tensors, lists, NumPy arrays) copies, and its backward adds into repeate
 from __future__ import annotations
 
 import numbers
+import warnings
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
@@ -41,8 +42,22 @@ def _key_part(k, xp):
     return k
 
 
+def _sequence_as_tuple(key) -> bool:
+    """torch keeps NumPy's old rule: a short list holding a sequence, slice, tensor, None or `...` is read
+    as a tuple of indices (`x[[[0, 1], [1, 0]]]` is `x[[0, 1], [1, 0]]`), with a deprecation warning."""
+    if not isinstance(key, list) or len(key) >= 32:
+        return False
+    return any(isinstance(k, (Tensor, list, tuple, str, slice)) or k is None or k is Ellipsis
+               or (hasattr(k, "dtype") and hasattr(k, "shape") and getattr(k, "ndim", 0) > 0) for k in key)
+
+
 def normalize_key(key, xp):
     """The key as a tuple for the array module, and whether it uses advanced indexing."""
+    if _sequence_as_tuple(key):
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated; use "
+                      "x[tuple(seq)] instead of x[seq]. A later torch reads it as a tensor index, "
+                      "x[torch.tensor(seq)].", UserWarning, stacklevel=3)
+        key = tuple(key)
     parts = key if isinstance(key, tuple) else (key,)
     out = tuple(_key_part(k, xp) for k in parts)
     advanced = any(hasattr(k, "dtype") for k in out)
@@ -224,6 +239,15 @@ class CopySlices(IndexPut):
     node_name = "torch::autograd::CopySlices"   # torch's node for an in-place write through a view
 
 
+def _fills_mask(key: tuple, value: Tensor) -> bool:
+    """Whether torch writes `x[mask] = value` as a masked fill (one bool mask, after whole-dim slices, and a
+    one-element value), which casts the value where an index put requires matching dtypes."""
+    parts = [p for p in key if p is not Ellipsis]
+    arrays = [p for p in parts if hasattr(p, "dtype")]
+    return (value._data.size == 1 and len(arrays) == 1 and arrays[0].dtype.kind == "b"
+            and all(p is arrays[0] or (isinstance(p, slice) and p == slice(None)) for p in parts))
+
+
 def setitem(self: Tensor, key, value) -> None:
     """self[key] = value, in place (recorded by autograd as torch does)."""
     from .inplace import apply_inplace
@@ -231,9 +255,14 @@ def setitem(self: Tensor, key, value) -> None:
     k, advanced = normalize_key(key, xp)
     if is_tensor(value):
         common_device(self, value)
+        if advanced and value._dtype is not self._dtype and not _fills_mask(k, value):
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{self._dtype.word} for the destination and {value._dtype.word} for the source.")
         v = value if value._dtype is self._dtype else value.to(self._dtype)
-    elif value is None or isinstance(value, str):
-        raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self._dtype.word}Tensor")
+    elif not isinstance(value, numbers.Number) or (hasattr(value, "ndim") and value.ndim):
+        kind = type(value)
+        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        raise TypeError(f"can't assign a {name} to a torch.{self._dtype.word}Tensor")
     else:
         v = scalar_tensor(value, self._dtype, self._device)
 

@@ -962,10 +962,13 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limit values to [min, max] (scalars or tensors); with min > max every value is max."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None and max is not None and is_tensor(min) != is_tensor(max):
+        # torch's overloads take two numbers or two tensors; a 0-d tensor passes as a number
+        if any(is_tensor(b) and b._data.ndim for b in (min, max)):
+            raise TypeError(f"clamp() received an invalid combination of arguments - got ({type(min).__name__}, "
+                            f"{type(max).__name__}): give two numbers or two tensors")
+        min, max = (b.item() if is_tensor(b) else b for b in (min, max))
     bounds = [b for b in (min, max) if b is not None]
-    if len(bounds) == 2 and is_tensor(min) != is_tensor(max):  # torch's overloads: two numbers or two tensors
-        raise TypeError(f"clamp() received an invalid combination of arguments - got ({type(min).__name__}, "
-                        f"{type(max).__name__}): give two numbers or two tensors")
     check_broadcast(input._data.shape, *(b._data.shape for b in bounds if is_tensor(b)))
     dt = D.result_type(input, *bounds)
     x = cast(input, dt, input._device)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import _pair, out_size
+from ._helpers import _pair, check_window, out_size
 from .fused import Fused
 
 
@@ -130,11 +130,12 @@ def _batched(fn):
 @_batched
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
-    _check_flag("max_pool2d_with_indices", "ceil_mode", ceil_mode)
     """Maximum over each window; with return_indices, also the flat position in each input plane."""
+    _check_flag("max_pool2d_with_indices", "ceil_mode", ceil_mode)
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
     p, d = _pair(padding), _pair(dilation)
+    check_window(k, s, p, d)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, "
                            f"kernel_size={k[0]} and dilation={d[0]}")
@@ -152,13 +153,14 @@ def _check_flag(fn: str, name: str, value) -> None:
 @_batched
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
-    _check_flag("avg_pool2d", "ceil_mode", ceil_mode)
-    _check_flag("avg_pool2d", "count_include_pad", count_include_pad)
     """Mean over each window. The divisor is torch's: the window clipped to the padded input, or to
     the input itself with count_include_pad=False, or divisor_override."""
+    _check_flag("avg_pool2d", "ceil_mode", ceil_mode)
+    _check_flag("avg_pool2d", "count_include_pad", count_include_pad)
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
     p = _pair(padding)
+    check_window(k, s, p)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[0]}, "
                            f"kernel_size={k[0]} and dilation=1")

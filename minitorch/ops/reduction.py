@@ -9,7 +9,7 @@ from collections import namedtuple
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import dims as _dims, is_tensor, type_word, wrap_dim, zeros_like_grad
+from ._helpers import check_number, dims as _dims, is_tensor, type_word, wrap_dim, zeros_like_grad
 from .convert import Clone
 from .fused import Fused
 
@@ -585,10 +585,15 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         input = input.to(dtype)
     if not input._dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {type_word(input._dtype)}")
+    if isinstance(p, str) and p not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if p == "fro" or p is None:
         p = 2
     if p == "nuc":
         raise NotImplementedError("the nuclear norm is not supported")
+    check_number("linalg_vector_norm", "ord", p, 2)
+    if isinstance(p, Tensor):
+        p = p.item()
     axes = _dims(dim, input._data.ndim)
     p = float(p)
     if math.isinf(p) and (input._data.size == 0 and not axes or builtins.any(input._data.shape[a] == 0 for a in axes)):

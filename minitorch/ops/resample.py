@@ -9,6 +9,7 @@ the antialiased modes use the PIL-style filters torch uses (support scaled by th
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -184,7 +185,23 @@ def _nearest_index(n_in, n_out, scale, exact):
     return np.minimum(src, n_in - 1)
 
 
-def _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor):
+def _check_elements(kernel: str, name: str, values, ok, word: str) -> None:
+    """torch passes interpolate's sizes and scales to a C kernel, whose parser takes `word`s only."""
+    for i, v in enumerate(values):
+        if not ok(v):
+            raise TypeError(f"{kernel}(): argument '{name}' must be tuple of {word}s, but found element of type "
+                            f"{type(v).__name__} at pos {i}")
+
+
+def _is_size(v) -> bool:
+    return not isinstance(v, (bool, float)) and hasattr(v, "__index__")
+
+
+def _is_scale(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) or isinstance(v, Tensor) and v.dim() == 0
+
+
+def _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor, kernel):
     in_sizes = input.shape[-spatial:]
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
@@ -194,6 +211,7 @@ def _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor):
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
                              f"spatial dimensions of {list(in_sizes)} and output size of {sizes}. Please provide "
                              "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+        _check_elements(kernel, "output_size", sizes, _is_size, "int")
         return [int(s) for s in sizes], [None] * spatial
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
@@ -203,6 +221,9 @@ def _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor):
                          f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {factors}. Please "
                          "provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in "
                          "(s1, s2, ...,sK) format.")
+    _check_elements(kernel, "scale_factors", factors, _is_scale, "float")
+    if not all(math.isfinite(float(f)) for f in factors):
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
     sizes = [int(math.floor(n * float(f))) for n, f in zip(in_sizes, factors)]
     scales = [None] * spatial if recompute_scale_factor else [1.0 / float(f) for f in factors]
     return sizes, scales
@@ -218,6 +239,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     elif mode in _SPATIAL:
         if spatial != _SPATIAL[mode]:
             raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_SPATIAL[mode] + 2}D input")
+        if align_corners is not None and type(align_corners) is not bool:
+            raise TypeError(f"upsample_{mode}{spatial}d(): argument 'align_corners' must be bool, not "
+                            f"{type(align_corners).__name__}")
         align_corners = bool(align_corners)
     else:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
@@ -232,7 +256,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
                                   f"nearest-exact (got {mode})")
-    sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor)
+    kernel = f"upsample_{mode.replace('-', '_')}{spatial}d"
+    sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor, kernel)
     if mode == "area" and 0 in sizes:
         if spatial == 2:
             return EmptyArea.apply(input, sizes=tuple(sizes))
