@@ -155,7 +155,9 @@ def _box_muller16(blocks, single: bool, mean, std):
         if std != 1.0 or mean != 0.0:  # one rounding, like the fused multiply-add
             out = (out.astype(np.float64) * f32(std) + f32(mean)).astype(f32)
         return out
-    radius = np.sqrt(-2.0 * np.log(u1))
+    # glibc's log, as torch's kernel calls it: NumPy's vectorised float64 log differs in the last bit
+    # for a few inputs in a thousand
+    radius = np.sqrt(-2.0 * np.fromiter(map(math.log, u1.ravel()), np.float64, u1.size).reshape(u1.shape))
     theta = 2.0 * math.pi * u2
     return np.concatenate([radius * np.cos(theta) * std + mean, radius * np.sin(theta) * std + mean], axis=1)
 

@@ -24,9 +24,6 @@ EXEMPT = {
     # (and scalar for a number first); minitorch takes numbers in the same positions under the
     # tensor/other names, so every positional call behaves the same.
     "torch.result_type",
-    # unbiased=None marks "not given", so that passing unbiased together with correction can raise as
-    # torch's overload resolution does; passing True or False behaves as torch's default True does.
-    "torch.std", "torch.std_mean", "torch.var", "torch.var_mean", "Tensor.std", "Tensor.var",
 }
 
 

@@ -5,6 +5,7 @@ import math
 import warnings
 
 from .. import dtypes as D
+from ..ops._helpers import floats_only
 from ..ops import activation as _act
 from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
@@ -161,8 +162,6 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] * weight[target[n]], averaged over the weights of non-ignored targets."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    if target.is_floating_point():
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     _check_constant_weight(weight)
     _check_reduction(reduction)
     if input.dim() >= 3 and target.shape != input.shape[:1] + input.shape[2:]:  # torch's nll_loss2d/nd check
@@ -174,7 +173,14 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     if input.dim() < 1 or (input.dim() == 2 and target.shape != input.shape[:1]):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0] if target.dim() else 1}).")
+    if target.is_floating_point():
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.word}")
     n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    if weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.word} but found {weight.dtype.word}")
     safe = target.masked_fill(target == ignore_index, 0)
     if bool(((safe < 0) | (safe >= n_classes)).any()):  # one host sync on a GPU
         raise IndexError(f"Target {int(safe.max().item())} is out of bounds.")
@@ -214,7 +220,16 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     class_dim = 1 if input.dim() >= 2 else 0
-    if not target.is_floating_point():
+    probabilities = tuple(target.shape) == tuple(input.shape)  # torch's rule: else class indices
+    if probabilities and not target.is_floating_point():
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{target.dtype.word}")
+    if probabilities and ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = label_smoothing if label_smoothing > 0.0 else 0.0  # torch ignores a negative or NaN one
+    if not probabilities:
         _check_constant_weight(weight)
         fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
         if fused is not None:
@@ -223,7 +238,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     n_classes = input.shape[class_dim]
     wshape = [1] * input.dim()
     wshape[class_dim] = n_classes
-    if target.is_floating_point():  # class probabilities, summed as torch's C++ sums them
+    if probabilities:  # summed as torch's C++ sums them
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         terms = logp * target if weight is None else logp * target * weight.reshape(wshape)
@@ -261,27 +276,21 @@ class Silu(Fused):
     definition = staticmethod(lambda x: x * x.sigmoid())
 
 
-def _floats_only(input: Tensor, kernel: str) -> None:
-    """torch's activation kernels exist for floating dtypes only."""
-    if not input.is_floating_point():
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.word}'")
-
-
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    _floats_only(input, "leaky_relu_cpu")
+    floats_only(input, "leaky_relu_cpu")
     return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    _floats_only(input, "elu_cpu")
+    floats_only(input, "elu_cpu")
     return _maybe_inplace(input, Elu.apply(input, alpha), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
-    _floats_only(input, "silu_cpu")
+    floats_only(input, "silu_cpu")
     return _maybe_inplace(input, Silu.apply(input), inplace)
 
 
@@ -294,7 +303,7 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    _floats_only(input, "softplus_cpu")
+    floats_only(input, "softplus_cpu")
     return _act.Softplus.apply(input, beta=beta, threshold=threshold)
 
 
@@ -336,7 +345,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     _check_reduction(reduction)
-    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+    # torch accumulates the loss in place in a tensor of target's dtype and shape
+    from ..ops._helpers import check_cast
+    from ..ops.shape import broadcast_shapes
+    check_cast(D.promote_types(input.dtype, target.dtype), target.dtype)
+    for t in (pos_weight, weight):
+        if t is not None and tuple(broadcast_shapes(t.shape, target.shape)) != tuple(target.shape):
+            raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast shape "
+                               f"{list(broadcast_shapes(t.shape, target.shape))}")
+    return BinaryCrossEntropyWithLogits.apply(input.to(target.dtype), target, weight, pos_weight, reduction)
 
 
 def _bce_with_logits(input, target, weight, pos_weight, reduction):
@@ -388,7 +405,12 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta) (d = input - target); `weight` scales
-    each element's loss (the mean still divides by the element count, as torch's does)."""
+    each element's loss (the mean still divides by the element count, as torch's does). The loss has
+    input's dtype, as torch's kernel writes it."""
+    from ..ops._helpers import check_cast
+    check_cast(D.promote_types(input.dtype, target.dtype), input.dtype)
+    floats_only(input, "huber_cpu")
+    target = target.to(input.dtype)
     if weight is not None:
         return _weighted(HuberLoss.apply(input, target, "none", delta), weight, input, reduction,
                          mean_by_weight=False)
@@ -402,7 +424,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
     In training the running statistics move towards the batch's (unbiased variance), in place.
     """
-    _floats_only(input, "batch_norm")
+    # torch's Python checks come before its C function's argument parser
+    if training and math.prod(input.shape) // (input.shape[1] if input.dim() > 1 else 1) <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    if eps < 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    _batch_norm_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    floats_only(input, "batch_norm")
     if (running_mean is None) != (running_var is None) and training:
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
@@ -416,8 +444,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     axes = (0,) + tuple(range(2, input.dim()))
     if training:
         n = input.numel() // input.shape[1]
-        if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         if running_mean is not None:
             from ..autograd.grad_mode import no_grad
             with no_grad():
@@ -425,6 +451,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running_var.mul_(1 - momentum).add_(input.var(axes, correction=0) * (momentum * n / (n - 1)))
         return NativeBatchNorm.apply(input, None, None, weight, bias, eps)
     return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
+
+
+def _batch_norm_parser(input: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
+                       running_var: Tensor | None, training: bool, momentum: float, eps: float) -> None:
+    """The argument types torch.batch_norm's parser takes (F.batch_norm's Python checks come first)."""
 
 
 def _check_parameter_dtypes(input: Tensor, *parameters) -> None:
@@ -459,7 +490,7 @@ def layer_norm(input: Tensor, normalized_shape: list[int], weight: Tensor | None
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing `normalized_shape` dims (biased variance), then scale and shift."""
     from ..ops.normalization import LayerNorm
-    _floats_only(input, "LayerNormKernelImpl")
+    floats_only(input, "LayerNormKernelImpl")
     shape = tuple(int(n) for n in normalized_shape)
     if tuple(input.shape[-len(shape):]) != shape or input.dim() < len(shape):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
@@ -477,10 +508,12 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     """Normalise each sample's channel groups by their own mean and (biased) variance."""
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
-    _floats_only(input, "GroupNormKernelImpl")
+    floats_only(input, "GroupNormKernelImpl")
     n, c = input.shape[:2]
-    if num_groups <= 0:
+    if num_groups == 0:  # torch's Python code divides by it first
         raise ZeroDivisionError("integer division or modulo by zero")
+    if num_groups < 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (t.dim() != 1 or t.numel() != c):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
@@ -515,12 +548,14 @@ class NativeGroupNorm(Fused):
     definition = staticmethod(_group_norm)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` at the indices in `input`; the padding row receives no gradient."""
-    if input.is_floating_point():
+    if input.dtype not in (D.int64, D.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
     from ..ops.indexing import Embedding
     if padding_idx is not None:
         if not -weight.shape[0] <= padding_idx < weight.shape[0]:
@@ -544,7 +579,7 @@ def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     from ..ops.creation import arange
-    if tensor.is_floating_point():
+    if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
         if tensor.numel() == 0:
@@ -569,6 +604,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """sum(x1/||x1|| * x2/||x2||) over dim; each norm is clamped at eps without changing its gradient."""
     from ..autograd.grad_mode import no_grad
     from ..ops.shape import broadcast_tensors
+    dt = D.promote_types(x1.dtype, x2.dtype)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {dt.word}")
+    x1, x2 = x1.to(dt), x2.to(dt)
     if x1.shape != x2.shape:
         x1, x2 = broadcast_tensors(x1, x2)
     x1_norm, x2_norm = x1.norm(2, dim, keepdim=True).clone(), x2.norm(2, dim, keepdim=True).clone()
@@ -605,9 +644,32 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """torch's checks of bilinear's operands: one dtype, matching batch dims, sizes that fit the weight."""
+    tensors = {"input1": input1, "input2": input2, "weight": weight} | ({} if bias is None else {"bias": bias})
+    if len({t.dtype for t in tensors.values()}) > 1:
+        got = ", ".join(f"{k}: {t.dtype.c_name}" for k, t in tensors.items())
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for a, b in zip(input1.shape[:-1], input2.shape[:-1]):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {a} and {b}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.dim()}")
+    for name, x, w in (("input1", input1, weight.shape[1]), ("input2", input2, weight.shape[2])):
+        if x.dim() == 0 or x.shape[-1] != w:
+            got = x.shape[-1] if x.dim() else "a 0-d tensor"
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {got} but expected {w}")
+    if bias is not None and (bias.dim() == 0 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0] if bias.dim() else 'a 0-d tensor'} but expected {weight.shape[0]}")
+
+
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y_o = x1ᵀ W_o x2 + b_o for each output feature o."""
     from ..ops.linalg import einsum
+    _check_bilinear(input1, input2, weight, bias)
     out = einsum("...i,oij,...j->...o", input1, weight, input2)
     return out if bias is None else out + bias
 
@@ -629,7 +691,9 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
-         "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "batch_norm", "kl_div",
-         "embedding", "cross_entropy", "nll_loss", "group_norm", "layer_norm"}
+         "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "kl_div",
+         "embedding", "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad"}
+_batch_norm_parser.__name__ = "batch_norm"
+_batch_norm_arguments = _checked(_batch_norm_parser)
 for _name in __all__:
     globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))

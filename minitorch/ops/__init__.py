@@ -173,7 +173,8 @@ Tensor.__eq__ = _operator_result(pointwise.eq, arrays="convert")
 for _dunder, _name in {"iadd": "add_", "isub": "sub_", "imul": "mul_", "itruediv": "div_",
                        "ifloordiv": "floor_divide_", "imod": "remainder_", "ipow": "pow_",
                        "iand": "bitwise_and_", "ior": "bitwise_or_", "ixor": "bitwise_xor_"}.items():
-    setattr(Tensor, f"__{_dunder}__", getattr(Tensor, _name))
+    # NotImplemented for what they do not take, so Python falls back to `x = x <op> other` (as with torch)
+    setattr(Tensor, f"__{_dunder}__", _operator_result(getattr(Tensor, _name)))
 Tensor.__neg__ = pointwise.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs

@@ -1,11 +1,31 @@
 """Small helpers shared by the op families: operands, dims, dtype checks."""
 from __future__ import annotations
 
+import math
+
 from .. import dtypes as D
 from ..device import check_same_device
 from ..tensor import Tensor, _wrap_dim
 
 wrap_dim = _wrap_dim
+
+
+class _NotGiven:
+    """The default of a parameter that some of torch's overloads leave out (max's dim, std's unbiased):
+    leaving it out picks that overload, while an explicit None is refused, as torch's parser refuses it."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+NOT_GIVEN = _NotGiven()
+
+
+def refuse_none(fn: str, name: str, value) -> None:
+    """torch's TypeError for an explicit None where an overload's parameter takes none."""
+    if value is None:
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got {name}=NoneType: leave "
+                        f"'{name}' out instead")
 
 
 def is_tensor(x) -> bool:
@@ -115,6 +135,45 @@ def dims(dim, ndim: int):
     return (_wrap_dim(dim, ndim),)
 
 
+_SCALAR_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "uint8_t",
+                 "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def check_scalar_fits(value, dt) -> None:
+    """torch's checked conversion of a Python number to a tensor's dtype: a float target takes infinities
+    and NaN but no finite value past its range; an integer target takes no NaN, infinity or value past
+    its range (a negative one wraps into an unsigned type down to -max)."""
+    import numpy as np
+    if dt.name == "bool" or isinstance(value, (bool, np.bool_)):
+        return
+    if dt.is_floating_point:
+        limit = np.finfo(dt.np)
+        fits = not math.isfinite(value) or limit.min <= value <= limit.max
+    else:
+        limit = np.iinfo(dt.np)
+        if isinstance(value, float) and not math.isfinite(value):
+            fits = False
+        elif limit.min == 0 and value < 0:
+            fits = -value <= limit.max
+        else:
+            fits = limit.min <= value <= limit.max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_SCALAR_NAMES[dt.name]} without overflow")
+
+
+def floats_only(input: Tensor, kernel: str) -> None:
+    """torch's kernels that exist for floating dtypes only: NotImplementedError naming the kernel."""
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input._dtype.word}'")
+
+
+def check_cast(result_dtype, out_dtype) -> None:
+    """torch's rule for writing a result into a tensor of another dtype: no lower category (float to int)."""
+    if not D.can_cast(result_dtype, out_dtype):
+        raise RuntimeError(f"result type {result_dtype.word} can't be cast to the desired output type "
+                           f"{out_dtype.word}")
+
+
 def type_word(dt) -> str:
     """The word torch's messages use for a dtype ("Long")."""
     return dt.word
@@ -127,13 +186,15 @@ def c_type_name(dt) -> str:
 
 # ---- sliding windows (convolution, pooling) ---------------------------------------------------
 
-def check_number(fn: str, name: str, value, position=None) -> None:
-    """torch's Number parameters take Python numbers, NumPy scalars and one-element tensors."""
+def check_number(fn: str, name: str, value, position=None):
+    """torch's Number parameters take Python numbers, NumPy scalars and 0-d tensors; the value as a number."""
     import numbers
 
     import numpy as np
-    if isinstance(value, Tensor) and value._data.size == 1 or isinstance(value, (numbers.Number, np.generic)):
-        return
+    if isinstance(value, Tensor) and value._data.ndim == 0:
+        return value.item()
+    if isinstance(value, (numbers.Number, np.generic)):
+        return value
     where = "" if position is None else f" (position {position})"
     raise TypeError(f"{fn}(): argument '{name}'{where} must be Number, not {type(value).__name__}")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import _pair, check_window, out_size
+from ._helpers import _pair, check_window, floats_only, out_size
 from .fused import Fused
 
 
@@ -132,6 +132,7 @@ class Conv2d(Primitive):
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """(N, C, H, W) -> (N, C*kh*kw, L): every sliding block as a column."""
+    floats_only(input, "im2col_out_cpu")
     k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
     check_window(k, s, p, d)
     blocks = tuple(out_size(n, *args) for n, args in zip(input.shape[-2:], zip(k, s, p, d)))
@@ -145,8 +146,23 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """(N, C*kh*kw, L) -> (N, C, H, W): the columns summed back into place (the adjoint of unfold)."""
     k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
+    hw = _pair(output_size)
     check_window(k, s, p, d)
-    return Col2Im.apply(input, hw=_pair(output_size), k=k, s=s, p=p, d=d)
+    if input.dim() not in (2, 3) or 0 in input.shape[-2:]:
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    batch = input if input.dim() == 3 else input.unsqueeze(0)
+    if batch.shape[1] % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={batch.shape[1]} and kernel_size={k}.")
+    blocks = tuple(out_size(n, *args) for n, args in zip(hw, zip(k, s, p, d)))
+    if min(blocks) < 1 or batch.shape[2] != blocks[0] * blocks[1]:
+        raise RuntimeError(f"Given output_size={hw}, kernel_size={k}, dilation={d}, padding={p}, stride={s}, "
+                           f"expected size of input's dimension 2 to match the calculated number of sliding blocks "
+                           f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)="
+                           f"{batch.shape[2]}.")
+    out = Col2Im.apply(batch, hw=hw, k=k, s=s, p=p, d=d)
+    return out if input.dim() == 3 else out.squeeze(0)
 
 
 def _check_weight(weight: Tensor, bias, ndim: int, name: str) -> None:

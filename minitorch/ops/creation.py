@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..device import CPU, as_device
-from ._helpers import check_number
+from ._helpers import NOT_GIVEN, check_broadcast, check_number, check_scalar_fits, refuse_none
 from ..formats import check_factory_options, check_layout, check_memory_format, check_pin_memory
 from ..random import _gen
 from ..tensor import Tensor
@@ -203,6 +203,7 @@ def full(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=F
         fill_value = fill_value.item()
     default = D.bool_ if isinstance(fill_value, bool) else (
         D.int64 if isinstance(fill_value, numbers.Integral) else D.get_default_dtype())
+    check_scalar_fits(fill_value, D.as_dtype(dtype) if dtype is not None else default)
     return _filled((tuple(size) if not isinstance(size, int) else (size,),), fill_value, dtype, device,
                    requires_grad, default)
 
@@ -268,11 +269,12 @@ def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None, pi
 
 # ---- ranges ---------------------------------------------------------------------------------
 
-def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
+def arange(start=0, end=NOT_GIVEN, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
            requires_grad=False) -> Tensor:
     """Values start, start + step, ... below end (int64 for integer arguments)."""
     check_factory_options("arange", layout, pin_memory)
-    if end is None:
+    refuse_none("arange", "end", end)
+    if end is NOT_GIVEN:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = vals
@@ -508,10 +510,17 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
     if not isinstance(std, Tensor) and not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        factory = {"size": size, "dtype": dtype, "layout": layout, "device": device}
+        extra = [k for k, v in factory.items() if v is not None] + (["requires_grad"] if requires_grad else [])
+        if extra:  # torch's tensor forms of normal take no size and no factory options
+            raise TypeError(f"normal() received an invalid combination of arguments - got ({type(mean).__name__}, "
+                            f"{type(std).__name__}, {', '.join(extra)}): give a size only with two numbers")
         ref = mean if isinstance(mean, Tensor) else std
         if isinstance(std, Tensor) and (std._data < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
+        shapes = [t._data.shape for t in (mean, std) if isinstance(t, Tensor)]
+        check_broadcast(*shapes)
+        shape = np.broadcast_shapes(*shapes)
         out_t = empty(shape, dtype=ref._dtype, device=ref._device)
         normal_(out_t, 0.0, 1.0, generator=generator)
         out_t._data[...] = out_t._data * _value(std) + _value(mean)

@@ -78,6 +78,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout for (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
     _warn_unusual_dims(input, "dropout3d", 3)
-    if input.dim() == 4:
+    if input.dim() != 5:  # torch takes every other rank as unbatched
         return _unbatched_feature_dropout(input, p, training, inplace)
     return _feature_dropout(input, p, training, inplace)

@@ -27,8 +27,8 @@ def _key_part(k, xp):
         return k._data
     if isinstance(k, (list, tuple)) or (hasattr(k, "dtype") and hasattr(k, "shape")):
         a = xp.asarray(k)
-        if a.size == 0 and isinstance(k, (list, tuple)):
-            a = a.astype(xp.int64)  # an empty list indexes like an empty integer tensor
+        if isinstance(k, (list, tuple)) and a.dtype.kind != "b":
+            a = a.astype(xp.int64)  # torch makes a list key a long tensor (floats truncated), or a bool mask
         if a.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return a
@@ -67,6 +67,26 @@ def normalize_key(key, xp):
     if not advanced and not any(k is Ellipsis for k in out):
         out = out + (Ellipsis,)  # so that x[0] of a 1-d tensor stays a 0-d view
     return out, advanced
+
+
+def check_masks(shape, key: tuple) -> None:
+    """torch's check that each boolean mask in a (normalised) key has the shape of the dims it indexes."""
+    def width(p):
+        if p is None or p is Ellipsis:
+            return 0
+        return p.ndim if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" else 1
+    rest = len(shape) - sum(width(p) for p in key)
+    dim = 0
+    for p in key:
+        if p is Ellipsis:
+            dim += max(rest, 0)
+            continue
+        if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim:
+            for i, (m, n) in enumerate(zip(p.shape, shape[dim:])):
+                if m != n:
+                    raise IndexError(f"The shape of the mask {list(p.shape)} at index {i} does not match the shape "
+                                     f"of the indexed tensor {list(shape)} at index {dim + i}")
+        dim += width(p)
 
 
 class Index(Primitive):
@@ -175,6 +195,8 @@ def _basic_index(self: Tensor, key: tuple, lone_slice: bool) -> Tensor:
 def getitem(self: Tensor, key) -> Tensor:
     xp = self._device.backend.xp
     k, advanced = normalize_key(key, xp)
+    if advanced:
+        check_masks(self._data.shape, k)
     if self._data.ndim == 0 and not advanced and any(p is not Ellipsis and p is not None for p in k):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
@@ -184,6 +206,15 @@ def getitem(self: Tensor, key) -> Tensor:
     return out if advanced else as_view(out, self)
 
 
+def _assign(data, key, values) -> None:
+    """data[key] = values, with torch's error when values do not broadcast to the indexed shape."""
+    try:
+        data[key] = values
+    except (ValueError, TypeError):  # NumPy's broadcast errors (a TypeError for some boolean masks)
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(data[key].shape)}") from None
+
+
 class IndexPut(Primitive):
     """y = x with y[key] = v (the out-of-place form of `x[key] = v`)."""
 
@@ -191,7 +222,7 @@ class IndexPut(Primitive):
     def forward(ctx, x, v, *, key):
         ctx.key = key
         y = x.copy()
-        y[key] = v
+        _assign(y, key, v)
         return y
 
     @staticmethod
@@ -253,6 +284,8 @@ def setitem(self: Tensor, key, value) -> None:
     from .inplace import apply_inplace
     xp = self._device.backend.xp
     k, advanced = normalize_key(key, xp)
+    if advanced:
+        check_masks(self._data.shape, k)
     if is_tensor(value):
         common_device(self, value)
         if advanced and value._dtype is not self._dtype and not _fills_mask(k, value):
@@ -277,10 +310,7 @@ def setitem(self: Tensor, key, value) -> None:
         return node.apply(x, v, key=k)
 
     def fast(data):
-        try:
-            data[k] = v._data
-        except ValueError as e:  # NumPy's broadcast error, as torch words it
-            raise RuntimeError(str(e).replace("value array", "value tensor")) from None
+        _assign(data, k, v._data)
 
     apply_inplace(self, write, fast, grad_operands=(v,))
 
@@ -288,8 +318,8 @@ def setitem(self: Tensor, key, value) -> None:
 # ---- gather / scatter ---------------------------------------------------------------------
 
 def _check_index(index: Tensor, name: str):
-    if index._dtype is not D.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index._data.size and index._dtype not in (D.int64, D.int32):  # torch checks a non-empty index only
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
 
 
 def _grid(index, dim, xp):
@@ -313,10 +343,13 @@ class Gather(Primitive):
         xp = ctx.xp
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
+        if index.size == 0:
+            return xp.empty(index.shape, dtype=x.dtype)
         if x.ndim == 0:
-            return x.copy()
+            _bounds_check(index, 1, dim, xp)
+            return xp.broadcast_to(x, index.shape).copy()
         _bounds_check(index, x.shape[dim], dim, xp)
-        return x[_grid(index, dim, xp)]
+        return x[_grid(index.reshape(-1) if index.ndim == 0 else index, dim, xp)].reshape(index.shape)
 
     @staticmethod
     def backward(ctx, gy):
@@ -325,16 +358,44 @@ class Gather(Primitive):
         return zeros(*ctx.shape, dtype=gy.dtype, device=gy.device).scatter_add(ctx.dim, index, gy), None
 
 
-def _check_index_shape(input, index, dim, name, other=None):
-    if index._data.ndim != input._data.ndim and index._data.size and input._data.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as {'input' if other is None else 'src'} tensor")
-    for d in range(index._data.ndim):
-        if d != dim and input._data.ndim and index._data.shape[d] > input._data.shape[d]:
-            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
-                               f"smaller than self {list(input.shape)} apart from dimension {dim}")
-        if other is not None and index._data.shape[d] > other._data.shape[d]:
-            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
-                               f"smaller than src {list(other.shape)} apart from dimension {dim}")
+def _nonempty_dims(t: Tensor) -> int:
+    return t._data.ndim or 1   # torch's gather and scatter read a 0-d tensor as a 1-d one of one element
+
+
+def _nonempty_size(t: Tensor, d: int) -> int:
+    return t._data.shape[d] if t._data.ndim else 1
+
+
+def _check_gather_shape(input: Tensor, index: Tensor, dim: int) -> None:
+    """torch's gather_shape_check: the same number of dims, index no larger than input apart from `dim`."""
+    if _nonempty_dims(index) != _nonempty_dims(input):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d in range(_nonempty_dims(input)):
+        if d != dim and _nonempty_size(index, d) > _nonempty_size(input, d):
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {dim}")
+
+
+def _check_scatter_shape(input: Tensor, index: Tensor, dim: int, src: Tensor | None = None) -> None:
+    """torch's scatter checks, in its order: nothing for an empty index; as many dims as self; src's size
+    read at each of index's dims (IndexError past src's last); as many dims as src; index no larger than
+    self apart from `dim` and than src everywhere."""
+    if index._data.size == 0:
+        return
+    if _nonempty_dims(index) != _nonempty_dims(input):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if src is not None:
+        if src._data.ndim:
+            for d in range(_nonempty_dims(index)):
+                wrap_dim(d, src._data.ndim)
+        if _nonempty_dims(index) != _nonempty_dims(src):
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    dims = range(_nonempty_dims(input))
+    if any(d != dim and _nonempty_size(index, d) > _nonempty_size(input, d) for d in dims) or \
+            (src is not None and any(_nonempty_size(index, d) > _nonempty_size(src, d) for d in dims)):
+        detail = "" if src is None else f" and to be no larger size than src {list(src.shape)}"
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} "
+                           f"apart from dimension {dim}{detail}")
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
@@ -342,7 +403,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     _check_index(index, "gather")
     d = wrap_dim(dim, input._data.ndim)
     common_device(input, index)
-    _check_index_shape(input, index, d, "gather")
+    if index._data.size:
+        _check_gather_shape(input, index, d)
     return Gather.apply(input, index, dim=d)
 
 
@@ -358,7 +420,8 @@ class Scatter(Primitive):
         if index.size == 0:
             return y
         if x.ndim == 0:
-            y[...] = (y + src) if add else src
+            _bounds_check(index, 1, dim, xp)
+            y[...] = (y + src.reshape(-1)[:index.size].sum()) if add else src.reshape(-1)[index.size - 1]
             return y
         _bounds_check(index, x.shape[dim], dim, xp)
         coords = _grid(index, dim, xp)
@@ -401,19 +464,19 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if is_tensor(src):
         if src._dtype is not input._dtype:
             raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
-        _check_index_shape(input, index, d, "scatter", src)
+        _check_scatter_shape(input, index, d, src)
         return Scatter.apply(input, index, src, dim=d, add=False)
-    _check_index_shape(input, index, d, "scatter")
+    _check_scatter_shape(input, index, d)
     return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Copy of input with `src` added at `index` along `dim` (repeated indices add up)."""
-    _check_index(index, "scatter_add")
+    _check_index(index, "scatter")
     d = wrap_dim(dim, input._data.ndim)
     if src._dtype is not input._dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    _check_index_shape(input, index, d, "scatter_add", src)
+    _check_scatter_shape(input, index, d, src)
     return ScatterAdd.apply(input, index, src, dim=d, add=True)
 
 
@@ -459,11 +522,12 @@ class IndexAdd(Primitive):
         xp = ctx.xp
         ctx.dim, ctx.alpha = dim, alpha
         ctx.save_for_backward(index)
-        y = x.copy()
-        _bounds_check(index, x.shape[dim] if x.ndim else 1, dim, xp)
-        key = (slice(None),) * dim + (index,)
+        y = x.copy().reshape(x.shape or (1,))  # a 0-d self is one slice along dim 0
+        _bounds_check(index, y.shape[dim], dim, xp)
+        key = (slice(None),) * dim + (index.reshape(-1),)
+        src = src.reshape(src.shape or (1,))
         ctx.backend.scatter_add(y, key, src if alpha == 1 else src * alpha)
-        return y
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
@@ -472,26 +536,51 @@ class IndexAdd(Primitive):
         return gy, None, (gsrc if ctx.alpha == 1 or gsrc is None else gsrc * ctx.alpha)
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
-    """Copy of input with rows of `source` added at `index` along `dim`."""
+def _check_index_func(name: str, input: Tensor, dim: int, index: Tensor, source: Tensor) -> None:
+    """torch's checks of index_add/index_copy: a vector index of int32/int64, source of self's dtype with
+    one slice per index along `dim`, and self's shape elsewhere."""
     d = wrap_dim(dim, input._data.ndim)
+    if index._data.ndim > 1:
+        raise IndexError(f"{name}_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with type: "
+                         f"{index._dtype.word} and size: {list(index.shape)}")
+    if index._dtype not in (D.int64, D.int32):
+        raise RuntimeError(f"{name}_(): Expected dtype int32/int64 for index but got: {index._dtype.word}")
+    if source._dtype is not input._dtype:
+        raise RuntimeError(f"{name}_(): self ({input._dtype.word}) and source ({source._dtype.word}) must have the "
+                           "same scalar type")
+    if not (d == 0 or d < source._data.ndim):
+        raise RuntimeError(f"{name}_(): Indexing dim {d} is out of bounds of the source tensor with dim "
+                         f"{source._data.ndim}")
+    slices = source._data.shape[d] if source._data.ndim else 1
+    if index._data.size != slices:
+        raise RuntimeError(f"{name}_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
+                           f"({slices})")
     own, src = list(input.shape), list(source.shape)
-    if input._data.ndim:
+    if input._data.ndim and source._data.ndim:
         own.pop(d)
-    if source._data.ndim:
-        src.pop(d if d < len(src) else -1)
-    if own != src and not (input._data.ndim == 0 and source._data.size == 1):
+        src.pop(d)
+    if own != src:
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
-    if source._dtype is not input._dtype:
-        raise RuntimeError(f"index_add_(): self ({input._dtype}) and source ({source._dtype}) must have the same "
-                           "scalar type")
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """Copy of input with rows of `source` added at `index` along `dim`."""
+    _check_index_func("index_add", input, dim, index, source)
+    d = wrap_dim(dim, input._data.ndim)
     return IndexAdd.apply(input, index, source, dim=d, alpha=alpha)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
+    """The values of `input` at `indices` along `dim` (gather after broadcasting the other dims)."""
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if input._data.ndim != indices._data.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
+                           "for indices")
+    if indices._dtype is not D.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got {indices._dtype.word}")
     d = wrap_dim(dim, input._data.ndim)
     a, b = list(input.shape), list(indices.shape)
     a[d] = b[d] = 1

@@ -13,7 +13,7 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
-from ._helpers import common_device, is_tensor, type_word, zeros_like_grad
+from ._helpers import check_cast, common_device, is_tensor, zeros_like_grad
 
 
 def _leaf_check(self: Tensor):
@@ -33,12 +33,6 @@ def _write(self: Tensor, data) -> None:
                            "operation.") from None
 
 
-def _check_cast(self: Tensor, result_dtype) -> None:
-    if result_dtype.category > self._dtype.category:
-        raise RuntimeError(f"result type {type_word(result_dtype)} can't be cast to the desired output type "
-                           f"{type_word(self._dtype)}")
-
-
 def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Tensor:
     """Make `self` hold `out_of_place(self)`; `fast(array)` writes directly when nothing records."""
     _leaf_check(self)
@@ -52,7 +46,7 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         old = Tensor._wrap(self._data.copy(), self._device)
         old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
         result = out_of_place(old)
-        _check_cast(self, result._dtype)
+        check_cast(result._dtype, self._dtype)
         _write(self, result._data)
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
     elif fast is not None:
@@ -68,7 +62,7 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
             result = out_of_place(self)
         finally:
             _mode.enabled = prev
-        _check_cast(self, result._dtype)
+        check_cast(result._dtype, self._dtype)
         _write(self, result._data)
     self._bump()
     return self
@@ -89,9 +83,13 @@ def make_inplace(fn, name: str, elementwise: bool = True):
     """The in-place method `name` (e.g. `exp_`) of out-of-place op `fn`."""
     def method(self: Tensor, *args, **kwargs) -> Tensor:
         tensors = [a for a in list(args) + list(kwargs.values()) if is_tensor(a)]
-        if elementwise:
-            _check_fits(self, tensors)
-        return apply_inplace(self, lambda x: fn(x, *args, **kwargs), grad_operands=tensors)
+
+        def out_of_place(x):
+            result = fn(x, *args, **kwargs)  # the arguments' own checks come first, as in torch
+            if elementwise:
+                _check_fits(self, tensors)
+            return result
+        return apply_inplace(self, out_of_place, grad_operands=tensors)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place version of `{fn.__name__}`."
     return method
@@ -111,7 +109,7 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
         dt = D.result_type(self, other)
         if true_div:
             dt = D.float_result(dt)
-        _check_cast(self, dt)
+        check_cast(dt, self._dtype)
         if is_tensor(other):
             common_device(self, other)
             _check_fits(self, (other,))
@@ -210,8 +208,8 @@ def fill_with(self: Tensor, values, node=FillWith) -> Tensor:
 def fill_(self: Tensor, value) -> Tensor:
     """Every element set to `value` (a number or a 0-d tensor)."""
     if not is_tensor(value):
-        from ._helpers import check_number
-        check_number("fill_", "value", value, 1)
+        from ._helpers import check_number, check_scalar_fits
+        check_scalar_fits(check_number("fill_", "value", value, 1), self._dtype)
     if is_tensor(value):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "

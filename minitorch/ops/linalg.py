@@ -5,10 +5,17 @@ from __future__ import annotations
 import math
 import string
 
+from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import c_type_name, common_device
 from .shape import ReshapeCopy, View, broadcast_shapes
+
+
+def _empty_product_operand(input: Tensor, mat2: Tensor, sizes) -> Tensor:
+    """torch's batched product returns an empty or all-zero result (batch, rows, inner or columns of size 0)
+    before it compares dtypes, in mat2's dtype: input cast to it there."""
+    return input.to(mat2._dtype) if input._dtype is not mat2._dtype and 0 in sizes else input
 
 
 def _same_dtype(a: Tensor, b: Tensor):
@@ -81,8 +88,9 @@ def bmm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    _same_dtype(input, mat2)
     b, n, k = input._data.shape
+    input = _empty_product_operand(input, mat2, (b, n, k, mat2._data.shape[-1]))
+    _same_dtype(input, mat2)
     if mat2._data.shape[:2] != (b, k):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: "
                            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
@@ -166,9 +174,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if db == 1:  # batched matrices times a vector: torch folds the batch and ends with _unsafe_view
         out = matmul(input, other.unsqueeze(-1))
         return ReshapeCopy.apply(out, shape=out._data.shape[:-1], must_view=False)
-    _same_dtype(input, other)
     k, k2 = input._data.shape[-1], other._data.shape[-2]
     batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
+    input = _empty_product_operand(input, other, (math.prod(batch), input._data.shape[-2], k, other._data.shape[-1]))
+    _same_dtype(input, other)
     if k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{math.prod(batch)}, "
                            f"{k}] but got: [{math.prod(batch)}, {k2}].")
@@ -276,9 +285,23 @@ def einsum(*args) -> Tensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
     ins, out = _parse_einsum(equation, [t.shape for t in operands])
-    for t in operands[1:]:
-        _same_dtype(operands[0], t)
+    if len({t._dtype for t in operands}) > 1:
+        operands = _einsum_operands(operands, ins, out)
     return Einsum.apply(*operands, ins=tuple(ins), out=out)
+
+
+def _einsum_operands(operands, ins, out):
+    """Operands of mixed dtypes: torch contracts them left to right, and each step multiplies (promoting)
+    where it sums no dim longer than one, and refuses otherwise, as its matrix product would."""
+    sizes = {c: n for sub, t in zip(ins, operands) for c, n in zip(sub, t.shape)}
+    left, dt = set(ins[0]), operands[0]._dtype
+    for i in range(1, len(operands)):
+        right, other = set(ins[i]), operands[i]._dtype
+        later = set(out).union(*ins[i + 1:])
+        if dt is not other and any(sizes[c] > 1 for c in left & right - later):
+            raise RuntimeError(f"expected scalar type {dt.word} but found {other.word}")
+        left, dt = (left | right) & later, D.promote_types(dt, other)
+    return tuple(t.to(dt) for t in operands)
 
 
 def _sublist_equation(args):
@@ -352,19 +375,37 @@ class Addmm(Primitive):
         return (gy.sum(0) if na[0] else None, gy @ m.T if na[1] else None, (gy.T @ x).T if na[2] else None)
 
 
+def _check_linear_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """torch's matrix kernels take one dtype: the input's, the weight's and the bias's."""
+    if weight._dtype is not input._dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input._dtype.word} and "
+                           f"{weight._dtype.word}")
+    if bias is not None and bias._dtype is not input._dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {bias._dtype.word} and "
+                           f"{input._dtype.word}")
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, built as torch builds it: addmm (or mm) on the weight's transpose, with
     the leading dims of a batch of rows flattened into one matrix and restored after."""
     if input.dim() == 0 or weight.dim() != 2:
+        if weight.dim() == 1 and bias is not None:  # torch's addmm takes a matrix only
+            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
         out = input @ weight.t()
         return out if bias is None else out + bias
     if input.shape[-1] != weight.shape[1]:
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
+    _check_linear_dtypes(input, weight, bias)
     wt = weight.t()
-    dts = {input._dtype, weight._dtype} | ({bias._dtype} if bias is not None else set())
-    if bias is None or len(dts) > 1 or input._device is not weight._device or bias.dim() > 1 or \
+    if bias is not None:
+        out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+        if bias.dim() > len(out_shape) or any(b not in (1, o) for b, o in zip(bias.shape[::-1], out_shape[::-1])):
+            raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match the existing size "
+                               f"({bias.shape[-1]}) at non-singleton dimension 1.  Target sizes: "
+                               f"{list(out_shape)}.  Tensor sizes: {list(bias.shape)}")
+    if bias is None or input._device is not weight._device or bias.dim() > 1 or \
             bias._device is not input._device:
         out = input @ wt
         return out if bias is None else out + bias

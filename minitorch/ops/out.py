@@ -19,7 +19,7 @@ from .. import dtypes as D
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
-from ._helpers import type_word
+from ._helpers import check_cast, type_word
 
 
 def with_out(fn, factory: bool = False):
@@ -76,9 +76,7 @@ def write_into(out: Tensor, result: Tensor, warn: bool = True) -> Tensor:
     """Resize `out` to `result`'s shape if needed and copy `result` into it (torch's out= write)."""
     if result._device != out._device:
         raise RuntimeError(f"Expected out tensor to have device {result._device}, but got {out._device} instead")
-    if not D.can_cast(result._dtype, out._dtype):
-        raise RuntimeError(f"result type {type_word(result._dtype)} can't be cast to the desired output type "
-                           f"{type_word(out._dtype)}")
+    check_cast(result._dtype, out._dtype)
     if out._data.shape != result._data.shape:
         if warn and out._data.size:
             warnings.warn(f"An output with one or more elements was resized since it had shape "
@@ -110,8 +108,8 @@ def _factory_into(fn, args, kwargs, out):
 
 
 def resize_(self: Tensor, *args, size=None, memory_format=None) -> Tensor:
-    """Give self the shape `size`, keeping its first elements in memory order; new ones are
-    uninitialised (they read as whatever the new memory held)."""
+    """Give self the shape `size`, keeping its first elements in memory order. torch leaves new elements
+    uninitialised; here they are zero (what fresh memory usually holds), so that results repeat."""
     from .creation import _size_form, _sizes
     from ..formats import check_memory_format
     check_memory_format("resize_", memory_format)
@@ -121,7 +119,7 @@ def resize_(self: Tensor, *args, size=None, memory_format=None) -> Tensor:
     if tuple(shape) == self._data.shape:
         return self
     xp = self._device.backend.xp
-    new = xp.empty(shape, dtype=self._data.dtype)
+    new = xp.zeros(shape, dtype=self._data.dtype)
     keep = min(new.size, self._data.size)
     new.reshape(-1)[:keep] = self._data.reshape(-1)[:keep]
     self._data = new
@@ -130,4 +128,8 @@ def resize_(self: Tensor, *args, size=None, memory_format=None) -> Tensor:
 
 
 def resize_as_(self: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    """self resized in place to the template's shape (see resize_)."""
+    if not isinstance(the_template, Tensor):
+        raise TypeError(f"resize_as_(): argument 'the_template' (position 1) must be Tensor, not "
+                        f"{type(the_template).__name__}")
     return resize_(self, the_template._data.shape, memory_format=memory_format)

@@ -14,8 +14,8 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from .fused import Fused
 from ..tensor import Tensor
-from ._helpers import (c_type_name, cast, check_broadcast, check_number, common_device, is_tensor, operands, scalar_tensor,
-                       type_word, zeros_like_grad)
+from ._helpers import (NOT_GIVEN, c_type_name, cast, check_broadcast, check_number, check_scalar_fits,
+                       common_device, is_tensor, operands, refuse_none, scalar_tensor, type_word, zeros_like_grad)
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -275,8 +275,10 @@ trunc = _integer_identity(Trunc)
 fix = trunc
 
 
-def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
+def round(input: Tensor, *, decimals: int = NOT_GIVEN) -> Tensor:
     """Round half to even; with `decimals`, to that many decimal places."""
+    refuse_none("round", "decimals", decimals)
+    decimals = None if decimals is NOT_GIVEN else decimals
     if not input._dtype.is_floating_point:
         if decimals is not None:  # torch's decimals overload has no integer kernel
             raise NotImplementedError(f"\"round_vml_cpu\" not implemented for '{type_word(input._dtype)}'")
@@ -354,7 +356,9 @@ def nan_to_num(input: Tensor, nan: float | None = None, posinf: float | None = N
 
 # ---- binary arithmetic ---------------------------------------------------------------
 
-def _check_alpha(dt, alpha):
+def _check_alpha(fn: str, dt, alpha):
+    """torch's checks of add/sub's alpha for a result of dtype `dt`; alpha as a number."""
+    alpha = check_number(fn, "alpha", alpha)
     if isinstance(alpha, bool) and dt is not D.bool_:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if alpha != 1:
@@ -362,6 +366,7 @@ def _check_alpha(dt, alpha):
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         if dt is D.bool_ and not isinstance(alpha, bool):
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return alpha
 
 
 class Add(Primitive):
@@ -401,7 +406,7 @@ class Sub(Primitive):
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other."""
     a, b, dt = operands(input, other, numbers=True)
-    _check_alpha(dt, alpha)
+    alpha = _check_alpha("add", dt, alpha)
     if dt is D.bool_:
         return logical_or(a, b)
     return Add.apply(a, b, alpha=alpha)
@@ -424,7 +429,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
     _refuse_bool_subtraction(input, other)
     a, b, dt = operands(input, other, numbers=True)
-    _check_alpha(dt, alpha)
+    alpha = _check_alpha("sub", dt, alpha)
     return Sub.apply(a, b, alpha=alpha)
 
 
@@ -443,7 +448,7 @@ def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """other - alpha * input."""
     _refuse_bool_subtraction(input, other)
     a, b, dt = operands(other, input)
-    _check_alpha(dt, alpha)
+    alpha = _check_alpha("rsub", dt, alpha)
     return (Rsub if is_tensor(other) else RsubScalar).apply(a, b, alpha=alpha)
 
 
@@ -873,15 +878,13 @@ class Addcdiv(Fused):
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
-    if is_tensor(value):
-        raise TypeError(f"addcmul(): argument 'value' must be Number, not Tensor")
+    value = check_number("addcmul", "value", value)
     return Addcmul.apply(input, tensor1, tensor2, value)
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2."""
-    if is_tensor(value):
-        raise TypeError(f"addcdiv(): argument 'value' must be Number, not Tensor")
+    value = check_number("addcdiv", "value", value)
     if not tensor1._dtype.is_floating_point and not tensor2._dtype.is_floating_point:
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
                            "addcdiv will perform a true division of tensor1 and tensor2. The historic "
@@ -918,8 +921,9 @@ def where(condition: Tensor, input=None, other=None) -> Tensor:
     if condition._dtype is not D.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{type_word(condition._dtype)}")
-    a, b, dt = operands(input, other)
+    a, b, dt = operands(input, other, numbers=True)
     common_device(condition, a, b)
+    check_broadcast(condition._data.shape, a._data.shape, b._data.shape)
     return Where.apply(condition, a, b)
 
 
@@ -1045,8 +1049,10 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"{value.dim()} dimension(s).")
         v = value.to(input._dtype)
     else:
+        check_scalar_fits(value, input._dtype)
         v = scalar_tensor(value, input._dtype, input._device)
     common_device(input, mask)
+    check_broadcast(input._data.shape, mask._data.shape)
     return MaskedFill.apply(input, mask, v)
 
 

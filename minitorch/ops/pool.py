@@ -1,6 +1,9 @@
 """Pooling over sliding windows (strided views, no Python loop over pixels)."""
 from __future__ import annotations
 
+import functools
+
+from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import _pair, check_window, out_size
@@ -115,6 +118,7 @@ def _check_output_size(input, ho, wo):
 
 def _batched(fn):
     """Accept (C, H, W) inputs as a batch of one, as torch's pooling does."""
+    @functools.wraps(fn)
     def wrapper(input: Tensor, *args, **kwargs):
         if input.dim() == 3:
             out = fn(input.unsqueeze(0), *args, **kwargs)
@@ -122,8 +126,6 @@ def _batched(fn):
         if input.dim() != 4:
             raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
         return fn(input, *args, **kwargs)
-    wrapper.__name__ = wrapper.__qualname__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 
@@ -171,12 +173,26 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                            divisor_override=divisor_override)
 
 
+def _adaptive_size(fn: str, output_size, h: int, w: int):
+    """An adaptive pool's output size: an int or a pair, None keeping the input's size (torch's Python
+    code takes len() of it, so a bare None is a TypeError)."""
+    if output_size is None:
+        raise TypeError("object of type 'NoneType' has no len()")
+    oh, ow = _pair(output_size)
+    oh, ow = h if oh is None else oh, w if ow is None else ow
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"{fn}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{oh}, {ow}}}")
+    return oh, ow
+
+
 @_batched
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over the bins [floor(i*H/out), ceil((i+1)*H/out)) of each output cell."""
     n, c, h, w = input.shape
-    oh, ow = _pair(output_size)
-    oh, ow = oh or h, ow or w
+    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, h, w)
+    if 0 in (oh, ow):
+        return input.new_zeros((n, c, oh, ow))
     if (oh, ow) == (1, 1):  # a global average: torch takes the mean (MeanBackward1)
         return input.mean((-2, -1), keepdim=True)
     return AdaptiveAvgPool2d.apply(input, oh, ow)
@@ -199,6 +215,10 @@ class AdaptiveAvgPool2d(Fused):
 @_batched
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Maximum over the adaptive bins of each output cell (and, with return_indices, its position)."""
-    oh, ow = _pair(output_size)
-    vals, idx = AdaptiveMaxPool2d.apply(input, out_hw=(oh or input.shape[2], ow or input.shape[3]))
+    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, *input.shape[2:])
+    if 0 in (oh, ow):
+        n, c = input.shape[:2]
+        vals, idx = input.new_zeros((n, c, oh, ow)), input.new_zeros((n, c, oh, ow), dtype=D.int64)
+        return (vals, idx) if return_indices else vals
+    vals, idx = AdaptiveMaxPool2d.apply(input, out_hw=(oh, ow))
     return (vals, idx) if return_indices else vals

@@ -9,7 +9,7 @@ from collections import namedtuple
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import check_number, dims as _dims, is_tensor, type_word, wrap_dim, zeros_like_grad
+from ._helpers import NOT_GIVEN, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
 from .convert import Clone
 from .fused import Fused
 
@@ -350,11 +350,14 @@ class SortOfScalar(Clone):
 def _extreme(name, whole, along, pairwise):
     result = max_t if name == "max" else min_t
 
-    def reduce(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    def reduce(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False, *, other=None):
+        refuse_none(name, "dim", dim)
         if other is not None:
-            if dim is not None:
+            if dim is not NOT_GIVEN:
                 raise TypeError(f"{name}() received an invalid combination of arguments: give `dim` or `other`")
             dim = other
+        if dim is NOT_GIVEN:
+            dim = None
         if is_tensor(dim):
             return pairwise(input, dim)
         if dim is not None and not isinstance(dim, int):
@@ -430,7 +433,7 @@ argmin = _arg("argmin", "argmin")
 def _correction(unbiased, correction):
     if correction is not None:
         return correction
-    return 1 if unbiased is None or unbiased else 0
+    return 1 if unbiased is NOT_GIVEN or unbiased else 0
 
 
 class Var(Primitive):
@@ -466,6 +469,14 @@ class Std(Var):
 def _var_args(input, dim, unbiased, keepdim, correction, name):
     if isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
+    if unbiased is not NOT_GIVEN and not isinstance(unbiased, bool):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got unbiased="
+                        f"{type(unbiased).__name__}: unbiased is a bool")
+    if unbiased is not NOT_GIVEN and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments: give unbiased or correction, "
+                        "not both")
+    if correction is not None:
+        check_number(name, "correction", correction)
     _needs_float(input, name, None)
     axes, c = _dims(dim, input._data.ndim), _correction(unbiased, correction)
     if math.prod(input._data.shape[a] for a in axes) - c <= 0:
@@ -474,13 +485,13 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
     return axes, c, keepdim
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's `correction` (1 by default)."""
     axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "var")
     return Var.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=False)
 
 
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation with Bessel's `correction` (1 by default)."""
     axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "std")
     return Std.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=True)
@@ -500,12 +511,12 @@ class StdMean(Fused):
         mean(input, None if isinstance(dim, bool) else dim, keepdim)))
 
 
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def var_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
     """(var, mean) over `dim`, as one node."""
     return VarMean.apply(input, dim, unbiased, keepdim, correction)
 
 
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def std_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
     """(std, mean) over `dim`, as one node."""
     return StdMean.apply(input, dim, unbiased, keepdim, correction)
 
@@ -547,8 +558,8 @@ class Norm(Primitive):
             y = a.min(axis=axes, keepdims=keepdim)
         elif p == 0:
             y = (a != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
-        elif p == 1:
-            y = a.sum(axis=axes, keepdims=keepdim)
+        elif p == 1 or math.prod(x.shape[i] for i in (range(x.ndim) if axes is None else axes)) == 1:
+            y = a.sum(axis=axes, keepdims=keepdim)  # one element per norm is its |x| for every p, as torch's kernel
         elif p == 2:
             y = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         else:
@@ -591,9 +602,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         p = 2
     if p == "nuc":
         raise NotImplementedError("the nuclear norm is not supported")
-    check_number("linalg_vector_norm", "ord", p, 2)
-    if isinstance(p, Tensor):
-        p = p.item()
+    p = check_number("linalg_vector_norm", "ord", p, 2)
     axes = _dims(dim, input._data.ndim)
     p = float(p)
     if math.isinf(p) and (input._data.size == 0 and not axes or builtins.any(input._data.shape[a] == 0 for a in axes)):
@@ -720,8 +729,11 @@ class MedianAll(_Extreme):
         return xp.sort(flat)[(flat.size - 1) // 2]
 
 
-def median(input: Tensor, dim=None, keepdim: bool = False):
+def median(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
     """median(input): the lower median of all elements; median(input, dim): (values, indices)."""
+    if dim is None:
+        raise TypeError("median(): argument 'dim' must be int, not NoneType")
+    dim = None if dim is NOT_GIVEN else dim
     if input._dtype is D.bool_:
         raise NotImplementedError(f"\"median_{'cpu' if dim is None else 'out'}\" not implemented for 'Bool'")
     if dim is None:

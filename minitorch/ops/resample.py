@@ -68,7 +68,7 @@ class EmptyArea(Primitive):
     backward = backward_arrays
 
 
-def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last len(pad)//2 dims; `pad` lists (left, right) from the last dim backwards."""
     from .shape import _sizes
     if not isinstance(mode, str):
@@ -198,66 +198,74 @@ def _is_size(v) -> bool:
 
 
 def _is_scale(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) or isinstance(v, Tensor) and v.dim() == 0
+    return isinstance(v, numbers.Real) or isinstance(v, Tensor) and v.dim() == 0
 
 
-def _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor, kernel):
-    in_sizes = input.shape[-spatial:]
+def _requested(input, size, scale_factor, spatial):
+    """The sizes or the scale factors asked for, one per spatial dim (torch's ValueErrors for the rest)."""
+    in_sizes = list(input.shape[-spatial:]) if spatial > 0 else []
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
         sizes = list(size) if isinstance(size, (list, tuple)) else [size] * spatial
         if len(sizes) != spatial:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {list(in_sizes)} and output size of {sizes}. Please provide "
+                             f"spatial dimensions of {in_sizes} and output size of {sizes}. Please provide "
                              "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
-        _check_elements(kernel, "output_size", sizes, _is_size, "int")
-        return [int(s) for s in sizes], [None] * spatial
+        return sizes, None
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     factors = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * spatial
     if len(factors) != spatial:
         raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
-                         f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {factors}. Please "
+                         f"with spatial dimensions of {in_sizes} and scale_factor of shape {factors}. Please "
                          "provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in "
                          "(s1, s2, ...,sK) format.")
-    _check_elements(kernel, "scale_factors", factors, _is_scale, "float")
-    if not all(math.isfinite(float(f)) for f in factors):
-        raise RuntimeError("value cannot be converted to type int64_t without overflow")
-    sizes = [int(math.floor(n * float(f))) for n, f in zip(in_sizes, factors)]
-    scales = [None] * spatial if recompute_scale_factor else [1.0 / float(f) for f in factors]
-    return sizes, scales
+    return None, factors
+
+
+def _check_mode(input, mode: str, spatial: int, align_corners, antialias) -> None:
+    """torch's checks of the mode against the input's dims, in its order."""
+    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
+    if mode in _SPATIAL and 1 <= spatial <= 3 and spatial != _SPATIAL[mode]:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_SPATIAL[mode] + 2}D input")
+    if mode not in _SPATIAL and mode not in ("nearest", "nearest-exact", "area") or not 1 <= spatial <= 3:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+                                  f"nearest-exact (got {mode})")
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of an (N, C, d1, ..., dK) tensor by nearest, (bi/tri)linear or bicubic rules."""
     spatial = input.dim() - 2
-    if mode in ("nearest", "nearest-exact", "area"):
-        if align_corners is not None:
-            raise ValueError(f"align_corners option can only be set with the interpolating modes: {_ALIGNABLE}")
-    elif mode in _SPATIAL:
-        if spatial != _SPATIAL[mode]:
-            raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_SPATIAL[mode] + 2}D input")
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
+        raise ValueError(f"align_corners option can only be set with the interpolating modes: {_ALIGNABLE}")
+    sizes, factors = _requested(input, size, scale_factor, spatial)
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if recompute_scale_factor or (mode == "area" and sizes is None):  # torch's Python arithmetic, as written
+        sizes = [math.floor(float(n * f)) for n, f in zip(input.shape[2:], factors)]
+        factors = None
+    _check_mode(input, mode, spatial, align_corners, antialias)
+    kernel = f"upsample_{mode.replace('-', '_')}{spatial}d"
+    if mode in _SPATIAL:
         if align_corners is not None and type(align_corners) is not bool:
-            raise TypeError(f"upsample_{mode}{spatial}d(): argument 'align_corners' must be bool, not "
-                            f"{type(align_corners).__name__}")
+            raise TypeError(f"{kernel}(): argument 'align_corners' must be bool, not {type(align_corners).__name__}")
         align_corners = bool(align_corners)
-    else:
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
-                                  f"nearest-exact (got {mode})")
-    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
-                         "as input")
     if antialias and align_corners:
         raise NotImplementedError("interpolate(antialias=True) supports align_corners=False only")
-    if not 1 <= spatial <= 3:
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
-                                  f"nearest-exact (got {mode})")
-    kernel = f"upsample_{mode.replace('-', '_')}{spatial}d"
-    sizes, scales = _output_sizes(input, size, scale_factor, spatial, recompute_scale_factor, kernel)
+    if sizes is not None:
+        _check_elements(kernel, "output_size", sizes, _is_size, "int")
+        sizes, scales = [int(n) for n in sizes], [None] * spatial
+    else:
+        _check_elements(kernel, "scale_factors", factors, _is_scale, "float")
+        if not all(math.isfinite(float(f)) for f in factors):
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        sizes = [int(math.floor(n * float(f))) for n, f in zip(input.shape[2:], factors)]
+        scales = [1.0 / float(f) for f in factors]
     if mode == "area" and 0 in sizes:
         if spatial == 2:
             return EmptyArea.apply(input, sizes=tuple(sizes))

@@ -8,7 +8,7 @@ import math
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import common_device, dims as _dims, wrap_dim
+from ._helpers import NOT_GIVEN, common_device, dims as _dims, refuse_none, wrap_dim
 
 
 def _owner(a):
@@ -210,10 +210,15 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
-def squeeze(input: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=NOT_GIVEN) -> Tensor:
     """Drop size-1 dims (all of them, or those among `dim`)."""
+    refuse_none("squeeze", "dim", dim)
+    dim = None if dim is NOT_GIVEN else dim
     shape = input._data.shape
-    axes = range(len(shape)) if dim is None else _dims(dim, len(shape))
+    if isinstance(dim, (tuple, list)) and not dim:
+        axes = ()  # an empty list of dims squeezes none
+    else:
+        axes = range(len(shape)) if dim is None else _dims(dim, len(shape))
     keep = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
     node = Squeeze if dim is None else SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
     return node.apply(input, shape=keep, must_view=True)._view_of(input)
@@ -263,11 +268,12 @@ class MatrixTranspose(Permute):
 
 def permute(input: Tensor, dims) -> Tensor:
     nd = input._data.ndim
-    axes = tuple(wrap_dim(d, nd) for d in _sizes(dims))
-    if len(axes) != nd:
+    order = _sizes(dims)
+    if len(order) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
-                           f"to len(dims) = {len(axes)}")
+                           f"to len(dims) = {len(order)}")
+    axes = tuple(wrap_dim(d, nd) for d in order)
     if len(set(axes)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return Permute.apply(input, axes=axes)._view_of(input)
@@ -653,6 +659,9 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Pieces of `split_size` (the last may be smaller), or of the given section sizes."""
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, bool):
+        raise TypeError("split() received an invalid combination of arguments - got (Tensor, bool, int): "
+                        "split_size is an int or a list of ints")
     if not isinstance(split_size_or_sections, int):
         split_size_or_sections = _sizes(tuple(split_size_or_sections))
     d = wrap_dim(dim, tensor._data.ndim)
@@ -737,15 +746,21 @@ class Flip(Primitive):
 
 
 def flip(input: Tensor, dims) -> Tensor:
-    axes = _dims(dims if isinstance(dims, (list, tuple)) else [dims], input._data.ndim)
+    """The elements in reverse order along each of `dims` (none for an empty list)."""
+    dims = dims if isinstance(dims, (list, tuple)) else [dims]
+    axes = _dims(dims, input._data.ndim) if len(dims) else ()
     return Flip.apply(input, axes=axes)
 
 
 def fliplr(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, [1])
 
 
 def flipud(input: Tensor) -> Tensor:
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, [0])
 
 
@@ -850,13 +865,13 @@ def expand_copy(input: Tensor, size, *, implicit: bool = False) -> Tensor:
     return ExpandCopy.apply(input, shape=tuple(expand(input.detach(), tuple(size)).shape))
 
 
-def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
+def repeat_interleave(input: Tensor, repeats=NOT_GIVEN, dim=None, *, output_size=None) -> Tensor:
     """Repeat each element `repeats` times (along `dim`, or of the flattened input);
     repeat_interleave(counts) alone repeats each index i counts[i] times."""
     from .indexing import index_select
-    if isinstance(repeats, (bool, float, str)):
+    if isinstance(repeats, (bool, float, str, type(None))):
         raise TypeError(f"repeat_interleave(): argument 'repeats' must be int or Tensor, not {type(repeats).__name__}")
-    if repeats is None:  # the index form
+    if repeats is NOT_GIVEN:  # the index form
         counts = input
         return repeat_interleave(Tensor._wrap(counts._device.backend.xp.arange(counts._data.shape[0]), counts._device),
                                  counts, 0, output_size=output_size)
@@ -870,6 +885,9 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if (reps < 0).any() if isinstance(repeats, Tensor) else reps < 0:
+        raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
+                           "Repeats must be non-negative")
     xp = input._device.backend.xp
     idx = xp.repeat(xp.arange(n), reps)
     return index_select(input, d, Tensor._wrap(idx.astype(xp.int64), input._device))

@@ -168,6 +168,10 @@ CORRECTIONS = {
                     "pin_memory=False, requires_grad=False): ..."],
     "torch.asarray": ["def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False): ..."],
     **{f"Tensor.{n}": [f"def {n}(memory_format=torch.preserve_format): ..."] for n in _CONVERSIONS},
+    # boolean-dispatch functions: the stub leaves out the flag that picks the implementation
+    "F.max_pool2d": ["def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, "
+                     "return_indices=False): ..."],
+    "F.adaptive_max_pool2d": ["def adaptive_max_pool2d(input, output_size, return_indices=False): ..."],
 }
 
 

@@ -251,11 +251,14 @@ def _prod(shape):
 
 
 def _resize(lib, x, shape):
+    """The new shapes, and the elements kept from x (those past x's count are uninitialised in torch)."""
     y = x.clone()
     assert y.resize_(shape) is y
     z = x.clone()
     z.resize_as_(lib.empty(shape))
-    return y, z
+    kept = min(x.numel(), y.numel())
+    return (y.reshape(-1)[:kept], z.reshape(-1)[:kept], lib.tensor(list(y.shape), dtype=lib.int64),
+            lib.tensor(list(z.shape), dtype=lib.int64))
 
 
 register("resize_", _resize, _resize_sample, dtypes=FLOATS + ("int64",), grad=None, family=FAMILY)
