@@ -429,11 +429,17 @@ class _StorageRef:
         return self._root.nbytes
 
 
+def _check_dim_type(dim) -> None:
+    """torch's parser takes a dim as anything with __index__ but a bool."""
+    if dim.__class__ is not int and (isinstance(dim, (bool, float, str)) or not hasattr(dim, "__index__")):
+        raise TypeError(f"argument 'dim' must be int, not {type(dim).__name__}")
+
+
 def _wrap_dim(dim: int, ndim: int) -> int:
     """Resolve a possibly negative dim, with torch's IndexError text when out of range."""
     n = max(ndim, 1)
-    if dim.__class__ is not int and (isinstance(dim, (bool, float, str)) or not hasattr(dim, "__index__")):
-        raise TypeError(f"argument 'dim' must be int, not {type(dim).__name__}")
+    if dim.__class__ is not int:
+        _check_dim_type(dim)
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim

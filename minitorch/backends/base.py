@@ -428,7 +428,10 @@ class ArrayBackend:
         xp = self.xp
         padded = pad_spatial(xp, x, p, 0, overhang(x.shape[2:], k, s, p, (1, 1), out_hw))
         sums = window_view(xp, padded, k, s, (1, 1), out_hw).sum(axis=(2, 3))
-        return sums / self._avg_divisor(x.shape[2:], k, s, p, out_hw, count_include_pad, divisor_override, x.dtype)
+        divisor = self._avg_divisor(x.shape[2:], k, s, p, out_hw, count_include_pad, divisor_override, x.dtype)
+        if x.dtype.kind in "iu":  # torch's integer kernel divides as C does, truncating towards zero
+            return (xp.sign(sums) * (xp.abs(sums) // divisor)).astype(x.dtype)
+        return sums / divisor
 
     def avg_pool2d_backward(self, gy, shape, k, s, p, count_include_pad, divisor_override):
         """Each output gradient / its divisor, spread over its window (one strided add per offset)."""

@@ -162,6 +162,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] * weight[target[n]], averaged over the weights of non-ignored targets."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    floats_only(input, "nll_loss_out_frame")
     _check_constant_weight(weight)
     _check_reduction(reduction)
     if input.dim() >= 3 and target.shape != input.shape[:1] + input.shape[2:]:  # torch's nll_loss2d/nd check
@@ -175,6 +176,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
                          f"({target.shape[0] if target.dim() else 1}).")
     if target.is_floating_point():
         raise RuntimeError(f"expected scalar type Long but found {target.dtype.word}")
+    if target.dtype not in (D.int64, D.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.word}")
+    target = target.long()
     n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
     if weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
@@ -229,6 +233,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     label_smoothing = label_smoothing if label_smoothing > 0.0 else 0.0  # torch ignores a negative or NaN one
+    if not probabilities and target.dtype is D.uint8:  # byte class indices read as long ones
+        target = target.long()
     if not probabilities:
         _check_constant_weight(weight)
         fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
@@ -324,6 +330,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _check_reduction(reduction)
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.word} but expected {input.dtype.word}")
+    if weight is not None:  # torch expands the weight to the target's shape (or beyond, and then refuses)
+        from ..ops.inplace import check_fits
+        check_fits(input, [weight])
     return BinaryCrossEntropyLoss.apply(input, target, weight, reduction)
 
 
@@ -345,14 +354,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     _check_reduction(reduction)
+    floats_only(input, "log_sigmoid_cpu")
     # torch accumulates the loss in place in a tensor of target's dtype and shape
     from ..ops._helpers import check_cast
-    from ..ops.shape import broadcast_shapes
+    from ..ops.inplace import check_fits
     check_cast(D.promote_types(input.dtype, target.dtype), target.dtype)
-    for t in (pos_weight, weight):
-        if t is not None and tuple(broadcast_shapes(t.shape, target.shape)) != tuple(target.shape):
-            raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast shape "
-                               f"{list(broadcast_shapes(t.shape, target.shape))}")
+    check_fits(target, [t for t in (pos_weight, weight) if t is not None])
     return BinaryCrossEntropyWithLogits.apply(input.to(target.dtype), target, weight, pos_weight, reduction)
 
 
@@ -453,6 +460,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
 
 
+def _embedding_parser(input: Tensor, weight: Tensor, padding_idx: int | None, max_norm: float | None,
+                      norm_type: float, scale_grad_by_freq: bool, sparse: bool) -> None:
+    """The argument types torch.embedding's parser takes (F.embedding's Python checks come first)."""
+
+
 def _batch_norm_parser(input: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
                        running_var: Tensor | None, training: bool, momentum: float, eps: float) -> None:
     """The argument types torch.batch_norm's parser takes (F.batch_norm's Python checks come first)."""
@@ -551,6 +563,9 @@ class NativeGroupNorm(Fused):
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` at the indices in `input`; the padding row receives no gradient."""
+    if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        raise AssertionError("Padding_idx must be within num_embeddings")  # torch's Python asserts first
+    _embedding_arguments(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
     if input.dtype not in (D.int64, D.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
@@ -558,8 +573,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise RuntimeError("'weight' must be 2-D")
     from ..ops.indexing import Embedding
     if padding_idx is not None:
-        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
-            raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx %= weight.shape[0]
     if max_norm is not None:
         _embedding_renorm_(weight, input, max_norm, norm_type)
@@ -692,8 +705,16 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "kl_div",
-         "embedding", "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad"}
-_batch_norm_parser.__name__ = "batch_norm"
-_batch_norm_arguments = _checked(_batch_norm_parser)
+         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad"}
+
+
+def _parser(fn, name: str):
+    """The argument checks of torch's C function `name`, for a Python function that checks values first."""
+    fn.__name__ = name
+    return _checked(fn)
+
+
+_batch_norm_arguments = _parser(_batch_norm_parser, "batch_norm")
+_embedding_arguments = _parser(_embedding_parser, "embedding")
 for _name in __all__:
     globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))

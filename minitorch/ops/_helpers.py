@@ -5,7 +5,7 @@ import math
 
 from .. import dtypes as D
 from ..device import check_same_device
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _check_dim_type, _wrap_dim
 
 wrap_dim = _wrap_dim
 
@@ -114,6 +114,12 @@ def _same_kind_pair(a, b):
     elif type(b) is Tensor and (type(a) is float or type(a) is int) and b._dtype.category == D._FLOAT:
         return scalar_tensor(a, b._dtype, b._device), b, b._dtype
     return None
+
+
+def check_dim_types(dim) -> None:
+    """torch's parser check of a dim argument (an int or a sequence of ints), before any range check."""
+    for d in dim if isinstance(dim, (list, tuple)) else () if dim is None else (dim,):
+        _check_dim_type(d)
 
 
 def dims(dim, ndim: int):

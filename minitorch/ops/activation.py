@@ -39,8 +39,8 @@ def relu(input: Tensor) -> Tensor:
 def _softmax_input(input, dim, dtype):
     if dtype is not None:
         input = input.to(dtype)
-    if not input._dtype.is_floating_point:
-        raise NotImplementedError(f"\"softmax_lastdim_kernel_impl\" not implemented for '{input._dtype}'")
+    if not input._dtype.is_floating_point and input._data.size:  # no kernel runs for no elements
+        raise NotImplementedError(f"\"softmax_lastdim_kernel_impl\" not implemented for '{input._dtype.word}'")
     return input, wrap_dim(dim, input._data.ndim)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import _pair, check_window, floats_only, out_size
+from ._helpers import _pair, check_window, floats_only, out_size, wrap_dim
 from .fused import Fused
 
 
@@ -131,8 +131,13 @@ class Conv2d(Primitive):
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """(N, C, H, W) -> (N, C*kh*kw, L): every sliding block as a column."""
+    """(N, C, H, W) -> (N, C*kh*kw, L): every sliding block as a column (an unbatched (C, H, W) too)."""
     floats_only(input, "im2col_out_cpu")
+    if input.dim() < 3:
+        wrap_dim(input.dim(), input.dim())  # torch reads a size past the last dim: IndexError
+    if input.dim() > 4 or 0 in input.shape[-3:]:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
     k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
     check_window(k, s, p, d)
     blocks = tuple(out_size(n, *args) for n, args in zip(input.shape[-2:], zip(k, s, p, d)))
@@ -140,6 +145,8 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={k}, "
                            f"dilation={d}, padding={p}, calculated shape of the array of sliding blocks as "
                            f"{blocks}, but its components must be at least one.")
+    if input.dim() == 3:
+        return Im2Col.apply(input.unsqueeze(0), k=k, s=s, p=p, d=d).squeeze(0)
     return Im2Col.apply(input, k=k, s=s, p=p, d=d)
 
 
@@ -270,7 +277,13 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
     if weight.dim() != 4:
         raise RuntimeError(f"conv_transpose2d() expects a 4-dimensional weight, but got weight of size "
                            f"{list(weight.shape)}")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != weight.shape[1] * groups):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {weight.shape[1] * groups} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
     check_window(stride=s, padding=p, dilation=d)
+    if min(op) < 0:
+        raise RuntimeError("negative output_padding is not supported")
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
                            f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {s[0]} "

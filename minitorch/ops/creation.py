@@ -51,9 +51,10 @@ def _finish(array, device, requires_grad: bool) -> Tensor:
     return t
 
 
-def _float_dtype(dtype, name):
+def _float_dtype(dtype, name, numel=1):
+    """The dtype of a floating-point sampler; torch's kernel refuses others (it never runs for no elements)."""
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
-    if not dt.is_floating_point:
+    if not dt.is_floating_point and numel:
         from ._helpers import type_word
         raise NotImplementedError(f"\"{name}\" not implemented for '{type_word(dt)}'")
     return dt
@@ -174,6 +175,7 @@ def _rebuild(array, device, requires_grad):
 
 def _filled(size, value, dtype, device, requires_grad, default=None):
     dt = D.as_dtype(dtype) if dtype is not None else (default or D.get_default_dtype())
+    value = np.asarray(value).astype(dt.np)  # C's conversion: -3 wraps to 253 in uint8, 2.7 truncates to 2
     return _finish(np.full(_sizes(size), value, dtype=dt.np), device, requires_grad)
 
 
@@ -276,7 +278,7 @@ def arange(start=0, end=NOT_GIVEN, step=1, *, dtype=None, layout=None, device=No
     refuse_none("arange", "end", end)
     if end is NOT_GIVEN:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    vals = [check_number("arange", name, v) for name, v in (("start", start), ("end", end), ("step", step))]
     start, end, step = vals
     if step == 0:
         raise RuntimeError("step must be nonzero")
@@ -408,8 +410,8 @@ def randn(*args, size=None, generator=None, dtype=None, layout=None, device=None
           requires_grad=False, _contiguous=True) -> Tensor:
     """Standard normal samples; after manual_seed they equal torch's CPU values."""
     check_factory_options("randn", layout, pin_memory)
-    dt = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _sizes(_size_form("randn", args, size))
+    dt = _float_dtype(dtype, "normal_kernel_cpu", math.prod(shape))
     data = _gen(generator, device)._normal(math.prod(shape), dt.np, contiguous=_contiguous).reshape(shape)
     return _finish(data, device, requires_grad)
 
@@ -486,9 +488,10 @@ def randn_like(input, *, generator=None, memory_format=None, dtype=None, layout=
                         generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, memory_format=None, dtype=None, layout=None,
+def randint_like(input, low=0, high=NOT_GIVEN, *, generator=None, memory_format=None, dtype=None, layout=None,
                  device=None, pin_memory=False, requires_grad=False) -> Tensor:
-    if high is None:
+    refuse_none("randint_like", "high", high)
+    if high is NOT_GIVEN:
         low, high = 0, low
 
     def randint_between(shape, **kw):
@@ -505,8 +508,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
     for name, v in (("mean", mean), ("std", std)):
         if not isinstance(v, Tensor):
             check_number("normal", name, v)
-        elif not v.is_floating_point():
-            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{v._dtype.word}'")
+    out_like = mean if isinstance(mean, Tensor) else std  # torch samples into a tensor like this one
+    if isinstance(out_like, Tensor) and out_like._data.size and not out_like.is_floating_point():
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{out_like._dtype.word}'")
     if not isinstance(std, Tensor) and not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
@@ -538,6 +542,11 @@ def _value(x):
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 samples with probabilities `input` (or a scalar `p`)."""
+    if p is None:
+        from ._helpers import floats_only
+        floats_only(input, "bernoulli_tensor_cpu_p_")
+    else:
+        p = check_number("bernoulli", "p", p)
     out_t = empty_like(input)
     return bernoulli_(out_t, input if p is None else p, generator=generator)
 
@@ -595,8 +604,26 @@ def random_(self: Tensor, from_=0, to=None, *, generator=None) -> Tensor:
     return _fill_random(self, _gen(generator, self._device)._randint(self.numel(), int(from_), int(to)))
 
 
+def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> None:
+    """torch's checks of a multinomial draw: float rows of finite, non-negative weights with a positive sum."""
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input._dtype.word}")
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > input._data.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    probs = input.detach().cpu()._data
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (probs.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Indices drawn with probabilities proportional to `input` rows (not torch's stream)."""
+    _check_multinomial(input, num_samples, replacement)
     probs = input.detach().cpu()._data.astype(np.float64)
     rows = probs.reshape(-1, probs.shape[-1])
     g = _gen(generator)

@@ -24,6 +24,10 @@ def _key_part(k, xp):
     if isinstance(k, Tensor):
         if k._dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if k._dtype is D.uint8:  # a byte tensor is a mask, as torch (deprecated) reads it
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                          "instead.", UserWarning, stacklevel=3)
+            return k._data.astype(bool)
         return k._data
     if isinstance(k, (list, tuple)) or (hasattr(k, "dtype") and hasattr(k, "shape")):
         a = xp.asarray(k)
@@ -452,6 +456,9 @@ class ScatterAdd(Scatter):
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """Copy of input with `src` (a tensor or a scalar `value`) written at `index` along `dim`."""
+    if src is None and value is None:
+        raise TypeError("scatter() received an invalid combination of arguments - got src=None: give a tensor src "
+                        "or a number value")
     if src is not None and not is_tensor(src):
         from ._helpers import check_number
         check_number("scatter", "value", src, 4)
@@ -551,6 +558,8 @@ def _check_index_func(name: str, input: Tensor, dim: int, index: Tensor, source:
     if not (d == 0 or d < source._data.ndim):
         raise RuntimeError(f"{name}_(): Indexing dim {d} is out of bounds of the source tensor with dim "
                          f"{source._data.ndim}")
+    if source._data.ndim == 0 and index._data.size != 1:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     slices = source._data.shape[d] if source._data.ndim else 1
     if index._data.size != slices:
         raise RuntimeError(f"{name}_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "

@@ -68,7 +68,7 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     return self
 
 
-def _check_fits(self: Tensor, tensors) -> None:
+def check_fits(self: Tensor, tensors) -> None:
     """In-place results keep self's shape: operands may broadcast into it, not beyond."""
     from .shape import broadcast_shapes
     for t in tensors:
@@ -87,7 +87,7 @@ def make_inplace(fn, name: str, elementwise: bool = True):
         def out_of_place(x):
             result = fn(x, *args, **kwargs)  # the arguments' own checks come first, as in torch
             if elementwise:
-                _check_fits(self, tensors)
+                check_fits(self, tensors)
             return result
         return apply_inplace(self, out_of_place, grad_operands=tensors)
     method.__name__ = method.__qualname__ = name
@@ -112,7 +112,7 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
         check_cast(dt, self._dtype)
         if is_tensor(other):
             common_device(self, other)
-            _check_fits(self, (other,))
+            check_fits(self, (other,))
         args = {"alpha": alpha} if alpha != 1 else {}
 
         def fast(data):

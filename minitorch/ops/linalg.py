@@ -202,6 +202,9 @@ ger = outer
 def inner(input: Tensor, other: Tensor) -> Tensor:
     if input._data.ndim == 0 or other._data.ndim == 0:
         return input * other
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
     return tensordot(input, other, dims=([-1], [-1]))
 
 
@@ -287,7 +290,10 @@ def einsum(*args) -> Tensor:
     ins, out = _parse_einsum(equation, [t.shape for t in operands])
     if len({t._dtype for t in operands}) > 1:
         operands = _einsum_operands(operands, ins, out)
-    return Einsum.apply(*operands, ins=tuple(ins), out=out)
+    try:
+        return Einsum.apply(*operands, ins=tuple(ins), out=out)
+    except ValueError as e:  # NumPy's broadcast error for dims under the ellipsis, as torch's class
+        raise RuntimeError(f"einsum(): {e}") from None
 
 
 def _einsum_operands(operands, ins, out):
@@ -337,7 +343,11 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     da = [d % a.dim() for d in da]
     db = [d % b.dim() for d in db]
     for x, y in zip(da, db):
-        if a.shape[x] != b.shape[y]:
+        if a.shape[x] != b.shape[y] and b.shape[y] == 1:  # torch sums the other side's dim instead
+            a = a.sum(x, keepdim=True)
+        elif a.shape[x] != b.shape[y] and a.shape[x] == 1:
+            b = b.sum(y, keepdim=True)
+        elif a.shape[x] != b.shape[y]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} "
                                f"and second has size {b.shape[y]} in dim {y}")
     free_a = [d for d in range(a.dim()) if d not in da]

@@ -315,8 +315,10 @@ class Logit(Primitive):
     def forward(ctx, x, *, eps=None):
         ctx.eps = eps
         ctx.save_for_backward(x)
-        z = x if eps is None else ctx.xp.clip(x, eps, 1 - eps)
-        return ctx.xp.log(z / (1 - z))
+        xp = ctx.xp
+        # torch's clamp of the kernel: x < lo ? lo : (x > hi ? hi : x), so a NaN eps leaves x as it is
+        z = x if eps is None else xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype)
+        return xp.log(z / (1 - z))
 
     @staticmethod
     def backward(ctx, gy):

@@ -6,7 +6,7 @@ import functools
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import _pair, check_window, out_size
+from ._helpers import _pair, check_window, floats_only, out_size
 from .fused import Fused
 
 
@@ -190,6 +190,7 @@ def _adaptive_size(fn: str, output_size, h: int, w: int):
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over the bins [floor(i*H/out), ceil((i+1)*H/out)) of each output cell."""
     n, c, h, w = input.shape
+    floats_only(input, "adaptive_avg_pool2d")
     oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, h, w)
     if 0 in (oh, ow):
         return input.new_zeros((n, c, oh, ow))
@@ -215,6 +216,7 @@ class AdaptiveAvgPool2d(Fused):
 @_batched
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Maximum over the adaptive bins of each output cell (and, with return_indices, its position)."""
+    floats_only(input, "adaptive_max_pool2d")
     oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, *input.shape[2:])
     if 0 in (oh, ow):
         n, c = input.shape[:2]

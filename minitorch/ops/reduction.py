@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import warnings
 from collections import namedtuple
@@ -9,7 +10,7 @@ from collections import namedtuple
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import NOT_GIVEN, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
+from ._helpers import NOT_GIVEN, check_dim_types, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
 from .convert import Clone
 from .fused import Fused
 
@@ -122,6 +123,8 @@ def _needs_float(input, name, dtype):
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The arithmetic mean over all elements or over `dim`."""
+    check_dim_types(dim)  # the parser's check, then the kernel's dtype check, then the dims' range
     input = _needs_float(input, "mean", dtype)
     node = Mean if dim is None else MeanDim
     return node.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
@@ -195,8 +198,11 @@ def cat_(tensors, dim):
     return cat(tensors, dim)
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over all elements or over one `dim`."""
+    if dim is None:
+        raise TypeError("prod(): argument 'dim' must be int, not NoneType")
+    dim = None if dim is NOT_GIVEN else dim
     dtype = _sum_dtype(input, dtype)
     axis = None if dim is None else wrap_dim(dim, input._data.ndim)
     return (Prod if dim is None else ProdDim).apply(input, axis=axis, keepdim=keepdim, dtype=dtype)
@@ -399,6 +405,7 @@ min = _extreme("min", MinAll, MinDim, _pairwise_min)
 def _arg(name, fn_name):
     def arg(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         xp = input._device.backend.xp
+        check_dim_types(dim)  # torch's parser checks the dim's type first
         if input._dtype is D.bool_:
             raise RuntimeError(f"{name}(): does not support bool input")
         data = input._data
@@ -466,9 +473,24 @@ class Std(Var):
     pass
 
 
+def _unbiased_overload(fn):
+    """torch's var(input, unbiased) overload: a bool in the second place is `unbiased` (as a keyword, a
+    bool `dim` is refused)."""
+    @functools.wraps(fn)
+    def call(input, *args, **kwargs):
+        if args and isinstance(args[0], bool):
+            if len(args) > 1 or kwargs:
+                raise TypeError(f"{fn.__name__}() received an invalid combination of arguments: (input, unbiased) "
+                                "takes no other argument")
+            return fn(input, None, args[0], **kwargs)
+        return fn(input, *args, **kwargs)
+    return call
+
+
 def _var_args(input, dim, unbiased, keepdim, correction, name):
-    if isinstance(dim, bool):  # var(input, unbiased)
-        dim, unbiased = None, dim
+    if isinstance(dim, bool):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got dim=bool: dim is an int "
+                        "or a tuple of ints")
     if unbiased is not NOT_GIVEN and not isinstance(unbiased, bool):
         raise TypeError(f"{name}() received an invalid combination of arguments - got unbiased="
                         f"{type(unbiased).__name__}: unbiased is a bool")
@@ -477,6 +499,7 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
                         "not both")
     if correction is not None:
         check_number(name, "correction", correction)
+    check_dim_types(dim)  # the parser's check, then the kernel's dtype check, then the dims' range
     _needs_float(input, name, None)
     axes, c = _dims(dim, input._data.ndim), _correction(unbiased, correction)
     if math.prod(input._data.shape[a] for a in axes) - c <= 0:
@@ -485,12 +508,14 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
     return axes, c, keepdim
 
 
+@_unbiased_overload
 def var(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's `correction` (1 by default)."""
     axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "var")
     return Var.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=False)
 
 
+@_unbiased_overload
 def std(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation with Bessel's `correction` (1 by default)."""
     axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "std")
@@ -500,22 +525,22 @@ def std(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, c
 class VarMean(Fused):
     node_name = "VarMeanBackward0"
     definition = staticmethod(lambda input, dim, unbiased, keepdim, correction: (
-        var(input, dim, unbiased, keepdim, correction=correction),
-        mean(input, None if isinstance(dim, bool) else dim, keepdim)))
+        var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)))
 
 
 class StdMean(Fused):
     node_name = "StdMeanBackward0"
     definition = staticmethod(lambda input, dim, unbiased, keepdim, correction: (
-        std(input, dim, unbiased, keepdim, correction=correction),
-        mean(input, None if isinstance(dim, bool) else dim, keepdim)))
+        std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)))
 
 
+@_unbiased_overload
 def var_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
     """(var, mean) over `dim`, as one node."""
     return VarMean.apply(input, dim, unbiased, keepdim, correction)
 
 
+@_unbiased_overload
 def std_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
     """(std, mean) over `dim`, as one node."""
     return StdMean.apply(input, dim, unbiased, keepdim, correction)
@@ -538,6 +563,8 @@ class Logsumexp(Fused):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shifted by the maximum so it never overflows."""
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     if not input._dtype.is_floating_point:
         input = input.to(D.get_default_dtype())
     return Logsumexp.apply(input, _dims(dim, input._data.ndim), keepdim)

@@ -8,7 +8,7 @@ import math
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import NOT_GIVEN, common_device, dims as _dims, refuse_none, wrap_dim
+from ._helpers import NOT_GIVEN, _check_dim_type, common_device, dims as _dims, refuse_none, wrap_dim
 
 
 def _owner(a):
@@ -523,7 +523,11 @@ def cat(tensors: list[Tensor], dim: int = 0) -> Tensor:
     ref = next((t for t in tensors if not _skippable(t._data)), tensors[0])
     if ref._data.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = wrap_dim(dim, ref._data.ndim)
+    if all(_skippable(t._data) for t in tensors):  # only legacy empty tensors: torch never reads the dim
+        _check_dim_type(dim)
+        d = 0
+    else:
+        d = wrap_dim(dim, ref._data.ndim)
     for i, t in enumerate(tensors):
         if _skippable(t._data) and t is not ref:
             continue
@@ -685,6 +689,9 @@ class SplitEqual(Split):
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
+    """`chunks` pieces of equal size along `dim` (the last may be smaller, and there may be fewer)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[wrap_dim(dim, input._data.ndim)]

@@ -16,10 +16,10 @@ def _params(parameters):
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                     foreach=None):
     """Scale all gradients so that their joint norm is at most max_norm; returns the norm before."""
+    norm_type = float(norm_type)
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
         return tensor(0.0)
-    norm_type = float(norm_type)
     norms = [g.detach().norm(norm_type) for g in grads]
     total = (cat([n.reshape(1) for n in norms]).amax() if math.isinf(norm_type)
              else cat([n.reshape(1) for n in norms]).norm(norm_type))
