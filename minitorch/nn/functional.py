@@ -165,15 +165,20 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     floats_only(input, "nll_loss_out_frame")
     _check_constant_weight(weight)
     _check_reduction(reduction)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    target_batch = target.shape[0] if target.dim() else 0  # torch reads a 0-d target's batch size as 0
+    if input.dim() != 1 and input.shape[0] != target_batch:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target_batch}).")
     if input.dim() >= 3 and target.shape != input.shape[:1] + input.shape[2:]:  # torch's nll_loss2d/nd check
         if target.dim() != input.dim() - 1:
             raise RuntimeError(f"only batches of spatial targets supported ({input.dim() - 1}D tensors) but got "
                                f"targets of dimension: {target.dim()}")
         raise RuntimeError(f"Expected target size {list(input.shape[:1] + input.shape[2:])}, got "
                            f"{list(target.shape)}")
-    if input.dim() < 1 or (input.dim() == 2 and target.shape != input.shape[:1]):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.dim() else 1}).")
+    if input.dim() <= 2 and target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if target.is_floating_point():
         raise RuntimeError(f"expected scalar type Long but found {target.dtype.word}")
     if target.dtype not in (D.int64, D.uint8):
@@ -447,6 +452,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    for t in (running_mean, running_var):
+        if t is not None and t.dim() != 1:  # torch's kernel reads the running statistics as vectors
+            raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {t.dim()}")
     _check_parameter_dtypes(input, weight, bias, running_mean, running_var)
     axes = (0,) + tuple(range(2, input.dim()))
     if training:

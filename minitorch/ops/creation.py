@@ -346,11 +346,19 @@ def linspace(start, end, steps: int, *, dtype=None, layout=None, device=None, pi
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, layout=None, device=None,
              pin_memory=False, requires_grad=False) -> Tensor:
-    """base ** linspace(start, end, steps)."""
+    """base ** linspace(start, end, steps): the ends converted to the result's dtype, the exponents and
+    powers in double precision with libm's pow (exactly torch's values in float64; torch's vectorised
+    float32 kernel can differ from these in the last bit)."""
     check_factory_options("logspace", layout, pin_memory)
-    lin = linspace(start, end, steps, dtype=D.float64)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
-    return _finish((base ** lin._data).astype(dt.np), device, requires_grad)
+    if steps == 1:  # torch fills the start's power, the start unconverted
+        return _finish(np.array([math.pow(base, float(_linspace_bound("logspace", "start", start)))]).astype(dt.np),
+                       device, requires_grad)
+    start, end = (float(dt.np.type(_linspace_bound("logspace", name, v)))
+                  for name, v in (("start", start), ("end", end)))
+    lin = linspace(start, end, steps, dtype=D.float64)._data
+    powers = np.fromiter((math.pow(base, x) for x in lin.tolist()), np.float64, lin.size)
+    return _finish(powers.astype(dt.np), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None, pin_memory=False,
@@ -542,11 +550,11 @@ def _value(x):
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 samples with probabilities `input` (or a scalar `p`)."""
-    if p is None:
+    if p is not None:
+        p = check_number("bernoulli", "p", p)
+    elif input._data.size:  # no kernel runs for no elements
         from ._helpers import floats_only
         floats_only(input, "bernoulli_tensor_cpu_p_")
-    else:
-        p = check_number("bernoulli", "p", p)
     out_t = empty_like(input)
     return bernoulli_(out_t, input if p is None else p, generator=generator)
 

@@ -576,7 +576,7 @@ class Norm(Primitive):
     node_name = "LinalgVectorNormBackward0"   # torch.norm and Tensor.norm call linalg.vector_norm
 
     @staticmethod
-    def forward(ctx, x, *, p, axes, keepdim):
+    def forward(ctx, x, *, p, axes, keepdim, single_abs=True):
         xp = ctx.xp
         a = xp.abs(x)
         if p == math.inf:
@@ -585,8 +585,9 @@ class Norm(Primitive):
             y = a.min(axis=axes, keepdims=keepdim)
         elif p == 0:
             y = (a != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
-        elif p == 1 or math.prod(x.shape[i] for i in (range(x.ndim) if axes is None else axes)) == 1:
-            y = a.sum(axis=axes, keepdims=keepdim)  # one element per norm is its |x| for every p, as torch's kernel
+        elif p == 1 or single_abs and math.prod(x.shape[i] for i in (range(x.ndim) if axes is None else axes)) == 1:
+            # one element per norm is its |x| for every p in torch's kernel (not for a 0-d input given a dim)
+            y = a.sum(axis=axes, keepdims=keepdim)
         elif p == 2:
             y = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         else:
@@ -635,7 +636,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if math.isinf(p) and (input._data.size == 0 and not axes or builtins.any(input._data.shape[a] == 0 for a in axes)):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if p > 0 else '-'}inf norm on an empty tensor "
                            "because the operation does not have an identity")
-    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim)
+    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim, single_abs=input._data.ndim > 0 or dim is None)
 
 
 class NormDim(Norm):

@@ -251,7 +251,10 @@ def _prod(shape):
 
 
 def _resize(lib, x, shape):
-    """The new shapes, and the elements kept from x (those past x's count are uninitialised in torch)."""
+    """The new shapes, and the elements kept from x (those past x's count are uninitialised in torch).
+    resize_ keeps elements in memory order, and torch's clone keeps a transposed layout where minitorch's
+    is row-major (a deviation the README lists): the clones start from a contiguous x."""
+    x = x.contiguous()
     y = x.clone()
     assert y.resize_(shape) is y
     z = x.clone()
