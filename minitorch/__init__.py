@@ -112,8 +112,11 @@ from .ops.out import with_out as _with_out  # noqa: E402
 # A tensor parameter given anything else raises torch's TypeError, naming it.
 _public_ops = [n for n, f in globals().items() if not n.startswith("_") and _inspect.isfunction(f)
                and f.__module__.startswith("minitorch.ops")]
+# torch's functions written in Python (torch.functional) take no NumPy-named keywords (axis=, ...)
+_PYTHON_IN_TORCH = {"atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors", "einsum",
+                    "norm", "split", "tensordot", "unique"}
 for _name in _public_ops + ["is_floating_point", "numel"]:
-    globals()[_name] = _checked(globals()[_name])
+    globals()[_name] = _checked(globals()[_name], aliases=_name not in _PYTHON_IN_TORCH)
 
 # The torch functions that take out= (their Tensor methods do not). Factories take out's dtype and device.
 for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos arcsin arctan arctan2 argmax argmin

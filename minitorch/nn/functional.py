@@ -5,7 +5,7 @@ import math
 import warnings
 
 from .. import dtypes as D
-from ..ops._helpers import floats_only
+from ..ops._helpers import floats_only, wrap_dim
 from ..ops import activation as _act
 from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
@@ -167,6 +167,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _check_reduction(reduction)
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     target_batch = target.shape[0] if target.dim() else 0  # torch reads a 0-d target's batch size as 0
     if input.dim() != 1 and input.shape[0] != target_batch:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
@@ -338,6 +340,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if weight is not None:  # torch expands the weight to the target's shape (or beyond, and then refuses)
         from ..ops.inplace import check_fits
         check_fits(input, [weight])
+        weight = weight.to(input.dtype)  # torch's kernel writes the loss in input's dtype
     return BinaryCrossEntropyLoss.apply(input, target, weight, reduction)
 
 
@@ -365,6 +368,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     from ..ops.inplace import check_fits
     check_cast(D.promote_types(input.dtype, target.dtype), target.dtype)
     check_fits(target, [t for t in (pos_weight, weight) if t is not None])
+    weight, pos_weight = (None if t is None else t.to(target.dtype) for t in (weight, pos_weight))
     return BinaryCrossEntropyWithLogits.apply(input.to(target.dtype), target, weight, pos_weight, reduction)
 
 
@@ -676,8 +680,8 @@ def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor
     for a, b in zip(input1.shape[:-1], input2.shape[:-1]):
         if a != b:
             raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {a} and {b}")
-    if weight.dim() != 3:
-        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.dim()}")
+    if weight.dim() < 3:
+        wrap_dim(2, weight.dim())  # torch reads the weight's third size: IndexError
     for name, x, w in (("input1", input1, weight.shape[1]), ("input2", input2, weight.shape[2])):
         if x.dim() == 0 or x.shape[-1] != w:
             got = x.shape[-1] if x.dim() else "a 0-d tensor"
@@ -719,10 +723,12 @@ _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosi
 def _parser(fn, name: str):
     """The argument checks of torch's C function `name`, for a Python function that checks values first."""
     fn.__name__ = name
-    return _checked(fn)
+    return _checked(fn, aliases=False)
 
 
 _batch_norm_arguments = _parser(_batch_norm_parser, "batch_norm")
 _embedding_arguments = _parser(_embedding_parser, "embedding")
 for _name in __all__:
-    globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"))
+    # torch's functional forms are Python functions: no NumPy-named keywords
+    globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"),
+                                aliases=False)

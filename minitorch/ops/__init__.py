@@ -35,9 +35,11 @@ METHODS = {
     activation: "relu softmax log_softmax",
 }
 
+# Tensor methods torch writes in Python: its parser's NumPy-named keywords (axis=, ...) do not apply
+PYTHON_METHODS = {"unique", "norm", "split"}
 for _module, _names in METHODS.items():
     for _name in _names.split():  # a tensor parameter given anything else raises torch's TypeError
-        setattr(Tensor, _name, checked(getattr(_module, _name), method=True))
+        setattr(Tensor, _name, checked(getattr(_module, _name), method=True, aliases=_name not in PYTHON_METHODS))
 
 # methods that also take their sizes as separate arguments: x.permute(1, 0), x.permute((1, 0)), x.permute(dims=...)
 for _fn, _keyword in ((shape.reshape, "shape"), (shape.permute, "dims"), (shape.repeat, "repeats"),
@@ -74,7 +76,7 @@ Tensor.norm = _method_without(reduction.norm, "out")
 Tensor.mm = _method_without(linalg.mm, "out_dtype")
 Tensor.bmm = _method_without(linalg.bmm, "out_dtype")
 for _name in ("add", "sub", "mul", "floor_divide", "true_divide"):  # torch's methods of these take out=
-    setattr(Tensor, _name, out.with_out(getattr(pointwise, _name)))
+    setattr(Tensor, _name, checked(out.with_out(getattr(pointwise, _name)), method=True))
 Tensor.resize_ = out.resize_
 Tensor.resize_as_ = out.resize_as_
 Tensor._legacy_new = staticmethod(creation.legacy_new)

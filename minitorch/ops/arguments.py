@@ -96,16 +96,43 @@ def _complain(name: str, index, pname: str, word: str, value, method: bool):
     raise TypeError(f"{name}(): argument '{pname}'{position} must be {word}, not {type(value).__name__}")
 
 
-def checked(fn, method: bool = False, kinds=None):
-    """`fn` with its annotated parameters checked first (fn itself when it declares none); `kinds`
-    limits the checks to some annotation words (e.g. only "Tensor")."""
+# torch's argument parser also takes NumPy's names for these parameters, by keyword
+_NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "x1"), "other": ("x2",)}
+
+
+def numpy_aliases(fn, method: bool = False) -> dict:
+    """{NumPy name: parameter} for the parameters of `fn` that torch's parser also takes by NumPy's names."""
+    try:
+        params = list(inspect.signature(fn).parameters)[1 if method else 0:]
+    except (TypeError, ValueError):
+        return {}
+    return {alias: name for name in params for alias in _NUMPY_NAMES.get(name, ()) if alias not in params}
+
+
+def _renamed(name: str, kwargs: dict, aliases: dict) -> dict:
+    renamed = {}
+    for key, value in kwargs.items():
+        key = aliases.get(key, key)
+        if key in renamed:
+            raise TypeError(f"{name}() got multiple values for argument '{key}'")
+        renamed[key] = value
+    return renamed
+
+
+def checked(fn, method: bool = False, kinds=None, aliases: bool = True):
+    """`fn` with its annotated parameters checked first (fn itself when it declares none and takes no
+    NumPy-named keywords); `kinds` limits the checks to some annotation words (e.g. only "Tensor");
+    `aliases` gives the parameters torch's C functions take by NumPy's names (axis=, keepdims=)."""
     checks = parameter_checks(fn, method, kinds)
-    if not checks:
+    names = numpy_aliases(fn, method) if aliases else {}
+    if not checks and not names:
         return fn
     name = fn.__name__
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        if kwargs and names and not names.keys().isdisjoint(kwargs):
+            kwargs = _renamed(name, kwargs, names)
         n = len(args)
         for index, pname, check, word, none_ok in checks:
             if index is not None and index < n:

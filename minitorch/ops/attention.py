@@ -45,6 +45,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if attn_mask is not None:
+        if attn_mask.dtype is not D.bool_ and not attn_mask.is_floating_point() and attn_mask.dtype is not query.dtype:
+            raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                               f"attn_mask.dtype: {attn_mask.dtype.c_name} and  query.dtype: {query.dtype.c_name} "
+                               "instead.")
         check_broadcast(tuple(query.shape[:-1]) + (key.shape[-2],), tuple(attn_mask.shape))
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         groups = query.shape[-3] // key.shape[-3]

@@ -152,6 +152,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """(N, C*kh*kw, L) -> (N, C, H, W): the columns summed back into place (the adjoint of unfold)."""
+    floats_only(input, "col2im_out_cpu")
     k, s, p, d = _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation)
     hw = _pair(output_size)
     check_window(k, s, p, d)
@@ -218,7 +219,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         if padding not in ("same", "valid"):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
         if padding == "same" and s != (1, 1):
-            raise ValueError("padding='same' is not supported for strided convolutions")
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
         input, p = (input, (0, 0)) if padding == "valid" else _same_padding(input, (kh, kw), d)
         n, c, h, w = input.shape
     else:
@@ -295,6 +296,12 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
                            f"{list(input.shape)} to have {cin} channels, but got {c} channels instead")
     hw = tuple((i - 1) * si - 2 * pi + di * (ki - 1) + oi + 1 for i, si, pi, di, ki, oi
                in zip((h, w), s, p, d, (kh, kw), op))
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t._dtype is not input._dtype:
+            raise RuntimeError(f"Input type ({input.type()}) and {name} type ({t.type()}) should be the same")
+    if min(hw) < 1:
+        raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
+                           f"({hw[0]} x {hw[1]}). Output size is too small")
     x = input.reshape(n, groups, c // groups, h * w)
     kernel = weight.reshape(groups, c // groups, og * kh * kw).transpose(1, 2)   # (g, O/g*kh*kw, C/g)
     cols = (kernel @ x).reshape(n, groups * og * kh * kw, h * w)

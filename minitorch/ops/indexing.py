@@ -11,7 +11,7 @@ import warnings
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import common_device, is_tensor, scalar_tensor, wrap_dim
+from ._helpers import check_number, common_device, is_tensor, scalar_tensor, wrap_dim
 from .reduction import SelectAlong, SortOfScalar, kthvalue_t, sort_t, topk_t
 from .fused import Fused
 from .shape import as_view
@@ -509,6 +509,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input._data.ndim == 0 and index._data.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} value(s)")
     d = wrap_dim(dim, input._data.ndim)
     return IndexSelect.apply(input, index, dim=d)
 
@@ -575,6 +577,7 @@ def _check_index_func(name: str, input: Tensor, dim: int, index: Tensor, source:
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """Copy of input with rows of `source` added at `index` along `dim`."""
+    check_number("index_add", "alpha", alpha)
     _check_index_func("index_add", input, dim, index, source)
     d = wrap_dim(dim, input._data.ndim)
     return IndexAdd.apply(input, index, source, dim=d, alpha=alpha)
@@ -582,8 +585,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     """The values of `input` at `indices` along `dim` (gather after broadcasting the other dims)."""
-    if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if dim is None:  # torch views both flat (so a non-contiguous one refuses)
+        return gather(input.view(-1), 0, indices.view(-1))
     if input._data.ndim != indices._data.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
@@ -705,7 +708,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     n = input._data.shape[d] if input._data.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return kthvalue_t(*Kthvalue.apply(input, k, wrap_dim(dim, input._data.ndim), keepdim))
+    if input._data.ndim == 0:  # the one element, at index 0
+        return kthvalue_t(input.clone(), input.new_zeros((), dtype=D.int64))
+    return kthvalue_t(*Kthvalue.apply(input, k, d, keepdim))
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):

@@ -8,7 +8,7 @@ import string
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import c_type_name, common_device
+from ._helpers import c_type_name, common_device, wrap_dim
 from .shape import ReshapeCopy, View, broadcast_shapes
 
 
@@ -340,8 +340,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
         db = list(range(dims))
     else:
         da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
-    da = [d % a.dim() for d in da]
-    db = [d % b.dim() for d in db]
+    da = [wrap_dim(d, a.dim()) for d in da]
+    db = [wrap_dim(d, b.dim()) for d in db]
     for x, y in zip(da, db):
         if a.shape[x] != b.shape[y] and b.shape[y] == 1:  # torch sums the other side's dim instead
             a = a.sum(x, keepdim=True)

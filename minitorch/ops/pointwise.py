@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins
 import math
 
+from numpy import broadcast_shapes as np_broadcast_shapes
+
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from .fused import Fused
@@ -407,6 +409,7 @@ class Sub(Primitive):
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other."""
+    check_number("add", "alpha", alpha)
     a, b, dt = operands(input, other, numbers=True)
     alpha = _check_alpha("add", dt, alpha)
     if dt is D.bool_:
@@ -429,6 +432,7 @@ def _refuse_bool_subtraction(input, other) -> None:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
+    check_number("sub", "alpha", alpha)
     _refuse_bool_subtraction(input, other)
     a, b, dt = operands(input, other, numbers=True)
     alpha = _check_alpha("sub", dt, alpha)
@@ -635,7 +639,10 @@ class FmodTensor(Fmod):
 
 
 def remainder(input, other) -> Tensor:
+    """input - floor(input / other) * other: the remainder with the divisor's sign."""
     a, b, dt = operands(input, other)
+    if dt is D.bool_:
+        raise NotImplementedError("\"remainder_cpu\" not implemented for 'Bool'")
     return (RemainderTensor if is_tensor(other) else Remainder).apply(a, b)
 
 
@@ -854,7 +861,13 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """input + weight * (end - input)."""
     if not is_tensor(weight):
         check_number("lerp", "weight", weight, 3)
-    check_broadcast(input._data.shape, end._data.shape, *((weight._data.shape,) if is_tensor(weight) else ()))
+    shapes = (input._data.shape, end._data.shape) + ((weight._data.shape,) if is_tensor(weight) else ())
+    check_broadcast(*shapes)
+    if 0 in np_broadcast_shapes(*shapes):  # torch's kernel checks dtypes; it never runs for no elements
+        dt = D.result_type(input, end, *((weight,) if is_tensor(weight) else ()))
+        if is_tensor(weight):
+            return LerpTensor.apply(input.to(dt), end.to(dt), weight.to(dt))
+        return Lerp.apply(input.to(dt), end.to(dt), scalar_tensor(weight, dt, input._device))
     if input._dtype is not end._dtype:
         raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
     if is_tensor(weight):

@@ -590,6 +590,8 @@ class Norm(Primitive):
             y = a.sum(axis=axes, keepdims=keepdim)
         elif p == 2:
             y = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
+        elif 0 in (x.shape[i] for i in (range(x.ndim) if axes is None else axes)):
+            y = a.sum(axis=axes, keepdims=keepdim)  # a norm of no elements is 0 (a NaN order too)
         else:
             y = ((a ** p).sum(axis=axes, keepdims=keepdim)) ** (1.0 / p)
         ctx.p, ctx.axes, ctx.keepdim, ctx.shape = p, axes, keepdim, x.shape
@@ -633,9 +635,11 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     p = check_number("linalg_vector_norm", "ord", p, 2)
     axes = _dims(dim, input._data.ndim)
     p = float(p)
-    if math.isinf(p) and (input._data.size == 0 and not axes or builtins.any(input._data.shape[a] == 0 for a in axes)):
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if p > 0 else '-'}inf norm on an empty tensor "
-                           "because the operation does not have an identity")
+    if (p < 0 or math.isinf(p)) and (input._data.size == 0 and not axes or
+                                      builtins.any(input._data.shape[a] == 0 for a in axes)):
+        order = f"{'' if p > 0 else '-'}inf" if math.isinf(p) else f"{p:g}"
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because the "
+                           "operation does not have an identity")
     return Norm.apply(input, p=p, axes=axes, keepdim=keepdim, single_abs=input._data.ndim > 0 or dim is None)
 
 

@@ -195,6 +195,10 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """`dim` split into several dims of the given `sizes` (one may be -1)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("unflatten got an unexpected error: Dimension specified as 0 but tensor has no "
+                           "dimensions")
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
     if not isinstance(sizes, (tuple, list)):
@@ -700,6 +704,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
 
 def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *, sections=None, indices=None):
     """Split into `sections` near-equal pieces, or at the given `indices`, along `dim`."""
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     given = [v for v in (tensor_indices_or_sections, sections, indices) if v is not None]
     if len(given) != 1:
         raise TypeError("tensor_split() needs exactly one of tensor_indices_or_sections, sections or indices")
@@ -811,6 +817,8 @@ class Slice(Primitive):
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     """The `length` elements from `start` along `dim`, as a view."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(start, (str, float, bool)) or start is None:

@@ -169,9 +169,9 @@ def compare_values(got, want, rtol, atol, what="output", device="cpu"):
                                        equal_nan=True, err_msg=what)
         else:
             np.testing.assert_array_equal(g, w, err_msg=what)
-    elif isinstance(want, np.ndarray):  # an op both libraries leave to NumPy (+array, abs(array))
-        assert isinstance(got, np.ndarray), f"{what}: expected a NumPy array, got {type(got).__name__}"
-        np.testing.assert_array_equal(got, want, err_msg=what)
+    elif isinstance(want, (np.ndarray, np.generic)):  # an op both leave to NumPy (+array, -array)
+        assert isinstance(got, type(want)), f"{what}: expected {type(want).__name__}, got {type(got).__name__}"
+        np.testing.assert_array_equal(got, want, err_msg=what)  # NaN equals NaN here
     elif isinstance(want, float):
         assert isinstance(got, (float, int)), f"{what}: expected float, got {type(got).__name__}"
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
