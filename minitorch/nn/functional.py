@@ -187,7 +187,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.word}")
     target = target.long()
     n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
-    if weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
+    if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
     if weight is not None and weight.dtype is not input.dtype:
@@ -686,7 +686,9 @@ def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor
         if x.dim() == 0 or x.shape[-1] != w:
             got = x.shape[-1] if x.dim() else "a 0-d tensor"
             raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {got} but expected {w}")
-    if bias is not None and (bias.dim() == 0 or bias.shape[0] != weight.shape[0]):
+    if bias is not None and bias.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")  # torch reads bias.size(0)
+    if bias is not None and bias.shape[0] != weight.shape[0]:
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
                            f"{bias.shape[0] if bias.dim() else 'a 0-d tensor'} but expected {weight.shape[0]}")
 

@@ -11,7 +11,7 @@ import warnings
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import check_number, common_device, is_tensor, scalar_tensor, wrap_dim
+from ._helpers import check_number, check_scalar_fits, common_device, is_tensor, scalar_tensor, wrap_dim
 from .reduction import SelectAlong, SortOfScalar, kthvalue_t, sort_t, topk_t
 from .fused import Fused
 from .shape import as_view
@@ -301,6 +301,7 @@ def setitem(self: Tensor, key, value) -> None:
         name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
         raise TypeError(f"can't assign a {name} to a torch.{self._dtype.word}Tensor")
     else:
+        check_scalar_fits(value, self._dtype)
         v = scalar_tensor(value, self._dtype, self._device)
 
     if not advanced and _selects_everything(self, k):  # torch copies (or fills) the tensor itself
@@ -428,6 +429,8 @@ class Scatter(Primitive):
             y[...] = (y + src.reshape(-1)[:index.size].sum()) if add else src.reshape(-1)[index.size - 1]
             return y
         _bounds_check(index, x.shape[dim], dim, xp)
+        if index.ndim == 0:  # a 0-d index is one position of a 1-d tensor
+            index, src = index.reshape(1), src.reshape(-1)[:1] if src.ndim else src
         coords = _grid(index, dim, xp)
         values = src[tuple(slice(0, s) for s in index.shape)] if src.ndim else xp.broadcast_to(src, index.shape)
         if add:
@@ -493,7 +496,11 @@ class IndexSelect(Primitive):
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
         if x.ndim == 0:
+            _bounds_check(index, 1, dim, ctx.xp, IndexError)
             return x.copy()
+        if dim == 1 and index.size and (index.min() < 0 or index.max() >= x.shape[1]):  # torch's dim-1 kernel
+            bad = int(index.max()) if index.max() >= x.shape[1] else int(index.min())
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={x.shape[1]}")
         _bounds_check(index, x.shape[dim], dim, ctx.xp, IndexError)
         return ctx.xp.take(x, index.reshape(-1), axis=dim)
 
@@ -579,6 +586,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     """Copy of input with rows of `source` added at `index` along `dim`."""
     check_number("index_add", "alpha", alpha)
     _check_index_func("index_add", input, dim, index, source)
+    if not input._dtype.is_floating_point and input._dtype is not D.bool_:
+        alpha = int(alpha)  # torch converts alpha to the tensor's type
     d = wrap_dim(dim, input._data.ndim)
     return IndexAdd.apply(input, index, source, dim=d, alpha=alpha)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import builtins
 import math
 
-from numpy import broadcast_shapes as np_broadcast_shapes
-
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from .fused import Fused
@@ -861,13 +859,9 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """input + weight * (end - input)."""
     if not is_tensor(weight):
         check_number("lerp", "weight", weight, 3)
-    shapes = (input._data.shape, end._data.shape) + ((weight._data.shape,) if is_tensor(weight) else ())
-    check_broadcast(*shapes)
-    if 0 in np_broadcast_shapes(*shapes):  # torch's kernel checks dtypes; it never runs for no elements
-        dt = D.result_type(input, end, *((weight,) if is_tensor(weight) else ()))
-        if is_tensor(weight):
-            return LerpTensor.apply(input.to(dt), end.to(dt), weight.to(dt))
-        return Lerp.apply(input.to(dt), end.to(dt), scalar_tensor(weight, dt, input._device))
+    if is_tensor(weight) and weight._data.ndim == 0 and weight._dtype is not input._dtype:
+        weight = weight.to(input._dtype)  # torch checks the dtype of a weight with dims only
+    check_broadcast(input._data.shape, end._data.shape, *((weight._data.shape,) if is_tensor(weight) else ()))
     if input._dtype is not end._dtype:
         raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
     if is_tensor(weight):
