@@ -279,22 +279,26 @@ def arange(start=0, end=NOT_GIVEN, step=1, *, dtype=None, layout=None, device=No
     if end is NOT_GIVEN:
         start, end = 0, start
     vals = [check_number("arange", name, v) for name, v in (("start", start), ("end", end), ("step", step))]
+    if dtype is None:
+        dt = D.get_default_dtype() if builtins.any(isinstance(v, float) for v in vals) else D.int64
+    else:
+        dt = D.as_dtype(dtype)
+    if not all(math.isfinite(v) for v in vals):
+        raise RuntimeError(f"unsupported range: {vals[0]} -> {vals[1]}")
+    if not dt.is_floating_point:  # torch computes an integer range from the truncated bounds and step
+        if vals[2] and not int(vals[2]):
+            raise ValueError("step must be nonzero")
+        vals = [int(v) for v in vals]
     start, end, step = vals
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        dt = D.get_default_dtype() if builtins.any(isinstance(v, float) for v in vals) else D.int64
-    else:
-        dt = D.as_dtype(dtype)
     n = builtins.max(math.ceil((end - start) / step), 0)
     if dt.is_floating_point:
         data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
-    else:  # integer results step with integer start and step, as torch does
-        if int(step) == 0:
-            raise ValueError("step must be nonzero")
-        data = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dt.np)
+    else:
+        data = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np)
     return _finish(data, device, requires_grad)
 
 

@@ -12,6 +12,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zero elements with probability p and scale the rest by 1/(1-p) (torch's mask stream)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p != p:  # NaN passes torch's Python check and fails its kernel's
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0 or input._data.size == 0:  # torch returns the input itself
         return input
     if p == 1.0:

@@ -477,6 +477,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         _check_scatter_shape(input, index, d, src)
         return Scatter.apply(input, index, src, dim=d, add=False)
     _check_scatter_shape(input, index, d)
+    check_scalar_fits(check_number("scatter", "value", src), input._dtype)
     return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False)
 
 

@@ -593,6 +593,9 @@ def add_by_number(input: Tensor, number) -> Tensor:
 
 
 def floor_divide(input, other) -> Tensor:
+    """input / other rounded down."""
+    if D.result_type(input, other) is D.bool_:
+        raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
     return div(input, other, rounding_mode="floor")
 
 
@@ -685,6 +688,10 @@ def pow(input, exponent) -> Tensor:
             and not input._dtype.is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     a, b, dt = operands(input, exponent)
+    if dt is D.bool_:  # torch's kernel takes a bool tensor to a bool power only: x ** y is x or not y
+        if is_tensor(exponent):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        return a.logical_or(~b)
     return _pow_node(input, exponent).apply(a, b)
 
 

@@ -284,6 +284,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             return adaptive_avg_pool2d(input, sizes)
         raise NotImplementedError("interpolate(mode='area') supports 3D and 4D inputs")
     integral = not input.dtype.is_floating_point
+    if integral and input.dtype.name != "uint8" and mode in ("nearest", "nearest-exact"):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.word}'")
     if integral and mode not in ("nearest", "nearest-exact"):
         if input.dtype.name != "uint8":
             raise NotImplementedError(f"\"upsample_{mode}2d_out_frame\" not implemented for "
