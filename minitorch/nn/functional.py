@@ -237,6 +237,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                            f"{target.dtype.word}")
     if probabilities and ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
+    n_classes = input.shape[1 if input.dim() >= 2 else 0] if input.dim() else 0
+    if probabilities and weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {n_classes} classes or "
+                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     label_smoothing = label_smoothing if label_smoothing > 0.0 else 0.0  # torch ignores a negative or NaN one

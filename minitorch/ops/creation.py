@@ -285,15 +285,15 @@ def arange(start=0, end=NOT_GIVEN, step=1, *, dtype=None, layout=None, device=No
         dt = D.as_dtype(dtype)
     if not all(math.isfinite(v) for v in vals):
         raise RuntimeError(f"unsupported range: {vals[0]} -> {vals[1]}")
-    if not dt.is_floating_point:  # torch computes an integer range from the truncated bounds and step
-        if vals[2] and not int(vals[2]):
-            raise ValueError("step must be nonzero")
-        vals = [int(v) for v in vals]
     start, end, step = vals
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if not dt.is_floating_point:  # torch computes an integer range from the truncated bounds and step
+        if not int(step):
+            raise ValueError("step must be nonzero")
+        start, end, step = int(start), int(end), int(step)
     n = builtins.max(math.ceil((end - start) / step), 0)
     if dt.is_floating_point:
         data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
@@ -355,6 +355,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, layout=N
     float32 kernel can differ from these in the last bit)."""
     check_factory_options("logspace", layout, pin_memory)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    _linspace_bound("logspace", "end", end)
     if steps == 1:  # torch fills the start's power, the start unconverted
         return _finish(np.array([math.pow(base, float(_linspace_bound("logspace", "start", start)))]).astype(dt.np),
                        device, requires_grad)

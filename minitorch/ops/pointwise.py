@@ -866,11 +866,13 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """input + weight * (end - input)."""
     if not is_tensor(weight):
         check_number("lerp", "weight", weight, 3)
-    if is_tensor(weight) and weight._data.ndim == 0 and weight._dtype is not input._dtype:
-        weight = weight.to(input._dtype)  # torch checks the dtype of a weight with dims only
     check_broadcast(input._data.shape, end._data.shape, *((weight._data.shape,) if is_tensor(weight) else ()))
     if input._dtype is not end._dtype:
-        raise RuntimeError(f"expected dtype {input._dtype} for `end` but got dtype {end._dtype}")
+        raise RuntimeError(f"expected dtype {input._dtype.c_name} for `end` but got dtype {end._dtype.c_name}")
+    if is_tensor(weight) and weight._data.ndim == 0 and weight._dtype is not input._dtype:
+        # torch checks the dtype of a weight with dims only; a 0-d one takes part in type promotion
+        dt = D.result_type(input, end, weight)
+        input, end, weight = (t.to(dt) for t in (input, end, weight))
     if is_tensor(weight):
         if weight._dtype is not input._dtype:
             raise RuntimeError(f"expected dtype {input._dtype.c_name} for `weight` but got dtype {weight._dtype.c_name}")
