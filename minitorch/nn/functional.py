@@ -136,6 +136,8 @@ def _check_constant_weight(weight):
 
 
 def _nll(input, target, weight, ignore_index, reduction):
+    if input.dim() == 1:  # one sample: its loss is 0-d whatever the reduction
+        return _nll(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction).reshape(())
     keep = target != ignore_index
     safe = target.masked_fill(~keep, 0)
     picked = input.gather(1, safe.unsqueeze(1)).squeeze(1)
@@ -196,7 +198,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     if bool(((safe < 0) | (safe >= n_classes)).any()):  # one host sync on a GPU
         raise IndexError(f"Target {int(safe.max().item())} is out of bounds.")
     if input.dim() == 1:
-        return NllLoss.apply(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction)
+        return NllLoss.apply(input, target, weight, ignore_index, reduction)
     if input.dim() == 2:
         return NllLoss.apply(input, target, weight, ignore_index, reduction)
     if input.dim() == 4:

@@ -296,9 +296,8 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
                            f"{list(input.shape)} to have {cin} channels, but got {c} channels instead")
     hw = tuple((i - 1) * si - 2 * pi + di * (ki - 1) + oi + 1 for i, si, pi, di, ki, oi
                in zip((h, w), s, p, d, (kh, kw), op))
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t._dtype is not input._dtype:
-            raise RuntimeError(f"Input type ({input.type()}) and {name} type ({t.type()}) should be the same")
+    if weight._dtype is not input._dtype:  # the bias is added afterwards, with type promotion
+        raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same")
     if min(hw) < 1:
         raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
                            f"({hw[0]} x {hw[1]}). Output size is too small")

@@ -287,7 +287,9 @@ def setitem(self: Tensor, key, value) -> None:
     """self[key] = value, in place (recorded by autograd as torch does)."""
     from .inplace import apply_inplace
     xp = self._device.backend.xp
-    k, advanced = normalize_key(key, xp)
+    if key is False:  # torch writes nothing for a False key (and x[True] = v writes through x[None])
+        return
+    k, advanced = normalize_key(None if key is True else key, xp)
     if advanced:
         check_masks(self._data.shape, k)
     if is_tensor(value):
@@ -477,7 +479,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         _check_scatter_shape(input, index, d, src)
         return Scatter.apply(input, index, src, dim=d, add=False)
     _check_scatter_shape(input, index, d)
-    check_scalar_fits(check_number("scatter", "value", src), input._dtype)
+    if index._data.size:  # the kernel converts the value; it never runs for an empty index
+        check_scalar_fits(check_number("scatter", "value", src), input._dtype)
     return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False)
 
 

@@ -18,6 +18,12 @@ def _empty_product_operand(input: Tensor, mat2: Tensor, sizes) -> Tensor:
     return input.to(mat2._dtype) if input._dtype is not mat2._dtype and 0 in sizes else input
 
 
+def _refuse_bool_bmm(a: Tensor, b: Tensor) -> None:
+    """torch's batched product has no bool kernel (checked before the operands' dtypes are compared)."""
+    if D.bool_ in (a._dtype, b._dtype):
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+
+
 def _same_dtype(a: Tensor, b: Tensor):
     common_device(a, b)
     if a._dtype is not b._dtype:
@@ -76,6 +82,8 @@ def mm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
     (n, k), (k2, m) = input._data.shape, mat2._data.shape
     if k != k2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     return Mm.apply(input, mat2)
 
 
@@ -89,6 +97,7 @@ def bmm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
     if mat2._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     b, n, k = input._data.shape
+    _refuse_bool_bmm(input, mat2)
     input = _empty_product_operand(input, mat2, (b, n, k, mat2._data.shape[-1]))
     _same_dtype(input, mat2)
     if mat2._data.shape[:2] != (b, k):
@@ -176,6 +185,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return ReshapeCopy.apply(out, shape=out._data.shape[:-1], must_view=False)
     k, k2 = input._data.shape[-1], other._data.shape[-2]
     batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
+    _refuse_bool_bmm(input, other)
     input = _empty_product_operand(input, other, (math.prod(batch), input._data.shape[-2], k, other._data.shape[-1]))
     _same_dtype(input, other)
     if k != k2:
