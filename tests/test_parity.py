@@ -35,5 +35,16 @@ def test_invalid_arguments(name, data, device):
     args, kwargs = spec.sample(data.draw, dtype)
     args, kwargs, change = data.draw(mutate(args, kwargs), label="change")
     note(f"{change}: args={args!r} kwargs={kwargs!r}")
-    run_spec(spec, args, kwargs, dtype, check_grad=False, device=device)
+    try:
+        run_spec(spec, args, kwargs, dtype, check_grad=False, device=device)
+    except AssertionError as e:
+        if not _numpy_needs_host(device, change, e):
+            raise
+
+
+def _numpy_needs_host(device, change, error) -> bool:
+    """torch leaves `tensor <op> array` to NumPy, which reads the tensor's memory: on a GPU torch raises
+    TypeError ("can't convert cuda:0 device type tensor to numpy") where torch on the CPU, the oracle
+    here, computes. minitorch on its CUDA device raises that TypeError, as torch does there."""
+    return device != "cpu" and "NumPy array" in change and "can't convert cuda" in str(error)
 

@@ -177,10 +177,16 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if da >= 3 and db == 2:  # fold the batch into the rows: one mm, as torch does (view, mm, _unsafe_view)
         out = mm(input.reshape(math.prod(input._data.shape[:-1]), input._data.shape[-1]), other)
         return ReshapeCopy.apply(out, shape=input._data.shape[:-1] + other._data.shape[-1:], must_view=False)
-    if da == 1:  # a vector times batched matrices: torch folds and ends with _unsafe_view
+    if da == 1:  # a vector times batched matrices: torch folds them (one mv) and ends with _unsafe_view
+        if input._dtype is not other._dtype:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {input._dtype.word}, "
+                               f"{other._dtype.word}, and {input._dtype.word}")
         out = matmul(input.unsqueeze(0), other)
         return ReshapeCopy.apply(out, shape=out._data.shape[:-2] + out._data.shape[-1:], must_view=False)
-    if db == 1:  # batched matrices times a vector: torch folds the batch and ends with _unsafe_view
+    if db == 1:  # batched matrices times a vector: torch folds the batch (one mv) and ends with _unsafe_view
+        if input._dtype is not other._dtype:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {other._dtype.word}, "
+                               f"{input._dtype.word}, and {other._dtype.word}")
         out = matmul(input, other.unsqueeze(-1))
         return ReshapeCopy.apply(out, shape=out._data.shape[:-1], must_view=False)
     k, k2 = input._data.shape[-1], other._data.shape[-2]

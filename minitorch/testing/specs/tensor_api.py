@@ -20,7 +20,7 @@ def _scalar_one(draw, dtype):
 
 # ---- attributes and conversions --------------------------------------------------------------
 # host arrays, printing and type names: torch's CUDA versions differ from its CPU ones by design
-_HOST_ONLY = {"Tensor.stride", "Tensor.to", "Tensor.type", "Tensor.cpu", "Tensor.numpy", "Tensor.__array__",
+_HOST_ONLY = {"Tensor.stride", "Tensor.is_contiguous", "Tensor.to", "Tensor.type", "Tensor.cpu", "Tensor.numpy", "Tensor.__array__",
               "Tensor.__format__", "Tensor.__repr__", "Tensor.__repr__(grad)", "Tensor.__repr__(large)",
               "Tensor.__repr__(values)"}
 _EDGE_CASTS = {"Tensor.long", "Tensor.int"}  # their samples include inf and NaN
