@@ -18,9 +18,10 @@ def _empty_product_operand(input: Tensor, mat2: Tensor, sizes) -> Tensor:
     return input.to(mat2._dtype) if input._dtype is not mat2._dtype and 0 in sizes else input
 
 
-def _refuse_bool_bmm(a: Tensor, b: Tensor) -> None:
-    """torch's batched product has no bool kernel (checked before the operands' dtypes are compared)."""
-    if D.bool_ in (a._dtype, b._dtype):
+def _refuse_bool_bmm(a: Tensor, b: Tensor, sizes) -> None:
+    """torch's batched product has no bool kernel (checked before the operands' dtypes are compared, and
+    never reached for an empty or all-zero result)."""
+    if D.bool_ in (a._dtype, b._dtype) and 0 not in sizes:
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
 
 
@@ -97,7 +98,7 @@ def bmm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
     if mat2._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     b, n, k = input._data.shape
-    _refuse_bool_bmm(input, mat2)
+    _refuse_bool_bmm(input, mat2, (b, n, k, mat2._data.shape[-1]))
     input = _empty_product_operand(input, mat2, (b, n, k, mat2._data.shape[-1]))
     _same_dtype(input, mat2)
     if mat2._data.shape[:2] != (b, k):
@@ -191,8 +192,9 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return ReshapeCopy.apply(out, shape=out._data.shape[:-1], must_view=False)
     k, k2 = input._data.shape[-1], other._data.shape[-2]
     batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
-    _refuse_bool_bmm(input, other)
-    input = _empty_product_operand(input, other, (math.prod(batch), input._data.shape[-2], k, other._data.shape[-1]))
+    sizes = (math.prod(batch), input._data.shape[-2], k, other._data.shape[-1])
+    _refuse_bool_bmm(input, other, sizes)
+    input = _empty_product_operand(input, other, sizes)
     _same_dtype(input, other)
     if k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{math.prod(batch)}, "
