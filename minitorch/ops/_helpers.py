@@ -194,6 +194,8 @@ def c_type_name(dt) -> str:
 
 def check_number(fn: str, name: str, value, position=None):
     """torch's Number parameters take Python numbers, NumPy scalars and 0-d tensors; the value as a number."""
+    if value.__class__ in (int, float, bool):
+        return value
     import numbers
 
     import numpy as np

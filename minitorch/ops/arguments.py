@@ -128,6 +128,13 @@ def checked(fn, method: bool = False, kinds=None, aliases: bool = True):
     if not checks and not names:
         return fn
     name = fn.__name__
+    if not checks:  # only the NumPy names to map: the leanest wrapper
+        @functools.wraps(fn)
+        def renaming(*args, **kwargs):
+            if kwargs and not names.keys().isdisjoint(kwargs):
+                kwargs = _renamed(name, kwargs, names)
+            return fn(*args, **kwargs)
+        return renaming
 
     @functools.wraps(fn)
     def op(*args, **kwargs):

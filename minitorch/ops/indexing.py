@@ -75,6 +75,12 @@ def normalize_key(key, xp):
 
 def check_masks(shape, key: tuple) -> None:
     """torch's check that each boolean mask in a (normalised) key has the shape of the dims it indexes."""
+    first = key[0]
+    if len(key) == 1 and getattr(first, "dtype", None) is not None and first.shape == shape[:first.ndim]:
+        return  # x[mask] with a mask that fits: the common case, at once
+    if not any(getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim for p in key):
+        return
+
     def width(p):
         if p is None or p is Ellipsis:
             return 0

@@ -358,9 +358,8 @@ def nan_to_num(input: Tensor, nan: float | None = None, posinf: float | None = N
 
 # ---- binary arithmetic ---------------------------------------------------------------
 
-def _check_alpha(fn: str, dt, alpha):
-    """torch's checks of add/sub's alpha for a result of dtype `dt`; alpha as a number."""
-    alpha = check_number(fn, "alpha", alpha)
+def _check_alpha(dt, alpha) -> None:
+    """torch's checks of add/sub's alpha (a number) for a result of dtype `dt`."""
     if isinstance(alpha, bool) and dt is not D.bool_:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if alpha != 1:
@@ -368,7 +367,6 @@ def _check_alpha(fn: str, dt, alpha):
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         if dt is D.bool_ and not isinstance(alpha, bool):
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    return alpha
 
 
 class Add(Primitive):
@@ -407,9 +405,9 @@ class Sub(Primitive):
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other."""
-    check_number("add", "alpha", alpha)
+    alpha = check_number("add", "alpha", alpha)  # the parser's check comes before the operands'
     a, b, dt = operands(input, other, numbers=True)
-    alpha = _check_alpha("add", dt, alpha)
+    _check_alpha(dt, alpha)
     if dt is D.bool_:
         return logical_or(a, b)
     return Add.apply(a, b, alpha=alpha)
@@ -430,10 +428,10 @@ def _refuse_bool_subtraction(input, other) -> None:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
-    check_number("sub", "alpha", alpha)
+    alpha = check_number("sub", "alpha", alpha)
     _refuse_bool_subtraction(input, other)
     a, b, dt = operands(input, other, numbers=True)
-    alpha = _check_alpha("sub", dt, alpha)
+    _check_alpha(dt, alpha)
     return Sub.apply(a, b, alpha=alpha)
 
 
@@ -451,8 +449,9 @@ class RsubScalar(Sub):
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """other - alpha * input."""
     _refuse_bool_subtraction(input, other)
+    alpha = check_number("rsub", "alpha", alpha)
     a, b, dt = operands(other, input)
-    alpha = _check_alpha("rsub", dt, alpha)
+    _check_alpha(dt, alpha)
     return (Rsub if is_tensor(other) else RsubScalar).apply(a, b, alpha=alpha)
 
 
