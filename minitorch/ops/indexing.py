@@ -73,30 +73,36 @@ def normalize_key(key, xp):
     return out, advanced
 
 
+def _is_mask(part) -> bool:
+    return getattr(part, "dtype", None) is not None and part.dtype.kind == "b"
+
+
+def _width(part) -> int:
+    """How many dims a part of a normalised key indexes (a mask: its own; None and `...`: none here)."""
+    if part is None or part is Ellipsis:
+        return 0
+    return part.ndim if _is_mask(part) else 1
+
+
 def check_masks(shape, key: tuple) -> None:
     """torch's check that each boolean mask in a (normalised) key has the shape of the dims it indexes."""
     first = key[0]
     if len(key) == 1 and getattr(first, "dtype", None) is not None and first.shape == shape[:first.ndim]:
         return  # x[mask] with a mask that fits: the common case, at once
-    if not any(getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim for p in key):
+    if not any(_is_mask(p) and p.ndim for p in key):
         return
-
-    def width(p):
-        if p is None or p is Ellipsis:
-            return 0
-        return p.ndim if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" else 1
-    rest = len(shape) - sum(width(p) for p in key)
+    rest = len(shape) - sum(_width(p) for p in key)
     dim = 0
     for p in key:
         if p is Ellipsis:
             dim += max(rest, 0)
             continue
-        if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim:
+        if _is_mask(p) and p.ndim:
             for i, (m, n) in enumerate(zip(p.shape, shape[dim:])):
                 if m != n:
                     raise IndexError(f"The shape of the mask {list(p.shape)} at index {i} does not match the shape "
                                      f"of the indexed tensor {list(shape)} at index {dim + i}")
-        dim += width(p)
+        dim += _width(p)
 
 
 class Index(Primitive):
@@ -258,21 +264,19 @@ def _selects_everything(self: Tensor, key: tuple) -> bool:
 def _slices_first(self: Tensor, key: tuple) -> bool:
     """Whether an advanced key also has ints, None or slices that cut a dim: torch then writes through a
     view (a CopySlices node) rather than into the tensor itself (IndexPutBackward0)."""
-    def width(p):  # how many dims a part of the key indexes
-        return 0 if p is None else p.ndim if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" else 1
     shape = self._data.shape
     parts = list(key)
     cut = next((n for n, p in enumerate(parts) if p is Ellipsis), len(parts))  # `in` would compare arrays
     dim = 0
     for n, p in enumerate(parts):
         if n == cut:
-            dim = len(shape) - sum(width(q) for q in parts[cut + 1:])
+            dim = len(shape) - sum(_width(q) for q in parts[cut + 1:])
             continue
         if p is None or (isinstance(p, numbers.Integral) and not isinstance(p, bool)):
             return True
         if isinstance(p, slice) and p.indices(shape[dim]) != (0, shape[dim], 1):
             return True
-        dim += width(p)
+        dim += _width(p)
     return False
 
 
