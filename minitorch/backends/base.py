@@ -204,7 +204,10 @@ class ArrayBackend:
         axes = tuple(range(x.ndim - n, x.ndim))
         mean = x.mean(axis=axes, keepdims=True)
         centred = x - mean
-        rstd = 1 / self.xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        if bool((var <= (mean * 2.0 ** -16) ** 2).any()):  # a spread within rounding: maybe a constant row
+            mean, centred, var = self._exact_constant_rows(x, n, mean, centred, var)
+        rstd = 1 / self.xp.sqrt(var + eps)
         y = centred
         y *= rstd
         if weight is not None:
@@ -213,6 +216,15 @@ class ArrayBackend:
             y += bias
         return y, mean, rstd
 
+
+    def _exact_constant_rows(self, x, n, mean, centred, var):
+        """A row of equal values has its value as mean and no spread, as torch's Welford moments give,
+        where a rounded sum / n can miss the value by an ulp and leave a tiny nonzero spread."""
+        xp = self.xp
+        rows = x.reshape(x.shape[:x.ndim - n] + (-1,))
+        constant = (rows == rows[..., :1]).all(-1).reshape(mean.shape)
+        mean = xp.where(constant, rows[..., :1].reshape(mean.shape), mean)
+        return mean, xp.where(constant, 0, centred).astype(x.dtype), xp.where(constant, 0, var).astype(var.dtype)
 
     def layer_norm_backward(self, gy, x, mean, rstd, weight, n):
         """Gradients of layer_norm w.r.t. x, weight and bias (the latter two summed over the leading dims)."""

@@ -101,6 +101,7 @@ def _gelu_float32(out, tmp, v):
     out += 1
     out *= v
     out *= np.float32(0.5)
+    np.copyto(out, np.float32("nan"), where=v == np.inf)  # torch's float32 kernel gives NaN at +inf
 
 
 def _gelu_backward_float32(out, tmp, g, v):

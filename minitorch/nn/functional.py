@@ -5,11 +5,12 @@ import math
 import warnings
 
 from .. import dtypes as D
-from ..ops._helpers import floats_only, wrap_dim
+from ..ops._helpers import floats_only, size_at, wrap_dim
 from ..ops import activation as _act
 from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
-from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool2d,  # noqa: F401
+                        avg_pool2d, max_pool2d)
 from ..ops.resample import interpolate, pad  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
@@ -189,7 +190,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.word}")
     target = target.long()
     n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
-    if weight is not None and weight.numel() != n_classes:
+    if weight is not None and (weight.numel() != n_classes or (input.dim() <= 2 and weight.dim() != 1)):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
     if weight is not None and weight.dtype is not input.dtype:
@@ -201,6 +202,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         return NllLoss.apply(input, target, weight, ignore_index, reduction)
     if input.dim() == 2:
         return NllLoss.apply(input, target, weight, ignore_index, reduction)
+    if weight is not None and weight.dim() == 0:  # torch's image form reads a 0-d weight as one class's
+        weight = weight.reshape(1)
     if input.dim() == 4:
         return NllLoss2d.apply(input, target, weight, ignore_index, reduction)
     # other image sizes go through the 4-d form, as torch's nll_loss_nd does
@@ -269,6 +272,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
         return nll
+    if weight is not None:
+        size_at(weight, 0)  # torch views the weight by its first size
     keep = target != ignore_index
     w = 1 if weight is None else weight.reshape(wshape)
     smooth = (-(logp * w).sum(class_dim)).masked_fill(~keep, 0)  # masked, not multiplied: 0/0 must not reach the gradient
@@ -692,9 +697,7 @@ def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor
         if x.dim() == 0 or x.shape[-1] != w:
             got = x.shape[-1] if x.dim() else "a 0-d tensor"
             raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {got} but expected {w}")
-    if bias is not None and bias.dim() == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")  # torch reads bias.size(0)
-    if bias is not None and bias.shape[0] != weight.shape[0]:
+    if bias is not None and size_at(bias, 0) != weight.shape[0]:
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
                            f"{bias.shape[0] if bias.dim() else 'a 0-d tensor'} but expected {weight.shape[0]}")
 
@@ -713,7 +716,7 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
 
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
-           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
+           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]
@@ -725,7 +728,7 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "kl_div",
-         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad"}
+         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad", "adaptive_avg_pool1d"}
 
 
 def _parser(fn, name: str):

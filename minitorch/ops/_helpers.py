@@ -141,6 +141,13 @@ def dims(dim, ndim: int):
     return (_wrap_dim(dim, ndim),)
 
 
+def size_at(t, d: int) -> int:
+    """torch's `t.size(d)`: a 0-d tensor has no sizes to read (IndexError)."""
+    if t.dim() == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    return t.shape[_wrap_dim(d, t.dim())]
+
+
 _SCALAR_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "uint8_t",
                  "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
 

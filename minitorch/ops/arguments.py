@@ -61,6 +61,7 @@ _KINDS = {
     "float": (_is_float, "float", False), "float | None": (_is_float, "float", True),
     "list[Tensor]": (_is_tensor_sequence, "tuple of Tensors", False),
     "list[int]": (_is_int_sequence, "tuple of ints", False),
+    "int | list[int]": (lambda v: _is_int(v) or _is_int_sequence(v), "tuple of ints", False),
 }
 
 

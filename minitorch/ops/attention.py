@@ -45,11 +45,13 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if attn_mask is not None:
-        if attn_mask.dtype is not D.bool_ and not attn_mask.is_floating_point() and attn_mask.dtype is not query.dtype:
+        if attn_mask.dtype not in (D.bool_, D.float32, query.dtype):  # torch's "float" is float32
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                                f"attn_mask.dtype: {attn_mask.dtype.c_name} and  query.dtype: {query.dtype.c_name} "
                                "instead.")
         check_broadcast(tuple(query.shape[:-1]) + (key.shape[-2],), tuple(attn_mask.shape))
+        if attn_mask.is_floating_point():
+            attn_mask = attn_mask.to(query.dtype)  # the scores keep the query's dtype
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         groups = query.shape[-3] // key.shape[-3]
         key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)
@@ -242,6 +244,9 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     if need_weights:
         scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
         if attn_mask is not None:
+            if attn_mask.dtype is not q.dtype:  # torch adds the mask in baddbmm, which takes one dtype
+                raise RuntimeError(f"Input dtypes must be the same, got: input {attn_mask.dtype.c_name}, batch1: "
+                                   f"{q.dtype.c_name}, batch2: {k.dtype.c_name}")
             scores = scores + attn_mask
         weights = softmax(scores, -1)  # torch's weights path: a fully masked row gives nan here
         if dropout_p > 0.0:

@@ -394,22 +394,21 @@ def _check_gather_shape(input: Tensor, index: Tensor, dim: int) -> None:
 
 
 def _check_scatter_shape(input: Tensor, index: Tensor, dim: int, src: Tensor | None = None) -> None:
-    """torch's scatter checks, in its order: nothing for an empty index; as many dims as self; src's size
-    read at each of index's dims (IndexError past src's last); as many dims as src; index no larger than
-    self apart from `dim` and than src everywhere."""
+    """torch's scatter checks, in its order: nothing for an empty index; as many dims as self; index no
+    larger than self apart from `dim`, then (if so far so good) than src, reading src's sizes in order up
+    to the first too small (IndexError past src's last dim); as many dims as src; the size verdict."""
     if index._data.size == 0:
         return
     if _nonempty_dims(index) != _nonempty_dims(input):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    if src is not None:
-        if src._data.ndim:
-            for d in range(_nonempty_dims(index)):
-                wrap_dim(d, src._data.ndim)
-        if _nonempty_dims(index) != _nonempty_dims(src):
-            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     dims = range(_nonempty_dims(input))
-    if any(d != dim and _nonempty_size(index, d) > _nonempty_size(input, d) for d in dims) or \
-            (src is not None and any(_nonempty_size(index, d) > _nonempty_size(src, d) for d in dims)):
+    wrong = any(d != dim and _nonempty_size(index, d) > _nonempty_size(input, d) for d in dims)
+    if not wrong and src is not None:
+        wrong = any(_nonempty_size(index, d) > (src._data.shape[wrap_dim(d, src._data.ndim)] if src._data.ndim else 1)
+                    for d in dims)  # any() stops at the first, as torch's loop does
+    if src is not None and _nonempty_dims(index) != _nonempty_dims(src):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if wrong:
         detail = "" if src is None else f" and to be no larger size than src {list(src.shape)}"
         raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} "
                            f"apart from dimension {dim}{detail}")
@@ -716,8 +715,69 @@ class Topk(Fused):
     definition = staticmethod(_topk)
 
 
+def _greater_or_nan(x, y) -> bool:
+    """torch's selection order: NaN above every number."""
+    return (x != x and y == y) or x > y
+
+
+def _quickselect_index(row: list, k: int) -> int:
+    """The index torch's CPU kthvalue reports for the k-th smallest (0-based) of `row`.
+
+    Among equal values the answer depends on the algorithm, so this is torch's: Sedgewick's
+    quickselect with a median-of-three pivot, moving (value, index) pairs together.
+    """
+    vals, idx = list(row), list(range(len(row)))
+
+    def swap(i, j):
+        vals[i], vals[j] = vals[j], vals[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(vals) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _greater_or_nan(vals[lo], vals[hi]):
+                swap(lo, hi)
+            break
+        swap((lo + hi) >> 1, lo + 1)
+        for a, b in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if _greater_or_nan(vals[a], vals[b]):
+                swap(a, b)
+        i, j, pivot = lo + 1, hi, vals[lo]
+        while True:
+            i += 1
+            while _greater_or_nan(pivot, vals[i]):
+                i += 1
+            j -= 1
+            while _greater_or_nan(vals[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
+
+
+def _kth_indices(xp, x, k: int, d: int):
+    """Indices of the k-th smallest values along `d` (keeping `d`), torch's among ties."""
+    idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d)
+    kth = xp.take_along_axis(x, idx, axis=d)
+    same = (x == kth) | ((x != x) & (kth != kth))
+    tied = xp.count_nonzero(same, axis=d) > 1  # only there can the order among equals matter
+    if bool(tied.any()):
+        host, rows = xp.moveaxis(x, d, -1), idx.copy()
+        where = xp.moveaxis(rows, d, -1)  # a view: writes land in `rows`
+        for pos in zip(*(a.tolist() for a in xp.nonzero(tied))):
+            where[pos + (0,)] = _quickselect_index(host[pos].tolist(), k - 1)
+        idx = rows
+    return idx
+
+
 def _kthvalue(input, k, d, keepdim):
-    idx = argsort(input, d).narrow(d, k - 1, 1)
+    idx = Tensor._wrap(_kth_indices(input._device.backend.xp, input._data, k, d), input._device)
     vals = gather(input, d, idx)
     return (vals.squeeze(d), idx.squeeze(d)) if not keepdim else (vals, idx)
 

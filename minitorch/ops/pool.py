@@ -173,30 +173,69 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                            divisor_override=divisor_override)
 
 
-def _adaptive_size(fn: str, output_size, h: int, w: int):
-    """An adaptive pool's output size: an int or a pair, None keeping the input's size (torch's Python
-    code takes len() of it, so a bare None is a TypeError)."""
-    if output_size is None:
-        raise TypeError("object of type 'NoneType' has no len()")
-    oh, ow = _pair(output_size)
-    oh, ow = h if oh is None else oh, w if ow is None else ow
-    if oh < 0 or ow < 0:
+def _adaptive_size(fn: str, output_size, shape, n: int = 2, signed: bool = True):
+    """An adaptive pool's output size, as torch reads it: Python's `_list_with_default` (None entries
+    keep the input's size), then the C++ parser (ints only) and size checks (n entries, none negative
+    unless `signed` is False, where the caller reports negatives its own way)."""
+    sizes = _list_with_default(output_size, shape)
+    if isinstance(sizes, bool) or not isinstance(sizes, (int, list)) or \
+            (isinstance(sizes, list) and not all(isinstance(k, int) and not isinstance(k, bool) for k in sizes)):
+        _int_list_error(fn, "output_size", sizes)
+    sizes = (sizes,) * n if isinstance(sizes, int) else tuple(sizes)
+    if len(sizes) != n:
+        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be {n}" if not signed else
+                           f"{fn}: output_size must be {n}")
+    if signed and min(sizes) < 0:
+        received = ", ".join(map(str, sizes[:2])) + "".join(f",{k}" for k in sizes[2:])  # torch's spacing
         raise RuntimeError(f"{fn}: elements of output_size must be greater than or equal to 0 but received "
-                           f"{{{oh}, {ow}}}")
-    return oh, ow
+                           f"{{{received}}}")
+    return sizes
 
 
-@_batched
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over the bins [floor(i*H/out), ceil((i+1)*H/out)) of each output cell."""
-    n, c, h, w = input.shape
-    floats_only(input, "adaptive_avg_pool2d")
-    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, h, w)
-    if 0 in (oh, ow):
-        return input.new_zeros((n, c, oh, ow))
+    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, input.shape)
     if (oh, ow) == (1, 1):  # a global average: torch takes the mean (MeanBackward1)
         return input.mean((-2, -1), keepdim=True)
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    _check_nonempty("adaptive_avg_pool2d", input, (input.dim() - 2, input.dim() - 1))
+    floats_only(input, "adaptive_avg_pool2d")
+    if 0 in (oh, ow) or input.numel() == 0:
+        return EmptyAdaptiveAvgPool2d.apply(input, sizes=(oh, ow))
     return AdaptiveAvgPool2d.apply(input, oh, ow)
+
+
+def _check_nonempty(fn: str, input: Tensor, dims) -> None:
+    for d in dims:
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {list(input.shape)} with dimension {d} being empty")
+
+
+class EmptyAdaptiveAvgPool2d(Primitive):
+    """Adaptive average pooling to an empty size: an empty output whose gradient torch refuses."""
+
+    node_name = "AdaptiveAvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, sizes):
+        ctx.fn, ctx.shape = f"adaptive_avg_pool{len(sizes)}d_backward", x.shape
+        return ctx.xp.zeros(x.shape[:x.ndim - len(sizes)] + tuple(sizes), dtype=x.dtype)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        empty = next((i for i, n in enumerate(gy.shape) if i and not n), None)
+        if empty is None:  # only the batch is empty
+            return ctx.xp.zeros(ctx.shape, dtype=gy.dtype)
+        raise RuntimeError(f"{ctx.fn}(): Expected grad_output to have non-zero size for non-batch dimensions, but "
+                           f"grad_output has sizes {list(gy.shape)} with dimension {empty} being empty")
+
+    backward = backward_arrays
+
+
+class EmptyAdaptiveAvgPool3d(EmptyAdaptiveAvgPool2d):
+    node_name = "AdaptiveAvgPool3DBackward0"
 
 
 def _adaptive_avg_pool2d(input, oh, ow):
@@ -204,7 +243,7 @@ def _adaptive_avg_pool2d(input, oh, ow):
     h, w = input.shape[-2:]
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))
-    return stack([stack([input[:, :, r0:r1, c0:c1].mean((2, 3)) for c0, c1 in _bins(w, ow)], -1)
+    return stack([stack([input[..., r0:r1, c0:c1].mean((-2, -1)) for c0, c1 in _bins(w, ow)], -1)
                   for r0, r1 in _bins(h, oh)], -2)
 
 
@@ -213,11 +252,76 @@ class AdaptiveAvgPool2d(Fused):
     definition = staticmethod(_adaptive_avg_pool2d)
 
 
+def adaptive_avg_pool1d(input: Tensor, output_size: int | list[int]) -> Tensor:
+    """Average over the bins [floor(i*L/out), ceil((i+1)*L/out)): the 2-d pool over a height of one."""
+    sizes = (output_size,) if not isinstance(output_size, (tuple, list)) else output_size
+    if len(sizes) != 1:
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got {len(sizes)})")
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           "'self' (while checking arguments for adaptive_avg_pool1d)")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, int(sizes[0]))).squeeze(-2)
+
+
+def _list_with_default(output_size, defaults):
+    """torch's reading of an adaptive pool's output size: an int as is, None entries as the input's sizes."""
+    if isinstance(output_size, int):
+        return output_size
+    if len(defaults) <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return [d if v is None else v for v, d in zip(output_size, defaults[-len(output_size):])]
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average over the bins [floor(i*D/out), ceil((i+1)*D/out)) × (same for H) × (same for W)."""
+    sizes = _adaptive_size("adaptive_avg_pool3d", output_size, input.shape, 3)
+    if sizes == (1, 1, 1):  # a global average: torch takes the mean (MeanBackward1)
+        return input.mean((-3, -2, -1), keepdim=True)
+    _check_nonempty("adaptive_avg_pool3d", input, range(1, input.dim()))
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got {list(input.shape)}")
+    floats_only(input, "adaptive_avg_pool3d_cpu")
+    if 0 in sizes or input.numel() == 0:
+        return EmptyAdaptiveAvgPool3d.apply(input, sizes=sizes)
+    return AdaptiveAvgPool3d.apply(input, sizes)
+
+
+def _int_list_error(fn: str, name: str, value):
+    """torch's parser refusing a value where it wants a tuple of ints."""
+    if isinstance(value, list):
+        i, bad = next((i, n) for i, n in enumerate(value) if isinstance(n, bool) or not isinstance(n, int))
+        raise TypeError(f"{fn}(): argument '{name}' (position 2) must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__} at pos {i}")
+    raise TypeError(f"{fn}(): argument '{name}' (position 2) must be tuple of ints, not {type(value).__name__}")
+
+
+def _adaptive_avg_pool3d(input, sizes):
+    # A box's average is the average over its depth bins of the averages over its rows of the averages
+    # over its columns, so the three spatial dims reduce one at a time.
+    from .shape import stack
+    out = input
+    for axis, o in zip((-3, -2, -1), sizes):
+        n = out.shape[axis]
+        if n % o == 0:
+            out = out.unflatten(axis, (o, n // o)).mean(axis)
+        else:
+            out = stack([out.narrow(axis, a, b - a).mean(axis) for a, b in _bins(n, o)], axis)
+    return out
+
+
+class AdaptiveAvgPool3d(Fused):
+    node_name = "AdaptiveAvgPool3DBackward0"
+    definition = staticmethod(_adaptive_avg_pool3d)
+
+
 @_batched
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Maximum over the adaptive bins of each output cell (and, with return_indices, its position)."""
     floats_only(input, "adaptive_max_pool2d")
-    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, *input.shape[2:])
+    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, input.shape, signed=False)
+    if min(oh, ow) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(oh, ow)}: "
+                           f"{list(input.shape[:-2]) + [oh, ow]}")
     if 0 in (oh, ow):
         n, c = input.shape[:2]
         vals, idx = input.new_zeros((n, c, oh, ow)), input.new_zeros((n, c, oh, ow), dtype=D.int64)

@@ -49,25 +49,6 @@ def _index_pattern(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
     return np.pad(idx, (max(lo, 0), max(hi, 0)), mode=numpy_mode)
 
 
-class EmptyArea(Primitive):
-    """Area interpolation to an empty size: an empty output whose gradient torch refuses."""
-
-    node_name = "AdaptiveAvgPool2DBackward0"
-
-    @staticmethod
-    def forward(ctx, x, *, sizes):
-        return ctx.xp.zeros(x.shape[:2] + ((1,) * (2 - len(sizes))) + sizes, dtype=x.dtype)
-
-    @staticmethod
-    def backward_arrays(ctx, gy):
-        empty = next(i for i, n in enumerate(gy.shape) if i and not n)
-        raise RuntimeError(f"adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for "
-                           f"non-batch dimensions, but grad_output has sizes {list(gy.shape)} with dimension "
-                           f"{empty} being empty")
-
-    backward = backward_arrays
-
-
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last len(pad)//2 dims; `pad` lists (left, right) from the last dim backwards."""
     from .shape import _sizes
@@ -237,6 +218,12 @@ def _check_mode(input, mode: str, spatial: int, align_corners, antialias) -> Non
                                   f"nearest-exact (got {mode})")
 
 
+def _area(input: Tensor, spatial: int, sizes) -> Tensor:
+    """Area interpolation: adaptive average pooling to the output size."""
+    from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+    return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[spatial - 1](input, sizes)
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of an (N, C, d1, ..., dK) tensor by nearest, (bi/tri)linear or bicubic rules."""
@@ -267,22 +254,15 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         sizes = [int(math.floor(n * float(f))) for n, f in zip(input.shape[2:], factors)]
         scales = [1.0 / float(f) for f in factors]
     if mode == "area" and 0 in sizes:
-        if spatial == 2:
-            return EmptyArea.apply(input, sizes=tuple(sizes))
-        return EmptyArea.apply(input.unsqueeze(-2), sizes=tuple(sizes)).reshape(*input.shape[:2], *sizes)
+        return _area(input, spatial, sizes)
     if any(n <= 0 for n in sizes) or any(n <= 0 for n in input.shape[2:]):
         axes = "DHW"[3 - spatial:]
         got = ", ".join(f"{a}: {n}" for a, n in zip(axes, input.shape[2:]))
         want = ", ".join(f"{a}: {n}" for a, n in zip(axes, sizes))
         joint = " and output" if spatial == 1 else " output"  # torch's 1-d message has an "and"
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got}){joint} ({want})")
-    if mode == "area":  # adaptive average pooling to the output size
-        from .pool import adaptive_avg_pool2d
-        if spatial == 1:
-            return adaptive_avg_pool2d(input.unsqueeze(-2), (1, sizes[0])).squeeze(-2)
-        if spatial == 2:
-            return adaptive_avg_pool2d(input, sizes)
-        raise NotImplementedError("interpolate(mode='area') supports 3D and 4D inputs")
+    if mode == "area":
+        return _area(input, spatial, sizes)
     integral = not input.dtype.is_floating_point
     if integral and input.dtype.name != "uint8" and mode in ("nearest", "nearest-exact"):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.word}'")

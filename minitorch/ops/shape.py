@@ -500,15 +500,16 @@ def tile(input: Tensor, dims) -> Tensor:
 class Cat(Primitive):
     @staticmethod
     def forward(ctx, *xs, dim):
-        ctx.sizes, ctx.dim = [x.shape[dim] if x.ndim else 0 for x in xs], dim
+        # a legacy empty (0,) tensor takes no part (its size None): its gradient is empty too
+        ctx.sizes, ctx.dim = [None if x.ndim == 0 or _skippable(x) else x.shape[dim] for x in xs], dim
         return ctx.xp.concatenate([x for x in xs if not _skippable(x)] or [xs[0]], axis=dim)
 
     @staticmethod
     def backward(ctx, gy):
         grads, start = [], 0
         for n in ctx.sizes:
-            grads.append(gy.narrow(ctx.dim, start, n) if n else None)
-            start += n
+            grads.append(gy.new_zeros((0,)) if n is None else gy.narrow(ctx.dim, start, n))
+            start += n or 0
         return tuple(grads)
 
 

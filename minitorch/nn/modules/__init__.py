@@ -1,7 +1,8 @@
 from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Hardtanh, LeakyReLU,
                          LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
-from .conv import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d,
+                   ConvTranspose2d, MaxPool2d)
 from .linear import Bilinear, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, PairwiseDistance, SmoothL1Loss)
@@ -17,7 +18,7 @@ __all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Fla
            "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax", "Softplus", "Tanh", "ModuleDict",
            "ModuleList", "ParameterList", "Sequential", "Identity", "Linear", "Bilinear", "BCELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss",
-           "SmoothL1Loss", "CosineSimilarity", "PairwiseDistance", "Module", "AdaptiveAvgPool2d",
+           "SmoothL1Loss", "CosineSimilarity", "PairwiseDistance", "Module", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
            "AdaptiveMaxPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "BatchNorm1d",
            "BatchNorm2d", "Embedding", "GroupNorm", "LayerNorm", "ConstantPad1d", "ConstantPad2d", "ZeroPad1d",
            "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",

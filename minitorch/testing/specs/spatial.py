@@ -16,6 +16,12 @@ def _image(draw, dtype, channels=None, min_side=1, max_side=7):
     return tensor_arg(draw, (n, c, h, w), dtype)
 
 
+def _volume(draw, dtype, max_side=4):
+    """An (N, C, D, H, W) batch of volumes."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    return tensor_arg(draw, (n, c) + tuple(draw(st.integers(1, max_side)) for _ in range(3)), dtype)
+
+
 def _conv_sample(draw, dtype, transposed=False):
     groups = draw(st.sampled_from([1, 1, 2]))
     cin, cout = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
@@ -102,6 +108,18 @@ def _adaptive_sample(draw, dtype):
 
 register(F + "adaptive_avg_pool2d", lambda lib, x, **k: lib.nn.functional.adaptive_avg_pool2d(x, **k),
          _adaptive_sample, family=FAMILY, **SUMS)
+def _signal(draw, dtype):
+    """An (N, C, L) batch of signals."""
+    return tensor_arg(draw, (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 7))), dtype)
+
+
+register(F + "adaptive_avg_pool1d", lambda lib, x, **k: lib.nn.functional.adaptive_avg_pool1d(x, **k),
+         lambda draw, dt: ([_signal(draw, dt)], {"output_size": draw(st.sampled_from([1, 2, 3, (2,), 5]))}),
+         family=FAMILY, **SUMS)
+register(F + "adaptive_avg_pool3d", lambda lib, x, **k: lib.nn.functional.adaptive_avg_pool3d(x, **k),
+         lambda draw, dt: ([_volume(draw, dt)], {"output_size": draw(st.sampled_from([1, 2, 3, (2, None, 3),
+                                                                                     (1, 2, 1), 5]))}),
+         family=FAMILY, **SUMS)
 register(F + "adaptive_max_pool2d",
          lambda lib, x, **k: lib.nn.functional.adaptive_max_pool2d(x, return_indices=True, **k),
          _adaptive_sample, family=FAMILY, compare_indices=False)
@@ -124,20 +142,21 @@ register(F + "pad", lambda lib, x, **k: lib.nn.functional.pad(x, **k), _pad_samp
 
 
 def _interpolate_sample(draw, dtype):
-    mode = draw(st.sampled_from(["nearest", "nearest-exact", "bilinear", "bicubic", "linear", "area"]))
-    x = _image(draw, dtype)
-    spatial = 1 if mode == "linear" else 2
+    mode = draw(st.sampled_from(["nearest", "nearest-exact", "bilinear", "bicubic", "linear", "area", "trilinear"]))
+    spatial = {"linear": 1, "trilinear": 3, "bilinear": 2, "bicubic": 2}.get(mode) or draw(st.sampled_from([1, 2, 2, 3]))
+    x = _volume(draw, dtype) if spatial == 3 else _image(draw, dtype)
     if spatial == 1:
         x.array = x.array[:, :, 0]
     kw = {"mode": mode}
     if draw(st.booleans()):
-        kw["size"] = tuple(draw(st.integers(1, 9)) for _ in range(spatial))
+        kw["size"] = tuple(draw(st.integers(1, 9 if spatial < 3 else 5)) for _ in range(spatial))
     else:
-        kw["scale_factor"] = draw(st.sampled_from([0.5, 1.5, 2, 3, (0.7, 2.0)] if spatial == 2 else [0.5, 2, 2.5]))
+        kw["scale_factor"] = draw(st.sampled_from({1: [0.5, 2, 2.5], 2: [0.5, 1.5, 2, 3, (0.7, 2.0)],
+                                                   3: [0.5, 1.5, 2, (0.7, 2.0, 1.0)]}[spatial]))
         kw["recompute_scale_factor"] = draw(st.sampled_from([None, True]))
-    if mode in ("bilinear", "bicubic", "linear"):
+    if mode in ("bilinear", "bicubic", "linear", "trilinear"):
         kw["align_corners"] = draw(st.booleans())
-        if mode != "linear" and not kw["align_corners"] and draw(st.booleans()):
+        if mode in ("bilinear", "bicubic") and not kw["align_corners"] and draw(st.booleans()):
             kw["antialias"] = True
     return [x], kw
 
