@@ -13,7 +13,7 @@ import math
 
 from .. import dtypes as D
 from ..tensor import Tensor
-from ._helpers import check_broadcast
+from ._helpers import check_broadcast, size_at
 from .activation import softmax
 from .creation import ones, zeros
 from .dropout import dropout
@@ -21,7 +21,7 @@ from .fused import Fused
 from ..autograd.grad_mode import state as _mode
 from .linalg import linear
 from .resample import pad
-from .shape import cat
+from .shape import broadcast_shapes, cat
 
 NEG_INF = float("-inf")
 
@@ -57,6 +57,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)
     factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     if _takes_flash_kernel(query, key, value, dropout_p):  # one node, as in torch
+        if attn_mask is not None:
+            size_at(attn_mask, -2)  # the fused kernel reads the mask's row count
         return FlashAttention.apply(query, key, value, attn_mask, is_causal, factor, [])
     weights = _attention_weights(query, key, attn_mask, is_causal, factor)
     if dropout_p > 0.0:
@@ -82,11 +84,19 @@ def _attention_weights(query, key, attn_mask, is_causal, factor):
         allowed = ones(L, S, dtype=D.bool_, device=query.device).tril()
         scores = scores.masked_fill(~allowed, NEG_INF)
     if attn_mask is not None:
+        _check_adds_in_place(scores, attn_mask)
         if attn_mask.dtype is D.bool_:
             scores = scores.masked_fill(~attn_mask, NEG_INF)
         else:
             scores = scores + attn_mask
     return _masked_softmax(scores)
+
+
+def _check_adds_in_place(scores: Tensor, mask: Tensor) -> None:
+    """torch adds the mask into the scores in place: the mask must not widen them."""
+    full = broadcast_shapes(scores.shape, mask.shape)
+    if tuple(full) != tuple(scores.shape):
+        raise RuntimeError(f"output with shape {list(scores.shape)} doesn't match the broadcast shape {list(full)}")
 
 
 def _attention(query, key, value, attn_mask, is_causal, factor, kept):

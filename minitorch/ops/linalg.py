@@ -343,6 +343,17 @@ def _sublist_equation(args):
     return equation, tuple(operands)
 
 
+def _distinct_dims(dims, ndim: int) -> list:
+    """The dims wrapped, each at most once (torch's dim_list_to_bitset)."""
+    seen = []
+    for d in dims:
+        d = wrap_dim(d, ndim)
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.append(d)
+    return seen
+
+
 def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contract the last `dims` axes of a with the first of b (or the listed axes pairs)."""
     if not isinstance(dims, (int, tuple, list, Tensor)):
@@ -360,16 +371,19 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
         db = list(range(dims))
     else:
         da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
-    da = [wrap_dim(d, a.dim()) for d in da]
-    db = [wrap_dim(d, b.dim()) for d in db]
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    for x, y in zip(da, db):  # torch reads each pair's sizes in turn, then the dims as sets
+        sa, sb = a.shape[wrap_dim(x, a.dim())], b.shape[wrap_dim(y, b.dim())]
+        if sa != sb and 1 not in (sa, sb):
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {x} and second "
+                               f"has size {sb} in dim {y}")
+    da, db = _distinct_dims(da, a.dim()), _distinct_dims(db, b.dim())
     for x, y in zip(da, db):
         if a.shape[x] != b.shape[y] and b.shape[y] == 1:  # torch sums the other side's dim instead
             a = a.sum(x, keepdim=True)
-        elif a.shape[x] != b.shape[y] and a.shape[x] == 1:
-            b = b.sum(y, keepdim=True)
         elif a.shape[x] != b.shape[y]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} "
-                               f"and second has size {b.shape[y]} in dim {y}")
+            b = b.sum(y, keepdim=True)
     free_a = [d for d in range(a.dim()) if d not in da]
     free_b = [d for d in range(b.dim()) if d not in db]
     k = math.prod(a.shape[d] for d in da)

@@ -883,14 +883,24 @@ class LerpTensor(Lerp):
     node_name = "LerpBackward1"         # a tensor weight (LerpBackward0: a number)
 
 
+def _addcmul(input, t1, t2, value):
+    input, t1, t2, _ = operands(input, t1, t2)  # computed in the common dtype, as torch's kernel does
+    return add(input, mul(mul(t1, value), t2))
+
+
+def _addcdiv(input, t1, t2, value):
+    input, t1, t2, _ = operands(input, t1, t2)
+    return add(input, div(mul(t1, value), t2))
+
+
 class Addcmul(Fused):
     node_name = "AddcmulBackward0"
-    definition = staticmethod(lambda input, t1, t2, value: add(input, mul(mul(t1, value), t2)))
+    definition = staticmethod(_addcmul)
 
 
 class Addcdiv(Fused):
     node_name = "AddcdivBackward0"
-    definition = staticmethod(lambda input, t1, t2, value: add(input, div(mul(t1, value), t2)))
+    definition = staticmethod(_addcdiv)
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
