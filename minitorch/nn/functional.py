@@ -338,6 +338,29 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     return _maybe_inplace(input, _act.Hardtanh.apply(input, lo=min_val, hi=max_val), inplace)
 
 
+def logsigmoid(input: Tensor) -> Tensor:
+    """log σ(x), computed without overflow for large |x|."""
+    floats_only(input, "log_sigmoid_cpu")
+    return _act.LogSigmoid.apply(input)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): hardtanh between 0 and 6, as torch computes it."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x · relu6(x + 3) / 6 (MobileNetV3's activation)."""
+    floats_only(input, "hardswish_cpu")
+    return _maybe_inplace(input, _act.Hardswish.apply(input), inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid."""
+    floats_only(input, "hardsigmoid_cpu")
+    return _maybe_inplace(input, _act.Hardsigmoid.apply(input), inplace)
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), with each log clamped at -100 as in torch."""
@@ -379,22 +402,50 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     from ..ops.inplace import check_fits
     check_cast(D.promote_types(input.dtype, target.dtype), target.dtype)
     check_fits(target, [t for t in (pos_weight, weight) if t is not None])
-    weight, pos_weight = (None if t is None else t.to(target.dtype) for t in (weight, pos_weight))
-    return BinaryCrossEntropyWithLogits.apply(input.to(target.dtype), target, weight, pos_weight, reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
 def _bce_with_logits(input, target, weight, pos_weight, reduction):
-    softplus_neg = softplus(-input)  # log(1 + exp(-x)), linear where that would overflow
+    # (1 - t) x - log σ(x) · (1 + (p - 1) t), step by step in torch's dtypes: log σ(x) in the input's, the
+    # rest written in place into a tensor of the target's (what stays in float32 decides the last bits).
+    log_sigmoid = logsigmoid(input)
     if pos_weight is not None:
-        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_neg
-    else:
-        loss = (1 - target) * input + softplus_neg
-    return _reduce(loss if weight is None else loss * weight, reduction)
+        log_sigmoid = (log_sigmoid * ((pos_weight - 1) * target + 1)).to(input.dtype)
+    loss = ((1 - target) * input).to(target.dtype)
+    loss = (loss - log_sigmoid).to(target.dtype)
+    if weight is not None:
+        loss = (loss * weight).to(target.dtype)
+    return _reduce(loss, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Fused):
+    """Backward by torch's formulas (p = pos_weight, w = weight, each 1 when absent; / numel for the mean):
+    d/dx = (σ(x) (1 + (p - 1) t) - p t) w,  d/dt = (log σ(-x) - p log σ(x)) w."""
+
     node_name = "BinaryCrossEntropyWithLogitsBackward0"
     definition = staticmethod(_bce_with_logits)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        from ..autograd.grad_mode import state
+        if state.enabled:  # a create_graph backward differentiates the definition
+            return super().backward(ctx, grad)
+        saved = iter(ctx.saved_tensors)
+        input, target, weight, pos_weight = (next(saved) if a is not None else None for a in ctx.args[:4])
+        scale = (lambda g: g / input.numel()) if ctx.args[4] == "mean" else (lambda g: g)
+        weigh = (lambda g: g * weight) if weight is not None else (lambda g: g)
+        d_input = d_target = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                d_input = input.sigmoid() - target
+            else:
+                t = pos_weight * target
+                d_input = (t + 1 - target) * input.sigmoid() - t
+            d_input = scale(weigh(d_input * grad)).to(input.dtype)
+        if ctx.needs_input_grad[1]:
+            d_target = -input if pos_weight is None else logsigmoid(-input) - logsigmoid(input) * pos_weight
+            d_target = scale(weigh(d_target * grad)).to(target.dtype)
+        return d_input, d_target, None, None, None
 
 
 def _smooth_l1(input, target, reduction, beta):
@@ -467,9 +518,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    # torch's strided path (any operand not contiguous) views weight, bias and, in evaluation, the running
+    # statistics along the channels, asserting they are vectors; its statistics kernel reads them first
+    strided = not all(t.is_contiguous() for t in (input, weight, bias, running_mean, running_var) if t is not None)
+    if strided and not training:
+        _assert_vectors(running_mean, running_var, weight, bias)
     for t in (running_mean, running_var):
         if t is not None and t.dim() != 1:  # torch's kernel reads the running statistics as vectors
             raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {t.dim()}")
+    if strided:
+        _assert_vectors(weight, bias)
     _check_parameter_dtypes(input, weight, bias, running_mean, running_var)
     axes = (0,) + tuple(range(2, input.dim()))
     if training:
@@ -481,6 +539,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running_var.mul_(1 - momentum).add_(input.var(axes, correction=0) * (momentum * n / (n - 1)))
         return NativeBatchNorm.apply(input, None, None, weight, bias, eps)
     return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
+
+
+def _assert_vectors(*tensors) -> None:
+    if any(t is not None and t.dim() != 1 for t in tensors):
+        raise RuntimeError("t.defined() && t.dim() == 1 INTERNAL ASSERT FAILED: batch_norm's per-channel tensors "
+                           "must be 1-d")
 
 
 def _embedding_parser(input: Tensor, weight: Tensor, padding_idx: int | None, max_norm: float | None,
@@ -704,9 +768,11 @@ def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y_o = x1ᵀ W_o x2 + b_o for each output feature o."""
-    from ..ops.linalg import einsum
     _check_bilinear(input1, input2, weight, bias)
-    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    (o, i, j), lead = weight.shape, input1.shape[:-1]
+    # as torch's _trilinear: contract i first (x1 · W), then j, batched over the leading dims
+    t = (input1.reshape(-1, i) @ weight.permute(1, 0, 2).reshape(i, o * j)).view(-1, o, j)
+    out = (t @ input2.reshape(-1, j, 1)).view(*lead, o)
     return out if bias is None else out + bias
 
 
@@ -716,7 +782,7 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
 
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
-           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "dropout", "binary_cross_entropy",
+           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "logsigmoid", "relu6", "hardswish", "hardsigmoid", "dropout", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]
@@ -728,7 +794,7 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "kl_div",
-         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad", "adaptive_avg_pool1d"}
+         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad", "adaptive_avg_pool1d", "logsigmoid"}
 
 
 def _parser(fn, name: str):

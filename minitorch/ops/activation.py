@@ -192,4 +192,54 @@ class Hardtanh(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * ((x > ctx.lo) & (x < ctx.hi))
+        return gy.masked_fill((x <= ctx.lo) | (x >= ctx.hi), 0)  # NaN passes the gradient, as in torch
+
+
+class LogSigmoid(Primitive):
+    """log σ(x) = min(x, 0) - log1p(exp(-|x|)) (torch's stable form); the gradient is σ(-x)."""
+
+    formula = "grad_self = grad · σ(-x)"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        ctx.save_for_backward(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (-x).sigmoid()
+
+
+class Hardswish(Primitive):
+    """x · min(max(x + 3, 0), 6) / 6; the gradient is 0 up to -3, x/3 + 1/2 below 3, then 1."""
+
+    formula = "grad_self = grad · (0 if x ≤ -3, x/3 + 1/2 if x < 3, else 1)"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * ctx.xp.clip(x + 3, 0, 6) / 6).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        slope = (x / 3 + 0.5).where(x < 3, 1.0).masked_fill(x <= -3, 0)  # NaN takes the slope 1, as in torch
+        return gy * slope
+
+
+class Hardsigmoid(Primitive):
+    """min(max(x + 3, 0), 6) / 6; the gradient is 1/6 strictly between -3 and 3, else 0."""
+
+    formula = "grad_self = grad / 6 where -3 < x < 3, else 0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (ctx.xp.clip(x + 3, 0, 6) / 6).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return (gy / 6).masked_fill(~((x > -3) & (x < 3)), 0)

@@ -356,12 +356,18 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, layout=N
     check_factory_options("logspace", layout, pin_memory)
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     _linspace_bound("logspace", "end", end)
-    if steps == 1:  # torch fills the start's power, the start unconverted
-        return _finish(np.array([math.pow(base, float(_linspace_bound("logspace", "start", start)))]).astype(dt.np),
-                       device, requires_grad)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if steps == 1:  # torch fills the start's power, the start unconverted, checked against the dtype
+        value = math.pow(base, float(_linspace_bound("logspace", "start", start)))
+        check_scalar_fits(value, dt)
+        return _finish(np.array([value]).astype(dt.np), device, requires_grad)
     start, end = (float(dt.np.type(_linspace_bound("logspace", name, v)))
                   for name, v in (("start", start), ("end", end)))
-    lin = linspace(start, end, steps, dtype=D.float64)._data
+    # each exponent from the nearer end, in double (torch's float32/float16 kernels can differ in the last bits)
+    step = (end - start) / (steps - 1)
+    half, i = steps // 2, np.arange(steps)
+    lin = np.where(i < half, start + step * i, end - step * (steps - i - 1))
     powers = np.fromiter((math.pow(base, x) for x in lin.tolist()), np.float64, lin.size)
     return _finish(powers.astype(dt.np), device, requires_grad)
 

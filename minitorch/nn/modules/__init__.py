@@ -1,5 +1,5 @@
-from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Hardtanh, LeakyReLU,
-                         LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
+from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Hardsigmoid, Hardswish,
+                         Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d,
                    ConvTranspose2d, MaxPool2d)
@@ -14,7 +14,7 @@ from .padding import (CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad
                       ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
                       ZeroPad1d, ZeroPad2d)
 
-__all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Flatten", "Unflatten", "Hardtanh",
+__all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Flatten", "Unflatten", "Hardtanh", "LogSigmoid", "ReLU6", "Hardswish", "Hardsigmoid",
            "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax", "Softplus", "Tanh", "ModuleDict",
            "ModuleList", "ParameterList", "Sequential", "Identity", "Linear", "Bilinear", "BCELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss",

@@ -111,7 +111,8 @@ def _act(name, **kw):
 
 for _name, _kw in [("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {}), ("gelu", {}),
                    ("gelu", {"approximate": "tanh"}), ("silu", {}), ("softplus", {}),
-                   ("softplus", {"beta": 2.0, "threshold": 5.0}), ("hardtanh", {})]:
+                   ("softplus", {"beta": 2.0, "threshold": 5.0}), ("hardtanh", {}), ("logsigmoid", {}), ("relu6", {}),
+                   ("hardswish", {}), ("hardsigmoid", {})]:
     register(f"nn.functional.{_name}({','.join(f'{k}={v}' for k, v in _kw.items())})", _act(_name, **_kw),
              lambda draw, dt: ([_x(draw, dt, domain="nonzero", edge=True)], {}), dtypes=FLOATS, family=FAMILY,
              rtol=1e-5, reason="composed from exp/erf/tanh: torch's fused kernels round differently")

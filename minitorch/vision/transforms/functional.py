@@ -191,6 +191,31 @@ def vflip(img):
     return img.flip(-2)
 
 
+def convert_image_dtype(image: Tensor, dtype=None) -> Tensor:
+    """An image in another dtype, rescaled: integers span [0, max], floats [0, 1]."""
+    from ... import dtypes as D
+    dtype = D.float32 if dtype is None else D.as_dtype(dtype)
+    if not isinstance(image, Tensor):
+        raise TypeError("Input img should be Tensor Image")
+    if image.dtype is dtype:
+        return image
+    if image.is_floating_point():
+        if dtype.is_floating_point:
+            return image.to(dtype)
+        eps = 1e-3  # torchvision's margin, so that 1.0 maps to the maximum and not past it
+        top = float(np.iinfo(dtype.np).max)
+        return image.mul(top + 1.0 - eps).to(dtype)
+    top = float(np.iinfo(image.dtype.np).max)
+    if dtype.is_floating_point:
+        return image.to(dtype).div(top)
+    out_top = int(np.iinfo(dtype.np).max)
+    if top > out_top:  # to a narrower integer: drop the low bits
+        factor = int((top + 1) // (out_top + 1))
+        return image.div(factor, rounding_mode="floor").to(dtype)
+    factor = int((out_top + 1) // (top + 1))
+    return image.to(dtype).mul(factor)
+
+
 def normalize(tensor: Tensor, mean, std, inplace: bool = False) -> Tensor:
     """(x - mean) / std per channel."""
     if not tensor.dtype.is_floating_point:

@@ -1,0 +1,7 @@
+"""torchvision's classification models: the same builders, module trees, state_dict keys,
+initialisation and weights enums, so that checkpoints move between the two libraries.
+
+Pretrained weights are read from torch's hub cache (`minitorch.hub`), never downloaded.
+"""
+from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, get_weight, list_models
+from .resnet import *  # noqa: F401,F403

@@ -1,0 +1,74 @@
+"""Helpers shared by the model builders: torchvision's keyword rules and weights metadata."""
+from __future__ import annotations
+
+import functools
+import warnings
+from functools import partial
+from pathlib import Path
+
+from ..transforms._presets import ImageClassification, InterpolationMode
+from ._api import Weights, WeightsEnum
+
+_IMAGENET_CATEGORIES = Path(__file__).with_name("imagenet_categories.txt").read_text().splitlines()
+_BASE_URL = "https://download.pytorch.org/models/"
+
+
+def imagenet_weights(file: str, num_params: int, acc1: float, acc5: float, gflops: float, file_mb: float,
+                     recipe: str, docs: str = "These weights reproduce closely the results of the paper using a "
+                     "simple training recipe.", min_size=(1, 1), **preset) -> Weights:
+    """An ImageNet-1K classifier's weights entry, with torchvision's metadata keys."""
+    return Weights(url=_BASE_URL + file, transforms=partial(ImageClassification, **({"crop_size": 224} | preset)),
+                   meta={"categories": _IMAGENET_CATEGORIES, "min_size": min_size, "recipe": recipe,
+                         "num_params": num_params, "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
+                         "_ops": gflops, "_file_size": file_mb, "_docs": docs})
+
+
+def _ovewrite_named_param(kwargs: dict, param: str, new_value) -> None:
+    """Set kwargs[param], refusing a different value the caller gave (torchvision's spelling of the name)."""
+    if param in kwargs:
+        if kwargs[param] != new_value:
+            raise ValueError(f"The parameter '{param}' expected value {new_value} but got {kwargs[param]} instead.")
+    else:
+        kwargs[param] = new_value
+
+
+def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """v rounded to the nearest multiple of divisor, never below min_value nor 10% below v."""
+    min_value = divisor if min_value is None else min_value
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+def handle_legacy_interface(default: str = "DEFAULT"):
+    """Accept the pre-0.13 `pretrained=True/False` keyword, with torchvision's deprecation warnings."""
+    def decorator(builder):
+        @functools.wraps(builder)
+        def wrapper(*args, **kwargs):
+            if "pretrained" not in kwargs:
+                return builder(*args, **kwargs)
+            pretrained = kwargs.pop("pretrained")
+            warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
+                          "please use 'weights' instead.")
+            if pretrained:
+                from ._api import get_model_weights
+                enum = get_model_weights(builder)
+                weights = getattr(enum, default)
+                warnings.warn(f"Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 "
+                              f"and may be removed in the future. The current behavior is equivalent to passing "
+                              f"`weights={enum.__name__}.{weights._name_}`. You can also use "
+                              f"`weights={enum.__name__}.DEFAULT` to get the most up-to-date weights.")
+                kwargs["weights"] = weights
+            else:
+                kwargs["weights"] = None
+            return builder(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def load_weights(model, weights: WeightsEnum | None, progress: bool):
+    """Load `weights` (from the hub cache) into `model`, strictly; return the model."""
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model
