@@ -295,6 +295,14 @@ class Elu(Fused):
     definition = staticmethod(lambda x, alpha: x.where(x > 0, x.expm1() * alpha))
 
 
+class LeakyReluInplace(LeakyRelu):
+    node_name = "LeakyReluBackward1"  # torch's in-place form saves its result, and numbers its node 1
+
+
+class EluInplace(Elu):
+    node_name = "EluBackward1"
+
+
 class Silu(Fused):
     node_name = "SiluBackward0"
     definition = staticmethod(lambda x: x * x.sigmoid())
@@ -303,26 +311,29 @@ class Silu(Fused):
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
     floats_only(input, "leaky_relu_cpu")
-    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
+    return _maybe_inplace(input, lambda x: (LeakyReluInplace if inplace else LeakyRelu).apply(x, negative_slope),
+                          inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
     floats_only(input, "elu_cpu")
-    return _maybe_inplace(input, Elu.apply(input, alpha), inplace)
+    return _maybe_inplace(input, lambda x: (EluInplace if inplace else Elu).apply(x, alpha), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     floats_only(input, "silu_cpu")
-    return _maybe_inplace(input, Silu.apply(input), inplace)
+    return _maybe_inplace(input, Silu.apply, inplace)
 
 
-def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
-    """With inplace=True write the result into `input` (as torch's in-place activations do)."""
+def _maybe_inplace(input: Tensor, op, inplace: bool) -> Tensor:
+    """op(input), or with inplace=True written into input, which takes op's node in the graph (as torch's
+    in-place activations: `SiluBackward0`, saving the values from before the write)."""
     if not inplace:
-        return result
-    return input.copy_(result)
+        return op(input)
+    from ..ops.inplace import apply_inplace
+    return apply_inplace(input, op)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -335,7 +346,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """x clamped to [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace(input, _act.Hardtanh.apply(input, lo=min_val, hi=max_val), inplace)
+    return _maybe_inplace(input, lambda x: _act.Hardtanh.apply(x, lo=min_val, hi=max_val), inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -352,13 +363,13 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · relu6(x + 3) / 6 (MobileNetV3's activation)."""
     floats_only(input, "hardswish_cpu")
-    return _maybe_inplace(input, _act.Hardswish.apply(input), inplace)
+    return _maybe_inplace(input, _act.Hardswish.apply, inplace)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6, a piecewise-linear sigmoid."""
     floats_only(input, "hardsigmoid_cpu")
-    return _maybe_inplace(input, _act.Hardsigmoid.apply(input), inplace)
+    return _maybe_inplace(input, _act.Hardsigmoid.apply, inplace)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,

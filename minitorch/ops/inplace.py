@@ -39,8 +39,9 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
     if recording:
-        if self._base is not None and self._base._requires_grad:
-            raise RuntimeError("minitorch does not support in-place operations on a view of a tensor that "
+        base = self._base if self._base is not None and self._base._requires_grad else None
+        if base is not None and not _spans(self, base):
+            raise RuntimeError("minitorch does not support in-place operations on a view of part of a tensor that "
                                "requires grad; use the out-of-place op instead")
         # the op may save its input for backward: give it the old values, not self's memory
         old = Tensor._wrap(self._data.copy(), self._device)
@@ -49,6 +50,10 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         check_cast(result._dtype, self._dtype)
         _write(self, result._data)
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
+        if base is not None:  # the base now holds the result too: its history continues through a view
+            whole = result.reshape(base._data.shape)
+            base._grad_fn, base._output_nr = whole._grad_fn, whole._output_nr
+            base._bump()
     elif fast is not None:
         try:
             fast(self._data)
@@ -66,6 +71,17 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         _write(self, result._data)
     self._bump()
     return self
+
+
+def _address(a) -> int:
+    return a.data.ptr if hasattr(a.data, "ptr") else a.__array_interface__["data"][0]
+
+
+def _spans(view: Tensor, base: Tensor) -> bool:
+    """Whether `view` is the whole of `base`'s memory in the same order (a reshape of it, as flatten gives):
+    then an in-place op on the view is one on the base."""
+    v, b = view._data, base._data
+    return (v.size == b.size and v.flags.c_contiguous and b.flags.c_contiguous and _address(v) == _address(b))
 
 
 def check_fits(self: Tensor, tensors) -> None:

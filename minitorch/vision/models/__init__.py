@@ -5,3 +5,6 @@ Pretrained weights are read from torch's hub cache (`minitorch.hub`), never down
 """
 from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, get_weight, list_models
 from .resnet import *  # noqa: F401,F403
+from .efficientnet import *  # noqa: F401,F403
+from .mobilenetv2 import *  # noqa: F401,F403
+from .mobilenetv3 import *  # noqa: F401,F403
