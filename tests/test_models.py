@@ -36,6 +36,20 @@ MODELS = {
     "mobilenet_v2": (64, False),
     "mobilenet_v3_small": (64, True),
     "mobilenet_v3_large": (64, False),
+    "alexnet": (64, False),
+    "squeezenet1_0": (64, False),
+    "squeezenet1_1": (64, True),
+    "vgg11": (32, False),
+    "vgg11_bn": (32, False),
+    "vgg13": (32, False),
+    "vgg13_bn": (32, False),
+    "vgg16": (32, False),
+    "vgg16_bn": (32, False),
+    "vgg19": (32, False),
+    "vgg19_bn": (32, False),
+    "vit_b_16": (224, True),
+    "vit_b_32": (224, False),
+    "vit_l_16": (224, False),
 }
 
 
@@ -77,24 +91,28 @@ def test_checkpoints_load_both_ways(torchvision, name):
 
 
 def _compare_outputs(theirs, ours, side, batch=2, train=False, rtol=1e-4, atol=1e-4):
-    """Forward from identical weights, and in evaluation mode the input gradient of a random linear function
-    of the output. In training mode the input gradient is not compared: batch norm couples every element of
-    a channel, so a pre-activation within rounding of a ReLU6 kink flips a mask and moves the whole
-    gradient; torch's own gradient moves by 2.5% when MobileNetV2's input moves by one ulp."""
+    """The float32 forward from identical weights, then the input gradient of a random linear function of
+    the output with both models in float64. The gradient is compared in float64 because in float32 it is
+    ill-conditioned: a pre-activation within rounding of a ReLU kink, or two window values within rounding
+    of each other under a max-pool, flips where the gradient flows. torch's own float32 gradient of
+    MobileNetV2 moves by 2.5% when its input moves by one ulp."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, 3, side, side)).astype(np.float32)
     theirs.train(train)
     ours.train(train)
-    tx = torch.tensor(x, requires_grad=True)
-    mx = minitorch.tensor(x, requires_grad=True)
-    ty, my = theirs(tx), ours(mx)
+    ty, my = theirs(torch.tensor(x)), ours(minitorch.tensor(x))
     np.testing.assert_allclose(my.detach().numpy(), ty.detach().numpy(), rtol=rtol, atol=atol)
-    if train:
-        return
-    w = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    theirs.double()
+    ours.double()
+    tx = torch.tensor(x.astype(np.float64), requires_grad=True)
+    mx = minitorch.tensor(x.astype(np.float64), requires_grad=True)
+    torch.manual_seed(1)  # the same dropout masks
+    minitorch.manual_seed(1)
+    ty, my = theirs(tx), ours(mx)
+    w = rng.standard_normal(tuple(ty.shape))
     (ty * torch.tensor(w)).sum().backward()
     (my * minitorch.tensor(w)).sum().backward()
-    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("train", [False, True], ids=["eval", "train"])
@@ -102,7 +120,7 @@ def _compare_outputs(theirs, ours, side, batch=2, train=False, rtol=1e-4, atol=1
 def test_outputs_and_input_gradients_match(torchvision, name, train):
     theirs, ours = _pair(torchvision, name)
     _compare_outputs(theirs, ours, MODELS[name][0], train=train)
-    if train:  # batch norm's running statistics moved the same way
+    if train:  # batch norm's running statistics moved the same way (twice: float32, then float64)
         want, got = theirs.state_dict(), ours.state_dict()
         for key in want:
             if "running" in key:
@@ -116,7 +134,7 @@ def _classifier_name(model):
     raise AssertionError("no classifier")
 
 
-@pytest.mark.parametrize("name", _params([n for n in MODELS if MODELS[n][1]]))
+@pytest.mark.parametrize("name", ["resnet18", "efficientnet_b0", "mobilenet_v3_small", "vit_b_16"])
 def test_fine_tuning_step_matches(torchvision, name):
     """Chapter 06's recipe: freeze the features, replace the classifier with a 3-class one, take a step."""
     theirs, ours = _pair(torchvision, name)
@@ -172,7 +190,7 @@ def test_weights_enums_match_torchvisions(torchvision, name):
         assert repr(mine) == repr(want)
         assert mine.url == want.url
         for key in ("categories", "min_size", "num_params", "_metrics", "_ops", "_file_size", "recipe"):
-            assert mine.meta[key] == want.meta[key], key
+            np.testing.assert_equal(mine.meta[key], want.meta[key], err_msg=key)  # NaN accuracies equal
         assert repr(mine.transforms()) == repr(want.transforms())
 
 

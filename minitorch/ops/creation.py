@@ -111,8 +111,26 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     if isinstance(data, Tensor) and device is None:
         device = data._device
     arr = _infer_array(data, narrow_floats=dtype is None)
+    if dtype is not None and not isinstance(data, (Tensor, np.ndarray)):
+        _check_python_numbers(arr, D.as_dtype(dtype))
     arr = arr.astype(D.as_dtype(dtype).np) if dtype is not None else arr.copy()
     return _finish(arr, device, requires_grad)
+
+
+def _check_python_numbers(arr, dt) -> None:
+    """torch converts each Python number into an integer dtype with c10's range check (NaN, infinities and
+    values past the range refused; an unsigned type takes negatives down to minus its maximum)."""
+    if dt.is_floating_point or dt is D.bool_ or arr.size == 0 or arr.dtype.kind not in "fiu":
+        return
+    finite = arr[np.isfinite(arr)] if arr.dtype.kind == "f" else arr
+    fits = finite.size == arr.size
+    for v in (finite.min(), finite.max()) if fits else ():
+        try:
+            check_scalar_fits(v.item(), dt)
+        except RuntimeError:
+            fits = False
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

@@ -565,7 +565,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shifted by the maximum so it never overflows."""
     if dim is None:
         raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
-    if isinstance(dim, (tuple, list)) and not dim and input._data.ndim:  # torch's kernel fails on no dims
+    if isinstance(dim, (tuple, list)) and not dim and input._data.ndim and not keepdim:
+        # torch reduces everything into a 0-d result, then adds the kept-dims maximum into it in place
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * input._data.ndim}")
     if not input._dtype.is_floating_point:
         input = input.to(D.get_default_dtype())

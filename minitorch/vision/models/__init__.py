@@ -8,3 +8,7 @@ from .resnet import *  # noqa: F401,F403
 from .efficientnet import *  # noqa: F401,F403
 from .mobilenetv2 import *  # noqa: F401,F403
 from .mobilenetv3 import *  # noqa: F401,F403
+from .alexnet import *  # noqa: F401,F403
+from .squeezenet import *  # noqa: F401,F403
+from .vgg import *  # noqa: F401,F403
+from .vision_transformer import *  # noqa: F401,F403
