@@ -35,29 +35,11 @@ def device(request):
     return name
 
 
-_TORCHVISION_SCHEMAS = None  # the operator declarations must outlive the import
-
-
 @pytest.fixture(scope="session")
 def torchvision():
-    """torchvision's Python code (models, transforms), the reference for minitorch.vision.
-
-    This is the one place that makes torchvision importable here. The torchvision wheel on the package
-    index is a CUDA build: beside the CPU torch its compiled extension does not load, and its import
-    stops where it registers fake kernels for operators that extension would have defined
-    ("operator torchvision::nms does not exist"). Declaring those operators' schemas through
-    torch.library first lets the pure-Python parts import and run; nothing here calls them.
-    """
-    global _TORCHVISION_SCHEMAS
-    import torch
-    try:
-        torch.ops.torchvision.nms
-    except (AttributeError, RuntimeError):
-        _TORCHVISION_SCHEMAS = torch.library.Library("torchvision", "DEF")
-        for name in ("nms", "qnms"):
-            _TORCHVISION_SCHEMAS.define(f"{name}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    import torchvision as tv
-    return tv
+    """torchvision's Python code (models, transforms), the reference for minitorch.vision."""
+    from minitorch.testing.reference import import_torchvision
+    return import_torchvision()
 
 
 def pytest_collection_modifyitems(config, items):
