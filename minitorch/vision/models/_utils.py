@@ -6,8 +6,9 @@ import warnings
 from functools import partial
 from pathlib import Path
 
+from ... import nn
 from ..transforms._presets import ImageClassification, InterpolationMode
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, register_model
 
 _IMAGENET_CATEGORIES = Path(__file__).with_name("imagenet_categories.txt").read_text().splitlines()
 _BASE_URL = "https://download.pytorch.org/models/"
@@ -72,3 +73,35 @@ def load_weights(model, weights: WeightsEnum | None, progress: bool):
     if weights is not None:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
     return model
+
+
+def init_mobile_weights(model, init_linear) -> None:
+    """torchvision's initialisation of MobileNet and EfficientNet: convolutions Kaiming-normal (fan out)
+    with zero biases, norm layers at identity, linear layers by `init_linear`."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            init_linear(m)
+
+
+def normal_linear(m) -> None:
+    """N(0, 0.01²) weights, zero bias (MobileNet's classifiers)."""
+    nn.init.normal_(m.weight, 0, 0.01)
+    nn.init.zeros_(m.bias)
+
+
+def make_builder(name: str, enum, build, doc: str):
+    """A registered builder `name(*, weights=None, progress=True, **kwargs)` for a family of variants that
+    differ only in their configuration: `build(weights, progress, **kwargs)` makes the model."""
+    def builder(*, weights=None, progress: bool = True, **kwargs):
+        return build(enum.verify(weights), progress, **kwargs)
+    builder.__name__ = builder.__qualname__ = name
+    builder.__annotations__ = {"weights": enum | None, "progress": bool}
+    builder.__doc__ = doc
+    return register_model(name)(handle_legacy_interface("IMAGENET1K_V1")(builder))

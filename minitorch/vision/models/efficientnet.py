@@ -11,8 +11,9 @@ from ... import nn
 from ...tensor import Tensor
 from ..ops import Conv2dNormActivation, SqueezeExcitation, StochasticDepth
 from ..transforms.functional import InterpolationMode
-from ._api import WeightsEnum, register_model
-from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface, imagenet_weights, load_weights
+from ._api import WeightsEnum
+from ._utils import (_make_divisible, _ovewrite_named_param, imagenet_weights, init_mobile_weights, load_weights,
+                     make_builder)
 
 __all__ = ["EfficientNet", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights",
            "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights",
@@ -116,6 +117,13 @@ class FusedMBConv(_Residual):
         self._setup(cnf, stochastic_depth_prob, layers)
 
 
+def _uniform_linear(m) -> None:
+    """U(±1/√out_features) weights, zero bias."""
+    init_range = 1.0 / math.sqrt(m.out_features)
+    nn.init.uniform_(m.weight, -init_range, init_range)
+    nn.init.zeros_(m.bias)
+
+
 class EfficientNet(nn.Module):
     """A 3×3 stem, stages of (fused) MBConv blocks whose stochastic-depth rate grows linearly with depth,
     a 1×1 head convolution, global average pool, dropout and a linear classifier."""
@@ -149,18 +157,7 @@ class EfficientNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True), nn.Linear(last_out, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init_range = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -init_range, init_range)
-                nn.init.zeros_(m.bias)
+        init_mobile_weights(self, _uniform_linear)
 
     def _forward_impl(self, x: Tensor) -> Tensor:
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
@@ -185,7 +182,6 @@ def _efficientnet_conf(arch: str, **kwargs):
 
 def _efficientnet(arch: str, width_depth, dropout: float, weights, progress: bool, norm_layer=None,
                   **kwargs) -> EfficientNet:
-    weights = _WEIGHTS[arch].verify(weights)
     multipliers = {} if width_depth is None else {"width_mult": width_depth[0], "depth_mult": width_depth[1]}
     setting, last_channel = _efficientnet_conf(arch, **multipliers)
     if weights is not None:
@@ -271,74 +267,22 @@ _WEIGHTS["efficientnet_v2_s"] = EfficientNet_V2_S_Weights
 _BIG_NORM = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)  # B5-B7's batch norm (ported weights)
 
 
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b0(*, weights: EfficientNet_B0_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B0: width 1.0, depth 1.0, dropout 0.2."""
-    return _efficientnet("efficientnet_b0", (1.0, 1.0), 0.2, weights, progress, **kwargs)
+# (width, depth, dropout, batch norm) of B0-B7, as the paper scales them
+_SCALES = {0: (1.0, 1.0, 0.2, None), 1: (1.0, 1.1, 0.2, None), 2: (1.1, 1.2, 0.3, None), 3: (1.2, 1.4, 0.3, None),
+           4: (1.4, 1.8, 0.4, None), 5: (1.6, 2.2, 0.4, _BIG_NORM), 6: (1.8, 2.6, 0.5, _BIG_NORM),
+           7: (2.0, 3.1, 0.5, _BIG_NORM)}
 
 
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b1(*, weights: EfficientNet_B1_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B1: width 1.0, depth 1.1, dropout 0.2."""
-    return _efficientnet("efficientnet_b1", (1.0, 1.1), 0.2, weights, progress, **kwargs)
+def _v1_builder(i: int):
+    width, depth, dropout, norm = _SCALES[i]
+    return make_builder(f"efficientnet_b{i}", _WEIGHTS[f"efficientnet_b{i}"],
+                        partial(_efficientnet, f"efficientnet_b{i}", (width, depth), dropout, norm_layer=norm),
+                        f"EfficientNet-B{i}: width {width}, depth {depth}, dropout {dropout}.")
 
 
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b2(*, weights: EfficientNet_B2_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B2: width 1.1, depth 1.2, dropout 0.3."""
-    return _efficientnet("efficientnet_b2", (1.1, 1.2), 0.3, weights, progress, **kwargs)
-
-
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b3(*, weights: EfficientNet_B3_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B3: width 1.2, depth 1.4, dropout 0.3."""
-    return _efficientnet("efficientnet_b3", (1.2, 1.4), 0.3, weights, progress, **kwargs)
-
-
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b4(*, weights: EfficientNet_B4_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B4: width 1.4, depth 1.8, dropout 0.4."""
-    return _efficientnet("efficientnet_b4", (1.4, 1.8), 0.4, weights, progress, **kwargs)
-
-
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b5(*, weights: EfficientNet_B5_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B5: width 1.6, depth 2.2, dropout 0.4."""
-    return _efficientnet("efficientnet_b5", (1.6, 2.2), 0.4, weights, progress, norm_layer=_BIG_NORM, **kwargs)
-
-
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b6(*, weights: EfficientNet_B6_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B6: width 1.8, depth 2.6, dropout 0.5."""
-    return _efficientnet("efficientnet_b6", (1.8, 2.6), 0.5, weights, progress, norm_layer=_BIG_NORM, **kwargs)
-
-
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_b7(*, weights: EfficientNet_B7_Weights | None = None, progress: bool = True,
-                    **kwargs) -> EfficientNet:
-    """EfficientNet-B7: width 2.0, depth 3.1, dropout 0.5."""
-    return _efficientnet("efficientnet_b7", (2.0, 3.1), 0.5, weights, progress, norm_layer=_BIG_NORM, **kwargs)
-
-
-@register_model()
-@handle_legacy_interface("IMAGENET1K_V1")
-def efficientnet_v2_s(*, weights: EfficientNet_V2_S_Weights | None = None, progress: bool = True,
-                      **kwargs) -> EfficientNet:
-    """EfficientNetV2-S: fused MBConv early, MBConv later, dropout 0.2, batch norm eps 1e-3."""
-    return _efficientnet("efficientnet_v2_s", None, 0.2, weights, progress,
-                         norm_layer=partial(nn.BatchNorm2d, eps=1e-03), **kwargs)
+efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, efficientnet_b5, \
+    efficientnet_b6, efficientnet_b7 = (_v1_builder(i) for i in range(8))
+efficientnet_v2_s = make_builder(
+    "efficientnet_v2_s", EfficientNet_V2_S_Weights,
+    partial(_efficientnet, "efficientnet_v2_s", None, 0.2, norm_layer=partial(nn.BatchNorm2d, eps=1e-03)),
+    "EfficientNetV2-S: fused MBConv early, MBConv later, dropout 0.2, batch norm eps 1e-3.")

@@ -7,7 +7,8 @@ from ...nn import functional as F
 from ...tensor import Tensor
 from ..ops import Conv2dNormActivation
 from ._api import WeightsEnum, register_model
-from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface, imagenet_weights, load_weights
+from ._utils import (_make_divisible, _ovewrite_named_param, handle_legacy_interface, imagenet_weights,
+                     init_mobile_weights, load_weights, normal_linear)
 
 __all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
@@ -68,17 +69,7 @@ class MobileNetV2(nn.Module):
                                              activation_layer=nn.ReLU6))
         self.features = nn.Sequential(*features)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout), nn.Linear(self.last_channel, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        init_mobile_weights(self, normal_linear)
 
     def _forward_impl(self, x: Tensor) -> Tensor:
         return self.classifier(F.adaptive_avg_pool2d(self.features(x), (1, 1)).flatten(1))

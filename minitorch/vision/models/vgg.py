@@ -6,8 +6,8 @@ from functools import partial
 
 from ... import nn
 from ...tensor import Tensor
-from ._api import WeightsEnum, register_model
-from ._utils import _ovewrite_named_param, handle_legacy_interface, imagenet_weights, load_weights
+from ._api import WeightsEnum
+from ._utils import _ovewrite_named_param, imagenet_weights, load_weights, make_builder
 
 __all__ = ["VGG", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
            "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
@@ -129,12 +129,8 @@ class VGG19_BN_Weights(WeightsEnum):
 
 
 def _builder(name: str, cfg: str, batch_norm: bool, enum):
-    def builder(*, weights=None, progress: bool = True, **kwargs) -> VGG:
-        return _vgg(cfg, batch_norm, enum.verify(weights), progress, **kwargs)
-    builder.__name__ = builder.__qualname__ = name
-    builder.__annotations__ = {"weights": enum | None, "progress": bool, "return": VGG}
-    builder.__doc__ = f"{name.replace('vgg', 'VGG-').replace('_bn', ' with batch norm')} (configuration {cfg})."
-    return register_model(name)(handle_legacy_interface("IMAGENET1K_V1")(builder))
+    return make_builder(name, enum, partial(_vgg, cfg, batch_norm),
+                        f"{name.replace('vgg', 'VGG-').replace('_bn', ' with batch norm')} (configuration {cfg}).")
 
 
 vgg11 = _builder("vgg11", "A", False, VGG11_Weights)
