@@ -167,3 +167,46 @@ def test_random_transforms_draw_like_torchvision():
     with pytest.raises(ValueError, match="larger than input image size"):
         transforms.RandomCrop(20)(t)
 
+
+
+def test_trivial_augment_wide_matches_torchvision(torchvision):
+    """The same seed draws the same augmentation, magnitude and sign, and PIL renders the same pixels."""
+    import torch
+    from PIL import Image
+    from minitorch.vision import transforms as T
+    rng = np.random.default_rng(0)
+    rgb = Image.fromarray(rng.integers(0, 256, (40, 52, 3), dtype=np.uint8))
+    for image in (rgb, rgb.convert("L")):
+        for seed in range(60):
+            torch.manual_seed(seed)
+            want = np.asarray(torchvision.transforms.TrivialAugmentWide()(image))
+            mt.manual_seed(seed)
+            np.testing.assert_array_equal(np.asarray(T.TrivialAugmentWide()(image)), want, err_msg=f"seed {seed}")
+    ours, theirs = T.TrivialAugmentWide(num_magnitude_bins=11, fill=[3]), \
+        torchvision.transforms.TrivialAugmentWide(num_magnitude_bins=11, fill=[3])
+    assert repr(ours) == repr(theirs)
+    for seed in range(20):
+        torch.manual_seed(seed)
+        want = np.asarray(theirs(rgb))
+        mt.manual_seed(seed)
+        np.testing.assert_array_equal(np.asarray(ours(rgb)), want)
+
+
+def test_pil_operations_match_torchvision(torchvision):
+    from PIL import Image
+    from minitorch.vision.transforms import functional as F
+    tvf = torchvision.transforms.functional
+    image = Image.fromarray(np.random.default_rng(1).integers(0, 256, (30, 24, 3), dtype=np.uint8))
+    calls = [("affine", dict(angle=17.0, translate=[3, -2], scale=1.2, shear=[10.0, -5.0])),
+             ("affine", dict(angle=0.0, translate=[0, 0], scale=1.0, shear=8.0, center=[0, 0], fill=[9, 8, 7])),
+             ("rotate", dict(angle=33.0, expand=True)), ("adjust_brightness", dict(brightness_factor=1.4)),
+             ("adjust_contrast", dict(contrast_factor=0.6)), ("adjust_saturation", dict(saturation_factor=1.7)),
+             ("adjust_sharpness", dict(sharpness_factor=0.3)), ("posterize", dict(bits=3)),
+             ("solarize", dict(threshold=100)), ("autocontrast", {}), ("equalize", {}), ("invert", {})]
+    for name, kwargs in calls:
+        positional = list(kwargs.values()) if name.startswith(("adjust_", "posterize", "solarize")) else None
+        want = getattr(tvf, name)(image, **kwargs)
+        got = getattr(F, name)(image, *positional) if positional is not None else getattr(F, name)(image, **kwargs)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=name)
+    with pytest.raises(TypeError, match="PIL images"):
+        F.equalize(mt.zeros(3, 4, 4, dtype=mt.uint8))

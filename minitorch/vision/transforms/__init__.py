@@ -203,5 +203,74 @@ class Lambda:
         return f"{type(self).__name__}()"
 
 
-__all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
+class TrivialAugmentWide:
+    """Apply one augmentation drawn uniformly from a fixed list, at a magnitude drawn uniformly from its
+    bins, with a random sign where it has one (TrivialAugment, Müller & Hutter 2021). The draws are
+    torch's, so the same seed augments as torchvision does."""
+
+    def __init__(self, num_magnitude_bins: int = 31, interpolation=InterpolationMode.NEAREST, fill=None):
+        self.num_magnitude_bins, self.interpolation, self.fill = num_magnitude_bins, interpolation, fill
+
+    @staticmethod
+    def _augmentation_space(num_bins: int) -> dict:
+        """op name: (magnitudes, signed)."""
+        from ...ops.creation import arange, linspace, tensor
+        return {"Identity": (tensor(0.0), False),
+                "ShearX": (linspace(0.0, 0.99, num_bins), True),
+                "ShearY": (linspace(0.0, 0.99, num_bins), True),
+                "TranslateX": (linspace(0.0, 32.0, num_bins), True),
+                "TranslateY": (linspace(0.0, 32.0, num_bins), True),
+                "Rotate": (linspace(0.0, 135.0, num_bins), True),
+                "Brightness": (linspace(0.0, 0.99, num_bins), True),
+                "Color": (linspace(0.0, 0.99, num_bins), True),
+                "Contrast": (linspace(0.0, 0.99, num_bins), True),
+                "Sharpness": (linspace(0.0, 0.99, num_bins), True),
+                "Posterize": (8 - (arange(num_bins) / ((num_bins - 1) / 6)).round().int(), False),
+                "Solarize": (linspace(255.0, 0.0, num_bins), False),
+                "AutoContrast": (tensor(0.0), False),
+                "Equalize": (tensor(0.0), False)}
+
+    def __call__(self, img):
+        op_meta = self._augmentation_space(self.num_magnitude_bins)
+        op_name = list(op_meta)[int(randint(len(op_meta), (1,)).item())]
+        magnitudes, signed = op_meta[op_name]
+        magnitude = float(magnitudes[randint(len(magnitudes), (1,))].item()) if magnitudes.dim() > 0 else 0.0
+        if signed and bool(randint(2, (1,))):
+            magnitude *= -1.0
+        return _apply_op(img, op_name, magnitude, self.interpolation, self.fill)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(num_magnitude_bins={self.num_magnitude_bins}, "
+                f"interpolation={self.interpolation}, fill={self.fill})")
+
+
+def _apply_op(img, op_name: str, magnitude: float, interpolation, fill):
+    """One augmentation at one magnitude; shears by arctan(magnitude) about the corner, as torchvision."""
+    import math
+    if op_name in ("ShearX", "ShearY"):
+        shear = math.degrees(math.atan(magnitude))
+        return F.affine(img, angle=0.0, translate=[0, 0], scale=1.0,
+                        shear=[shear, 0.0] if op_name == "ShearX" else [0.0, shear],
+                        interpolation=interpolation, fill=fill, center=[0, 0])
+    if op_name in ("TranslateX", "TranslateY"):
+        shift = [int(magnitude), 0] if op_name == "TranslateX" else [0, int(magnitude)]
+        return F.affine(img, angle=0.0, translate=shift, scale=1.0, shear=[0.0, 0.0], interpolation=interpolation,
+                        fill=fill)
+    ops = {"Rotate": lambda: F.rotate(img, magnitude, interpolation=interpolation, fill=fill),
+           "Brightness": lambda: F.adjust_brightness(img, 1.0 + magnitude),
+           "Color": lambda: F.adjust_saturation(img, 1.0 + magnitude),
+           "Contrast": lambda: F.adjust_contrast(img, 1.0 + magnitude),
+           "Sharpness": lambda: F.adjust_sharpness(img, 1.0 + magnitude),
+           "Posterize": lambda: F.posterize(img, int(magnitude)),
+           "Solarize": lambda: F.solarize(img, magnitude),
+           "AutoContrast": lambda: F.autocontrast(img),
+           "Equalize": lambda: F.equalize(img),
+           "Invert": lambda: F.invert(img),
+           "Identity": lambda: img}
+    if op_name not in ops:
+        raise ValueError(f"The provided operator {op_name} is not recognized.")
+    return ops[op_name]()
+
+
+__all__ = ["TrivialAugmentWide", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "Lambda", "InterpolationMode", "functional"]

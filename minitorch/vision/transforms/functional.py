@@ -5,6 +5,8 @@ minitorch ops (resizing uses F.interpolate with the same antialiased filters tor
 """
 from __future__ import annotations
 
+import math
+import numbers
 from enum import Enum
 
 import numpy as np
@@ -226,3 +228,98 @@ def normalize(tensor: Tensor, mean, std, inplace: bool = False) -> Tensor:
     if (std == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
     return tensor.sub_(mean).div_(std) if inplace else (tensor - mean) / std
+
+
+# ---- PIL operations of the augmentation policies (TrivialAugmentWide) ---------------------------
+
+def _pil_only(img, name: str):
+    if not _is_pil(img):
+        raise TypeError(f"{name} supports PIL images in minitorch; convert a tensor with ToPILImage first")
+
+
+def _parse_fill(fill, img) -> dict:
+    """torchvision's fill for PIL's geometric transforms: one value per band, integers unless mode "F"."""
+    bands = len(img.getbands())
+    fill = 0 if fill is None else fill
+    if isinstance(fill, (int, float)) and bands > 1:
+        fill = tuple([fill] * bands)
+    if isinstance(fill, (list, tuple)):
+        if len(fill) == 1:
+            fill = tuple(fill) * bands
+        elif len(fill) != bands:
+            raise ValueError(f"The number of elements in 'fill' does not match the number of channels of the image "
+                             f"({len(fill)} != {bands})")
+        fill = tuple(fill)
+    if img.mode != "F":
+        fill = tuple(int(x) for x in fill) if isinstance(fill, tuple) else int(fill)
+    return {"fillcolor": fill}
+
+
+def _inverse_affine_matrix(center, angle: float, translate, scale: float, shear) -> list[float]:
+    """The output-to-input map of rotation by `angle` and shear about `center`, scaling and translation:
+    the coefficients PIL's Image.transform(AFFINE) takes."""
+    rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
+    (cx, cy), (tx, ty) = center, translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    m = [x / scale for x in (d, -b, 0.0, -c, a, 0.0)]
+    m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty) + cx
+    m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty) + cy
+    return m
+
+
+def affine(img, angle: float, translate, scale: float, shear, interpolation=InterpolationMode.NEAREST, fill=None,
+           center=None):
+    """Rotate, translate, scale and shear a PIL image, keeping its size (torchvision's matrix)."""
+    _pil_only(img, "affine")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if center is None:
+        center = [img.size[0] * 0.5, img.size[1] * 0.5]
+    matrix = _inverse_affine_matrix(center, float(angle), list(translate), scale, shear)
+    from PIL import Image
+    return img.transform(img.size, Image.AFFINE, matrix, _PIL_FILTERS[InterpolationMode(interpolation).value],
+                         **_parse_fill(fill, img))
+
+
+def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand: bool = False, center=None,
+           fill=None):
+    """Rotate a PIL image counter-clockwise by `angle` degrees."""
+    _pil_only(img, "rotate")
+    return img.rotate(angle, _PIL_FILTERS[InterpolationMode(interpolation).value], expand, center,
+                      **_parse_fill(fill, img))
+
+
+def _enhance(name: str):
+    def adjust(img, factor: float):
+        _pil_only(img, f"adjust_{name.lower()}")
+        from PIL import ImageEnhance
+        return getattr(ImageEnhance, name)(img).enhance(factor)
+    return adjust
+
+
+adjust_brightness = _enhance("Brightness")  # blend with black
+adjust_contrast = _enhance("Contrast")      # blend with the mean grey
+adjust_saturation = _enhance("Color")       # blend with the grey version
+adjust_sharpness = _enhance("Sharpness")    # blend with a smoothed version
+
+
+def _image_op(name: str):
+    def op(img, *args):
+        _pil_only(img, name)
+        from PIL import ImageOps
+        return getattr(ImageOps, name)(img, *args)
+    op.__name__ = name
+    return op
+
+
+posterize = _image_op("posterize")        # keep the top `bits` bits of each value
+solarize = _image_op("solarize")          # invert the values at or above `threshold`
+autocontrast = _image_op("autocontrast")  # stretch each band to the full range
+equalize = _image_op("equalize")          # flatten each band's histogram
+invert = _image_op("invert")
