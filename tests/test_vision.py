@@ -210,3 +210,46 @@ def test_pil_operations_match_torchvision(torchvision):
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=name)
     with pytest.raises(TypeError, match="PIL images"):
         F.equalize(mt.zeros(3, 4, 4, dtype=mt.uint8))
+
+
+def test_read_and_write_images_as_torchvision_io(tmp_path):
+    from PIL import Image
+    from minitorch.vision import io
+    rng = np.random.default_rng(2)
+    rgba = rng.integers(0, 256, (7, 9, 4), dtype=np.uint8)
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    got = io.read_image(tmp_path / "a.png")
+    assert got.dtype == mt.uint8 and tuple(got.shape) == (4, 7, 9)
+    np.testing.assert_array_equal(got.numpy(), rgba.transpose(2, 0, 1))
+    for mode, pil in ((io.ImageReadMode.RGB, "RGB"), (io.ImageReadMode.GRAY, "L"), ("gray_alpha", "LA")):
+        want = np.asarray(Image.fromarray(rgba).convert(pil))
+        want = want[None] if want.ndim == 2 else want.transpose(2, 0, 1)
+        np.testing.assert_array_equal(io.read_image(tmp_path / "a.png", mode).numpy(), want)
+    io.write_png(got[:3], tmp_path / "b.png")  # lossless both ways
+    np.testing.assert_array_equal(io.read_image(tmp_path / "b.png").numpy(), rgba.transpose(2, 0, 1)[:3])
+    Image.fromarray(rgba[..., :3]).save(tmp_path / "c.jpg", quality=90)
+    np.testing.assert_array_equal(io.decode_image(io.read_file(tmp_path / "c.jpg")).numpy(),
+                                  np.asarray(Image.open(tmp_path / "c.jpg")).transpose(2, 0, 1))
+    with pytest.raises(RuntimeError, match="uint8"):
+        io.encode_png(got.float())
+
+
+def test_food101_reads_the_extracted_archive(tmp_path):
+    import json
+    from PIL import Image
+    base = tmp_path / "food-101"
+    (base / "meta").mkdir(parents=True)
+    split = {"sushi": ["sushi/1", "sushi/2"], "pizza": ["pizza/7"]}
+    for name, paths in split.items():
+        (base / "images" / name).mkdir(parents=True)
+        for i, p in enumerate(paths):
+            Image.fromarray(np.full((5, 6, 3), 40 * i, dtype=np.uint8)).save(base / "images" / f"{p}.jpg")
+    (base / "meta" / "train.json").write_text(json.dumps(split))
+    ds = datasets.Food101(tmp_path, split="train", transform=transforms.ToTensor())
+    assert ds.classes == ["pizza", "sushi"] and ds.class_to_idx == {"pizza": 0, "sushi": 1}
+    assert len(ds) == 3 and [ds[i][1] for i in range(3)] == [1, 1, 0]
+    assert tuple(ds[0][0].shape) == (3, 5, 6)
+    with pytest.raises(RuntimeError, match="food-101.tar.gz"):
+        datasets.Food101(tmp_path / "elsewhere", download=True)
+    with pytest.raises(ValueError, match="split"):
+        datasets.Food101(tmp_path, split="val")

@@ -1,3 +1,3 @@
 """minitorch.vision: datasets (bundled digits, IDX files such as MNIST/FashionMNIST), transforms,
 torchvision's classification models with their weights, and the blocks they are built from (ops)."""
-from . import datasets, models, ops, transforms  # noqa: F401
+from . import datasets, io, models, ops, transforms  # noqa: F401

@@ -221,3 +221,46 @@ class Digits(_ArrayImages):
         d = load_digits()
         self.data = tensor(np.round(d.images * (255 / 16)).astype(np.uint8))
         self.targets = tensor(d.target.astype(np.int64))
+
+
+class Food101(VisionDataset):
+    """Food-101 from its extracted archive on disk: `<root>/food-101/meta/{train,test}.json` list each
+    class's images, stored as `<root>/food-101/images/<class>/<id>.jpg`. Nothing is downloaded."""
+
+    _URL = "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz"
+
+    def __init__(self, root, split: str = "train", transform=None, target_transform=None,
+                 download: bool = False) -> None:
+        if split not in ("train", "test"):
+            raise ValueError(f'Unknown value \'{split}\' for argument split. Valid values are {{"train", "test"}}.')
+        super().__init__(root, transform=transform, target_transform=target_transform)
+        self._split = split
+        base = os.path.join(os.fspath(root), "food-101")
+        self._meta_folder, self._images_folder = os.path.join(base, "meta"), os.path.join(base, "images")
+        if not (os.path.isdir(self._meta_folder) and os.path.isdir(self._images_folder)):
+            what = "minitorch.vision does not download datasets: " if download else ""
+            raise RuntimeError(f"Dataset not found. {what}fetch {self._URL} and extract it into {root}, so that "
+                               f"{base}/meta and {base}/images exist.")
+        import json
+        with open(os.path.join(self._meta_folder, f"{split}.json")) as f:
+            metadata = json.load(f)
+        self.classes = sorted(metadata)
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+        self._labels, self._image_files = [], []
+        for label, paths in metadata.items():
+            self._labels += [self.class_to_idx[label]] * len(paths)
+            self._image_files += [os.path.join(self._images_folder, *f"{p}.jpg".split("/")) for p in paths]
+
+    def __len__(self) -> int:
+        return len(self._image_files)
+
+    def __getitem__(self, idx):
+        image, label = pil_loader(self._image_files[idx]), self._labels[idx]
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
+
+    def extra_repr(self) -> str:
+        return f"split={self._split}"
