@@ -414,7 +414,8 @@ function_module.Tensor = Tensor
 
 
 class _StorageRef:
-    """Just enough of an untyped storage to compare whether two tensors share memory."""
+    """Just enough of an untyped storage to compare whether two tensors share memory, and to count its
+    bytes (`sys.getsizeof`, as torchinfo counts a model's input)."""
 
     def __init__(self, t):
         base = t._data
@@ -427,6 +428,9 @@ class _StorageRef:
 
     def nbytes(self):
         return self._root.nbytes
+
+    def __sizeof__(self):  # as torch's storages count themselves: the object and its bytes
+        return object.__sizeof__(self) + self.nbytes()
 
 
 def _check_dim_type(dim) -> None:

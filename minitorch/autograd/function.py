@@ -39,8 +39,18 @@ class RemovableHandle:
         self._hooks = hooks
         self._key = next(self._ids)
 
+    @property
+    def id(self) -> int:
+        return self._key
+
     def remove(self):
         self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 def _add_hook(hooks: dict, fn, prepend: bool = False) -> RemovableHandle:
