@@ -484,7 +484,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         src = value
     if is_tensor(src):
         if src._dtype is not input._dtype:
-            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         _check_scatter_shape(input, index, d, src)
         return Scatter.apply(input, index, src, dim=d, add=False)
     _check_scatter_shape(input, index, d)
@@ -636,7 +636,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if mask._dtype is not D.bool_:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .shape import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
     return MaskedSelect.apply(x, key=(m._data,), advanced=True)

@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from ... import nn
-from ..transforms._presets import ImageClassification, InterpolationMode
+from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum, register_model
 
 _IMAGENET_CATEGORIES = Path(__file__).with_name("imagenet_categories.txt").read_text().splitlines()
