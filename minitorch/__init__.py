@@ -50,7 +50,8 @@ from .dtypes import float16 as half, float32 as float, float64 as double, int16 
 from .ops.convert import result_type
 
 from .formats import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
-from .version import __version__  # noqa: E402
+from .version import as_local as _as_local, torch_api_version as _torch_api  # noqa: E402
+__version__ = _as_local(_torch_api)  # torch's API level, minitorch's own version as the local label
 
 # the math constants torch re-exports, and None as torch.newaxis for indexing
 import math as _math  # noqa: E402

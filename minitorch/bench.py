@@ -61,7 +61,8 @@ def machine_info() -> dict:
         info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         info["torch"] = "not installed"
-    from . import __version__, cuda
+    from . import cuda
+    from .version import __version__
     info["minitorch"] = __version__
     info["cuda device"] = cuda.get_device_name() if cuda.is_available() else "none"
     if cuda.is_available():
