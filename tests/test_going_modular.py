@@ -57,3 +57,36 @@ def test_going_modular_trains_as_with_torch(tmp_path):
     # weights may part by up to lr (1e-3) per step even as every logged loss and accuracy agrees
     for key in reference:
         np.testing.assert_allclose(saved[key].numpy(), reference[key].numpy(), rtol=1e-4, atol=1e-3, err_msg=key)
+
+
+def test_transfer_learning_and_deployment_as_with_torch(tmp_path):
+    """Chapters 06 and 09: torchvision-saved weights in a temporary hub cache, the weights' transforms, a frozen
+    EfficientNet-B0 with a new head trained for two epochs, saved, and a timed prediction on a PIL image."""
+    from minitorch.testing.reference import import_torchvision
+    torchvision = import_torchvision()
+    data = _image_folder(tmp_path / "pizza_steak_sushi")
+    checkpoints = tmp_path / "torch_home" / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.manual_seed(0)
+    torch.save(torchvision.models.efficientnet_b0().state_dict(), checkpoints / "efficientnet_b0_rwightman-7f5810bc.pth")
+    env = {**__import__("os").environ, "TORCH_HOME": str(tmp_path / "torch_home"), "DETERMINISTIC": "1"}
+    script = str(SCRIPTS / "transfer.py")
+    outputs = []
+    for command, out in (([sys.executable, "-c", _WITH_TORCH, script], "torch"),
+                         ([sys.executable, "-m", "minitorch.cli", "run", script], "minitorch")):
+        done = subprocess.run(command + ["--data", str(data), "--out", str(tmp_path / out)], capture_output=True,
+                              text=True, timeout=900, env=env)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout.splitlines())
+    theirs, ours = outputs
+    assert len(ours) == len(theirs) == 5  # two epochs, the save, the size, the prediction
+    for mine, want in zip(ours, theirs):
+        if mine.startswith(("Epoch", "Prediction")):
+            np.testing.assert_allclose([float(v) for v in re.findall(r"\d+\.\d+", mine)],
+                                       [float(v) for v in re.findall(r"\d+\.\d+", want)], rtol=1e-4, atol=2e-6)
+        elif mine.startswith("Model size"):
+            assert mine == want == "Model size: 15 MB"
+    assert ours[-1].endswith("seconds > 0: True")
+    saved = torch.load(tmp_path / "minitorch" / "effnetb0_feature_extractor.pth", weights_only=True)
+    model = torchvision.models.efficientnet_b0(num_classes=3)
+    model.load_state_dict(saved)  # what minitorch trained, in torchvision's model class
