@@ -79,3 +79,34 @@ def test_summary_writer_names_its_run_as_torch(tmp_path, monkeypatch):
     assert len(list((tmp_path / writer.log_dir).glob("events.out.tfevents.*"))) == 2
     with pytest.raises(AssertionError, match="one element"):
         SummaryWriter(str(tmp_path / "r")).add_scalar("x", minitorch.ones(2))
+
+
+def test_add_graph_has_torchs_module_scopes_and_shapes(tmp_path):
+    """The graph comes from minitorch's own trace, torch's from TorchScript: their op names differ (aten::convolution
+    against aten::_convolution), but the nodes sit in the same module scopes, fed by the same input node, with the
+    same output shape at the end."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+    from minitorch.demo import tiny_vgg_class
+    from minitorch.utils.tensorboard import SummaryWriter
+    graphs = {}
+    for lib, writer_class in ((torch, TorchWriter), (minitorch, SummaryWriter)):
+        lib.manual_seed(0)
+        model = tiny_vgg_class(lib.nn)(3, 4, 2, 8)
+        with writer_class(log_dir=str(tmp_path / lib.__name__)) as writer:
+            writer.add_graph(model, lib.randn(2, 3, 8, 8))
+        acc = EventAccumulator(str(tmp_path / lib.__name__))
+        acc.Reload()
+        assert acc.Tags()["run_metadata"] == ["step1"]
+        graphs[lib.__name__] = acc.Graph()
+    scopes = {name: sorted({n.name.rsplit("/", 1)[0] for n in g.node if n.op.startswith("aten::")})
+              for name, g in graphs.items()}
+    assert scopes["minitorch"] == scopes["torch"] and "TinyVGG/Sequential[conv_block_1]/Conv2d[0]" in scopes["torch"]
+    for g in graphs.values():
+        io = {n.name: n for n in g.node if n.op == "IO Node"}
+        assert sorted(io) == ["input/x", "output/output.1"]
+        assert [d.size for d in io["output/output.1"].attr["_output_shapes"].list.shape[0].dim] == [2, 2]
+    ours = {n.name: n for n in graphs["minitorch"].node}
+    conv = next(n for n in ours.values() if n.name.startswith("TinyVGG/Sequential[conv_block_1]/Conv2d[0]/") and
+                n.op.startswith("aten::"))
+    assert list(conv.input)[0] == "input/x" and all(i in ours for i in conv.input)

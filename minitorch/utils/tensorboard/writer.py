@@ -26,6 +26,15 @@ class FileWriter:
             event.step = int(global_step)
         self.event_writer.add_event(event)
 
+    def add_graph(self, graph_and_stats, walltime=None) -> None:
+        """The graph event, then its run metadata tagged "step1", as torch writes them."""
+        from tensorboard.compat.proto.event_pb2 import Event, TaggedRunMetadata
+        graph, stats = graph_and_stats
+        wall = time.time() if walltime is None else walltime
+        self.event_writer.add_event(Event(graph_def=graph.SerializeToString(), wall_time=wall))
+        self.event_writer.add_event(Event(tagged_run_metadata=TaggedRunMetadata(
+            tag="step1", run_metadata=stats.SerializeToString()), wall_time=wall))
+
     def flush(self) -> None:
         self.event_writer.flush()
 
@@ -104,6 +113,11 @@ class SummaryWriter:
             self.add_images(tag, images, global_step, walltime, dataformats="NCHW")
         else:
             self.add_image(tag, images[0], global_step, walltime, dataformats="CHW")
+
+    def add_graph(self, model, input_to_model=None, verbose: bool = False, use_strict_trace: bool = True) -> None:
+        """The model's graph (from one forward pass on `input_to_model`) for the Graphs tab."""
+        from .graph import graph
+        self._get_file_writer().add_graph(graph(model, input_to_model, verbose))
 
     def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
         """A string (TensorBoard renders it as markdown)."""
