@@ -90,3 +90,34 @@ def test_transfer_learning_and_deployment_as_with_torch(tmp_path):
     saved = torch.load(tmp_path / "minitorch" / "effnetb0_feature_extractor.pth", weights_only=True)
     model = torchvision.models.efficientnet_b0(num_classes=3)
     model.load_state_dict(saved)  # what minitorch trained, in torchvision's model class
+
+
+def test_experiment_tracking_as_with_torch(tmp_path):
+    """Chapter 07: the same runs and scalars in the event files, and a graph, whichever library wrote them."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+    data = _image_folder(tmp_path / "pizza_steak_sushi")
+    script = str(SCRIPTS / "track.py")
+    env = {**__import__("os").environ, "DETERMINISTIC": "1"}
+    logs = {}
+    for command, name in (([sys.executable, "-c", _WITH_TORCH, script], "torch"),
+                          ([sys.executable, "-m", "minitorch.cli", "run", script], "minitorch")):
+        done = subprocess.run(command + ["--data", str(data), "--out", str(tmp_path / name)], capture_output=True,
+                              text=True, timeout=600, env=env)
+        assert done.returncode == 0, done.stderr
+        mux = EventMultiplexer()
+        mux.AddRunsFromDirectory(str(tmp_path / name))
+        mux.Reload()
+        logs[name] = {run: {tag: [(e.step, e.value) for e in mux.Scalars(run, tag)]
+                            for tag in mux.GetAccumulator(run).Tags()["scalars"]} for run in mux.Runs()}
+        graph_runs = [run for run in mux.Runs() if mux.GetAccumulator(run).Tags()["graph"]]
+        assert graph_runs == ["data_10_percent/tinyvgg"]
+    assert sorted(logs["minitorch"]) == sorted(logs["torch"]) == [
+        "data_10_percent/tinyvgg", "data_10_percent/tinyvgg/Accuracy_test_acc", "data_10_percent/tinyvgg/Accuracy_train_acc",
+        "data_10_percent/tinyvgg/Loss_test_loss", "data_10_percent/tinyvgg/Loss_train_loss"]
+    for run, tags in logs["torch"].items():
+        assert sorted(logs["minitorch"][run]) == sorted(tags)
+        for tag, points in tags.items():
+            got = logs["minitorch"][run][tag]
+            assert [step for step, _ in got] == [step for step, _ in points] == [0, 1]
+            np.testing.assert_allclose([v for _, v in got], [v for _, v in points], rtol=1e-4, atol=2e-6)
