@@ -36,6 +36,7 @@ MODELS = {
     "mobilenet_v2": (64, False),
     "mobilenet_v3_small": (64, True),
     "mobilenet_v3_large": (64, False),
+    "densenet121": (64, False),
     "alexnet": (64, False),
     "squeezenet1_0": (64, False),
     "squeezenet1_1": (64, True),
@@ -233,3 +234,19 @@ def test_pretrained_weights_come_from_the_hub_cache(torchvision, tmp_path, monke
         M.resnet18(weights=weights, num_classes=10)
     with pytest.raises(TypeError, match="Invalid Weight class"):
         M.resnet18(weights=M.ResNet34_Weights.DEFAULT)
+
+
+def test_densenet_reads_the_published_checkpoints_old_key_names(torchvision, tmp_path, monkeypatch):
+    """DenseNet's published checkpoint names a dense layer's parts "norm.1", "conv.2": they load as torchvision's."""
+    import re
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    torch.manual_seed(4)
+    theirs = torchvision.models.densenet121()
+    old_style = {re.sub(r"(denselayer\d+\.(?:norm|relu|conv))([12])\.", r"\1.\2.", k): v
+                 for k, v in theirs.state_dict().items()}
+    assert "features.denseblock1.denselayer1.norm.1.weight" in old_style
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    torch.save(old_style, tmp_path / "hub" / "checkpoints" / "densenet121-a639ec97.pth")
+    ours = M.densenet121(weights=M.DenseNet121_Weights.DEFAULT)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy(), err_msg=key)
