@@ -121,6 +121,12 @@ def _load_state_dict(model: DenseNet, weights: WeightsEnum, progress: bool) -> N
         old = _OLD_KEY.match(key)
         if old:
             state_dict[old.group(1) + old.group(2)] = state_dict.pop(key)
+    if getattr(state_dict, "_metadata", None) is None:
+        # a checkpoint from before batch norms counted their batches carries no module versions: torch's
+        # batch norm then starts its counter at 0, as here
+        for key, value in model.state_dict().items():
+            if key.endswith("num_batches_tracked") and key not in state_dict:
+                state_dict[key] = value.new_zeros(())
     model.load_state_dict(state_dict)
 
 
