@@ -37,6 +37,7 @@ MODELS = {
     "mobilenet_v3_small": (64, True),
     "mobilenet_v3_large": (64, False),
     "densenet121": (64, False),
+    "convnext_tiny": (64, False),
     "alexnet": (64, False),
     "squeezenet1_0": (64, False),
     "squeezenet1_1": (64, True),
