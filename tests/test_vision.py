@@ -253,3 +253,25 @@ def test_food101_reads_the_extracted_archive(tmp_path):
         datasets.Food101(tmp_path / "elsewhere", download=True)
     with pytest.raises(ValueError, match="split"):
         datasets.Food101(tmp_path, split="val")
+
+
+def test_random_resized_crop_and_color_jitter_match_torchvision(torchvision):
+    import torch
+    from PIL import Image
+    from minitorch.vision import transforms as T
+    image = Image.fromarray(np.random.default_rng(3).integers(0, 256, (37, 51, 3), dtype=np.uint8))
+    pairs = [(T.RandomResizedCrop(24), torchvision.transforms.RandomResizedCrop(24)),
+             (T.RandomResizedCrop((20, 30), scale=(0.5, 0.9), ratio=(0.5, 2.0)),
+              torchvision.transforms.RandomResizedCrop((20, 30), scale=(0.5, 0.9), ratio=(0.5, 2.0))),
+             (T.ColorJitter(0.4, 0.3, 0.5, 0.2), torchvision.transforms.ColorJitter(0.4, 0.3, 0.5, 0.2)),
+             (T.ColorJitter(brightness=(0.5, 1.5), hue=0.5), torchvision.transforms.ColorJitter(brightness=(0.5, 1.5),
+                                                                                                 hue=0.5))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        for seed in range(15):
+            torch.manual_seed(seed)
+            want = np.asarray(theirs(image))
+            mt.manual_seed(seed)
+            np.testing.assert_array_equal(np.asarray(ours(image)), want, err_msg=f"{ours!r} seed {seed}")
+    with pytest.raises(ValueError, match="hue values should be between"):
+        T.ColorJitter(hue=0.7)

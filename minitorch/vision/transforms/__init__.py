@@ -203,6 +203,104 @@ class Lambda:
         return f"{type(self).__name__}()"
 
 
+class RandomResizedCrop:
+    """Crop a random area (a `scale` fraction of the image, at an aspect ratio in `ratio`, drawn as torchvision
+    draws them, up to ten tries, else the central crop) and resize it to `size`."""
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR,
+                 antialias: bool | None = True):
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        if not isinstance(scale, (tuple, list)) or not isinstance(ratio, (tuple, list)):
+            raise TypeError("Scale and ratio should be of kind sequence")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            import warnings
+            warnings.warn("Scale and ratio should be of kind (min, max)")
+        self.scale, self.ratio = scale, ratio
+        self.interpolation, self.antialias = interpolation, antialias
+
+    @staticmethod
+    def get_params(img, scale, ratio):
+        """(top, left, height, width) of the crop."""
+        import math
+        from ...ops.creation import tensor
+        _, height, width = F.get_dimensions(img)
+        area = height * width
+        low, high = tensor(ratio).log().tolist()  # float32 logs, as torchvision takes them
+        for _ in range(10):
+            target_area = area * empty(1).uniform_(scale[0], scale[1]).item()
+            aspect_ratio = empty(1).uniform_(low, high).exp().item()
+            w = int(round(math.sqrt(target_area * aspect_ratio)))
+            h = int(round(math.sqrt(target_area / aspect_ratio)))
+            if 0 < w <= width and 0 < h <= height:
+                return randint(0, height - h + 1, size=(1,)).item(), randint(0, width - w + 1, size=(1,)).item(), h, w
+        in_ratio = float(width) / float(height)
+        if in_ratio < min(ratio):
+            w, h = width, int(round(width / min(ratio)))
+        elif in_ratio > max(ratio):
+            h, w = height, int(round(height * max(ratio)))
+        else:
+            w, h = width, height
+        return (height - h) // 2, (width - w) // 2, h, w
+
+    def __call__(self, img):
+        i, j, h, w = self.get_params(img, self.scale, self.ratio)
+        return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(size={self.size}, scale={tuple(round(s, 4) for s in self.scale)}, "
+                f"ratio={tuple(round(r, 4) for r in self.ratio)}, interpolation={self.interpolation.value}, "
+                f"antialias={self.antialias})")
+
+
+class ColorJitter:
+    """Change brightness, contrast, saturation and hue by factors drawn uniformly from their ranges, in a
+    random order (torch's draws)."""
+
+    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        self.brightness = self._check_input(brightness, "brightness")
+        self.contrast = self._check_input(contrast, "contrast")
+        self.saturation = self._check_input(saturation, "saturation")
+        self.hue = self._check_input(hue, "hue", center=0, bound=(-0.5, 0.5), clip_first_on_zero=False)
+
+    @staticmethod
+    def _check_input(value, name, center=1, bound=(0, float("inf")), clip_first_on_zero=True):
+        """A number v means [center - v, center + v]; None when the range is just the centre (no change)."""
+        if isinstance(value, Number):
+            if value < 0:
+                raise ValueError(f"If {name} is a single number, it must be non negative.")
+            value = [center - float(value), center + float(value)]
+            if clip_first_on_zero:
+                value[0] = max(value[0], 0.0)
+        elif isinstance(value, (tuple, list)) and len(value) == 2:
+            value = [float(value[0]), float(value[1])]
+        else:
+            raise TypeError(f"{name} should be a single number or a list/tuple with length 2.")
+        if not bound[0] <= value[0] <= value[1] <= bound[1]:
+            raise ValueError(f"{name} values should be between {bound}, but got {value}.")
+        return None if value[0] == value[1] == center else tuple(value)
+
+    @staticmethod
+    def get_params(brightness, contrast, saturation, hue):
+        """(order of the four adjustments, and each one's factor or None)."""
+        from ...ops.creation import randperm
+        order = randperm(4)
+        factors = [None if r is None else float(empty(1).uniform_(r[0], r[1]).item())
+                   for r in (brightness, contrast, saturation, hue)]
+        return (order, *factors)
+
+    def __call__(self, img):
+        order, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
+        adjust = (F.adjust_brightness, F.adjust_contrast, F.adjust_saturation, F.adjust_hue)
+        for i in order.tolist():
+            if factors[i] is not None:
+                img = adjust[i](img, factors[i])
+        return img
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(brightness={self.brightness}, contrast={self.contrast}, "
+                f"saturation={self.saturation}, hue={self.hue})")
+
+
 class TrivialAugmentWide:
     """Apply one augmentation drawn uniformly from a fixed list, at a magnitude drawn uniformly from its
     bins, with a random sign where it has one (TrivialAugment, Müller & Hutter 2021). The draws are
@@ -272,5 +370,5 @@ def _apply_op(img, op_name: str, magnitude: float, interpolation, fill):
     return ops[op_name]()
 
 
-__all__ = ["TrivialAugmentWide", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
+__all__ = ["RandomResizedCrop", "ColorJitter", "TrivialAugmentWide", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "Lambda", "InterpolationMode", "functional"]

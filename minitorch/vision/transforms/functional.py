@@ -323,3 +323,23 @@ solarize = _image_op("solarize")          # invert the values at or above `thres
 autocontrast = _image_op("autocontrast")  # stretch each band to the full range
 equalize = _image_op("equalize")          # flatten each band's histogram
 invert = _image_op("invert")
+
+
+def resized_crop(img, top: int, left: int, height: int, width: int, size, interpolation=InterpolationMode.BILINEAR,
+                 antialias=True):
+    """Crop, then resize the crop to `size`."""
+    return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
+
+
+def adjust_hue(img, hue_factor: float):
+    """Shift a PIL image's hue by `hue_factor` of a turn (in [-0.5, 0.5]), wrapping around in HSV."""
+    if not (-0.5 <= hue_factor <= 0.5):
+        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
+    _pil_only(img, "adjust_hue")
+    from PIL import Image
+    if img.mode in {"L", "1", "I", "F"}:
+        return img
+    h, s, v = img.convert("HSV").split()
+    hue = np.array(h, dtype=np.uint8)
+    hue += np.array(hue_factor * 255).astype(np.uint8)  # wraps around, as torchvision's does
+    return Image.merge("HSV", (Image.fromarray(hue, "L"), s, v)).convert(img.mode)
