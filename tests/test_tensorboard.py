@@ -110,3 +110,27 @@ def test_add_graph_has_torchs_module_scopes_and_shapes(tmp_path):
     conv = next(n for n in ours.values() if n.name.startswith("TinyVGG/Sequential[conv_block_1]/Conv2d[0]/") and
                 n.op.startswith("aten::"))
     assert list(conv.input)[0] == "input/x" and all(i in ours for i in conv.input)
+
+
+def test_add_hparams_records_what_torchs_records(tmp_path):
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+    from tensorboard.plugins.hparams import plugin_data_pb2
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+    from minitorch.utils.tensorboard import SummaryWriter
+    hparams = {"lr": 1e-3, "batch_size": 32, "model": "effnetb0", "augment": True, "skipped": None}
+    for lib, writer_class in ((torch, TorchWriter), (minitorch, SummaryWriter)):
+        with writer_class(log_dir=str(tmp_path / lib.__name__)) as writer:
+            writer.add_hparams(hparams, {"hparam/accuracy": 0.75, "hparam/loss": lib.tensor(0.5)},
+                               hparam_domain_discrete={"model": ["effnetb0", "effnetb2"]}, run_name="trial", global_step=3)
+    found = {}
+    for name in ("torch", "minitorch"):
+        mux = EventMultiplexer()
+        mux.AddRunsFromDirectory(str(tmp_path / name))
+        mux.Reload()
+        run = mux.GetAccumulator("trial")
+        content = run.PluginTagToContent("hparams")
+        found[name] = ({tag: plugin_data_pb2.HParamsPluginData.FromString(data) for tag, data in content.items()},
+                       {tag: [(e.step, e.value) for e in run.Scalars(tag)] for tag in run.Tags()["scalars"]})
+    assert found["minitorch"] == found["torch"]
+    assert sorted(found["torch"][0]) == ["_hparams_/experiment", "_hparams_/session_end_info",
+                                         "_hparams_/session_start_info"]

@@ -114,3 +114,50 @@ def text(tag: str, text_string: str) -> Summary:
     tensor = TensorProto(dtype="DT_STRING", string_val=[text_string.encode("utf_8")],
                          tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]))
     return Summary(value=[Summary.Value(tag=tag + "/text_summary", metadata=metadata, tensor=tensor)])
+
+
+def hparams(hparam_dict: dict, metric_dict: dict, hparam_domain_discrete: dict | None = None):
+    """The hparams plugin's three summaries: the experiment (hyperparameters and metrics), the session's
+    start (this run's values) and its end."""
+    from google.protobuf import struct_pb2
+    from tensorboard.plugins.hparams.api_pb2 import DataType, Experiment, HParamInfo, MetricInfo, MetricName, Status
+    from tensorboard.plugins.hparams.metadata import (EXPERIMENT_TAG, PLUGIN_DATA_VERSION, PLUGIN_NAME,
+                                                      SESSION_END_INFO_TAG, SESSION_START_INFO_TAG)
+    from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData, SessionEndInfo, SessionStartInfo
+    from ...tensor import Tensor
+    for name, value in (("hparam_dict", hparam_dict), ("metric_dict", metric_dict)):
+        if not isinstance(value, dict):
+            raise TypeError(f"parameter: {name} should be a dictionary, nothing logged.")
+    domains = hparam_domain_discrete or {}
+    if not isinstance(domains, dict):
+        raise TypeError("parameter: hparam_domain_discrete should be a dictionary, nothing logged.")
+    for k, v in domains.items():
+        if k not in hparam_dict or not isinstance(v, list) or not all(isinstance(d, type(hparam_dict[k])) for d in v):
+            raise TypeError(f"parameter: hparam_domain_discrete[{k}] should be a list of same type as "
+                            f"hparam_dict[{k}].")
+    infos, start = [], SessionStartInfo()
+    for k, v in hparam_dict.items():
+        if v is None:
+            continue
+        if isinstance(v, Tensor):
+            v = float(make_np(v).reshape(-1)[0])
+        if isinstance(v, (int, float)):  # bools too: torch tests for numbers first
+            field, dtype = "number_value", "DATA_TYPE_FLOAT64"
+        elif isinstance(v, str):
+            field, dtype = "string_value", "DATA_TYPE_STRING"
+        else:
+            raise ValueError("value should be one of int, float, str, bool, or torch.Tensor")
+        setattr(start.hparams[k], field, v)
+        discrete = (struct_pb2.ListValue(values=[struct_pb2.Value(**{field: d}) for d in domains[k]])
+                    if k in domains else None)
+        infos.append(HParamInfo(name=k, type=DataType.Value(dtype), domain_discrete=discrete))
+
+    def plugin_summary(tag: str, **content) -> Summary:
+        data = HParamsPluginData(version=PLUGIN_DATA_VERSION, **content).SerializeToString()
+        metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name=PLUGIN_NAME, content=data))
+        return Summary(value=[Summary.Value(tag=tag, metadata=metadata)])
+
+    experiment = Experiment(hparam_infos=infos, metric_infos=[MetricInfo(name=MetricName(tag=k)) for k in metric_dict])
+    return (plugin_summary(EXPERIMENT_TAG, experiment=experiment),
+            plugin_summary(SESSION_START_INFO_TAG, session_start_info=start),
+            plugin_summary(SESSION_END_INFO_TAG, session_end_info=SessionEndInfo(status=Status.Value("STATUS_SUCCESS"))))

@@ -119,6 +119,20 @@ class SummaryWriter:
         from .graph import graph
         self._get_file_writer().add_graph(graph(model, input_to_model, verbose))
 
+    def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete=None, run_name=None,
+                    global_step=None) -> None:
+        """A run's hyperparameters and final metrics for the HParams tab, in `<log_dir>/<run_name>` (the time
+        by default), with each metric also written as a scalar there."""
+        if type(hparam_dict) is not dict or type(metric_dict) is not dict:
+            raise TypeError("hparam_dict and metric_dict should be dictionary.")
+        summaries = S.hparams(hparam_dict, metric_dict, hparam_domain_discrete)
+        logdir = os.path.join(self._get_file_writer().get_logdir(), run_name or str(time.time()))
+        with SummaryWriter(log_dir=logdir) as run:
+            for summary in summaries:
+                run.file_writer.add_summary(summary, global_step)
+            for k, v in metric_dict.items():
+                run.add_scalar(k, v, global_step)
+
     def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
         """A string (TensorBoard renders it as markdown)."""
         self._get_file_writer().add_summary(S.text(tag, text_string), global_step, walltime)
