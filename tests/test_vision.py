@@ -275,3 +275,18 @@ def test_random_resized_crop_and_color_jitter_match_torchvision(torchvision):
             np.testing.assert_array_equal(np.asarray(ours(image)), want, err_msg=f"{ours!r} seed {seed}")
     with pytest.raises(ValueError, match="hue values should be between"):
         T.ColorJitter(hue=0.7)
+
+
+def test_rand_augment_matches_torchvision(torchvision):
+    import torch
+    from PIL import Image
+    from minitorch.vision import transforms as T
+    image = Image.fromarray(np.random.default_rng(5).integers(0, 256, (33, 41, 3), dtype=np.uint8))
+    for kwargs in ({}, {"num_ops": 3, "magnitude": 20, "num_magnitude_bins": 25, "fill": [7, 8, 9]}):
+        ours, theirs = T.RandAugment(**kwargs), torchvision.transforms.RandAugment(**kwargs)
+        assert repr(ours) == repr(theirs)
+        for seed in range(30):
+            torch.manual_seed(seed)
+            want = np.asarray(theirs(image))
+            mt.manual_seed(seed)
+            np.testing.assert_array_equal(np.asarray(ours(image)), want, err_msg=f"{kwargs} seed {seed}")

@@ -329,17 +329,64 @@ class TrivialAugmentWide:
                 "Equalize": (tensor(0.0), False)}
 
     def __call__(self, img):
-        op_meta = self._augmentation_space(self.num_magnitude_bins)
-        op_name = list(op_meta)[int(randint(len(op_meta), (1,)).item())]
-        magnitudes, signed = op_meta[op_name]
-        magnitude = float(magnitudes[randint(len(magnitudes), (1,))].item()) if magnitudes.dim() > 0 else 0.0
-        if signed and bool(randint(2, (1,))):
-            magnitude *= -1.0
-        return _apply_op(img, op_name, magnitude, self.interpolation, self.fill)
+        return _random_op(img, self._augmentation_space(self.num_magnitude_bins),
+                          lambda magnitudes: randint(len(magnitudes), (1,)), self.interpolation, self.fill)
 
     def __repr__(self):
         return (f"{type(self).__name__}(num_magnitude_bins={self.num_magnitude_bins}, "
                 f"interpolation={self.interpolation}, fill={self.fill})")
+
+
+class RandAugment:
+    """Apply `num_ops` augmentations drawn uniformly from a fixed list, each at the fixed `magnitude` bin,
+    with a random sign where it has one (RandAugment, Cubuk et al. 2019); torch's draws."""
+
+    def __init__(self, num_ops: int = 2, magnitude: int = 9, num_magnitude_bins: int = 31,
+                 interpolation=InterpolationMode.NEAREST, fill=None):
+        self.num_ops, self.magnitude, self.num_magnitude_bins = num_ops, magnitude, num_magnitude_bins
+        self.interpolation, self.fill = interpolation, fill
+
+    @staticmethod
+    def _augmentation_space(num_bins: int, image_size) -> dict:
+        """op name: (magnitudes, signed); translations scale with the image (150/331 of it at most)."""
+        from ...ops.creation import arange, linspace, tensor
+        return {"Identity": (tensor(0.0), False),
+                "ShearX": (linspace(0.0, 0.3, num_bins), True),
+                "ShearY": (linspace(0.0, 0.3, num_bins), True),
+                "TranslateX": (linspace(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
+                "TranslateY": (linspace(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
+                "Rotate": (linspace(0.0, 30.0, num_bins), True),
+                "Brightness": (linspace(0.0, 0.9, num_bins), True),
+                "Color": (linspace(0.0, 0.9, num_bins), True),
+                "Contrast": (linspace(0.0, 0.9, num_bins), True),
+                "Sharpness": (linspace(0.0, 0.9, num_bins), True),
+                "Posterize": (8 - (arange(num_bins) / ((num_bins - 1) / 4)).round().int(), False),
+                "Solarize": (linspace(255.0, 0.0, num_bins), False),
+                "AutoContrast": (tensor(0.0), False),
+                "Equalize": (tensor(0.0), False)}
+
+    def __call__(self, img):
+        _, height, width = F.get_dimensions(img)
+        op_meta = self._augmentation_space(self.num_magnitude_bins, (height, width))
+        for _ in range(self.num_ops):
+            img = _random_op(img, op_meta, lambda magnitudes: self.magnitude, self.interpolation, self.fill)
+        return img
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(num_ops={self.num_ops}, magnitude={self.magnitude}, "
+                f"num_magnitude_bins={self.num_magnitude_bins}, interpolation={self.interpolation}, "
+                f"fill={self.fill})")
+
+
+def _random_op(img, op_meta: dict, magnitude_bin, interpolation, fill):
+    """One augmentation drawn uniformly from `op_meta`, at the magnitude bin `magnitude_bin` picks, negated
+    with probability 1/2 where the op is signed: torch's draws, in torch's order."""
+    op_name = list(op_meta)[int(randint(len(op_meta), (1,)).item())]
+    magnitudes, signed = op_meta[op_name]
+    magnitude = float(magnitudes[magnitude_bin(magnitudes)].item()) if magnitudes.dim() > 0 else 0.0
+    if signed and bool(randint(2, (1,))):
+        magnitude *= -1.0
+    return _apply_op(img, op_name, magnitude, interpolation, fill)
 
 
 def _apply_op(img, op_name: str, magnitude: float, interpolation, fill):
@@ -370,5 +417,5 @@ def _apply_op(img, op_name: str, magnitude: float, interpolation, fill):
     return ops[op_name]()
 
 
-__all__ = ["RandomResizedCrop", "ColorJitter", "TrivialAugmentWide", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
+__all__ = ["RandomResizedCrop", "ColorJitter", "TrivialAugmentWide", "RandAugment", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "Lambda", "InterpolationMode", "functional"]
