@@ -169,27 +169,26 @@ def test_random_transforms_draw_like_torchvision():
 
 
 
+def _draws_as_torchvision(ours, theirs, image, seeds):
+    """After each seed, our random transform gives torchvision's pixels (and prints as it does)."""
+    import torch
+    assert repr(ours) == repr(theirs)
+    for seed in seeds:
+        torch.manual_seed(seed)
+        want = np.asarray(theirs(image))
+        mt.manual_seed(seed)
+        np.testing.assert_array_equal(np.asarray(ours(image)), want, err_msg=f"{ours!r} seed {seed}")
+
+
 def test_trivial_augment_wide_matches_torchvision(torchvision):
     """The same seed draws the same augmentation, magnitude and sign, and PIL renders the same pixels."""
-    import torch
     from PIL import Image
     from minitorch.vision import transforms as T
-    rng = np.random.default_rng(0)
-    rgb = Image.fromarray(rng.integers(0, 256, (40, 52, 3), dtype=np.uint8))
+    rgb = Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 52, 3), dtype=np.uint8))
     for image in (rgb, rgb.convert("L")):
-        for seed in range(60):
-            torch.manual_seed(seed)
-            want = np.asarray(torchvision.transforms.TrivialAugmentWide()(image))
-            mt.manual_seed(seed)
-            np.testing.assert_array_equal(np.asarray(T.TrivialAugmentWide()(image)), want, err_msg=f"seed {seed}")
-    ours, theirs = T.TrivialAugmentWide(num_magnitude_bins=11, fill=[3]), \
-        torchvision.transforms.TrivialAugmentWide(num_magnitude_bins=11, fill=[3])
-    assert repr(ours) == repr(theirs)
-    for seed in range(20):
-        torch.manual_seed(seed)
-        want = np.asarray(theirs(rgb))
-        mt.manual_seed(seed)
-        np.testing.assert_array_equal(np.asarray(ours(rgb)), want)
+        _draws_as_torchvision(T.TrivialAugmentWide(), torchvision.transforms.TrivialAugmentWide(), image, range(60))
+    _draws_as_torchvision(T.TrivialAugmentWide(num_magnitude_bins=11, fill=[3]),
+                          torchvision.transforms.TrivialAugmentWide(num_magnitude_bins=11, fill=[3]), rgb, range(20))
 
 
 def test_pil_operations_match_torchvision(torchvision):
@@ -256,7 +255,6 @@ def test_food101_reads_the_extracted_archive(tmp_path):
 
 
 def test_random_resized_crop_and_color_jitter_match_torchvision(torchvision):
-    import torch
     from PIL import Image
     from minitorch.vision import transforms as T
     image = Image.fromarray(np.random.default_rng(3).integers(0, 256, (37, 51, 3), dtype=np.uint8))
@@ -267,26 +265,14 @@ def test_random_resized_crop_and_color_jitter_match_torchvision(torchvision):
              (T.ColorJitter(brightness=(0.5, 1.5), hue=0.5), torchvision.transforms.ColorJitter(brightness=(0.5, 1.5),
                                                                                                  hue=0.5))]
     for ours, theirs in pairs:
-        assert repr(ours) == repr(theirs)
-        for seed in range(15):
-            torch.manual_seed(seed)
-            want = np.asarray(theirs(image))
-            mt.manual_seed(seed)
-            np.testing.assert_array_equal(np.asarray(ours(image)), want, err_msg=f"{ours!r} seed {seed}")
+        _draws_as_torchvision(ours, theirs, image, range(15))
     with pytest.raises(ValueError, match="hue values should be between"):
         T.ColorJitter(hue=0.7)
 
 
 def test_rand_augment_matches_torchvision(torchvision):
-    import torch
     from PIL import Image
     from minitorch.vision import transforms as T
     image = Image.fromarray(np.random.default_rng(5).integers(0, 256, (33, 41, 3), dtype=np.uint8))
     for kwargs in ({}, {"num_ops": 3, "magnitude": 20, "num_magnitude_bins": 25, "fill": [7, 8, 9]}):
-        ours, theirs = T.RandAugment(**kwargs), torchvision.transforms.RandAugment(**kwargs)
-        assert repr(ours) == repr(theirs)
-        for seed in range(30):
-            torch.manual_seed(seed)
-            want = np.asarray(theirs(image))
-            mt.manual_seed(seed)
-            np.testing.assert_array_equal(np.asarray(ours(image)), want, err_msg=f"{kwargs} seed {seed}")
+        _draws_as_torchvision(T.RandAugment(**kwargs), torchvision.transforms.RandAugment(**kwargs), image, range(30))
