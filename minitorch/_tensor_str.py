@@ -169,4 +169,7 @@ def tensor_repr(t) -> str:
         suffixes.append(f"grad_fn=<{type(t._grad_fn).__name__}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
+    tangent = t.__dict__.get("_fw_grad")
+    if tangent is not None:  # a dual tensor of forward-mode AD
+        suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

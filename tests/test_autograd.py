@@ -440,9 +440,31 @@ def test_gradcheck_catches_what_torchs_catches(lib):
 
 def test_gradcheck_refuses_checks_it_cannot_make():
     x = mt.tensor([0.3], dtype=mt.float64, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="check_forward_ad needs forward-mode AD"):
-        mt.autograd.gradcheck(lambda t: t * 2, (x,), check_forward_ad=True)
+    with pytest.raises(NotImplementedError, match="check_batched_grad needs vmap's batching rules"):
+        mt.autograd.gradcheck(lambda t: t * 2, (x,), check_batched_grad=True)
     with pytest.raises(TypeError):
         mt.autograd.gradcheck(lambda t: t * 2, (x,), not_an_option=True)
     assert mt.autograd.gradgradcheck(lambda t: (t * t).sin(), (mt.rand(2, 3, dtype=mt.float64, requires_grad=True),),
                                      gen_non_contig_grad_outputs=True)
+
+
+def test_gradcheck_checks_forward_mode_too():
+    x = mt.tensor([0.3, -0.7], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(lambda t: (t * t).sin(), (x,), check_forward_ad=True)
+    assert mt.autograd.gradgradcheck(lambda t: (t * t).sin(), (x,), check_fwd_over_rev=True)
+
+    class WrongJvp(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 3
+    with pytest.raises(mt.autograd.GradcheckError, match="Jacobian computed with forward mode mismatch"):
+        mt.autograd.gradcheck(WrongJvp.apply, (x,), check_forward_ad=True)
+    assert mt.autograd.gradcheck(WrongJvp.apply, (x,))  # backward alone is right

@@ -1,5 +1,5 @@
 """Autograd: graph nodes, the backward engine, grad modes and checking tools."""
-from . import engine, events, functional, graph, profiler
+from . import engine, events, forward_ad, functional, graph, profiler
 from .engine import backward, grad
 from .function import Function, FunctionCtx, Primitive, once_differentiable
 from .tracer import trace
@@ -10,4 +10,4 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
 
 __all__ = ["Function", "FunctionCtx", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad",
            "enable_grad", "inference_mode", "set_grad_enabled", "detect_anomaly", "once_differentiable",
-           "graph", "trace", "profiler", "functional"]
+           "graph", "trace", "profiler", "functional", "forward_ad"]

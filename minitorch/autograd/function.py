@@ -20,6 +20,7 @@ import weakref
 
 from ..dtypes import _FLOAT
 from ..device import check_same_device
+from . import forward_ad
 from .grad_mode import state as _mode
 
 Tensor = None  # minitorch.tensor sets this once the class exists (the modules import each other)
@@ -176,9 +177,10 @@ class SavedTensor:
     output Tensor itself would make a reference cycle output -> node -> output.
     """
 
-    __slots__ = ("tensor", "data", "box", "version", "output_nr")
+    __slots__ = ("tensor", "data", "box", "version", "output_nr", "tangent")
 
     def __init__(self, tensor=None, data=None, box=None, output_nr=None):
+        self.tangent = None  # a saved output's forward-mode tangent, given back on unpacking
         self.tensor = tensor
         self.data = data
         self.output_nr = output_nr
@@ -206,6 +208,8 @@ class SavedTensor:
         out._grad_fn = node
         out._output_nr = self.output_nr
         out._requires_grad = True
+        if self.tangent is not None and _mode.forward_ad:
+            forward_ad.set_tangent(out, self.tangent)
         return out
 
 
@@ -268,8 +272,14 @@ class FunctionCtx(Node):
     def save_for_backward(self, *tensors):
         self._to_save = tensors
 
+    def save_for_forward(self, *tensors):
+        """Keep tensors for the op's `jvp` (forward mode), where `ctx.saved_tensors` returns them."""
+        self._fw_saved = tensors
+
     @property
     def saved_tensors(self):
+        if self.__dict__.get("_in_jvp"):
+            return tuple(self.__dict__.get("_fw_saved", ()))
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(
@@ -425,12 +435,21 @@ class Function(FunctionCtx):
     vjp = backward
 
     @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: the outputs' tangents from the inputs' (`grad_inputs`), with what forward kept by
+        `ctx.save_for_forward`. Built-in ops without one transpose their backward (see forward_ad)."""
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
+                                  "with forward mode AD.")
+
+    @staticmethod
     def setup_context(ctx, inputs, output):
         """Override (with a forward that takes no ctx) to save what backward needs from the inputs and output."""
         raise NotImplementedError("setup_context is not implemented.")
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _mode.forward_ad and forward_ad.has_tangent(args):
+            return forward_ad.apply(cls, args, kwargs)
         ctx = cls._node_cls.__new__(cls._node_cls)
         inputs = [a if isinstance(a, Tensor) else None for a in args]
         record = _mode.enabled and any(t is not None and t._requires_grad for t in inputs)
@@ -488,6 +507,8 @@ class Primitive(Function):
 
     @classmethod
     def apply(cls, *inputs, **params):
+        if _mode.forward_ad and forward_ad.has_tangent(inputs):
+            return forward_ad.apply(cls, inputs, params)
         ctx = cls._node_cls.__new__(cls._node_cls)
         device = inputs[0]._device
         if len(inputs) > 1:

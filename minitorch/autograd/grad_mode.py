@@ -9,6 +9,7 @@ class _State:
     anomaly = False     # detect_anomaly: remember forward traces
     check_nan = True    # ... and check backward's results for NaN
     inference = False
+    forward_ad = False  # a forward-AD dual level is open: ops push tangents
 
 
 state = _State()

@@ -39,12 +39,29 @@ def _analytical_jacobian(fn, inputs, i, create_graph=False):
     return np.stack(rows) if rows else np.zeros((0, inputs[i].numel()))
 
 
-def _refuse_missing_checks(check_forward_ad, check_batched_grad, check_batched_forward_grad, masked):
-    missing = [name for name, wanted in (("check_forward_ad", check_forward_ad),
-                                         ("check_batched_grad", check_batched_grad),
+def _forward_jacobian(fn, inputs, i):
+    """d(flattened outputs)/d(inputs[i]) by forward mode: column k is the outputs' tangent for the unit tangent
+    e_k on input i."""
+    from . import forward_ad
+    x = inputs[i]
+    cols = []
+    for k in range(x.numel()):
+        unit = np.zeros(x._data.size, dtype=x._data.dtype)
+        unit[k] = 1
+        with forward_ad.dual_level():
+            dual = forward_ad.make_dual(x, x.new_tensor(unit.reshape(x._data.shape)))
+            outs = _as_tuple(fn(*inputs[:i], dual, *inputs[i + 1:]))
+            tangents = [forward_ad.unpack_dual(o).tangent for o in outs]
+        cols.append(np.concatenate([np.zeros(o.numel()) if t is None else t._data.reshape(-1).astype(np.float64)
+                                    for o, t in zip(outs, tangents)]))
+    return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
+
+
+def _refuse_missing_checks(check_batched_grad, check_batched_forward_grad, masked):
+    missing = [name for name, wanted in (("check_batched_grad", check_batched_grad),
                                          ("check_batched_forward_grad", check_batched_forward_grad)) if wanted]
     if missing:
-        raise NotImplementedError(f"gradcheck: {', '.join(missing)} needs forward-mode AD or vmap, which minitorch "
+        raise NotImplementedError(f"gradcheck: {', '.join(missing)} needs vmap's batching rules, which minitorch "
                                   "does not have yet")
     if masked:
         raise NotImplementedError("gradcheck: masked=True applies to sparse tensors, which minitorch does not have")
@@ -66,9 +83,17 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     Jacobian twice (within `nondet_tol`), zero output gradients give zero input gradients, with
     `check_undefined_grad` the nodes handle missing output gradients, and with `check_grad_dtypes`
     each gradient has its input's dtype.
+    `check_forward_ad` compares forward mode's Jacobian with the same differences.
     `fast_mode` runs the full check (stricter than torch's random projection)."""
-    _refuse_missing_checks(check_forward_ad, check_batched_grad, check_batched_forward_grad, masked)
+    _refuse_missing_checks(check_batched_grad, check_batched_forward_grad, masked)
     inputs = _as_tuple(inputs)
+    if check_forward_ad:
+        for i, x in enumerate(inputs):
+            if getattr(x, "requires_grad", False):
+                num, fwd = _numerical_jacobian(func, inputs, i, eps), _forward_jacobian(func, inputs, i)
+                if num.shape != fwd.shape or not np.allclose(fwd, num, atol=atol, rtol=rtol):
+                    return _fail(f"Jacobian computed with forward mode mismatch for output 0 with respect to input "
+                                 f"{i},\nnumerical:{num}\nanalytical:{fwd}\n", raise_exception)
     if not check_backward_ad:
         return True
     for i, x in enumerate(inputs):
@@ -126,8 +151,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
                   check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:
     """Check second derivatives: gradcheck of the (create_graph) vector-Jacobian product.
     `gen_non_contig_grad_outputs` makes the random output gradients non-contiguous."""
-    _refuse_missing_checks(check_fwd_over_rev, check_batched_grad, False, masked)
-    if not check_rev_over_rev:
+    _refuse_missing_checks(check_batched_grad, False, masked)
+    if not (check_rev_over_rev or check_fwd_over_rev):
         return True
     from .engine import grad
     inputs = _as_tuple(inputs)
@@ -148,7 +173,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
     return gradcheck(vjp, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol,
-                     check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes)
+                     check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes,
+                     check_forward_ad=check_fwd_over_rev, check_backward_ad=check_rev_over_rev)
 
 
 def _non_contiguous(t):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ..autograd.forward_ad import linear_in
 from .. import dtypes as D
 from ..ops._helpers import floats_only, size_at, wrap_dim
 from ..ops import activation as _act
@@ -154,11 +155,13 @@ def _nll(input, target, weight, ignore_index, reduction):
 class NllLoss(Fused):
     node_name = "NllLossBackward0"
     definition = staticmethod(_nll)
+    jvp = linear_in(0)  # forward mode: the loss is linear in the input (the weights are constants to it)
 
 
 class NllLoss2d(Fused):
     node_name = "NllLoss2DBackward0"    # images: input (N, C, H, W), target (N, H, W)
     definition = staticmethod(_nll)
+    jvp = linear_in(0)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -545,9 +548,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         n = input.numel() // input.shape[1]
         if running_mean is not None:
             from ..autograd.grad_mode import no_grad
-            with no_grad():
-                running_mean.mul_(1 - momentum).add_(input.mean(axes) * momentum)
-                running_var.mul_(1 - momentum).add_(input.var(axes, correction=0) * (momentum * n / (n - 1)))
+            with no_grad():  # the statistics of the values only (detached: forward mode gives them no tangent)
+                x = input.detach()
+                running_mean.mul_(1 - momentum).add_(x.mean(axes) * momentum)
+                running_var.mul_(1 - momentum).add_(x.var(axes, correction=0) * (momentum * n / (n - 1)))
         return NativeBatchNorm.apply(input, None, None, weight, bias, eps)
     return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
 
@@ -683,6 +687,7 @@ def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type
     from ..autograd import no_grad
     with no_grad():
         rows = input.reshape(-1).unique()
+        weight = weight.detach()  # the same memory, without a tangent: forward mode does not see it either
         norms = weight[rows].norm(norm_type, 1, keepdim=True)
         scale = (max_norm / (norms + 1e-7)).where(norms > max_norm, 1.0)
         weight[rows] = weight[rows] * scale.to(weight.dtype)

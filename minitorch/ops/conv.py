@@ -7,6 +7,7 @@ matmul) has first and second derivatives for free; both call named backend kerne
 """
 from __future__ import annotations
 
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import _pair, check_window, floats_only, out_size, wrap_dim
@@ -30,6 +31,7 @@ def _channel_major(cols):
 
 class Im2Col(Primitive):
     """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo): every window as a column (torch's unfold)."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     @staticmethod
     def forward(ctx, x, *, k, s, p, d, blocks=None):
@@ -53,6 +55,7 @@ class Col2Im(Primitive):
     `blocks` overrides the window count when the image has trailing rows no window starts in
     (conv_transpose2d's output_padding).
     """
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     @staticmethod
     def forward(ctx, cols, *, hw, k, s, p, d, blocks=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 
 from .. import dtypes as D
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Function, Primitive
 from ..device import as_device, device as Device
 from ..formats import check_memory_format
@@ -12,6 +13,7 @@ from ..tensor import Tensor
 
 class ToCopy(Primitive):
     """Copy to another dtype; the gradient is cast back to the input's dtype."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "ToCopyBackward0"
 
@@ -30,6 +32,7 @@ class ToCopy(Primitive):
 
 class ToDevice(Function):
     """Copy to another device; the gradient travels back to the input's device."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "ToCopyBackward0"
 
@@ -46,6 +49,7 @@ class ToDevice(Function):
 
 class Clone(Primitive):
     """A copy with its own memory; the gradient passes through unchanged."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     @staticmethod
     def forward(ctx, x):

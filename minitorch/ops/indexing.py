@@ -9,6 +9,7 @@ import numbers
 import warnings
 
 from .. import dtypes as D
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import check_number, check_scalar_fits, common_device, is_tensor, scalar_tensor, wrap_dim
@@ -107,6 +108,7 @@ def check_masks(shape, key: tuple) -> None:
 
 class Index(Primitive):
     """y = x[key]; backward puts the gradient back at `key` (adding at repeated indices)."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "IndexBackward0"
 
@@ -149,6 +151,7 @@ def index_put_zeros(g: Tensor, shape, key, accumulate: bool = False) -> Tensor:
 
 class Select(Primitive):
     """x[..., i, ...]: the view at index i of one dim (torch's select)."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     formula = "grad_self = zeros of self's shape with grad at index i"
 
@@ -233,6 +236,7 @@ def _assign(data, key, values) -> None:
 
 class IndexPut(Primitive):
     """y = x with y[key] = v (the out-of-place form of `x[key] = v`)."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     @staticmethod
     def forward(ctx, x, v, *, key):
@@ -355,6 +359,7 @@ def _bounds_check(index, size, dim, xp, error=RuntimeError):
 
 
 class Gather(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, index, *, dim):
         xp = ctx.xp
@@ -426,6 +431,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 
 class Scatter(Primitive):
     """Copy of x with src written at index along dim (or added, for scatter_add)."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     @staticmethod
     def forward(ctx, x, index, src, *, dim, add):
@@ -504,6 +510,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 class IndexSelect(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, index, *, dim):
         ctx.shape, ctx.dim = x.shape, dim
@@ -546,6 +553,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 
 class IndexAdd(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, index, src, *, dim, alpha):
         xp = ctx.xp
@@ -835,6 +843,7 @@ class Embedding(Primitive):
     """Rows of `weight` at integer indices; the weight gradient adds each output row's gradient into
     the row it came from (a scatter-add), skipping padding_idx and, with scale_grad_by_freq, divided
     by how often that index occurs in the batch."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "EmbeddingBackward0"
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import inspect
 
 from .. import dtypes as D
+from ..autograd.forward_ad import has_tangent, set_tangent, tangent_of
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
@@ -38,6 +40,7 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     _leaf_check(self)
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
+    dual = _mode.forward_ad and has_tangent((self, *grad_operands))
     if recording:
         base = self._base if self._base is not None and self._base._requires_grad else None
         if base is not None and not _spans(self, base):
@@ -46,15 +49,19 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         # the op may save its input for backward: give it the old values, not self's memory
         old = Tensor._wrap(self._data.copy(), self._device)
         old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
+        if dual and tangent_of(self) is not None:
+            set_tangent(old, tangent_of(self))
         result = out_of_place(old)
         check_cast(result._dtype, self._dtype)
         _write(self, result._data)
+        if dual:
+            _take_tangent(self, result)
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
         if base is not None:  # the base now holds the result too: its history continues through a view
             whole = result.reshape(base._data.shape)
             base._grad_fn, base._output_nr = whole._grad_fn, whole._output_nr
             base._bump()
-    elif fast is not None:
+    elif fast is not None and not dual:
         try:
             fast(self._data)
         except ValueError:
@@ -69,8 +76,16 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
             _mode.enabled = prev
         check_cast(result._dtype, self._dtype)
         _write(self, result._data)
+        if dual:
+            _take_tangent(self, result)
     self._bump()
     return self
+
+
+def _take_tangent(self: Tensor, result: Tensor) -> None:
+    """Forward mode: after an in-place op self's tangent is the result's (zeros where the result has none)."""
+    tangent = tangent_of(result)
+    set_tangent(self, tangent.to(self._dtype) if tangent is not None else result.new_zeros(result.shape))
 
 
 def _address(a) -> int:
@@ -149,6 +164,7 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
 
 class Copy(Primitive):
     """x's values replaced by src (broadcast and cast); the gradient flows to src only."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "torch::autograd::CopyBackwards"
 

@@ -113,3 +113,11 @@ class BinaryCrossEntropy(Primitive):
     def backward(ctx, gy):
         x, t = ctx.saved_tensors
         return gy * (x - t) / (x * (1 - x)).clamp(min=1e-12), None
+
+    @staticmethod
+    def jvp(ctx, tx, tt):
+        """Forward mode, as torch's: ẏ = ẋ ((1 - t) m₁ / (1 - x) - t m₀ / x) + ṫ (log(1 - x) - log x), where
+        m₀, m₁ are 1 where the logs are above their clamp at -100 (0 · inf = nan at x = 0 or 1, as torch)."""
+        x, t = ctx.saved_tensors
+        m0, m1 = (x.log() > -100).to(x.dtype), ((1 - x).log() > -100).to(x.dtype)
+        return tx * ((1 - t) * m1 / (1 - x) - t * m0 / x) + tt * ((1 - x).log() - x.log())

@@ -46,5 +46,7 @@ def _composed_backward(gy, x, weight, n, eps):
     xhat = (x - mean) * rstd
     g = gy * weight if weight is not None else gy
     gx = (g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * rstd
-    gw = (gy * xhat).sum(lead) if weight is not None else None
-    return gx, gw, gy.sum(lead) if lead else gy
+    def over_lead(t):  # summed over the leading dims (torch's sum over no dims would sum them all)
+        return t.sum(lead) if lead else t
+    gw = over_lead(gy * xhat) if weight is not None else None
+    return gx, gw, over_lead(gy)

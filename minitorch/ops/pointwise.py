@@ -11,6 +11,7 @@ import builtins
 import math
 
 from .. import dtypes as D
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from .fused import Fused
 from ..tensor import Tensor
@@ -54,6 +55,12 @@ class _Unary(Primitive):
     def backward_arrays(ctx, gy):
         x, y = ctx.saved_arrays
         return gy * type(ctx).array_df(ctx.xp, x, y)
+
+    @classmethod
+    def jvp(cls, ctx, tx):
+        """Forward mode: ẏ = dy/dx · ẋ."""
+        x, y = ctx.saved_tensors
+        return tx * cls.df(x, y)
 
 
 
@@ -160,6 +167,7 @@ arcsin, arccos, arctan = asin, acos, atan
 
 
 class Neg(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = -grad"
 
     @staticmethod
@@ -324,9 +332,8 @@ class Logit(Primitive):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         # x(1 - x) >= 0 on [0, 1] (abs keeps 1/(-0.0) at +inf); outside the domain the gradient is nan
-        g = gy / (x * (1 - x)).abs()
         outside = (x < 0) | (x > 1) if ctx.eps is None else (x < ctx.eps) | (x > 1 - ctx.eps)
-        return where(outside, math.nan if ctx.eps is None else 0.0, g)
+        return gy * where(outside, math.nan if ctx.eps is None else 0.0, (x * (1 - x)).abs().reciprocal())
 
 
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
@@ -370,6 +377,7 @@ def _check_alpha(dt, alpha) -> None:
 
 
 class Add(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad, grad_other = alpha · grad (each summed to its input's shape)"
 
     @staticmethod
@@ -387,6 +395,7 @@ class Add(Primitive):
 
 
 class Sub(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad, grad_other = -alpha · grad (each summed to its input's shape)"
 
     @staticmethod
@@ -674,10 +683,12 @@ class Pow(Primitive):
         a, b, y = ctx.saved_tensors
         na = ctx.needs_input_grad
         ga = gb = None
+        # the masks pick the factor, not the product, so that the backward differentiated in gy (the transpose
+        # forward mode takes) has no 0 · inf where the mask holds
         if na[0]:
-            ga = where(b == 0, 0.0, gy * b * a ** (b - 1))
+            ga = gy * where(b == 0, 0.0, b * a ** (b - 1))
         if na[1]:
-            gb = where((a == 0) & (b >= 0), 0.0, gy * y * a.log())
+            gb = gy * where((a == 0) & (b >= 0), 0.0, y * a.log())
         return ga, gb
 
 
@@ -721,6 +732,7 @@ class _Pick(Primitive):
 
     f = None              # f(xp, a, b): the result
     takes_a = None        # takes_a(a, b): where the result is a (minitorch ops)
+    tangent_takes_a = None  # where forward mode's tangent is a's (takes_a unless set)
     split_ties = False    # maximum/minimum share the gradient evenly where a == b
 
     @classmethod
@@ -738,6 +750,16 @@ class _Pick(Primitive):
             tie, half = a == b, gy / 2
             ga, gb = where(tie, half, ga), where(tie, half, gb)
         return ga, gb
+
+    @classmethod
+    def jvp(cls, ctx, ta, tb):
+        """Forward mode, as torch's: ẏ = ḃ + w · (ȧ - ḃ), w = 1 where the tangent follows a (½ at ties for
+        maximum/minimum). For fmax torch's tangent follows b at ties, where backward picks a."""
+        a, b = ctx.saved_tensors
+        w = (cls.tangent_takes_a or cls.takes_a)(a, b)
+        if cls.split_ties:
+            w = where(a == b, 0.5, w.to(ta.dtype))
+        return tb + w * (ta - tb)
 
 
 class Maximum(_Pick):
@@ -757,6 +779,7 @@ class Fmax(_Pick):
 
     f = staticmethod(lambda xp, a, b: xp.fmax(a, b))
     takes_a = staticmethod(lambda a, b: (a >= b) | b.isnan())
+    tangent_takes_a = staticmethod(lambda a, b: (a > b) | b.isnan())
 
 
 class Fmin(_Pick):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from .. import dtypes as D
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import _pair, check_window, floats_only, out_size
@@ -70,6 +71,7 @@ class AdaptiveMaxPool2d(MaxPool2d):
 class AvgPool2d(Primitive):
     """Window means; its backward spreads each gradient over its window (AvgPool2dGrad), and the two
     are each other's adjoint, so every derivative order exists."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "AvgPool2DBackward0"
 

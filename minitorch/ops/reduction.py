@@ -8,6 +8,7 @@ import warnings
 from collections import namedtuple
 
 from .. import dtypes as D
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, check_dim_types, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
@@ -57,6 +58,7 @@ def _acc_dtype(a, xp):
 
 
 class Sum(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad expanded back over the summed dims"
 
     @staticmethod
@@ -93,6 +95,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
 
 class Mean(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad / n, expanded back over the n averaged elements"
 
     @staticmethod
@@ -462,8 +465,8 @@ class Var(Primitive):
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
-        if ctx.take_sqrt:  # d std = d var / (2 std), and zero where std is zero
-            gy = (gy / (y * 2)).masked_fill(y == 0, 0)
+        if ctx.take_sqrt:  # d std = d var / (2 std), and zero where std is zero (the factor masked, not gy's
+            gy = gy * (y * 2).reciprocal().masked_fill(y == 0, 0)  # product: transposing it gives no 0 · inf)
         centred = x - x.mean(ctx.axes, keepdim=True)
         factor = 2.0 / ctx.denom if ctx.denom else math.inf
         return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) * centred * factor
@@ -684,6 +687,7 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 # ---- scans ----------------------------------------------------------------------------------
 
 class Cumsum(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, *, dim, dtype):
         ctx.dim = dim

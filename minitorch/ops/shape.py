@@ -6,6 +6,7 @@ import builtins
 import math
 
 from .. import dtypes as D
+from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, _check_dim_type, common_device, dims as _dims, refuse_none, wrap_dim
@@ -89,6 +90,7 @@ def _fmt(shape):
 
 
 class View(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad viewed in the input's shape"
 
     @staticmethod
@@ -235,6 +237,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 class Permute(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad permuted back by the inverse permutation"
 
     @staticmethod
@@ -348,6 +351,7 @@ moveaxis = movedim
 
 class SumToSize(Primitive):
     """Sum a broadcast gradient back down to `shape` (the reverse of expand)."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "SumToSizeBackward0"
 
@@ -384,6 +388,7 @@ def _expandable(small, big) -> bool:
 
 
 class Expand(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad summed over the expanded dims"
 
     @staticmethod
@@ -468,6 +473,7 @@ def broadcast_tensors(*tensors):
 
 
 class Repeat(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, *, reps):
         ctx.in_shape, ctx.reps = x.shape, reps
@@ -498,6 +504,7 @@ def tile(input: Tensor, dims) -> Tensor:
 
 
 class Cat(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, *xs, dim):
         # a legacy empty (0,) tensor takes no part (its size None): its gradient is empty too
@@ -564,6 +571,7 @@ def stack(tensors: list[Tensor], dim: int = 0) -> Tensor:
 
 class Stack(Primitive):
     """Join equal-shaped tensors along a new dim; each gradient is the matching slice."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     formula = "grad_tensors[i] = grad.select(dim, i)"
 
@@ -645,6 +653,7 @@ def column_stack(tensors: list[Tensor]) -> Tensor:
 
 class Split(Primitive):
     """Views of consecutive pieces along `dim`; backward joins the gradients."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "SplitWithSizesBackward0"
 
@@ -733,6 +742,7 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
 
 
 class Unbind(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, *, dim):
         ctx.dim = dim
@@ -749,6 +759,7 @@ def unbind(input: Tensor, dim: int = 0):
 
 
 class Flip(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, *, axes):
         ctx.axes = axes
@@ -779,6 +790,7 @@ def flipud(input: Tensor) -> Tensor:
 
 
 class Roll(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @staticmethod
     def forward(ctx, x, *, shifts, axes):
         ctx.shifts, ctx.axes = shifts, axes
@@ -804,6 +816,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 class Slice(Primitive):
     """x[start:stop:step] along one dim, as a view."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     @staticmethod
     def forward(ctx, x, *, dim, start, stop, step):
@@ -835,6 +848,7 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
 
 
 class _Triangle(Primitive):
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     @classmethod
     def forward(cls, ctx, x, *, diagonal):
         ctx.diagonal = diagonal

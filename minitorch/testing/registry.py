@@ -100,20 +100,24 @@ class Arg:
         return a
 
 
-def _to_lib(value, lib, requires_grad, device="cpu"):
+def _to_lib(value, lib, requires_grad, device="cpu", dual=None):
+    """`value` as `lib`'s tensor when it is a sampled one; a differentiable one requires grad, or, given
+    `dual` (forward mode), becomes `dual(tensor)`."""
     import torch
     if isinstance(value, Arg):
         arr = value.materialize()
         t = torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr).to(device)
         if requires_grad and value.requires_grad and arr.dtype.kind == "f":
+            if dual is not None:
+                return dual(t)
             t.requires_grad_(True)
         return t
     if isinstance(value, (list, tuple)) and any(isinstance(v, Arg) for v in value):
-        return type(value)(_to_lib(v, lib, requires_grad, device) for v in value)
+        return type(value)(_to_lib(v, lib, requires_grad, device, dual) for v in value)
     return value
 
 
-def _call(spec, lib, args, kwargs, grad_positions, device="cpu"):
+def _call(spec, lib, args, kwargs, grad_positions, device="cpu", dual=None):
     """spec.fn on `lib`'s tensors; minitorch's live on `device`, which is also its default device
     meanwhile, so tensors the spec creates itself are made there too (torch's stay on the CPU)."""
     import torch
@@ -121,7 +125,7 @@ def _call(spec, lib, args, kwargs, grad_positions, device="cpu"):
         previous = lib.get_default_device()
         lib.set_default_device(device)
     try:
-        targs = [_to_lib(a, lib, i in grad_positions, device) for i, a in enumerate(args)]
+        targs = [_to_lib(a, lib, i in grad_positions, device, dual) for i, a in enumerate(args)]
         tkw = {k: _to_lib(v, lib, False, device) for k, v in kwargs.items()}
         try:
             return spec.fn(lib, *targs, **tkw), targs, None
@@ -246,7 +250,49 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
             assert not np.any(_array(w)), f"{spec.name}: grad {i} is None, torch's is nonzero"
             continue
         compare_values(g, w, grtol, gatol, what=f"{spec.name} grad of input {i}", device=device)
+    check_forward_ad(spec, args, kwargs, positions, dtype, seed, device)
     return "grad"
+
+
+def check_forward_ad(spec, args, kwargs, positions, dtype, seed, device="cpu") -> bool:
+    """Forward mode: with the differentiable inputs made dual with random tangents, each output's tangent
+    equals torch's. Returns False where torch has no forward AD for the call (nothing to compare)."""
+    import torch
+
+    import minitorch
+    want = _output_tangents(spec, torch, args, kwargs, positions, seed)
+    if isinstance(want, BaseException):
+        return False
+    got = _output_tangents(spec, minitorch, args, kwargs, positions, seed, device)
+    if isinstance(got, BaseException):
+        raise AssertionError(f"{spec.name}: forward AD raised {type(got).__name__}: {got}; torch's did not") from got
+    assert len(got) == len(want), f"{spec.name}: {len(got)} outputs in forward mode, torch has {len(want)}"
+    rtol, atol = spec.tolerances(dtype, for_grad=True)
+    for i, (g, w) in enumerate(zip(got, want)):
+        if w is None or g is None:  # no tangent on one side: the other's must be zero (or absent)
+            assert not np.any(_array(g if w is None else w)) if (g is not None or w is not None) else True, \
+                f"{spec.name}: output {i} has a tangent on one side only"
+            continue
+        compare_values(g, w, rtol, atol, what=f"{spec.name} tangent of output {i}", device=device)
+    return True
+
+
+def _output_tangents(spec, lib, args, kwargs, positions, seed, device="cpu"):
+    """The tangents of spec.fn's outputs with each differentiable input dual (tangents drawn from `seed`,
+    the same for both libraries), or the exception the call raised."""
+    import torch
+    fwad = lib.autograd.forward_ad
+    rng = np.random.default_rng(seed)
+
+    def dual(t):
+        arr = rng.standard_normal(tuple(t.shape)).astype(_array(t).dtype)
+        return fwad.make_dual(t, torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr).to(device))
+
+    with fwad.dual_level():
+        out, _, err = _call(spec, lib, args, kwargs, positions, device, dual=dual)
+        if err is not None:
+            return err
+        return [fwad.unpack_dual(o).tangent if isinstance(o, lib.Tensor) else None for o in _flatten(out)]
 
 
 def _checked_instead_of_leaked(terr: BaseException, merr: BaseException) -> bool:
