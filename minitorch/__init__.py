@@ -134,7 +134,7 @@ for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos a
     globals()[_name] = _with_out(globals()[_name])
 for _name in "arange empty eye full linspace logspace normal ones rand randint randn randperm range zeros".split():
     globals()[_name] = _with_out(globals()[_name], factory=True)
-from . import distributed, hub, jit, nn, optim, utils, vision  # noqa: E402
+from . import distributed, func, hub, jit, nn, optim, utils, vision  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import profiler  # noqa: E402
 from .torch_alias import as_torch  # noqa: E402

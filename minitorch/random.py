@@ -20,6 +20,7 @@ import numpy as np
 from . import _cephes32
 
 DEFAULT_SEED = 67280421310721
+refuse_draws = None  # an error message while random draws are refused (vmap's randomness="error")
 _M24 = 0xFFFFFF
 _M53 = np.uint64((1 << 53) - 1)
 
@@ -75,6 +76,8 @@ class Generator:
 
     # ---- raw draws --------------------------------------------------------------------
     def _u32(self, n: int):
+        if refuse_draws:
+            raise RuntimeError(refuse_draws)
         return self._mt.random_raw(n)  # uint64 values below 2**32
 
     def _u64(self, n: int):
@@ -86,6 +89,8 @@ class Generator:
         integers: u * 2**-53 < p exactly when u < T = ceil(p * 2**53). With u = hi * 2**32 + lo
         (hi: the low 21 bits of the first word, lo: the second word) that is a comparison of uint32
         pairs, which costs a quarter of building the 64-bit values."""
+        if refuse_draws:
+            raise RuntimeError(refuse_draws)
         threshold = min(math.ceil(p * 2.0 ** 53), 1 << 53)
         words = self._words.integers(0, 1 << 32, size=2 * n, dtype=np.uint32).reshape(n, 2)
         hi, lo = words[:, 0] & np.uint32(0x1FFFFF), words[:, 1]

@@ -112,15 +112,22 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
     """d func / d inputs: for one input and one output a tensor of shape output.shape + input.shape;
     tuples of either give (nested) tuples. Computed one output element at a time (a backward each);
     `vectorize` only changes how torch batches those passes, so the result is the same here."""
-    if strategy == "forward-mode":
-        raise NotImplementedError("jacobian(strategy='forward-mode') needs forward-mode AD, which minitorch "
-                                  "does not have yet; use strategy='reverse-mode'")
-    if strategy != "reverse-mode":
+    if strategy not in ("forward-mode", "reverse-mode"):
         raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
                          'function has more outputs than inputs, "forward-mode" tends to be more performant. '
                          'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":
+        if strict:
+            raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
+                               'not supported together (yet). Please either set `strict=False` or '
+                               '`strategy="reverse-mode"`.')
+        if not vectorize:
+            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                      "only implemented for `vectorize=True`.")
     is_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
     inputs = _prepare(inputs, create_graph)
+    if strategy == "forward-mode":
+        return _forward_jacobian(func, inputs, is_tuple, create_graph)
     out, out_tuple, outputs = _call(func, inputs, "jacobian")
     blocks = []
     for i, o in enumerate(outputs):
@@ -142,6 +149,44 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
         block = tuple(_stack(r, o, x, create_graph) for r, x in zip(rows, inputs))
         blocks.append(_finish(block, create_graph, is_tuple))
     return tuple(blocks) if out_tuple else blocks[0]
+
+
+def _forward_jacobian(func, inputs, is_tuple, create_graph):
+    """The Jacobian one column at a time by forward mode: the outputs' tangents for a unit tangent on
+    each input element."""
+    from . import forward_ad
+    columns = [[] for _ in inputs]   # per input: per element, the outputs' tangents
+    outputs = out_tuple = None
+    for j, x in enumerate(inputs):
+        for k in range(x.numel()):
+            with forward_ad.dual_level():
+                duals = []
+                for i, y in enumerate(inputs):
+                    unit = F.full_like(y, 0)
+                    if i == j:
+                        unit.view(-1)[k] = 1
+                    duals.append(forward_ad.make_dual(y, unit))
+                out, out_tuple, outputs = _call(func, tuple(duals), "jacobian")
+                tangents = [forward_ad.unpack_dual(o).tangent for o in outputs]
+            columns[j].append([F.full_like(o, 0) if t is None else t for o, t in zip(outputs, tangents)])
+    if outputs is None:  # no input elements: the function's outputs still set the shapes
+        out, out_tuple, outputs = _call(func, inputs, "jacobian")
+    blocks = []
+    for i, o in enumerate(outputs):
+        block = tuple(_columns([c[i] for c in cols], o, x, create_graph) for cols, x in zip(columns, inputs))
+        block = _finish(block, create_graph, is_tuple)
+        blocks.append(list(block) if is_tuple else block)  # torch's forward-mode Jacobians nest lists
+    return blocks if out_tuple else blocks[0]
+
+
+def _columns(cols, output, input, create_graph: bool):
+    """One (output, input) block from its columns (one per input element, each shaped like the output)."""
+    shape = tuple(output.shape) + tuple(input.shape)
+    if not cols:
+        return F.Tensor._wrap(input._device.backend.xp.zeros(shape, dtype=input._data.dtype), input._device)
+    stacked = engine.stack_rows(cols, create_graph)              # input.numel() x output.shape
+    moved = stacked.reshape(len(cols), -1).t() if output.dim() else stacked.reshape(len(cols))
+    return moved.reshape(*shape)
 
 
 def _stack(rows, output, input, create_graph: bool):
