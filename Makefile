@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	# torch==2.13.0 is the CPU build; a bare `torch` would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,distributed]'
+	$(BIN)/pip install -q -e '.[test,distributed,notebooks]'
 	touch $@
 
 venv: $(BIN)/.installed
@@ -36,8 +36,12 @@ test-gpu: venv
 bench: venv
 	$(BIN)/minitorch bench
 
+# Execute every notebook and keep the executed copies (outputs, pictures) in notebooks/executed/.
+notebooks: venv
+	$(BIN)/python notebooks/execute.py
+
 # All-reduce bandwidth and a DDP TinyVGG step on 2 ranks against one process.
 bench-distributed: venv
 	$(BIN)/python benchmarks/distributed_bench.py
 
-.PHONY: venv demo test test-gpu bench bench-distributed
+.PHONY: venv demo test test-gpu bench bench-distributed notebooks

@@ -224,8 +224,8 @@ def test_stepper_shows_what_each_node_received_used_and_returned():
                                                                               "SumBackward0"]
     view = s.step()
     assert view.node.name() == "TanhBackward0" and view.formula == "grad_self = grad · (1 - y²)"
-    assert [name for name, _ in view.saved] == ["self", "result"]
-    np.testing.assert_allclose(view.saved[1][1].detach().numpy(), tanh_out.detach().numpy(), rtol=1e-6)
+    assert [name for name, _ in view.saved] == ["result"]  # what torch's TanhBackward0 keeps
+    np.testing.assert_allclose(view.saved[0][1].detach().numpy(), tanh_out.detach().numpy(), rtol=1e-6)
     (g_tanh,) = torch.autograd.grad(tloss, tanh_out, retain_graph=True)  # what reached the tanh output
     np.testing.assert_allclose(view.grad_outputs[0].numpy(), g_tanh.numpy(), rtol=1e-5)
     text = str(view)

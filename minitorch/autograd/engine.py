@@ -99,8 +99,7 @@ def _check_grad(node, i, grad, meta):
 def _anomaly_check(node, grads):
     for i, g in enumerate(grads):
         if g is not None and g._dtype.is_floating_point and bool(g._device.backend.xp.isnan(g._data).any()):
-            where = f"\nThe forward call that created it:\n{node._trace}" if node._trace else ""
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 _final_callbacks: list = []  # one list per backward pass in progress (innermost last)
@@ -208,18 +207,25 @@ def _run_node(node, grads, record, create_graph, prev_mode, retain_graph):
             out = fn(tuple(grads))
             if out is not None:
                 grads = list(out)
-    if record:  # the caller's code runs between steps, in its own grad mode
-        _mode.enabled = create_graph
-        try:
+    try:
+        if record:  # the caller's code runs between steps, in its own grad mode
+            _mode.enabled = create_graph
+            try:
+                grad_inputs = node._run_backward(tuple(grads))
+            finally:
+                _mode.enabled = prev_mode
+        else:
             grad_inputs = node._run_backward(tuple(grads))
-        finally:
-            _mode.enabled = prev_mode
-    else:
-        grad_inputs = node._run_backward(tuple(grads))
-    if not node._is_sink:
-        grad_inputs = _conform(node, grad_inputs)
-    if _mode.anomaly and _mode.check_nan:
-        _anomaly_check(node, grad_inputs)
+        if not node._is_sink:
+            grad_inputs = _conform(node, grad_inputs)
+        if _mode.anomaly and _mode.check_nan:
+            _anomaly_check(node, grad_inputs)
+    except Exception:
+        if _mode.anomaly and node._trace:  # as torch: the forward call that made the failing node, as a warning
+            import warnings
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          f"{node._trace}", stacklevel=2)
+        raise
     if node._hooks:
         for fn in list(node._hooks.values()):
             out = fn(grad_inputs, tuple(grads))

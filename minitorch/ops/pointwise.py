@@ -27,10 +27,11 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 class _Unary(Primitive):
     """y = f(x); subclasses set `f(xp, x)` (or `kernel`, the name of a backend kernel computing it)
-    and `df(x, y)` = dy/dx."""
+    and `df(x, y)` = dy/dx, written in x or in y: the op saves that one alone (as torch does), and df
+    gets None for the other."""
 
     f = staticmethod(lambda xp, x: x)
-    saved_names = ("self", "result")
+    saved_names = ("self",)   # or ("result",)
     kernel = None
     df = None
 
@@ -43,24 +44,26 @@ class _Unary(Primitive):
             y = f(x.astype(xp.float32)).astype(x.dtype)
         else:
             y = backend.elementwise(f, x)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(y if cls.saved_names == ("result",) else x)
         return y
 
     @classmethod
+    def _x_and_y(cls, saved):
+        return (None, saved[0]) if cls.saved_names == ("result",) else (saved[0], None)
+
+    @classmethod
     def backward(cls, ctx, gy):
-        x, y = ctx.saved_tensors
-        return gy * cls.df(x, y)
+        return gy * cls.df(*cls._x_and_y(ctx.saved_tensors))
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        x, y = ctx.saved_arrays
-        return gy * type(ctx).array_df(ctx.xp, x, y)
+        cls = type(ctx)
+        return gy * cls.array_df(ctx.xp, *cls._x_and_y(ctx.saved_arrays))
 
     @classmethod
     def jvp(cls, ctx, tx):
         """Forward mode: ẏ = dy/dx · ẋ."""
-        x, y = ctx.saved_tensors
-        return tx * cls.df(x, y)
+        return tx * cls.df(*cls._x_and_y(ctx.saved_tensors))
 
 
 
@@ -88,7 +91,7 @@ UNARY_FLOAT = {
     "tanh": (lambda xp, x: xp.tanh(x), lambda x, y: 1 - y * y),
     "sigmoid": (lambda xp, x: 1 / (1 + xp.exp(-x)), lambda x, y: y * (1 - y)),
     "erf": (None, lambda x, y: (-(x * x)).exp() * TWO_OVER_SQRT_PI),        # the backend's erf kernel
-    "erfinv": (None, lambda x, y: (y * y).exp() / TWO_OVER_SQRT_PI),   # the backend's erfinv kernel
+    "erfinv": (None, lambda x, y: (x.erfinv() ** 2).exp() / TWO_OVER_SQRT_PI),   # the backend's erfinv kernel
 }
 
 # dy/dx in words, for the docstrings and the stepper (the table above is the code)
@@ -97,7 +100,7 @@ DERIVATIVE_TEXT = {
     "log10": "1 / (x · ln 10)", "log1p": "1 / (x + 1)", "sqrt": "1 / (2y)", "rsqrt": "-y³ / 2",
     "reciprocal": "-y²", "sin": "cos x", "cos": "-sin x", "tan": "1 + y²", "asin": "1 / √(1 - x²)",
     "acos": "-1 / √(1 - x²)", "atan": "1 / (1 + x²)", "sinh": "cosh x", "cosh": "sinh x", "tanh": "1 - y²",
-    "sigmoid": "y · (1 - y)", "erf": "2/√π · exp(-x²)", "erfinv": "√π/2 · exp(y²)",
+    "sigmoid": "y · (1 - y)", "erf": "2/√π · exp(-x²)", "erfinv": "√π/2 · exp(erfinv(x)²)",
 }
 
 # dy/dx on backend arrays for the common ones (the fast backward when no graph of the gradient is wanted)
@@ -118,8 +121,13 @@ _FLOAT_CLASSES = {}
 _TORCH_NODE_NAMES = {"log1p": "Log1PBackward0"}  # where torch's node name is not the op's name capitalised
 
 
+# the unary ops whose derivative is written in their output y (they save it); the others save x
+SAVES_RESULT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "tanh", "sigmoid"}
+
+
 def _make_float_unary(name, f, df):
-    body = {"f": staticmethod(f), "kernel": name if f is None else None, "df": staticmethod(df),
+    body = {"saved_names": ("result",) if name in SAVES_RESULT else ("self",),
+            "f": staticmethod(f), "kernel": name if f is None else None, "df": staticmethod(df),
             "__module__": __name__, "__doc__": f"y = {name}(x) elementwise; dy/dx = {DERIVATIVE_TEXT[name]}.",
             "formula": f"grad_self = grad · ({DERIVATIVE_TEXT[name]})"}
     if name in ARRAY_DF:
@@ -163,6 +171,10 @@ tanh = _make_float_unary("tanh", *UNARY_FLOAT["tanh"])
 sigmoid = _make_float_unary("sigmoid", *UNARY_FLOAT["sigmoid"])
 erf = _make_float_unary("erf", *UNARY_FLOAT["erf"])
 erfinv = _make_float_unary("erfinv", *UNARY_FLOAT["erfinv"])
+
+# the table's op classes by name: the node TanhBackward0 in a graph is an instance of a subclass of Tanh
+(Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh,
+ Sigmoid, Erf, Erfinv) = (_FLOAT_CLASSES[name] for name in UNARY_FLOAT)
 arcsin, arccos, arctan = asin, acos, atan
 
 
