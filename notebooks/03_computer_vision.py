@@ -54,7 +54,7 @@ def train(torch, vision, epochs=2, progress=False):
     loader = torch.utils.data.DataLoader(train_data, batch_size=32, shuffle=True)
     test_loader = torch.utils.data.DataLoader(test_data, batch_size=32)
     loss_fn = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.003)
     losses, accuracies = [], []
     for epoch in tqdm(range(epochs), disable=not progress):
         model.train()
@@ -74,7 +74,7 @@ model, losses, accuracies = train(minitorch, minitorch.vision, progress=True)
 _, torch_losses, torch_accuracies = train(pytorch, torchvision)
 print("test accuracy per epoch:", accuracies, " torch:", torch_accuracies)
 assert np.allclose(losses, torch_losses, rtol=1e-3, atol=1e-4)   # float32 sums in another order: 1e-3
-assert accuracies == torch_accuracies
+assert accuracies == torch_accuracies and accuracies[-1] > 0.7
 
 # %%
 plt.figure(figsize=(6, 3))

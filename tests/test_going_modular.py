@@ -10,21 +10,13 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-SCRIPTS = Path(__file__).parent / "going_modular"
+SCRIPTS = Path(__file__).parents[1] / "examples" / "going_modular"
 
 
 def _image_folder(root: Path) -> Path:
     """A pizza/steak/sushi-like folder: train and test splits, one sub-folder per class."""
-    from PIL import Image
-    rng = np.random.default_rng(0)
-    for split, count in (("train", 6), ("test", 3)):
-        for k, name in enumerate(("pizza", "steak", "sushi")):
-            folder = root / split / name
-            folder.mkdir(parents=True)
-            for i in range(count):
-                pixels = rng.integers(0, 96, (40, 50, 3)) + 80 * k  # classes differ in brightness
-                Image.fromarray(pixels.astype(np.uint8)).save(folder / f"{i}.jpg")
-    return root
+    from minitorch.testing.stand_in_data import food_images
+    return food_images(root, train_per_class=6, test_per_class=3, size=48)
 
 
 def _train(command, data: Path, out: Path) -> list[str]:
