@@ -194,6 +194,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
     sizes = (math.prod(batch), input._data.shape[-2], k, other._data.shape[-1])
     _refuse_bool_bmm(input, other, sizes)
+    if da == 2 and input._requires_grad:  # torch folds the batch into one mm then, whose dtype check comes first
+        _same_dtype(input, other)
     input = _empty_product_operand(input, other, sizes)
     _same_dtype(input, other)
     if k != k2:
