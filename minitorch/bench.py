@@ -231,7 +231,9 @@ def run_suite(bench_dir: str, json_path: str, extra_args=()) -> dict:
     cmd = [sys.executable, "-m", "pytest", bench_dir, "-p", "no:xdist", "-p", "no:cacheprovider", "-q",
            f"--benchmark-json={json_path}", "--benchmark-columns=median,iqr,rounds", *extra_args]
     started = time.time()
-    subprocess.run(cmd, check=True)
+    # a clean pytest: none of a calling pytest's settings (an xdist worker's variables would disable the timings)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    subprocess.run(cmd, check=True, env=env)
     run = load_run(json_path)
     for b in run["benchmarks"]:  # keep the statistics, not every round's raw time (megabytes of it)
         b["stats"].pop("data", None)
