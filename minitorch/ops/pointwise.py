@@ -344,8 +344,19 @@ class Logit(Primitive):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         # x(1 - x) >= 0 on [0, 1] (abs keeps 1/(-0.0) at +inf); outside the domain the gradient is nan
-        outside = (x < 0) | (x > 1) if ctx.eps is None else (x < ctx.eps) | (x > 1 - ctx.eps)
-        return gy * where(outside, math.nan if ctx.eps is None else 0.0, (x * (1 - x)).abs().reciprocal())
+        return gy * _logit_slope(x, ctx.eps, (x * (1 - x)).abs())
+
+    @staticmethod
+    def jvp(ctx, tx):
+        """Forward mode, as torch's: the same slope without the abs (at x = -0.0 the tangent is -inf)."""
+        (x,) = ctx.saved_tensors
+        return tx * _logit_slope(x, ctx.eps, x * (1 - x))
+
+
+def _logit_slope(x, eps, denominator):
+    """d logit / dx = 1 / (x (1 - x)) inside the domain (or [eps, 1 - eps]); nan outside it, or 0 outside the clamp."""
+    outside = (x < 0) | (x > 1) if eps is None else (x < eps) | (x > 1 - eps)
+    return where(outside, math.nan if eps is None else 0.0, denominator.reciprocal())
 
 
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
