@@ -166,15 +166,22 @@ def _release(value, keep):
     return _unflatten([v.detach() if isinstance(v, Tensor) else v for v in leaves], spec)
 
 
+def _call_on_fresh_leaves(func, args, kwargs, argnums, has_aux, api):
+    """func run on args whose leaves at `argnums` are fresh leaves (inside a transform, with grad on): its
+    output and aux, the fresh leaves, their grouping per argument, and whether to keep the graph."""
+    args, groups, single = _wrap_argnums(args, argnums, api)
+    leaves = [t for fresh, _ in groups for t in fresh]
+    out, aux = _split_aux(func(*args, **kwargs), has_aux, api)
+    return out, aux, leaves, groups, single, _keep_graph(leaves)
+
+
 def grad_and_value(func, argnums=0, has_aux: bool = False):
     """f ↦ (x ↦ (∇f(x), f(x))) for f returning a scalar tensor (with has_aux: (scalar, aux))."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with _transform(), enable_grad():
-            args, groups, single = _wrap_argnums(args, argnums, "grad_and_value")
-            leaves = [t for fresh, _ in groups for t in fresh]
-            keep = _keep_graph(leaves)
-            out, aux = _split_aux(func(*args, **kwargs), has_aux, "grad_and_value")
+            out, aux, leaves, groups, single, keep = _call_on_fresh_leaves(func, args, kwargs, argnums, has_aux,
+                                                                            "grad_and_value")
             if not isinstance(out, Tensor):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(out)}")
             if out.dim() != 0:
@@ -232,10 +239,8 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None, _prealloc
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with _transform(), enable_grad():
-            args, groups, single = _wrap_argnums(args, argnums, "jacrev")
-            leaves = [t for fresh, _ in groups for t in fresh]
-            keep = _keep_graph(leaves)
-            out, aux = _split_aux(func(*args, **kwargs), has_aux, "jacrev")
+            out, aux, leaves, groups, single, keep = _call_on_fresh_leaves(func, args, kwargs, argnums, has_aux,
+                                                                            "jacrev")
             outs, out_spec = _flatten(out)
             _check_tensors(outs, "jacrev")
             per_output = []

@@ -31,22 +31,18 @@ data = food_images(work / "pizza_steak_sushi", train_per_class=1, test_per_class
 class_names = sorted(p.name for p in (data / "test").iterdir())
 
 # %%
-def effnetb2(torch, vision, classes=3):
-    weights = vision.models.EfficientNet_B2_Weights.DEFAULT
-    model = vision.models.efficientnet_b2(weights=weights)
+def feature_extractor(name, torch, vision, classes=3):
+    """The model with its pretrained weights frozen and a new head for `classes` (set from a seed)."""
+    builder, weights, head, features = {"effnetb2": ("efficientnet_b2", "EfficientNet_B2_Weights", "classifier", 1408),
+                                        "vit": ("vit_b_16", "ViT_B_16_Weights", "heads", 768)}[name]
+    weights = getattr(vision.models, weights).DEFAULT
+    model = getattr(vision.models, builder)(weights=weights)
     for param in model.parameters():
         param.requires_grad = False
     torch.manual_seed(42)
-    model.classifier = torch.nn.Sequential(torch.nn.Dropout(p=0.3, inplace=True), torch.nn.Linear(1408, classes))
-    return model.eval(), weights.transforms()
-
-def vit(torch, vision, classes=3):
-    weights = vision.models.ViT_B_16_Weights.DEFAULT
-    model = vision.models.vit_b_16(weights=weights)
-    for param in model.parameters():
-        param.requires_grad = False
-    torch.manual_seed(42)
-    model.heads = torch.nn.Linear(in_features=768, out_features=classes)
+    new_head = torch.nn.Linear(features, classes)
+    setattr(model, head, torch.nn.Sequential(torch.nn.Dropout(p=0.3, inplace=True), new_head) if name == "effnetb2"
+            else new_head)
     return model.eval(), weights.transforms()
 
 # %% [markdown]
@@ -54,8 +50,8 @@ def vit(torch, vision, classes=3):
 
 # %%
 sizes = {}
-for name, build in (("effnetb2", effnetb2), ("vit", vit)):
-    model, _ = build(minitorch, minitorch.vision)
+for name in ("effnetb2", "vit"):
+    model, _ = feature_extractor(name, minitorch, minitorch.vision)
     path = work / f"{name}_feature_extractor.pth"
     minitorch.save(model.state_dict(), path)
     sizes[name] = path.stat().st_size / 2 ** 20
@@ -74,13 +70,13 @@ def predict(model, transform, image):
     return {c: float(p) for c, p in zip(class_names, probs)}, round(time.perf_counter() - start, 4)
 
 images = [Image.open(p) for p in sorted(data.glob("test/*/*.jpg"))]
-for name, build in (("effnetb2", effnetb2), ("vit", vit)):
-    model, transform = build(minitorch, minitorch.vision)
+for name in ("effnetb2", "vit"):
+    model, transform = feature_extractor(name, minitorch, minitorch.vision)
     times = []
     for image in images:
         probs, seconds = predict(model, transform, image)
         times.append(seconds)
-    their_model, their_transform = build(pytorch, torchvision)
+    their_model, their_transform = feature_extractor(name, pytorch, torchvision)
     with pytorch.inference_mode():
         theirs = their_model(their_transform(images[-1]).unsqueeze(0)).softmax(dim=1)[0].numpy()
     print(f"{name:9s} {np.mean(times) * 1000:7.1f} ms per image; last: {probs}")
