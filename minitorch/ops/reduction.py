@@ -173,9 +173,9 @@ class Prod(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
+        if x.dim() == 0:  # the product of one number (over all dims, or over dim 0 of a 0-d tensor)
+            return gy * 1.0
         if ctx.axis is None:
-            if x.dim() == 0:
-                return gy * 1.0
             others = _product_of_others(x.reshape(-1), 0).reshape(x.shape)
             return gy * others
         g = gy if ctx.keepdim else gy.unsqueeze(ctx.axis)
@@ -465,8 +465,9 @@ class Var(Primitive):
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
-        if ctx.take_sqrt:  # d std = d var / (2 std), and zero where std is zero (the factor masked, not gy's
-            gy = gy * (y * 2).reciprocal().masked_fill(y == 0, 0)  # product: transposing it gives no 0 · inf)
+        if ctx.take_sqrt:  # d std = d var / (2 std), and zero where std is zero: the factor is masked, not gy's
+            zero = y == 0    # product, and divides by 1 there, so neither forward mode nor a second derivative meets 0 · inf
+            gy = gy * (y.masked_fill(zero, 1) * 2).reciprocal().masked_fill(zero, 0)
         centred = x - x.mean(ctx.axes, keepdim=True)
         factor = 2.0 / ctx.denom if ctx.denom else math.inf
         return expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim) * centred * factor

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .node_names import PENDING
+from .node_names import PENDING, SECOND_ORDER_PENDING
 
 SPECS: dict = {}
 
@@ -146,6 +146,8 @@ def _flatten(out):
 
 
 def _array(t):
+    if hasattr(t, "_is_zerotensor") and t._is_zerotensor():  # torch's efficient zeros (some double backwards)
+        return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
     return t.detach().cpu().numpy() if hasattr(t, "detach") else np.asarray(t)
 
 
@@ -251,7 +253,62 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
             continue
         compare_values(g, w, grtol, gatol, what=f"{spec.name} grad of input {i}", device=device)
     check_forward_ad(spec, args, kwargs, positions, dtype, seed, device)
+    if spec.name not in SECOND_ORDER_PENDING:
+        check_second_derivatives(spec, args, kwargs, positions, dtype, seed, device)
     return "grad"
+
+
+def check_second_derivatives(spec, args, kwargs, positions, dtype, seed, device="cpu") -> bool:
+    """The create_graph backward differentiated again: the gradients of a random linear function of the first
+    gradients (Σ rᵢ · gᵢ) with respect to the inputs equal torch's. Returns False where torch's first
+    gradients have no graph or its double backward refuses (nothing to compare)."""
+    import torch
+
+    import minitorch
+    want = _second_derivatives(spec, torch, args, kwargs, positions, seed)
+    if want is None or isinstance(want, BaseException):
+        return False
+    got = _second_derivatives(spec, minitorch, args, kwargs, positions, seed, device)
+    if isinstance(got, BaseException):
+        raise AssertionError(f"{spec.name}: the second derivative raised {type(got).__name__}: {got}; torch's did "
+                             "not") from got
+    if got is None:  # our first gradients are constant in the inputs (a mask times u): torch's derivative is 0
+        assert not any(np.any(_array(w)) for w in want if w is not None), \
+            f"{spec.name}: the first gradients have no graph; torch's have one, with a nonzero derivative"
+        return True
+    # two backwards compose about twice the ops of one, each rounding in its own order: 10x the gradient's tolerance
+    rtol, atol = (10 * t for t in spec.tolerances(dtype, for_grad=True))
+    for i, (g, w) in enumerate(zip(got, want)):
+        if w is None or g is None:
+            assert not np.any(_array(g if w is None else w)) if (g is not None or w is not None) else True, \
+                f"{spec.name}: a second derivative for input {i} on one side only"
+            continue
+        compare_values(g, w, rtol, atol, what=f"{spec.name} second derivative for input {i}", device=device)
+    return True
+
+
+def _second_derivatives(spec, lib, args, kwargs, positions, seed, device="cpu"):
+    """d/dx Σ rᵢ · gᵢ with g = d<u, f(x)>/dx taken with create_graph, u and r drawn from `seed` (the same for
+    both libraries); None when the first gradients carry no graph, or the exception a backward raised."""
+    import torch
+    out, inputs, err = _call(spec, lib, args, kwargs, positions, device)
+    if err is not None:
+        return err
+    outs = [o for o in _flatten(out) if isinstance(o, lib.Tensor) and o.requires_grad]
+    ins = [t for i, t in enumerate(inputs) if i in positions and isinstance(t, lib.Tensor) and t.requires_grad]
+    rng = np.random.default_rng(seed + 2)
+
+    def draw(t):
+        arr = rng.standard_normal(tuple(t.shape)).astype(_array(t).dtype)
+        return torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr).to(device)
+    try:
+        firsts = lib.autograd.grad(outs, ins, [draw(o) for o in outs], create_graph=True, allow_unused=True)
+        terms = [(g * draw(g)).sum() for g in firsts if g is not None and g.requires_grad]
+        if not terms:
+            return None
+        return lib.autograd.grad(sum(terms[1:], terms[0]), ins, allow_unused=True)
+    except RuntimeError as e:
+        return e
 
 
 def check_forward_ad(spec, args, kwargs, positions, dtype, seed, device="cpu") -> bool:
