@@ -31,7 +31,8 @@ class _Unary(Primitive):
     gets None for the other."""
 
     f = staticmethod(lambda xp, x: x)
-    saved_names = ("self",)   # or ("result",)
+    saved_names = ("self",)   # or ("result",), with saves_result
+    saves_result = False
     kernel = None
     df = None
 
@@ -44,12 +45,13 @@ class _Unary(Primitive):
             y = f(x.astype(xp.float32)).astype(x.dtype)
         else:
             y = backend.elementwise(f, x)
-        ctx.save_for_backward(y if cls.saved_names == ("result",) else x)
+        ctx.save_for_backward(y if cls.saves_result else x)
         return y
 
     @classmethod
     def _x_and_y(cls, saved):
-        return (None, saved[0]) if cls.saved_names == ("result",) else (saved[0], None)
+        (s,) = saved
+        return (None, s) if cls.saves_result else (s, None)
 
     @classmethod
     def backward(cls, ctx, gy):
@@ -58,7 +60,8 @@ class _Unary(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy):
         cls = type(ctx)
-        return gy * cls.array_df(ctx.xp, *cls._x_and_y(ctx.saved_arrays))
+        (s,) = ctx.saved_arrays
+        return gy * (cls.array_df(ctx.xp, None, s) if cls.saves_result else cls.array_df(ctx.xp, s, None))
 
     @classmethod
     def jvp(cls, ctx, tx):
@@ -126,7 +129,7 @@ SAVES_RESULT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "t
 
 
 def _make_float_unary(name, f, df):
-    body = {"saved_names": ("result",) if name in SAVES_RESULT else ("self",),
+    body = {"saved_names": ("result",) if name in SAVES_RESULT else ("self",), "saves_result": name in SAVES_RESULT,
             "f": staticmethod(f), "kernel": name if f is None else None, "df": staticmethod(df),
             "__module__": __name__, "__doc__": f"y = {name}(x) elementwise; dy/dx = {DERIVATIVE_TEXT[name]}.",
             "formula": f"grad_self = grad · ({DERIVATIVE_TEXT[name]})"}
