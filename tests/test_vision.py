@@ -270,6 +270,18 @@ def test_random_resized_crop_and_color_jitter_match_torchvision(torchvision):
         T.ColorJitter(hue=0.7)
 
 
+def test_auto_augment_matches_torchvision(torchvision):
+    """Each policy: the same sub-policy, probabilities and signs drawn after a seed, and the same pixels."""
+    from PIL import Image
+    from minitorch.vision import transforms as T
+    image = Image.fromarray(np.random.default_rng(6).integers(0, 256, (29, 37, 3), dtype=np.uint8))
+    for policy in T.AutoAugmentPolicy:
+        theirs = torchvision.transforms.AutoAugment(torchvision.transforms.AutoAugmentPolicy(policy.value), fill=[1, 2, 3])
+        _draws_as_torchvision(T.AutoAugment(policy, fill=[1, 2, 3]), theirs, image, range(40))
+    with pytest.raises(ValueError, match="is not recognized"):
+        T.AutoAugment("imagenet")
+
+
 def test_rand_augment_matches_torchvision(torchvision):
     from PIL import Image
     from minitorch.vision import transforms as T

@@ -5,6 +5,8 @@ torch's, so after the same manual_seed they make the same choices (crop offsets,
 """
 from __future__ import annotations
 
+import enum
+
 from numbers import Number
 
 from ...ops.creation import empty, rand, randint
@@ -348,22 +350,8 @@ class RandAugment:
 
     @staticmethod
     def _augmentation_space(num_bins: int, image_size) -> dict:
-        """op name: (magnitudes, signed); translations scale with the image (150/331 of it at most)."""
-        from ...ops.creation import arange, linspace, tensor
-        return {"Identity": (tensor(0.0), False),
-                "ShearX": (linspace(0.0, 0.3, num_bins), True),
-                "ShearY": (linspace(0.0, 0.3, num_bins), True),
-                "TranslateX": (linspace(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
-                "TranslateY": (linspace(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
-                "Rotate": (linspace(0.0, 30.0, num_bins), True),
-                "Brightness": (linspace(0.0, 0.9, num_bins), True),
-                "Color": (linspace(0.0, 0.9, num_bins), True),
-                "Contrast": (linspace(0.0, 0.9, num_bins), True),
-                "Sharpness": (linspace(0.0, 0.9, num_bins), True),
-                "Posterize": (8 - (arange(num_bins) / ((num_bins - 1) / 4)).round().int(), False),
-                "Solarize": (linspace(255.0, 0.0, num_bins), False),
-                "AutoContrast": (tensor(0.0), False),
-                "Equalize": (tensor(0.0), False)}
+        from ...ops.creation import tensor
+        return {"Identity": (tensor(0.0), False), **_magnitude_space(num_bins, image_size)}
 
     def __call__(self, img):
         _, height, width = F.get_dimensions(img)
@@ -376,6 +364,116 @@ class RandAugment:
         return (f"{type(self).__name__}(num_ops={self.num_ops}, magnitude={self.magnitude}, "
                 f"num_magnitude_bins={self.num_magnitude_bins}, interpolation={self.interpolation}, "
                 f"fill={self.fill})")
+
+
+def _magnitude_space(num_bins: int, image_size) -> dict:
+    """op name: (magnitudes over `num_bins` bins, signed), the ops AutoAugment and RandAugment share;
+    translations scale with the image (150/331 of it at most)."""
+    from ...ops.creation import arange, linspace, tensor
+    return {"ShearX": (linspace(0.0, 0.3, num_bins), True),
+            "ShearY": (linspace(0.0, 0.3, num_bins), True),
+            "TranslateX": (linspace(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
+            "TranslateY": (linspace(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
+            "Rotate": (linspace(0.0, 30.0, num_bins), True),
+            "Brightness": (linspace(0.0, 0.9, num_bins), True),
+            "Color": (linspace(0.0, 0.9, num_bins), True),
+            "Contrast": (linspace(0.0, 0.9, num_bins), True),
+            "Sharpness": (linspace(0.0, 0.9, num_bins), True),
+            "Posterize": (8 - (arange(num_bins) / ((num_bins - 1) / 4)).round().int(), False),
+            "Solarize": (linspace(255.0, 0.0, num_bins), False),
+            "AutoContrast": (tensor(0.0), False),
+            "Equalize": (tensor(0.0), False)}
+
+
+class AutoAugmentPolicy(enum.Enum):
+    """The policies learned in the AutoAugment paper, per dataset."""
+    IMAGENET = "imagenet"
+    CIFAR10 = "cifar10"
+    SVHN = "svhn"
+
+
+# Each policy: sub-policies of two (op, probability, magnitude bin out of 10 or None), as the paper lists them.
+_POLICIES = {
+    AutoAugmentPolicy.IMAGENET: [
+        (("Posterize", 0.4, 8), ("Rotate", 0.6, 9)), (("Solarize", 0.6, 5), ("AutoContrast", 0.6, None)),
+        (("Equalize", 0.8, None), ("Equalize", 0.6, None)), (("Posterize", 0.6, 7), ("Posterize", 0.6, 6)),
+        (("Equalize", 0.4, None), ("Solarize", 0.2, 4)), (("Equalize", 0.4, None), ("Rotate", 0.8, 8)),
+        (("Solarize", 0.6, 3), ("Equalize", 0.6, None)), (("Posterize", 0.8, 5), ("Equalize", 1.0, None)),
+        (("Rotate", 0.2, 3), ("Solarize", 0.6, 8)), (("Equalize", 0.6, None), ("Posterize", 0.4, 6)),
+        (("Rotate", 0.8, 8), ("Color", 0.4, 0)), (("Rotate", 0.4, 9), ("Equalize", 0.6, None)),
+        (("Equalize", 0.0, None), ("Equalize", 0.8, None)), (("Invert", 0.6, None), ("Equalize", 1.0, None)),
+        (("Color", 0.6, 4), ("Contrast", 1.0, 8)), (("Rotate", 0.8, 8), ("Color", 1.0, 2)),
+        (("Color", 0.8, 8), ("Solarize", 0.8, 7)), (("Sharpness", 0.4, 7), ("Invert", 0.6, None)),
+        (("ShearX", 0.6, 5), ("Equalize", 1.0, None)), (("Color", 0.4, 0), ("Equalize", 0.6, None)),
+        (("Equalize", 0.4, None), ("Solarize", 0.2, 4)), (("Solarize", 0.6, 5), ("AutoContrast", 0.6, None)),
+        (("Invert", 0.6, None), ("Equalize", 1.0, None)), (("Color", 0.6, 4), ("Contrast", 1.0, 8)),
+        (("Equalize", 0.8, None), ("Equalize", 0.6, None))],
+    AutoAugmentPolicy.CIFAR10: [
+        (("Invert", 0.1, None), ("Contrast", 0.2, 6)), (("Rotate", 0.7, 2), ("TranslateX", 0.3, 9)),
+        (("Sharpness", 0.8, 1), ("Sharpness", 0.9, 3)), (("ShearY", 0.5, 8), ("TranslateY", 0.7, 9)),
+        (("AutoContrast", 0.5, None), ("Equalize", 0.9, None)), (("ShearY", 0.2, 7), ("Posterize", 0.3, 7)),
+        (("Color", 0.4, 3), ("Brightness", 0.6, 7)), (("Sharpness", 0.3, 9), ("Brightness", 0.7, 9)),
+        (("Equalize", 0.6, None), ("Equalize", 0.5, None)), (("Contrast", 0.6, 7), ("Sharpness", 0.6, 5)),
+        (("Color", 0.7, 7), ("TranslateX", 0.5, 8)), (("Equalize", 0.3, None), ("AutoContrast", 0.4, None)),
+        (("TranslateY", 0.4, 3), ("Sharpness", 0.2, 6)), (("Brightness", 0.9, 6), ("Color", 0.2, 8)),
+        (("Solarize", 0.5, 2), ("Invert", 0.0, None)), (("Equalize", 0.2, None), ("AutoContrast", 0.6, None)),
+        (("Equalize", 0.2, None), ("Equalize", 0.6, None)), (("Color", 0.9, 9), ("Equalize", 0.6, None)),
+        (("AutoContrast", 0.8, None), ("Solarize", 0.2, 8)), (("Brightness", 0.1, 3), ("Color", 0.7, 0)),
+        (("Solarize", 0.4, 5), ("AutoContrast", 0.9, None)), (("TranslateY", 0.9, 9), ("TranslateY", 0.7, 9)),
+        (("AutoContrast", 0.9, None), ("Solarize", 0.8, 3)), (("Equalize", 0.8, None), ("Invert", 0.1, None)),
+        (("TranslateY", 0.7, 9), ("AutoContrast", 0.9, None))],
+    AutoAugmentPolicy.SVHN: [
+        (("ShearX", 0.9, 4), ("Invert", 0.2, None)), (("ShearY", 0.9, 8), ("Invert", 0.7, None)),
+        (("Equalize", 0.6, None), ("Solarize", 0.6, 6)), (("Invert", 0.9, None), ("Equalize", 0.6, None)),
+        (("Equalize", 0.6, None), ("Rotate", 0.9, 3)), (("ShearX", 0.9, 4), ("AutoContrast", 0.8, None)),
+        (("ShearY", 0.9, 8), ("Invert", 0.4, None)), (("ShearY", 0.9, 5), ("Solarize", 0.2, 6)),
+        (("Invert", 0.9, None), ("AutoContrast", 0.8, None)), (("Equalize", 0.6, None), ("Rotate", 0.9, 3)),
+        (("ShearX", 0.9, 4), ("Solarize", 0.3, 3)), (("ShearY", 0.8, 8), ("Invert", 0.7, None)),
+        (("Equalize", 0.9, None), ("TranslateY", 0.6, 6)), (("Invert", 0.9, None), ("Equalize", 0.6, None)),
+        (("Contrast", 0.3, 3), ("Rotate", 0.8, 4)), (("Invert", 0.8, None), ("TranslateY", 0.0, 2)),
+        (("ShearY", 0.7, 6), ("Solarize", 0.4, 8)), (("Invert", 0.6, None), ("Rotate", 0.8, 4)),
+        (("ShearY", 0.3, 7), ("TranslateX", 0.9, 3)), (("ShearX", 0.1, 6), ("Invert", 0.6, None)),
+        (("Solarize", 0.7, 2), ("TranslateY", 0.6, 7)), (("ShearY", 0.8, 4), ("Invert", 0.8, None)),
+        (("ShearX", 0.7, 9), ("TranslateY", 0.8, 3)), (("ShearY", 0.8, 5), ("AutoContrast", 0.7, None)),
+        (("ShearX", 0.7, 2), ("Invert", 0.1, None))],
+}
+
+
+class AutoAugment:
+    """One sub-policy of a learned AutoAugment policy per image (Cubuk et al. 2018): each of its two ops
+    applied with its probability, at its magnitude bin, with a random sign where it has one; torch's draws."""
+
+    def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=InterpolationMode.NEAREST, fill=None):
+        if policy not in _POLICIES:
+            raise ValueError(f"The provided policy {policy} is not recognized.")
+        self.policy, self.interpolation, self.fill = policy, interpolation, fill
+        self.policies = _POLICIES[policy]
+
+    @staticmethod
+    def _augmentation_space(num_bins: int, image_size) -> dict:
+        from ...ops.creation import tensor
+        return {**_magnitude_space(num_bins, image_size), "Invert": (tensor(0.0), False)}
+
+    @staticmethod
+    def get_params(transform_num: int):
+        """(sub-policy index, the two ops' probability draws, the two ops' sign draws), in torch's order."""
+        return int(randint(transform_num, (1,)).item()), rand((2,)), randint(2, (2,))
+
+    def __call__(self, img):
+        _, height, width = F.get_dimensions(img)
+        transform_id, probs, signs = self.get_params(len(self.policies))
+        op_meta = self._augmentation_space(10, (height, width))
+        for i, (op_name, p, magnitude_id) in enumerate(self.policies[transform_id]):
+            if probs[i] <= p:
+                magnitudes, signed = op_meta[op_name]
+                magnitude = float(magnitudes[magnitude_id].item()) if magnitude_id is not None else 0.0
+                if signed and signs[i] == 0:
+                    magnitude *= -1.0
+                img = _apply_op(img, op_name, magnitude, self.interpolation, self.fill)
+        return img
+
+    def __repr__(self):
+        return f"{type(self).__name__}(policy={self.policy}, fill={self.fill})"
 
 
 def _random_op(img, op_meta: dict, magnitude_bin, interpolation, fill):
@@ -417,5 +515,5 @@ def _apply_op(img, op_name: str, magnitude: float, interpolation, fill):
     return ops[op_name]()
 
 
-__all__ = ["RandomResizedCrop", "ColorJitter", "TrivialAugmentWide", "RandAugment", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
+__all__ = ["RandomResizedCrop", "ColorJitter", "TrivialAugmentWide", "RandAugment", "AutoAugment", "AutoAugmentPolicy", "Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "Lambda", "InterpolationMode", "functional"]
