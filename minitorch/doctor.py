@@ -9,10 +9,19 @@ def _found(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def _cpu_kernels_state(cpu_kernels) -> str:
+    if cpu_kernels.load("gelu") is not None:
+        return "built (C compiler found)"
+    if cpu_kernels.compiler() is None:
+        return "NumPy code (no C compiler: install gcc)"
+    return "NumPy code (MINITORCH_KERNELS=off or the build failed)"
+
+
 def report() -> list[tuple[str, str]]:
     """(item, state) rows: versions, BLAS and threads, devices, and each optional tool."""
     from . import get_num_threads
-    from .backends.emulated import kernels as cpu_kernels
+    from .backends import cpu_kernels
+    from .backends.emulated import kernels as emulated_kernels
     from .backends.kernel_sources import KERNEL_SOURCES
     from .bench import machine_info
     info = machine_info()
@@ -23,7 +32,8 @@ def report() -> list[tuple[str, str]]:
     sources = sorted(p.name for p in KERNEL_SOURCES.glob("*.cu"))
     rows.append(("cuda kernel sources", f"{len(sources)} in {KERNEL_SOURCES}" if sources else "missing"))
     rows.append(("kernels on the emulated device",
-                 "buildable (C++ compiler found)" if cpu_kernels.available() else "no C++ compiler: install g++"))
+                 "buildable (C++ compiler found)" if emulated_kernels.available() else "no C++ compiler: install g++"))
+    rows.append(("cpu kernels (gelu, float32 sums)", _cpu_kernels_state(cpu_kernels)))
     rows.append(("nvcc", shutil.which("nvcc") or "not found (only needed to check the kernels compile to PTX)"))
     rows.append(("cupy", "installed" if _found("cupy") else "not installed (pip install 'minitorch[cuda]')"))
     from .distributed.run import mpiexec_path

@@ -1,5 +1,5 @@
 """The package as a user installs it: a wheel built from this tree, installed (not editable) into a
-folder of its own, must carry the CUDA kernels and run a fused op on the emulated CUDA device from
+folder of its own, must carry the CUDA and CPU kernels and run a fused op on the emulated CUDA device from
 there, and `minitorch --version` must report the package's version."""
 import os
 import re
@@ -22,6 +22,8 @@ assert cupy_backend.backend().uses_custom_kernels  # the kernels build from the 
 x = minitorch.randn(6, 10)
 y = minitorch.softmax(x.to("cuda"), dim=-1).cpu()  # the fused softmax kernel
 np.testing.assert_allclose(y.numpy(), minitorch.softmax(x, dim=-1).numpy(), rtol=1e-6, atol=1e-7)
+from minitorch.backends import cpu_kernels
+assert cpu_kernels.load("gelu") is not None  # the CPU kernels build from the installed sources too
 print("installed", minitorch.__version__, sorted(p.name for p in KERNEL_SOURCES.glob("*.cu"))[:2])
 """
 

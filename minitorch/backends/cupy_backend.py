@@ -26,6 +26,7 @@ import os
 import numpy as np
 
 from .base import ArrayBackend
+from .kernel_sources import kernels_enabled
 
 ROW_THREADS = 256      # most threads of a one-block-per-row kernel (a power of two, for the tree)
 THREADS = 256          # threads of a grid-stride kernel's block
@@ -78,11 +79,6 @@ def backend_for_index(index: int | None):
     check_available()
     check_index(index or 0)
     return backend()
-
-
-def kernels_enabled() -> bool:
-    """Whether hand-written kernels may run (MINITORCH_KERNELS=off turns them off)."""
-    return os.environ.get("MINITORCH_KERNELS", "on").lower() not in ("0", "false", "off")
 
 
 def row_block(cols: int) -> int:

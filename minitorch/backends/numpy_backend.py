@@ -8,6 +8,7 @@ import numpy as np
 import numpy as xp
 
 from . import blocked_conv as _blocked_conv
+from . import cpu_kernels
 from .base import ArrayBackend
 from .workspace import Workspace
 
@@ -241,11 +242,59 @@ def _elementwise(f, *arrays):
 _REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
 
 
+def _native_elementwise(kernel, *arrays):
+    """A C kernel(*inputs, out, n) over same-shape float32 arrays, on parts in parallel when large."""
+    flats = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    out = np.empty_like(flats[0])
+    n = out.size
+
+    def part(a, b):
+        kernel(*[cpu_kernels.pointer(f, a) for f in flats], cpu_kernels.pointer(out, a), b - a)
+    if n >= PARALLEL_MIN and _threads() > 1:
+        _run_split(part, n)
+    else:
+        part(0, n)
+    return out.reshape(arrays[0].shape)
+
+
+NATIVE_SUM_MIN = 1 << 12  # elements: below this NumPy's sum costs less than a ctypes call
+
+
+def _native_sum(x, whole, keepdims):
+    """A float32 sum over everything or over the last axis of contiguous x with the C kernel (float64
+    partial sums, rounded once), or None where the kernel does not apply."""
+    library = cpu_kernels.load("sum")
+    if library is None or x.size < NATIVE_SUM_MIN or not x.flags.c_contiguous:
+        return None
+    split = x.size >= PARALLEL_MIN and _threads() > 1
+    if whole:
+        flat = x.reshape(-1)
+        part = lambda a, b: library.sum_f32(cpu_kernels.pointer(flat, a), b - a)  # noqa: E731
+        total = np.float32(math.fsum(_run_split(part, flat.size)) if split else part(0, flat.size))
+        return np.full((1,) * x.ndim, total) if keepdims else total
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.empty(rows.shape[0], dtype=np.float32)
+
+    def part(a, b):
+        library.sum_rows_f32(cpu_kernels.pointer(rows, a * rows.shape[1]), cpu_kernels.pointer(out, a),
+                             b - a, rows.shape[1])
+    if split and rows.shape[0] >= 2 * _threads():
+        _run_split(part, rows.shape[0])
+    else:
+        part(0, rows.shape[0])
+    out = out.reshape(x.shape[:-1])
+    return out[..., None] if keepdims else out
+
+
 def _reduce(op, x, axes, keepdims, dtype=None):
-    """sum/max/min of x over `axes`: over everything or over the last axis, large inputs are split
-    between threads (partial results are then combined)."""
+    """sum/max/min of x over `axes`: over everything or over the last axis, float32 sums go to the C
+    kernel and other large inputs are split between threads (partial results are then combined)."""
     whole = axes == tuple(range(x.ndim))
     last = axes == (x.ndim - 1,)
+    if op == "sum" and x.dtype == np.float32 and dtype in (None, np.float32) and x.ndim and (whole or last):
+        total = _native_sum(x, whole, keepdims)
+        if total is not None:
+            return total
     if x.ndim == 0 or not (whole or last) or not _splittable(x) or (not whole and x.shape[0] < 2 * _threads()):
         if op == "sum":
             return x.sum(axis=axes, keepdims=keepdims, dtype=dtype)
@@ -328,14 +377,22 @@ class NumpyBackend(ArrayBackend):
         return _blocked_conv.conv2d(x, w, p, d)
 
     def gelu(self, x, approximate):
+        """float32 erf-GELU by the C kernel (NumPy blocks without it), the rest by the composite; split
+        between threads when large."""
         if approximate == "none" and x.dtype == np.float32:
-            return _blocks(_gelu_float32, x)
-        return super().gelu(x, approximate)
+            library = cpu_kernels.load("gelu")
+            if library:
+                return _native_elementwise(library.gelu_f32, x)
+            return _elementwise(lambda v: _blocks(_gelu_float32, v), x)
+        return _elementwise(lambda v: super(NumpyBackend, self).gelu(v, approximate), x)
 
     def gelu_backward(self, gy, x, approximate):
         if approximate == "none" and x.dtype == np.float32 and gy.dtype == np.float32:
-            return _blocks(_gelu_backward_float32, gy, x)
-        return super().gelu_backward(gy, x, approximate)
+            library = cpu_kernels.load("gelu")
+            if library:
+                return _native_elementwise(library.gelu_backward_f32, gy, x)
+            return _elementwise(lambda g, v: _blocks(_gelu_backward_float32, g, v), gy, x)
+        return _elementwise(lambda g, v: super(NumpyBackend, self).gelu_backward(g, v, approximate), gy, x)
     erfinv = staticmethod(_erfinv)
     floor_divide = staticmethod(xp.floor_divide)  # NumPy rounds through fmod as torch does
     remainder = staticmethod(xp.remainder)

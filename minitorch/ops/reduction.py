@@ -102,10 +102,7 @@ class Mean(Primitive):
     def forward(ctx, x, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = math.prod(x.shape[a] for a in axes)
-        acc = _acc_dtype(x, ctx.xp)
-        if 0 < x.size < (1 << 21):
-            return x.mean(axis=axes, keepdims=keepdim, dtype=acc).astype(x.dtype, copy=False)
-        total = ctx.backend.reduce("sum", x, axes, keepdim, acc)
+        total = ctx.backend.reduce("sum", x, axes, keepdim, _acc_dtype(x, ctx.xp))
         return (total / ctx.count).astype(x.dtype, copy=False)
 
     @staticmethod

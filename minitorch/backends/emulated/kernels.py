@@ -5,17 +5,15 @@ machines without a GPU. Builds are cached by source hash.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import re
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
 from ..kernel_sources import KERNEL_SOURCES as KERNELS
+from ..kernel_sources import build_shared_library
 _LOADED: dict[str, ctypes.CDLL] = {}
 
 
@@ -24,26 +22,15 @@ def available() -> bool:
     return KERNELS.is_dir() and shutil.which(os.environ.get("CXX", "g++")) is not None
 
 
-def _cache_dir() -> Path:
-    root = Path(os.environ.get("MINITORCH_KERNEL_CACHE", Path(tempfile.gettempdir()) / "minitorch-kernels"))
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def library(name: str) -> ctypes.CDLL:
     """kernels/<name>.cu built as a shared library for the CPU (compiled once per source version)."""
     if name in _LOADED:
         return _LOADED[name]
     source = KERNELS / f"{name}.cu"
     headers = b"".join(h.read_bytes() for h in sorted(KERNELS.glob("*.h")))
-    digest = hashlib.sha256(source.read_bytes() + headers).hexdigest()[:16]
-    target = _cache_dir() / f"{name}-{digest}.so"
-    if not target.exists():
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        cmd = [os.environ.get("CXX", "g++"), "-std=c++20", "-O2", "-Wall", "-Werror", "-pthread", "-x", "c++",
-               "-shared", "-fPIC", f"-I{KERNELS}", str(source), "-o", str(partial)]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        os.replace(partial, target)
+    target = build_shared_library(name, source.read_bytes() + headers, [
+        os.environ.get("CXX", "g++"), "-std=c++20", "-O2", "-Wall", "-Werror", "-pthread", "-x", "c++",
+        "-shared", "-fPIC", f"-I{KERNELS}", str(source)])
     # PyDLL keeps the GIL during a launch: the emulated grid's state is global, one launch at a time
     _LOADED[name] = ctypes.PyDLL(str(target))
     return _LOADED[name]

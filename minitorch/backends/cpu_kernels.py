@@ -1,0 +1,60 @@
+"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU and float32 sums), built on first use with the
+system C compiler, cached by source hash and called through ctypes, which releases the GIL so that the
+parts of a split array run on several threads at once.
+
+Each kernel has a NumPy reference it is tested against, and everything works without them: `load` gives
+None when there is no C compiler, the build fails, or `MINITORCH_KERNELS=off`, and the NumPy backend then
+runs its NumPy code.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+
+from .kernel_sources import KERNEL_SOURCES, build_shared_library, kernels_enabled
+
+_FLOAT_P = ctypes.POINTER(ctypes.c_float)
+_SIGNATURES = {  # kernel: (result type, argument types)
+    "gelu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
+    "gelu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
+    "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
+    "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
+}
+# Vectorised for this machine; no fused multiply-adds, so each step rounds as NumPy's would; no
+# trapping math, which is what lets gcc vectorise the selects of the NaN and saturation cases.
+_FLAGS = ["-std=c11", "-O3", "-march=native", "-fno-trapping-math", "-ffp-contract=off", "-Wall", "-Werror",
+          "-shared", "-fPIC"]
+_loaded: dict[str, object] = {}
+
+
+def compiler() -> str | None:
+    """The C compiler kernels are built with (CC, else cc), or None when there is none."""
+    return shutil.which(os.environ.get("CC", "cc"))
+
+
+def load(name: str):
+    """kernels/cpu/<name>.c as a loaded library with typed functions, or None when it cannot be had."""
+    if name not in _loaded:
+        _loaded[name] = _build(name) if kernels_enabled() and compiler() else None
+    return _loaded[name]
+
+
+def _build(name: str):
+    source = KERNEL_SOURCES / "cpu" / f"{name}.c"
+    try:
+        path = build_shared_library(f"cpu-{name}", source.read_bytes(), [compiler(), *_FLAGS, str(source)])
+    except (OSError, subprocess.CalledProcessError):  # an odd compiler: the NumPy code still runs
+        return None
+    library = ctypes.CDLL(str(path))  # CDLL, not PyDLL: each call releases the GIL
+    for kernel, (restype, argtypes) in _SIGNATURES.items():
+        if hasattr(library, kernel):
+            getattr(library, kernel).restype = restype
+            getattr(library, kernel).argtypes = argtypes
+    return library
+
+
+def pointer(array, offset: int = 0):
+    """A float* to element `offset` of a C-contiguous float32 array."""
+    return ctypes.cast(array.ctypes.data + 4 * offset, _FLOAT_P)

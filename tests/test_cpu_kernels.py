@@ -1,0 +1,129 @@
+"""The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references.
+
+GELU's forward takes the reference's steps in the reference's order, so it must equal it bit for bit;
+the backward's exp is a polynomial of its own, so it must stay within two float32 ulps of the reference
+(of the incoming gradient where the derivative's two terms cancel) and no further from the float64 truth than torch's kernel. The float32 sums add float64 partials, so
+they must be the float64 sum rounded once (to within one rounding of it), at least as close to the
+exact sum as torch's, split between threads or not. Without the kernels (`MINITORCH_KERNELS=off`, or no
+C compiler) the same calls run the NumPy code.
+"""
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch
+from minitorch.backends import cpu_kernels
+from minitorch.backends import numpy_backend as nb
+
+needs_compiler = pytest.mark.skipif(cpu_kernels.compiler() is None, reason="no C compiler for the CPU kernels")
+SPECIAL = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 4 * math.sqrt(2), -4 * math.sqrt(2), 1e-40, -1e-40,
+                    3e38, -3e38, 1e-3, -9.5, 9.5], dtype=np.float32)
+
+
+def _inputs(n, seed=0):
+    x = np.random.default_rng(seed).standard_normal(n).astype(np.float32) * 4
+    return np.concatenate([SPECIAL, x])
+
+
+@pytest.fixture
+def gelu_kernels():
+    library = cpu_kernels.load("gelu")
+    assert library is not None, "the C compiler is there, so the kernel must build"
+    return library
+
+
+@needs_compiler
+@pytest.mark.parametrize("n", [0, 1, 15, 17, 1000, (1 << 21) + 3])  # the last one is split between threads
+def test_gelu_forward_equals_the_numpy_reference_bit_for_bit(gelu_kernels, n):
+    x = _inputs(n)
+    ours = nb._native_elementwise(gelu_kernels.gelu_f32, x)
+    reference = nb._blocks(nb._gelu_float32, x)
+    assert ours.dtype == np.float32 and ours.shape == x.shape
+    assert np.array_equal(ours, reference, equal_nan=True)
+    assert np.isnan(ours[0]) and np.isnan(ours[1]) and np.isnan(ours[2])  # +-inf and NaN give NaN, as in torch
+
+
+@needs_compiler
+def test_gelu_backward_is_within_two_ulps_and_as_accurate_as_torch(gelu_kernels):
+    from scipy.special import erf
+    x = _inputs(200_000, seed=1)
+    gy = np.random.default_rng(2).uniform(0.5, 2, x.size).astype(np.float32)
+    ours = nb._native_elementwise(gelu_kernels.gelu_backward_f32, gy, x)
+    reference = nb._blocks(nb._gelu_backward_float32, gy, x)
+    # Phi(x) and x phi(x) cancel where the derivative crosses zero (x near -0.75): there an ulp of a term
+    # is many ulps of the result, so the distance is measured in ulps of the larger of result and gy
+    scale = np.maximum(np.abs(reference), np.where(np.isnan(reference), 0, gy))
+    assert np.all((np.abs(ours - reference) <= 2 * np.spacing(scale)) | (np.isnan(ours) & np.isnan(reference)))
+    finite = np.isfinite(x) & (np.abs(x) < 1e30)
+    xd, gd = x[finite].astype(np.float64), gy[finite].astype(np.float64)
+    truth = gd * (0.5 * (1 + erf(xd / math.sqrt(2))) + xd * np.exp(-0.5 * xd * xd) / math.sqrt(2 * math.pi))
+    tx = torch.from_numpy(x[finite]).requires_grad_()
+    torch.nn.functional.gelu(tx).backward(torch.from_numpy(gy[finite]))
+    torch_error = np.abs(tx.grad.numpy() - truth).max()
+    assert np.abs(ours[finite] - truth).max() <= torch_error * 1.5  # torch's own error is about 3e-7 here
+
+
+@needs_compiler
+@pytest.mark.parametrize("shape", [(4096,), (3, 5000), (1 << 21,), (64, 1 << 15), (4, 1 << 19)])
+def test_float32_sums_are_the_float64_sum_rounded_once(shape):
+    x = (np.random.default_rng(3).standard_normal(shape) * 10 + 1).astype(np.float32)
+    exact_all = x.astype(np.float64).sum()
+    total = nb._reduce("sum", x, tuple(range(x.ndim)), False)
+    assert total.dtype == np.float32 and total.shape == ()
+    assert abs(float(total) - exact_all) <= np.spacing(np.float32(abs(exact_all)))
+    assert abs(float(total) - exact_all) <= abs(float(torch.from_numpy(x).sum()) - exact_all)
+    rows = nb._reduce("sum", x, (x.ndim - 1,), True)
+    exact_rows = x.astype(np.float64).sum(-1, keepdims=True)
+    assert rows.dtype == np.float32 and rows.shape == shape[:-1] + (1,)
+    assert np.all(np.abs(rows - exact_rows) <= np.spacing(np.abs(exact_rows).astype(np.float32)))
+
+
+@needs_compiler
+def test_sums_the_kernel_does_not_cover_go_to_numpy():
+    x = np.arange(10_000, dtype=np.float32).reshape(100, 100)
+    assert nb._native_sum(x.T, True, False) is None                        # not contiguous
+    assert nb._native_sum(x[:10, :10].copy(), True, False) is None         # below NATIVE_SUM_MIN
+    assert nb._reduce("sum", x.T, (1,), False).tolist() == x.sum(0).tolist()
+    assert nb._reduce("sum", x, (0,), False).tolist() == x.sum(0).tolist()  # not the last axis
+    assert nb._reduce("sum", x.astype(np.float64), (1,), False).dtype == np.float64
+
+
+@needs_compiler
+def test_the_ops_give_the_kernels_accuracy_and_agree_with_torch():
+    x = np.random.default_rng(4).standard_normal((300, 400)).astype(np.float32)
+    mx, tx = minitorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    exact = torch.tensor(x, dtype=torch.float64)
+    for f in (lambda t: t.sum(), lambda t: t.mean(), lambda t: t.sum(-1), lambda t: t.mean(-1, keepdim=True)):
+        ours, truth = f(mx).detach().numpy(), f(exact).numpy()
+        # a sum rounded once; a mean rounded twice (the sum, then the quotient)
+        assert np.all(np.abs(ours - truth) <= 2 * np.spacing(np.abs(truth).astype(np.float32)))
+        np.testing.assert_allclose(ours, f(tx).detach().numpy(), rtol=1e-5, atol=1e-5)  # torch: float32 partials
+    minitorch.nn.functional.gelu(mx).sum().backward()
+    torch.nn.functional.gelu(tx).sum().backward()
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+SWITCHED_OFF = """
+import numpy as np, minitorch
+from minitorch.backends import cpu_kernels, numpy_backend as nb
+assert cpu_kernels.load("gelu") is None and cpu_kernels.load("sum") is None
+x = np.linspace(-6, 6, 5001, dtype=np.float32)
+y = minitorch.nn.functional.gelu(minitorch.tensor(x)).numpy()
+assert np.array_equal(y, nb._blocks(nb._gelu_float32, x))
+assert float(minitorch.tensor(x).sum()) == float(x.sum())
+print("numpy code")
+"""
+
+
+@pytest.mark.parametrize("env", [{"MINITORCH_KERNELS": "off"}, {"CC": "/nonexistent/cc"}],
+                         ids=["switched off", "no compiler"])
+def test_without_the_kernels_the_numpy_code_runs(env):
+    out = subprocess.run([sys.executable, "-c", SWITCHED_OFF], env=dict(os.environ, **env),
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "numpy code"
