@@ -473,3 +473,50 @@ def test_gradcheck_checks_forward_mode_too():
     with pytest.raises(mt.autograd.GradcheckError, match="Jacobian computed with forward mode mismatch"):
         mt.autograd.gradcheck(WrongJvp.apply, (x,), check_forward_ad=True)
     assert mt.autograd.gradcheck(WrongJvp.apply, (x,))  # backward alone is right
+
+
+class _TimesThree(mt.autograd.Function):
+    """A custom Function: its backward takes Tensors, so the array engine wraps around it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 3
+
+
+def _mixed_graph(seed_arrays):
+    """A graph with what the array engine must hand over or conform: a broadcast input, an int input, a
+    tensor hook and retain_grad, a node hook, a two-output node, a custom Function, an unused branch."""
+    a, b, c = (mt.tensor(v, requires_grad=True) for v in seed_arrays)
+    h = a * b + c
+    h.retain_grad()
+    h.register_hook(lambda g: g * 2)
+    values, indices = h.max(dim=1)
+    scaled = _TimesThree.apply(h)
+    scaled.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] + 1,))
+    shifted = h + mt.arange(4)            # an int operand: no gradient to it
+    unused = (a * 5).sum()                # noqa: F841  (never reaches the loss)
+    loss = values.sum() + scaled.sum() + shifted.tanh().sum() + indices.float().sum() * 0
+    return loss, (a, b, c, h)
+
+
+def test_the_array_engine_gives_the_stepping_engine_s_gradients():
+    from minitorch.autograd import engine
+    rng = np.random.default_rng(0)
+    seeds = [rng.standard_normal(s).astype(np.float32) for s in ((3, 4), (4,), (3, 1))]
+    loss, leaves = _mixed_graph(seeds)
+    loss.backward()                       # the array engine
+    via_arrays = [t.grad.numpy() for t in leaves]
+    loss, leaves = _mixed_graph(seeds)
+    engine.run(engine.steps([loss], [mt.ones(())], record=True))  # node by node, on Tensors
+    via_steps = [t.grad.numpy() for t in leaves]
+    for ours, theirs in zip(via_arrays, via_steps):
+        assert ours.shape == theirs.shape and np.array_equal(ours, theirs)
+    assert via_arrays[1].shape == (4,) and via_arrays[2].shape == (3, 1)  # broadcasts summed back
+    loss, (a, b, c, h) = _mixed_graph(seeds)
+    grads = mt.autograd.grad(loss, [b, h])  # captured gradients, and only the paths that lead to them
+    assert np.array_equal(grads[0].numpy(), via_arrays[1]) and grads[0].grad_fn is None
+    assert np.array_equal(grads[1].numpy(), via_arrays[3])

@@ -10,8 +10,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+import numpy as np
+
+from . import events
 from . import function as F
 from .grad_mode import state as _mode
+
+_ndarray = np.ndarray
 
 
 @dataclass
@@ -29,16 +34,18 @@ class Step:
 def _dependencies(roots):
     """Count, for each reachable node, how many edges point to it."""
     deps = {}
-    seen = set(roots)
+    starts = set(roots)
     stack = list(roots)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+                count = deps.get(nxt)
+                if count is None:  # reached for the first time: its own edges are still to count
+                    deps[nxt] = 1
+                    if nxt not in starts:
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = count + 1
     return deps
 
 
@@ -73,22 +80,37 @@ def _sum_to_shape(array, shape):
     return out.reshape(shape)
 
 
+def _shape_error(node, i, got, shape):
+    return RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(got)} but expected shape compatible with {list(shape)}")
+
+
+def _conform_array(node, i, data, meta):
+    """A returned gradient array brought to its input's shape (summing broadcast dims) and dtype; None
+    for an input of a dtype without gradients; torch's error naming the op when the shape cannot fit."""
+    shape, dt = meta
+    if data.shape != shape:
+        if data.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], data.shape[::-1])):
+            raise _shape_error(node, i, data.shape, shape)
+        data = _sum_to_shape(data, shape)
+    if data.dtype != dt.np:
+        if not dt.is_floating_point:
+            return None
+        data = data.astype(dt.np)
+    return data
+
+
 def _check_grad(node, i, grad, meta):
     """Bring a returned gradient to its input's shape and dtype, or say which op erred."""
+    if not _mode.enabled:
+        data = _conform_array(node, i, grad._data, meta)
+        return None if data is None else F.Tensor._wrap(data, grad._device)
     shape, dt = meta
     if grad._data.shape != shape:
         try:
-            if _mode.enabled:
-                grad = grad.sum_to_size(shape)
-            else:
-                data = grad._data
-                if data.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], data.shape[::-1])):
-                    raise ValueError
-                grad = F.Tensor._wrap(_sum_to_shape(data, shape), grad._device)
+            grad = grad.sum_to_size(shape)
         except (RuntimeError, ValueError):
-            raise RuntimeError(
-                f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                f"{list(grad._data.shape)} but expected shape compatible with {list(shape)}") from None
+            raise _shape_error(node, i, grad._data.shape, shape) from None
     if grad._dtype is not dt:
         if not dt.is_floating_point:
             return None
@@ -157,6 +179,129 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
             F.handed_arrays.clear()
         _final_callbacks.remove(callbacks)  # steppers may end in any order
     return captured
+
+
+def run_arrays(roots, grad_roots, retain_graph=False, inputs=None, accumulate=True):
+    """backward() and grad() when no graph of the gradient is wanted: `steps`' order and semantics, with
+    the gradients kept as backend arrays between nodes. A node with a `backward_arrays` and no hooks runs
+    on arrays alone; a Tensor is made only where one is seen (a leaf's .grad, a hook, a captured
+    gradient, a node with a Tensor backward). Returns the captured gradients, one per input."""
+    buffers, root_nodes = _seed(roots, grad_roots)
+    for node, buf in buffers.items():
+        buffers[node] = [None if g is None else g._data for g in buf]
+    deps = _dependencies(root_nodes)
+    captures, needed = _plan(inputs, root_nodes, deps)
+    captured = [None] * (0 if inputs is None else len(inputs))
+    ready = [(-n._seq_nr, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
+    prev_mode, _mode.enabled = _mode.enabled, False
+    callbacks = []
+    _final_callbacks.append(callbacks)
+    try:
+        while ready:
+            node = pop(ready)[2]
+            grads = buffers.pop(node, None)
+            grad_inputs = None
+            if grads is not None and (needed is None or node in needed):
+                fast = node.backward_arrays
+                if fast is None or captures or node._has_hooks:
+                    grad_inputs = _run_node_on_tensors(node, grads, captures, captured, accumulate, retain_graph)
+                else:
+                    grad_inputs = _run_node_on_arrays(node, fast, grads)
+                    if not retain_graph:
+                        node._free()
+            if grad_inputs:
+                for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                    if nxt is None:
+                        continue
+                    if g is not None:
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * nxt._n_outputs()
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    count = deps[nxt] - 1
+                    deps[nxt] = count
+                    if count == 0:
+                        push(ready, (-nxt._seq_nr, id(nxt), nxt))
+            else:
+                for nxt, _ in node.next_functions:
+                    if nxt is not None:
+                        count = deps[nxt] - 1
+                        deps[nxt] = count
+                        if count == 0:
+                            push(ready, (-nxt._seq_nr, id(nxt), nxt))
+        _mode.enabled = prev_mode
+        for callback in callbacks:
+            callback()
+    finally:
+        _mode.enabled = prev_mode
+        if len(_final_callbacks) == 1:
+            F.handed_arrays.clear()
+        _final_callbacks.remove(callbacks)
+    return captured
+
+
+def _on_arrays(create_graph) -> bool:
+    """Whether a pass can run on arrays: no graph of the gradient, no anomaly checks, no profiler or
+    other observer of the nodes' backward calls (those see `steps`, node by node)."""
+    return not create_graph and not _mode.anomaly and not events.observing()
+
+
+def _run_node_on_arrays(node, fast, grads):
+    """A hook-free node's backward_arrays on its gradient arrays, the results conformed to the inputs."""
+    if len(grads) == 1:
+        out = fast(node, grads[0])
+    else:
+        if F._has_none(grads):
+            grads = [node._out_meta[i][2].backend.xp.zeros(m[0], m[1].np) if g is None else g
+                     for i, (g, m) in enumerate(zip(grads, node._out_meta))]
+        out = fast(node, *grads)
+    if type(out) is not tuple:
+        out = (out,)
+    meta = node._in_meta
+    if len(out) != len(meta):  # as many as the node has inputs (the engine zips them with the edges)
+        out = out[:len(meta)] if len(out) > len(meta) else out + (None,) * (len(meta) - len(out))
+    conformed = out
+    for i, g in enumerate(out):
+        if g is not None:
+            m = meta[i]
+            if g.__class__ is not _ndarray:  # a NumPy scalar from a reduction, or a device array
+                g = node._out_meta[0][2].backend.xp.asarray(g)
+            elif m is not None and g.shape == m[0] and g.dtype is m[1].np:
+                continue
+            if m is not None:
+                g = _conform_array(node, i, g, m)
+            if conformed is out:
+                conformed = list(out)
+            conformed[i] = g
+    return conformed
+
+
+def _run_node_on_tensors(node, grads, captures, captured, accumulate, retain_graph):
+    """A node as `steps` runs it (tensor hooks, captures, pre- and post-hooks, a Tensor backward), its
+    gradients wrapped on the way in and unwrapped on the way out."""
+    device = _grad_device(node)
+    grads = [None if g is None else F.Tensor._wrap(g, device) for g in grads]
+    if node._tensor_hooks or node._retained:
+        grads = _apply_tensor_hooks(node, grads)
+    if captures:
+        _capture(node, grads, captures, captured)
+    if not _should_run(node, grads, None, accumulate):
+        return ()
+    _, grad_inputs = _run_node(node, grads, False, False, False, retain_graph)
+    return [None if g is None else g._data for g in grad_inputs]
+
+
+def _grad_device(node):
+    """The device of the gradients a node receives."""
+    if node._is_sink:
+        return node.variable._device
+    meta = getattr(node, "_out_meta", None)
+    if meta:
+        return meta[0][2]
+    from ..device import CPU
+    return CPU
 
 
 def _seed(roots, grad_roots):
@@ -354,7 +499,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     inputs = _as_list(inputs)
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run(steps(tensors, _make_grads(tensors, grads), retain_graph, create_graph, inputs=inputs, record=False))
+    grads = _make_grads(tensors, grads)
+    if _on_arrays(create_graph):
+        run_arrays(tensors, grads, retain_graph, inputs=inputs)
+    else:
+        run(steps(tensors, grads, retain_graph, create_graph, inputs=inputs, record=False))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -381,8 +530,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    result = run(steps(outputs, _make_grads(outputs, grads), retain_graph, create_graph,
-                       inputs=inputs, accumulate=False, record=False))
+    grads = _make_grads(outputs, grads)
+    if _on_arrays(create_graph):
+        result = run_arrays(outputs, grads, retain_graph, inputs=inputs, accumulate=False)
+    else:
+        result = run(steps(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=False, record=False))
     out = []
     for t, g in zip(inputs, result):
         if g is None:

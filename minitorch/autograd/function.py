@@ -74,6 +74,8 @@ class Node:
     _retained = None       # {output_nr: weakref to a tensor that retains its grad}
     _trace = None          # forward stack, kept in anomaly mode
     _seq_nr = 0
+    _has_hooks = False     # set once any of the four above is: the engine's array path skips such nodes
+    backward_arrays = None  # FunctionCtx: a backward on backend arrays (see there)
 
     def name(self) -> str:
         return type(self).__name__
@@ -91,22 +93,26 @@ class Node:
         """fn(grad_inputs, grad_outputs) runs after this node's backward."""
         if self._hooks is None:
             self._hooks = {}
+        self._has_hooks = True
         return _add_hook(self._hooks, fn)
 
     def register_prehook(self, fn) -> RemovableHandle:
         """fn(grad_outputs) runs before this node's backward and may replace them."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._has_hooks = True
         return _add_hook(self._pre_hooks, fn)
 
     def _add_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
+        self._has_hooks = True
         return _add_hook(self._tensor_hooks.setdefault(output_nr, {}), fn)
 
     def _retain(self, output_nr: int, tensor) -> None:
         if self._retained is None:
             self._retained = {}
+        self._has_hooks = True
         self._retained[output_nr] = weakref.ref(tensor)
 
     # the engine's interface
@@ -189,6 +195,12 @@ class SavedTensor:
         self.box = box
         self.version = box[0] if box is not None else 0
 
+    def unpack_array(self, node):
+        """The saved tensor's backend array (what a backward on arrays reads), version-checked."""
+        if self.box is not None and self.box[0] != self.version:
+            self.unpack(node)  # raises torch's error about the in-place change
+        return self.data if self.output_nr is not None else self.tensor._data
+
     def unpack(self, node):
         if self.box is not None and self.box[0] != self.version:
             from ..dtypes import from_numpy_dtype
@@ -224,6 +236,10 @@ class PackedTensor:
 
     def unpack(self, node):
         return self.unpack_hook(self.packed)
+
+    def unpack_array(self, node):
+        tensor = self.unpack(node)
+        return None if tensor is None else tensor._data
 
 
 class RawSavedTensor:
@@ -293,7 +309,13 @@ class FunctionCtx(Node):
     @property
     def saved_arrays(self):
         """The saved tensors' backend arrays (version-checked like saved_tensors, without wrapping)."""
-        return tuple(None if t is None else t._data for t in self.saved_tensors)
+        saved = self._saved
+        if saved is _FREED or self.__dict__.get("_in_jvp"):
+            return tuple(None if t is None else t._data for t in self.saved_tensors)
+        arrays = []
+        for s in saved:  # a loop, not a comprehension: this runs for every node of every backward
+            arrays.append(None if s is None else s.unpack_array(self))
+        return arrays
 
     def _saved_items(self) -> list:
         """(name, tensor) for each tensor saved for backward, in saving order (empty once freed).
@@ -511,19 +533,28 @@ class Primitive(Function):
             return forward_ad.apply(cls, inputs, params)
         ctx = cls._node_cls.__new__(cls._node_cls)
         device = inputs[0]._device
-        if len(inputs) > 1:
-            for t in inputs:
-                if t is not None and t._device is not device:
-                    check_same_device(*[t for t in inputs if t is not None])
+        # plain loops, not comprehensions: each comprehension builds a function object per call
+        arrays = []
+        record = False
+        for t in inputs:
+            if t is None:
+                arrays.append(None)
+                continue
+            if t._device is not device:
+                check_same_device(*[t for t in inputs if t is not None])
+            arrays.append(t._data)
+            if t._requires_grad:
+                record = True
         ctx.backend = backend = device._backend or device.backend
         ctx.xp = backend.xp
-        record = False
-        if _mode.enabled:
-            needs = [t is not None and t._requires_grad for t in inputs]
-            if True in needs:
-                record = True
-                ctx.needs_input_grad = tuple(needs)
-        result = cls.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
+        if record and _mode.enabled:
+            needs = []
+            for t in inputs:
+                needs.append(t is not None and t._requires_grad)
+            ctx.needs_input_grad = tuple(needs)
+        else:
+            record = False
+        result = cls.forward(ctx, *arrays, **params)
         wrap = Tensor._wrap
         if type(result) is tuple:
             outs = tuple([wrap(r, device) for r in result])
@@ -536,16 +567,19 @@ class Primitive(Function):
         return out
 
 
+_NO_EDGE = (None, 0)
+
+
 def _connect(ctx, inputs, outputs, raw=()):
     """Make `ctx` the grad_fn of `outputs`, with edges to the inputs' nodes."""
     edges, in_meta = [], []
     for t in inputs:
         if t is None:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             in_meta.append(None)
             continue
         if not t._requires_grad:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
         elif t._grad_fn is not None:
             edges.append((t._grad_fn, t._output_nr))
         else:
@@ -557,8 +591,9 @@ def _connect(ctx, inputs, outputs, raw=()):
     if _mode.anomaly:
         ctx._trace = "".join(traceback.format_stack()[:-3])
     nondiff = ctx._non_differentiable
-    ctx._out_meta = tuple([(o._data.shape, o._dtype, o._device) for o in outputs])
+    out_meta = []
     for nr, o in enumerate(outputs):
+        out_meta.append((o._data.shape, o._dtype, o._device))
         if nondiff and any(o is n or o._data is n for n in nondiff):
             continue
         if o._dtype.category != _FLOAT:
@@ -566,9 +601,13 @@ def _connect(ctx, inputs, outputs, raw=()):
         o._grad_fn = ctx
         o._output_nr = nr
         o._requires_grad = True
+    ctx._out_meta = tuple(out_meta)
     to_save = ctx._to_save
     if to_save:
-        saved = tuple([_saved_entry(s, inputs, outputs, raw) for s in to_save])
+        saved = []
+        for item in to_save:
+            saved.append(_saved_entry(item, inputs, outputs, raw))
+        saved = tuple(saved)
         if saved_tensors_hooks_stack:
             saved = _pack_all(ctx, saved)
         ctx._saved = saved

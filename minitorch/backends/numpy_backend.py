@@ -228,7 +228,7 @@ def _splittable(x) -> bool:
 def _elementwise(f, *arrays):
     """f(*arrays) for an elementwise f of same-shape arrays, computed on parts in parallel when large."""
     x = arrays[0]
-    if x.ndim == 0 or not all(_splittable(a) and a.shape == x.shape for a in arrays):
+    if x.size < PARALLEL_MIN or x.ndim == 0 or not all(_splittable(a) and a.shape == x.shape for a in arrays):
         return f(*arrays)
     flats = [a.reshape(-1) for a in arrays]
     out = xp.empty(x.size, dtype=f(*[a[:1] for a in flats]).dtype)
