@@ -532,28 +532,28 @@ class Primitive(Function):
         if _mode.forward_ad and forward_ad.has_tangent(inputs):
             return forward_ad.apply(cls, inputs, params)
         ctx = cls._node_cls.__new__(cls._node_cls)
-        device = inputs[0]._device
-        # plain loops, not comprehensions: each comprehension builds a function object per call
-        arrays = []
-        record = False
-        for t in inputs:
-            if t is None:
-                arrays.append(None)
-                continue
-            if t._device is not device:
-                check_same_device(*[t for t in inputs if t is not None])
-            arrays.append(t._data)
-            if t._requires_grad:
-                record = True
+        first = inputs[0]
+        device = first._device
+        n = len(inputs)
+        if n == 1:  # the common shapes of a call, spelled out: this runs for every op
+            arrays = (first._data,)
+            record = first._requires_grad and _mode.enabled
+            if record:
+                ctx.needs_input_grad = (True,)
+        elif n == 2 and inputs[1] is not None:
+            second = inputs[1]
+            if second._device is not device:
+                check_same_device(first, second)
+            arrays = (first._data, second._data)
+            record = (first._requires_grad or second._requires_grad) and _mode.enabled
+            if record:
+                ctx.needs_input_grad = (first._requires_grad, second._requires_grad)
+        else:
+            arrays, record = _arrays_of(inputs, device)
+            if record:
+                ctx.needs_input_grad = tuple([t is not None and t._requires_grad for t in inputs])
         ctx.backend = backend = device._backend or device.backend
         ctx.xp = backend.xp
-        if record and _mode.enabled:
-            needs = []
-            for t in inputs:
-                needs.append(t is not None and t._requires_grad)
-            ctx.needs_input_grad = tuple(needs)
-        else:
-            record = False
         result = cls.forward(ctx, *arrays, **params)
         wrap = Tensor._wrap
         if type(result) is tuple:
@@ -565,6 +565,23 @@ class Primitive(Function):
         if record:
             _connect(ctx, inputs, (out,), (result,))
         return out
+
+
+def _arrays_of(inputs, device):
+    """The inputs' arrays (None for None), after torch's check that they share a device, and whether
+    the op is recorded (grad mode on and an input requiring grad)."""
+    arrays = []
+    record = False
+    for t in inputs:
+        if t is None:
+            arrays.append(None)
+            continue
+        if t._device is not device:
+            check_same_device(*[t for t in inputs if t is not None])
+        arrays.append(t._data)
+        if t._requires_grad:
+            record = True
+    return arrays, record and _mode.enabled
 
 
 _NO_EDGE = (None, 0)

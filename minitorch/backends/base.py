@@ -140,6 +140,10 @@ class ArrayBackend:
         """f(*arrays) for an elementwise f of same-shape arrays."""
         return f(*arrays)
 
+    def unary(self, f, x):
+        """f(xp, x) for an elementwise f (split as `elementwise` splits)."""
+        return self.elementwise(lambda a: f(self.xp, a), x)
+
     def reduce(self, op, x, axes, keepdims, dtype=None):
         """sum/max/min of x over `axes`."""
         if op == "sum":

@@ -376,6 +376,11 @@ class NumpyBackend(ArrayBackend):
             return super().conv2d_stride1(x, w, p, d, out_hw)
         return _blocked_conv.conv2d(x, w, p, d)
 
+    def unary(self, f, x):
+        if x.size < PARALLEL_MIN:  # the common small case: no closure, no split
+            return f(xp, x)
+        return _elementwise(lambda a: f(xp, a), x)
+
     def gelu(self, x, approximate):
         """float32 erf-GELU by the C kernel (NumPy blocks without it), the rest by the composite; split
         between threads when large."""

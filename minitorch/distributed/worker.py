@@ -7,6 +7,7 @@ process manager) disappears is stopped too.
 import os
 import runpy
 import sys
+import time
 import traceback
 
 
@@ -21,10 +22,13 @@ def main() -> None:
     except SystemExit:
         raise
     except BaseException:
-        traceback.print_exc()
+        sys.stderr.write(traceback.format_exc())  # one write: the abort below cannot split it
         sys.stderr.flush()
         mpi = sys.modules.get("mpi4py.MPI")
         if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
+            # MPI's launcher forwards each rank's output through its own process, and an abort kills that
+            # at once: give it a moment to pass the traceback on first
+            time.sleep(0.5)
             mpi.COMM_WORLD.Abort(1)
         sys.exit(1)
 

@@ -5,6 +5,7 @@ import inspect
 
 import numpy as np
 
+from .. import dtypes as D
 from ..tensor import Tensor
 from . import activation, convert, creation, indexing, inplace, linalg, out, pointwise, reduction, shape
 from .arguments import checked
@@ -168,6 +169,29 @@ for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwis
                      "or": pointwise.bitwise_or, "xor": pointwise.bitwise_xor}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
     setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn)))
+
+
+def _arithmetic_fast_path(node, general, **params):
+    """`tensor <op> other` straight to the op's node in the common case the general function would reach
+    only after its promotion and broadcasting checks: a float tensor with a tensor of its dtype, device and
+    shape, or with a Python float. Everything else goes through `general`, as do reflected operands."""
+    def method(self, other):
+        dt = self._dtype
+        if dt.category == D._FLOAT:
+            if isinstance(other, Tensor):
+                if other._dtype is dt and other._device is self._device and other._data.shape == self._data.shape:
+                    return node.apply(self, other, **params)
+            elif other.__class__ is float:
+                device = self._device
+                return node.apply(self, Tensor._wrap(device.backend.xp.asarray(other, dt.np), device), **params)
+        return general(self, other)
+    method.__name__ = general.__name__
+    return method
+
+
+for _dunder, _node, _params in (("add", pointwise.Add, {"alpha": 1}), ("sub", pointwise.Sub, {"alpha": 1}),
+                                ("mul", pointwise.Mul, {}), ("truediv", pointwise.Div, {})):
+    setattr(Tensor, f"__{_dunder}__", _arithmetic_fast_path(_node, getattr(Tensor, f"__{_dunder}__"), **_params))
 for _dunder, _fn in {"lt": pointwise.lt, "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge,
                      "ne": pointwise.ne}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))

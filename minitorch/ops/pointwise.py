@@ -25,6 +25,9 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 # ---- unary ---------------------------------------------------------------------------
 
+_HALF = D.float16.np.type  # the scalar type of half arrays, NumPy's and CuPy's alike
+
+
 class _Unary(Primitive):
     """y = f(x); subclasses set `f(xp, x)` (or `kernel`, the name of a backend kernel computing it)
     and `df(x, y)` = dy/dx, written in x or in y: the op saves that one alone (as torch does), and df
@@ -39,12 +42,14 @@ class _Unary(Primitive):
     @classmethod
     def forward(cls, ctx, x):
         backend = ctx.backend
-        xp = backend.xp
-        f = getattr(backend, cls.kernel) if cls.kernel else (lambda a: cls.f(xp, a))
-        if x.dtype == xp.float16:  # torch computes half ops in float32, then rounds
+        if x.dtype.type is _HALF:  # torch computes half ops in float32, then rounds
+            xp = backend.xp
+            f = getattr(backend, cls.kernel) if cls.kernel else (lambda a: cls.f(xp, a))
             y = f(x.astype(xp.float32)).astype(x.dtype)
+        elif cls.kernel:
+            y = backend.elementwise(getattr(backend, cls.kernel), x)
         else:
-            y = backend.elementwise(f, x)
+            y = backend.unary(cls.f, x)
         ctx.save_for_backward(y if cls.saves_result else x)
         return y
 
