@@ -303,14 +303,16 @@ def test_launch_arguments_must_match_the_kernel_as_a_gpu_packs_them():
 
 def test_gpu_launches_compile_each_source_once_through_cupy_rawmodule():
     """The GPU launcher, with a stand-in for CuPy: NVRTC gets the source and the kernels folder as
-    include path, each module compiles once, and kernels launch as kernel((grid,), (block,), args)."""
-    calls = {"modules": [], "launches": []}
+    include path, each module compiles once, each kernel is looked up once, and kernels launch as
+    kernel((grid,), (block,), args)."""
+    calls = {"modules": [], "launches": [], "lookups": []}
 
     class Module:
         def __init__(self, code, options):
             calls["modules"].append((code, options))
 
         def get_function(self, name):
+            calls["lookups"].append(name)
             return lambda grid, block, args: calls["launches"].append((name, grid, block, args))
 
     fake_cupy = type("cupy", (), {"RawModule": Module})
@@ -318,8 +320,10 @@ def test_gpu_launches_compile_each_source_once_through_cupy_rawmodule():
     args = (np.zeros(4, np.float32), np.zeros(4, np.float32), np.int32(4), np.int32(0))
     launch("softmax", "softmax_forward", 3, 32, args)
     launch("softmax", "softmax_backward", 5, 64, args)
-    assert len(calls["modules"]) == 1
+    launch("softmax", "softmax_forward", 3, 32, args)
+    assert len(calls["modules"]) == 1 and calls["lookups"] == ["softmax_forward", "softmax_backward"]
     code, options = calls["modules"][0]
     assert code == (emulated_kernels.KERNELS / "softmax.cu").read_text() and '#include "block_reduce.h"' in code
     assert f"-I{emulated_kernels.KERNELS}" in options
-    assert calls["launches"] == [("softmax_forward", (3,), (32,), args), ("softmax_backward", (5,), (64,), args)]
+    assert calls["launches"] == [("softmax_forward", (3,), (32,), args), ("softmax_backward", (5,), (64,), args),
+                                 ("softmax_forward", (3,), (32,), args)]

@@ -95,20 +95,28 @@ def stride_grid(n: int) -> int:
 
 
 class RawKernels:
-    """`kernels/<name>.cu` compiled by NVRTC through cupy.RawModule, once per source."""
+    """`kernels/<name>.cu` compiled by NVRTC through cupy.RawModule, once per source, and each kernel's
+    function looked up once (a launch then costs one dictionary read before the driver call)."""
 
     def __init__(self, cupy):
         self._cupy = cupy
         self._modules = {}
+        self._functions = {}
 
     def __call__(self, source, kernel, grid, block, args):
+        function = self._functions.get((source, kernel))
+        if function is None:
+            function = self._functions[(source, kernel)] = self._module(source).get_function(kernel)
+        function((grid,), (block,), args)
+
+    def _module(self, source):
         module = self._modules.get(source)
         if module is None:
             from .kernel_sources import KERNEL_SOURCES
             code = (KERNEL_SOURCES / f"{source}.cu").read_text()
             module = self._cupy.RawModule(code=code, options=("--std=c++17", f"-I{KERNEL_SOURCES}"))
             self._modules[source] = module
-        module.get_function(kernel)((grid,), (block,), args)
+        return module
 
 
 class DeviceGenerator:
