@@ -1,11 +1,12 @@
 """The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references.
 
-GELU's forward takes the reference's steps in the reference's order, so it must equal it bit for bit;
-the backward's exp is a polynomial of its own, so it must stay within two float32 ulps of the reference
-(of the incoming gradient where the derivative's two terms cancel) and no further from the float64 truth than torch's kernel. The float32 sums add float64 partials, so
-they must be the float64 sum rounded once (to within one rounding of it), at least as close to the
-exact sum as torch's, split between threads or not. Without the kernels (`MINITORCH_KERNELS=off`, or no
-C compiler) the same calls run the NumPy code.
+GELU's forward and ReLU's backward take the reference's steps in the reference's order, so they must
+equal it bit for bit. GELU's backward has an exp polynomial of its own, so it must stay within two
+float32 ulps of the reference (of the incoming gradient where the derivative's two terms cancel) and no
+further from the float64 truth than torch's kernel. The float32 sums add float64 partials, so they must
+be the float64 sum rounded once (to within one rounding of it), at least as close to the exact sum as
+torch's, split between threads or not. Without the kernels (`MINITORCH_KERNELS=off`, or no C compiler)
+the same calls run the NumPy code.
 """
 import math
 import os
@@ -66,6 +67,19 @@ def test_gelu_backward_is_within_two_ulps_and_as_accurate_as_torch(gelu_kernels)
     torch.nn.functional.gelu(tx).backward(torch.from_numpy(gy[finite]))
     torch_error = np.abs(tx.grad.numpy() - truth).max()
     assert np.abs(ours[finite] - truth).max() <= torch_error * 1.5  # torch's own error is about 3e-7 here
+
+
+@needs_compiler
+@pytest.mark.parametrize("n", [1, 31, 4099, (1 << 21) + 5])
+def test_relu_backward_equals_the_numpy_reference_bit_for_bit(n):
+    assert cpu_kernels.load("relu") is not None
+    y = np.maximum(_inputs(n, seed=5)[:n], 0)  # NaN stays NaN: it blocks the gradient, as y > 0 is false
+    gy = np.random.default_rng(6).standard_normal(n).astype(np.float32)
+    gy[: min(n, 4)] = np.array([-np.inf, np.inf, -0.0, np.nan], dtype=np.float32)[: min(n, 4)]
+    ours = nb.backend.relu_backward(gy, y)
+    reference = np.where(y > 0, gy, 0).astype(np.float32)
+    assert ours.dtype == np.float32 and np.array_equal(ours, reference, equal_nan=True)
+    assert not np.signbit(ours[y <= 0]).any()  # +0 where blocked, never -0
 
 
 @needs_compiler

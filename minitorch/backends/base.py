@@ -140,6 +140,10 @@ class ArrayBackend:
         """f(*arrays) for an elementwise f of same-shape arrays."""
         return f(*arrays)
 
+    def relu_backward(self, gy, y):
+        """gy where y > 0, else +0 (not gy * 0: that is -0 for a negative gy, NaN for an infinite one)."""
+        return self.xp.where(y > 0, gy, 0)
+
     def unary(self, f, x):
         """f(xp, x) for an elementwise f (split as `elementwise` splits)."""
         return self.elementwise(lambda a: f(self.xp, a), x)

@@ -1,4 +1,4 @@
-"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU and float32 sums), built on first use with the
+"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, ReLU's backward, float32 sums), built on first use with the
 system C compiler, cached by source hash and called through ctypes, which releases the GIL so that the
 parts of a split array run on several threads at once.
 
@@ -21,6 +21,7 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "gelu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
     "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
+    "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
 }
 # Vectorised for this machine; no fused multiply-adds, so each step rounds as NumPy's would; no
 # trapping math, which is what lets gcc vectorise the selects of the NaN and saturation cases.

@@ -242,6 +242,11 @@ def _elementwise(f, *arrays):
 _REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
 
 
+# elements from which a C kernel's work is split between threads: its calls release the GIL, so the split
+# pays off sooner than for NumPy code (the pool's hand-over costs about 60 µs)
+NATIVE_PARALLEL_MIN = 1 << 19
+
+
 def _native_elementwise(kernel, *arrays):
     """A C kernel(*inputs, out, n) over same-shape float32 arrays, on parts in parallel when large."""
     flats = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
@@ -250,7 +255,7 @@ def _native_elementwise(kernel, *arrays):
 
     def part(a, b):
         kernel(*[cpu_kernels.pointer(f, a) for f in flats], cpu_kernels.pointer(out, a), b - a)
-    if n >= PARALLEL_MIN and _threads() > 1:
+    if n >= NATIVE_PARALLEL_MIN and _threads() > 1:
         _run_split(part, n)
     else:
         part(0, n)
@@ -266,7 +271,7 @@ def _native_sum(x, whole, keepdims):
     library = cpu_kernels.load("sum")
     if library is None or x.size < NATIVE_SUM_MIN or not x.flags.c_contiguous:
         return None
-    split = x.size >= PARALLEL_MIN and _threads() > 1
+    split = x.size >= NATIVE_PARALLEL_MIN and _threads() > 1
     if whole:
         flat = x.reshape(-1)
         part = lambda a, b: library.sum_f32(cpu_kernels.pointer(flat, a), b - a)  # noqa: E731
@@ -380,6 +385,13 @@ class NumpyBackend(ArrayBackend):
         if x.size < PARALLEL_MIN:  # the common small case: no closure, no split
             return f(xp, x)
         return _elementwise(lambda a: f(xp, a), x)
+
+    def relu_backward(self, gy, y):
+        if y.dtype == np.float32 and gy.dtype == np.float32 and gy.shape == y.shape:
+            library = cpu_kernels.load("relu")
+            if library:
+                return _native_elementwise(library.relu_backward_f32, gy, y)
+        return super().relu_backward(gy, y)
 
     def gelu(self, x, approximate):
         """float32 erf-GELU by the C kernel (NumPy blocks without it), the rest by the composite; split

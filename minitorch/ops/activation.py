@@ -27,7 +27,7 @@ class Relu(Primitive):
     @staticmethod
     def backward_arrays(ctx, gy):
         (y,) = ctx.saved_arrays
-        return ctx.xp.where(y > 0, gy, 0)  # +0 where blocked, as torch's threshold_backward (gy * 0 can be -0)
+        return ctx.backend.relu_backward(gy, y)  # +0 where blocked, as torch's threshold_backward
 
 
 def relu(input: Tensor) -> Tensor:
