@@ -1,5 +1,6 @@
 """The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references.
 
+Depthwise convolution must agree with the im2col GEMM it replaces and train as torch's layer.
 GELU's forward and ReLU's backward take the reference's steps in the reference's order, so they must
 equal it bit for bit. GELU's backward has an exp polynomial of its own, so it must stay within two
 float32 ulps of the reference (of the incoming gradient where the derivative's two terms cancel) and no
@@ -120,6 +121,39 @@ def test_the_ops_give_the_kernels_accuracy_and_agree_with_torch():
     minitorch.nn.functional.gelu(mx).sum().backward()
     torch.nn.functional.gelu(tx).sum().backward()
     np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@needs_compiler
+@pytest.mark.parametrize("n, c, hw, k, s, p, d", [
+    (2, 3, (9, 10), 3, 1, 1, 1), (2, 4, (10, 11), 5, 2, 2, 1), (1, 2, (7, 7), 3, 2, 0, 2), (1, 5, (3, 4), 5, 1, 3, 1),
+    (3, 2, (12, 9), (3, 1), (2, 1), (1, 0), (1, 2)), (4, 64, (40, 40), 3, 1, 1, 1)])  # the last one is split
+def test_depthwise_convolution_agrees_with_the_im2col_gemm(n, c, hw, k, s, p, d):
+    from minitorch.backends.base import ArrayBackend
+    k, s, p, d = ((v, v) if isinstance(v, int) else v for v in (k, s, p, d))
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((n, c) + hw).astype(np.float32)
+    w, b = rng.standard_normal((c, 1) + k).astype(np.float32), rng.standard_normal(c).astype(np.float32)
+    out_hw = tuple((size + 2 * pi - di * (ki - 1) - 1) // si + 1 for size, ki, si, pi, di in zip(hw, k, s, p, d))
+    for bias in (b, None):
+        ours, kept = nb.backend.conv2d(x, w, bias, s, p, d, c, out_hw)
+        reference, _ = ArrayBackend.conv2d(nb.backend, x, w, bias, s, p, d, c, out_hw)
+        assert kept is None and ours.shape == reference.shape and ours.dtype == np.float32
+        np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-5)  # the taps summed in another order
+
+
+@needs_compiler
+def test_a_depthwise_layer_trains_as_torch_s():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 6, 11, 11)).astype(np.float32)
+    layers = [lib.nn.Conv2d(6, 6, 5, stride=2, padding=2, groups=6) for lib in (minitorch, torch)]
+    layers[0].load_state_dict({k: minitorch.tensor(v.detach().numpy()) for k, v in layers[1].state_dict().items()})
+    outs = [layer(lib.tensor(x, requires_grad=True)) for layer, lib in zip(layers, (minitorch, torch))]
+    np.testing.assert_allclose(outs[0].detach().numpy(), outs[1].detach().numpy(), rtol=1e-5, atol=1e-5)
+    for out in outs:
+        (out * out).sum().backward()
+    for name in ("weight", "bias"):
+        np.testing.assert_allclose(getattr(layers[0], name).grad.numpy(), getattr(layers[1], name).grad.numpy(),
+                                   rtol=1e-4, atol=1e-4)
 
 
 SWITCHED_OFF = """

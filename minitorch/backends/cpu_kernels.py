@@ -1,6 +1,6 @@
-"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, ReLU's backward, float32 sums), built on first use with the
-system C compiler, cached by source hash and called through ctypes, which releases the GIL so that the
-parts of a split array run on several threads at once.
+"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, ReLU's backward, float32 sums, depthwise
+convolution), built on first use with the system C compiler, cached by source hash and called through
+ctypes, which releases the GIL so that the parts of a split array run on several threads at once.
 
 Each kernel has a NumPy reference it is tested against, and everything works without them: `load` gives
 None when there is no C compiler, the build fails, or `MINITORCH_KERNELS=off`, and the NumPy backend then
@@ -22,6 +22,7 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
     "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
+    "depthwise_conv2d_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
 }
 # Vectorised for this machine; no fused multiply-adds, so each step rounds as NumPy's would; no
 # trapping math, which is what lets gcc vectorise the selects of the NaN and saturation cases.

@@ -262,6 +262,30 @@ def _native_elementwise(kernel, *arrays):
     return out.reshape(arrays[0].shape)
 
 
+def _is_depthwise(x, w, b, groups) -> bool:
+    """A float32 convolution of each channel with a kernel of its own (groups = channels = outputs)."""
+    return (groups == x.shape[1] == w.shape[0] and w.shape[1] == 1 and x.dtype == np.float32
+            and w.dtype == np.float32 and (b is None or b.dtype == np.float32))
+
+
+def _depthwise_conv2d(library, x, w, b, s, p, d, out_hw):
+    """The C kernel's depthwise convolution, its (n, c) planes split between threads when large."""
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    bias = None if b is None else cpu_kernels.pointer(np.ascontiguousarray(b))
+    n, c, h, wd = x.shape
+    y = np.empty((n, c) + tuple(out_hw), dtype=np.float32)
+    sizes = (c, h, wd, *w.shape[2:], *s, *p, *d, *out_hw)
+
+    def part(first, last):
+        library.depthwise_conv2d_f32(cpu_kernels.pointer(x), cpu_kernels.pointer(w), bias, cpu_kernels.pointer(y),
+                                     first, last, *sizes)
+    if y.size >= NATIVE_PARALLEL_MIN and n * c > 1 and _threads() > 1:
+        _run_split(part, n * c)
+    else:
+        part(0, n * c)
+    return y
+
+
 NATIVE_SUM_MIN = 1 << 12  # elements: below this NumPy's sum costs less than a ctypes call
 
 
@@ -364,6 +388,10 @@ class NumpyBackend(ArrayBackend):
     blocked_conv = True
 
     def conv2d(self, x, w, b, s, p, d, groups, out_hw):
+        if groups > 1 and _is_depthwise(x, w, b, groups):
+            library = cpu_kernels.load("depthwise_conv")
+            if library:
+                return _depthwise_conv2d(library, x, w, b, s, p, d, out_hw), None  # no columns kept
         if not (self.blocked_conv and s == (1, 1) and groups == 1):
             return super().conv2d(x, w, b, s, p, d, groups, out_hw)
         out = _blocked_conv.conv2d(x, w, p, d)
@@ -372,8 +400,10 @@ class NumpyBackend(ArrayBackend):
         return out, None  # no columns: the weight gradient is blocked too
 
     def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
-        if columns is None:
+        if columns is None and groups == 1:
             return _blocked_conv.conv2d_weight(x, gy, w.shape[2:], p, d)
+        if columns is None:  # the depthwise kernel kept none: the columns are made now
+            columns = self.im2col(x, w.shape[2:], s, p, d, gy.shape[2:])
         return super().conv2d_weight_grad(gy, x, w, columns, s, p, d, groups)
 
     def conv2d_stride1(self, x, w, p, d, out_hw):
