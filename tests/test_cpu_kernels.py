@@ -1,6 +1,6 @@
 """The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references.
 
-Depthwise convolution must agree with the im2col GEMM it replaces and train as torch's layer.
+Depthwise convolution and its gradients must agree with the im2col GEMMs they replace and train as torch's layer.
 GELU's forward and ReLU's backward take the reference's steps in the reference's order, so they must
 equal it bit for bit. GELU's backward has an exp polynomial of its own, so it must stay within two
 float32 ulps of the reference (of the incoming gradient where the derivative's two terms cancel) and no
@@ -127,7 +127,7 @@ def test_the_ops_give_the_kernels_accuracy_and_agree_with_torch():
 @pytest.mark.parametrize("n, c, hw, k, s, p, d", [
     (2, 3, (9, 10), 3, 1, 1, 1), (2, 4, (10, 11), 5, 2, 2, 1), (1, 2, (7, 7), 3, 2, 0, 2), (1, 5, (3, 4), 5, 1, 3, 1),
     (3, 2, (12, 9), (3, 1), (2, 1), (1, 0), (1, 2)), (4, 64, (40, 40), 3, 1, 1, 1)])  # the last one is split
-def test_depthwise_convolution_agrees_with_the_im2col_gemm(n, c, hw, k, s, p, d):
+def test_depthwise_convolution_and_its_gradients_agree_with_the_im2col_gemms(n, c, hw, k, s, p, d):
     from minitorch.backends.base import ArrayBackend
     k, s, p, d = ((v, v) if isinstance(v, int) else v for v in (k, s, p, d))
     rng = np.random.default_rng(7)
@@ -136,9 +136,17 @@ def test_depthwise_convolution_agrees_with_the_im2col_gemm(n, c, hw, k, s, p, d)
     out_hw = tuple((size + 2 * pi - di * (ki - 1) - 1) // si + 1 for size, ki, si, pi, di in zip(hw, k, s, p, d))
     for bias in (b, None):
         ours, kept = nb.backend.conv2d(x, w, bias, s, p, d, c, out_hw)
-        reference, _ = ArrayBackend.conv2d(nb.backend, x, w, bias, s, p, d, c, out_hw)
+        reference, columns = ArrayBackend.conv2d(nb.backend, x, w, bias, s, p, d, c, out_hw)
         assert kept is None and ours.shape == reference.shape and ours.dtype == np.float32
         np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-5)  # the taps summed in another order
+    gy = rng.standard_normal(reference.shape).astype(np.float32)
+    gx = nb.backend.conv2d_input_grad(gy, x.shape, w, s, p, d, c)
+    gw = nb.backend.conv2d_weight_grad(gy, x, w, None, s, p, d, c)
+    np.testing.assert_allclose(gx, ArrayBackend.conv2d_input_grad(nb.backend, gy, x.shape, w, s, p, d, c),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gw, ArrayBackend.conv2d_weight_grad(nb.backend, gy, x, w, columns, s, p, d, c),
+                               rtol=1e-4, atol=1e-4)
+    assert gx.shape == x.shape and gw.shape == w.shape
 
 
 @needs_compiler

@@ -23,6 +23,8 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "depthwise_conv2d_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
+    "depthwise_conv2d_input_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
+    "depthwise_conv2d_weight_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
 }
 # Vectorised for this machine; no fused multiply-adds, so each step rounds as NumPy's would; no
 # trapping math, which is what lets gcc vectorise the selects of the NaN and saturation cases.

@@ -268,22 +268,51 @@ def _is_depthwise(x, w, b, groups) -> bool:
             and w.dtype == np.float32 and (b is None or b.dtype == np.float32))
 
 
-def _depthwise_conv2d(library, x, w, b, s, p, d, out_hw):
-    """The C kernel's depthwise convolution, its (n, c) planes split between threads when large."""
-    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
-    bias = None if b is None else cpu_kernels.pointer(np.ascontiguousarray(b))
-    n, c, h, wd = x.shape
-    y = np.empty((n, c) + tuple(out_hw), dtype=np.float32)
-    sizes = (c, h, wd, *w.shape[2:], *s, *p, *d, *out_hw)
-
+def _over_planes(kernel, planes, work, pointers, sizes):
+    """kernel(*pointers, first, last, *sizes) over the (n, c) planes, split between threads when the
+    work (elements touched) is large."""
     def part(first, last):
-        library.depthwise_conv2d_f32(cpu_kernels.pointer(x), cpu_kernels.pointer(w), bias, cpu_kernels.pointer(y),
-                                     first, last, *sizes)
-    if y.size >= NATIVE_PARALLEL_MIN and n * c > 1 and _threads() > 1:
-        _run_split(part, n * c)
+        kernel(*pointers, first, last, *sizes)
+    if work >= NATIVE_PARALLEL_MIN and planes > 1 and _threads() > 1:
+        _run_split(part, planes)
     else:
-        part(0, n * c)
+        part(0, planes)
+
+
+def _depthwise_sizes(shape, w, s, p, d, out_hw):
+    """The kernels' size arguments after the plane range: channels, the input's height and width, the
+    kernel's, then stride, padding, dilation and the output's height and width."""
+    return (shape[1], *shape[2:], *w.shape[2:], *s, *p, *d, *out_hw)
+
+
+def _depthwise_conv2d(library, x, w, b, s, p, d, out_hw):
+    """The C kernel's depthwise convolution (bias included)."""
+    ptr = cpu_kernels.pointer
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    bias = None if b is None else ptr(np.ascontiguousarray(b))
+    y = np.empty(x.shape[:2] + tuple(out_hw), dtype=np.float32)
+    _over_planes(library.depthwise_conv2d_f32, x.shape[0] * x.shape[1], y.size * w[0].size,
+                 (ptr(x), ptr(w), bias, ptr(y)), _depthwise_sizes(x.shape, w, s, p, d, out_hw))
     return y
+
+
+def _depthwise_input_grad(library, gy, shape, w, s, p, d):
+    ptr = cpu_kernels.pointer
+    gy, w = np.ascontiguousarray(gy), np.ascontiguousarray(w)
+    gx = np.empty(shape, dtype=np.float32)
+    _over_planes(library.depthwise_conv2d_input_grad_f32, shape[0] * shape[1], gy.size * w[0].size,
+                 (ptr(gy), ptr(w), ptr(gx)), _depthwise_sizes(shape, w, s, p, d, gy.shape[2:]))
+    return gx
+
+
+def _depthwise_weight_grad(library, gy, x, w, s, p, d):
+    ptr = cpu_kernels.pointer
+    gy, x = np.ascontiguousarray(gy), np.ascontiguousarray(x)
+    n, c = x.shape[:2]
+    per_plane = np.empty((n, c) + w.shape[2:], dtype=np.float32)
+    _over_planes(library.depthwise_conv2d_weight_grad_f32, n * c, gy.size * w[0].size,
+                 (ptr(x), ptr(gy), ptr(per_plane)), _depthwise_sizes(x.shape, w, s, p, d, gy.shape[2:]))
+    return per_plane.sum(axis=0).reshape(w.shape)
 
 
 NATIVE_SUM_MIN = 1 << 12  # elements: below this NumPy's sum costs less than a ctypes call
@@ -402,9 +431,20 @@ class NumpyBackend(ArrayBackend):
     def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
         if columns is None and groups == 1:
             return _blocked_conv.conv2d_weight(x, gy, w.shape[2:], p, d)
-        if columns is None:  # the depthwise kernel kept none: the columns are made now
+        if columns is None:  # from the depthwise kernel, which kept no columns
+            library = cpu_kernels.load("depthwise_conv")
+            if library and gy.dtype == np.float32:
+                return _depthwise_weight_grad(library, gy, x, w, s, p, d)
             columns = self.im2col(x, w.shape[2:], s, p, d, gy.shape[2:])
         return super().conv2d_weight_grad(gy, x, w, columns, s, p, d, groups)
+
+    def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
+        if groups > 1 and groups == shape[1] == w.shape[0] and w.shape[1] == 1 and w.dtype == np.float32 \
+                and gy.dtype == np.float32:
+            library = cpu_kernels.load("depthwise_conv")
+            if library:
+                return _depthwise_input_grad(library, gy, shape, w, s, p, d)
+        return super().conv2d_input_grad(gy, shape, w, s, p, d, groups)
 
     def conv2d_stride1(self, x, w, p, d, out_hw):
         if not self.blocked_conv:
