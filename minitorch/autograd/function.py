@@ -588,19 +588,15 @@ _NO_EDGE = (None, 0)
 
 
 def _connect(ctx, inputs, outputs, raw=()):
-    """Make `ctx` the grad_fn of `outputs`, with edges to the inputs' nodes."""
+    """Make `ctx` the grad_fn of `outputs`, with edges to the inputs' nodes and, for the inputs that
+    take a gradient, the shape and dtype it must have."""
     edges, in_meta = [], []
     for t in inputs:
-        if t is None:
+        if t is None or not t._requires_grad:
             edges.append(_NO_EDGE)
             in_meta.append(None)
             continue
-        if not t._requires_grad:
-            edges.append(_NO_EDGE)
-        elif t._grad_fn is not None:
-            edges.append((t._grad_fn, t._output_nr))
-        else:
-            edges.append((t._accumulator(), 0))
+        edges.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0))
         in_meta.append((t._data.shape, t._dtype))
     ctx.next_functions = tuple(edges)
     ctx._in_meta = tuple(in_meta)
@@ -649,16 +645,38 @@ def _saved_entry(item, inputs, outputs, raw=()):
     counts too: a 0-d result is a NumPy scalar that wrapping turns into a new array), an input as itself."""
     if item is None:
         return None
-    for nr, o in enumerate(outputs):
-        if item is o or item is o._data or (nr < len(raw) and item is raw[nr]):
-            return SavedTensor(data=o._data, box=o._version_box, output_nr=nr) if o._grad_fn is not None \
-                else SavedTensor(tensor=o)
+    nr = 0
+    for o in outputs:
+        if item is o._data or (nr < len(raw) and item is raw[nr]) or item is o:
+            return _saved_output(o, nr) if o._grad_fn is not None else _saved_tensor(o)
+        nr += 1
     for t in inputs:
-        if t is not None and (item is t or item is t._data):
-            return SavedTensor(tensor=t)
+        if t is not None and (item is t._data or item is t):
+            return _saved_tensor(t)
     if isinstance(item, Tensor):
-        return SavedTensor(tensor=item)
-    return SavedTensor(tensor=Tensor._wrap(item, outputs[0]._device))
+        return _saved_tensor(item)
+    return _saved_tensor(Tensor._wrap(item, outputs[0]._device))
+
+
+_new_object = object.__new__
+
+
+def _saved_tensor(t) -> SavedTensor:
+    """SavedTensor(tensor=t), made without the keyword call (graph recording runs this for every op)."""
+    s = _new_object(SavedTensor)
+    s.tensor, s.data, s.output_nr, s.tangent = t, None, None, None
+    s.box = box = t._version_box
+    s.version = box[0]
+    return s
+
+
+def _saved_output(o, nr) -> SavedTensor:
+    """Output `nr` kept as its array and version box only (no reference cycle through the node)."""
+    s = _new_object(SavedTensor)
+    s.tensor, s.data, s.output_nr, s.tangent = None, o._data, nr, None
+    s.box = box = o._version_box
+    s.version = box[0]
+    return s
 
 
 def once_differentiable(backward):

@@ -242,6 +242,10 @@ def _elementwise(f, *arrays):
 _REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
 
 
+# elements from which an elementwise C kernel beats NumPy: below, the ctypes call costs more than it saves
+NATIVE_ELEMENTWISE_MIN = 1 << 12
+
+
 # elements from which a C kernel's work is split between threads: its calls release the GIL, so the split
 # pays off sooner than for NumPy code (the pool's hand-over costs about 60 µs)
 NATIVE_PARALLEL_MIN = 1 << 19
@@ -457,7 +461,8 @@ class NumpyBackend(ArrayBackend):
         return _elementwise(lambda a: f(xp, a), x)
 
     def relu_backward(self, gy, y):
-        if y.dtype == np.float32 and gy.dtype == np.float32 and gy.shape == y.shape:
+        if y.dtype == np.float32 and gy.dtype == np.float32 and gy.shape == y.shape \
+                and y.size >= NATIVE_ELEMENTWISE_MIN:
             library = cpu_kernels.load("relu")
             if library:
                 return _native_elementwise(library.relu_backward_f32, gy, y)
@@ -467,7 +472,7 @@ class NumpyBackend(ArrayBackend):
         """float32 erf-GELU by the C kernel (NumPy blocks without it), the rest by the composite; split
         between threads when large."""
         if approximate == "none" and x.dtype == np.float32:
-            library = cpu_kernels.load("gelu")
+            library = cpu_kernels.load("gelu") if x.size >= NATIVE_ELEMENTWISE_MIN else None
             if library:
                 return _native_elementwise(library.gelu_f32, x)
             return _elementwise(lambda v: _blocks(_gelu_float32, v), x)
@@ -475,7 +480,7 @@ class NumpyBackend(ArrayBackend):
 
     def gelu_backward(self, gy, x, approximate):
         if approximate == "none" and x.dtype == np.float32 and gy.dtype == np.float32:
-            library = cpu_kernels.load("gelu")
+            library = cpu_kernels.load("gelu") if x.size >= NATIVE_ELEMENTWISE_MIN else None
             if library:
                 return _native_elementwise(library.gelu_backward_f32, gy, x)
             return _elementwise(lambda g, v: _blocks(_gelu_backward_float32, g, v), gy, x)
