@@ -1,5 +1,6 @@
 """The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references.
 
+SiLU and its derivative must stay within a few ulps of their NumPy composite and of torch.
 Depthwise convolution and its gradients must agree with the im2col GEMMs they replace and train as torch's layer.
 GELU's forward and ReLU's backward take the reference's steps in the reference's order, so they must
 equal it bit for bit. GELU's backward has an exp polynomial of its own, so it must stay within two
@@ -68,6 +69,29 @@ def test_gelu_backward_is_within_two_ulps_and_as_accurate_as_torch(gelu_kernels)
     torch.nn.functional.gelu(tx).backward(torch.from_numpy(gy[finite]))
     torch_error = np.abs(tx.grad.numpy() - truth).max()
     assert np.abs(ours[finite] - truth).max() <= torch_error * 1.5  # torch's own error is about 3e-7 here
+
+
+@needs_compiler
+@pytest.mark.parametrize("n", [17, 4099, (1 << 21) + 5])
+def test_silu_agrees_with_its_composite_and_with_torch(n):
+    from minitorch.backends.base import ArrayBackend
+    x = np.concatenate([SPECIAL, np.float32([-88.5, -89.5, 88.5, -103.0, -110.0]), _inputs(n, seed=9) * 5])
+    gy = np.random.default_rng(10).uniform(0.5, 2, x.size).astype(np.float32)
+    y, gx = nb.backend.silu(x), nb.backend.silu_backward(gy, x)
+    composite = ArrayBackend.silu(nb.backend, x), ArrayBackend.silu_backward(nb.backend, gy, x)
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    ty = torch.nn.functional.silu(tx)
+    ty.backward(torch.from_numpy(gy))
+    # exp is within an ulp of NumPy's and torch's: the forward stays within 4 ulps. The derivative's
+    # 1 - s cancels for large x (torch's formula too), turning an ulp of s into several of the result, and
+    # its terms cancel near x = -1.28: there 16 ulps, of the result or of gy. Subnormals agree to 1e-44.
+    for ours, other, ulps in ((y, composite[0], 4), (y, ty.detach().numpy(), 4), (gx, composite[1], 16),
+                              (gx, tx.grad.numpy(), 16)):
+        assert ours.dtype == np.float32 and np.array_equal(np.isnan(ours), np.isnan(other))
+        both = ~np.isnan(ours)
+        scale = np.maximum(np.abs(other[both]), np.where(np.isinf(gy[both]), 0, gy[both]) * (ours is gx))
+        close = np.abs(ours[both] - other[both]) <= ulps * np.spacing(scale.astype(np.float32)) + 1e-44
+        assert np.all(close | (ours[both] == other[both]))  # (infinities are equal, not close)
 
 
 @needs_compiler

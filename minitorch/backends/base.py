@@ -140,6 +140,15 @@ class ArrayBackend:
         """f(*arrays) for an elementwise f of same-shape arrays."""
         return f(*arrays)
 
+    def silu(self, x):
+        """x σ(x), computed as torch's kernel computes it: x / (1 + e^-x)."""
+        return x / (1 + self.xp.exp(-x))
+
+    def silu_backward(self, gy, x):
+        """gy σ(x) (1 + x (1 - σ(x)))."""
+        s = 1 / (1 + self.xp.exp(-x))
+        return gy * s * (1 + x * (1 - s))
+
     def relu_backward(self, gy, y):
         """gy where y > 0, else +0 (not gy * 0: that is -0 for a negative gy, NaN for an infinite one)."""
         return self.xp.where(y > 0, gy, 0)

@@ -1,6 +1,7 @@
-"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, ReLU's backward, float32 sums, depthwise
-convolution), built on first use with the system C compiler, cached by source hash and called through
-ctypes, which releases the GIL so that the parts of a split array run on several threads at once.
+"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU's backward, float32 sums,
+depthwise convolution), built on first use with the system C compiler, cached by source hash and
+called through ctypes, which releases the GIL so that the parts of a split array run on several
+threads at once.
 
 Each kernel has a NumPy reference it is tested against, and everything works without them: `load` gives
 None when there is no C compiler, the build fails, or `MINITORCH_KERNELS=off`, and the NumPy backend then
@@ -22,6 +23,8 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
     "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
+    "silu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
+    "silu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "depthwise_conv2d_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_input_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_weight_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
@@ -46,9 +49,12 @@ def load(name: str):
 
 
 def _build(name: str):
-    source = KERNEL_SOURCES / "cpu" / f"{name}.c"
+    folder = KERNEL_SOURCES / "cpu"
+    source = folder / f"{name}.c"
+    headers = b"".join(h.read_bytes() for h in sorted(folder.glob("*.h")))
     try:
-        path = build_shared_library(f"cpu-{name}", source.read_bytes(), [compiler(), *_FLAGS, str(source)])
+        path = build_shared_library(f"cpu-{name}", source.read_bytes() + headers,
+                                    [compiler(), *_FLAGS, f"-I{folder}", str(source)])
     except (OSError, subprocess.CalledProcessError):  # an odd compiler: the NumPy code still runs
         return None
     library = ctypes.CDLL(str(path))  # CDLL, not PyDLL: each call releases the GIL

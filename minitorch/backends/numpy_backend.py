@@ -242,7 +242,8 @@ def _elementwise(f, *arrays):
 _REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
 
 
-# elements from which an elementwise C kernel beats NumPy: below, the ctypes call costs more than it saves
+# elements from which ReLU's backward kernel beats NumPy's where: below, the ctypes call costs more than
+# it saves (GELU's kernel always wins: its NumPy form is thirty passes)
 NATIVE_ELEMENTWISE_MIN = 1 << 12
 
 
@@ -468,11 +469,21 @@ class NumpyBackend(ArrayBackend):
                 return _native_elementwise(library.relu_backward_f32, gy, y)
         return super().relu_backward(gy, y)
 
+    def silu(self, x):
+        library = cpu_kernels.load("silu") if x.dtype == np.float32 else None
+        return _native_elementwise(library.silu_f32, x) if library else _elementwise(super().silu, x)
+
+    def silu_backward(self, gy, x):
+        library = cpu_kernels.load("silu") if x.dtype == np.float32 and gy.dtype == np.float32 else None
+        if library and gy.shape == x.shape:
+            return _native_elementwise(library.silu_backward_f32, gy, x)
+        return super().silu_backward(gy, x)
+
     def gelu(self, x, approximate):
         """float32 erf-GELU by the C kernel (NumPy blocks without it), the rest by the composite; split
         between threads when large."""
         if approximate == "none" and x.dtype == np.float32:
-            library = cpu_kernels.load("gelu") if x.size >= NATIVE_ELEMENTWISE_MIN else None
+            library = cpu_kernels.load("gelu")
             if library:
                 return _native_elementwise(library.gelu_f32, x)
             return _elementwise(lambda v: _blocks(_gelu_float32, v), x)
@@ -480,7 +491,7 @@ class NumpyBackend(ArrayBackend):
 
     def gelu_backward(self, gy, x, approximate):
         if approximate == "none" and x.dtype == np.float32 and gy.dtype == np.float32:
-            library = cpu_kernels.load("gelu") if x.size >= NATIVE_ELEMENTWISE_MIN else None
+            library = cpu_kernels.load("gelu")
             if library:
                 return _native_elementwise(library.gelu_backward_f32, gy, x)
             return _elementwise(lambda g, v: _blocks(_gelu_backward_float32, g, v), gy, x)

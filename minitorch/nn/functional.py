@@ -306,11 +306,6 @@ class EluInplace(Elu):
     node_name = "EluBackward1"
 
 
-class Silu(Fused):
-    node_name = "SiluBackward0"
-    definition = staticmethod(lambda x: x * x.sigmoid())
-
-
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
     floats_only(input, "leaky_relu_cpu")
@@ -327,7 +322,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     floats_only(input, "silu_cpu")
-    return _maybe_inplace(input, Silu.apply, inplace)
+    return _maybe_inplace(input, _act.Silu.apply, inplace)
 
 
 def _maybe_inplace(input: Tensor, op, inplace: bool) -> Tensor:

@@ -140,6 +140,29 @@ class Gelu(Primitive):
         return _rowwise(ctx.xp, lambda g, a, _: ctx.backend.gelu_backward(g, a, ctx.approximate), None, gy, x)
 
 
+class Silu(Primitive):
+    """x σ(x) = x / (1 + e^-x); d/dx = σ(x) (1 + x (1 − σ(x))), one fused kernel each way."""
+
+    formula = "grad_self = grad · σ(x) (1 + x (1 − σ(x)))"
+    saved_names = ("self",)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _rowwise(ctx.xp, lambda a, _: ctx.backend.silu(a), None, x)
+
+    @staticmethod
+    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
+        (x,) = ctx.saved_tensors
+        s = x.sigmoid()
+        return gy * (s * (1 + x * (1 - s)))
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        (x,) = ctx.saved_arrays
+        return _rowwise(ctx.xp, lambda g, a, _: ctx.backend.silu_backward(g, a), None, gy, x)
+
+
 def _gelu_derivative(x: Tensor, approximate: str) -> Tensor:
     """d/dx gelu(x) in minitorch ops (differentiable again)."""
     import math

@@ -5,6 +5,8 @@
 // backend's _gelu_float32 / _gelu_backward_float32). Built without trapping math so the loops vectorise.
 #include <math.h>
 
+#include "exp_f32.h"
+
 static const float ERF_P[7] = {-2.72614225801306e-10f, 2.77068142495902e-08f, -2.10102402082508e-06f,
                                -5.69250639462346e-05f, -7.34990630326855e-04f, -2.95459980854025e-03f,
                                -1.60960333262415e-02f};
@@ -22,28 +24,6 @@ static inline float erf_rational(float v) {
     const float e = (p * c) / q;
     const float saturated = v > 0.0f ? 1.0f : -1.0f;      // exactly +-1, as float32's erf rounds there
     return v != v ? v : (fabsf(v) >= 4.0f ? saturated : e);  // NaN stays NaN
-}
-
-// exp for the density's argument (<= 0): Cephes' expf, 2^n e^r with |r| <= ln 2 / 2 and a degree-6
-// polynomial (within 1 ulp; NumPy's and libm's expf round the last bit differently in a few cases),
-// written without calls so the loop vectorises. Results down to the subnormals: 2^n is applied in two
-// steps where it has no float32 exponent of its own.
-static inline float exp_f32(float a) {
-    const float x = a < -104.0f ? -104.0f : a;  // e^-104 is below the smallest subnormal float32
-    const float n = floorf(x * 1.44269504088896341f + 0.5f);
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
-    const int shift = n < -120.0f ? 64 : 0;
-    union { float f; int i; } scale = {.i = ((int)n + shift + 127) << 23};
-    const float result = p * scale.f * (shift ? 0x1p-64f : 1.0f);
-    return a < -104.0f ? 0.0f : result;
 }
 
 void gelu_f32(const float* restrict x, float* restrict y, long long n) {
