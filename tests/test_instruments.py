@@ -125,7 +125,9 @@ def test_the_table_has_torchs_columns_sorting_and_shapes():
                        "Self CPU Mem", "# of Calls", "Input Shapes"]
     rows = table.splitlines()[3:-2]
     assert len(rows) == 4 and rows[0].strip().startswith("model_inference")  # the span holds everything forward
-    assert "[[3, 4], [4, 3]]" in table and table.rstrip().splitlines()[-1].startswith("Self CPU time total:")
+    assert table.rstrip().splitlines()[-1].startswith("Self CPU time total:")
+    # which ops make the top four depends on timings; the shapes column is checked over every row
+    assert "[[3, 4], [4, 3]]" in prof.key_averages(group_by_input_shape=True).table(sort_by="cpu_time_total")
     mm = next(e for e in prof.function_events if e.name == "aten::mm")
     assert mm.self_cpu_memory_usage == 3 * 3 * 4 and mm.cpu_parent.name == "model_inference"
     with pytest.raises(AttributeError):
