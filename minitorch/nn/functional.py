@@ -17,6 +17,7 @@ from ..ops.linalg import linear  # noqa: F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
 from ..ops.activation import gelu  # noqa: F401
+from ..ops.normalization import NativeBatchNorm
 from ..ops.fused import Fused
 from ..ops.pointwise import add_by_number, div_by_number, mul_by_number
 from ..tensor import Tensor
@@ -547,8 +548,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 x = input.detach()
                 running_mean.mul_(1 - momentum).add_(x.mean(axes) * momentum)
                 running_var.mul_(1 - momentum).add_(x.var(axes, correction=0) * (momentum * n / (n - 1)))
-        return NativeBatchNorm.apply(input, None, None, weight, bias, eps)
-    return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps)
+        return NativeBatchNorm.apply(input, None, None, weight, bias, eps=eps)
+    return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps=eps)
 
 
 def _assert_vectors(*tensors) -> None:
@@ -574,25 +575,6 @@ def _check_parameter_dtypes(input: Tensor, *parameters) -> None:
     if dtypes <= {input._dtype} or (input._dtype.name == "float16" and dtypes == {D.float32}):
         return
     raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of {input._dtype.word}")
-
-
-def _batch_norm(input, mean, var, weight, bias, eps):
-    """(x - mean) / sqrt(var + eps) * weight + bias per channel; the batch's statistics when none are given."""
-    axes = (0,) + tuple(range(2, input.dim()))
-    shape = [1, input.shape[1]] + [1] * (input.dim() - 2)
-    if mean is None:
-        mean, var = input.mean(axes), input.var(axes, correction=0)
-    out = (input - mean.reshape(shape)) * (var.reshape(shape) + eps).rsqrt()
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
-
-
-class NativeBatchNorm(Fused):
-    node_name = "NativeBatchNormBackward0"
-    definition = staticmethod(_batch_norm)
 
 
 def layer_norm(input: Tensor, normalized_shape: list[int], weight: Tensor | None = None,

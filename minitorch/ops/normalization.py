@@ -50,3 +50,90 @@ def _composed_backward(gy, x, weight, n, eps):
         return t.sum(lead) if lead else t
     gw = over_lead(gy * xhat) if weight is not None else None
     return gx, gw, over_lead(gy)
+
+
+class NativeBatchNorm(Primitive):
+    """Per channel c of x (N, C, *): y = (x - μ_c) · rstd_c · w_c + b_c, rstd = 1 / √(σ² + eps), with μ and
+    σ² the batch's (biased) statistics in training, or the running statistics given. Computed as torch's
+    kernel computes it, y = x · α + β with α = rstd · w and β = b - μ · α (two passes over x).
+
+    Backward, with x̂ = (x - μ) · rstd and M elements per channel: grad_bias = Σ gy, grad_weight =
+    Σ gy · x̂, and grad_input = w · rstd · (gy - (Σ gy + x̂ · Σ gy · x̂) / M) from batch statistics, or
+    gy · w · rstd from running ones. The backward runs on arrays; when a graph of the gradient is
+    requested it is written in minitorch ops, so it has derivatives itself.
+    """
+
+    node_name = "NativeBatchNormBackward0"
+    saved_names = ("input", "weight", "running_mean", "running_var")
+
+    @staticmethod
+    def forward(ctx, x, running_mean, running_var, weight, bias, *, eps):
+        xp = ctx.xp
+        work = xp.float32 if x.dtype == xp.float16 else x.dtype  # half in float32, as torch's kernel
+        xw = x.astype(work, copy=False)
+        axes, shape = _channel_axes(x.ndim)
+        if running_mean is None:  # training: the batch's statistics
+            mean = xw.mean(axis=axes)
+            centred = xw - mean.reshape(shape)
+            var = (centred * centred).mean(axis=axes)
+        else:
+            mean, var = running_mean.astype(work, copy=False), running_var.astype(work, copy=False)
+        rstd = 1 / xp.sqrt(var + eps)
+        alpha = rstd if weight is None else rstd * weight.astype(work, copy=False)
+        beta = -mean * alpha if bias is None else bias.astype(work, copy=False) - mean * alpha
+        y = xw * alpha.reshape(shape)
+        y += beta.reshape(shape)
+        ctx.eps, ctx.batch_stats, ctx.stats = eps, running_mean is None, (mean, rstd)
+        ctx.save_for_backward(x, weight, running_mean, running_var)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
+        x, weight, running_mean, running_var = ctx.saved_tensors
+        axes, shape = _channel_axes(x.dim())
+        if ctx.batch_stats:
+            mean = x.mean(axes, keepdim=True)
+            rstd = (x.var(axes, correction=0, keepdim=True) + ctx.eps).rsqrt()
+        else:
+            mean, rstd = running_mean.reshape(shape), (running_var.reshape(shape) + ctx.eps).rsqrt()
+        xhat = (x - mean) * rstd
+        scale = rstd if weight is None else rstd * weight.reshape(shape)
+        if ctx.batch_stats:
+            gx = scale * (gy - gy.mean(axes, keepdim=True) - xhat * (gy * xhat).mean(axes, keepdim=True))
+        else:
+            gx = gy * scale
+        na = ctx.needs_input_grad
+        return (gx if na[0] else None, None, None, (gy * xhat).sum(axes) if na[3] else None,
+                gy.sum(axes) if na[4] else None)
+
+    @staticmethod
+    def backward_arrays(ctx, gy):
+        x, weight, _, _ = ctx.saved_arrays
+        mean, rstd = ctx.stats
+        axes, shape = _channel_axes(x.ndim)
+        g = gy.astype(mean.dtype, copy=False)
+        xhat = x.astype(mean.dtype, copy=False) - mean.reshape(shape)
+        xhat *= rstd.reshape(shape)
+        na = ctx.needs_input_grad
+        g_sum = g.sum(axis=axes)
+        gxhat_sum = (g * xhat).sum(axis=axes)
+        gx = None
+        if na[0]:
+            scale = rstd if weight is None else rstd * weight.astype(mean.dtype, copy=False)
+            if ctx.batch_stats:
+                m = x.size // x.shape[1] if x.ndim > 1 else x.size
+                xhat *= (gxhat_sum / m).reshape(shape)
+                gx = g - (g_sum / m).reshape(shape)
+                gx -= xhat
+                gx *= scale.reshape(shape)
+            else:
+                gx = g * scale.reshape(shape)
+            gx = gx.astype(x.dtype, copy=False)
+        gw = gxhat_sum.astype(weight.dtype, copy=False) if na[3] else None
+        gb = g_sum.astype(gy.dtype, copy=False) if len(na) > 4 and na[4] else None
+        return gx, None, None, gw, gb
+
+
+def _channel_axes(ndim):
+    """The axes a channel's statistics run over in (N, C, *), and the shape of a per-channel vector."""
+    return (0,) + tuple(range(2, ndim)), (1, -1) + (1,) * (ndim - 2)
