@@ -1,14 +1,16 @@
-"""The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references.
+"""The hand-written CPU kernels of kernels/cpu/*.c against their NumPy references and torch.
 
-SiLU and its derivative must stay within a few ulps of their NumPy composite and of torch.
-Depthwise convolution and its gradients must agree with the im2col GEMMs they replace and train as torch's layer.
-GELU's forward and ReLU's backward take the reference's steps in the reference's order, so they must
-equal it bit for bit. GELU's backward has an exp polynomial of its own, so it must stay within two
-float32 ulps of the reference (of the incoming gradient where the derivative's two terms cancel) and no
-further from the float64 truth than torch's kernel. The float32 sums add float64 partials, so they must
-be the float64 sum rounded once (to within one rounding of it), at least as close to the exact sum as
-torch's, split between threads or not. Without the kernels (`MINITORCH_KERNELS=off`, or no C compiler)
-the same calls run the NumPy code.
+- GELU's forward and ReLU's backward take the reference's steps in the reference's order, so they must
+  equal it bit for bit; ReLU's forward must equal torch's bit for bit (-0.0 and NaN pass through).
+- GELU's backward has an exp polynomial of its own, so it must stay within two float32 ulps of the
+  reference (of the incoming gradient where the derivative's two terms cancel) and no further from the
+  float64 truth than torch's kernel. SiLU and its derivative stay within a few ulps of their NumPy
+  composite and of torch.
+- The float32 sums add float64 partials, so they must be the float64 sum rounded once (to within one
+  rounding of it), at least as close to the exact sum as torch's, split between threads or not.
+- Depthwise convolution and its gradients must agree with the im2col GEMMs they replace and train as
+  torch's layer does.
+- Without the kernels (`MINITORCH_KERNELS=off`, or no C compiler) the same calls run the NumPy code.
 """
 import math
 import os
@@ -92,6 +94,17 @@ def test_silu_agrees_with_its_composite_and_with_torch(n):
         scale = np.maximum(np.abs(other[both]), np.where(np.isinf(gy[both]), 0, gy[both]) * (ours is gx))
         close = np.abs(ours[both] - other[both]) <= ulps * np.spacing(scale.astype(np.float32)) + 1e-44
         assert np.all(close | (ours[both] == other[both]))  # (infinities are equal, not close)
+
+
+@needs_compiler
+@pytest.mark.parametrize("n", [4099, (1 << 21) + 5])
+def test_relu_equals_torchs_bit_for_bit(n):
+    x = _inputs(n, seed=11)[:n]
+    x[:3] = [-0.0, np.nan, -np.inf]
+    ours = nb.backend.relu(x)
+    theirs = torch.relu(torch.from_numpy(x)).numpy()
+    assert ours.dtype == np.float32 and np.array_equal(ours, theirs, equal_nan=True)
+    assert np.array_equal(np.signbit(ours), np.signbit(theirs))  # -0.0 stays -0.0, as torch's clamp_min
 
 
 @needs_compiler

@@ -149,6 +149,10 @@ class ArrayBackend:
         s = 1 / (1 + self.xp.exp(-x))
         return gy * s * (1 + x * (1 - s))
 
+    def relu(self, x):
+        """max(x, 0) (not x * (x > 0): that gives NaN at -inf and -0.0 for negatives)."""
+        return self.xp.maximum(x, 0)
+
     def relu_backward(self, gy, y):
         """gy where y > 0, else +0 (not gy * 0: that is -0 for a negative gy, NaN for an infinite one)."""
         return self.xp.where(y > 0, gy, 0)

@@ -1,4 +1,4 @@
-"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU's backward, float32 sums,
+"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU, float32 sums,
 depthwise convolution), built on first use with the system C compiler, cached by source hash and
 called through ctypes, which releases the GIL so that the parts of a split array run on several
 threads at once.
@@ -22,6 +22,7 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "gelu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
     "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
+    "relu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),

@@ -242,8 +242,8 @@ def _elementwise(f, *arrays):
 _REDUCERS = {"sum": xp.add.reduce, "max": xp.maximum.reduce, "min": xp.minimum.reduce}
 
 
-# elements from which ReLU's backward kernel beats NumPy's where: below, the ctypes call costs more than
-# it saves (GELU's kernel always wins: its NumPy form is thirty passes)
+# elements from which ReLU's kernels beat NumPy: below, the ctypes call costs more than they save
+# (GELU's kernel always wins: its NumPy form is thirty passes)
 NATIVE_ELEMENTWISE_MIN = 1 << 12
 
 
@@ -460,6 +460,13 @@ class NumpyBackend(ArrayBackend):
         if x.size < PARALLEL_MIN:  # the common small case: no closure, no split
             return f(xp, x)
         return _elementwise(lambda a: f(xp, a), x)
+
+    def relu(self, x):
+        if x.dtype == np.float32 and x.size >= NATIVE_ELEMENTWISE_MIN:
+            library = cpu_kernels.load("relu")
+            if library:
+                return _native_elementwise(library.relu_f32, x)
+        return super().relu(x)
 
     def relu_backward(self, gy, y):
         if y.dtype == np.float32 and gy.dtype == np.float32 and gy.shape == y.shape \
