@@ -75,7 +75,7 @@ class Node:
     _trace = None          # forward stack, kept in anomaly mode
     _seq_nr = 0
     _has_hooks = False     # set once any of the four above is: the engine's array path skips such nodes
-    backward_arrays = None  # FunctionCtx: a backward on backend arrays (see there)
+    backward_arrays = None  # or an op's backward on backend arrays (see FunctionCtx)
 
     def name(self) -> str:
         return type(self).__name__
@@ -281,9 +281,8 @@ class FunctionCtx(Node):
     materialize_grads = True
     _non_differentiable = ()
     _out_meta = None
-    # Optional `backward_arrays(ctx, *grad_arrays)`: the backward on backend arrays, used when no graph
-    # of the gradient is wanted (create_graph=False) -- the common case, and the fast one.
-    backward_arrays = None
+    # `backward_arrays(ctx, *grad_arrays)`, when an op defines it (Node's default is None): the backward
+    # on backend arrays, used when no graph of the gradient is wanted -- the common case, and the fast one.
 
     def save_for_backward(self, *tensors):
         self._to_save = tensors

@@ -254,17 +254,17 @@ NATIVE_PARALLEL_MIN = 1 << 19
 
 def _native_elementwise(kernel, *arrays):
     """A C kernel(*inputs, out, n) over same-shape float32 arrays, on parts in parallel when large."""
-    flats = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
-    out = np.empty_like(flats[0])
+    dense = [np.ascontiguousarray(a) for a in arrays]
+    out = np.empty(arrays[0].shape, dtype=np.float32)
     n = out.size
+    if n < NATIVE_PARALLEL_MIN or _threads() == 1:  # one call: no closure, no split
+        kernel(*[cpu_kernels.pointer(a) for a in dense], cpu_kernels.pointer(out), n)
+        return out
 
     def part(a, b):
-        kernel(*[cpu_kernels.pointer(f, a) for f in flats], cpu_kernels.pointer(out, a), b - a)
-    if n >= NATIVE_PARALLEL_MIN and _threads() > 1:
-        _run_split(part, n)
-    else:
-        part(0, n)
-    return out.reshape(arrays[0].shape)
+        kernel(*[cpu_kernels.pointer(d, a) for d in dense], cpu_kernels.pointer(out, a), b - a)
+    _run_split(part, n)
+    return out
 
 
 def _is_depthwise(x, w, b, groups) -> bool:
