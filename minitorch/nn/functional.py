@@ -17,6 +17,8 @@ from ..ops.linalg import linear  # noqa: F401
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401
 from ..ops.activation import gelu  # noqa: F401
+from .functional_activations import (_maybe_inplace, celu, celu_, glu, hardshrink, mish, prelu, rrelu, rrelu_,  # noqa: F401
+                                     selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_)
 from ..ops.normalization import NativeBatchNorm
 from ..ops.fused import Fused
 from ..ops.pointwise import add_by_number, div_by_number, mul_by_number
@@ -294,17 +296,8 @@ class LeakyRelu(Fused):
     definition = staticmethod(lambda x, slope: x.where(x > 0, x * slope))
 
 
-class Elu(Fused):
-    node_name = "EluBackward0"
-    definition = staticmethod(lambda x, alpha: x.where(x > 0, x.expm1() * alpha))
-
-
 class LeakyReluInplace(LeakyRelu):
     node_name = "LeakyReluBackward1"  # torch's in-place form saves its result, and numbers its node 1
-
-
-class EluInplace(Elu):
-    node_name = "EluBackward1"
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -317,7 +310,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
     floats_only(input, "elu_cpu")
-    return _maybe_inplace(input, lambda x: (EluInplace if inplace else Elu).apply(x, alpha), inplace)
+    op = _act.EluInplace if inplace else _act.Elu
+    return _maybe_inplace(input, lambda x: op.apply(x, alpha=alpha), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -326,13 +320,16 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return _maybe_inplace(input, _act.Silu.apply, inplace)
 
 
-def _maybe_inplace(input: Tensor, op, inplace: bool) -> Tensor:
-    """op(input), or with inplace=True written into input, which takes op's node in the graph (as torch's
-    in-place activations: `SiluBackward0`, saving the values from before the write)."""
-    if not inplace:
-        return op(input)
-    from ..ops.inplace import apply_inplace
-    return apply_inplace(input, op)
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -346,6 +343,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _maybe_inplace(input, lambda x: _act.Hardtanh.apply(x, lo=min_val, hi=max_val), inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -775,7 +776,9 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
 
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
-           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "logsigmoid", "relu6", "hardswish", "hardsigmoid", "dropout", "binary_cross_entropy",
+           "bilinear", "dropout1d", "dropout2d", "dropout3d", "conv_transpose2d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot", "conv1d", "conv2d", "fold", "unfold", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "avg_pool2d", "max_pool2d", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "logsigmoid", "relu6", "hardswish", "hardsigmoid", "dropout",
+           "selu", "celu", "mish", "threshold", "hardshrink", "softshrink", "tanhshrink", "softsign", "softmin", "glu",
+           "prelu", "rrelu", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy"]
@@ -787,7 +790,8 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 # (and those whose flags reach a C function unchanged: batch_norm's training, kl_div's log_target, ...)
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "kl_div",
-         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad", "adaptive_avg_pool1d", "logsigmoid"}
+         "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad", "adaptive_avg_pool1d", "logsigmoid",
+         "hardshrink", "softshrink", "prelu"}
 
 
 def _parser(fn, name: str):

@@ -36,7 +36,9 @@ def relu(input: Tensor) -> Tensor:
     return Relu.apply(input)
 
 
-def _softmax_input(input, dim, dtype):
+def _softmax_input(input, dim, dtype, name="softmax"):
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     if dtype is not None:
         input = input.to(dtype)
     if not input._dtype.is_floating_point and input._data.size:  # no kernel runs for no elements
@@ -263,3 +265,173 @@ class Hardsigmoid(Primitive):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return (gy / 6).masked_fill(~((x > -3) & (x < 3)), 0)
+
+
+# ---- the rest of torch's activations ----------------------------------------------------------
+
+class Mish(Primitive):
+    """x · tanh(softplus(x)); d/dx = t + x σ(x) (1 − t²) with t = tanh(softplus(x))."""
+
+    formula = "grad_self = grad · (t + x σ(x) (1 − t²)), t = tanh(softplus(x))"
+    saved_names = ("self",)
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        ctx.save_for_backward(x)
+        return (x * xp.tanh(xp.log1p(xp.exp(x)))).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        t = Softplus.apply(x, beta=1.0, threshold=20.0).tanh()  # log1p(e^x) without overflow in the derivative
+        return gy * (t + x * x.sigmoid() * (1 - t * t))
+
+
+class Threshold(Primitive):
+    """x where x > threshold, else value; the gradient passes where x > threshold."""
+
+    formula = "grad_self = grad where x > threshold, else 0"
+    saved_names = ("self", "threshold")
+
+    @staticmethod
+    def forward(ctx, x, *, threshold, value):
+        xp = ctx.xp
+        ctx.threshold = threshold
+        ctx.save_for_backward(x)
+        # NaN is not above the threshold, yet torch keeps it (its kernel tests x <= threshold)
+        return xp.where(x <= threshold, xp.asarray(value).astype(x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy.masked_fill(x <= ctx.threshold, 0)
+
+
+class Hardshrink(Primitive):
+    """x where |x| > lambd, else 0; the gradient passes where |x| > lambd."""
+
+    formula = "grad_self = grad where x < -lambd or x > lambd, else 0"
+    saved_names = ("lambd", "self")
+
+    @staticmethod
+    def forward(ctx, x, *, lambd):
+        ctx.lambd = lambd
+        ctx.save_for_backward(x)
+        return ctx.xp.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy.masked_fill((x >= -ctx.lambd) & (x <= ctx.lambd), 0)
+
+
+class Softshrink(Hardshrink):
+    """x − lambd above lambd, x + lambd below −lambd, else 0; the gradient as hardshrink's."""
+
+    formula = "grad_self = grad where x < -lambd or x > lambd, else 0"
+
+    @staticmethod
+    def forward(ctx, x, *, lambd):
+        xp = ctx.xp
+        ctx.lambd = lambd
+        ctx.save_for_backward(x)
+        shifted = xp.where(x > lambd, x - x.dtype.type(lambd), x + x.dtype.type(lambd))
+        return xp.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), shifted)
+
+
+class Glu(Primitive):
+    """a · σ(b) with a, b the two halves of x along dim; the gradient is [σ(b), a σ(b)(1 − σ(b))] · grad."""
+
+    formula = "grad_self = cat(grad · σ(b), grad · a σ(b) (1 − σ(b)))"
+    saved_names = ("dim", "self")
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        xp = ctx.xp
+        ctx.dim = dim
+        ctx.save_for_backward(x)
+        h = x.shape[dim] // 2
+        a, b = xp.split(x, [h], axis=dim)
+        return (a / (1 + xp.exp(-b))).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        h = x.shape[ctx.dim] // 2
+        a, b = x.narrow(ctx.dim, 0, h), x.narrow(ctx.dim, h, h)
+        s = b.sigmoid()
+        from .shape import cat
+        return cat([gy * s, gy * a * s * (1 - s)], ctx.dim)
+
+
+class PreluKernel(Primitive):
+    """x where x > 0, else w · x (w broadcast over the channels); torch's _prelu_kernel."""
+
+    formula = "grad_self = grad where x > 0, else w · grad; grad_weight = x · grad where x ≤ 0"
+    saved_names = ("self", "weight")
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return ctx.xp.where(x > 0, x, w * x).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        positive = x > 0
+        return gy.where(positive, w * gy), (x * gy).masked_fill(positive, 0)
+
+
+class RreluWithNoise(Primitive):
+    """x where x > 0, else noise · x, with the noise drawn before (training) or (lower + upper) / 2."""
+
+    formula = "grad_self = grad · noise (noise = 1 where x > 0)"
+    saved_names = ("lower", "noise", "self", "training", "upper")
+
+    @staticmethod
+    def forward(ctx, x, noise):
+        ctx.save_for_backward(noise)
+        return (x * noise).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (noise,) = ctx.saved_tensors
+        return gy * noise, None
+
+
+class Elu(Primitive):
+    """scale · x where x > 0, else scale · alpha · (e^(input_scale · x) − 1): torch's elu kernel, which
+    SELU (fixed alpha and scale) and CELU (input_scale = 1/alpha) share. The derivative below zero is
+    scale · alpha · input_scale · e^(input_scale · x), taken at x = 0 too."""
+
+    formula = "grad_self = grad · (scale if x > 0, else scale · alpha · input_scale · e^(input_scale · x))"
+    saved_names = ("alpha", "input_scale", "scale", "self")
+
+    @staticmethod
+    def forward(ctx, x, *, alpha, scale=1.0, input_scale=1.0):
+        xp = ctx.xp
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        ctx.save_for_backward(x)
+        below = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)  # no overflow where x > 0
+        return xp.where(x > 0, x * scale, below).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        # the exponent is 0 from x = 0 up, so the branch not taken stays finite (no 0 · inf in a derivative)
+        # and the second derivative at 0 is 0, as torch's elu double backward has it
+        slope = (x.where(x < 0, 0.0) * ctx.input_scale).exp() * (ctx.alpha * ctx.scale * ctx.input_scale)
+        return gy * slope.where(x <= 0, ctx.scale)
+
+
+class EluInplace(Elu):
+    node_name = "EluBackward1"  # torch's in-place elu saves its result, and numbers its node 1
+
+
+class Celu(Elu):
+    pass
+
+
+class CeluInplace(Elu):
+    node_name = "CeluBackward1"

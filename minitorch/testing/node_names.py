@@ -52,7 +52,6 @@ def graph_node_names(tensor):
 # sampled inputs; each says where. The parity harness checks the others' second derivatives.
 SECOND_ORDER_PENDING = {
     # at a kink (x = 0) torch's double backward takes the other side's curvature
-    "nn.functional.elu()": "d²/dx² at x = 0 (torch 0, ours alpha·e⁰)",
     "nn.functional.huber_loss()": "at |input - target| = delta",
     "nn.functional.huber_loss(delta=2.0)": "at |input - target| = delta",
     "nn.functional.huber_loss(weight)": "at |input - target| = delta",

@@ -70,8 +70,8 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import (attention, creation, indexing, linalg, nn, pointwise, reduction, shape, spatial,  # noqa: F401
-                        tensor_api)
+    from .specs import (activation, attention, creation, indexing, linalg, nn, pointwise, reduction, shape,  # noqa: F401
+                        spatial, tensor_api)
     return SPECS
 
 

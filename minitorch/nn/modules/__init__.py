@@ -1,5 +1,7 @@
 from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Hardsigmoid, Hardswish,
                          Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
+from .activation_more import (CELU, GLU, SELU, Hardshrink, Mish, PReLU, RReLU, Softmax2d, Softmin, Softshrink,
+                              Softsign, Tanhshrink, Threshold)
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d,
                    ConvTranspose2d, MaxPool2d)
@@ -23,4 +25,6 @@ __all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Fla
            "BatchNorm2d", "Embedding", "GroupNorm", "LayerNorm", "ConstantPad1d", "ConstantPad2d", "ZeroPad1d",
            "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
            "CircularPad2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "MultiheadAttention",
-           "Transformer", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder"]
+           "Transformer", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder",
+           "CELU", "GLU", "SELU", "Hardshrink", "Mish", "PReLU", "RReLU", "Softmax2d", "Softmin", "Softshrink",
+           "Softsign", "Tanhshrink", "Threshold"]
