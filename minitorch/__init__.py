@@ -44,7 +44,8 @@ from .ops.shape import (atleast_1d, atleast_2d, broadcast_shapes, broadcast_tens
                         column_stack, concat, concatenate, dstack, expand_copy, flatten, flip, fliplr, flipud,
                         hstack, moveaxis, movedim, narrow, permute, repeat_interleave, reshape, roll,
                         row_stack, split, squeeze, stack, swapaxes, swapdims, t, tensor_split, tile,
-                        transpose, tril, triu, unbind, unflatten, unsqueeze, vstack)
+                        transpose, tril, triu, unbind, unflatten, unsafe_chunk, unsafe_split,
+                        unsafe_split_with_sizes, unsqueeze, vstack)
 from .dtypes import float16 as half, float32 as float, float64 as double, int16 as short, int32 as int, \
     int64 as long
 from .ops.convert import result_type

@@ -23,7 +23,8 @@ METHODS = {
     reduction: """sum mean nansum nanmean prod max min amax amin argmax argmin var std logsumexp norm all
         any cumsum cumprod median""",
     shape: """view view_as reshape_as flatten unflatten unsqueeze transpose swapaxes swapdims t movedim
-        moveaxis repeat_interleave expand expand_as chunk tensor_split unbind fliplr flipud roll narrow tril
+        moveaxis repeat_interleave expand expand_as chunk unsafe_chunk unsafe_split unsafe_split_with_sizes
+        tensor_split unbind fliplr flipud roll narrow tril
         triu""",
     indexing: """gather scatter scatter_add index_select select index_add take_along_dim take masked_select
         nonzero argwhere sort argsort msort topk kthvalue unique bincount""",

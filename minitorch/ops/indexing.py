@@ -195,13 +195,13 @@ def _basic_index(self: Tensor, key: tuple, lone_slice: bool) -> Tensor:
     for p in key:
         parts.extend([slice(None)] * (nd - used) if p is Ellipsis else [p])
     out, dim = self, 0
-    for p in parts:
+    for i, p in enumerate(parts):
         if p is None:
             shape = out._data.shape
             out = Unsqueeze.apply(out, shape=shape[:dim] + (1,) + shape[dim:], must_view=True)
             dim += 1
         elif isinstance(p, slice):
-            if lone_slice or p.indices(out._data.shape[dim]) != (0, out._data.shape[dim], 1):
+            if (lone_slice and i == 0) or p.indices(out._data.shape[dim]) != (0, out._data.shape[dim], 1):
                 out = Slice.apply(out, dim=dim, start=p.start, stop=p.stop, step=p.step)
             dim += 1
         else:

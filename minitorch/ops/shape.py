@@ -159,7 +159,7 @@ class ReshapeAlias(View):
 
 
 class ReshapeCopy(View):
-    node_name = "UnsafeViewBackward0"    # reshape that has to copy (torch: a clone, then _unsafe_view)
+    node_name = "UnsafeViewBackward0"    # reshape that has to copy: torch clones, then _unsafe_views the copy
 
 
 def reshape(input: Tensor, shape) -> Tensor:
@@ -173,7 +173,8 @@ def reshape(input: Tensor, shape) -> Tensor:
             data.reshape(shape, copy=False)
             node = ReshapeAlias
         except (ValueError, TypeError, AttributeError):
-            node = ReshapeCopy
+            from .convert import Clone
+            return ReshapeCopy.apply(Clone.apply(input), shape=shape, must_view=False)
     return as_view(node.apply(input, shape=shape, must_view=False), input)
 
 
@@ -675,6 +676,13 @@ class Split(Primitive):
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Pieces of `split_size` (the last may be smaller), or of the given section sizes."""
+    sizes, d = _split_sizes(tensor, split_size_or_sections, dim)
+    node = SplitEqual if isinstance(split_size_or_sections, int) else Split
+    return tuple(o._view_of(tensor) for o in node.apply(tensor, sizes=tuple(sizes), dim=d))
+
+
+def _split_sizes(tensor: Tensor, split_size_or_sections, dim: int):
+    """The sizes of the pieces split() makes, and the dim wrapped, with torch's checks."""
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     if isinstance(split_size_or_sections, bool):
@@ -688,14 +696,12 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
         step = split_size_or_sections
         if step <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] if n else [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                               f"at dimension {d}), but got split_sizes={sizes}")
-    node = SplitEqual if isinstance(split_size_or_sections, int) else Split
-    return tuple(o._view_of(tensor) for o in node.apply(tensor, sizes=tuple(sizes), dim=d))
+        return ([builtins.min(step, n - s) for s in range(0, n, step)] if n else [0]), d
+    sizes = list(split_size_or_sections)
+    if builtins.sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                           f"at dimension {d}), but got split_sizes={sizes}")
+    return sizes, d
 
 
 class SplitEqual(Split):
@@ -704,12 +710,39 @@ class SplitEqual(Split):
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """`chunks` pieces of equal size along `dim` (the last may be smaller, and there may be fewer)."""
+    return split(input, _chunk_size(input, chunks, dim), dim)
+
+
+def _chunk_size(input: Tensor, chunks: int, dim: int) -> int:
     if input._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[wrap_dim(dim, input._data.ndim)]
-    return split(input, builtins.max(-(-n // chunks), 1) if n else 1, dim)
+    return builtins.max(-(-n // chunks), 1) if n else 1
+
+
+class UnsafeSplit(Split):
+    node_name = "UnsafeSplitBackward0"    # the pieces are not tracked as views: writing to one is not checked
+
+
+class UnsafeSplitWithSizes(Split):
+    node_name = "UnsafeSplitWithSizesBackward0"
+
+
+def unsafe_split(input: Tensor, split_size: int, dim: int = 0):
+    """split() whose pieces autograd does not track as views of the input (torch's recurrent cells use it)."""
+    sizes, d = _split_sizes(input, split_size, dim)
+    return UnsafeSplit.apply(input, sizes=tuple(sizes), dim=d)
+
+
+def unsafe_split_with_sizes(input: Tensor, split_sizes: list[int], dim: int = 0):
+    sizes, d = _split_sizes(input, list(split_sizes), dim)
+    return UnsafeSplitWithSizes.apply(input, sizes=tuple(sizes), dim=d)
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0):
+    return unsafe_split(input, _chunk_size(input, chunks, dim), dim)
 
 
 def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *, sections=None, indices=None):

@@ -2,6 +2,7 @@ from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Fl
                          Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
 from .activation_more import (CELU, GLU, SELU, Hardshrink, Mish, PReLU, RReLU, Softmax2d, Softmin, Softshrink,
                               Softsign, Tanhshrink, Threshold)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d,
                    ConvTranspose2d, MaxPool2d)
@@ -27,4 +28,5 @@ __all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Fla
            "CircularPad2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "MultiheadAttention",
            "Transformer", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder",
            "CELU", "GLU", "SELU", "Hardshrink", "Mish", "PReLU", "RReLU", "Softmax2d", "Softmin", "Softshrink",
-           "Softsign", "Tanhshrink", "Threshold"]
+           "Softsign", "Tanhshrink", "Threshold", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell",
+           "RNNCellBase"]

@@ -208,6 +208,13 @@ def _split_sample(draw, dtype):
 register("split", lambda lib, x, s, dim: lib.split(x, s, dim), _split_sample, dtypes=DT, family=FAMILY)
 register("chunk", lambda lib, x, s, dim: lib.chunk(x, s if isinstance(s, int) else len(s), dim), _split_sample,
          dtypes=DT, family=FAMILY)
+register("unsafe_split", lambda lib, x, s, dim: lib.unsafe_split(x, s if isinstance(s, int) else 1, dim),
+         _split_sample, dtypes=DT, family=FAMILY)
+register("unsafe_chunk", lambda lib, x, s, dim: lib.unsafe_chunk(x, s if isinstance(s, int) else len(s), dim),
+         _split_sample, dtypes=DT, family=FAMILY)
+register("unsafe_split_with_sizes", lambda lib, x, s, dim: lib.unsafe_split_with_sizes(x, s if isinstance(s, list) else
+                                                                                         [x.shape[dim]], dim),
+         _split_sample, dtypes=DT, family=FAMILY)
 register("tensor_split", lambda lib, x, s, dim: lib.tensor_split(x, s if isinstance(s, int) else len(s), dim),
          _split_sample, dtypes=FLOATS, family=FAMILY)
 register("unbind", lambda lib, x, d: lib.unbind(x, d),
