@@ -102,6 +102,18 @@ OPTIMIZERS = {
                                                               weight_decay=1e-3),
     "adagrad": lambda L, p: L.optim.Adagrad(p, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
     "sgd_maximize": lambda L, p: L.optim.SGD(p, lr=0.01, maximize=True),
+    "radam": lambda L, p: L.optim.RAdam(p, lr=1e-2),
+    "radam_decoupled_wd": lambda L, p: L.optim.RAdam(p, lr=1e-2, weight_decay=0.1, decoupled_weight_decay=True),
+    "nadam": lambda L, p: L.optim.NAdam(p, lr=1e-2),
+    "nadam_wd_maximize": lambda L, p: L.optim.NAdam(p, lr=1e-2, weight_decay=0.01, momentum_decay=0.01,
+                                                    maximize=True),
+    "adamax": lambda L, p: L.optim.Adamax(p, lr=1e-2, weight_decay=0.01),
+    "adadelta": lambda L, p: L.optim.Adadelta(p),
+    "adadelta_wd": lambda L, p: L.optim.Adadelta(p, lr=0.5, rho=0.8, weight_decay=0.01),
+    "asgd": lambda L, p: L.optim.ASGD(p, lr=0.05, t0=2),
+    "asgd_wd": lambda L, p: L.optim.ASGD(p, lr=0.05, lambd=0.01, weight_decay=0.01),
+    "rprop": lambda L, p: L.optim.Rprop(p, lr=1e-3),
+    "rprop_bounds": lambda L, p: L.optim.Rprop(p, lr=1e-2, etas=(0.3, 1.5), step_sizes=(1e-4, 0.02), maximize=True),
 }
 
 
@@ -112,6 +124,71 @@ def test_training_follows_torch_step_for_step(name):
     np.testing.assert_allclose(m_losses, t_losses, rtol=1e-5, atol=1e-6)
     for a, b in zip(m_params, t_params):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_asgd_average_matches_torch():
+    """ASGD's running average of the iterates (`ax`), which only starts at step t0."""
+    results = []
+    for lib in (mt, torch):
+        made = []
+        _train(lib, lambda L, p: made.append(OPTIMIZERS["asgd"](L, p)) or made[0])
+        results.append([made[0].state[p]["ax"].numpy().copy() for p in made[0].param_groups[0]["params"]])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_follows_torch(line_search_fn):
+    """Three L-BFGS steps (up to 20 inner iterations each) on a small regression, with and without the
+    strong-Wolfe line search: the losses and weights stay torch's."""
+    results = []
+    for lib in (mt, torch):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.Tanh(), lib.nn.Linear(3, 1)).double()
+        x = lib.tensor(np.random.default_rng(0).standard_normal((16, 4)))
+        y = lib.tensor(np.random.default_rng(1).standard_normal((16, 1)))
+        opt = lib.optim.LBFGS(model.parameters(), lr=0.5, history_size=5, line_search_fn=line_search_fn)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            return loss
+
+        losses = [float(opt.step(closure)) for _ in range(3)]
+        state = opt.state[next(iter(model.parameters()))]
+        results.append((losses, state["func_evals"], state["n_iter"],
+                        [p.detach().numpy().copy() for p in model.parameters()]))
+    (m_losses, m_evals, m_iters, m_params), (t_losses, t_evals, t_iters, t_params) = results
+    assert (m_evals, m_iters) == (t_evals, t_iters)
+    np.testing.assert_allclose(m_losses, t_losses, rtol=1e-9)
+    for a, b in zip(m_params, t_params):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda L, p: L.optim.RAdam(p, betas=(1.0, 0.9)), "Invalid beta parameter at index 0: 1.0"),
+    (lambda L, p: L.optim.NAdam(p, momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    (lambda L, p: L.optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+    (lambda L, p: L.optim.Rprop(p, etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
+    (lambda L, p: L.optim.ASGD(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda L, p: L.optim.LBFGS([{"params": p[:1]}, {"params": p[1:]}]),
+     "LBFGS doesn't support per-parameter options (parameter groups)"),
+])
+def test_new_optimizer_errors_match_torch(make, error):
+    for lib in (mt, torch):
+        with pytest.raises(ValueError) as e:
+            make(lib, list(_mlp(lib).parameters()))
+        assert str(e.value) == error
+
+
+def test_new_optimizer_param_groups_match_torch():
+    for name in ("radam", "nadam", "adamax", "adadelta", "asgd", "rprop"):
+        groups = [OPTIMIZERS[name](lib, _mlp(lib).parameters()).param_groups[0] for lib in (mt, torch)]
+        assert sorted(k for k in groups[0] if k != "params") == sorted(k for k in groups[1] if k != "params"), name
+    m = mt.optim.LBFGS(_mlp(mt).parameters()).param_groups[0]
+    t = torch.optim.LBFGS(_mlp(torch).parameters()).param_groups[0]
+    assert {k: v for k, v in m.items() if k != "params"} == {k: v for k, v in t.items() if k != "params"}
 
 
 def test_optimizer_state_dict_round_trip():
@@ -302,6 +379,13 @@ def test_layer_group_norm_and_embedding_match_torch():
                                 milestones=[4]),
     lambda S, o: S.SequentialLR(o, [S.ConstantLR(o, factor=0.5, total_iters=2),
                                     S.CosineAnnealingLR(o, T_max=5), S.StepLR(o, 2)], milestones=[3, 7]),
+    lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5),
+    lambda S, o: S.CyclicLR(o, base_lr=[0.01], max_lr=0.2, step_size_up=2, mode="triangular2", base_momentum=0.7),
+    lambda S, o: S.CyclicLR(o, base_lr=0.05, max_lr=0.3, step_size_up=4, mode="exp_range", gamma=0.9),
+    lambda S, o: S.CyclicLR(o, base_lr=0.05, max_lr=0.3, step_size_up=2, scale_fn=lambda x: 0.5 ** x,
+                            scale_mode="iterations", cycle_momentum=False),
+    lambda S, o: S.ChainedScheduler([S.ConstantLR(o, factor=0.5, total_iters=4), S.ExponentialLR(o, gamma=0.9)]),
+    lambda S, o: S.ChainedScheduler([S.LinearLR(o, start_factor=0.2, total_iters=5), S.StepLR(o, 3, 0.5)], o),
     lambda S, o: S.ReduceLROnPlateau(o, patience=1, factor=0.5, cooldown=1),
     lambda S, o: S.ReduceLROnPlateau(o, mode="max", threshold=0.1, threshold_mode="abs", patience=0, min_lr=0.02),
 ])

@@ -15,7 +15,7 @@ from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
-from ._helpers import check_cast, common_device, is_tensor, zeros_like_grad
+from ._helpers import check_cast, check_number, common_device, is_tensor, zeros_like_grad
 
 
 def _leaf_check(self: Tensor):
@@ -129,6 +129,8 @@ def make_inplace(fn, name: str, elementwise: bool = True):
 def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
     """add_/sub_/mul_/div_: straight into the array when nothing records (optimisers)."""
     def method(self: Tensor, other, *, alpha=1, **kw) -> Tensor:
+        if alpha.__class__ not in (int, float):  # a 0-d tensor or NumPy scalar is a number too
+            alpha = check_number(name, "alpha", alpha)
         if ufunc_name == "subtract":
             from .pointwise import _refuse_bool_subtraction
             _refuse_bool_subtraction(self, other)

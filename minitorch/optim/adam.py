@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, check_non_negative, implementation_flags
+from .optimizer import Optimizer, check_betas, check_non_negative, implementation_flags
 
 
 class Adam(Optimizer):
@@ -14,10 +14,7 @@ class Adam(Optimizer):
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
         check_non_negative(lr=lr, eps=eps)
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, **implementation_flags(foreach, fused, capturable,

@@ -26,7 +26,17 @@ def check_non_negative(**values) -> None:
             raise ValueError(f"Invalid {_WORDS.get(name, name + ' value')}: {value}")
 
 
-def implementation_flags(foreach=None, fused=None, capturable=None, differentiable=False) -> dict:
+def check_betas(betas) -> None:
+    """torch's check of Adam-style (beta1, beta2): each in [0, 1)."""
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+_ABSENT = object()
+
+
+def implementation_flags(foreach=None, fused=_ABSENT, capturable=None, differentiable=False) -> dict:
     """torch's switches among implementations of one update, checked as torch checks them.
 
     `foreach` and `fused` choose among kernels that compute the same update; minitorch has one
@@ -37,14 +47,16 @@ def implementation_flags(foreach=None, fused=None, capturable=None, differentiab
     torch are passed (None leaves one out), and they land in its param_groups as in torch.
     """
     for name, value in (("foreach", foreach), ("fused", fused)):
-        if value is not None and not isinstance(value, bool):
+        if value is not None and value is not _ABSENT and not isinstance(value, bool):
             raise TypeError(f"{name} must be a bool or None, not {type(value).__name__}")
-    if foreach and fused:
+    if foreach and fused and fused is not _ABSENT:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
     if differentiable:
         raise NotImplementedError("differentiable=True is not supported: minitorch's optimisers update parameters "
                                   "in place without recording the update for autograd")
-    flags = {"foreach": foreach, "fused": fused, "differentiable": differentiable}
+    flags = {"foreach": foreach, "differentiable": differentiable}
+    if fused is not _ABSENT:
+        flags["fused"] = fused
     if capturable is not None:
         flags["capturable"] = capturable
     return flags

@@ -9,8 +9,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
-        flags = implementation_flags(foreach, None, capturable, differentiable)
-        del flags["fused"]  # torch's RMSprop has no fused kernel
+        flags = implementation_flags(foreach, capturable=capturable, differentiable=differentiable)  # no fused
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize, **flags))
 
