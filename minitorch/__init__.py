@@ -26,7 +26,9 @@ from .ops.creation import range  # noqa: A004  (torch.range, deprecated but pres
 from .ops.indexing import (argsort, argwhere, bincount, gather, index_add, index_select, kthvalue,
                            masked_select, msort, nonzero, scatter, scatter_add, select, sort,
                            take, take_along_dim, topk, unique)
-from .ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer, tensordot
+from .ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer, tensordot, vdot
+from .ops.linalg_products import addbmm, addmm, addmv, addr, baddbmm, cdist, cross, trace
+from .ops.matrix_functions import diag_embed, diagonal
 from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose, arccos, arcsin, arctan,
                             arctan2, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
                             ceil, clamp, clamp_max, clamp_min, clip, cos, cosh, div, divide, eq, equal, erf, erfinv,
@@ -131,11 +133,21 @@ for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos a
         nan_to_num nanmean nansum ne neg negative nonzero not_equal outer pow prod reciprocal remainder round
         row_stack rsqrt scatter scatter_add sigmoid sign signbit sin sinh softmax sort sqrt square stack std sub
         subtract sum take take_along_dim tan tanh topk tril triu true_divide trunc var vstack where
-        xlogy""".split():
+        xlogy addmm addmv addr baddbmm addbmm vdot cross""".split():
     globals()[_name] = _with_out(globals()[_name])
 for _name in "arange empty eye full linspace logspace normal ones rand randint randn randperm range zeros".split():
     globals()[_name] = _with_out(globals()[_name], factory=True)
 from . import distributed, func, hub, jit, nn, optim, utils, vision  # noqa: E402
+from . import linalg  # noqa: E402
+from .linalg import chain_matmul, cholesky_inverse, cholesky_solve, logdet, lu_unpack, pinverse  # noqa: E402
+from .linalg import triangular_solve  # noqa: E402
+from .linalg import torch_det as det, torch_inverse as inverse, torch_matrix_exp as matrix_exp  # noqa: E402
+from .linalg import torch_matrix_power as matrix_power, torch_slogdet as slogdet  # noqa: E402
+from .linalg import cholesky_legacy as cholesky, lu_solve_legacy as lu_solve, qr_legacy as qr  # noqa: E402
+from .linalg import svd_legacy as svd  # noqa: E402
+from .ops.linalg_methods import install as _install_linalg_methods  # noqa: E402
+
+_install_linalg_methods(globals())
 from .serialization import load, save  # noqa: E402
 from . import profiler  # noqa: E402
 from .torch_alias import as_torch  # noqa: E402

@@ -120,6 +120,13 @@ def test_padding_helpers_match_torch():
         np.testing.assert_array_equal(_host(m), _host(t))
     for t, m in zip(torch.nn.utils.rnn.unpack_sequence(t_packed), mt.nn.utils.rnn.unpack_sequence(m_packed)):
         np.testing.assert_array_equal(_host(m), _host(t))
+    padded = [rng.standard_normal((4, 3, 2)).astype(np.float32)]
+    lengths = [4, 2, 1]
+    for t, m in zip(torch.nn.utils.rnn.unpad_sequence(torch.tensor(padded[0]), torch.tensor(lengths)),
+                    mt.nn.utils.rnn.unpad_sequence(mt.tensor(padded[0]), mt.tensor(lengths))):
+        np.testing.assert_array_equal(_host(m), _host(t))
+    legacy = mt.nn.utils.rnn.PackedSequence((m_packed.data, m_packed.batch_sizes))  # the (data, batch_sizes) form
+    assert legacy.sorted_indices is None and legacy.data is m_packed.data
     perm = mt.tensor([2, 0, 1])
     np.testing.assert_array_equal(mt.nn.utils.rnn.invert_permutation(perm).numpy(), [1, 2, 0])
     assert m_packed.double().data.dtype == mt.float64 and m_packed.batch_sizes.dtype == mt.int64

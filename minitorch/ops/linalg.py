@@ -120,17 +120,30 @@ class Dot(Primitive):
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
-    other = tensor
+    _check_vectors("dot", input, tensor)
+    return Dot.apply(input, tensor)
+
+
+class Vdot(Dot):
+    pass  # Σ conj(a) b: the dot product for real tensors, with torch's node VdotBackward0
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """Σ conj(input) · other over two vectors (dot for real tensors)."""
+    _check_vectors("vdot", input, other)
+    return Vdot.apply(input, other)
+
+
+def _check_vectors(name: str, input: Tensor, other: Tensor) -> None:
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
     if input._dtype is not other._dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_word(input)} and {_word(other)}")
+        raise RuntimeError(f"{name} : expected both vectors to have same dtype, but found {_word(input)} and "
+                           f"{_word(other)}")
     n, m = input._data.shape[0], other._data.shape[0]
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
-    return Dot.apply(input, other)
-
 
 
 def _word(t):

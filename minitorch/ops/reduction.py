@@ -599,8 +599,11 @@ class Norm(Primitive):
         else:
             y = ((a ** p).sum(axis=axes, keepdims=keepdim)) ** (1.0 / p)
         ctx.p, ctx.axes, ctx.keepdim, ctx.shape = p, axes, keepdim, x.shape
+        # an array (a full reduction gives a NumPy scalar), the very one returned: backward then reads the
+        # output itself, whose graph a second derivative needs
+        y = xp.asarray(y).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, y)
-        return y.astype(x.dtype, copy=False)
+        return y
 
     @staticmethod
     def backward(ctx, gy):

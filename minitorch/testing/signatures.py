@@ -131,6 +131,9 @@ def torch_overloads(obj, stub_name: str | None = None, method: bool = False) -> 
         sigs = _stub_overloads(stub, cls).get(name)
         if sigs:
             return sigs
+    documented = _docstring_overload(obj, name)
+    if documented is not None:
+        return [documented]
     from torch.overrides import get_testing_overrides
     fallback = get_testing_overrides().get(obj)
     if fallback is not None:
@@ -140,6 +143,23 @@ def torch_overloads(obj, stub_name: str | None = None, method: bool = False) -> 
             sig = sig.replace(parameters=params[1:])
         return [sig]
     return []
+
+
+def _docstring_overload(obj, name: str | None) -> inspect.Signature | None:
+    """The signature a C binding's docstring opens with ("linalg.cholesky(A, *, upper=False, out=None) ->
+    Tensor"), for bindings the stubs leave out (torch.linalg's); C type words ("bool pivot") dropped."""
+    import re
+    lines = [line.strip() for line in (getattr(obj, "__doc__", None) or "").splitlines() if line.strip()]
+    if not lines or name is None:
+        return None
+    match = re.match(rf"^(?:torch\.)?(?:linalg\.)?{re.escape(name.removeprefix('linalg_'))}\((.*)\)", lines[0])
+    if not match:
+        return None
+    params = re.sub(r"\b(?:bool|int|float|str|Tensor)\s+(?=\w)", "", match.group(1))
+    try:
+        return _signature_of(ast.parse(f"def f({params}): ...").body[0], drop_self=False)
+    except SyntaxError:
+        return None
 
 
 def _uninformative(sig: inspect.Signature) -> bool:
@@ -312,6 +332,8 @@ _NAMESPACES = (
     ("minitorch.utils.checkpoint", "torch.utils.checkpoint", "utils.checkpoint"),
     ("minitorch.random", "torch.random", "random"),
     ("minitorch.cuda", "torch.cuda", "cuda"),
+    ("minitorch.linalg", "torch.linalg", "linalg"),
+    ("minitorch.nn.utils.rnn", "torch.nn.utils.rnn", "nn.utils.rnn"),
 )
 # Classes whose public methods are compared too (their constructors always are).
 _METHOD_CLASSES = ("Module", "Optimizer", "DataLoader", "LRScheduler")

@@ -1,0 +1,764 @@
+"""minitorch.linalg: torch.linalg's functions, with torch's signatures, checks, errors and graph nodes
+(LinalgDetBackward0, LinalgSolveExBackward0, LinalgSvdBackward0, ...). The ops and their gradients live
+in ops/matrix_functions.py and ops/decompositions.py; the composites (norms, powers, pinv, ...) are
+built from them as torch builds them."""
+from __future__ import annotations
+
+import builtins
+import math
+from collections import namedtuple
+
+from . import dtypes as D
+from .autograd.function import Primitive
+from .ops import decompositions as _dec
+from .ops.fused import Fused
+from .ops import matrix_functions as _mf
+from .ops._helpers import check_number, type_word, wrap_dim
+from .ops.linalg import matmul as _matmul
+from .ops.out import with_out
+from .ops.reduction import Norm as _Norm
+from .ops.reduction import _dims
+from .tensor import Tensor
+
+
+class LinAlgError(RuntimeError):
+    """A matrix the operation cannot handle: singular, not positive-definite, ... (torch.linalg.LinAlgError)."""
+
+
+# the named tuples torch's multi-output functions return
+_Slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
+_InvEx = namedtuple("inv_ex", ["inverse", "info"])
+_SolveEx = namedtuple("solve_ex", ["result", "info"])
+_CholeskyEx = namedtuple("cholesky_ex", ["L", "info"])
+_Qr = namedtuple("qr", ["Q", "R"])
+_Svd = namedtuple("svd", ["U", "S", "Vh"])
+_Eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+_Lu = namedtuple("lu", ["P", "L", "U"])
+_LuFactor = namedtuple("lu_factor", ["LU", "pivots"])
+_LuFactorEx = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
+_Lstsq = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+# ---- torch's argument checks --------------------------------------------------------------------
+
+def _check_matrix(name: str, a, square: bool = True, kernel: str | None = None) -> None:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name.replace('linalg.', 'linalg_')}(): argument 'A' (position 1) must be Tensor, not "
+                        f"{type(a).__name__}")
+    if a.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                           f"{a.shape[-1]} matrices")
+    if not a._dtype.is_floating_point:
+        if kernel:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_word(a._dtype)}'")
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {type_word(a._dtype)}")
+
+
+def _check_rhs(name: str, a: Tensor, b) -> Tensor:
+    """B for A X = B as a batch of matrices; whether it was a (batch of) vector(s)."""
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{name.replace('linalg.', 'linalg_')}(): argument 'B' (position 2) must be Tensor, not "
+                        f"{type(b).__name__}")
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
+                           f"{type_word(a._dtype)} and B of type {type_word(b._dtype)} instead")
+    return b
+
+
+def _vector_case(a: Tensor, b: Tensor) -> bool:
+    """torch's rule: B is a (batch of) vector(s) when it is 1-D, or has one dim fewer than A with A's batch shape."""
+    return b.dim() == 1 or (b.dim() == a.dim() - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
+
+
+# ---- determinants, inverses, solves -------------------------------------------------------------
+
+def det(A: Tensor) -> Tensor:
+    """det(A) for each matrix of the batch."""
+    _check_matrix("linalg.det", A)
+    return _mf.LinalgDet.apply(A)
+
+
+def slogdet(A: Tensor):
+    """(sign, log|det A|): the determinant without overflow."""
+    _check_matrix("linalg.slogdet", A)
+    return _Slogdet(*_mf.LinalgSlogdet.apply(A))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False):
+    """(A⁻¹, info), info > 0 where a matrix is singular (an error with check_errors=True)."""
+    _check_matrix("linalg.inv_ex", A)
+    return _InvEx(*_mf.LinalgInvEx.apply(A, check_errors=check_errors, name="linalg.inv_ex"))
+
+
+def inv(A: Tensor) -> Tensor:
+    """A⁻¹; a singular matrix raises LinAlgError."""
+    _check_matrix("linalg.inv", A)
+    return _mf.LinalgInvEx.apply(A, check_errors=True)[0]
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False):
+    """(X, info) with A X = B (X A = B with left=False)."""
+    _check_matrix("linalg.solve", A)
+    _check_rhs("linalg.solve", A, B)
+    vector = left and _vector_case(A, B)
+    if not vector and B.dim() < 2:
+        raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
+    inner = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
+    if inner != A.shape[-1]:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({A.shape[-2]}x{A.shape[-1]} and {'x'.join(str(s) for s in B.shape[-2:])})")
+    return _SolveEx(*_mf.LinalgSolveEx.apply(A, B, left=left, check_errors=check_errors, vector=vector))
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (X A = B with left=False); B is a matrix, a vector, or batches of them."""
+    return solve_ex(A, B, left=left, check_errors=True)[0]
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    """X with A X = B (or X A = B) for a triangular A (only its upper or lower triangle is read)."""
+    _check_matrix("linalg.solve_triangular", A, kernel="triangular_solve_cpu")
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg_solve_triangular(): argument 'B' (position 2) must be Tensor, not {type(B).__name__}")
+    if A._dtype is not B._dtype:  # this one promotes
+        dt = D.promote_types(A._dtype, B._dtype)
+        A, B = A.to(dt), B.to(dt)
+    if B.dim() < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    return _mf.LinalgSolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular, left=left)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """exp(A) = Σ Aᵏ / k! (scaling and squaring with a Padé approximant)."""
+    _check_matrix("linalg.matrix_exp", A)
+    return _mf.LinalgMatrixExp.apply(A)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonal of each matrix (a view)."""
+    return _mf.diagonal(A, offset, dim1, dim2)
+
+
+# ---- factorisations ------------------------------------------------------------------------------
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
+    """(L, info): A = L Lᵀ from A's lower triangle; info > 0 where A is not positive-definite."""
+    _check_matrix("linalg.cholesky_ex", A)
+    l, info = _dec.LinalgCholeskyEx.apply(A, upper=upper, check_errors=False)
+    if check_errors:
+        _dec._raise_cholesky(info, "linalg.cholesky_ex")
+    return _CholeskyEx(l, info)
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """L with A = L Lᵀ (U with A = Uᵀ U for upper=True); raises LinAlgError if A is not positive-definite."""
+    _check_matrix("linalg.cholesky", A)
+    l, info = _dec.LinalgCholeskyEx.apply(A, upper=upper, check_errors=False)
+    _dec._raise_cholesky(info, "linalg.cholesky")
+    return l
+
+
+def qr(A: Tensor, mode: str = "reduced"):
+    """(Q, R) with A = Q R; mode 'reduced', 'complete' or 'r' (R only, Q empty)."""
+    _check_matrix("linalg.qr", A, square=False)
+    _check_str("linalg_qr", "mode", mode)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    return _Qr(*_dec.LinalgQr.apply(A, mode=mode))
+
+
+def _check_driver(driver):
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+                           "cuSOLVER backend.")
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None):
+    """(U, S, Vh) with A = U diag(S) Vh and S descending."""
+    _check_matrix("linalg.svd", A, square=False)
+    _check_driver(driver)
+    return _Svd(*_dec.LinalgSvd.apply(A, full_matrices=full_matrices))
+
+
+def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
+    """The singular values, descending."""
+    _check_matrix("linalg.svdvals", A, square=False)
+    _check_driver(driver)
+    return _dec.LinalgSvd.apply(A, full_matrices=False)[1]
+
+
+def _check_str(fn: str, name: str, value, position=None):
+    """torch's TypeError for a string parameter given something else."""
+    if not isinstance(value, str):
+        where = "" if position is None else f" (position {position})"
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be str, not {type(value).__name__}")
+
+
+def _check_uplo(uplo):
+    _check_str("linalg_eigh", "UPLO", uplo, 2)
+    if uplo not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {uplo}")
+    return uplo.upper()
+
+
+def eigh(A: Tensor, UPLO: str = "L"):
+    """(eigenvalues ascending, eigenvectors as columns) of a symmetric A, read from one triangle."""
+    _check_matrix("linalg.eigh", A, kernel="linalg_eigh_cpu")
+    return _Eigh(*_dec.LinalgEigh.apply(A, uplo=_check_uplo(UPLO)))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of a symmetric A, ascending."""
+    _check_matrix("linalg.eigvalsh", A, kernel="linalg_eigh_cpu")
+    return _dec.LinalgEigh.apply(A, uplo=_check_uplo(UPLO))[0]
+
+
+def _check_pivot(name, pivot):
+    if not pivot:
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
+    """(LU, pivots, info): P L U packed in one matrix, LAPACK's 1-based row swaps, info > 0 if singular."""
+    _check_matrix("linalg.lu_factor_ex", A, square=False, kernel="lu_cpu")
+    _check_pivot("linalg.lu_factor", pivot)
+    lu, pivots, info = _dec.LinalgLuFactorEx.apply(A)
+    if check_errors and bool((info > 0).any()):
+        raise LinAlgError(f"torch.linalg.lu_factor_ex: U[{int(info.max())},{int(info.max())}] is zero and using "
+                          "it on lu_solve would result in a division by zero. If you still want to perform the "
+                          "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    return _LuFactorEx(lu, pivots, info)
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True):
+    """(LU, pivots): A's LU factorisation with partial pivoting, packed as LAPACK packs it."""
+    _check_matrix("linalg.lu_factor", A, square=False, kernel="lu_cpu")
+    lu, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return _LuFactor(lu, pivots)
+
+
+def lu(A: Tensor, *, pivot: bool = True):
+    """(P, L, U) with A = P L U."""
+    _check_matrix("linalg.lu", A, square=False, kernel="lu_cpu")
+    _check_pivot("linalg.lu", pivot)
+    return _Lu(*_dec.LinalgLu.apply(A))
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    """X with A X = B (Aᵀ X = B with adjoint; X A = B with left=False) from lu_factor's output."""
+    _check_matrix("linalg.lu_solve", LU)
+    if B.dim() < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    if (B.shape[-2] if left else B.shape[-1]) != LU.shape[-1]:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({LU.shape[-2]}x{LU.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    return _dec.LinalgLuSolve.apply(LU, pivots, B, left, adjoint)
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None):
+    """(solution, residuals, rank, singular_values) of min ‖A X − B‖ (the default 'gelsy' driver: no
+    singular values; residuals for a tall, full-rank A)."""
+    _check_matrix("linalg.lstsq", A, square=False)
+    _check_rhs("linalg.lstsq", A, B)
+    if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    vector = B.dim() == A.dim() - 1
+    b = B.unsqueeze(-1) if vector else B
+    x = _LstsqNode.apply(A, b)
+    m, n = A.shape[-2:]
+    driver = driver or "gelsy"
+    rank = matrix_rank(A) if driver != "gels" else A.new_zeros((0,), dtype=D.int64)
+    residuals = A.new_zeros((0,))
+    if driver != "gelsy" and m > n and (driver == "gels" or bool((rank == n).all())):
+        residuals = ((A @ x - b) ** 2).sum(-2).detach()
+    sv = svdvals(A).detach() if driver in ("gelsd", "gelss") else A.new_zeros((0,))
+    return _Lstsq(x.squeeze(-1) if vector else x, residuals, rank, sv)
+
+
+class _LstsqNode(Fused):
+    """The least-squares solution pinv(A) B as one node; the backward differentiates that definition."""
+    node_name = "LinalgLstsqBackward0"
+    definition = staticmethod(lambda a, b: pinv(a) @ b)
+
+
+# ---- norms and composites ----------------------------------------------------------------------
+
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """(Σ |x|^ord)^(1/ord) over `dim` (all elements by default); ord = ±inf gives max/min |x|, 0 the count."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{type_word(x._dtype)}")
+    p = float(check_number("linalg_vector_norm", "ord", ord, 2))
+    axes = _dims(dim, x.dim())
+    if (p < 0 or math.isinf(p)) and (x.numel() == 0 and not axes or builtins.any(x.shape[a] == 0 for a in axes)):
+        order = f"{'' if p > 0 else '-'}inf" if math.isinf(p) else f"{p:g}"
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    return _Norm.apply(x, p=p, axes=axes, keepdim=keepdim, single_abs=x.dim() > 0 or dim is None)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
+    """'fro' (√Σ a²), 'nuc' (Σ singular values), ±1 / ±inf (max/min column / row sums of |A|), ±2 (largest
+    / smallest singular value), over the two dims `dim`."""
+    if ord is None:
+        raise TypeError("linalg_matrix_norm() received an invalid combination of arguments - got ord=NoneType: ord "
+                        "is a number or 'fro' or 'nuc'")
+    if dtype is not None:
+        A = A.to(dtype)
+    _check_matrix("linalg.matrix_norm", A, square=False)
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+    d0, d1 = (wrap_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord == "nuc" or ord in (2, -2):  # from the singular values of the two dims moved last, as torch
+        order = [i for i in range(A.dim()) if i not in (d0, d1)] + [d0, d1]
+        s = svdvals(A.permute(order))
+        if ord == "nuc":
+            out = s.sum(-1, keepdim=keepdim)
+        else:
+            out = s.amax(-1, keepdim=keepdim) if ord == 2 else s.amin(-1, keepdim=keepdim)
+        if keepdim:
+            out = out.unsqueeze(-1).permute([order.index(i) for i in range(A.dim())])
+        return out
+    if ord in (1, -1, math.inf, -math.inf):  # the largest (smallest) column (row) sum of |A|
+        dim_sum, dim_max = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        if not keepdim and dim_max > dim_sum:
+            dim_max -= 1
+        sums = vector_norm(A, 1, dim_sum, keepdim)
+        return sums.amax(dim_max, keepdim) if ord > 0 else sums.amin(dim_max, keepdim)
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(input: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """vector_norm, or matrix_norm when ord is a matrix order or dim two dims (2-norm of all elements by
+    default)."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and input.dim() == 2):
+        return matrix_norm(input, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim,
+                           dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it mut be of length 1 or 2. Got {dim}")
+    if ord is not None and dim is None and input.dim() != 1:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                           f"{input.dim()}D.")
+    return vector_norm(input, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """Aⁿ by repeated squaring (A⁻¹ first for n < 0; the identity for n = 0)."""
+    _check_matrix("linalg.matrix_power", A)
+    if n == 0:  # torch writes the identity into a copy of A (a graph node whose gradient is zero)
+        from .ops.creation import eye
+        return A.clone().copy_(eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(A.shape))
+    if n < 0:
+        A, n = inv(A), -n
+    if n == 1:
+        return A.clone()
+    if n == 2:
+        return _matmul(A, A)
+    if n == 3:
+        return _matmul(_matmul(A, A), A)
+    result, base = None, A
+    while n:  # binary exponentiation, as torch's
+        if n & 1:
+            result = base if result is None else _matmul(result, base)
+        n >>= 1
+        if n:
+            base = _matmul(base, base)
+    return result
+
+
+def multi_dot(tensors: list[Tensor]) -> Tensor:
+    """The product of the matrices (the first and last may be vectors), multiplied in the cheapest order."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    first_vector, last_vector = tensors[0].dim() == 1, tensors[-1].dim() == 1
+    mats = [tensors[0].unsqueeze(0) if first_vector else tensors[0]] + tensors[1:-1] + \
+        [tensors[-1].unsqueeze(-1) if last_vector else tensors[-1]]
+    for i, t in enumerate(mats):
+        if t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
+    out = _chain(mats)
+    shape = tuple(out.shape[0:0 if first_vector else 1]) + tuple(out.shape[2 if last_vector else 1:2])
+    return out.view(shape)  # torch ends with a view to the result's shape, vectors or not
+
+
+def _chain(mats):
+    """The matrix chain product in the order that needs fewest multiplications (dynamic programming)."""
+    n = len(mats)
+    if n == 2:
+        return mats[0].mm(mats[1])
+    dims = [m.shape[0] for m in mats] + [mats[-1].shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = math.inf
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+
+    def product(i, j):
+        return mats[i] if i == j else product(i, split[i][j]).mm(product(split[i][j] + 1, j))
+    return product(0, n - 1)
+
+
+def _tolerance(s, atol, rtol, m, n):
+    """The cutoff below which singular values count as zero: max(atol, rtol · σ_max), rtol defaulting to
+    eps · max(m, n) when neither is given."""
+    eps = D.finfo(s._dtype).eps
+    if rtol is None:
+        rtol = eps * max(m, n) if atol is None or (isinstance(atol, (int, float)) and atol <= 0) else 0.0
+    smax = s.amax(-1, keepdim=True) if s.shape[-1] else s.new_zeros(s.shape[:-1] + (1,))
+    tol = smax * rtol
+    if atol is not None:
+        tol = tol.clamp(min=atol) if isinstance(atol, (int, float)) else tol.maximum(atol.unsqueeze(-1))
+    return tol
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """How many singular values exceed the tolerance."""
+    _check_matrix("linalg.matrix_rank", A, square=False)
+    from .autograd.grad_mode import no_grad
+    with no_grad():
+        s = eigvalsh(A).abs() if hermitian else svdvals(A)
+        tol = _tolerance(s, atol, rtol, A.shape[-2], A.shape[-1])
+        return (s > tol).sum(-1)
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse, V diag(1/s) Uᵀ over the singular values above the tolerance."""
+    _check_matrix("linalg.pinv", A, square=False)
+    return _PinvNode.apply(A, atol, rtol, hermitian)
+
+
+def _pinv_definition(a, atol, rtol, hermitian):
+    if hermitian:
+        w, v = eigh(a)
+        tol = _tolerance(w.abs(), atol, rtol, a.shape[-2], a.shape[-1])
+        inverse = (1 / w).masked_fill(w.abs() <= tol, 0)
+        return (v * inverse.unsqueeze(-2)) @ _mf.mT(v)
+    u, s, vh = svd(a, full_matrices=False)
+    tol = _tolerance(s, atol, rtol, a.shape[-2], a.shape[-1])
+    inverse = (1 / s).masked_fill(s <= tol, 0)
+    return _mf.mT(vh) @ (inverse.unsqueeze(-1) * _mf.mT(u))
+
+
+class _PinvNode(Fused):
+    """pinv as one node (torch's LinalgPinvBackward0); the backward differentiates the SVD definition."""
+    node_name = "LinalgPinvBackward0"
+    definition = staticmethod(_pinv_definition)
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """The condition number ‖A‖ ‖A⁻¹‖ in the norm p (the 2-norm: σ_max / σ_min, by default)."""
+    _check_matrix("linalg.cond", A, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        out = s.amax(-1, keepdim=True) / s.amin(-1, keepdim=True) if p != -2 else \
+            s.amin(-1, keepdim=True) / s.amax(-1, keepdim=True)
+        return out.squeeze(-1)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def vander(x: Tensor, N: int | None = None) -> Tensor:
+    """The Vandermonde matrix of x: columns x⁰, x¹, ..., x^(N-1)."""
+    if x._dtype is D.bool_:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    if x.dim() == 0:  # a number is a vector of one
+        x = x.reshape(1)
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    from .ops.shape import cat
+    ones = x.new_ones(x.shape + (1,))
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
+    return cat([ones, powers], -1)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """Σ x · y along `dim` (conjugating x, which changes nothing for real tensors)."""
+    if x.dim() == 1 and y.dim() == 1:
+        from .ops.linalg import vdot
+        return vdot(x, y)
+    return (x * y).sum(dim)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The cross product of 3-vectors along `dim` (inputs broadcast)."""
+    from .ops.linalg_products import linalg_cross
+    return linalg_cross(input, other, dim)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The tensor X with tensordot(X, A, ind) the identity: A reshaped to a matrix, inverted, reshaped back."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    out_shape = tuple(A.shape[ind:]) + tuple(A.shape[:ind])
+    rows = math.prod(A.shape[:ind])
+    if rows != math.prod(A.shape[ind:]):
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {math.prod(A.shape[ind:])} != {rows}")
+    return inv(A.reshape(rows, -1)).reshape(out_shape)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B."""
+    if dims is not None:
+        dims = [wrap_dim(d, A.dim()) for d in dims]
+        A = A.movedim(dims, list(range(A.dim() - len(dims), A.dim())))
+    result_shape = tuple(A.shape[B.dim():])
+    n = math.prod(result_shape)
+    if math.prod(A.shape[:B.dim()]) != n:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                           f"prod(self.shape[:other.ndim]), but got {n} != {math.prod(A.shape[:B.dim()])}")
+    return solve(A.reshape(n, n), B.reshape(n)).view(result_shape)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """torch.matmul under linalg's name."""
+    return _matmul(input, other)
+
+# torch's argument checks (these are C functions in torch, named linalg_<name> in its messages), then
+# out= on the functions that have it
+from .ops.arguments import checked as _checked  # noqa: E402
+
+for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex",
+              "qr", "svd", "svdvals", "eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "lstsq",
+              "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
+              "vander", "vecdot", "cross", "diagonal", "matrix_exp", "tensorinv", "tensorsolve", "matmul"):
+    _fn = globals()[_name]
+    _fn.__name__ = "linalg_" + _name
+    globals()[_name] = _checked(_fn, aliases=False)
+    globals()[_name].__name__ = globals()[_name].__qualname__ = _name
+for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex",
+              "qr", "svd", "svdvals", "eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+              "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
+              "vecdot", "cross", "tensorinv", "tensorsolve", "matmul"):
+    globals()[_name] = with_out(globals()[_name])
+    globals()[_name].__name__ = globals()[_name].__qualname__ = _name
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+           "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
+           "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
+
+
+# ---- the torch-namespace forms (torch.det, torch.inverse, torch.svd, ...) ----------------------------
+# torch names their first parameter `input` (linalg's `A`); these take torch's names and call linalg's.
+
+def _namespace_form(name, fn, doc):
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+torch_det = _namespace_form("det", lambda input: det(input), "det(input): linalg.det.")
+torch_slogdet = _namespace_form("slogdet", lambda input: slogdet(input), "slogdet(input): linalg.slogdet.")
+torch_inverse = _namespace_form("inverse", lambda input: inv(input), "inverse(input): linalg.inv.")
+torch_matrix_exp = _namespace_form("matrix_exp", lambda input: matrix_exp(input), "matrix_exp(input).")
+torch_matrix_power = _namespace_form("matrix_power", lambda input, n: matrix_power(input, n),
+                                     "matrix_power(input, n): linalg.matrix_power.")
+
+def logdet(input: Tensor) -> Tensor:
+    """log det(A): NaN where the determinant is negative, -inf where it is zero."""
+    sign, logabs = slogdet(input)
+    from .ops.pointwise import where
+    return where(sign == -1, math.nan, logabs)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """The pseudo-inverse, singular values below rcond · σ_max counted as zero."""
+    return pinv(input, rtol=rcond)
+
+
+class _Cholesky(_dec.LinalgCholeskyEx):
+    node_name = "CholeskyBackward0"  # the deprecated torch.cholesky
+
+
+def cholesky_legacy(input: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated in favour of linalg.cholesky)."""
+    import warnings
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    _check_matrix("cholesky", input)
+    l, info = _Cholesky.apply(input, upper=upper, check_errors=False)
+    _dec._raise_cholesky(info, "cholesky")
+    return l
+
+
+def _gram(l, upper):
+    """L Lᵀ (or Uᵀ U) of the whole factor: torch differentiates cholesky_solve and cholesky_inverse as
+    functions of every entry of the factor (for a triangular one the value is the same)."""
+    return _mf.mT(l) @ l if upper else l @ _mf.mT(l)
+
+
+class _CholeskySolve(Fused):
+    """X with (L Lᵀ) X = B from the Cholesky factor L (or Uᵀ U with upper=True)."""
+    node_name = "CholeskySolveBackward0"
+    definition = staticmethod(lambda b, l, upper: _mf.LinalgSolveEx.apply(_gram(l, upper), b, check_errors=False)[0])
+
+
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
+    """X with (L Lᵀ) X = input, L = input2 the Cholesky factor (Uᵀ U with upper=True)."""
+    _check_matrix("cholesky_solve", input2)
+    return _CholeskySolve.apply(input, input2, upper)
+
+
+class _CholeskyInverse(Fused):
+    """(L Lᵀ)⁻¹ from the Cholesky factor L (or (Uᵀ U)⁻¹)."""
+    node_name = "CholeskyInverseBackward0"
+    definition = staticmethod(lambda l, upper: _mf.LinalgInvEx.apply(_gram(l, upper), check_errors=False)[0])
+
+
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
+    """(L Lᵀ)⁻¹ from the Cholesky factor L = input ((Uᵀ U)⁻¹ with upper=True)."""
+    _check_matrix("cholesky_inverse", input)
+    return _CholeskyInverse.apply(input, upper)
+
+
+def chain_matmul(*matrices) -> Tensor:
+    """The product of the matrices (deprecated in favour of linalg.multi_dot)."""
+    import warnings
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                  "parameters.", UserWarning, stacklevel=2)
+    for t in matrices:
+        if t.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {t.dim()}, expected 2 instead.")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return multi_dot(matrices)
+
+
+def qr_legacy(input: Tensor, some: bool = True):
+    """torch.qr: linalg.qr in 'reduced' (some=True) or 'complete' mode."""
+    return qr(input, "reduced" if some else "complete")
+
+
+_SvdLegacy = namedtuple("svd", ["U", "S", "V"])
+
+
+def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True):
+    """torch.svd: (U, S, V) with A = U diag(S) Vᵀ (V, not Vh); without compute_uv, U and V are zeros."""
+    if not compute_uv:
+        m, n = input.shape[-2:]
+        s = svdvals(input)
+        return _SvdLegacy(input.new_zeros(input.shape[:-2] + (m, m)), s, input.new_zeros(input.shape[:-2] + (n, n)))
+    u, s, vh = svd(input, full_matrices=not some)
+    return _SvdLegacy(u, s, vh.transpose(-2, -1))
+
+
+class _TriangularSolve(Primitive):
+    """(X, A's copy) with A X = b: the deprecated torch.triangular_solve, one node for both outputs."""
+
+    node_name = "TriangularSolveBackward0"
+    formula = "as linalg.solve_triangular's, plus grad_cloned_coefficient for A"
+
+    @staticmethod
+    def forward(ctx, b, a, *, upper, transpose, unitriangular):
+        ctx.upper, ctx.transpose, ctx.unit = upper, transpose, unitriangular
+        lhs = a.swapaxes(-1, -2) if transpose else a
+        xp = ctx.xp
+        t = _mf._triangle(xp, lhs, upper != transpose, unitriangular)
+        import numpy as np
+        with np.errstate(all="ignore"):
+            x = _mf.column_major(xp, _mf._triangular_solve_arrays(xp, t, b, upper != transpose).astype(b.dtype))
+        ctx.save_for_backward(a, x)
+        return x, a.copy()
+
+    @staticmethod
+    def backward(ctx, gx, g_clone):
+        a, x = ctx.saved_tensors
+        lhs = _mf.mT(a) if ctx.transpose else a
+        upper = ctx.upper != ctx.transpose
+        gb = ga = None
+        if gx is not None:
+            gb = _mf.LinalgSolveTriangular.apply(_mf.mT(lhs), gx, upper=not upper, unitriangular=ctx.unit)
+            g_lhs = -(gb @ _mf.mT(x))
+            g_lhs = g_lhs.triu(1 if ctx.unit else 0) if upper else g_lhs.tril(-1 if ctx.unit else 0)
+            ga = _mf.mT(g_lhs) if ctx.transpose else g_lhs
+        if g_clone is not None:
+            ga = g_clone if ga is None else ga + g_clone
+        return gb, ga
+
+    @staticmethod
+    def jvp(ctx, db, da):
+        """torch's rule for this legacy function: dX = op(A)⁻¹ (db − dA X), with the whole tangent dA, and dA
+        itself even when op(A) = Aᵀ (so not quite the derivative off A's triangle, or with transpose=True:
+        the backward, like linalg.solve_triangular's, is)."""
+        a, x = ctx.saved_tensors
+        lhs = _mf.mT(a) if ctx.transpose else a
+        dx = _mf.LinalgSolveTriangular.apply(lhs, db - da @ x, upper=ctx.upper != ctx.transpose,
+                                             unitriangular=ctx.unit)
+        return dx, da
+
+
+_TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False):
+    """(X, A.clone()) with A X = input (Aᵀ X = input with transpose) for a triangular A (deprecated)."""
+    _check_matrix("triangular_solve", A, kernel="triangular_solve_cpu")
+    return _TriangularSolveResult(*_TriangularSolve.apply(input, A, upper=upper, transpose=transpose,
+                                                          unitriangular=unitriangular))
+
+
+class _LuUnpack(Primitive):
+    """(P, L, U) from lu_factor's packed LU and pivots; the gradient of LU gathers L's and U's."""
+
+    node_name = "LuUnpackBackward0"
+    formula = "grad_LU = tril(grad_L, -1) + triu(grad_U)"
+
+    @staticmethod
+    def forward(ctx, lu, pivots):
+        import numpy as np
+        xp = ctx.xp
+        host, m, n = _dec._host(lu), lu.shape[-2], lu.shape[-1]
+        k = min(m, n)
+        p = _dec.permutation_arrays(_dec._host(pivots), m, host.dtype)
+        l = np.tril(host[..., :, :k], -1) + np.eye(m, k, dtype=host.dtype)
+        u = np.triu(host[..., :k, :])
+        p = xp.asarray(p)
+        ctx.mark_non_differentiable(p)
+        ctx.shape = lu.shape
+        return p, xp.asarray(l), xp.asarray(u)
+
+    @staticmethod
+    def backward(ctx, gp, gl, gu):
+        from .ops.resample import pad
+        m, n = ctx.shape[-2:]
+        k = min(m, n)
+        out = 0
+        if gl is not None:
+            out = out + pad(gl.tril(-1), (0, n - k))
+        if gu is not None:
+            out = out + pad(gu.triu(), (0, 0, 0, m - k))
+        return out, None
+
+
+_LuUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
+    return _LuUnpackResult(*_LuUnpack.apply(LU_data, LU_pivots))
+
+
+def lu_solve_legacy(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """torch.lu_solve (deprecated): linalg.lu_solve(LU, pivots, input)."""
+    return lu_solve(LU_data, LU_pivots, input)

@@ -1,0 +1,40 @@
+"""The Tensor methods of the linear-algebra functions (x.det(), x.addmm_(m1, m2), x.svd(), ...)."""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from .arguments import checked
+from .inplace import make_inplace
+from .out import with_out
+
+# torch functions that are also Tensor methods, and those of them with an in-place form
+METHODS = """det logdet slogdet inverse pinverse cholesky cholesky_solve cholesky_inverse matrix_exp matrix_power
+    addmm addmv addr baddbmm addbmm vdot cross trace diag_embed qr svd triangular_solve lu_solve""".split()
+IN_PLACE = "addmm addmv addr baddbmm addbmm".split()
+# the torch-namespace forms defined in minitorch.linalg (not already checked there)
+LEGACY = """cholesky cholesky_solve cholesky_inverse qr svd triangular_solve lu_unpack lu_solve logdet pinverse det
+    slogdet inverse matrix_exp matrix_power""".split()
+# torch namespace functions that take out=
+WITH_OUT = """inverse cholesky cholesky_solve cholesky_inverse matrix_power qr svd triangular_solve lu_solve lu_unpack
+    chain_matmul slogdet""".split()
+
+
+def install(namespace: dict) -> None:
+    """Give the torch namespace `namespace` out= where torch has it, and Tensor the methods."""
+    from . import _method_without
+    for name in METHODS:
+        fn = getattr(namespace[name], "without_out", namespace[name])
+        if name in ("addmm", "baddbmm"):  # out_dtype belongs to the namespace function only
+            fn = _method_without(fn, "out_dtype")
+        setattr(Tensor, name, checked(fn, method=True))
+    for name in IN_PLACE:
+        # the factors need not broadcast to self (only the product does)
+        setattr(Tensor, name + "_", make_inplace(getattr(Tensor, name), name + "_", elementwise=False))
+    for name in LEGACY:  # torch's C functions check their arguments' types
+        namespace[name] = checked(namespace[name], aliases=False)
+    for name in WITH_OUT:
+        if not hasattr(namespace[name], "without_out"):  # those from minitorch.linalg have it already
+            namespace[name] = with_out(namespace[name])
+
+    def diagonal_method(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return namespace["diagonal"](self, offset, dim1, dim2)
+    Tensor.diagonal = diagonal_method

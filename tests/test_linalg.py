@@ -1,0 +1,105 @@
+"""torch.linalg beyond the generic parity specs: errors for singular and indefinite matrices, the
+layout LAPACK gives results, graph nodes of the raw factorisations, named results, out=, and the one
+tangent where minitorch follows the mathematics rather than torch."""
+import numpy as np
+import pytest
+import torch
+
+import minitorch as mt
+
+
+def _both(a):
+    return torch.tensor(a), mt.tensor(a)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, a: L.linalg.inv(a * 0),
+    lambda L, a: L.linalg.inv(L.stack([a, a * 0])),
+    lambda L, a: L.linalg.solve(a * 0, a[:, :1]),
+    lambda L, a: L.linalg.cholesky(-a),
+    lambda L, a: L.linalg.cholesky(L.stack([a @ a.T, -a])),
+    lambda L, a: L.linalg.cholesky_ex(-a, check_errors=True),
+    lambda L, a: L.linalg.inv_ex(a * 0, check_errors=True),
+])
+def test_singular_and_indefinite_matrices_raise_torchs_error(call):
+    a = np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3)
+    with pytest.raises(torch.linalg.LinAlgError) as theirs:
+        call(torch, torch.tensor(a))
+    with pytest.raises(mt.linalg.LinAlgError) as ours:
+        call(mt, mt.tensor(a))
+    assert str(ours.value) == str(theirs.value)
+    assert isinstance(ours.value, RuntimeError)
+
+
+def test_info_outputs_report_failures_as_torch():
+    a = np.stack([np.eye(3), -np.eye(3), np.diag([1.0, 0.0, 1.0])])
+    for name in ("cholesky_ex", "inv_ex"):
+        t_info = getattr(torch.linalg, name)(torch.tensor(a)).info
+        m_info = getattr(mt.linalg, name)(mt.tensor(a)).info
+        np.testing.assert_array_equal(m_info.numpy(), t_info.numpy())
+        assert m_info.dtype == mt.int32
+
+
+def test_results_are_laid_out_as_lapack_returns_them():
+    a = np.random.default_rng(1).standard_normal((3, 3))
+    spd = a @ a.T + np.eye(3)
+    t, m = _both(spd)
+    for name, args in [("inv", ()), ("cholesky", ()), ("qr", ()), ("svd", ()), ("eigh", ()), ("lu_factor", ()),
+                       ("solve", (np.ones((3, 2)),))]:
+        t_out = getattr(torch.linalg, name)(t, *(torch.tensor(x) for x in args))
+        m_out = getattr(mt.linalg, name)(m, *(mt.tensor(x) for x in args))
+        t_out = t_out if isinstance(t_out, tuple) else (t_out,)
+        m_out = m_out if isinstance(m_out, tuple) else (m_out,)
+        assert [o.stride() for o in m_out] == [o.stride() for o in t_out], name
+
+
+def test_factorisations_carry_torchs_nodes_and_fields():
+    a = np.random.default_rng(2).standard_normal((4, 3))
+    t, m = (x.requires_grad_() for x in _both(a))
+    for name, args in [("svd", (False,)), ("qr", ()), ("lu", ())]:
+        t_out, m_out = getattr(torch.linalg, name)(t, *args), getattr(mt.linalg, name)(m, *args)
+        assert all(getattr(t_out, f) is not None for f in m_out._fields)  # torch's field names
+        assert [None if o.grad_fn is None else o.grad_fn.name() for o in m_out] == \
+            [None if o.grad_fn is None else o.grad_fn.name() for o in t_out], name
+    s = t[:3] @ t[:3].T
+    w, v = torch.linalg.eigh(s)
+    mw, mv = mt.linalg.eigh(m[:3] @ m[:3].T)
+    assert (mw.grad_fn.name(), mv.grad_fn.name()) == (w.grad_fn.name(), v.grad_fn.name()) == \
+        ("LinalgEighBackward0", "LinalgEighBackward0")
+
+
+def test_out_arguments():
+    a = np.random.default_rng(3).standard_normal((3, 3)) + 3 * np.eye(3)
+    t, m = _both(a)
+    t_out, m_out = torch.empty(3, 3, dtype=torch.float64), mt.empty(3, 3, dtype=mt.float64)
+    torch.linalg.inv(t, out=t_out)
+    assert mt.linalg.inv(m, out=m_out) is m_out
+    np.testing.assert_allclose(m_out.numpy(), t_out.numpy(), rtol=1e-12)
+    sign, logabs = mt.empty(0, dtype=mt.float64), mt.empty(0, dtype=mt.float64)
+    mt.linalg.slogdet(m, out=(sign, logabs))
+    np.testing.assert_allclose(logabs.numpy(), torch.linalg.slogdet(t).logabsdet.numpy(), rtol=1e-12)
+
+
+def test_cholesky_inverse_tangent_is_the_derivative():
+    """torch's forward-mode rule for cholesky_inverse multiplies in the wrong order (see FORWARD_AD_DIFFERS);
+    minitorch's tangent equals the central difference of (L Lᵀ)⁻¹ along the tangent."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 3))
+    factor = np.linalg.cholesky(x @ x.T + 3 * np.eye(3))
+    d = np.tril(rng.standard_normal((3, 3)))
+    fwad = mt.autograd.forward_ad
+    with fwad.dual_level():
+        y = mt.cholesky_inverse(fwad.make_dual(mt.tensor(factor), mt.tensor(d)))
+        tangent = fwad.unpack_dual(y).tangent.numpy()
+    f = (lambda f_: np.linalg.inv(f_ @ f_.T))
+    eps = 1e-6
+    np.testing.assert_allclose(tangent, (f(factor + eps * d) - f(factor - eps * d)) / (2 * eps), rtol=1e-6, atol=1e-8)
+    # and the reverse mode, which torch gets right, agrees with torch (a gradient for every entry of the factor)
+    b = rng.standard_normal((3, 2))
+    for upper in (False, True):
+        f_ = factor.T if upper else factor
+        t = torch.tensor(f_, requires_grad=True)
+        m = mt.tensor(f_, requires_grad=True)
+        (torch.cholesky_inverse(t, upper).sum() + torch.cholesky_solve(torch.tensor(b), t, upper).sum()).backward()
+        (mt.cholesky_inverse(m, upper).sum() + mt.cholesky_solve(mt.tensor(b), m, upper).sum()).backward()
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-9)
