@@ -149,7 +149,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
     _check_matrix("linalg.cholesky_ex", A)
     l, info = _dec.LinalgCholeskyEx.apply(A, upper=upper, check_errors=False)
     if check_errors:
-        _dec._raise_cholesky(info, "linalg.cholesky_ex")
+        _dec._raise_cholesky(info._data, "linalg.cholesky_ex")
     return _CholeskyEx(l, info)
 
 
@@ -157,7 +157,7 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """L with A = L Lᵀ (U with A = Uᵀ U for upper=True); raises LinAlgError if A is not positive-definite."""
     _check_matrix("linalg.cholesky", A)
     l, info = _dec.LinalgCholeskyEx.apply(A, upper=upper, check_errors=False)
-    _dec._raise_cholesky(info, "linalg.cholesky")
+    _dec._raise_cholesky(info._data, "linalg.cholesky")
     return l
 
 
@@ -597,7 +597,7 @@ def cholesky_legacy(input: Tensor, upper: bool = False) -> Tensor:
                   "PyTorch release.", UserWarning, stacklevel=2)
     _check_matrix("cholesky", input)
     l, info = _Cholesky.apply(input, upper=upper, check_errors=False)
-    _dec._raise_cholesky(info, "cholesky")
+    _dec._raise_cholesky(info._data, "cholesky")
     return l
 
 

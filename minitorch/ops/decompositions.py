@@ -163,8 +163,11 @@ def cholesky_arrays(xp, a):
     that is not positive-definite (0 when all are). Where it fails, L is left as LAPACK's unblocked potf2
     leaves it: the failing pivot unrooted, the rest of A's lower triangle as it was."""
     try:
-        return xp.linalg.cholesky(a), xp.zeros(a.shape[:-2], dtype=xp.int32)
-    except Exception:  # noqa: BLE001 - NumPy's LinAlgError, CuPy's: find where it fails, column by column
+        l = xp.linalg.cholesky(a)
+        # CuPy returns NaN where the factorisation fails (NumPy raises): either way, find where, column by column
+        if not bool(xp.isnan(l).any()) or bool(xp.isnan(a).any()):
+            return l, xp.zeros(a.shape[:-2], dtype=xp.int32)
+    except Exception:  # noqa: BLE001 - NumPy's LinAlgError
         pass
     host = _host(a).astype(np.float64)
     n = host.shape[-1]

@@ -48,12 +48,12 @@ class DiagonalBackward(Primitive):
 
     @staticmethod
     def forward(ctx, g, *, shape, offset, dim1, dim2):
+        xp = ctx.xp
         ctx.offset, ctx.dims = offset, (dim1, dim2)
-        out = ctx.xp.zeros(shape, dtype=g.dtype)
-        view = ctx.xp.diagonal(out, offset, dim1, dim2)
-        if hasattr(view, "flags") and not view.flags.writeable:  # NumPy's diagonal is a read-only view
-            view.flags.writeable = True
-        view[...] = g
+        out = xp.zeros(shape, dtype=g.dtype)
+        plane = xp.moveaxis(out, (dim1, dim2), (-2, -1))  # a writeable view with the two dims last
+        n = g.shape[-1]
+        plane[..., xp.arange(n) + max(-offset, 0), xp.arange(n) + max(offset, 0)] = g
         return out
 
     @staticmethod
