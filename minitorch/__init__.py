@@ -38,7 +38,9 @@ from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose
                             logical_not, logical_or, logical_xor, logit, lt, masked_fill, maximum, minimum,
                             mul, multiply, nan_to_num, ne, neg, negative, not_equal, pow, reciprocal,
                             remainder, round, rsqrt, rsub, sigmoid, sign, signbit, sin, sinh, sqrt, square,
-                            sub, subtract, tan, tanh, true_divide, trunc, where, xlogy)
+                            sub, subtract, tan, tanh, true_divide, trunc, where, xlogy, acosh, asinh, atanh,
+                            arccosh, arcsinh, arctanh, deg2rad, rad2deg, sinc, erfc, lgamma, digamma, polygamma,
+                            sgn, positive)
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp,
                             max, mean, median, min, nanmean, nansum, norm, prod, std, std_mean, sum, var,
                             var_mean)
@@ -133,12 +135,13 @@ for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos a
         nan_to_num nanmean nansum ne neg negative nonzero not_equal outer pow prod reciprocal remainder round
         row_stack rsqrt scatter scatter_add sigmoid sign signbit sin sinh softmax sort sqrt square stack std sub
         subtract sum take take_along_dim tan tanh topk tril triu true_divide trunc var vstack where
-        xlogy addmm addmv addr baddbmm addbmm vdot cross""".split():
+        xlogy addmm addmv addr baddbmm addbmm vdot cross acosh asinh atanh arccosh arcsinh arctanh deg2rad rad2deg
+        sinc erfc lgamma digamma polygamma sgn""".split():
     globals()[_name] = _with_out(globals()[_name])
 for _name in "arange empty eye full linspace logspace normal ones rand randint randn randperm range zeros".split():
     globals()[_name] = _with_out(globals()[_name], factory=True)
 from . import distributed, func, hub, jit, nn, optim, utils, vision  # noqa: E402
-from . import linalg  # noqa: E402
+from . import linalg, special  # noqa: E402
 from .linalg import chain_matmul, cholesky_inverse, cholesky_solve, logdet, lu_unpack, pinverse  # noqa: E402
 from .linalg import triangular_solve  # noqa: E402
 from .linalg import torch_det as det, torch_inverse as inverse, torch_matrix_exp as matrix_exp  # noqa: E402

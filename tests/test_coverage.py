@@ -105,3 +105,8 @@ def test_every_rnn_utility_is_tested():
     source = (pathlib.Path(__file__).parent / "test_rnn.py").read_text()
     missing = [n for n in minitorch.nn.utils.rnn.__all__ if f"rnn.{n}(" not in source and f"{n}(" not in source]
     assert not missing, f"nn.utils.rnn functions not tested against torch: {missing}"
+
+
+def test_every_special_function_has_a_spec():
+    missing = [n for n in minitorch.special.__all__ if f"special.{n}" not in SPECS]
+    assert not missing, f"torch.special functions without a parity spec: {missing}"

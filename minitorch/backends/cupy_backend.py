@@ -178,6 +178,21 @@ class CupyBackend(ArrayBackend):
     def erfinv(self, x):
         return self.special.erfinv(x).astype(x.dtype, copy=False)
 
+    def erfc(self, x):
+        return self.special.erfc(x).astype(x.dtype, copy=False)
+
+    def lgamma(self, x):
+        return self.special.gammaln(x).astype(x.dtype, copy=False)
+
+    def digamma(self, x):
+        return self.special.digamma(x).astype(x.dtype, copy=False)
+
+    def polygamma(self, n, x):
+        return self.special.polygamma(n, x).astype(x.dtype, copy=False)
+
+    def zeta(self, s, q):
+        return self.special.zeta(s, q)
+
     # ---- helpers -----------------------------------------------------------------------------
 
     def _fits(self, *arrays) -> bool:
@@ -427,8 +442,10 @@ def _emulated_backend() -> CupyBackend:
 
     from . import numpy_backend
     from .emulated import cupy_standin as emulated_cupy, kernels as emulated_kernels
-    special = SimpleNamespace(erf=emulated_cupy.device_function(numpy_backend.backend.erf),
-                              erfinv=emulated_cupy.device_function(numpy_backend.backend.erfinv))
+    host = numpy_backend.backend
+    special = SimpleNamespace(**{name: emulated_cupy.device_function(getattr(host, ours)) for name, ours in (
+        ("erf", "erf"), ("erfinv", "erfinv"), ("erfc", "erfc"), ("gammaln", "lgamma"), ("digamma", "digamma"),
+        ("polygamma", "polygamma"), ("zeta", "zeta"))})
     launch = emulated_kernels.launch if emulated_kernels.available() else None
     result = CupyBackend(emulated_cupy.xp, launch, special, emulated_cupy.memory_pool)
     result.uses_custom_kernels = result.uses_custom_kernels and launch is not None

@@ -16,6 +16,8 @@ from .workspace import Workspace
 xp.seterr(all="ignore")
 
 
+from . import special_numpy as _special  # noqa: E402
+
 try:  # SciPy's erf and erfinv are fast and exact; they are optional
     from scipy.special import erf as _scipy_erf
     from scipy.special import erfinv as _scipy_erfinv
@@ -407,6 +409,11 @@ class NumpyBackend(ArrayBackend):
     ndarray = xp.ndarray
 
     erf = staticmethod(_erf)
+    erfc = staticmethod(_special.erfc)
+    lgamma = staticmethod(_special.lgamma)
+    digamma = staticmethod(_special.digamma)
+    polygamma = staticmethod(_special.polygamma)
+    zeta = staticmethod(_special.zeta)
 
     def __init__(self):
         self.workspace = Workspace()

@@ -19,7 +19,8 @@ METHODS = {
         true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2 arctan2 xlogy lerp
         addcmul addcdiv masked_fill nan_to_num isnan isinf isfinite isposinf isneginf signbit eq ne lt
         le gt ge greater greater_equal less less_equal not_equal isclose allclose equal logical_and
-        logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not rsub""",
+        logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not rsub acosh asinh atanh
+        arccosh arcsinh arctanh deg2rad rad2deg sinc erfc lgamma digamma sgn positive""",
     reduction: """sum mean nansum nanmean prod max min amax amin argmax argmin var std logsumexp norm all
         any cumsum cumprod median""",
     shape: """view view_as reshape_as flatten unflatten unsqueeze transpose swapaxes swapdims t movedim
@@ -91,6 +92,53 @@ def _where(self, condition: Tensor, other) -> Tensor:
 
 
 Tensor.where = checked(_where, method=True)
+
+
+def _polygamma(self, n: int) -> Tensor:
+    """x.polygamma(n): the n-th derivative of the digamma function at x."""
+    return pointwise.polygamma(n, self)
+
+
+Tensor.polygamma = _polygamma
+
+
+def _backward1_node(op_class, differentiable: bool = True):
+    """The node of an in-place form that torch numbers 1: AcoshBackward1 for acosh_ (whose derivative torch
+    has not implemented: its backward raises torch's error), PolygammaBackward1 for polygamma_."""
+    body = {"node_name": op_class.__name__ + "Backward1", "__module__": op_class.__module__}
+    if not differentiable:
+        word = op_class.__name__.lower()
+
+        def backward(ctx, *grads):
+            raise NotImplementedError(f"the derivative for 'inplace version of {word}' is not implemented.")
+        body["backward"] = staticmethod(backward)
+        body["backward_arrays"] = None
+    return type(op_class.__name__ + "Inplace", (op_class,), body)
+
+
+def _float_inplace(self: Tensor, op) -> Tensor:
+    from .inplace import apply_inplace
+    if not self._dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {self._dtype.word}")
+    return apply_inplace(self, op)
+
+
+for _name, _cls in (("acosh", pointwise.Acosh), ("asinh", pointwise.Asinh), ("atanh", pointwise.Atanh)):
+    def _unary_inplace(self: Tensor, _node=_backward1_node(_cls, differentiable=False)) -> Tensor:
+        return _float_inplace(self, _node.apply)
+    _unary_inplace.__name__ = _unary_inplace.__qualname__ = _name + "_"
+    setattr(Tensor, _name + "_", _unary_inplace)
+    setattr(Tensor, "arc" + _name[1:] + "_", _unary_inplace)  # arccosh_ is acosh_
+_PolygammaInplace = _backward1_node(pointwise.Polygamma)
+
+
+def _polygamma_inplace(self: Tensor, n: int) -> Tensor:
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return _float_inplace(self, lambda x: _PolygammaInplace.apply(x, n=n))
+
+
+Tensor.polygamma_ = checked(_polygamma_inplace, method=True)
 Tensor.bernoulli = creation.bernoulli
 Tensor.multinomial = creation.multinomial
 Tensor.diag = creation.diag
@@ -106,7 +154,8 @@ Tensor.__setitem__ = indexing.setitem
 for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan
         asin acos atan sinh cosh tanh sigmoid logit erf erfinv floor ceil round trunc frac clamp clip clamp_min
         clamp_max pow remainder fmod lerp addcmul addcdiv masked_fill nan_to_num logical_not
-        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 xlogy floor_divide""".split():
+        bitwise_and bitwise_or bitwise_xor bitwise_not eq ne lt le gt ge tril triu atan2 xlogy floor_divide deg2rad
+        rad2deg sinc erfc lgamma digamma sgn""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
 Tensor.relu_ = make_inplace(Tensor.relu, "relu_")
 for _name in ("scatter", "scatter_add", "index_add"):  # index and source need not broadcast to self

@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins
 import math
 
+import numpy as np
+
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
@@ -100,6 +102,15 @@ UNARY_FLOAT = {
     "sigmoid": (lambda xp, x: 1 / (1 + xp.exp(-x)), lambda x, y: y * (1 - y)),
     "erf": (None, lambda x, y: (-(x * x)).exp() * TWO_OVER_SQRT_PI),        # the backend's erf kernel
     "erfinv": (None, lambda x, y: (x.erfinv() ** 2).exp() / TWO_OVER_SQRT_PI),   # the backend's erfinv kernel
+    "acosh": (lambda xp, x: xp.arccosh(x), lambda x, y: (x * x - 1).rsqrt()),
+    "asinh": (lambda xp, x: xp.arcsinh(x), lambda x, y: (x * x + 1).rsqrt()),
+    "atanh": (lambda xp, x: xp.arctanh(x), lambda x, y: (1 - x * x).reciprocal()),
+    "deg2rad": (lambda xp, x: x * x.dtype.type(math.pi / 180), lambda x, y: x.new_full((), math.pi / 180)),
+    "rad2deg": (lambda xp, x: x * x.dtype.type(180 / math.pi), lambda x, y: x.new_full((), 180 / math.pi)),
+    "sinc": (lambda xp, x: _sinc(xp, x), lambda x, y: _sinc_slope(x)),
+    "erfc": (None, lambda x, y: (-(x * x)).exp() * -TWO_OVER_SQRT_PI),             # the backend's erfc kernel
+    "lgamma": (None, lambda x, y: digamma(x)),                                      # the backend's lgamma kernel
+    "digamma": (None, lambda x, y: polygamma(1, x)),                                 # the backend's digamma kernel
 }
 
 # dy/dx in words, for the docstrings and the stepper (the table above is the code)
@@ -109,6 +120,9 @@ DERIVATIVE_TEXT = {
     "reciprocal": "-y²", "sin": "cos x", "cos": "-sin x", "tan": "1 + y²", "asin": "1 / √(1 - x²)",
     "acos": "-1 / √(1 - x²)", "atan": "1 / (1 + x²)", "sinh": "cosh x", "cosh": "sinh x", "tanh": "1 - y²",
     "sigmoid": "y · (1 - y)", "erf": "2/√π · exp(-x²)", "erfinv": "√π/2 · exp(erfinv(x)²)",
+    "acosh": "1 / √(x² - 1)", "asinh": "1 / √(x² + 1)", "atanh": "1 / (1 - x²)", "deg2rad": "π / 180",
+    "rad2deg": "180 / π", "sinc": "(cos(πx) πx − sin(πx)) / (πx²), 0 at x = 0", "erfc": "−2/√π · exp(-x²)",
+    "lgamma": "ψ(x)", "digamma": "ψ′(x) = polygamma(1, x)",
 }
 
 # dy/dx on backend arrays for the common ones (the fast backward when no graph of the gradient is wanted)
@@ -126,7 +140,7 @@ ARRAY_DF = {
 }
 
 _FLOAT_CLASSES = {}
-_TORCH_NODE_NAMES = {"log1p": "Log1PBackward0"}  # where torch's node name is not the op's name capitalised
+_TORCH_NODE_NAMES = {"log1p": "Log1PBackward0", "deg2rad": "Deg2RadBackward0", "rad2deg": "Rad2DegBackward0"}  # where torch's node name is not the op's name capitalised
 
 
 # the unary ops whose derivative is written in their output y (they save it); the others save x
@@ -179,10 +193,62 @@ tanh = _make_float_unary("tanh", *UNARY_FLOAT["tanh"])
 sigmoid = _make_float_unary("sigmoid", *UNARY_FLOAT["sigmoid"])
 erf = _make_float_unary("erf", *UNARY_FLOAT["erf"])
 erfinv = _make_float_unary("erfinv", *UNARY_FLOAT["erfinv"])
+acosh = _make_float_unary("acosh", *UNARY_FLOAT["acosh"])
+asinh = _make_float_unary("asinh", *UNARY_FLOAT["asinh"])
+atanh = _make_float_unary("atanh", *UNARY_FLOAT["atanh"])
+deg2rad = _make_float_unary("deg2rad", *UNARY_FLOAT["deg2rad"])
+rad2deg = _make_float_unary("rad2deg", *UNARY_FLOAT["rad2deg"])
+sinc = _make_float_unary("sinc", *UNARY_FLOAT["sinc"])
+erfc = _make_float_unary("erfc", *UNARY_FLOAT["erfc"])
+lgamma = _make_float_unary("lgamma", *UNARY_FLOAT["lgamma"])
+digamma = _make_float_unary("digamma", *UNARY_FLOAT["digamma"])
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
+
+
+def _sinc(xp, x):
+    """sin(πx) / (πx), and 1 at x = 0."""
+    with np.errstate(all="ignore"):
+        px = x * x.dtype.type(math.pi)
+        return xp.where(x == 0, x.dtype.type(1), xp.sin(px) / px).astype(x.dtype, copy=False)
+
+
+def _sinc_slope(x):
+    """d sinc / dx = (cos(πx) πx − sin(πx)) / (πx²), 0 at x = 0 (in minitorch ops)."""
+    px = x * math.pi
+    return ((px.cos() * px - px.sin()) / (px * x)).masked_fill(x == 0, 0.0)
+
+
+class Polygamma(Primitive):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of the digamma function; its derivative is ψ⁽ⁿ⁺¹⁾(x)."""
+
+    formula = "grad_self = grad · polygamma(n + 1, x)"
+    saved_names = ("n", "self")
+
+    @staticmethod
+    def forward(ctx, x, *, n):
+        ctx.n = n
+        ctx.save_for_backward(x)
+        return ctx.backend.elementwise(lambda a: ctx.backend.polygamma(n, a), x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * Polygamma.apply(x, n=ctx.n + 1)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """ψ⁽ⁿ⁾(input) elementwise; integer inputs give the default float dtype."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if not input._dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    return Polygamma.apply(input, n=n)
+
 
 # the table's op classes by name: the node TanhBackward0 in a graph is an instance of a subclass of Tanh
 (Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh,
- Sigmoid, Erf, Erfinv) = (_FLOAT_CLASSES[name] for name in UNARY_FLOAT)
+ Sigmoid, Erf, Erfinv, Acosh, Asinh, Atanh, Deg2rad, Rad2deg, Sinc, Erfc, Lgamma, Digamma) = (
+    _FLOAT_CLASSES[name] for name in UNARY_FLOAT)
 arcsin, arccos, arctan = asin, acos, atan
 
 
@@ -278,6 +344,21 @@ class Round(_ZeroGrad):
 
 def sign(input: Tensor) -> Tensor:
     return Sign.apply(input)
+
+
+class Sgn(Sign):
+    """sign(x) for real tensors (x / |x| for complex ones, which minitorch has not)."""
+
+
+def sgn(input: Tensor) -> Tensor:
+    return Sgn.apply(input)
+
+
+def positive(input: Tensor) -> Tensor:
+    """input itself (the unary `+`)."""
+    if input._dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def _integer_identity(op):

@@ -15,6 +15,7 @@ DOMAINS = {
     "prob": (0.02, 0.98),            # open (0, 1): logit
     "nonzero": (0.2, 10.0),          # magnitude, random sign: divisors
     "small": (-3.0, 3.0),            # exp, sinh, cosh, pow
+    "acosh": (1.05, 10.0),           # (1, inf): acosh
 }
 
 EDGE = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 1e-30]

@@ -25,10 +25,27 @@ FLOAT_UNARY = {
     "reciprocal": "nonzero", "sin": "any", "cos": "any", "tan": "unit", "asin": "unit", "acos": "unit",
     "atan": "any", "sinh": "small", "cosh": "small", "tanh": "any", "sigmoid": "any", "erf": "small", "erfinv": "unit",
     "arcsin": "unit", "arccos": "unit", "arctan": "any",
+    "acosh": "acosh", "asinh": "any", "atanh": "unit", "arccosh": "acosh", "arcsinh": "any", "arctanh": "unit",
+    "deg2rad": "any", "rad2deg": "any", "sinc": "any", "erfc": "any",
 }
 for _name, _domain in FLOAT_UNARY.items():
     register(_name, _call(_name), unary(_domain), dtypes=FLOATS + ("float16", "int64", "int32", "bool"),
              family=FAMILY)
+
+
+def _polygamma_sample(draw, dtype):
+    # positive values without edges: at the poles (0, -1, ...) and at ±1e30 torch's float32 series return
+    # arbitrary numbers (polygamma(1, -1e30) = 12.98, trigamma(-5) = 2.7e12 in float32)
+    return [draw(st.integers(0, 4)), tensor_arg(draw, draw(shapes()), dtype, "positive", False)], {}
+
+
+register("polygamma", lambda lib, n, x: lib.polygamma(n, x), _polygamma_sample, dtypes=FLOATS + ("int64",), grad=(1,),
+         family=FAMILY, rtol=1e-5, atol=1e-5, reason="ψ⁽ⁿ⁾ by series and recurrences, torch's and ours, near poles")
+for _name in ("lgamma", "digamma"):  # positive, away from the poles (see polygamma)
+    register(_name, _call(_name), unary("positive", edge=False), dtypes=FLOATS + ("float16", "int64", "int32", "bool"),
+             family=FAMILY, rtol=1e-5, atol=1e-5, reason="log Γ and ψ by series, torch's and ours")
+register("sgn", _call("sgn"), unary("any"), dtypes=NUMERIC + ("bool",), family=FAMILY)
+register("positive", _call("positive"), unary("any"), dtypes=NUMERIC + ("bool",), family=FAMILY)
 
 # ops whose output keeps an integer dtype; gradients where torch defines them
 for _name, _domain, _dtypes, _grad in [
@@ -287,3 +304,33 @@ def _rsub_sample(draw, dtype):
 
 
 register("rsub", _call("rsub"), _rsub_sample, dtypes=FLOATS + ("int64",), grad=(0, 1), family=FAMILY)
+
+
+# ---- torch.special ------------------------------------------------------------------------------
+
+def _special(name):
+    return lambda lib, *a, **k: getattr(lib.special, name)(*a, **k)
+
+
+for _name, _domain in [("expit", "any"), ("erf", "small"), ("erfc", "any"), ("erfinv", "unit"), ("exp2", "small"),
+                       ("expm1", "small"), ("log1p", "positive"), ("sinc", "any"), ("ndtr", "any"),
+                       ("entr", "any")]:
+    register(f"special.{_name}", _special(_name), unary(_domain), dtypes=FLOATS + ("int64",), family=FAMILY,
+             rtol=1e-5, atol=1e-6, reason="special functions by series, torch's and ours")
+for _name in ("gammaln", "digamma", "psi"):
+    register(f"special.{_name}", _special(_name), unary("positive", edge=False), dtypes=FLOATS, family=FAMILY,
+             rtol=1e-5, atol=1e-5, reason="log Γ and ψ by series, torch's and ours")
+register("special.polygamma", lambda lib, n, x: lib.special.polygamma(n, x), _polygamma_sample, dtypes=FLOATS,
+         grad=(1,), family=FAMILY, rtol=1e-5, atol=1e-5, reason="ψ⁽ⁿ⁾ by series")
+register("special.logit", _special("logit"), _logit_sample, dtypes=FLOATS, family=FAMILY)
+register("special.round", _special("round"), unary("any"), dtypes=FLOATS, family=FAMILY)
+for _name, _db in (("xlogy", "positive"), ("xlog1py", "positive")):
+    register(f"special.{_name}", _special(_name), binary("any", _db, other_dtypes=("float64",)),
+             dtypes=FLOATS + ("int64",), grad=(0, 1), family=FAMILY, rtol=1e-6)
+register("special.zeta", _special("zeta"),
+         lambda draw, dt: ([tensor_arg(draw, (3,), dt, "positive") , tensor_arg(draw, (3,), dt, "positive")], {}),
+         dtypes=FLOATS, grad=None, family=FAMILY, rtol=1e-5, reason="Euler-Maclaurin summation, Cephes' and ours")
+for _name in ("softmax", "log_softmax", "logsumexp"):
+    register(f"special.{_name}", lambda lib, x, d, _n=_name: getattr(lib.special, _n)(x, d),
+             lambda draw, dt: ([x := tensor_arg(draw, draw(shapes(min_dims=1)), dt), draw(st.integers(
+                 -x.array.ndim, x.array.ndim - 1))], {}), dtypes=FLOATS, family=FAMILY, rtol=1e-6)

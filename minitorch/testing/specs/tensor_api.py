@@ -167,7 +167,9 @@ INPLACE_UNARY = {"neg_": "any", "abs_": "any", "exp_": "small", "log_": "positiv
                  "log2_": "positive", "log10_": "positive", "log1p_": "positive", "tan_": "unit",
                  "asin_": "unit", "acos_": "unit", "atan_": "any", "sinh_": "small", "cosh_": "small",
                  "erf_": "small", "erfinv_": "unit", "logit_": "prob", "nan_to_num_": "any", "zero_": "any",
-                 "clamp_min_": "any", "clamp_max_": "any", "relu_": "nonzero"}
+                 "clamp_min_": "any", "clamp_max_": "any", "relu_": "nonzero", "acosh_": "acosh", "arccosh_": "acosh",
+                 "asinh_": "any", "arcsinh_": "any", "atanh_": "unit", "arctanh_": "unit", "deg2rad_": "any",
+                 "rad2deg_": "any", "sinc_": "any", "erfc_": "any", "sgn_": "any"}
 for _name, _domain in INPLACE_UNARY.items():
     _args = {"clamp_min_": (0.1,), "clamp_max_": (0.1,)}.get(_name, ())
     register(_name, lambda lib, x, _n=_name, _a=_args: _inplace(_n)(lib, x, *_a),
@@ -307,3 +309,10 @@ def _factory_out(lib, shape, out_shape, dtype):
 
 
 register("zeros(out)", _factory_out, _factory_out_sample, dtypes=FLOATS + ("int64",), grad=None, family=FAMILY)
+
+for _name in ("lgamma_", "digamma_"):  # away from the poles, where torch's float32 series give arbitrary values
+    register(_name, _inplace(_name), lambda draw, dt: ([tensor_arg(draw, draw(shapes()), dt, "positive")], {}),
+             dtypes=FLOATS, family=FAMILY, rtol=1e-5, atol=1e-5, reason="log Γ and ψ by series")
+register("polygamma_", lambda lib, x, n: _inplace("polygamma_")(lib, x, n),
+         lambda draw, dt: ([tensor_arg(draw, draw(shapes()), dt, "positive"), draw(st.integers(0, 3))], {}),
+         dtypes=FLOATS, family=FAMILY, rtol=1e-5, atol=1e-5, reason="ψ⁽ⁿ⁾ by series")
