@@ -280,7 +280,7 @@ class LinalgQr(Primitive):
     @staticmethod
     def backward(ctx, gq, gr):
         q, r = ctx.saved_tensors
-        m, n = r.shape[-2], r.shape[-1]
+        n = r.shape[-1]
         if ctx.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
                                "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "

@@ -3,6 +3,8 @@ picked log-probabilities, class weights, ignore_index and label smoothing in one
 way), and binary cross-entropy. The other losses are compositions in `nn.functional`."""
 from __future__ import annotations
 
+import math
+
 from ..autograd.function import Primitive
 from ._helpers import zeros_like_grad
 
@@ -91,6 +93,36 @@ class CrossEntropy(Primitive):
         if len(shape) > 2:
             gx = gx.reshape(shape[0], -1, c).transpose(1, 2).reshape(shape)
         return gx, None, None
+
+
+    @staticmethod
+    def jvp(ctx, tx, tt=None, tw=None):
+        """Forward mode, as torch's: with m = Σ_c p_c ẋ_c, d nll = −(ẋ_t − m) · w_t and d smooth = −(Σ_c weight_c ẋ_c
+        − W m), reduced as the loss is (a mean over no kept targets is 0/0 = NaN, as in torch)."""
+        from .activation import softmax
+        from .creation import tensor
+        x, weight = ctx.saved_tensors
+        (rows, c), shape, t, _, w, _ = ctx.parts
+        ignore_index, reduction, smoothing = ctx.options
+
+        def as_rows(a):
+            return (a if a.dim() == 2 else a.reshape(shape[0], c, -1).transpose(1, 2)).reshape(rows, c)
+        xs, txs = as_rows(x), as_rows(tx)
+        mean_t = (softmax(xs, -1) * txs).sum(-1)
+        keep = t != ignore_index
+        safe = tensor(ctx.xp.where(keep, t, 0), device=x.device)
+        picked = txs.gather(1, safe.unsqueeze(1)).squeeze(1)
+        loss = -(picked - mean_t) * tensor(w, device=x.device) * (1 - smoothing)
+        if smoothing:
+            weighted = txs.sum(-1) if weight is None else (txs * weight).sum(-1)
+            total_w = float(c) if weight is None else weight.sum()
+            smooth = -(weighted - mean_t * total_w) * tensor(keep.astype(x._data.dtype), device=x.device)
+            loss = loss + smooth * (smoothing / c)
+        if reduction == "none":
+            return loss.reshape(tuple(t.shape) if len(shape) == 2 else (shape[0],) + tuple(shape[2:]))
+        total = loss.sum()
+        return total / float(ctx.denominator) if reduction == "mean" and float(ctx.denominator) else \
+            (total * math.nan if reduction == "mean" else total)
 
 
 class CrossEntropy2d(CrossEntropy):
