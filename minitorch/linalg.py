@@ -727,17 +727,11 @@ class _LuUnpack(Primitive):
 
     @staticmethod
     def forward(ctx, lu, pivots):
-        import numpy as np
-        xp = ctx.xp
-        host, m, n = _dec._host(lu), lu.shape[-2], lu.shape[-1]
-        k = min(m, n)
-        p = _dec.permutation_arrays(_dec._host(pivots), m, host.dtype)
-        l = np.tril(host[..., :, :k], -1) + np.eye(m, k, dtype=host.dtype)
-        u = np.triu(host[..., :k, :])
-        p = xp.asarray(p)
+        host = _dec._host(lu)
+        p, l, u = _dec.unpack_arrays(ctx.xp, host, _dec._host(pivots), host.dtype)
         ctx.mark_non_differentiable(p)
         ctx.shape = lu.shape
-        return p, xp.asarray(l), xp.asarray(u)
+        return p, l, u
 
     @staticmethod
     def backward(ctx, gp, gl, gu):

@@ -56,6 +56,16 @@ def permutation_arrays(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     return p.reshape(pivots.shape[:-1] + (m, m))
 
 
+def unpack_arrays(xp, lu: np.ndarray, pivots: np.ndarray, dtype):
+    """(P, L, U) as backend arrays from a packed LU and its pivots (host arrays): A = P L U."""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    p = permutation_arrays(pivots, m, dtype)
+    l = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=dtype)
+    u = np.triu(lu[..., :k, :])
+    return xp.asarray(p), xp.asarray(l.astype(dtype)), xp.asarray(u.astype(dtype))
+
+
 def _unpack(lu):
     """(L, U) from a packed LU (L unit lower triangular), in minitorch ops."""
     m, n = lu.shape[-2:]
@@ -115,15 +125,9 @@ class LinalgLu(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        xp = ctx.xp
-        lu, pivots, _ = lu_factor_arrays(_host(a))
-        m, n = a.shape[-2:]
-        k = min(m, n)
-        dt = _host(a).dtype
-        p = permutation_arrays(pivots, m, dt)
-        l = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=dt)
-        u = np.triu(lu[..., :k, :])
-        p, l, u = xp.asarray(p), xp.asarray(l.astype(dt)), xp.asarray(u.astype(dt))
+        host = _host(a)
+        lu, pivots, _ = lu_factor_arrays(host)
+        p, l, u = unpack_arrays(ctx.xp, lu, pivots, host.dtype)
         ctx.mark_non_differentiable(p)
         ctx.save_for_backward(p, l, u)
         return p, l, u
