@@ -151,6 +151,12 @@ from .linalg import svd_legacy as svd  # noqa: E402
 from .ops.linalg_methods import install as _install_linalg_methods  # noqa: E402
 
 _install_linalg_methods(globals())
+from .ops import family as _family, float_binary as _float_binary  # noqa: E402
+
+_FLOAT_BINARY = "copysign hypot logaddexp logaddexp2 ldexp nextafter heaviside frexp"
+_family.install(globals(), _float_binary, functions=_FLOAT_BINARY, methods=_FLOAT_BINARY,
+                in_place="copysign hypot ldexp nextafter", with_out_names=_FLOAT_BINARY)
+Tensor.heaviside_ = _checked(_float_binary.heaviside_, method=True)
 from .serialization import load, save  # noqa: E402
 from . import profiler  # noqa: E402
 from .torch_alias import as_torch  # noqa: E402

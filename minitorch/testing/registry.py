@@ -70,8 +70,8 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import (activation, attention, creation, indexing, linalg, matrix, nn, pointwise, reduction,  # noqa: F401
-                        shape, spatial, tensor_api)
+    from .specs import (activation, attention, creation, float_functions, indexing, linalg, matrix, nn,  # noqa: F401
+                        pointwise, reduction, shape, spatial, tensor_api)
     return SPECS
 
 
