@@ -134,6 +134,22 @@ CASES = {
                                  [x(6, 4, 3), index(4, 6, 3)]),
     "CrossEntropyLoss-probs": (lambda nn, lib: nn.CrossEntropyLoss(label_smoothing=0.2), [x(6, 4), const("simplex", 6, 4)]),
     "NLLLoss": (lambda nn, lib: nn.NLLLoss(reduction="sum"), [x(6, 4), index(4, 6)]),
+    "MarginRankingLoss": (lambda nn, lib: nn.MarginRankingLoss(margin=0.3), [x(5), x(5), const("sign", 5)]),
+    "TripletMarginLoss": (lambda nn, lib: nn.TripletMarginLoss(margin=0.5, p=1.0, swap=True), [x(4, 3), x(4, 3), x(4, 3)]),
+    "TripletMarginWithDistanceLoss": (lambda nn, lib: nn.TripletMarginWithDistanceLoss(reduction="sum"),
+                                      [x(4, 3), x(4, 3), x(4, 3)]),
+    "CosineEmbeddingLoss": (lambda nn, lib: nn.CosineEmbeddingLoss(margin=0.1), [x(4, 3), x(4, 3), const("sign", 4)]),
+    "HingeEmbeddingLoss": (lambda nn, lib: nn.HingeEmbeddingLoss(margin=2.0), [x(4, 3), const("sign", 4, 3)]),
+    "PoissonNLLLoss": (lambda nn, lib: nn.PoissonNLLLoss(), [x(4, 3), const("prob", 4, 3)]),
+    "PoissonNLLLoss-full-rates": (lambda nn, lib: nn.PoissonNLLLoss(log_input=False, full=True, reduction="sum"),
+                                  [prob(4, 3), const("count", 4, 3)]),
+    "GaussianNLLLoss": (lambda nn, lib: nn.GaussianNLLLoss(full=True), [x(4, 3), const("float", 4, 3), prob(4, 1)]),
+    "SoftMarginLoss": (lambda nn, lib: nn.SoftMarginLoss(), [x(4, 3), const("sign", 4, 3)]),
+    "MultiLabelMarginLoss": (lambda nn, lib: nn.MultiLabelMarginLoss(), [x(3, 4), ("labels", (3, 4))]),
+    "MultiLabelSoftMarginLoss": (lambda nn, lib: nn.MultiLabelSoftMarginLoss(weight=lib.tensor([1.0, 2.0, 0.5])),
+                                 [x(4, 3), const("prob", 4, 3)]),
+    "MultiMarginLoss": (lambda nn, lib: nn.MultiMarginLoss(p=2, margin=0.5, weight=lib.tensor([1.0, 2.0, 0.5, 1.0])),
+                        [x(6, 4), index(4, 6)]),
     "KLDivLoss": (lambda nn, lib: nn.KLDivLoss(reduction="batchmean"), [x(4, 5), const("prob", 4, 5)]),
     "KLDivLoss-log-target": (lambda nn, lib: nn.KLDivLoss(reduction="sum", log_target=True),
                              [x(4, 5), const("float", 4, 5)]),
@@ -148,10 +164,17 @@ def _inputs(specs, seed):
         if kind == "index":
             out.append((rng.integers(0, spec[2], size=shape).astype(np.int64), False))
             continue
+        if kind == "labels":  # class indices ended by -1 (multi-label targets)
+            out.append((np.where(rng.random(shape) < 0.3, -1, rng.integers(0, shape[-1], size=shape)), False))
+            continue
         a = rng.standard_normal(shape).astype(np.float32)
         base = kind.removeprefix("const-")
         if base == "prob":
             a = (1 / (1 + np.exp(-a))).astype(np.float32)
+        elif base == "sign":
+            a = np.sign(a) + (a == 0)
+        elif base == "count":
+            a = np.floor(np.abs(a) * 3)
         elif base == "simplex":
             a = (np.exp(a) / np.exp(a).sum(-1, keepdims=True)).astype(np.float32)
         out.append((a, not kind.startswith("const")))

@@ -20,6 +20,10 @@ from ..ops.activation import gelu  # noqa: F401
 from .functional_activations import (_maybe_inplace, celu, celu_, glu, hardshrink, mish, prelu, rrelu, rrelu_,  # noqa: F401
                                      selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_)
 from ..ops.normalization import NativeBatchNorm
+from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: F401
+                                margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
+                                multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+                                triplet_margin_with_distance_loss)
 from ..ops.fused import Fused
 from ..ops.pointwise import add_by_number, div_by_number, mul_by_number
 from ..tensor import Tensor
@@ -781,7 +785,8 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
            "prelu", "rrelu", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
-           "cross_entropy"]
+           "cross_entropy",
+           "margin_ranking_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss"]
 
 # A tensor parameter given anything else raises torch's TypeError, naming it. torch's functions
 # implemented in C check every argument's type; its Python ones take any truthy flag or number.

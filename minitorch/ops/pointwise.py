@@ -697,6 +697,10 @@ class AddByNumber(Add):
     node_name = "AddBackward1"
 
 
+class SubByNumber(Sub):
+    node_name = "SubBackward1"
+
+
 def div_by_number(input: Tensor, number) -> Tensor:
     a, b, _ = operands(input, number, dtype=D.float_result(D.result_type(input, number)))
     return DivByNumber.apply(a, b)
@@ -710,6 +714,11 @@ def mul_by_number(input: Tensor, number) -> Tensor:
 def add_by_number(input: Tensor, number) -> Tensor:
     a, b, _ = operands(input, number)
     return AddByNumber.apply(a, b)
+
+
+def sub_by_number(input: Tensor, number) -> Tensor:
+    a, b, _ = operands(input, number)
+    return SubByNumber.apply(a, b)
 
 
 def floor_divide(input, other) -> Tensor:

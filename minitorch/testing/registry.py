@@ -70,7 +70,7 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import (activation, attention, creation, float_functions, indexing, linalg, matrix, nn,  # noqa: F401
+    from .specs import (activation, attention, creation, float_functions, indexing, linalg, losses, matrix, nn,  # noqa: F401
                         pointwise, reduction, shape, spatial, tensor_api)
     return SPECS
 
