@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from ..registry import Arg, FLOATS, register
+from ..registry import Arg, register
 from ..strategies import shapes, tensor_arg
 
 FAMILY = "nn"
