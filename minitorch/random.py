@@ -116,12 +116,16 @@ class Generator:
             return self._normal_fill(n, np_dtype, mean, std)
         out = np.empty(n, dtype=np.float64)
         for i in range(n):
-            if self._next_normal is not None:
-                z, self._next_normal = self._next_normal, None
-            else:
-                z, self._next_normal = self._normal_pair_double()
-            out[i] = z * std + mean
+            out[i] = self._standard_normal_double() * std + mean
         return out.astype(np_dtype)
+
+    def _standard_normal_double(self) -> float:
+        """One N(0, 1) double: Box-Muller's second value kept for the next call, as torch's generator keeps it."""
+        if self._next_normal is not None:
+            z, self._next_normal = self._next_normal, None
+            return z
+        z, self._next_normal = self._normal_pair_double()
+        return z
 
     def _normal_fill(self, n, np_dtype, mean, std):
         single = np_dtype != np.float64

@@ -110,3 +110,18 @@ def test_every_rnn_utility_is_tested():
 def test_every_special_function_has_a_spec():
     missing = [n for n in minitorch.special.__all__ if f"special.{n}" not in SPECS]
     assert not missing, f"torch.special functions without a parity spec: {missing}"
+
+
+def test_every_distribution_is_tested():
+    """Each distribution and helper of minitorch.distributions is compared with torch's in
+    tests/test_distributions.py, and the namespace covers torch's distributions in scope."""
+    import pathlib
+
+    import torch
+    source = (pathlib.Path(__file__).parent / "test_distributions.py").read_text()
+    missing = [n for n in minitorch.distributions.__all__ if f"D.{n}(" not in source and f".{n}(" not in source
+               and f"{n}." not in source]
+    assert not missing, f"distributions not tested against torch: {missing}"
+    in_scope = {"Normal", "Uniform", "Bernoulli", "Categorical", "OneHotCategorical", "Beta", "Gamma", "Exponential",
+                "Laplace", "MultivariateNormal", "Independent", "Dirichlet", "kl_divergence", "register_kl"}
+    assert in_scope <= set(torch.distributions.__all__) and in_scope <= set(minitorch.distributions.__all__)

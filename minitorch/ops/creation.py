@@ -659,24 +659,23 @@ def _check_multinomial(input: Tensor, num_samples: int, replacement: bool) -> No
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
-    """Indices drawn with probabilities proportional to `input` rows (not torch's stream)."""
+    """Indices drawn with probabilities proportional to `input` rows, by torch's CPU algorithms (the same draws
+    after the same seed): without replacement, or for one sample, the exponential race argmax/topk of
+    p / E with E ~ Exp(1); with replacement, a binary search of the normalised cumulative sums for each
+    uniform draw."""
     _check_multinomial(input, num_samples, replacement)
+    if not replacement or num_samples == 1:
+        race = input.detach() / empty_like(input, dtype=input.dtype).exponential_(1, generator=generator)
+        if num_samples == 1:
+            return race.argmax(-1, keepdim=True)
+        return race.topk(num_samples).indices
     probs = input.detach().cpu()._data.astype(np.float64)
     rows = probs.reshape(-1, probs.shape[-1])
     g = _gen(generator)
-    out = []
-    for row in rows:
-        p = row / row.sum()
-        picks = []
-        for _ in builtins.range(num_samples):
-            u = g._uniform(1, np.float64)[0]
-            i = int(np.searchsorted(np.cumsum(p), u, side="right"))
-            i = builtins.min(i, len(p) - 1)
-            picks.append(i)
-            if not replacement:
-                p = p.copy()
-                p[i] = 0
-                p = p / p.sum() if p.sum() else p
-        out.append(picks)
-    arr = np.array(out, dtype=np.int64).reshape(probs.shape[:-1] + (num_samples,))
-    return _finish(arr, input.device, False)
+    cumulative = np.cumsum(rows / rows.sum(-1, keepdims=True), axis=-1)
+    picks = np.empty((len(rows), num_samples), np.int64)
+    for r, cdf in enumerate(cumulative):
+        for k in builtins.range(num_samples):
+            picks[r, k] = builtins.min(int(np.searchsorted(cdf, g._uniform(1, np.float64)[0], side="right")),
+                                       len(cdf) - 1)
+    return _finish(picks.reshape(probs.shape[:-1] + (num_samples,)), input.device, False)
