@@ -134,6 +134,43 @@ CASES = {
                                  [x(6, 4, 3), index(4, 6, 3)]),
     "CrossEntropyLoss-probs": (lambda nn, lib: nn.CrossEntropyLoss(label_smoothing=0.2), [x(6, 4), const("simplex", 6, 4)]),
     "NLLLoss": (lambda nn, lib: nn.NLLLoss(reduction="sum"), [x(6, 4), index(4, 6)]),
+    "Conv3d": (lambda nn, lib: nn.Conv3d(4, 6, (2, 3, 2), stride=(1, 2, 1), padding=1, groups=2), [x(2, 4, 4, 5, 4)]),
+    "Conv3d-unbatched-same": (lambda nn, lib: nn.Conv3d(2, 3, 2, padding="same"), [x(2, 3, 4, 3)]),
+    "ConvTranspose1d": (lambda nn, lib: nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
+                        [x(2, 4, 5)]),
+    "ConvTranspose3d": (lambda nn, lib: nn.ConvTranspose3d(2, 3, 2, stride=2, padding=(0, 1, 0)), [x(1, 2, 3, 3, 2)]),
+    "MaxPool1d": (lambda nn, lib: nn.MaxPool1d(3, stride=2, padding=1, return_indices=True), [x(2, 3, 9)]),
+    "MaxPool3d": (lambda nn, lib: nn.MaxPool3d(2, stride=(1, 2, 2), padding=1, ceil_mode=True), [x(2, 2, 4, 5, 5)]),
+    "AvgPool1d": (lambda nn, lib: nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), [x(2, 3, 9)]),
+    "AvgPool3d": (lambda nn, lib: nn.AvgPool3d((2, 3, 2), stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+                  [x(2, 2, 5, 6, 5)]),
+    "AvgPool3d-divisor": (lambda nn, lib: nn.AvgPool3d(2, divisor_override=3), [x(1, 2, 4, 4, 4)]),
+    "AdaptiveMaxPool1d": (lambda nn, lib: nn.AdaptiveMaxPool1d(3), [x(2, 3, 8)]),
+    "AdaptiveMaxPool3d": (lambda nn, lib: nn.AdaptiveMaxPool3d((2, 3, 2), return_indices=True), [x(2, 2, 5, 6, 5)]),
+    "LPPool1d": (lambda nn, lib: nn.LPPool1d(2, 3, stride=2), [x(2, 3, 9)]),
+    "LPPool2d": (lambda nn, lib: nn.LPPool2d(1.5, 2), [prob(2, 3, 6, 6)]),
+    "LPPool3d": (lambda nn, lib: nn.LPPool3d(2, 2), [x(1, 2, 4, 4, 4)]),
+    "PixelShuffle": (lambda nn, lib: nn.PixelShuffle(2), [x(2, 8, 3, 3)]),
+    "PixelUnshuffle": (lambda nn, lib: nn.PixelUnshuffle(2), [x(2, 2, 4, 6)]),
+    "ChannelShuffle": (lambda nn, lib: nn.ChannelShuffle(2), [x(2, 4, 3, 3)]),
+    "BatchNorm3d": (lambda nn, lib: nn.BatchNorm3d(3), [x(2, 3, 2, 3, 3)]),
+    "InstanceNorm1d": (lambda nn, lib: nn.InstanceNorm1d(3, affine=True), [x(2, 3, 6)]),
+    "InstanceNorm2d-stats": (lambda nn, lib: nn.InstanceNorm2d(3, track_running_stats=True), [x(2, 3, 4, 4)]),
+    "InstanceNorm3d-unbatched": (lambda nn, lib: nn.InstanceNorm3d(2, affine=True), [x(2, 3, 3, 3)]),
+    "RMSNorm": (lambda nn, lib: nn.RMSNorm([3, 4]), [x(2, 3, 4)]),
+    "RMSNorm-eps": (lambda nn, lib: nn.RMSNorm(4, eps=1e-3, elementwise_affine=False), [x(3, 4)]),
+    "LocalResponseNorm": (lambda nn, lib: nn.LocalResponseNorm(3), [x(2, 5, 4, 4)]),
+    "LocalResponseNorm-3d": (lambda nn, lib: nn.LocalResponseNorm(2, alpha=0.1, beta=0.5, k=2.0), [x(2, 5, 7)]),
+    "AlphaDropout": (lambda nn, lib: nn.AlphaDropout(0.3), [x(4, 5)]),
+    "FeatureAlphaDropout": (lambda nn, lib: nn.FeatureAlphaDropout(0.4), [x(3, 4, 5)]),
+    "EmbeddingBag-max": (lambda nn, lib: nn.EmbeddingBag(10, 3, mode="max"), [index(10, 4, 3)]),
+    "EmbeddingBag-sum-padding": (lambda nn, lib: nn.EmbeddingBag(10, 3, mode="sum", padding_idx=2), [index(10, 3, 4)]),
+    "ZeroPad3d": (lambda nn, lib: nn.ZeroPad3d((1, 0, 2, 1, 0, 1)), [x(1, 2, 3, 3, 3)]),
+    "ConstantPad3d": (lambda nn, lib: nn.ConstantPad3d(1, 2.5), [x(1, 2, 2, 2, 2)]),
+    "ReflectionPad3d": (lambda nn, lib: nn.ReflectionPad3d(1), [x(1, 2, 3, 3, 3)]),
+    "ReplicationPad3d": (lambda nn, lib: nn.ReplicationPad3d((2, 1, 0, 1, 1, 0)), [x(2, 2, 3, 3, 3)]),
+    "CircularPad1d": (lambda nn, lib: nn.CircularPad1d((2, 1)), [x(2, 3, 5)]),
+    "CircularPad3d": (lambda nn, lib: nn.CircularPad3d(1), [x(1, 2, 3, 3, 3)]),
     "MarginRankingLoss": (lambda nn, lib: nn.MarginRankingLoss(margin=0.3), [x(5), x(5), const("sign", 5)]),
     "TripletMarginLoss": (lambda nn, lib: nn.TripletMarginLoss(margin=0.5, p=1.0, swap=True), [x(4, 3), x(4, 3), x(4, 3)]),
     "TripletMarginWithDistanceLoss": (lambda nn, lib: nn.TripletMarginWithDistanceLoss(reduction="sum"),
@@ -187,7 +224,7 @@ def _first(out):
 
 def _draws_random_numbers(module) -> bool:
     """Whether the module draws random numbers in train mode (dropout with p > 0)."""
-    return any(type(m).__name__.startswith("Dropout") and m.p > 0 or getattr(m, "dropout", 0) not in (0, 0.0, None)
+    return any("Dropout" in type(m).__name__ and m.p > 0 or getattr(m, "dropout", 0) not in (0, 0.0, None)
                for m in module.modules())
 
 

@@ -20,6 +20,16 @@ from ..ops.activation import gelu  # noqa: F401
 from .functional_activations import (_maybe_inplace, celu, celu_, glu, hardshrink, mish, prelu, rrelu, rrelu_,  # noqa: F401
                                      selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_)
 from ..ops.normalization import NativeBatchNorm
+from ..ops.conv_nd import conv3d, conv_transpose1d, conv_transpose3d  # noqa: F401
+from ..ops.pool_nd import (adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,  # noqa: F401
+                           adaptive_max_pool3d, adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool3d, lp_pool1d,
+                           lp_pool2d, lp_pool3d, max_pool1d, max_pool1d_with_indices, max_pool2d_with_indices,
+                           max_pool3d, max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d)
+from ..ops.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from ..ops.distance import pdist  # noqa: F401
+from ..ops.dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
+from .functional_norms import instance_norm, local_response_norm, rms_norm  # noqa: F401
+from .functional_embedding_bag import embedding_bag  # noqa: F401
 from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: F401
                                 margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                                 multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
@@ -776,7 +786,22 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
     """Deprecated alias of interpolate, kept for old course code."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: interpolate with mode='nearest'."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: interpolate with mode='bilinear' and align_corners=True."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad", "interpolate", "upsample", "normalize", "cosine_similarity", "pairwise_distance", "kl_div",
@@ -786,7 +811,8 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
            "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy",
-           "margin_ranking_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss"]
+           "margin_ranking_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+           "conv3d", "conv_transpose1d", "conv_transpose3d", "adaptive_max_pool1d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pdist", "alpha_dropout", "feature_alpha_dropout", "instance_norm", "local_response_norm", "rms_norm", "embedding_bag", "upsample_nearest", "upsample_bilinear"]
 
 # A tensor parameter given anything else raises torch's TypeError, naming it. torch's functions
 # implemented in C check every argument's type; its Python ones take any truthy flag or number.
@@ -796,17 +822,16 @@ from ..ops.arguments import checked as _checked  # noqa: E402
 _IN_C = {"avg_pool2d", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "gelu", "linear",
          "one_hot", "pairwise_distance", "scaled_dot_product_attention", "softplus", "kl_div",
          "cross_entropy", "nll_loss", "group_norm", "layer_norm", "pad", "adaptive_avg_pool1d", "logsigmoid",
-         "hardshrink", "softshrink", "prelu"}
+         "hardshrink", "softshrink", "prelu", "conv3d", "conv_transpose1d", "conv_transpose3d", "pixel_shuffle",
+         "pixel_unshuffle", "channel_shuffle", "pdist", "avg_pool1d", "avg_pool3d", "rms_norm", "max_pool1d_with_indices",
+         "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices",
+         "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices"}
 
 
-def _parser(fn, name: str):
-    """The argument checks of torch's C function `name`, for a Python function that checks values first."""
-    fn.__name__ = name
-    return _checked(fn, aliases=False)
+from ..ops.arguments import c_parser as _c_parser  # noqa: E402
 
-
-_batch_norm_arguments = _parser(_batch_norm_parser, "batch_norm")
-_embedding_arguments = _parser(_embedding_parser, "embedding")
+_batch_norm_arguments = _c_parser("batch_norm")(_batch_norm_parser)
+_embedding_arguments = _c_parser("embedding")(_embedding_parser)
 for _name in __all__:
     # torch's functional forms are Python functions: no NumPy-named keywords
     globals()[_name] = _checked(globals()[_name], kinds=None if _name in _IN_C else ("Tensor", "tuple of Tensors"),

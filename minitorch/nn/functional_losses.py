@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..ops.arguments import checked
+from ..ops.arguments import c_parser
 from ..ops.creation import arange
 from ..ops.fused import Fused
 from ..ops.pointwise import add_by_number, sub_by_number, where
@@ -29,52 +29,43 @@ def _reduction(size_average, reduce, reduction: str) -> str:
     return reduction
 
 
-def _c_parser(name: str):
-    """The argument-type checks of torch's C function `name`, from the annotations of the decorated stub
-    (torch's Python wrappers make their own checks first, then call it)."""
-    def parser(stub):
-        stub.__name__ = stub.__qualname__ = name
-        return checked(stub, aliases=False)
-    return parser
-
-
-@_c_parser("margin_ranking_loss")
+@c_parser("margin_ranking_loss")
 def _margin_ranking_arguments(input1: Tensor, input2: Tensor, target: Tensor, margin: float, reduction: int):
     """torch.margin_ranking_loss's parameters."""
 
 
-@_c_parser("triplet_margin_loss")
+@c_parser("triplet_margin_loss")
 def _triplet_arguments(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float, p: float, eps: float,
                        swap: bool, reduction: int):
     """torch.triplet_margin_loss's parameters."""
 
 
-@_c_parser("cosine_embedding_loss")
+@c_parser("cosine_embedding_loss")
 def _cosine_embedding_arguments(input1: Tensor, input2: Tensor, target: Tensor, margin: float, reduction: int):
     """torch.cosine_embedding_loss's parameters."""
 
 
-@_c_parser("hinge_embedding_loss")
+@c_parser("hinge_embedding_loss")
 def _hinge_arguments(input: Tensor, target: Tensor, margin: float, reduction: int):
     """torch.hinge_embedding_loss's parameters."""
 
 
-@_c_parser("poisson_nll_loss")
+@c_parser("poisson_nll_loss")
 def _poisson_arguments(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float, reduction: int):
     """torch.poisson_nll_loss's parameters."""
 
 
-@_c_parser("soft_margin_loss")
+@c_parser("soft_margin_loss")
 def _soft_margin_arguments(input: Tensor, target: Tensor, reduction: int):
     """torch._C._nn.soft_margin_loss's parameters."""
 
 
-@_c_parser("multilabel_margin_loss")
+@c_parser("multilabel_margin_loss")
 def _multilabel_margin_arguments(input: Tensor, target: Tensor, reduction: int):
     """torch._C._nn.multilabel_margin_loss's parameters."""
 
 
-@_c_parser("multi_margin_loss")
+@c_parser("multi_margin_loss")
 def _multi_margin_arguments(input: Tensor, target: Tensor, p: float, margin: float, weight: Tensor | None,
                             reduction: int):
     """torch._C._nn.multi_margin_loss's parameters."""

@@ -153,3 +153,13 @@ def checked(fn, method: bool = False, kinds=None, aliases: bool = True):
                 _complain(name, index, pname, word, value, method)
         return fn(*args, **kwargs)
     return op
+
+
+def c_parser(name: str):
+    """Decorator: the argument-type checks of torch's C function `name`, read from the annotations of the
+    decorated stub. torch's Python wrappers make their own checks first, then call the C function; a
+    minitorch wrapper calls the checked stub at the same point."""
+    def parser(stub):
+        stub.__name__ = stub.__qualname__ = name
+        return checked(stub, aliases=False)
+    return parser

@@ -33,10 +33,49 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> 
         return input
     if p == 1.0:
         return input.mul_(0) if inplace else input * 0
-    noise_shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-    noise = empty(noise_shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    noise = _keep_mask(input, p, feature=True)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+def _keep_mask(input: Tensor, p: float, feature: bool) -> Tensor:
+    """1 with probability 1 − p, else 0: per element, or per (sample, channel) for feature dropout."""
+    if not feature:  # drawn in the input's memory order, as torch's empty_like keeps its strides
+        return _random_like(lambda shape, **kw: empty(shape, **kw).bernoulli_(1 - p), input, None, None, False)
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    return empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+
+
+SELU_SATURATION = 1.7580993408473766  # −lim SELU(x) as x → −∞: λ·α
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature: bool) -> Tensor:
+    """Dropout that keeps a SELU network's mean and variance: dropped values go to SELU's saturation −λα, then
+    everything is scaled by a and shifted by b so that a zero-mean, unit-variance input stays so:
+    a = 1 / √((λα)² p + 1)(1 − p)), b = λα a p."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        return input.mul_(0) if inplace else input * input.new_zeros(())
+    noise = _keep_mask(input, p, feature)
+    a = 1.0 / ((SELU_SATURATION ** 2 * p + 1) * (1 - p)) ** 0.5
+    shift = noise.add(-1).mul_(SELU_SATURATION * a).add_(SELU_SATURATION * a * p)
+    noise.mul_(a)
+    return input.mul_(noise).add_(shift) if inplace else (input * noise).add(shift)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout of single elements (for SELU networks)."""
+    return _alpha_dropout(input, p, training, inplace, feature=False)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels."""
+    return _alpha_dropout(input, p, training, inplace, feature=True)
 
 
 def _unbatched_feature_dropout(input, p, training, inplace):

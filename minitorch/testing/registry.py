@@ -70,8 +70,8 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import (activation, attention, creation, float_functions, indexing, linalg, losses, matrix, nn,  # noqa: F401
-                        pointwise, reduction, shape, spatial, tensor_api)
+    from .specs import (activation, attention, creation, float_functions, indexing, layers, linalg, losses, matrix,  # noqa: F401
+                        nn, pointwise, reduction, shape, spatial, tensor_api)
     return SPECS
 
 

@@ -192,6 +192,10 @@ CORRECTIONS = {
     "F.max_pool2d": ["def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, "
                      "return_indices=False): ..."],
     "F.adaptive_max_pool2d": ["def adaptive_max_pool2d(input, output_size, return_indices=False): ..."],
+    **{f"F.max_pool{n}d": [f"def max_pool{n}d(input, kernel_size, stride=None, padding=0, dilation=1, "
+                           "ceil_mode=False, return_indices=False): ..."] for n in (1, 3)},
+    **{f"F.adaptive_max_pool{n}d": [f"def adaptive_max_pool{n}d(input, output_size, return_indices=False): ..."]
+       for n in (1, 3)},
 }
 
 

@@ -98,16 +98,17 @@ class ConvTranspose2d(_ConvNd):
         """The output_padding that makes the result `output_size` (validated as torch does)."""
         if output_size is None:
             return self.output_padding
-        output_size = list(output_size)[-2:]
+        n = self._dims
+        output_size = list(output_size)[-n:]
         extra = []
-        for d in range(2):
-            size = input.shape[input.dim() - 2 + d]
+        for d in range(n):
+            size = input.shape[input.dim() - n + d]
             smallest = ((size - 1) * self.stride[d] - 2 * self.padding[d]
                         + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
             if not smallest <= output_size[d] < smallest + self.stride[d]:
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
-                                 f"{[smallest] * 2} to {[smallest + self.stride[d] - 1] * 2} (for an input of "
-                                 f"{list(input.shape[-2:])})")
+                                 f"{[smallest] * n} to {[smallest + self.stride[d] - 1] * n} (for an input of "
+                                 f"{list(input.shape[-n:])})")
             extra.append(output_size[d] - smallest)
         return tuple(extra)
 

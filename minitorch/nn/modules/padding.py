@@ -68,6 +68,31 @@ class CircularPad2d(_PadNd):
     mode = "circular"
 
 
+class ConstantPad3d(_ConstantPadNd):
+    _dims = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+
+class ReflectionPad3d(_PadNd):
+    _dims, mode = 3, "reflect"
+
+
+class ReplicationPad3d(_PadNd):
+    _dims, mode = 3, "replicate"
+
+
+class CircularPad1d(_PadNd):
+    _dims, mode = 1, "circular"
+
+
+class CircularPad3d(_PadNd):
+    _dims, mode = 3, "circular"
+
+
 class Upsample(Module):
     """Resize by `size` or `scale_factor` with interpolate's modes."""
 

@@ -1,0 +1,137 @@
+"""embedding_bag: the sum, mean or maximum of the embeddings in each bag of indices."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import dtypes as D
+from ..ops.arguments import c_parser
+from ..ops.fused import Fused
+from ..tensor import Tensor
+
+MODES = ("sum", "mean", "max")
+
+
+@c_parser("embedding_bag")
+def _embedding_bag_arguments(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_by_freq: bool, mode: int,
+                             sparse: bool, per_sample_weights: Tensor | None, include_last_offset: bool,
+                             padding_idx: int | None):
+    """torch.embedding_bag's parameters."""
+
+
+def _bags(offsets, n_indices, include_last_offset):
+    """Each bag's [start, end) in the flat indices."""
+    starts = [int(o) for o in offsets]
+    if include_last_offset:
+        return list(zip(starts[:-1], starts[1:]))
+    return list(zip(starts, starts[1:] + [n_indices]))
+
+
+def _embedding_bag(weight, input, bounds, mode, per_sample_weights, padding_idx):
+    """Each bag's rows of `weight` (padding_idx skipped), weighted, then summed, averaged or maximised."""
+    from ..ops.creation import tensor
+    host = input.cpu().numpy()
+    kept = host != padding_idx if padding_idx is not None else np.ones(host.shape, bool)
+    rows = weight.index_select(0, input)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.unsqueeze(1)
+    empty = weight.new_zeros((weight.shape[1],))
+    if mode == "max":
+        out = [rows[start:end][tensor(kept[start:end], device=weight.device)].max(0).values
+               if kept[start:end].any() else empty for start, end in bounds]
+        from ..ops.shape import stack
+        return stack(out) if out else weight.new_zeros((0, weight.shape[1]))
+    bag_of = np.zeros(len(host), np.int64)
+    counts = np.zeros(len(bounds), np.int64)
+    for b, (start, end) in enumerate(bounds):
+        bag_of[start:end] = b
+        counts[b] = kept[start:end].sum()
+    rows = rows * tensor(kept, dtype=weight.dtype, device=weight.device).unsqueeze(1)
+    total = weight.new_zeros((len(bounds), weight.shape[1])).index_add(0, tensor(bag_of, device=weight.device), rows)
+    if mode == "mean":
+        total = total / tensor(np.maximum(counts, 1), dtype=weight.dtype, device=weight.device).unsqueeze(1)
+    return total
+
+
+class EmbeddingBag(Fused):
+    node_name = "EmbeddingBagBackward0"
+    definition = staticmethod(_embedding_bag)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """One row per bag: a 2-D input is one bag per row; a 1-D input is cut into bags at `offsets`."""
+    from ..ops.creation import arange
+    from .functional import _embedding_renorm_
+    if weight.dtype is D.int64 and input.is_floating_point():
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
+                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
+                      stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and input.size() != per_sample_weights.size():
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "
+                         f"must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2 and input.dtype is D.bool_:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        offsets = arange(0, input.numel(), input.size(1), dtype=input.dtype, device=input.device)
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in MODES:
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    _embedding_bag_arguments(weight, input, offsets, scale_grad_by_freq, MODES.index(mode), sparse,
+                             per_sample_weights, include_last_offset, padding_idx)
+    _check_indices(input, offsets, weight, include_last_offset)
+    if padding_idx is not None:
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, -{weight.shape[0]} through "
+                               f"{weight.shape[0] - 1}, but got {padding_idx}")
+        padding_idx %= weight.shape[0]
+    bounds = _bags(offsets.cpu().numpy(), input.numel(), include_last_offset)
+    return EmbeddingBag.apply(weight, input.long(), bounds, mode, per_sample_weights, padding_idx)
+
+
+def _check_indices(input, offsets, weight, include_last_offset) -> None:
+    if not weight.dtype.is_floating_point:
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have one of the following scalar types: Half, "
+                           f"BFloat16, Float, Double; but got {weight.type()} instead (while checking arguments for "
+                           "embedding_bag)")
+    for name, t in (("indices", input), ("offsets", offsets)):
+        if t.dtype not in (D.int64, D.int32, D.bool_):
+            raise RuntimeError(f"Expected tensor for argument #1 '{name}' to have one of the following scalar types: "
+                               f"Long, Int; but got {t.type()} instead (while checking arguments for embedding_bag)")
+    if offsets.numel() and int(offsets[0]) != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {int(offsets[0])}")
+    if offsets.numel() and int(offsets[-1]) > input.numel():
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {input.numel()}, but got "
+                           f"{int(offsets[-1])}")
+    if input.numel() and (int(input.min()) < 0 or int(input.max()) >= weight.shape[0]):
+        raise IndexError("index out of range in self")

@@ -1,0 +1,392 @@
+"""Pooling in one and three dimensions, power-average pooling and max-unpooling.
+
+The 1-d pools are torch's: the 2-d pool over a height of one (the graph shows the Unsqueeze, the 2-d
+node and the Squeeze). The 3-d pools walk the kernel's offsets (a loop over kd·kh·kw strided views,
+never over pixels): max pooling keeps the first maximum of each window as torch's CPU kernel does (a
+NaN wins), average pooling divides by torch's divisor (the window clipped to the padded input, or to
+the input with count_include_pad=False, or divisor_override).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import floats_only, out_size
+from .fused import Fused
+from .pool import _bins, _check_flag, adaptive_max_pool2d, avg_pool2d, max_pool2d
+
+
+def _tuple(v, n: int, name: str = "kernel_size"):
+    """An int, or a sequence of n ints, as an n-tuple (torch's TypeError and RuntimeError otherwise)."""
+    values = tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+    for x in values:
+        if isinstance(x, (bool, float, str)) or (x is not None and not hasattr(x, "__index__")):
+            raise TypeError(f"argument must be tuple of ints, but found element of type {type(x).__name__}")
+    if len(values) == 1 and n > 1:
+        values = values * n
+    if len(values) != n:
+        raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints")
+    return tuple(int(x) for x in values)
+
+
+def _check_window(k, s, p, d) -> None:
+    for name, v, least in (("kernel_size", k, 1), ("stride", s, 1), ("dilation", d, 1), ("padding", p, 0)):
+        if min(v) < least:
+            raise RuntimeError(f"{name} should be {'non-negative' if least == 0 else 'greater than zero'}, "
+                               f"but got {name}: {list(v)}")
+    if any(pi > ki // 2 for pi, ki in zip(p, k)):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padding = {list(p)} and kernel_size = {list(k)}")
+
+
+def _spatial(input: Tensor, n: int, name: str):
+    """An (N, C, *spatial) input with n spatial dims (a batch of one for (C, *spatial)), and whether to squeeze."""
+    if input.dim() == n + 1:
+        return input.unsqueeze(0), True
+    if input.dim() != n + 2:
+        raise RuntimeError(f"{name}: Expected {n + 1}D or {n + 2}D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: {list(input.shape)}")
+    if any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError(f"{name}: Expected input's non-batch dimensions to have positive length, but input has "
+                           f"a shape of {list(input.shape)}")
+    return input, False
+
+
+def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, n, name):
+    k = _tuple(kernel_size, n)
+    s = _tuple(stride if stride not in (None, ()) else kernel_size, n, "stride")
+    p, d = _tuple(padding, n, "padding"), _tuple(dilation, n, "dilation")
+    _check_window(k, s, p, d)
+    out = tuple(out_size(size, *args, ceil_mode) for size, args in zip(input.shape[2:], zip(k, s, p, d)))
+    if min(out) < 1:
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, input.shape[1:]))}). Calculated output size: "
+                           f"({'x'.join(map(str, (input.shape[1],) + out))}). Output size is too small")
+    return k, s, p, d, out
+
+
+class MaxPool3d(Primitive):
+    """Window maxima over (D, H, W) with their flat input positions; each gradient goes to its position."""
+
+    node_name = "MaxPool3DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, k, s, p, d, out):
+        xp = ctx.xp
+        spatial = x.shape[2:]
+        best = xp.full(x.shape[:2] + out, -np.inf, dtype=x.dtype)
+        idx = first = None  # first: the cells that have met no position inside the input yet
+        for offsets in itertools.product(*(range(ki) for ki in k)):
+            positions = [xp.arange(o) * si + off * di - pi for o, si, off, di, pi in zip(out, s, offsets, d, p)]
+            inside = [(q >= 0) & (q < size) for q, size in zip(positions, spatial)]
+            clipped = [xp.clip(q, 0, size - 1) for q, size in zip(positions, spatial)]
+            window = x[:, :, clipped[0][:, None, None], clipped[1][None, :, None], clipped[2][None, None, :]]
+            valid = inside[0][:, None, None] & inside[1][None, :, None] & inside[2][None, None, :]
+            flat = (clipped[0][:, None, None] * spatial[1] + clipped[1][None, :, None]) * spatial[2] + \
+                clipped[2][None, None, :]
+            if idx is None:
+                idx = xp.broadcast_to(flat, best.shape).copy()
+                first = xp.ones(best.shape, dtype=bool)
+            # torch's kernel takes a window's first position inside the input, then any larger value or a NaN
+            take = valid & (first | (window > best) | xp.isnan(window))
+            first = first & ~valid
+            best = xp.where(take, window, best)
+            idx = xp.where(take, flat, idx)
+        ctx.shape, ctx.kept = x.shape, idx
+        ctx.mark_non_differentiable(idx)
+        return best.astype(x.dtype, copy=False), idx.astype(xp.int64, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy, gi=None):
+        from .creation import zeros
+        n, c = ctx.shape[:2]
+        idx = Tensor._wrap(ctx.kept, gy.device).reshape(n, c, -1)
+        flat = zeros(n, c, math.prod(ctx.shape[2:]), dtype=gy.dtype, device=gy.device)
+        return flat.scatter_add(2, idx, gy.reshape(n, c, -1)).reshape(ctx.shape)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Maximum over each (kd, kh, kw) window; with return_indices, also its flat position in each input volume."""
+    _check_flag("max_pool3d_with_indices", "ceil_mode", ceil_mode)
+    x, unbatched = _spatial(input, 3, "max_pool3d")
+    floats_only(x, "max_pool3d")
+    k, s, p, d, out = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d")
+    values, indices = MaxPool3d.apply(x, k=k, s=s, p=p, d=d, out=out)
+    if unbatched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+def _avg_divisor(spatial, k, s, p, out, count_include_pad, divisor_override, xp, dtype):
+    """torch's divisor for each output cell of an average pool."""
+    if divisor_override:
+        return xp.asarray(float(divisor_override), dtype=dtype)
+    sizes = []
+    for size, ki, si, pi, o in zip(spatial, k, s, p, out):
+        start = np.arange(o) * si - pi
+        end = np.minimum(start + ki, size + pi)
+        span = end - start if count_include_pad else np.minimum(end, size) - np.maximum(start, 0)
+        sizes.append(span)
+    grid = np.ix_(*sizes)
+    divisor = grid[0]
+    for g in grid[1:]:
+        divisor = divisor * g
+    return xp.asarray(divisor.astype(dtype))
+
+
+def _avg_pool3d(input, k, s, p, out, count_include_pad, divisor_override):
+    from .resample import pad
+    spatial = input.shape[2:]
+    need = [(o - 1) * si + ki - (size + 2 * pi) for o, si, ki, size, pi in zip(out, s, k, spatial, p)]
+    widths = []
+    for pi, extra in reversed(list(zip(p, need))):
+        widths += [pi, pi + max(extra, 0)]
+    padded = pad(input, tuple(widths)) if any(widths) else input
+    total = None
+    for offsets in itertools.product(*(range(ki) for ki in k)):
+        window = padded[(slice(None), slice(None)) + tuple(slice(off, off + (o - 1) * si + 1, si)
+                                                           for off, o, si in zip(offsets, out, s))]
+        total = window if total is None else total + window
+    xp = input._device.backend.xp
+    divisor = _avg_divisor(spatial, k, s, p, out, count_include_pad, divisor_override, xp, input._data.dtype)
+    return total / Tensor._wrap(divisor, input._device)
+
+
+class AvgPool3d(Fused):
+    """Window means over (D, H, W) with torch's divisor."""
+
+    node_name = "AvgPool3DBackward0"
+    definition = staticmethod(_avg_pool3d)
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over each (kd, kh, kw) window."""
+    _check_flag("avg_pool3d", "ceil_mode", ceil_mode)
+    _check_flag("avg_pool3d", "count_include_pad", count_include_pad)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x, unbatched = _spatial(input, 3, "avg_pool3d")
+    k, s, p, _, out = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, 3, "avg_pool3d")
+    t, h, w = x.shape[2:]
+    if t < k[0] or h < k[1] or w < k[2]:
+        raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size (kT: {k[0]} kH: {k[1]} "
+                           f"kW: {k[2]})")
+    y = AvgPool3d.apply(x, k, s, p, out, count_include_pad, divisor_override)
+    return y.squeeze(0) if unbatched else y
+
+
+class AdaptiveMaxPool3d(MaxPool3d):
+    """Maxima over adaptive bins of (D, H, W), with flat input positions; the backward is max-pooling's."""
+
+    node_name = "AdaptiveMaxPool3DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, out):
+        xp = ctx.xp
+        n, c, depth, h, w = x.shape
+        vals = xp.empty((n, c) + out, dtype=x.dtype)
+        idx = xp.empty((n, c) + out, dtype=xp.int64)
+        for (i, (d0, d1)), (j, (r0, r1)), (m, (c0, c1)) in itertools.product(
+                enumerate(_bins(depth, out[0])), enumerate(_bins(h, out[1])), enumerate(_bins(w, out[2]))):
+            block = x[:, :, d0:d1, r0:r1, c0:c1].reshape(n, c, -1)
+            arg = ctx.backend.nan_argmax(block, 2)
+            vals[:, :, i, j, m] = xp.take_along_axis(block, arg[:, :, None], axis=2)[:, :, 0]
+            rows, cols = (r1 - r0), (c1 - c0)
+            idx[:, :, i, j, m] = ((d0 + arg // (rows * cols)) * h + r0 + (arg // cols) % rows) * w + c0 + arg % cols
+        ctx.shape, ctx.kept = x.shape, idx
+        ctx.mark_non_differentiable(idx)
+        return vals, idx
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Maximum over the adaptive bins of each output cell of a volume."""
+    from .pool import _adaptive_size
+    x, unbatched = _spatial(input, 3, "adaptive_max_pool3d")
+    floats_only(x, "adaptive_max_pool3d")
+    out = _adaptive_size("adaptive_max_pool3d", output_size, x.shape, n=3)
+    values, indices = AdaptiveMaxPool3d.apply(x, out=tuple(out))
+    if unbatched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+# ---- one dimension: the 2-d pool over a height of one ------------------------------------------------
+
+def _as_2d(input: Tensor, name: str) -> Tensor:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"{name}() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    return input.unsqueeze(-2)
+
+
+def _one(v, name="kernel_size"):
+    return _tuple(v, 1, name)[0]
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Maximum over each window of a sequence (and, with return_indices, its position)."""
+    k = _one(kernel_size)
+    s = _one(stride, "stride") if stride not in (None, ()) else k
+    out = max_pool2d(_as_2d(input, "max_pool1d"), (1, k), (1, s), (0, _one(padding, "padding")),
+                     (1, _one(dilation, "dilation")), ceil_mode, return_indices)
+    return tuple(o.squeeze(-2) for o in out) if return_indices else out.squeeze(-2)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over each window of a sequence."""
+    k = _one(kernel_size)
+    s = _one(stride, "stride") if stride not in (None, ()) else k
+    return avg_pool2d(_as_2d(input, "avg_pool1d"), (1, k), (1, s), (0, _one(padding, "padding")), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Maximum over the adaptive bins of a sequence."""
+    size = _one(output_size, "output_size")
+    out = adaptive_max_pool2d(_as_2d(input, "adaptive_max_pool1d"), (1, size), return_indices)
+    return tuple(o.squeeze(-2) for o in out) if return_indices else out.squeeze(-2)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool1d's values and indices (whatever return_indices says, as torch)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool2d's values and indices (whatever return_indices says, as torch)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool3d's values and indices (whatever return_indices says, as torch)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices=False):
+    """adaptive_max_pool1d's values and indices (whatever return_indices says, as torch)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices=False):
+    """adaptive_max_pool2d's values and indices (whatever return_indices says, as torch)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices=False):
+    """adaptive_max_pool3d's values and indices (whatever return_indices says, as torch)."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+# ---- power-average pooling ----------------------------------------------------------------------------
+
+def _lp(pooled: Tensor, norm_type, window: int) -> Tensor:
+    """(Σ xᵖ)^(1/p) from the window mean of xᵖ, as torch writes it (sign · relu(|·|) keeps the root real)."""
+    from .activation import relu
+    return (pooled.sign() * relu(pooled.abs())).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """(Σ over each window of xᵖ)^(1/p)."""
+    pooled = avg_pool1d(input.pow(norm_type), kernel_size, stride if stride is not None else None, 0, ceil_mode)
+    return _lp(pooled, norm_type, _one(kernel_size))
+
+
+def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    kh, kw = _tuple(kernel_size, 2)
+    pooled = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp(pooled, norm_type, kh * kw)
+
+
+def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    kd, kh, kw = _tuple(kernel_size, 3)
+    pooled = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp(pooled, norm_type, kd * kh * kw)
+
+
+# ---- max-unpooling ------------------------------------------------------------------------------------
+
+def _unpool(input, indices, size):
+    """Zeros of `size` per plane with each input value written at its flat index."""
+    n, c = input.shape[:2]
+    flat = input.new_zeros((n, c, math.prod(size)))
+    return flat.scatter(2, indices.reshape(n, c, -1), input.reshape(n, c, -1)).reshape((n, c) + tuple(size))
+
+
+class MaxUnpool2d(Fused):
+    node_name = "MaxUnpool2DBackward0"
+    definition = staticmethod(_unpool)
+
+
+class MaxUnpool3d(Fused):
+    node_name = "MaxUnpool3DBackward0"
+    definition = staticmethod(_unpool)
+
+
+def _unpool_size(input, kernel_size, stride, padding, output_size, n):
+    k = _tuple(kernel_size, n)
+    s = _tuple(stride if stride not in (None, ()) else kernel_size, n, "stride")
+    p = _tuple(padding, n, "padding")
+    default = tuple((input.shape[-n + i] - 1) * s[i] + k[i] - 2 * p[i] for i in range(n))
+    if output_size is None:
+        return default
+    size = tuple(output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    elif len(size) == n + 1:
+        size = size[1:]
+    if len(size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length "
+                         f"of '{len(tuple(output_size))}'")
+    for i in range(n):
+        lo, hi = default[i] - s[i], default[i] + s[i]
+        if not lo < size[i] < hi:
+            raise ValueError(f'invalid output_size "{list(size)}" (dim {i} must be between {lo} and {hi})')
+    return size
+
+
+def _max_unpool(input, indices, size, node, name):
+    if indices.dtype is not D.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.word}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    planes = math.prod(size)
+    if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= planes):
+        bad = int(indices.max()) if int(indices.max()) >= planes else int(indices.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(map(str, size))}")
+    unbatched = input.dim() == len(size) + 1
+    if unbatched:
+        input, indices = input.unsqueeze(0), indices.unsqueeze(0)
+    out = node.apply(input, indices, size)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d: each value back at its index, zeros elsewhere."""
+    size = _unpool_size(input, kernel_size, stride, padding, output_size, 2)
+    return _max_unpool(input, indices, size, MaxUnpool2d, "max_unpool2d")
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    size = _unpool_size(input, kernel_size, stride, padding, output_size, 3)
+    return _max_unpool(input, indices, size, MaxUnpool3d, "max_unpool3d")
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """max_unpool2d over a height of one."""
+    (length,) = _unpool_size(input, kernel_size, stride, padding, output_size, 1)
+    k = _one(kernel_size)
+    s = _one(stride, "stride") if stride not in (None, ()) else k
+    return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, _one(padding, "padding")),
+                        (1, length)).squeeze(-2)
