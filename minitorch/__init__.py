@@ -157,6 +157,17 @@ _FLOAT_BINARY = "copysign hypot logaddexp logaddexp2 ldexp nextafter heaviside f
 _family.install(globals(), _float_binary, functions=_FLOAT_BINARY, methods=_FLOAT_BINARY,
                 in_place="copysign hypot ldexp nextafter", with_out_names=_FLOAT_BINARY)
 Tensor.heaviside_ = _checked(_float_binary.heaviside_, method=True)
+from .ops import numerical as _numerical, statistics as _statistics  # noqa: E402
+
+_family.install(globals(), _statistics,
+                functions="nanmedian mode aminmax cummax cummin logcumsumexp quantile nanquantile",
+                methods="nanmedian mode aminmax cummax cummin logcumsumexp quantile nanquantile",
+                with_out_names="nanmedian mode aminmax cummax cummin logcumsumexp quantile nanquantile")
+_family.install(globals(), _numerical,
+                functions="""diff gradient trapezoid trapz cumulative_trapezoid cov corrcoef dist renorm histc histogram
+                bucketize searchsorted""",
+                methods="diff cov corrcoef dist renorm histc histogram", in_place="renorm", elementwise=False,
+                with_out_names="diff renorm histc histogram bucketize searchsorted")
 from .serialization import load, save  # noqa: E402
 from . import profiler  # noqa: E402
 from .torch_alias import as_torch  # noqa: E402

@@ -9,7 +9,7 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import c_type_name, common_device, wrap_dim
-from .shape import ReshapeCopy, View, broadcast_shapes
+from .shape import ReshapeCopy, SqueezeDimInPlace, broadcast_shapes
 
 
 def _empty_product_operand(input: Tensor, mat2: Tensor, sizes) -> Tensor:
@@ -185,7 +185,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return mv(input, other)
     if da == 1 and db == 2:  # a row times the matrix, squeezed in place as torch does (SqueezeBackward4)
         row = mm(input.unsqueeze(0), other)
-        return SqueezeRowInPlace.apply(row, shape=row._data.shape[1:], must_view=True)
+        return SqueezeDimInPlace.apply(row, shape=row._data.shape[1:], must_view=True)
     if da == 2 and db == 2:
         return mm(input, other)
     if da >= 3 and db == 2:  # fold the batch into the rows: one mm, as torch does (view, mm, _unsafe_view)
@@ -215,10 +215,6 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{math.prod(batch)}, "
                            f"{k}] but got: [{math.prod(batch)}, {k2}].")
     return Matmul.apply(input, other)
-
-
-class SqueezeRowInPlace(View):
-    node_name = "SqueezeBackward4"      # torch's squeeze_(dim) node: matmul of a vector by a matrix ends with it
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:

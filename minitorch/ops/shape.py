@@ -125,6 +125,10 @@ class SqueezeDims(View):
     node_name = "SqueezeBackward2"      # x.squeeze((dim0, dim1))
 
 
+class SqueezeDimInPlace(View):
+    node_name = "SqueezeBackward4"      # x.squeeze_(dim), where torch's composites end with it
+
+
 class Unsqueeze(View):
     node_name = "UnsqueezeBackward0"
 

@@ -1,0 +1,478 @@
+"""Numerical calculus and statistics of samples: diff, gradient, trapezoid, cumulative_trapezoid, cov, corrcoef,
+dist, renorm; and counting into bins: histc, histogram, bucketize, searchsorted.
+
+The differentiable ones are written as torch's composites write them (so their graphs end in torch's nodes);
+dist and renorm are single nodes with their definitions fused."""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import dtypes as D
+from ..tensor import Tensor
+from ._helpers import is_tensor, wrap_dim
+from ..autograd.function import Primitive
+from .fused import Fused
+from .reduction import _return_type
+
+histogram_t = _return_type("histogram", ["hist", "bin_edges"])
+
+
+# ---- differences ----------------------------------------------------------------------------------------
+
+def _difference(x: Tensor, dim: int) -> Tensor:
+    length = x.shape[dim] - 1
+    later, earlier = x.narrow(dim, 1, length), x.narrow(dim, 0, length)
+    return later.logical_xor(earlier) if x.dtype is D.bool_ else later - earlier
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along `dim`, after joining prepend, input and append."""
+    from .shape import cat
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim(dim, input.dim())
+    for name, extra in (("prepend", prepend), ("append", append)):
+        if extra is not None and extra.dim() != input.dim():
+            raise RuntimeError(f"diff expects {name} or append to be the same dimension as input".replace(
+                f"{name} or append", "prepend or append"))
+    if n == 0:  # torch gives a copy of input itself, prepend and append left out
+        from .creation import empty_like
+        return empty_like(input).copy_(input)
+    if prepend is not None or append is not None:
+        input = cat([t for t in (prepend, input, append) if t is not None], d)
+    for _ in range(n):
+        if input.shape[d] == 0:
+            break
+        input = _difference(input, d)
+    return input
+
+
+def _slice(x: Tensor, dim: int, start: int, stop: int | None = None) -> Tensor:
+    size = x.shape[dim]
+    start = min(max(start + size if start < 0 else start, 0), size)
+    stop = size if stop is None else min(max(stop + size if stop < 0 else stop, 0), size)
+    return x.narrow(dim, start, max(stop - start, 0))
+
+
+def _gradient_uniform(x: Tensor, h, dim: int, edge_order: int) -> Tensor:
+    """Central differences (x[i+1] − x[i−1]) / 2h inside, one-sided differences of order `edge_order` at the ends."""
+    from .shape import cat
+    center = (_slice(x, dim, 2) - _slice(x, dim, 0, -2)) / h
+    if edge_order == 1:
+        first = (_slice(x, dim, 1, 2) - _slice(x, dim, 0, 1)) / h
+        last = (_slice(x, dim, -1) - _slice(x, dim, -2, -1)) / h
+    else:
+        first = (_slice(x, dim, 0, 1) * -1.5 + _slice(x, dim, 1, 2) * 2 - _slice(x, dim, 2, 3) * 0.5) / h
+        last = (_slice(x, dim, -3, -2) * 0.5 + _slice(x, dim, -2, -1) * -2 + _slice(x, dim, -1) * 1.5) / h
+    return cat([first, center / 2, last], dim)
+
+
+def _gradient_coordinates(x: Tensor, coordinates: Tensor, dim: int, edge_order: int) -> Tensor:
+    """Second-order accurate differences on uneven coordinates (weights from the neighbouring spacings)."""
+    from .shape import cat
+    shape = [1] * x.dim()
+    shape[dim] = -1
+    dx = coordinates.diff(1, 0)
+    dx1, dx2 = _slice(dx, 0, 0, -1), _slice(dx, 0, 1)
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * _slice(x, dim, 0, -2) + b * _slice(x, dim, 1, -1) + c * _slice(x, dim, 2)
+    if edge_order == 1:
+        first = (_slice(x, dim, 1, 2) - _slice(x, dim, 0, 1)) / dx[0]
+        last = (_slice(x, dim, -1) - _slice(x, dim, -2, -1)) / dx[-1]
+    else:
+        a = -(2.0 * dx[0] + dx[1]) / (dx[0] * (dx[0] + dx[1]))
+        b = (dx[0] + dx[1]) / (dx[0] * dx[1])
+        c = -dx[0] / (dx[1] * (dx[0] + dx[1]))
+        first = a * _slice(x, dim, 0, 1) + b * _slice(x, dim, 1, 2) + c * _slice(x, dim, 2, 3)
+        a = dx[-1] / (dx[-2] * (dx[-1] + dx[-2]))
+        b = -(dx[-1] + dx[-2]) / (dx[-1] * dx[-2])
+        c = (2 * dx[-1] + dx[-2]) / (dx[-1] * (dx[-1] + dx[-2]))
+        last = a * _slice(x, dim, -3, -2) + b * _slice(x, dim, -2, -1) + c * _slice(x, dim, -1)
+    return cat([first, center, last], dim)
+
+
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
+    """The derivative estimated along each of `dim` (all dims by default): one tensor per dim. `spacing` is a
+    number, one number per dim, or one coordinate tensor per dim."""
+    if is_tensor(spacing):
+        raise TypeError("gradient() received an invalid combination of arguments - got (Tensor, spacing=Tensor, ...), "
+                        "but expected spacing as a number or a sequence of numbers or tensors")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims = list(range(input.dim())) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    dims = [wrap_dim(d, input.dim()) for d in dims]
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("dim " + str(dims[0]) + " appears multiple times in the list of dims")
+    spacings = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(spacings) != len(dims):
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                           f"arguments to have the same length, but got a spacing argument of length {len(spacings)} "
+                           f"and a dim argument of length {len(dims)}.")
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    if not input.dtype.is_floating_point and not any(is_tensor(s) for s in spacings):
+        input = input.to(D.get_default_dtype())
+    out = []
+    for d, h in zip(dims, spacings):
+        if is_tensor(h):
+            if h.dim() != 1 or h.shape[0] != input.shape[d]:
+                raise RuntimeError(f"torch.gradient expected each tensor to be on the same device and of the same "
+                                   f"length as the input along its dimension, but got a coordinate of shape "
+                                   f"{list(h.shape)} for dimension {d} of size {input.shape[d]}")
+            out.append(_gradient_coordinates(input, h, d, edge_order))
+        else:
+            out.append(_gradient_uniform(input, h, d, edge_order))
+    return tuple(out)
+
+
+# ---- integration ----------------------------------------------------------------------------------------
+
+def _zeros_without(y: Tensor, dim: int) -> Tensor:
+    shape = list(y.shape)
+    del shape[dim]
+    return y.new_zeros(tuple(shape))
+
+
+def _spacing(y: Tensor, x, dim: int):
+    """dx along `dim`: the differences of x (viewed to broadcast against y), or a number."""
+    if not is_tensor(x):
+        return x
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        shape = [1] * y.dim()
+        shape[dim] = x.shape[0]
+        x = x.view(shape)
+    elif x.dim() < y.dim():
+        x = x.view((1,) * (y.dim() - x.dim()) + tuple(x.shape))
+    return _slice(x, dim, 1) - _slice(x, dim, 0, -1)
+
+
+class _UnitSpacing(float):
+    """dx's default, 1: told apart from a dx of 1 given with x (torch refuses both)."""
+
+
+UNIT_SPACING = _UnitSpacing(1)
+
+
+def _integrand_arguments(name: str, y: Tensor, x, dx, dim: int):
+    if x is not None and dx is not UNIT_SPACING:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both x and dx")
+    if y.dtype is D.bool_ or (is_tensor(x) and x.dtype is D.bool_):
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    return wrap_dim(dim, y.dim()), float(dx) if x is None else x
+
+
+def trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
+    """∫ y along `dim` by the trapezoidal rule, at sample points x (or spaced dx apart)."""
+    d, x = _integrand_arguments("trapezoid", y, x, dx, dim)
+    if y.shape[d] == 0:
+        return _zeros_without(y, d)
+    step = _spacing(y, x, d)
+    from .pointwise import div_by_number, mul_by_number
+    if is_tensor(step):
+        return div_by_number((step * (_slice(y, d, 1) + _slice(y, d, 0, -1))).sum(d), 2.0)
+    return mul_by_number(y.sum(d) - mul_by_number(y.select(d, 0) + y.select(d, -1), 0.5), step)
+
+
+def trapz(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
+    """The old name of trapezoid."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
+    """The running trapezoidal integral along `dim` (one element shorter than y)."""
+    d, x = _integrand_arguments("cumulative_trapezoid", y, x, dx, dim)
+    step = _spacing(y, x, d)
+    pairs = _slice(y, d, 0, -1) + _slice(y, d, 1)
+    from .pointwise import div_by_number, mul_by_number
+    if is_tensor(step):
+        return div_by_number((step * pairs).cumsum(d), 2.0)
+    return mul_by_number(pairs, step / 2.0).cumsum(d)
+
+
+# ---- covariance and correlation ----------------------------------------------------------------------------
+
+def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None, aweights: Tensor | None = None) -> Tensor:
+    """The covariance matrix of the rows (variables) over the columns (observations), with frequency and
+    importance weights and `correction` degrees of freedom."""
+    from ._helpers import scalar_tensor
+    if input.dim() > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with {input.dim()} "
+                           "dimensions")
+    if input.dtype is D.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input.view(1, -1) if input.dim() < 2 else input
+    n = x.shape[1]
+    w = None
+    for name, weights, kind in (("fweights", fweights, "integral"), ("aweights", aweights, "floating point")):
+        if weights is None:
+            continue
+        if weights.dim() > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                               f"{weights.dim()} dimensions")
+        ok = weights.dtype.is_floating_point if kind == "floating point" else \
+            not weights.dtype.is_floating_point and weights.dtype is not D.bool_
+        if not ok:
+            raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
+                               f"{weights.dtype.word} dtype")
+        if weights.numel() != n:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the input "
+                               f"but got {weights.numel()} != {n}")
+        if n and bool((weights.min() < 0)):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        w = weights if w is None else w * weights
+    w_sum = w.sum() if w is not None else scalar_tensor(n, D.int64, input._device)
+    if w is not None and not bool(w_sum != 0):
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = (x * w if w is not None else x).sum(1) / w_sum
+    if w is not None and aweights is not None and correction != 0:
+        norm_factor = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm_factor = w_sum - correction
+    if bool(norm_factor <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", stacklevel=2)
+        norm_factor = norm_factor * 0
+    centred = x - avg.unsqueeze(1)
+    c = centred.mm((centred * w if w is not None else centred).t())
+    return c.true_divide(norm_factor).squeeze()
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """The Pearson correlation coefficients of the rows, clipped to [−1, 1]."""
+    if input.dim() > 2:
+        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.dim()} dimensions")
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    stddev = c.diagonal().sqrt()
+    c = c / stddev.view(-1, 1)
+    c = c / stddev.view(1, -1)
+    return c.clip(-1, 1)
+
+
+# ---- distance and renormalisation ------------------------------------------------------------------------------
+
+class Dist(Primitive):
+    """‖a − b‖_p over all elements; the gradient of the norm, 0 where the difference is 0 (as torch masks it)."""
+
+    formula = "grad_self = norm_backward(grad, self − other, p, result), grad_other = −grad_self"
+    saved_names = ("self", "other", "p", "result")
+
+    @staticmethod
+    def forward(ctx, a, b, *, p):
+        xp = ctx.xp
+        diff = xp.abs(a - b).reshape(-1).astype(xp.float64)  # a large p would overflow powers in float32
+        if diff.size == 0:  # no elements: 0 for every p, as torch
+            y = 0.0
+        elif p == math.inf:
+            y = diff.max()
+        elif p == -math.inf:
+            y = diff.min()
+        elif p == 0:
+            y = (diff != 0).sum()
+        else:
+            y = (diff ** p).sum() ** (1.0 / p)
+        y = xp.asarray(y, dtype=a.dtype)
+        ctx.p = p
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def _slope(ctx):
+        """d‖x‖_p / dx at x = a − b (minitorch ops, so a second derivative exists)."""
+        a, b, y = ctx.saved_tensors
+        p, x = ctx.p, a - b
+        if p == 0:
+            return x * 0
+        if p == 1:
+            return x.sign()
+        if math.isinf(p):
+            hit = (x.abs() == y).to(x.dtype)
+            return x.sign() * hit / hit.sum()
+        if p == 2:
+            return (x / y).masked_fill(y == 0, 0.0)
+        return (x * x.abs().pow(p - 2) / y.pow(p - 1)).masked_fill(y == 0, 0.0)
+
+    @staticmethod
+    def backward(ctx, gy):
+        g = gy * Dist._slope(ctx)
+        return g, -g
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return (Dist._slope(ctx) * (ta - tb)).sum()
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """‖input − other‖_p over all elements (after broadcasting and type promotion)."""
+    from .shape import broadcast_tensors
+    dt = D.result_type(input, other)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{dt.word}")
+    a, b = broadcast_tensors(input.to(dt), other.to(dt))
+    return Dist.apply(a, b, p=float(p))
+
+
+def _renorm(input, p, dim, maxnorm):
+    """input scaled by maxnorm / (‖slice‖_p + 1e-7) where a slice's norm exceeds maxnorm."""
+    others = tuple(i for i in range(input.dim()) if i != dim)
+    norms = input.norm(p, others, keepdim=True)
+    return input * (maxnorm / (norms + 1e-7)).where(norms > maxnorm, 1.0)
+
+
+class Renorm(Fused):
+    node_name = "RenormBackward0"
+    definition = staticmethod(_renorm)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice along `dim` whose p-norm exceeds maxnorm scaled down to norm maxnorm."""
+    if not p > 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if not maxnorm >= 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.dim() <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"renorm_cpu\" not implemented for '{input.dtype.word}'")
+    return Renorm.apply(input, float(p), wrap_dim(dim, input.dim()), float(maxnorm))
+
+
+# ---- counting into bins ---------------------------------------------------------------------------------------------
+
+def _host(t: Tensor):
+    return t.detach().cpu().numpy()
+
+
+def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
+    """Counts of input in `bins` equal bins over [min, max] (the data's range when min == max); values outside
+    are not counted, and max itself falls in the last bin."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
+    values = _host(input).reshape(-1)
+    lo, hi = float(min), float(max)
+    if lo == hi and values.size:
+        lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    edges = np.linspace(lo, hi, bins + 1).astype(values.dtype)
+    counts = _bin_counts(values, edges, None)
+    return Tensor._wrap(counts.astype(values.dtype)).to(input.device)
+
+
+def _bin_counts(values, edges, weights):
+    """Counts (or weight sums) per bin [e_i, e_{i+1}), the last bin closed; values outside are dropped."""
+    keep = (values >= edges[0]) & (values <= edges[-1])
+    index = np.searchsorted(edges, values[keep], side="right") - 1
+    index = np.minimum(index, len(edges) - 2)
+    return np.bincount(index, weights=None if weights is None else weights[keep], minlength=len(edges) - 1)
+
+
+def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None, density: bool = False):
+    """(hist, bin_edges): counts in `bins` equal bins over `range` (the data's by default), or over the edges
+    given as a tensor; with `weight`, weight sums; with `density`, a density integrating to one."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
+    values = _host(input).reshape(-1)
+    if is_tensor(bins):
+        if bins.dim() != 1:
+            raise RuntimeError(f"torch.histogram(): bins tensor should have one dimension, but got {bins.dim()} "
+                               "dimensions in the bins tensor")
+        edges = _host(bins).astype(values.dtype)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogramdd(): bins must be > 0, but got {bins} for dimension 0")
+        lo, hi = (float(range[0]), float(range[1])) if range is not None else \
+            ((float(values.min()), float(values.max())) if values.size else (0.0, 1.0))
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd(): min should not exceed max, but got min {lo} max {hi} for "
+                               "dimension 0")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1).astype(values.dtype)
+    w = None if weight is None else _host(weight).reshape(-1).astype(np.float64)
+    hist = _bin_counts(values, edges, w)
+    if density:
+        hist = hist / (np.diff(edges.astype(np.float64)) * hist.sum())
+    return histogram_t(Tensor._wrap(hist.astype(values.dtype)).to(input.device), Tensor._wrap(edges).to(input.device))
+
+
+def _search(boundaries, values, right: bool, out_int32: bool, sorter=None):
+    """Insertion points of `values` in the sorted last dim of `boundaries` (one row per row of values)."""
+    side = "right" if right else "left"
+    if boundaries.ndim == 1:
+        s = boundaries if sorter is None else boundaries[sorter]
+        out = np.searchsorted(s, values, side=side)
+    else:
+        rows_b = boundaries.reshape(-1, boundaries.shape[-1])
+        rows_v = values.reshape(rows_b.shape[0], values.shape[-1])
+        order = None if sorter is None else sorter.reshape(-1, boundaries.shape[-1])
+        out = np.zeros(rows_v.shape, np.int64)
+        for i, (b, v) in enumerate(zip(rows_b, rows_v)):
+            out[i] = np.searchsorted(b if order is None else b[order[i]], v, side=side)
+        out = out.reshape(values.shape)
+    return out.astype(np.int32 if out_int32 else np.int64)
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """Where each value would go in `sorted_sequence` (its last dim, row by row) to keep it sorted."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    scalar = not is_tensor(input)
+    if scalar and not isinstance(input, numbers.Number):
+        raise TypeError(f"searchsorted(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}")
+    boundaries = _host(sorted_sequence)
+    values = np.asarray(input) if scalar else _host(input)
+    if sorted_sequence.dim() == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
+                           "dimension")
+    if sorted_sequence.dim() > 1 and (scalar or values.ndim != boundaries.ndim or
+                                     values.shape[:-1] != boundaries.shape[:-1]):
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+                           f"of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                           f"{list(boundaries.shape)} and input value tensor {list(values.shape)}")
+    order = None
+    if sorter is not None:
+        if sorter.dtype is not D.int64:
+            raise RuntimeError(f"torch.searchsorted(): sorter must be a tensor of long dtype but got dtype "
+                               f"{sorter.dtype.word}")
+        if tuple(sorter.shape) != tuple(sorted_sequence.shape):
+            raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
+                               f"tensor {list(boundaries.shape)}and got sorter tensor {list(sorter.shape)}")
+        order = _host(sorter)
+    out = _search(boundaries, values, right, out_int32, order)
+    device = sorted_sequence.device
+    return Tensor._wrap(np.asarray(out)).to(device)
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each value among the 1-d `boundaries`: i with boundaries[i−1] < x ≤ boundaries[i] (with
+    `right`, boundaries[i−1] ≤ x < boundaries[i])."""
+    if boundaries.dim() != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
