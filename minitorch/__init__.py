@@ -157,7 +157,35 @@ _FLOAT_BINARY = "copysign hypot logaddexp logaddexp2 ldexp nextafter heaviside f
 _family.install(globals(), _float_binary, functions=_FLOAT_BINARY, methods=_FLOAT_BINARY,
                 in_place="copysign hypot ldexp nextafter", with_out_names=_FLOAT_BINARY)
 Tensor.heaviside_ = _checked(_float_binary.heaviside_, method=True)
-from .ops import numerical as _numerical, statistics as _statistics  # noqa: E402
+from .ops import arrange as _arrange, numerical as _numerical, scatter_ops as _scatter_ops  # noqa: E402
+from .ops import statistics as _statistics, strided as _strided  # noqa: E402
+
+_family.install(globals(), _arrange,
+                functions="""rot90 ravel atleast_3d hsplit vsplit dsplit split_with_sizes diagflat block_diag cartesian_prod
+                combinations meshgrid kron isin unique_consecutive""",
+                methods="rot90 ravel hsplit vsplit dsplit split_with_sizes diagflat kron unique_consecutive",
+                with_out_names="kron isin")
+_family.install(globals(), _scatter_ops,
+                functions="""index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce select_scatter
+                slice_scatter diagonal_scatter fill""",
+                methods="""index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce select_scatter
+                slice_scatter diagonal_scatter""",
+                in_place="index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce", elementwise=False,
+                with_out_names="index_copy index_reduce scatter_reduce slice_scatter")
+_family.install(globals(), _strided, functions="as_strided empty_strided", methods="as_strided unfold new_empty_strided")
+
+
+def fill_(input: Tensor, value) -> Tensor:
+    """torch.fill_: every element of input set to value, in place."""
+    return input.fill_(value)
+
+
+def zero_(input: Tensor) -> Tensor:
+    """torch.zero_: input set to zeros, in place."""
+    return input.zero_()
+
+
+fill_, zero_ = _checked(fill_), _checked(zero_)
 
 _family.install(globals(), _statistics,
                 functions="nanmedian mode aminmax cummax cummin logcumsumexp quantile nanquantile",

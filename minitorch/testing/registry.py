@@ -70,8 +70,9 @@ def register(name, fn, sample, **kw) -> OpSpec:
 
 def load_all() -> dict:
     """Import every spec module (they register themselves)."""
-    from .specs import (activation, attention, creation, float_functions, indexing, layers, linalg, losses, matrix,  # noqa: F401
-                        nn, pointwise, reduction, shape, spatial, statistics, tensor_api)
+    from .specs import (activation, arrangement, attention, creation, float_functions, indexing,  # noqa: F401
+                        layers, linalg, losses, matrix, nn, pointwise, reduction, shape, spatial, statistics,
+                        tensor_api)
     return SPECS
 
 

@@ -196,6 +196,10 @@ CORRECTIONS = {
                            "ceil_mode=False, return_indices=False): ..."] for n in (1, 3)},
     **{f"F.adaptive_max_pool{n}d": [f"def adaptive_max_pool{n}d(input, output_size, return_indices=False): ..."]
        for n in (1, 3)},
+    # the stubs split one parameter into its overloads' names; the documented signature takes either kind
+    **{f"torch.{n}": [f"def {n}(input, indices_or_sections): ..."] for n in ("hsplit", "vsplit", "dsplit")},
+    **{f"Tensor.{n}": [f"def {n}(indices_or_sections): ..."] for n in ("hsplit", "vsplit", "dsplit")},
+    "torch.isin": ["def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None): ..."],
 }
 
 

@@ -1,0 +1,427 @@
+"""Writing values into positions of a copy: the *_scatter ops, index_put, index_fill, index_copy, put,
+masked_scatter, scatter_reduce and index_reduce, and fill. Each returns a new tensor and records torch's node;
+the gradient of the input is the output gradient where the input was kept, that of the source the output
+gradient where it was written."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes as D
+from ..autograd.function import Primitive
+from ..tensor import Tensor
+from ._helpers import is_tensor, wrap_dim
+from .fused import Fused
+
+
+def _host(t: Tensor):
+    return t.detach().cpu().numpy()
+
+
+def _positions(shape, device) -> Tensor:
+    """The flat position of each element of a tensor of `shape`."""
+    from .creation import arange
+    return arange(math.prod(shape), device=device).reshape(shape)
+
+
+def _write_flat(input: Tensor, where: Tensor, values: Tensor, accumulate: bool = False) -> Tensor:
+    """input with `values` written (or added) at flat positions `where` (minitorch ops: differentiable)."""
+    flat = input.reshape(-1)
+    where, values = where.reshape(-1), values.reshape(-1)
+    out = flat.index_add(0, where, values) if accumulate else flat.index_copy(0, where, values)
+    return out.reshape(input.shape)
+
+
+# ---- index_copy ------------------------------------------------------------------------------------------
+
+class IndexCopy(Primitive):
+    """input with the slices at `index` along `dim` replaced by those of source (a later index wins)."""
+
+    formula = "grad_self = grad with the indexed slices zeroed, grad_source = grad.index_select(dim, index)"
+
+    @staticmethod
+    def forward(ctx, x, index, source, *, dim):
+        xp = ctx.xp
+        out = x.copy()
+        moved, src = xp.moveaxis(out, dim, 0), xp.moveaxis(source, dim, 0)
+        for i, j in enumerate(np.asarray(index.get() if hasattr(index, "get") else index).reshape(-1)):
+            moved[j] = src[i]
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        (index,) = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (gy.index_fill(ctx.dim, index, 0) if na[0] else None, None,
+                gy.index_select(ctx.dim, index) if na[2] else None)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of input with slices index[i] along `dim` taken from slice i of source."""
+    d = wrap_dim(dim, max(input.dim(), 1))
+    if index.dim() > 1:
+        raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got 2)".replace("2", str(index.dim())))
+    if index.dtype is not D.int64:
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got " + index.dtype.word)
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{input.dtype.word} and (source) {source.dtype.word}")
+    if input.dim() and source.dim() and input.dim() != source.dim():
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
+                         f"match. Source dimensionality ({source.dim()}), destination dimensionality ({input.dim()})")
+    if input.dim() and source.dim() and index.numel() != source.shape[d]:
+        raise RuntimeError(f"index_copy_(): Number of indices ({index.numel()}) should be equal to source.size(dim) "
+                           f"({source.shape[d]})")
+    size = input.shape[d] if input.dim() else 1
+    if index.numel() and (int(index.min()) < -size or int(index.max()) >= size):
+        bad = int(index.max()) if int(index.max()) >= size else int(index.min())
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {size}")
+    if input.dim() == 0:
+        return IndexCopy.apply(input.reshape(1), index.reshape(-1) % 1, source.reshape(1), dim=0).reshape(())
+    return IndexCopy.apply(input, index.reshape(-1) % size, source, dim=d)
+
+
+# ---- index_fill -------------------------------------------------------------------------------------------
+
+def _index_mask(input, dim, index):
+    """True at the slices `index` along `dim`, broadcast to input's shape."""
+    from .creation import tensor
+    marks = np.zeros(input.shape[dim] if input.dim() else 1, bool)
+    marks[_host(index).reshape(-1)] = True
+    shape = [1] * input.dim()
+    if input.dim():
+        shape[dim] = -1
+    return tensor(marks, device=input.device).reshape(shape)
+
+
+class IndexFill(Fused):
+    node_name = "IndexFillBackward0"      # a number value
+    definition = staticmethod(lambda input, dim, index, value: input.masked_fill(_index_mask(input, dim, index), value))
+
+
+class IndexFillTensor(IndexFill):
+    node_name = "IndexFillBackward1"      # a 0-d tensor value: it receives the sum of the filled gradients
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """A copy of input with the slices `index` along `dim` set to value."""
+    d = wrap_dim(dim, max(input.dim(), 1))
+    if index.dtype is not D.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if index.dim() > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    size = input.shape[d] if input.dim() else 1
+    if index.numel() and (int(index.min()) < -size or int(index.max()) >= size):
+        bad = int(index.max()) if int(index.max()) >= size else int(index.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    if is_tensor(value):
+        if value.dim() != 0:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        return IndexFillTensor.apply(input, d, index, value.to(input.dtype))
+    return IndexFill.apply(input, d, index, value)
+
+
+# ---- the *_scatter ops ------------------------------------------------------------------------------------
+
+def _scatter_at(input, src, where):
+    """input with src written at the flat positions `where` (a tensor of src's shape)."""
+    return _write_flat(input, where, src)
+
+
+class SelectScatter(Fused):
+    node_name = "SelectScatterBackward0"
+    definition = staticmethod(_scatter_at)
+
+
+class SliceScatter(Fused):
+    node_name = "SliceScatterBackward0"
+    definition = staticmethod(_scatter_at)
+
+
+class DiagonalScatter(Fused):
+    node_name = "DiagonalScatterBackward0"
+    definition = staticmethod(_scatter_at)
+
+
+def _embed(name: str, input: Tensor, src: Tensor, where: Tensor, node):
+    if tuple(src.shape) != tuple(where.shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                           f"slice size = {list(where.shape)}")
+    return node.apply(input, src.to(input.dtype), where.contiguous())
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """A copy of input with input.select(dim, index) replaced by src."""
+    return _embed("select_scatter", input, src, _positions(input.shape, input.device).select(dim, index),
+                  SelectScatter)
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None, end: int | None = None,
+                  step: int = 1) -> Tensor:
+    """A copy of input with the slice start:end:step along `dim` replaced by src."""
+    d = wrap_dim(dim, input.dim())
+    index = [slice(None)] * input.dim()
+    index[d] = slice(start, end, step)
+    return _embed("slice_scatter", input, src, _positions(input.shape, input.device)[tuple(index)], SliceScatter)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A copy of input with its diagonal (offset, dim1, dim2) replaced by src."""
+    return _embed("diagonal_scatter", input, src,
+                  _positions(input.shape, input.device).diagonal(offset, dim1, dim2), DiagonalScatter)
+
+
+# ---- index_put, put, masked_scatter ---------------------------------------------------------------------------
+
+class IndexPut(Fused):
+    node_name = "IndexPutBackward0"
+    definition = staticmethod(lambda input, where, values, accumulate: _write_flat(input, where, values, accumulate))
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of input with input[indices] = values (added to the old values with accumulate; repeated indices
+    then add up)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    if not indices:
+        raise RuntimeError("index_put_(): expected at least one index tensor")
+    if values.dtype is not input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {input.dtype.word} for "
+                           f"the destination and {values.dtype.word} for the source.")
+    where = _positions(input.shape, input.device)[tuple(indices)]
+    from .shape import broadcast_shapes
+    if tuple(broadcast_shapes(values.shape, where.shape)) != tuple(where.shape):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(where.shape)}")
+    return IndexPut.apply(input, where.contiguous(), values.expand(where.shape), accumulate)
+
+
+class Put(Fused):
+    node_name = "PutBackward0"
+    definition = staticmethod(lambda input, where, source, accumulate: _write_flat(input, where, source, accumulate))
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of input, viewed flat, with source written (or added) at `index`."""
+    if index.dtype is not D.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype.word}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{input.dtype.word} and source.dtype = {source.dtype.word}")
+    if index.numel() != source.numel():
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got source."
+                           f"numel() = {source.numel()}, index.numel() = {index.numel()}")
+    n = input.numel()
+    if index.numel() and (int(index.min()) < -n or int(index.max()) >= n):
+        bad = int(index.max()) if int(index.max()) >= n else int(index.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return Put.apply(input, (index % max(n, 1)).reshape(-1), source.reshape(-1), accumulate)
+
+
+class MaskedScatter(Fused):
+    node_name = "MaskedScatterBackward0"
+    definition = staticmethod(lambda input, where, source: _write_flat(input, where, source))
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of input with the positions where mask holds filled, in order, with the first elements of source."""
+    from .creation import tensor
+    from .shape import broadcast_shapes
+    if mask.dtype is not D.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype.word}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got "
+                           f"{input.dtype.word} and {source.dtype.word}")
+    shape = broadcast_shapes(input.shape, mask.shape)
+    input = input.expand(shape)  # the out-of-place form broadcasts self and mask together
+    marks = np.broadcast_to(_host(mask), tuple(shape)).reshape(-1)
+    where = np.flatnonzero(marks)
+    if where.size > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return MaskedScatter.apply(input, tensor(where, dtype=D.int64, device=input.device),
+                               source.reshape(-1)[:where.size])
+
+
+# ---- scatter_reduce and index_reduce --------------------------------------------------------------------------
+
+REDUCES = ("sum", "prod", "mean", "amax", "amin")
+_UFUNCS = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+
+
+def _scatter_reduce_arrays(x, index, src, dim, reduce, include_self):
+    """The reduction on host arrays: each src element combined into out at its index along `dim`."""
+    out = x.copy()
+    positions = list(np.indices(index.shape, sparse=False))
+    positions[dim] = index
+    target = tuple(positions)
+    values = src[tuple(np.indices(index.shape))]
+    scattered = np.zeros(x.shape, bool)
+    scattered[target] = True
+    if not include_self:
+        identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
+        if identity is None:
+            fill = np.inf if reduce == "amin" else -np.inf
+            identity = fill if x.dtype.kind == "f" else (np.iinfo(x.dtype).max if reduce == "amin" else
+                                                         np.iinfo(x.dtype).min)
+        out[scattered] = identity
+    _UFUNCS[reduce].at(out, target, values)
+    if reduce == "mean":
+        counts = np.ones(x.shape, np.int64) if include_self else np.zeros(x.shape, np.int64)
+        np.add.at(counts, target, 1)
+        counts = np.maximum(counts, 1)
+        out = out / counts if x.dtype.kind == "f" else np.floor_divide(out, counts)
+    return out.astype(x.dtype, copy=False)
+
+
+class ScatterReduce(Primitive):
+    """out = input with each src element reduced (sum, prod, mean, amax, amin) into its index along `dim`;
+    the gradients are torch's: shared evenly between tied extremes, through the other factors of a product
+    (zeros handled separately), divided by the count for a mean."""
+
+    @staticmethod
+    def forward(ctx, x, index, src, *, dim, reduce, include_self):
+        xp = ctx.xp
+        host = [np.asarray(a.get() if hasattr(a, "get") else a) for a in (x, index, src)]
+        out = xp.asarray(_scatter_reduce_arrays(*host, dim, reduce, include_self))
+        ctx.options = (dim, reduce, include_self)
+        ctx.save_for_backward(x, index, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, index, src, result = ctx.saved_tensors
+        dim, reduce, include_self = ctx.options
+        if reduce == "sum":
+            grad_self, grad_src = gy, gy.gather(dim, index)
+        elif reduce == "mean":
+            n = (gy.new_ones(gy.shape) if include_self else gy.new_zeros(gy.shape)).scatter_add(
+                dim, index, src.new_ones(src.shape).to(gy.dtype))
+            n = n.masked_fill(n == 0, 1)
+            grad_self = gy / n
+            grad_src = grad_self.gather(dim, index)
+        elif reduce == "prod":
+            grad_self, grad_src = _prod_grads(gy, x, index, src, result, dim, include_self)
+        else:
+            value = result.gather(dim, index)
+            self_is_result = (x == result).to(gy.dtype)
+            src_is_result = (src == value).to(gy.dtype)
+            n = (self_is_result if include_self else gy.new_zeros(gy.shape)).scatter_add(dim, index, src_is_result)
+            grad_self = self_is_result * gy / n.masked_fill(n == 0, 1)
+            grad_src = src_is_result * gy.gather(dim, index) / n.gather(dim, index).masked_fill(
+                n.gather(dim, index) == 0, 1)
+        if not include_self:
+            grad_self = grad_self.scatter(dim, index, 0.0)
+        return grad_self, None, grad_src
+
+
+def _prod_grads(gy, x, index, src, result, dim, include_self):
+    """d result / d x and d src for products: the product of the other factors (zeros counted separately, as
+    torch's rule: a single zero's gradient is the product of the rest)."""
+    masked_self = x.masked_fill(x == 0, 1)
+    masked_self_result = ScatterReduce.apply(masked_self, index, src, dim=dim, reduce="prod", include_self=include_self)
+    grad_self = gy * masked_self_result / masked_self
+    src_zero = src == 0
+    zeros_per_target = gy.new_zeros(gy.shape).scatter_add(dim, index, src_zero.to(gy.dtype)).gather(dim, index)
+    single_zero = src_zero & (zeros_per_target == 1)
+    masked_src = src.masked_fill(single_zero, 1)
+    masked_src_result = ScatterReduce.apply(x, index, masked_src, dim=dim, reduce="prod", include_self=include_self)
+    grad_src = (gy * masked_src_result).gather(dim, index).where(
+        single_zero, (gy * result).gather(dim, index) / src.masked_fill(src_zero, 1))
+    return grad_self, grad_src
+
+
+def _check_scatter_reduce(name, input, dim, index, src, reduce):
+    if reduce not in REDUCES:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if index.dtype is not D.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if src.dtype is not input.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    if index.dim() != input.dim() or (index.dim() and index.dim() != src.dim()):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    for i in range(index.dim()):
+        if index.shape[i] > src.shape[i] or (i != dim and index.shape[i] > input.shape[i]):
+            raise RuntimeError(f"Expected index {list(index.shape)} to be smaller than self {list(input.shape)} apart "
+                               f"from dimension {dim} and to be smaller size than src {list(src.shape)}")
+    size = input.shape[dim] if input.dim() else 1
+    if index.numel() and (int(index.min()) < 0 or int(index.max()) >= size):
+        raise RuntimeError(f"index {int(index.max())} is out of bounds for dimension {dim} with size {size}")
+
+
+class ScatterReduceProduct(ScatterReduce):
+    """scatter_reduce with reduce='prod': torch defines no forward-mode rule for it, so no tangent."""
+
+    node_name = "ScatterReduceBackward0"
+    jvp = staticmethod(lambda ctx, *tangents: None)
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """input with each src[i] reduced into position index[i] along `dim` by `reduce`."""
+    d = wrap_dim(dim, max(input.dim(), 1))
+    _check_scatter_reduce("scatter_reduce", input, d, index, src, reduce)
+    node = ScatterReduceProduct if reduce == "prod" else ScatterReduce
+    return node.apply(input, index, src, dim=d, reduce=reduce, include_self=include_self)
+
+
+def _index_reduce(input, dim, index, source, reduce, include_self):
+    shape = [1] * source.dim()
+    shape[dim] = -1
+    expanded = index.reshape(shape).expand(source.shape)
+    return ScatterReduce.apply(input, expanded.contiguous(), source, dim=dim, reduce=reduce, include_self=include_self)
+
+
+class IndexReduce(Fused):
+    node_name = "IndexReduceBackward0"
+    definition = staticmethod(_index_reduce)
+
+
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """input with slice i of source reduced (prod, mean, amax, amin) into slice index[i] along `dim`."""
+    import warnings
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", stacklevel=2)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    d = wrap_dim(dim, max(input.dim(), 1))
+    if index.dim() > 1:
+        raise IndexError("index_reduce_(): Index should have dimension 1 or 0")
+    if index.dtype is not D.int64:
+        raise RuntimeError("index_reduce_(): Expected dtype int64 for index")
+    if source.dtype is not input.dtype:
+        raise RuntimeError("index_reduce_(): self and source expected to have the same dtype")
+    if source.dim() and index.numel() != source.shape[d]:
+        raise RuntimeError("index_reduce_(): Number of indices should be equal to source.size(dim)")
+    size = input.shape[d]
+    if index.numel() and (int(index.min()) < -size or int(index.max()) >= size):
+        raise IndexError("index out of range in self")
+    return IndexReduce.apply(input, d, index.reshape(-1) % size, source, reduce, include_self)
+
+
+# ---- fill ----------------------------------------------------------------------------------------------------
+
+class Fill(Fused):
+    node_name = "FillBackward0"     # a number: no gradient to input
+    definition = staticmethod(lambda input, value: input.new_full(input.shape, value))
+
+
+class FillTensor(Fused):
+    node_name = "FillBackward1"     # a 0-d tensor: its gradient is the sum of the output's
+    definition = staticmethod(lambda input, value: value.to(input.dtype).expand(input.shape).clone())
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A tensor of input's shape and dtype with every element `value` (a number or a 0-d tensor)."""
+    if is_tensor(value):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} "
+                               "dimensions.")
+        return FillTensor.apply(input, value)
+    from ._helpers import check_number, check_scalar_fits
+    check_scalar_fits(check_number("fill", "value", value, 2), input.dtype)
+    return Fill.apply(input, value)
