@@ -591,10 +591,18 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 # ---- random in-place fills ------------------------------------------------------------------
 
 def _fill_random(self: Tensor, values) -> Tensor:
+    """self filled with `values`, drawn in order: torch fills a dense tensor in its memory order."""
     from .inplace import fill_with
     from ..autograd.grad_mode import no_grad
+    values = self._device.backend.xp.asarray(values).astype(self._data.dtype)
+    order = _memory_order(self)
+    if order is None:
+        values = values.reshape(self.shape)
+    else:
+        values = values.reshape(tuple(self.shape[i] for i in order)).transpose(
+            sorted(builtins.range(len(order)), key=lambda i: order[i]))
     with no_grad():
-        return fill_with(self, self._device.backend.xp.asarray(values).astype(self._data.dtype).reshape(self.shape))
+        return fill_with(self, values)
 
 
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=None) -> Tensor:

@@ -230,3 +230,30 @@ register("bucketize", _call("bucketize"),
 from .tensor_api import _inplace  # noqa: E402
 
 register("renorm_", lambda lib, x, *a: _inplace("renorm_")(lib, x, *a), _renorm_sample, family=FAMILY, **SUMS)
+
+
+# ---- random draws on torch's CPU stream ------------------------------------------------------------------------
+
+def _seeded(name):
+    def draw_from(lib, seed, x, *args, **kw):
+        lib.manual_seed(seed)
+        # the fill runs on a contiguous copy: torch's clone keeps a transposed layout, minitorch's does not
+        return getattr(lib, name)(x, *args, **kw) if name == "multinomial" else \
+            getattr(x.contiguous().clone(), name)(*args, **kw)
+    return draw_from
+
+
+def _multinomial_sample(draw, dtype):
+    probs = tensor_arg(draw, draw(st.sampled_from([(5,), (3, 6), (2, 1)])), dtype, "positive", requires_grad=False)
+    replacement = draw(st.booleans())
+    n = draw(st.integers(1, 8 if replacement else probs.array.shape[-1]))
+    return [draw(st.integers(0, 2**31)), probs, n], {"replacement": replacement}
+
+
+register("multinomial", _seeded("multinomial"), _multinomial_sample, grad=None, family=FAMILY,
+         cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator")
+register("exponential_", _seeded("exponential_"),
+         lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt), draw(st.sampled_from([1.0, 0.5, 3.0]))], {}),
+         grad=None, family=FAMILY, rtol=1e-6,
+         cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator",
+         reason="-log1p(-u)/λ in double: the last bit of the log may differ from torch's")
