@@ -638,6 +638,12 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with Exp(lambd) draws, −log(1 − u)/λ (torch's stream)."""
+    if not self._dtype.is_floating_point:
+        raise RuntimeError(f"Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {self._dtype.word}")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     u = _gen(generator, self._device)._uniform(self.numel(), np.float64)
     return _fill_random(self, -self._device.backend.xp.log1p(-u) / lambd)
 
