@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...ops import conv_nd as C
 from ...ops import pool_nd as P
-from .conv import ConvTranspose2d, _ConvNd
+from .conv import AvgPool2d, ConvTranspose2d, MaxPool2d, _ConvNd
 from .module import Module
 
 
@@ -35,22 +35,14 @@ class ConvTranspose3d(_ConvTransposeNd):
     function = staticmethod(C.conv_transpose3d)
 
 
-class _MaxPoolNd(Module):
-    function = None
+class _MaxPoolNd(MaxPool2d):
+    """MaxPool2d's options, with the pool of another number of dims."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+    function = None
 
     def forward(self, input):
         return type(self).function(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                                    self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -79,20 +71,10 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool3d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
+class AvgPool3d(AvgPool2d):
     def forward(self, input):
         return P.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _AdaptiveMaxPoolNd(Module):
