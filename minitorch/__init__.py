@@ -172,6 +172,11 @@ _family.install(globals(), _scatter_ops,
                 slice_scatter diagonal_scatter""",
                 in_place="index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce", elementwise=False,
                 with_out_names="index_copy index_reduce scatter_reduce slice_scatter")
+from .ops import special_functions as _special_functions  # noqa: E402
+
+_family.install(globals(), _special_functions, functions="i0 igamma igammac mvlgamma",
+                methods="i0 igamma igammac mvlgamma", in_place="i0 igamma igammac mvlgamma",
+                with_out_names="i0 igamma igammac mvlgamma")
 _family.install(globals(), _strided, functions="as_strided empty_strided", methods="as_strided unfold new_empty_strided")
 
 

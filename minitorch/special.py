@@ -117,11 +117,23 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return _logsumexp(input, dim, keepdim)
 
 
+from .ops.special_functions import erfcx, i0, i0e, i1, i1e, log_ndtr, ndtri  # noqa: E402
+from .ops.special_functions import igamma as gammainc, igammac as gammaincc, mvlgamma as _mvlgamma  # noqa: E402
+
+
+def multigammaln(input: Tensor, p: int) -> Tensor:
+    """The multivariate log-gamma function of dimension p (torch.mvlgamma)."""
+    return _mvlgamma(input, p)
+
+
 # torch's argument checks, as its C functions make them
 from .ops.arguments import checked as _checked  # noqa: E402
 
-for _name in ("round", "softmax", "log_softmax", "ndtr", "entr", "xlog1py", "zeta", "logsumexp"):
+for _name in ("round", "softmax", "log_softmax", "ndtr", "entr", "xlog1py", "zeta", "logsumexp", "erfcx", "i0e", "i1",
+              "i1e", "log_ndtr", "ndtri", "multigammaln", "i0", "gammainc", "gammaincc"):
     globals()[_name] = _checked(globals()[_name], aliases=False)
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p", "log_softmax",
-           "logit", "logsumexp", "ndtr", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta"]
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc",
+           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
+           "zeta"]
