@@ -471,3 +471,28 @@ def test_init_functions_match_torch(name, kw, shape):
     exact = name != "orthogonal_"
     np.testing.assert_allclose(results[0], results[1], rtol=0 if exact else 1e-5, atol=0 if exact else 1e-6)
     assert mt.nn.init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)
+
+
+def test_parameter_containers_match_torch():
+    """ParameterDict and ParameterList: the same entries, order, wrapping into Parameters, reprs and errors."""
+    import numpy as np
+    import torch
+    values = {"w": np.ones((2, 3), np.float32), "b": np.zeros(3, np.float32)}
+    made = []
+    for lib in (torch, mt):
+        d = lib.nn.ParameterDict({k: lib.tensor(v) for k, v in values.items()})
+        d["extra"] = lib.nn.Parameter(lib.randn(1, dtype=lib.float64))
+        d.update([("pair", lib.zeros(2))])
+        popped = d.pop("pair")
+        merged = d | lib.nn.ParameterDict({"z": lib.ones(1)})
+        plist = lib.nn.ParameterList([lib.zeros(2), lib.nn.Parameter(lib.ones(3, 2, dtype=lib.float64))])
+        plist.append(lib.ones(1))
+        plist[0] = lib.full((2,), 5.0)
+        made.append((repr(d), list(d.keys()), type(d["b"]).__name__, repr(merged), tuple(popped.shape),
+                     repr(plist), [n for n, _ in plist.named_parameters()], len(plist), float(plist[0].sum()),
+                     sorted(d.state_dict().keys()), "w" in d, d.get("missing", 7)))
+        with pytest.raises(TypeError):
+            d[0] = lib.zeros(1)
+        with pytest.raises(RuntimeError, match="ParameterDict should not be called"):
+            d(lib.zeros(1))
+    assert made[1] == made[0]

@@ -59,7 +59,8 @@ _KINDS = {
     "int": (_is_int, "int", False), "int | None": (_is_int, "int", True),
     "bool": (_is_bool, "bool", False), "bool | None": (_is_bool, "bool", True),
     "float": (_is_float, "float", False), "float | None": (_is_float, "float", True),
-    "str": (lambda v: isinstance(v, str), "str", False), "str | None": (lambda v: isinstance(v, str), "str", True),
+    # a `str` annotation is not checked: torch's Python wrappers test such values (reduction=...) themselves first
+    "str | None": (lambda v: isinstance(v, str), "str", True),
     "list[Tensor]": (_is_tensor_sequence, "tuple of Tensors", False),
     "list[int]": (_is_int_sequence, "tuple of ints", False),
     "int | list[int]": (lambda v: _is_int(v) or _is_int_sequence(v), "tuple of ints", False),

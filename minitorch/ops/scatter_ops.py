@@ -335,7 +335,13 @@ def _prod_grads(gy, x, index, src, result, dim, include_self):
     return grad_self, grad_src
 
 
+def _check_reduce_word(name: str, reduce, position: int) -> None:
+    if not isinstance(reduce, str):
+        raise TypeError(f"{name}(): argument 'reduce' (position {position}) must be str, not {type(reduce).__name__}")
+
+
 def _check_scatter_reduce(name, input, dim, index, src, reduce):
+    _check_reduce_word(name, reduce, 5)
     if reduce not in REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if index.dtype is not D.int64:
@@ -385,6 +391,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
                  include_self: bool = True) -> Tensor:
     """input with slice i of source reduced (prod, mean, amax, amin) into slice index[i] along `dim`."""
     import warnings
+    _check_reduce_word("index_reduce", reduce, 5)
     warnings.warn("index_reduce() is in beta and the API may change at any time.", stacklevel=2)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")

@@ -271,3 +271,36 @@ register(F + "upsample_nearest", _F("upsample_nearest"),
 register(F + "upsample_bilinear", _F("upsample_bilinear"),
          lambda draw, dt: ([_image(draw, dt)], {"size": (draw(st.integers(1, 8)), draw(st.integers(1, 8)))}),
          family=FAMILY, rtol=1e-5, atol=1e-6, reason="bilinear weights, rounded as torch's kernel rounds them")
+
+
+# ---- spatial transformers -----------------------------------------------------------------------------------
+
+def _affine_grid_sample(draw, dtype):
+    three = draw(st.booleans())
+    n = draw(st.integers(1, 2))
+    theta = tensor_arg(draw, (n, 3, 4) if three else (n, 2, 3), dtype, "small")
+    size = [n, 2] + [draw(st.integers(1, 4)) for _ in range(3 if three else 2)]
+    return [theta, size], {"align_corners": draw(st.booleans())}
+
+
+register(F + "affine_grid", _F("affine_grid"), _affine_grid_sample, family=FAMILY, rtol=1e-5, atol=1e-6,
+         reason="the grid's coordinates times theta, summed in a different order")
+
+
+def _grid_sample_sample(draw, dtype):
+    three = draw(st.integers(0, 3)) == 0
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    x = tensor_arg(draw, (n, c) + tuple(draw(st.integers(1, 4)) for _ in range(3 if three else 2)), dtype)
+    out = tuple(draw(st.integers(1, 3)) for _ in range(3 if three else 2))
+    grid = tensor_arg(draw, (n,) + out + (3 if three else 2,), dtype)
+    # coordinates within ±1.2, off the pixel grid: at an exact pixel boundary the corner weights' derivative
+    # is one-sided, and torch and minitorch may take different sides
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    grid.array = (rng.uniform(-1.2, 1.2, grid.array.shape) + 1e-3).astype(grid.array.dtype)
+    return [x, grid], {"mode": draw(st.sampled_from(["bilinear", "nearest"])),
+                       "padding_mode": draw(st.sampled_from(["zeros", "border", "reflection"])),
+                       "align_corners": draw(st.booleans())}
+
+
+register(F + "grid_sample", _F("grid_sample"), _grid_sample_sample, grad=(0, 1), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="bilinear weights computed from unnormalised coordinates in a different order")
