@@ -390,3 +390,115 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     s = _one(stride, "stride") if stride not in (None, ()) else k
     return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, _one(padding, "padding")),
                         (1, length)).squeeze(-2)
+
+
+# ---- fractional max pooling -------------------------------------------------------------------------------
+
+def _intervals(sample, input_size: int, output_size: int, pool_size: int, dtype):
+    """torch's window starts for fractional pooling: ⌊(i + u)·α⌋ − ⌊u·α⌋ with α = (in − k)/(out − 1), computed in
+    the input's dtype, and the last window ending at the input's end."""
+    t = np.dtype(dtype).type
+    starts = np.zeros(output_size, np.int64)
+    if output_size > 1:
+        alpha = t(input_size - pool_size) / t(output_size - 1)
+        starts[:] = [int(t(t(i) + t(sample)) * alpha) - int(t(sample) * alpha) for i in range(output_size)]
+    if output_size > 0:
+        starts[-1] = input_size - pool_size
+    return starts
+
+
+class FractionalMaxPool2d(MaxPool3d):
+    """Maxima over windows of `k` placed at pseudo-random fractional strides (one sample per plane); the first
+    maximum (or a NaN) wins, as in torch's kernel. The backward is max-pooling's."""
+
+    node_name = "FractionalMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, samples, *, k, out):
+        xp = ctx.xp
+        host = np.asarray(x.get() if hasattr(x, "get") else x)
+        draws = np.asarray(samples.get() if hasattr(samples, "get") else samples)
+        n, c = host.shape[:2]
+        spatial = host.shape[2:]
+        values = np.empty((n, c) + tuple(out), host.dtype)
+        indices = np.empty((n, c) + tuple(out), np.int64)
+        flat_index = np.arange(int(np.prod(spatial))).reshape(spatial)
+        for b in range(n):
+            for ch in range(c):
+                # the samples place the dims' windows in the order (W, H) in 2-d and (T, H, W) in 3-d, as torch's
+                order = (1, 0) if len(spatial) == 2 else (0, 1, 2)
+                starts = [_intervals(draws[b, ch, order[d]], spatial[d], out[d], k[d], host.dtype)
+                          for d in range(len(spatial))]
+                best = np.full(tuple(out), -np.inf, host.dtype)
+                where = np.full(tuple(out), -1, np.int64)
+                for offsets in itertools.product(*(range(kd) for kd in k)):
+                    grid = np.ix_(*[s + o for s, o in zip(starts, offsets)])
+                    window = host[b, ch][grid]
+                    take = (window > best) | np.isnan(window)
+                    best = np.where(take, window, best)
+                    where = np.where(take, flat_index[grid], where)
+                values[b, ch], indices[b, ch] = best, where
+        ctx.shape, ctx.kept = x.shape, xp.asarray(indices)
+        ctx.mark_non_differentiable(ctx.kept)
+        return xp.asarray(values), ctx.kept
+
+    @staticmethod
+    def backward(ctx, gy, gi=None):
+        return MaxPool3d.backward(ctx, gy), None  # the samples take no gradient
+
+
+class FractionalMaxPool3d(FractionalMaxPool2d):
+    node_name = "FractionalMaxPool3DBackward0"
+
+
+def _fractional_max_pool(n: int, input: Tensor, kernel_size, output_size, output_ratio, return_indices,
+                         _random_samples):
+    from .creation import rand
+    name = f"fractional_max_pool{n}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
+    spatial = tuple(input.shape[-n:])
+    if output_size is None:
+        if len(output_ratio) > n:  # a bare number has no len(): TypeError, as torch's functional form
+            raise ValueError(f"{name} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = tuple(output_ratio) * (n if len(output_ratio) == 1 else 1)
+        output_size = [int(size * r) for size, r in zip(spatial, ratio)]
+    k, out = _tuple(kernel_size, n), _tuple(output_size, n, "output_size")
+    for size, kd, od in zip(spatial, k, out):
+        # torch's 3-d kernel asks for room to spare (a strict bound), its 2-d kernel does not
+        if od + kd - 1 > size or (n == 3 and od + kd - 1 == size):
+            raise RuntimeError(f"{name}_out(): pool size {kd} too large relative to input size {size} (output "
+                               f"size {od})")
+    x, unbatched = (input.unsqueeze(0), True) if input.dim() == n + 1 else (input, False)
+    if _random_samples is None:  # drawn from the CPU generator, for any device (as the Gamma sampler's draws)
+        _random_samples = rand(x.shape[0], x.shape[1], n, dtype=input.dtype).to(input.device)
+    node = FractionalMaxPool2d if n == 2 else FractionalMaxPool3d
+    values, indices = node.apply(x, _random_samples, k=k, out=out)
+    if unbatched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples: Tensor | None = None):
+    """Max pooling with pseudo-random, fractional strides: output_size (or output_ratio of the input) windows of
+    kernel_size per dim, placed by one uniform draw per plane (torch's draws after the same seed)."""
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples: Tensor | None = None):
+    """fractional_max_pool2d over volumes."""
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices: bool = False, _random_samples: Tensor | None = None):
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices: bool = False, _random_samples: Tensor | None = None):
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, True, _random_samples)

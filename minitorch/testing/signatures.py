@@ -196,6 +196,9 @@ CORRECTIONS = {
                            "ceil_mode=False, return_indices=False): ..."] for n in (1, 3)},
     **{f"F.adaptive_max_pool{n}d": [f"def adaptive_max_pool{n}d(input, output_size, return_indices=False): ..."]
        for n in (1, 3)},
+    **{f"F.fractional_max_pool{n}d": [f"def fractional_max_pool{n}d(input, kernel_size, output_size=None, "
+                                      "output_ratio=None, return_indices=False, _random_samples=None): ..."]
+       for n in (2, 3)},
     # the stubs split one parameter into its overloads' names; the documented signature takes either kind
     **{f"torch.{n}": [f"def {n}(input, indices_or_sections): ..."] for n in ("hsplit", "vsplit", "dsplit")},
     **{f"Tensor.{n}": [f"def {n}(indices_or_sections): ..."] for n in ("hsplit", "vsplit", "dsplit")},

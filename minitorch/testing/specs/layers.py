@@ -304,3 +304,29 @@ def _grid_sample_sample(draw, dtype):
 
 register(F + "grid_sample", _F("grid_sample"), _grid_sample_sample, grad=(0, 1), family=FAMILY, rtol=1e-5, atol=1e-5,
          reason="bilinear weights computed from unnormalised coordinates in a different order")
+
+
+def _fractional_sample(n):
+    def sample(draw, dtype):
+        spatial = tuple(draw(st.integers(3, 6)) for _ in range(n))
+        x = tensor_arg(draw, (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial, dtype)
+        k = draw(st.sampled_from([1, 2]))
+        # a tuple: torch reads outside the input for a negative kernel size (undefined behaviour, not an error)
+        kw = {"kernel_size": (k,) * n}
+        if draw(st.booleans()):
+            kw["output_size"] = tuple(draw(st.integers(1, s - k + 1)) for s in spatial)
+        else:
+            kw["output_ratio"] = tuple(draw(st.sampled_from([0.5, 0.7])) for _ in range(n))
+        return [draw(st.integers(0, 2**31)), x], kw
+    return sample
+
+
+for _n in (2, 3):
+    for _suffix in ("", "_with_indices"):
+        def _seeded_pool(lib, seed, x, _name=f"fractional_max_pool{_n}d{_suffix}", **kw):
+            lib.manual_seed(seed)
+            return getattr(lib.nn.functional, _name)(x, return_indices=True, **kw)
+
+        register(F + f"fractional_max_pool{_n}d{_suffix}", _seeded_pool, _fractional_sample(_n), grad=(1,),
+                 family=FAMILY, cpu_only=TORCH_CPU_STREAM, extra={"note": "the windows' placement is drawn from "
+                                                                           "torch's stream after the same seed"})
