@@ -23,8 +23,8 @@ CUDA_SUITES := tests/test_parity.py tests/test_modules.py tests/test_cuda.py
 
 test: venv
 	$(BIN)/python -m pytest -n 2 tests benchmarks --benchmark-disable
-	MINITORCH_EMULATE_CUDA=1 $(BIN)/python -m pytest -n 2 --device cuda $(CUDA_SUITES) \
-		benchmarks/test_cuda_kernels.py --benchmark-disable
+	MINITORCH_EMULATE_CUDA=1 MINITORCH_HYPOTHESIS=$(or $(MINITORCH_HYPOTHESIS),ci-device) $(BIN)/python -m pytest -n 2 \
+		--device cuda $(CUDA_SUITES) benchmarks/test_cuda_kernels.py --benchmark-disable
 
 # On a machine with an NVIDIA GPU: install CuPy, run the same suites on the GPU, then time the
 # benchmarks (CUDA columns included) into benchmarks/report/.

@@ -72,7 +72,7 @@ class SpecialXlog1py(Primitive):
     """x · log1p(y), taken as 0 where x == 0 (unless y is NaN)."""
 
     node_name = "SpecialXlog1PyBackward0"
-    formula = "grad_self = grad · log1p(y) (0 where x == 0), grad_other = grad · x / (1 + y)"
+    formula = "grad_self = grad · log1p(y) (0 where x == 0 and y ≤ −1), grad_other = grad · x / (1 + y)"
 
     @staticmethod
     def forward(ctx, x, y):
@@ -84,8 +84,9 @@ class SpecialXlog1py(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
+        """d/dx = log1p(y) (torch keeps it where x == 0, except where also y ≤ −1); d/dy = x / (1 + y)."""
         x, y = ctx.saved_tensors
-        return SpecialXlog1py.apply((x != 0).to(gy.dtype) * gy, y), gy * x / (y + 1)
+        return SpecialXlog1py.apply(gy, y).masked_fill((x == 0) & (y <= -1), 0.0), gy * x / (y + 1)
 
 
 class SpecialXlog1pySelfScalar(SpecialXlog1py):

@@ -1,6 +1,7 @@
 """Test session set-up: hypothesis profiles and one compute thread per test worker.
 
-Profiles: `ci` (default, fast) and `thorough` (MINITORCH_HYPOTHESIS=thorough). The suite runs
+Profiles: `ci` (default, fast), `ci-device` (the emulated CUDA pass of `make test`) and `thorough`
+(MINITORCH_HYPOTHESIS=thorough). The suite runs
 in several pytest-xdist workers, so torch and NumPy's BLAS each get one thread per worker;
 otherwise their thread pools oversubscribe the cores and tiny ops wait on each other.
 """
@@ -12,6 +13,10 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("thorough", max_examples=400, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# the second pass of `make test` on the (emulated) CUDA device: the same specs with fewer examples, as it checks
+# the device's code paths, whose values the CPU pass has already compared at full length
+settings.register_profile("ci-device", max_examples=10, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS", "ci"))
 
