@@ -496,3 +496,26 @@ def test_parameter_containers_match_torch():
         with pytest.raises(RuntimeError, match="ParameterDict should not be called"):
             d(lib.zeros(1))
     assert made[1] == made[0]
+
+
+def test_ctc_loss_module_trains_like_torch():
+    """CTCLoss from log_softmax outputs: the losses and the logits' gradients over three SGD steps equal torch's."""
+    import numpy as np
+    import torch
+    rng = np.random.default_rng(3)
+    logits0 = rng.standard_normal((7, 2, 5)).astype(np.float32)
+    targets = np.array([[1, 2, 2], [3, 4, 0]])
+    runs = []
+    for lib in (torch, mt):
+        logits = lib.tensor(logits0, requires_grad=True)
+        loss_fn, opt = lib.nn.CTCLoss(blank=0), lib.optim.SGD([logits], lr=0.5)
+        losses = []
+        for _ in range(3):
+            opt.zero_grad()
+            loss = loss_fn(logits.log_softmax(-1), lib.tensor(targets), (7, 5), (3, 2))
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        runs.append((np.array(losses), logits.detach().numpy()))
+    np.testing.assert_allclose(runs[1][0], runs[0][0], rtol=1e-5)
+    np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=1e-5, atol=1e-6)

@@ -33,6 +33,7 @@ from ..ops.dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .functional_norms import instance_norm, local_response_norm, rms_norm  # noqa: F401
 from .functional_embedding_bag import embedding_bag  # noqa: F401
 from ..ops.grid_sample import affine_grid, grid_sample  # noqa: F401
+from .functional_ctc import ctc_loss  # noqa: F401
 from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: F401
                                 margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                                 multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
@@ -815,7 +816,7 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy",
            "margin_ranking_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
-           "conv3d", "conv_transpose1d", "conv_transpose3d", "adaptive_max_pool1d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pdist", "alpha_dropout", "feature_alpha_dropout", "instance_norm", "local_response_norm", "rms_norm", "embedding_bag", "upsample_nearest", "upsample_bilinear", "affine_grid", "grid_sample", "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices"]
+           "conv3d", "conv_transpose1d", "conv_transpose3d", "adaptive_max_pool1d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pdist", "alpha_dropout", "feature_alpha_dropout", "instance_norm", "local_response_norm", "rms_norm", "embedding_bag", "upsample_nearest", "upsample_bilinear", "affine_grid", "grid_sample", "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices", "ctc_loss"]
 
 # A tensor parameter given anything else raises torch's TypeError, naming it. torch's functions
 # implemented in C check every argument's type; its Python ones take any truthy flag or number.

@@ -13,7 +13,8 @@ from .conv_nd import (AdaptiveMaxPool1d, AdaptiveMaxPool3d, AvgPool1d, AvgPool3d
 from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, PairwiseDistance, SmoothL1Loss)
-from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelMarginLoss,
+from .loss import (CTCLoss, CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+                   MultiLabelMarginLoss,
                    MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
                    TripletMarginWithDistanceLoss)
 from .module import Module
@@ -42,4 +43,4 @@ __all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Fla
            "CELU", "GLU", "SELU", "Hardshrink", "Mish", "PReLU", "RReLU", "Softmax2d", "Softmin", "Softshrink",
            "Softsign", "Tanhshrink", "Threshold", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell",
            "RNNCellBase", "MarginRankingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool3d", "Conv3d", "ConvTranspose1d", "ConvTranspose3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "BatchNorm3d", "EmbeddingBag", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "AlphaDropout", "FeatureAlphaDropout", "CircularPad1d", "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d", "ParameterDict", "FractionalMaxPool2d", "FractionalMaxPool3d"]
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool3d", "Conv3d", "ConvTranspose1d", "ConvTranspose3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "BatchNorm3d", "EmbeddingBag", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "AlphaDropout", "FeatureAlphaDropout", "CircularPad1d", "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d", "ParameterDict", "FractionalMaxPool2d", "FractionalMaxPool3d", "CTCLoss"]

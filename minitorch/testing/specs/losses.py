@@ -152,3 +152,31 @@ def _multi_margin_sample(draw, dtype):
 
 
 register("nn.functional.multi_margin_loss", _F("multi_margin_loss"), _multi_margin_sample, grad=(0,), family=FAMILY)
+
+
+def _ctc_sample(draw, dtype):
+    """log_softmax outputs (T, N, C) with targets padded or concatenated, some too long to align (infinite
+    losses, or zeros with zero_infinity)."""
+    steps, batch, classes = draw(st.integers(1, 6)), draw(st.integers(1, 3)), draw(st.integers(2, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    logits = rng.standard_normal((steps, batch, classes))
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    blank = draw(st.integers(0, classes - 1))
+    input_lengths = rng.integers(0, steps + 1, batch)
+    target_lengths = rng.integers(0, 4, batch)
+    labels = [[c for c in rng.integers(0, classes, 4) if c != blank][:n] for n in target_lengths]
+    target_lengths = np.array([len(t) for t in labels])
+    if draw(st.booleans()):
+        targets = np.array([t + [blank] * (4 - len(t)) for t in labels], np.int64).reshape(batch, 4)
+    else:
+        targets = np.array([c for t in labels for c in t], np.int64)
+    lengths_as = draw(st.sampled_from(["tensor", "tuple"]))
+    pack = (lambda v: Arg(np.asarray(v, np.int64), requires_grad=False)) if lengths_as == "tensor" else \
+        (lambda v: tuple(int(x) for x in v))
+    return [Arg(log_probs.astype(dtype)), Arg(targets, requires_grad=False), pack(input_lengths),
+            pack(target_lengths)], {"blank": blank, "reduction": draw(st.sampled_from(["mean", "sum", "none"])),
+                                     "zero_infinity": draw(st.booleans())}
+
+
+register("nn.functional.ctc_loss", _F("ctc_loss"), _ctc_sample, grad=(0,), family=FAMILY, rtol=1e-5, atol=1e-5,
+         reason="the forward-backward recursions in float64 (torch's in the input's dtype)")
