@@ -2,7 +2,7 @@
 
 torch always runs on the CPU; minitorch runs on the device under test (`--device`, see conftest), so
 the same suite checks the NumPy backend and the CUDA backend (a GPU, or the emulated device)."""
-from hypothesis import given, note, settings, strategies as st
+from hypothesis import given, note, strategies as st
 
 from minitorch.testing import load_all, run_spec
 from minitorch.testing.invalid import mutate
@@ -26,9 +26,6 @@ def test_parity(name, data, device):
     run_spec(spec, args, kwargs, dtype, seed=data.draw(st.integers(0, 2**16), label="seed"), device=device)
 
 
-# three examples in five of the profile's: each changes one argument of a sample the parity test has already
-# compared in full (15 per spec under `ci`, 240 under `thorough`)
-@settings(max_examples=max(settings.default.max_examples * 3 // 5, 1))
 @given(data=st.data())
 def test_invalid_arguments(name, data, device):
     """A valid sample with one argument changed the way a user gets it wrong (see testing/invalid.py):
