@@ -14,6 +14,7 @@ from .ops import decompositions as _dec
 from .ops.fused import Fused
 from .ops import matrix_functions as _mf
 from .ops._helpers import check_number, type_word, wrap_dim
+from .ops.shape import broadcast_shapes
 from .ops.linalg import matmul as _matmul
 from .ops.out import with_out
 from .ops.reduction import Norm as _Norm
@@ -123,11 +124,14 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
     _check_matrix("linalg.solve_triangular", A, kernel="triangular_solve_cpu")
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg_solve_triangular(): argument 'B' (position 2) must be Tensor, not {type(B).__name__}")
-    if A._dtype is not B._dtype:  # this one promotes
-        dt = D.promote_types(A._dtype, B._dtype)
-        A, B = A.to(dt), B.to(dt)
     if B.dim() < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    n, rows, cols = A.shape[-1], B.shape[-2], B.shape[-1]
+    if (rows if left else cols) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {rows}x{cols})")
+    broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    # B of another dtype is read in A's (X has A's dtype, and B's gradient comes back in B's), as torch does
     return _mf.LinalgSolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular, left=left)
 
 

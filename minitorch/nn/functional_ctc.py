@@ -131,6 +131,41 @@ def _ctc_arguments(log_probs: Tensor, targets: Tensor, input_lengths, target_len
     """torch.ctc_loss's parameters."""
 
 
+def _checked_from(message: str) -> str:
+    return f"{message} (while checking arguments for ctc_loss_allocate_outputs)"
+
+
+def _check_length(name: str, value: int, at_most: int | None = None) -> None:
+    if value < 0:
+        raise RuntimeError(_checked_from(f"Expected {name} to have value at least 0, but got value {value}"))
+    if at_most is not None and value > at_most:
+        raise RuntimeError(_checked_from(f"Expected {name} to have value at most {at_most}, but got value {value}"))
+
+
+def _target_sequences(targets: Tensor, lengths: list, batch: int) -> list:
+    """Each sample's labels, from concatenated 1-d targets or padded (N, S) ones, with torch's checks (only
+    the first two dims of targets are read; bool labels read as 0 and 1)."""
+    if targets.dim() not in (1, 2):
+        raise RuntimeError(_checked_from(f"Expected 1 to 2 dimensions, but got {targets.dim()}-dimensional tensor "
+                                         "for argument #2 'targets'"))
+    for length in lengths:
+        _check_length("target_lengths", length)
+    labels = targets.detach().cpu().numpy().astype(np.int64)
+    if targets.dim() == 1:
+        if labels.shape[0] != sum(lengths):
+            raise RuntimeError(_checked_from(f"Expected tensor to have size {sum(lengths)} at dimension 0, but got "
+                                             f"size {labels.shape[0]} for argument #2 'targets'"))
+        offsets = np.cumsum([0] + lengths)
+        return [labels[offsets[b]:offsets[b + 1]] for b in range(batch)]
+    if labels.shape[0] != batch:
+        raise RuntimeError(_checked_from(f"Expected tensor to have size {batch} at dimension 0, but got size "
+                                         f"{labels.shape[0]} for argument #2 'targets'"))
+    if lengths and max(lengths) > labels.shape[1]:
+        raise RuntimeError(_checked_from(f"Expected tensor to have size at least {max(lengths)} at dimension 1, but "
+                                         f"got size {labels.shape[1]} for argument #2 'targets'"))
+    return [labels[b, :length] for b, length in enumerate(lengths)]
+
+
 def _lengths(name: str, value, batch: int):
     if isinstance(value, Tensor) and (value.dtype.is_floating_point or value.dtype.name == "bool"):
         raise RuntimeError(f"{name} must be integral")
@@ -165,34 +200,15 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     steps, batch, classes = lp.shape
     if not 0 <= blank < classes:
         raise RuntimeError("blank must be in label range")
-    if unbatched and isinstance(targets, Tensor):
-        targets = targets.unsqueeze(0)
     if isinstance(input_lengths, Tensor) and unbatched:
         input_lengths, target_lengths = input_lengths.reshape(1), target_lengths.reshape(1)
     in_lengths = _lengths("input_lengths", input_lengths, batch)
     out_lengths = _lengths("target_lengths", target_lengths, batch)
     if targets.dtype.is_floating_point:
         raise RuntimeError(f"ctc_loss: expected targets of an integer dtype, got {targets.dtype}")
-    labels = targets.detach().cpu().numpy().astype(np.int64)  # bool labels read as 0 and 1, as torch reads them
-    if targets.dim() != 1 and (targets.dim() != 2 or labels.shape[0] != batch):
-        raise RuntimeError(f"Expected tensor to have size {batch} at dimension 0, but got size "
-                           f"{labels.shape[0] if labels.ndim else 0} for argument #2 'targets' (while checking "
-                           "arguments for ctc_loss_allocate_outputs)")
-    sequences, start = [], 0
-    for b, (length, target_length) in enumerate(zip(in_lengths, out_lengths)):
-        if length > steps:
-            raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got value {length} (while "
-                               f"checking arguments for ctc_loss_cpu)")
-        if targets.dim() == 1:
-            sequence = labels[start:start + target_length]
-            start += target_length
-        else:
-            if target_length > labels.shape[1]:
-                raise RuntimeError(f"Expected tensor to have size at least {target_length} at dimension 1, but got "
-                                   f"size {labels.shape[1]} for argument #2 'targets' (while checking arguments for "
-                                   "ctc_loss_cpu)")
-            sequence = labels[b, :target_length]
-        sequences.append(np.asarray(sequence, np.int64))
+    sequences = _target_sequences(targets, out_lengths, batch)
+    for length in in_lengths:
+        _check_length("input_lengths", length, at_most=steps)
     loss = CtcLoss.apply(lp, targets=sequences, input_lengths=in_lengths, target_lengths=out_lengths, blank=blank,
                          zero_infinity=zero_infinity)
     if zero_infinity:

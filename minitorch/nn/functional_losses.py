@@ -309,13 +309,15 @@ def _multi_margin(input, target, weight, p, margin, reduction):
     """Σ over classes i ≠ y of max(0, margin − x[y] + x[i])^p (times weight[y]), divided by the class count."""
     x = input.reshape(-1, max(input.shape[-1:] or (1,)))
     t = target.reshape(-1, 1)
-    margins = add_by_number(x - x.gather(1, t), margin).relu()  # only z > 0 has a gradient, as in torch
+    z = add_by_number(x - x.gather(1, t), margin)
+    # a term counts where z > 0 and i ≠ y, as torch's kernel tests it: a NaN z (margin NaN, inf − inf) adds nothing
+    counted = (z > 0) & (t != arange(x.shape[1], device=x.device))
+    margins = z.where(counted, 0.0)
     if p == 2:
         margins = margins * margins
     if weight is not None:
         margins = margins * weight[t]
-    other_classes = t != arange(x.shape[1], device=x.device)
-    loss = (margins * other_classes).sum(1) / x.shape[1]
+    loss = margins.sum(1) / x.shape[1]
     return _reduce(loss.reshape(target.shape), reduction)
 
 
@@ -343,9 +345,12 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
                            f"Input has shape {list(input.shape)}.")
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
+    # the kernel's own checks, in its order: input's dtype, then the dtypes it reads target and weight in
+    _refuse_integers("multi_margin_loss_cpu_kernel", input)
     if target.dtype.is_floating_point or target.dtype.name == "bool":
         raise RuntimeError(f"expected scalar type Long but found {target.dtype.word}")
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.word} but found {weight.dtype.word}")
     if bool((target < 0).any()) or bool((target >= classes).any()):
         raise RuntimeError("target out of range")
-    _refuse_integers("multi_margin_loss_cpu", input)
     return MultiMarginLoss.apply(input, target, weight, p, margin, reduction)

@@ -247,13 +247,14 @@ class LinalgSolveTriangular(Primitive):
     def forward(ctx, a, b, *, upper, unitriangular, left=True):
         xp = ctx.xp
         t = _triangle(xp, a, upper, unitriangular)
+        b = b.astype(a.dtype, copy=False)
         ctx.upper, ctx.unit, ctx.left = upper, unitriangular, left
         with np.errstate(all="ignore"):
             if left:
                 x = _triangular_solve_arrays(xp, t, b, upper)
             else:  # X A = B  ⇔  Aᵀ Xᵀ = Bᵀ
                 x = _triangular_solve_arrays(xp, t.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper).swapaxes(-1, -2)
-        x = column_major(xp, x.astype(b.dtype, copy=False))
+        x = column_major(xp, x)
         ctx.save_for_backward(a, x)
         return x
 
