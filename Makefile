@@ -19,7 +19,7 @@ demo: venv
 
 # The second run repeats the parity, module and CUDA suites on the CUDA device: the emulated one
 # here (MINITORCH_EMULATE_CUDA=1), or a real GPU with `make test-gpu`.
-CUDA_SUITES := tests/test_parity.py tests/test_modules.py tests/test_cuda.py
+CUDA_SUITES := tests/test_parity.py tests/test_edge_cases.py tests/test_modules.py tests/test_cuda.py
 
 test: venv
 	$(BIN)/python -m pytest -n 2 tests benchmarks --benchmark-disable

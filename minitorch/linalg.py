@@ -318,7 +318,8 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         A = A.to(dtype)
     _check_matrix("linalg.matrix_norm", A, square=False)
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+        shown = " ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim  # as torch prints an int list
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
     d0, d1 = (wrap_dim(d, A.dim()) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
@@ -348,14 +349,14 @@ def norm(input: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None
     default)."""
     if isinstance(dim, int):
         dim = (dim,)
-    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and input.dim() == 2):
-        return matrix_norm(input, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim,
-                           dtype=dtype)
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.norm: If dim is specified, it mut be of length 1 or 2. Got {dim}")
-    if ord is not None and dim is None and input.dim() != 1:
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
+    if dim is None and ord is not None and input.dim() not in (1, 2):
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
                            f"{input.dim()}D.")
+    if isinstance(ord, str) or ord is not None and (dim is None and input.dim() == 2 or dim is not None and
+                                                    len(dim) == 2):
+        return matrix_norm(input, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype)
     return vector_norm(input, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 

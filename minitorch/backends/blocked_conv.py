@@ -51,7 +51,8 @@ def conv2d(x, w, p, d):
     weights = w.reshape(o, -1)
     for start, stop, cols in _column_blocks(flat, k, d, wp, length):
         np.matmul(weights, cols, out=wide[:, start:stop])
-    return np.ascontiguousarray(wide.reshape(o, n, -1, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3))
+    hp = x.shape[2] + 2 * p[0]
+    return np.ascontiguousarray(wide.reshape(o, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3))
 
 
 def conv2d_weight(x, gy, k, p, d):
@@ -59,7 +60,7 @@ def conv2d_weight(x, gy, k, p, d):
     the input window there, (O, C, kh, kw)."""
     n, o, ho, wo = gy.shape
     flat, wp, _, length = _layout(x, k, p, d)
-    grad = np.zeros((o, n, length // (n * wp), wp), dtype=gy.dtype)  # zero at the wide positions
+    grad = np.zeros((o, n, x.shape[2] + 2 * p[0], wp), dtype=gy.dtype)  # zero at the wide positions
     grad[:, :, :ho, :wo] = gy.transpose(1, 0, 2, 3)
     grad = grad.reshape(o, length)
     gw = np.zeros((o, flat.shape[0] * k[0] * k[1]), dtype=gy.dtype)

@@ -532,7 +532,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     In training the running statistics move towards the batch's (unbiased variance), in place.
     """
     # torch's Python checks come before its C function's argument parser
-    if training and math.prod(input.shape) // (input.shape[1] if input.dim() > 1 else 1) <= 1:
+    if training and input.dim() and input.shape[0] * math.prod(input.shape[2:]) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
@@ -558,6 +558,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if strided:
         _assert_vectors(weight, bias)
     _check_parameter_dtypes(input, weight, bias, running_mean, running_var)
+    if input.numel() == 0:  # torch's empty path: no statistics, a copy scaled and shifted by the first channel's
+        out = input.clone()
+        out = out if weight is None else out * weight[0]
+        return out if bias is None else out + bias[0]
     axes = (0,) + tuple(range(2, input.dim()))
     if training:
         n = input.numel() // input.shape[1]
@@ -630,7 +634,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
     _check_parameter_dtypes(input, weight, bias)
     per_group = [n * c // num_groups, num_groups] + list(input.shape[2:])
-    if math.prod(per_group) // num_groups == 1:
+    if per_group[0] * math.prod(per_group[2:]) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {per_group}")
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
@@ -641,7 +645,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 def _group_norm(input, num_groups, weight, bias, eps):
     """Each sample's channel groups normalised by their own mean and (biased) variance, then scaled and shifted."""
     n, c = input.shape[:2]
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(n, num_groups, c // num_groups * math.prod(input.shape[2:]))
     mean = grouped.mean(-1, keepdim=True)
     var = grouped.var(-1, correction=0, keepdim=True)
     out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)

@@ -20,7 +20,7 @@ def _blocks(hw, k, s, p, d, blocks=None):
 
 def _batch_major(cols, n, length):
     """(C*kh*kw, N*L) channel-major columns as torch's (N, C*kh*kw, L)."""
-    return cols.reshape(-1, n, length).transpose(1, 0, 2)
+    return cols.reshape(cols.shape[0], n, length).transpose(1, 0, 2)
 
 
 def _channel_major(cols):

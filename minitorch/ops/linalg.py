@@ -288,8 +288,6 @@ class Einsum(Primitive):
             if not ctx.needs_input_grad[i]:
                 grads.append(None)
                 continue
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError("einsum backward with a repeated index in one operand is not supported")
             others = [(ctx.out, gy)] + [(s, t) for j, (s, t) in enumerate(zip(ctx.ins, xs)) if j != i]
             avail = set("".join(s for s, _ in others))
             target = "".join(c for c in sub if c in avail)
@@ -317,12 +315,29 @@ def einsum(*args) -> Tensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
     ins, out = _parse_einsum(equation, [t.shape for t in operands])
+    operands, ins = zip(*(_diagonals(i, t, sub) for i, (t, sub) in enumerate(zip(operands, ins))))
     if len({t._dtype for t in operands}) > 1:
         operands = _einsum_operands(operands, ins, out)
     try:
         return Einsum.apply(*operands, ins=tuple(ins), out=out)
     except ValueError as e:  # NumPy's broadcast error for dims under the ellipsis, as torch's class
         raise RuntimeError(f"einsum(): {e}") from None
+
+
+def _diagonals(i: int, t: Tensor, sub: str):
+    """An operand whose subscripts repeat a letter ('ii', 'iij') read along the diagonal of those dims, as a
+    view with the letter once (at the end), so the contraction sees distinct subscripts."""
+    for c in dict.fromkeys(sub):
+        dims = [k for k, s in enumerate(sub) if s == c]
+        for k in dims[1:]:
+            if t.shape[k] != t.shape[dims[0]]:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, "
+                                   f"{t.shape[k]} != {t.shape[dims[0]]}")
+        while len(dims) > 1:
+            t = t.diagonal(0, dims[0], dims[1])
+            sub = sub[:dims[0]] + sub[dims[0] + 1:dims[1]] + sub[dims[1] + 1:] + c
+            dims = [k for k, s in enumerate(sub) if s == c]
+    return t, sub
 
 
 def _einsum_operands(operands, ins, out):

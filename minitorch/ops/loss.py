@@ -133,7 +133,8 @@ class CrossEntropy2d(CrossEntropy):
 
 
 class BinaryCrossEntropy(Primitive):
-    """-(t log x + (1 - t) log(1 - x)) with logs clamped at -100; d/dx = (x - t) / max(x (1 - x), 1e-12)."""
+    """-(t log x + (1 - t) log(1 - x)) with logs clamped at -100; d/dx = (x - t) / max(x (1 - x), 1e-12),
+    d/dt = -logit(x) = log(1 - x) - log x (unclamped, as torch's)."""
 
     @staticmethod
     def forward(ctx, x, t):
@@ -144,7 +145,8 @@ class BinaryCrossEntropy(Primitive):
     @staticmethod
     def backward(ctx, gy):
         x, t = ctx.saved_tensors
-        return gy * (x - t) / (x * (1 - x)).clamp(min=1e-12), None
+        gx = gy * (x - t) / (x * (1 - x)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+        return gx, (-gy * (x / (1 - x)).log() if ctx.needs_input_grad[1] else None)
 
     @staticmethod
     def jvp(ctx, tx, tt):

@@ -161,6 +161,8 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     the input itself with count_include_pad=False, or divisor_override."""
     _check_flag("avg_pool2d", "ceil_mode", ceil_mode)
     _check_flag("avg_pool2d", "count_include_pad", count_include_pad)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
     p = _pair(padding)

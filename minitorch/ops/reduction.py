@@ -629,16 +629,16 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if out is not None:  # torch's norm takes out positionally too
         from .out import compute_into
         return compute_into(norm, (input, p, dim, keepdim), {"dtype": dtype}, out)
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
+        # 'nuc', or 'fro' over more than two dims (an error there): the matrix norm over dim, or all dims
+        from ..linalg import matrix_norm
+        return matrix_norm(input, p, list(range(input.dim())) if dim is None else dim, keepdim, dtype=dtype)
     if dtype is not None:
         input = input.to(dtype)
     if not input._dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {type_word(input._dtype)}")
-    if isinstance(p, str) and p not in ("fro", "nuc"):
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if p == "fro" or p is None:
         p = 2
-    if p == "nuc":
-        raise NotImplementedError("the nuclear norm is not supported")
     p = check_number("linalg_vector_norm", "ord", p, 2)
     axes = _dims(dim, input._data.ndim)
     p = float(p)

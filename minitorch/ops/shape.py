@@ -945,8 +945,9 @@ def repeat_interleave(input: Tensor, repeats=NOT_GIVEN, dim=None, *, output_size
     if output_size is not None:
         total = (int(repeats._data.sum()) if isinstance(repeats, Tensor) and repeats._data.ndim else
                  int(repeats) * (input.numel() if dim is None else input.shape[dim]))
-        if total != output_size:
-            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
+        if total != output_size:  # an int count is checked in Python, a tensor of counts by the kernel
+            raise RuntimeError("allocated size does not match required size" if isinstance(repeats, Tensor) else
+                               f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = wrap_dim(dim, input._data.ndim)

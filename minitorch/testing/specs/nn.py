@@ -122,7 +122,7 @@ def _bce_sample(draw, dtype, logits):
     import numpy as np
     shape = draw(shapes())
     x = _x(draw, dtype, shape, domain="any" if logits else "prob")
-    t = _x(draw, dtype, shape, domain="prob", requires_grad=False)
+    t = _x(draw, dtype, shape, domain="prob", requires_grad=draw(st.booleans()))
     kw = {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
     if draw(st.booleans()):
         kw["weight"] = Arg(np.random.default_rng(0).random(shape[-1:] if shape else ()).astype(dtype), "contiguous",
@@ -134,11 +134,11 @@ def _bce_sample(draw, dtype, logits):
 
 register("nn.functional.binary_cross_entropy",
          lambda lib, x, t, **k: lib.nn.functional.binary_cross_entropy(x, t, **k),
-         lambda draw, dt: _bce_sample(draw, dt, False), dtypes=FLOATS, family=FAMILY, rtol=1e-5,
+         lambda draw, dt: _bce_sample(draw, dt, False), dtypes=FLOATS, family=FAMILY, rtol=1e-5, grad=(0, 1),
          reason="composed from log; torch's fused kernel rounds differently")
 register("nn.functional.binary_cross_entropy_with_logits",
          lambda lib, x, t, **k: lib.nn.functional.binary_cross_entropy_with_logits(x, t, **k),
-         lambda draw, dt: _bce_sample(draw, dt, True), dtypes=FLOATS, family=FAMILY, rtol=1e-5,
+         lambda draw, dt: _bce_sample(draw, dt, True), dtypes=FLOATS, family=FAMILY, rtol=1e-5, grad=(0, 1),
          reason="composed from exp/log1p; torch's fused kernel rounds differently")
 for _name, _kw in [("smooth_l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {}),
                    ("huber_loss", {"delta": 2.0})]:
