@@ -124,3 +124,16 @@ def test_every_distribution_is_tested():
     in_scope = {"Normal", "Uniform", "Bernoulli", "Categorical", "OneHotCategorical", "Beta", "Gamma", "Exponential",
                 "Laplace", "MultivariateNormal", "Independent", "Dirichlet", "kl_divergence", "register_kl"}
     assert in_scope <= set(torch.distributions.__all__) and in_scope <= set(minitorch.distributions.__all__)
+
+
+def test_every_nn_module_is_tested():
+    """Each module class of minitorch.nn is built and compared with torch's somewhere: the layers in
+    test_modules.py's cases, lazy layers in test_lazy_modules.py, recurrent ones in test_rnn.py, transformers in
+    test_transformer.py, containers in test_nn.py."""
+    import pathlib
+    here = pathlib.Path(__file__).parent
+    source = "".join((here / f).read_text() for f in ("test_modules.py", "test_lazy_modules.py", "test_rnn.py",
+                                                      "test_transformer.py", "test_nn.py"))
+    bases = {"Module", "RNNBase", "RNNCellBase", "LazyModuleMixin"}  # built through their subclasses
+    missing = [n for n in minitorch.nn.modules.__all__ if n not in bases and f"nn.{n}(" not in source]
+    assert not missing, f"nn modules not compared with torch: {missing}"

@@ -23,6 +23,11 @@ def index(high, *shape):
     return ("index", shape, high)
 
 
+def distinct(high, *shape):
+    """Positions below `high`, none repeated within an (N, C) plane (the indices max-unpooling scatters to)."""
+    return ("distinct", shape, high)
+
+
 def const(kind, *shape):
     """An input without gradient (targets)."""
     return ("const-" + kind, shape)
@@ -171,6 +176,16 @@ CASES = {
     "ReplicationPad3d": (lambda nn, lib: nn.ReplicationPad3d((2, 1, 0, 1, 1, 0)), [x(2, 2, 3, 3, 3)]),
     "CircularPad1d": (lambda nn, lib: nn.CircularPad1d((2, 1)), [x(2, 3, 5)]),
     "CircularPad3d": (lambda nn, lib: nn.CircularPad3d(1), [x(1, 2, 3, 3, 3)]),
+    "CircularPad2d": (lambda nn, lib: nn.CircularPad2d((1, 2, 0, 1)), [x(2, 2, 3, 4)]),
+    "ConstantPad2d": (lambda nn, lib: nn.ConstantPad2d((1, 0, 2, 1), -0.5), [x(2, 3, 3, 4)]),
+    "ZeroPad1d": (lambda nn, lib: nn.ZeroPad1d((0, 2)), [x(2, 3, 4)]),
+    "ReflectionPad1d": (lambda nn, lib: nn.ReflectionPad1d((2, 1)), [x(2, 3, 5)]),
+    "ReplicationPad1d": (lambda nn, lib: nn.ReplicationPad1d(2), [x(3, 4)]),
+    "UpsamplingNearest2d": (lambda nn, lib: nn.UpsamplingNearest2d(size=(5, 3)), [x(1, 2, 3, 2)]),
+    "Dropout3d": (lambda nn, lib: nn.Dropout3d(0.5), [x(2, 4, 2, 3, 2)]),
+    "MaxUnpool1d": (lambda nn, lib: nn.MaxUnpool1d(2), [x(2, 3, 4), distinct(8, 2, 3, 4)]),
+    "MaxUnpool2d": (lambda nn, lib: nn.MaxUnpool2d(3, stride=2, padding=1), [x(1, 2, 3, 3), distinct(25, 1, 2, 3, 3)]),
+    "MaxUnpool3d": (lambda nn, lib: nn.MaxUnpool3d(2), [x(1, 2, 2, 2, 2), distinct(64, 1, 2, 2, 2, 2)]),
     "FractionalMaxPool2d": (lambda nn, lib: nn.FractionalMaxPool2d(2, output_ratio=0.6, return_indices=True),
                             [x(2, 3, 7, 6)]),
     "FractionalMaxPool3d": (lambda nn, lib: nn.FractionalMaxPool3d((2, 1, 2), output_size=3), [x(1, 2, 5, 4, 5)]),
@@ -203,6 +218,11 @@ def _inputs(specs, seed):
         kind, shape = spec[0], spec[1]
         if kind == "index":
             out.append((rng.integers(0, spec[2], size=shape).astype(np.int64), False))
+            continue
+        if kind == "distinct":
+            planes, per_plane = int(np.prod(shape[:2])), int(np.prod(shape[2:]))
+            picks = [rng.choice(spec[2], size=per_plane, replace=False) for _ in range(planes)]
+            out.append((np.stack(picks).reshape(shape).astype(np.int64), False))
             continue
         if kind == "labels":  # class indices ended by -1 (multi-label targets)
             out.append((np.where(rng.random(shape) < 0.3, -1, rng.integers(0, shape[-1], size=shape)), False))

@@ -162,8 +162,10 @@ def test_lbfgs_follows_torch(line_search_fn):
     (m_losses, m_evals, m_iters, m_params), (t_losses, t_evals, t_iters, t_params) = results
     assert (m_evals, m_iters) == (t_evals, t_iters)
     np.testing.assert_allclose(m_losses, t_losses, rtol=1e-9)
+    # up to 60 inner iterations amplify float64 rounding, whose summation order differs between BLAS kernels
+    # (CPU generations): the weights agree to about 1e-7 relative, so 1e-6 leaves room for the next machine
     for a, b in zip(m_params, t_params):
-        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("make, error", [
@@ -519,3 +521,47 @@ def test_ctc_loss_module_trains_like_torch():
         runs.append((np.array(losses), logits.detach().numpy()))
     np.testing.assert_allclose(runs[1][0], runs[0][0], rtol=1e-5)
     np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=1e-5, atol=1e-6)
+
+
+def test_module_containers_match_torch():
+    """ModuleDict, ModuleList and Sequential: entries, order, indexing, updates, reprs, state_dict keys and errors."""
+    import torch
+    made = []
+    for lib in (torch, mt):
+        nn = lib.nn
+        d = nn.ModuleDict({"conv": nn.Conv2d(1, 2, 3), "act": nn.ReLU()})
+        d["pool"] = nn.MaxPool2d(2)
+        d.update([("drop", nn.Dropout(0.1)), ("act", nn.Tanh())])
+        popped = d.pop("drop")
+        layers = nn.ModuleList([nn.Linear(2, 2), nn.GELU()])
+        layers.append(nn.Identity())
+        layers.insert(0, nn.Flatten())
+        layers.extend([nn.Sigmoid()])
+        seq = nn.Sequential(*layers[1:3])
+        seq.append(nn.Linear(2, 1))
+        seq.insert(-1, nn.ReLU())
+        longer = (seq + nn.Sequential(nn.Tanh())) * 2
+        del longer[1:3]
+        longer.pop(0)
+        repeated = nn.ModuleList([nn.Linear(3, 3) for _ in range(3)] + [nn.ReLU()] * 2 + [nn.Linear(3, 3)])
+        del repeated[-1]
+        made.append((repr(d), list(d.keys()), type(popped).__name__, "conv" in d, len(d), repr(layers), len(layers),
+                     type(layers[-1]).__name__, repr(layers[1:3]), repr(seq), list(seq.state_dict().keys()),
+                     list(d.state_dict().keys()), [n for n, _ in d.named_children()], repr(longer),
+                     repr(repeated), list(repeated.state_dict().keys())))
+        with pytest.raises(KeyError):
+            d["missing"]
+        with pytest.raises(IndexError):
+            layers[10]
+        for bad, error in [(lambda: nn.ModuleList([lib.zeros(1)]), TypeError),
+                           (lambda: nn.ModuleDict({"a.b": nn.ReLU()}), KeyError),
+                           (lambda: nn.ModuleDict({"training": nn.ReLU()}), KeyError),
+                           (lambda: nn.ModuleDict({1: nn.ReLU()}), TypeError),
+                           (lambda: nn.ModuleDict([("a", nn.ReLU(), 1)]), ValueError),
+                           (lambda: nn.ModuleList(3), TypeError),
+                           (lambda: nn.Sequential(nn.ReLU()) + nn.ModuleList(), ValueError),
+                           (lambda: nn.Sequential(nn.ReLU()) * 0, ValueError)]:
+            with pytest.raises(error) as info:
+                bad()
+            made[-1] += (str(info.value).replace("minitorch.", "torch."),)  # class paths name the library
+    assert made[1] == made[0]

@@ -2,4 +2,5 @@
 from . import functional, init, parallel, utils
 from .modules import *  # noqa: F401,F403
 
-from .parameter import Parameter
+from . import parameter
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter

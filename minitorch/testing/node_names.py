@@ -30,6 +30,7 @@ MODULE_PENDING = {
     # circular padding: torch copies slices into a new tensor; minitorch re-indexes each padded dim
     "Conv2d-circular": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
     "CircularPad1d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
+    "CircularPad2d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
     "CircularPad3d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
     # minitorch's cross-entropy is one fused node standing for torch's NllLossBackward0 and
     # LogSoftmaxBackward0 (the output's node name matches; the log-softmax node is inside it)

@@ -1,13 +1,23 @@
-"""Containers: Sequential, ModuleList, ModuleDict, ParameterList."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
 from .module import Module
 
 
+def _index(idx, size: int) -> int:
+    """An int index into `size` entries, wrapped, with torch's IndexError."""
+    idx = operator.index(idx)
+    if not -size <= idx < size:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % size
+
+
 class _ModuleSequence(Module):
-    """Submodules named "0", "1", ...: length, iteration and append shared by Sequential and ModuleList."""
+    """Submodules named "0", "1", ...: what Sequential and ModuleList share."""
 
     def __len__(self):
         return len(self._modules)
@@ -15,9 +25,29 @@ class _ModuleSequence(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __delitem__(self, idx):
+        keys = list(self._modules)
+        for key in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]:
+            del self._modules[key]
+        self._renumber()
+
+    def _renumber(self) -> None:
+        """Names "0", "1", ... again after a removal (as torch keeps them)."""
+        modules = list(self._modules.values())
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(modules))
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
 
 
 class Sequential(_ModuleSequence):
@@ -40,54 +70,129 @@ class Sequential(_ModuleSequence):
     def __getitem__(self, idx):
         items = list(self._modules.items())
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(items[idx]))
-        if not -len(items) <= idx < len(items):
-            raise IndexError(f"index {idx} is out of range")
-        return items[idx][1]
+            return type(self)(OrderedDict(items[idx]))
+        return items[_index(idx, len(items))][1]
 
+    def __setitem__(self, idx, module):
+        setattr(self, list(self._modules)[_index(idx, len(self))], module)
+
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        for module in other:
+            self.append(module)
+        return self
+
+    def __mul__(self, other):
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        repeated = self * other
+        self._modules.clear()
+        self._modules.update(repeated._modules)
+        return self
+
+    def insert(self, index: int, module):
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        modules = list(self._modules.values())
+        modules.insert(index + n if index < 0 else index, module)
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(modules))
+        return self
+
+    def extend(self, sequential):
+        for layer in sequential:
+            self.append(layer)
+        return self
 
 
 class ModuleList(_ModuleSequence):
-    """A list of modules whose parameters the parent module sees."""
+    """A list of modules whose parameters the parent module sees; printed with repeats folded, as torch."""
 
     def __init__(self, modules=None):
         super().__init__()
-        for m in modules or []:
-            self.append(m)
+        if modules is not None:
+            self.extend(modules)
 
     def __getitem__(self, idx):
-        mods = list(self._modules.values())
-        return ModuleList(mods[idx]) if isinstance(idx, slice) else mods[idx]
+        modules = list(self._modules.values())
+        return type(self)(modules[idx]) if isinstance(idx, slice) else modules[_index(idx, len(modules))]
 
     def __setitem__(self, idx, module):
-        key = list(self._modules)[idx]
-        self._modules[key] = module
+        setattr(self, str(_index(idx, len(self))), module)
 
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        combined = ModuleList()
+        for i, module in enumerate(list(self) + list(other)):
+            combined.add_module(str(i), module)
+        return combined
+
+    def insert(self, index: int, module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
 
     def extend(self, modules):
-        for m in modules:
-            self.append(m)
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList.extend should be called with an iterable, but got {type(modules).__name__}")
+        offset = len(self)
+        for i, module in enumerate(modules):
+            self.add_module(str(offset + i), module)
         return self
 
-    def insert(self, index, module):
-        mods = list(self._modules.values())
-        mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+    def __repr__(self):
+        """Runs of equal entries as one line: `(0-11): 12 x EncoderBlock(...)`."""
+        from .module import _addindent
+        runs = []  # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [_addindent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
+                 for a, b, text in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
+    """Modules by name, in insertion order; the parent module sees their parameters."""
+
     def __init__(self, modules=None):
         super().__init__()
-        for k, m in (modules or {}).items():
-            self.add_module(k, m)
+        if modules is not None:
+            self.update(modules)
 
     def __getitem__(self, key):
         return self._modules[key]
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
 
     def __len__(self):
         return len(self._modules)
@@ -98,6 +203,14 @@ class ModuleDict(Module):
     def __contains__(self, key):
         return key in self._modules
 
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
     def keys(self):
         return self._modules.keys()
 
@@ -106,6 +219,23 @@ class ModuleDict(Module):
 
     def items(self):
         return self._modules.items()
+
+    def update(self, modules) -> None:
+        """Entries from a mapping, or from an iterable of (name, module) pairs."""
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                            + type(modules).__name__)
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; is"
+                                + type(pair).__name__)
+            if len(pair) != 2:
+                raise ValueError(f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]
 
 
 def _parameter_line(key, value, word) -> str:

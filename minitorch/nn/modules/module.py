@@ -5,7 +5,7 @@ from collections import OrderedDict, namedtuple
 
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -13,6 +13,14 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
+
+
+def _typename(obj) -> str:
+    """How torch.typename names an object in its errors: a tensor by its legacy type, others by class."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = obj if isinstance(obj, type) else type(obj)
+    return cls.__qualname__ if cls.__module__ in ("", "builtins") else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -40,6 +48,7 @@ class Module:
         object.__setattr__(self, "_forward_hooks_always_called", set())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
 
     # ---- registration -----------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -94,6 +103,17 @@ class Module:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module) -> None:
+        """Register `module` (or None) as the child `name`."""
+        if not isinstance(module, Module) and module is not None:
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {_typename(name)}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f"module name can't contain \".\", got: {name}")
+        if name == "":
+            raise KeyError("module name can't be empty string \"\"")
         self._modules[name] = module
 
     register_module = add_module
@@ -198,12 +218,17 @@ class Module:
                 if p is not None:
                     with no_grad():
                         new = fn(p)
+                    if is_lazy(p):  # still without a shape: it takes the dtype and device only
+                        p._take_dtype_and_device(new)
+                        continue
                     p._data, p._dtype, p._device = new._data, new._dtype, new._device
                     if p.grad is not None:
                         g = fn(p.grad)
                         p._grad = g
             for name, b in m._buffers.items():
-                if b is not None:
+                if is_lazy(b):
+                    b._take_dtype_and_device(fn(b))
+                elif b is not None:
                     m._buffers[name] = fn(b)
         return self
 
@@ -247,11 +272,11 @@ class Module:
             destination, prefix, keep_vars = (tuple(args) + (destination, prefix, keep_vars)[len(args):])[:3]
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
-            if p is not None:
-                out[prefix + name] = p if keep_vars else p.detach()
+            if p is not None:  # an uninitialized one is kept itself (a lazy module's, as torch does)
+                out[prefix + name] = p if keep_vars or is_lazy(p) else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers:
-                out[prefix + name] = b if keep_vars else b.detach()
+                out[prefix + name] = b if keep_vars or is_lazy(b) else b.detach()
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
@@ -260,14 +285,19 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values in (torch tensors and arrays too); returns missing/unexpected keys."""
         from ...ops.creation import as_tensor
+        missing, unexpected, errors = [], [], []
+        for prefix, module in self.named_modules():
+            for hook in list(getattr(module, "_load_state_dict_pre_hooks", {}).values()):  # (older pickles lack it)
+                hook(module, state_dict, prefix + "." if prefix else "", {}, strict, missing, unexpected, errors)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
         for k, target in own.items():
             if k not in state_dict:
                 continue
             value = state_dict[k]
+            if is_lazy(value) and is_lazy(target):  # nothing to copy yet
+                continue
             if not isinstance(value, Tensor):
                 value = as_tensor(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
             if tuple(value.shape) != tuple(target.shape):
@@ -292,6 +322,16 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n" + "\n".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs),
+        run before load_state_dict reads this module's entries (it may change state_dict or the module)."""
+        from ...autograd.function import _add_hook
+        return _add_hook(self._load_state_dict_pre_hooks, hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        """The same, for a hook that takes no module unless `with_module` (a bound method, say)."""
+        return self.register_load_state_dict_pre_hook(hook if with_module else lambda module, *args: hook(*args))
 
     # ---- calling --------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):

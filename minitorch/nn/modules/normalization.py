@@ -14,14 +14,28 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bias and affine
-        self._optional_parameter("weight", ones(num_features, dtype=dtype) if affine else None)
-        self._optional_parameter("bias", zeros(num_features, dtype=dtype) if affine and bias else None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        at = {"device": device, "dtype": dtype}
+        self._optional_parameter("weight", ones(num_features, **at) if affine else None)
+        self._optional_parameter("bias", zeros(num_features, **at) if affine and bias else None)
+        tracked = track_running_stats
+        self.register_buffer("running_mean", zeros(num_features, **at) if tracked else None)
+        self.register_buffer("running_var", ones(num_features, **at) if tracked else None)
+        self.register_buffer("num_batches_tracked", tensor(0, device=device) if tracked else None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches counted."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """The running statistics reset, the scale set to 1 and the shift to 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         pass
