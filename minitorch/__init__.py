@@ -53,6 +53,9 @@ from .ops.shape import (atleast_1d, atleast_2d, broadcast_shapes, broadcast_tens
 from .dtypes import float16 as half, float32 as float, float64 as double, int16 as short, int32 as int, \
     int64 as long
 from .ops.convert import result_type
+from .ops.view_copies import (alias_copy, as_strided_copy, diagonal_copy, narrow_copy, permute_copy, select_copy,
+                              slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy, transpose_copy,
+                              unbind_copy, unfold_copy, unsqueeze_copy, view_copy)
 
 from .formats import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
 from .version import as_local as _as_local, torch_api_version as _torch_api  # noqa: E402
@@ -136,7 +139,9 @@ for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos a
         row_stack rsqrt scatter scatter_add sigmoid sign signbit sin sinh softmax sort sqrt square stack std sub
         subtract sum take take_along_dim tan tanh topk tril triu true_divide trunc var vstack where
         xlogy addmm addmv addr baddbmm addbmm vdot cross acosh asinh atanh arccosh arcsinh arctanh deg2rad rad2deg
-        sinc erfc lgamma digamma polygamma sgn""".split():
+        sinc erfc lgamma digamma polygamma sgn alias_copy as_strided_copy diagonal_copy narrow_copy permute_copy
+        select_copy slice_copy split_copy split_with_sizes_copy squeeze_copy t_copy transpose_copy unbind_copy
+        unfold_copy unsqueeze_copy view_copy""".split():
     globals()[_name] = _with_out(globals()[_name])
 for _name in "arange empty eye full linspace logspace normal ones rand randint randn randperm range zeros".split():
     globals()[_name] = _with_out(globals()[_name], factory=True)
@@ -178,6 +183,32 @@ _family.install(globals(), _special_functions, functions="i0 igamma igammac mvlg
                 methods="i0 igamma igammac mvlgamma", in_place="i0 igamma igammac mvlgamma",
                 with_out_names="i0 igamma igammac mvlgamma")
 _family.install(globals(), _strided, functions="as_strided empty_strided", methods="as_strided unfold new_empty_strided")
+from .ops import index_builders as _index_builders, integer_bits as _integer_bits  # noqa: E402
+from .ops import real_parts as _real_parts  # noqa: E402
+
+_INTEGER_BITS = "bitwise_left_shift bitwise_right_shift gcd lcm"
+_family.install(globals(), _integer_bits, functions=_INTEGER_BITS, methods=_INTEGER_BITS, in_place=_INTEGER_BITS,
+                with_out_names=_INTEGER_BITS)
+for _dunder, _name in (("lshift", "bitwise_left_shift"), ("rshift", "bitwise_right_shift")):
+    setattr(Tensor, f"__{_dunder}__", ops._operator_result(getattr(_integer_bits, _name)))
+    setattr(Tensor, f"__r{_dunder}__", ops._operator_result(ops._reflected(getattr(_integer_bits, _name))))
+    setattr(Tensor, f"__i{_dunder}__", ops._operator_result(getattr(Tensor, _name + "_")))
+_family.install(globals(), _real_parts,
+                functions="real conj conj_physical conj_physical_ resolve_conj resolve_neg is_conj is_neg isreal angle",
+                methods="conj conj_physical conj_physical_ resolve_conj resolve_neg is_conj is_neg isreal angle",
+                with_out_names="conj_physical angle")
+_family.install(globals(), _index_builders, functions="tril_indices triu_indices unravel_index")
+from .ops import windows as _windows  # noqa: E402
+
+_family.install(globals(), _windows, functions="bartlett_window blackman_window hamming_window hann_window kaiser_window")
+from . import signal  # noqa: E402
+from .ops import lower_forms as _lower_forms  # noqa: E402
+
+_family.install(globals(), _lower_forms, functions="""constant_pad_nd nonzero_static empty_permuted grid_sampler
+                grid_sampler_2d grid_sampler_3d""", with_out_names="nonzero_static")
+from .nn.native_norms import native_batch_norm, native_group_norm, native_layer_norm  # noqa: E402
+
+native_batch_norm = _with_out(_checked(native_batch_norm))
 
 
 def fill_(input: Tensor, value) -> Tensor:

@@ -127,6 +127,11 @@ def multigammaln(input: Tensor, p: int) -> Tensor:
     return _mvlgamma(input, p)
 
 
+from .ops.special_bessel import OPS as _BESSEL_AND_POLYNOMIALS  # noqa: E402
+from .ops.out import with_out as _with_out  # noqa: E402
+
+globals().update({_name: _with_out(_op) for _name, _op in _BESSEL_AND_POLYNOMIALS.items()})
+
 # torch's argument checks, as its C functions make them
 from .ops.arguments import checked as _checked  # noqa: E402
 
@@ -137,4 +142,4 @@ for _name in ("round", "softmax", "log_softmax", "ndtr", "entr", "xlog1py", "zet
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc",
            "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
            "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
-           "zeta"]
+           "zeta"] + sorted(_BESSEL_AND_POLYNOMIALS)

@@ -270,3 +270,14 @@ def test_factories_refuse_a_size_given_twice_or_as_an_int(name):
             getattr(torch, name)(*args, **kwargs)
         with pytest.raises(TypeError, match=f"{name}\\(\\).*'size'"):  # torch's wording varies by overload
             getattr(mt, name)(*args, **kwargs)
+
+
+def test_complex_accessors_of_a_real_tensor_match_torch():
+    """A real tensor is its own real part and conjugate, never a lazy conjugate or negation; imag is refused."""
+    import torch
+    for lib in (torch, mt):
+        x = lib.tensor([1.0, -2.0])
+        assert x.real is x and lib.real(x) is x and x.conj() is x and x.resolve_neg() is x
+        assert x.is_conj() is False and lib.is_neg(x) is False and x.conj_physical_() is x
+        with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
+            x.imag

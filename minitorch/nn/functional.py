@@ -34,6 +34,7 @@ from .functional_norms import instance_norm, local_response_norm, rms_norm  # no
 from .functional_embedding_bag import embedding_bag  # noqa: F401
 from ..ops.grid_sample import affine_grid, grid_sample  # noqa: F401
 from .functional_ctc import ctc_loss  # noqa: F401
+from .functional_linear_loss import linear_cross_entropy  # noqa: F401
 from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,  # noqa: F401
                                 margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                                 multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
@@ -299,8 +300,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if weight is not None:
         size_at(weight, 0)  # torch views the weight by its first size
     keep = target != ignore_index
-    w = 1 if weight is None else weight.reshape(wshape)
-    smooth = (-(logp * w).sum(class_dim)).masked_fill(~keep, 0)  # masked, not multiplied: 0/0 must not reach the gradient
+    weighted = logp if weight is None else logp * weight.reshape(wshape)
+    smooth = (-weighted.sum(class_dim)).masked_fill(~keep, 0)  # masked, not multiplied: 0/0 must not reach the gradient
     if reduction == "mean":
         denom = keep.sum() if weight is None else (weight[target.masked_fill(~keep, 0)] * keep).sum()
         smooth = smooth.sum() / denom
@@ -536,6 +537,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    return batch_norm_core(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def batch_norm_core(input, running_mean, running_var, weight, bias, training, momentum, eps) -> Tensor:
+    """batch_norm after torch's Python checks: its C function's checks and the normalisation."""
     _batch_norm_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
     floats_only(input, "batch_norm")
     if (running_mean is None) != (running_var is None) and training:
@@ -636,10 +642,14 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     per_group = [n * c // num_groups, num_groups] + list(input.shape[2:])
     if per_group[0] * math.prod(per_group[2:]) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {per_group}")
-    if c % num_groups:
+    check_groups(input, num_groups)
+    return NativeGroupNorm.apply(input, num_groups, weight, bias, eps)
+
+
+def check_groups(input: Tensor, num_groups: int) -> None:
+    if input.shape[1] % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
-    return NativeGroupNorm.apply(input, num_groups, weight, bias, eps)
 
 
 def _group_norm(input, num_groups, weight, bias, eps):
@@ -820,7 +830,7 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "pad"
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "nll_loss",
            "cross_entropy",
            "margin_ranking_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
-           "conv3d", "conv_transpose1d", "conv_transpose3d", "adaptive_max_pool1d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pdist", "alpha_dropout", "feature_alpha_dropout", "instance_norm", "local_response_norm", "rms_norm", "embedding_bag", "upsample_nearest", "upsample_bilinear", "affine_grid", "grid_sample", "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices", "ctc_loss"]
+           "conv3d", "conv_transpose1d", "conv_transpose3d", "adaptive_max_pool1d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "pdist", "alpha_dropout", "feature_alpha_dropout", "instance_norm", "local_response_norm", "rms_norm", "embedding_bag", "upsample_nearest", "upsample_bilinear", "affine_grid", "grid_sample", "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices", "ctc_loss", "linear_cross_entropy"]
 
 # A tensor parameter given anything else raises torch's TypeError, naming it. torch's functions
 # implemented in C check every argument's type; its Python ones take any truthy flag or number.

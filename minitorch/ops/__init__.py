@@ -33,7 +33,7 @@ METHODS = {
     convert: """to float double half long int short bool byte char cpu cuda type type_as clone
         contiguous""",
     creation: """new_tensor new_zeros new_ones new_empty new_full uniform_ normal_ bernoulli_
-        exponential_ random_""",
+        exponential_ random_ cauchy_ log_normal_ geometric_""",
     inplace: "copy_ fill_ zero_",
     activation: "relu softmax log_softmax",
 }

@@ -82,7 +82,13 @@ def _infer_array(data, narrow_floats: bool = True):
     plain = _plain(data)
     if plain is None:
         raise RuntimeError("Could not infer dtype of NoneType")
-    arr = np.array(plain)
+    try:
+        arr = np.array(plain)
+    except ValueError:  # ragged nesting: torch's message for it
+        _check_nesting(plain)
+        raise
+    if arr.dtype.kind in "USO":
+        _check_nesting(plain)
     if arr.dtype == np.float64 and narrow_floats and not _has_float64_numpy(plain):
         arr = arr.astype(D.get_default_dtype().np)
     elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
@@ -92,6 +98,33 @@ def _infer_array(data, narrow_floats: bool = True):
     elif arr.dtype.kind == "c":
         raise TypeError("complex tensors are not supported")
     return arr
+
+
+def _check_nesting(plain) -> None:
+    """torch's errors for nested data that is not a grid of numbers: it reads the sizes from the first elements
+    (a string there nests without end), then checks every sequence's length and every element's type."""
+    sizes, first = [], plain
+    while isinstance(first, (list, tuple)):
+        sizes.append(len(first))
+        if not first:
+            break
+        first = first[0]
+        if isinstance(first, str):
+            raise ValueError("too many dimensions 'str'")
+
+    def walk(obj, dim):
+        if dim == len(sizes):
+            if obj is None:
+                raise RuntimeError("Could not infer dtype of NoneType")
+            if isinstance(obj, (str, list, tuple)):
+                raise TypeError(f"new(): invalid data type '{type(obj).__name__}'")
+            return
+        if not isinstance(obj, (list, tuple)) or len(obj) != sizes[dim]:
+            got = len(obj) if isinstance(obj, (list, tuple)) else type(obj).__name__
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {got})")
+        for item in obj:
+            walk(item, dim + 1)
+    walk(plain, 0)
 
 
 def _has_float64_numpy(plain):
@@ -639,13 +672,56 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
     """Fill with Exp(lambd) draws, −log(1 − u)/λ (torch's stream)."""
-    if not self._dtype.is_floating_point:
-        raise RuntimeError(f"Exponential distribution is a continuous probability distribution. dtype must be a "
-                           f"floating point but you specified {self._dtype.word}")
+    _continuous(self, "Exponential")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     u = _gen(generator, self._device)._uniform(self.numel(), np.float64)
     return _fill_random(self, -self._device.backend.xp.log1p(-u) / lambd)
+
+
+def _continuous(self: Tensor, name: str, c_names: bool = False) -> None:
+    """torch's refusal of an integer tensor (naming its dtype as torch's word, or its C type for cauchy_)."""
+    if not self._dtype.is_floating_point:
+        word = _c_type_name(self._dtype) if c_names else self._dtype.word
+        raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype must be a floating "
+                           f"point but you specified {word}")
+
+
+def _c_type_name(dt) -> str:
+    """The C type torch's distribution errors name (`long int` for int64)."""
+    return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}.get(dt.name, dt.name)
+
+
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with Cauchy(median, sigma) draws, median + sigma tan(π (u − ½)) from double uniforms (torch's stream)."""
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    _continuous(self, "Cauchy", c_names=True)
+    u = _gen(generator, self._device)._uniform(self.numel(), np.float64)
+    return _fill_random(self, median + sigma * np.tan(math.pi * (u - 0.5)))
+
+
+def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+    """Fill with exp(N(mean, std²)) draws, one Box-Muller double at a time as torch's serial kernel draws them."""
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    if not self._dtype.is_floating_point and self.numel():  # the kernel's dispatch: an empty tensor skips it
+        raise NotImplementedError(f"\"log_normal_cpu\" not implemented for '{self._dtype.word}'")
+    g = _gen(generator, self._device)
+    normals = np.fromiter((g._standard_normal_double() for _ in builtins.range(self.numel())), np.float64,
+                          self.numel())
+    return _fill_random(self, np.exp(normals * std + mean))
+
+
+def geometric_(self: Tensor, p: float, *, generator=None) -> Tensor:
+    """Fill with the number of Bernoulli(p) trials up to the first success, ⌈log u / log(1 − p)⌉ (integers too)."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    if self._dtype is D.bool_ and self.numel():  # the kernel's dispatch: an empty tensor skips it
+        raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
+    u = _gen(generator, self._device)._uniform(self.numel(), np.float64)
+    return _fill_random(self, np.ceil(np.log(u) / math.log1p(-p)))
 
 
 def random_(self: Tensor, from_=0, to=None, *, generator=None) -> Tensor:

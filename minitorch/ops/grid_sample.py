@@ -1,6 +1,6 @@
 """Spatial transformers: affine_grid builds sampling coordinates from affine matrices, grid_sample reads an
-image (or volume) at such coordinates, by bilinear (trilinear) or nearest interpolation, with zeros, border or
-reflection padding. Both are fused nodes under torch's names, their definitions gathers and weighted sums."""
+image (or volume) at such coordinates, by bilinear (trilinear), nearest or (in 2-d) bicubic interpolation, with
+zeros, border or reflection padding. Both are fused nodes under torch's names, their definitions gathers and weighted sums."""
 from __future__ import annotations
 
 import warnings
@@ -139,6 +139,8 @@ def _grid_sample(input, grid, mode, padding_mode, align_corners):
 
     if mode == "nearest":
         out = read([coord.round() for coord in coords])
+    elif mode == "bicubic":
+        out = _bicubic(points, spatial, padding_mode, align_corners, read)
     else:
         lows = [coord.floor() for coord in coords]
         weights_high = [coord - low for coord, low in zip(coords, lows)]
@@ -152,6 +154,40 @@ def _grid_sample(input, grid, mode, padding_mode, align_corners):
             term = read(corner) * weight.unsqueeze(1)
             out = term if out is None else out + term
     return out.reshape((n, c) + out_spatial)
+
+
+_CUBIC_A = -0.75  # the cubic convolution kernel's parameter, as torch's
+
+
+def _cubic_coefficients(t: Tensor) -> list:
+    """The four tap weights at offsets −1, 0, 1, 2 from floor(x), for fraction t = x − floor(x) (Keys' kernel)."""
+    a = _CUBIC_A
+
+    def near(x):   # |x| ≤ 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):    # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _bicubic(points, spatial, padding_mode, align_corners, read):
+    """Bicubic interpolation over the 4 × 4 pixels around each point: each tap's coordinate padded on its own, a
+    weighted sum along x in each of the four rows, then along y (torch's order of summation)."""
+    y, x = (_unnormalise(points[..., 1 - k], spatial[k], align_corners) for k in range(2))
+    y0, x0 = y.floor(), x.floor()
+    wy, wx = _cubic_coefficients(y - y0), _cubic_coefficients(x - x0)
+    out = None
+    for i in range(4):
+        row_y = _pad_coordinate(y0 + (i - 1), spatial[0], padding_mode, align_corners)
+        row = None
+        for j in range(4):
+            col_x = _pad_coordinate(x0 + (j - 1), spatial[1], padding_mode, align_corners)
+            term = read([row_y, col_x]) * wx[j].unsqueeze(1)
+            row = term if row is None else row + term
+        term = row * wy[i].unsqueeze(1)
+        out = term if out is None else out + term
+    return out
 
 
 class GridSampler2D(Fused):
@@ -189,8 +225,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if input.dtype is not grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
                            f"{input.dtype} and grid has {grid.dtype}")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented in minitorch (bilinear and nearest "
-                                  "are)")
+    if mode == "bicubic" and input.dim() != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     node = GridSampler2D if input.dim() == 4 else GridSampler3D
     return node.apply(input, grid, mode, padding_mode, align_corners)

@@ -57,7 +57,8 @@ def compute_into(fn, args, kwargs, out):
     """fn(*args, **kwargs) written into `out` by torch's rules."""
     name = fn.__name__
     outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
-    if _mode.enabled and any(t._requires_grad for t in _tensors((*args, *kwargs.values(), *outs))):
+    differentiable = getattr(fn, "differentiable", True)  # an op without a gradient writes into out= freely
+    if differentiable and _mode.enabled and any(t._requires_grad for t in _tensors((*args, *kwargs.values(), *outs))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            f"differentiation, but one of the arguments requires grad.")
     with no_grad():

@@ -80,6 +80,9 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         bad = int(index.max()) if int(index.max()) >= size else int(index.min())
         raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {size}")
     if input.dim() == 0:
+        if not index.numel():  # nothing to copy: the scalar itself (source may be empty)
+            return IndexCopy.apply(input.reshape(1), index.reshape(-1), source.reshape(1, -1)[:, :0].reshape(0),
+                                   dim=0).reshape(())
         return IndexCopy.apply(input.reshape(1), index.reshape(-1) % 1, source.reshape(1), dim=0).reshape(())
     return IndexCopy.apply(input, index.reshape(-1) % size, source, dim=d)
 

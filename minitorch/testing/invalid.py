@@ -66,9 +66,10 @@ def _replacements(value):
 
 
 @st.composite
-def mutate(draw, args: list, kwargs: dict):
-    """One changed copy of a valid call: (args, kwargs, description)."""
-    slots = [("arg", i) for i in range(len(args))] + [("kw", k) for k in kwargs] + [("new", UNKNOWN_KEYWORD)]
+def mutate(draw, args: list, kwargs: dict, unchecked: tuple = ()):
+    """One changed copy of a valid call: (args, kwargs, description); the `unchecked` positions stay as they are."""
+    slots = [("arg", i) for i in range(len(args)) if i not in unchecked] + [("kw", k) for k in kwargs] + \
+        [("new", UNKNOWN_KEYWORD)]
     kind, key = draw(st.sampled_from(slots))
     args, kwargs = list(args), dict(kwargs)
     if kind == "new":

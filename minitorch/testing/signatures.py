@@ -186,6 +186,8 @@ CORRECTIONS = {
                        "device=None, pin_memory=False, requires_grad=False): ..."],
     "torch.range": ["def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None, "
                     "pin_memory=False, requires_grad=False): ..."],
+    "torch.hamming_window": ["def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, "
+                             "layout=None, device=None, pin_memory=False, requires_grad=False): ..."],
     "torch.asarray": ["def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False): ..."],
     **{f"Tensor.{n}": [f"def {n}(memory_format=torch.preserve_format): ..."] for n in _CONVERSIONS},
     # boolean-dispatch functions: the stub leaves out the flag that picks the implementation

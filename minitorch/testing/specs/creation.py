@@ -6,7 +6,7 @@ torch's CPU values bit for bit.
 import numpy as np
 from hypothesis import strategies as st
 
-from ..registry import CPU_LAYOUT, FLOATS, TORCH_CPU_STREAM, register
+from ..registry import CPU_LAYOUT, FLOATS, TORCH_CPU_STREAM, Arg, register
 from ..strategies import shapes, tensor_arg
 
 FAMILY = "creation"
@@ -199,3 +199,25 @@ register("bernoulli", _seeded(lambda lib, p: lib.bernoulli(p)), _bernoulli_sampl
          family=FAMILY, **EXACT, cpu_only=TORCH_CPU_STREAM)
 register("manual_seed_state", lambda lib, seed: (lib.manual_seed(seed), lib.initial_seed())[1],
          lambda draw, dt: ([_seed(draw)], {}), dtypes=("int64",), grad=None, family=FAMILY)
+
+
+def _triangle_indices_sample(draw, dtype):
+    return [draw(st.integers(0, 6)), draw(st.integers(0, 6)), draw(st.integers(-7, 7))], \
+        {"dtype": draw(st.sampled_from([None, dtype]))}
+
+
+for _name in ("tril_indices", "triu_indices"):
+    register(_name, lambda lib, r, c, o, dtype=None, _n=_name: getattr(lib, _n)(r, c, o, dtype=_lib_dtype(lib, dtype)),
+             _triangle_indices_sample, dtypes=("int64", "int32", "float32"), grad=None, family=FAMILY)
+
+
+def _unravel_sample(draw, dtype):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    size = int(np.prod(shape))
+    flat = draw(st.lists(st.integers(0, size - 1), min_size=0, max_size=6))
+    return [Arg(np.asarray(flat, dtype=dtype), "contiguous", False),
+            draw(st.sampled_from([shape, list(shape)])) if len(shape) > 1 or draw(st.booleans()) else shape[0]], {}
+
+
+register("unravel_index", lambda lib, i, s: lib.unravel_index(i, s), _unravel_sample,
+         dtypes=("int64", "int32", "float32"), grad=None, family=FAMILY)

@@ -1,8 +1,8 @@
 """Parity specs for the floating-point functions of two arguments (minitorch.ops.float_binary)."""
 from hypothesis import strategies as st
 
-from ..registry import FLOATS, register
-from ..strategies import broadcast_pair, shapes, tensor_arg
+from ..registry import FLOATS, Arg, register
+from ..strategies import broadcast_pair, shapes, tensor_arg, values
 from .pointwise import _call, binary
 
 FAMILY = "pointwise"
@@ -40,6 +40,16 @@ for _name in ("copysign_", "hypot_", "ldexp_", "nextafter_", "heaviside_"):
              dtypes=FLOATS, grad=(0, 1), family=FAMILY)
 
 
+from .pointwise import INTS, _shift_sample, unary  # noqa: E402
+
+for _name in ("bitwise_left_shift_", "bitwise_right_shift_", "gcd_", "lcm_"):
+    register(_name, _inplace(_name), _shift_sample if "shift" in _name else
+             binary(scalar=False, other_dtypes=("int64", "int8")),
+             dtypes=INTS + ("int8", "bool", "float32"), grad=None, family=FAMILY)
+register("conj_physical_", _inplace("conj_physical_"), unary("any"), dtypes=FLOATS + ("int64",), grad=None,
+         family=FAMILY)
+
+
 # ---- Bessel functions, the normal tails, incomplete gamma, multivariate log-gamma -------------------------------
 
 def _special(name):
@@ -62,6 +72,40 @@ register("special.log_ndtr", _special("log_ndtr"), _unary_sample("small"), dtype
          **SERIES)
 register("special.ndtri", _special("ndtri"), _unary_sample("prob"), dtypes=FLOATS + ("int64",), family=FAMILY,
          **SERIES)
+
+
+# the Bessel and Airy functions and the orthogonal polynomials: values only (torch gives them no gradient)
+for _name in ("airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+              "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+              "spherical_bessel_j0"):
+    register(f"special.{_name}", _special(_name),
+             lambda draw, dt: ([tensor_arg(draw, draw(shapes()), dt, "any", True, requires_grad=False)], {}),
+             dtypes=FLOATS + ("int64",), grad=None, family=FAMILY, rtol=1e-5, atol=1e-6,
+             reason="Cephes' approximations evaluated in float64, against torch's float32 evaluation")
+
+
+def _polynomial_sample(draw, dtype):
+    """x (or a number) and degrees n from −2 to 12: an integer tensor, a float tensor (truncated) or an int."""
+    sx, sn = draw(broadcast_pair())
+    x = tensor_arg(draw, sx, dtype, "small", requires_grad=False)
+    form = draw(st.sampled_from(["int64", "float", "number", "number x"]))
+    degrees = values(draw, sn, "int64") + 3  # −6 … 12
+    if form == "int64":
+        return [x, Arg(degrees, "contiguous", False)], {}
+    if form == "float":
+        return [x, Arg((degrees + 0.5).astype(dtype if dtype != "int64" else "float32"), "contiguous", False)], {}
+    if form == "number":
+        return [x, draw(st.integers(-2, 12))], {}
+    return [draw(st.sampled_from([-1.0, 0.0, 0.25, 1.0, 2.5])), Arg(degrees, "contiguous", False)], {}
+
+
+for _name in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+              "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+              "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+              "legendre_polynomial_p"):
+    register(f"special.{_name}", _special(_name), _polynomial_sample, dtypes=FLOATS + ("int64",), grad=None,
+             family=FAMILY, rtol=1e-5, atol=1e-5,
+             reason="the same recurrences; the trigonometric forms round differently")
 
 
 def _incomplete_gamma_sample(draw, dtype):

@@ -297,7 +297,8 @@ def _grid_sample_sample(draw, dtype):
     # is one-sided, and torch and minitorch may take different sides
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     grid.array = (rng.uniform(-1.2, 1.2, grid.array.shape) + 1e-3).astype(grid.array.dtype)
-    return [x, grid], {"mode": draw(st.sampled_from(["bilinear", "nearest"])),
+    modes = ["bilinear", "nearest"] + (["bicubic"] * (not three or draw(st.integers(0, 5)) == 0))  # 3-d: refused
+    return [x, grid], {"mode": draw(st.sampled_from(modes)),
                        "padding_mode": draw(st.sampled_from(["zeros", "border", "reflection"])),
                        "align_corners": draw(st.booleans())}
 

@@ -180,3 +180,38 @@ def _ctc_sample(draw, dtype):
 
 register("nn.functional.ctc_loss", _F("ctc_loss"), _ctc_sample, grad=(0,), family=FAMILY, rtol=1e-5, atol=1e-5,
          reason="the forward-backward recursions in float64 (torch's in the input's dtype)")
+
+
+def _linear_cross_entropy_sample(draw, dtype):
+    """input (N, in) or (in,); W (C, in) or (C, d, in) for a K-dimensional loss; class or probability targets."""
+    n, features, classes = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    batched = draw(st.integers(0, 3)) > 0
+    extra = (draw(st.integers(1, 3)),) if batched and draw(st.booleans()) else ()
+    # inputs within ±3 and weights within ±1: logits of a few units, where the softmax is not saturated (its
+    # second derivatives there are float32 noise)
+    x = tensor_arg(draw, (n, features) if batched else (features,), dtype, "small")
+    w = tensor_arg(draw, (classes,) + extra + (features,), dtype, "unit")
+    batch = (n,) if batched else ()
+    kw = {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+    if draw(st.booleans()):
+        rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+        target = Arg(rng.dirichlet(np.ones(classes), size=batch + extra).astype(dtype) if batch + extra else
+                     rng.dirichlet(np.ones(classes)).astype(dtype), "contiguous", False)
+        target.array = np.moveaxis(target.array, -1, len(batch)) if target.array.ndim > 1 else target.array
+    else:
+        target = tensor_arg(draw, batch + extra, "int64", requires_grad=False)
+        target.array = np.abs(target.array) % classes
+        if draw(st.booleans()):
+            kw["ignore_index"] = int(target.array.reshape(-1)[0]) if target.array.size else 0
+    if draw(st.booleans()):
+        kw["linear_bias"] = tensor_arg(draw, (classes,) + extra, dtype)
+    if draw(st.booleans()):
+        kw["weight"] = tensor_arg(draw, (classes,), dtype, "positive", requires_grad=False)
+    if draw(st.booleans()):
+        kw["label_smoothing"] = draw(st.sampled_from([0.1, 0.5]))
+    return [x, w, target], kw
+
+
+register("nn.functional.linear_cross_entropy",
+         lambda lib, x, w, t, **k: lib.nn.functional.linear_cross_entropy(x, w, t, **k), _linear_cross_entropy_sample,
+         grad=(0, 1), family=FAMILY, rtol=1e-5, atol=1e-6, reason="log-softmax sums in a different order")

@@ -334,3 +334,27 @@ for _name in ("softmax", "log_softmax", "logsumexp"):
     register(f"special.{_name}", lambda lib, x, d, _n=_name: getattr(lib.special, _n)(x, d),
              lambda draw, dt: ([x := tensor_arg(draw, draw(shapes(min_dims=1)), dt), draw(st.integers(
                  -x.array.ndim, x.array.ndim - 1))], {}), dtypes=FLOATS, family=FAMILY, rtol=1e-6)
+
+
+# ---- integers alone: shifts (by any count, negative and past the width too), gcd, lcm ------------------------
+
+def _shift_sample(draw, dtype):
+    sa, sb = draw(broadcast_pair())
+    a = tensor_arg(draw, sa, dtype, edge=True)
+    if draw(st.integers(0, 3)) == 0:
+        return [a, draw(st.sampled_from([0, 1, 3, 7, 9, -1, 65]))], {}
+    return [a, tensor_arg(draw, sb, draw(st.sampled_from([dtype, dtype, "int64"])), edge=True)], {}
+
+
+for _name in ("bitwise_left_shift", "bitwise_right_shift"):
+    register(_name, _call(_name), _shift_sample, dtypes=INTS + ("int8", "int16", "bool", "float32"), grad=None,
+             family=FAMILY)
+for _name in ("gcd", "lcm"):
+    register(_name, _call(_name), binary(scalar=False, other_dtypes=("int64", "int8")),
+             dtypes=INTS + ("int8", "int16", "bool", "float32"), grad=None, family=FAMILY)
+
+# ---- complex-number accessors on real tensors ---------------------------------------------------------------
+for _name in ("real", "conj", "conj_physical", "resolve_conj", "resolve_neg"):
+    register(_name, _call(_name), unary("any"), dtypes=FLOATS + ("int64", "bool"), family=FAMILY)
+register("isreal", _call("isreal"), unary("any"), dtypes=FLOATS + ("int64", "bool"), grad=None, family=FAMILY)
+register("angle", _call("angle"), unary("any"), dtypes=FLOATS + ("int64", "bool"), family=FAMILY)

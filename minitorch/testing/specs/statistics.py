@@ -257,3 +257,20 @@ register("exponential_", _seeded("exponential_"),
          grad=None, family=FAMILY, rtol=1e-6,
          cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator",
          reason="-log1p(-u)/λ in double: the last bit of the log may differ from torch's")
+register("cauchy_", _seeded("cauchy_"),
+         lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt), draw(st.sampled_from([0.0, -1.5, 2.0])),
+                            draw(st.sampled_from([1.0, 0.5, 3.0, 0.0]))], {}),
+         dtypes=FLOATS + ("int64",), grad=None, family=FAMILY, rtol=1e-6,
+         cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator",
+         reason="tan in double: the last bit may differ from torch's")
+register("log_normal_", _seeded("log_normal_"),
+         lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt), draw(st.sampled_from([1.0, 0.0, -0.5])),
+                            draw(st.sampled_from([2.0, 0.5, 0.0]))], {}),
+         dtypes=FLOATS + ("int64",), grad=None, family=FAMILY, rtol=1e-6,
+         cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator",
+         reason="Box-Muller and exp in double: the last bit may differ from torch's")
+register("geometric_", _seeded("geometric_"),
+         lambda draw, dt: ([draw(st.integers(0, 2**31)), _x(draw, dt), draw(st.sampled_from([0.3, 0.9, 0.05, 1.0]))],
+                           {}),
+         dtypes=FLOATS + ("int64", "int32", "bool"), grad=None, family=FAMILY,
+         cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator")

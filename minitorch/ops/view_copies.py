@@ -1,0 +1,150 @@
+"""The `_copy` forms of torch's view ops: permute_copy, view_copy, unbind_copy, ... give the view's values in new
+memory, and differentiate as the view does.
+
+Each is one Fused op over its view: the definition is the view followed by a clone, so the gradient is the view's
+own. torch names the node after the view's with `_copy` appended (`PermuteBackward0_copy`; narrow_copy's is
+`NarrowCopyBackward0`).
+"""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from .fused import Fused
+from ._helpers import NOT_GIVEN
+
+
+def _fused(name: str, node: str, view):
+    """The Fused op `name` whose node is `node`: view(*args), each output cloned into its own memory."""
+    def definition(*args, **kwargs):
+        out = view(*args, **kwargs)
+        return tuple(o.clone() for o in out) if isinstance(out, (tuple, list)) else out.clone()
+    return type(name, (Fused,), {"node_name": node, "definition": staticmethod(definition),
+                                 "__doc__": f"{view.__name__} into new memory."})
+
+
+def _view(method: str):
+    def view(input, *args, **kwargs):
+        return getattr(input, method)(*args, **kwargs)
+    view.__name__ = method
+    return view
+
+
+def _slice(input, dim, start, end, step):
+    index = [slice(None)] * input.dim()
+    index[dim] = slice(start, end, step)
+    return input[tuple(index)]
+
+
+def _alias(input):
+    return input.view(input.shape)
+
+
+_AliasCopy = _fused("AliasCopy", "AliasBackward0_copy", _alias)
+_AsStridedCopy = _fused("AsStridedCopy", "AsStridedBackward0_copy", _view("as_strided"))
+_DiagonalCopy = _fused("DiagonalCopy", "DiagonalBackward0_copy", _view("diagonal"))
+_NarrowCopy = _fused("NarrowCopy", "NarrowCopyBackward0", _view("narrow"))
+_PermuteCopy = _fused("PermuteCopy", "PermuteBackward0_copy", _view("permute"))
+_SelectCopy = _fused("SelectCopy", "SelectBackward0_copy", _view("select"))
+_SliceCopy = _fused("SliceCopy", "SliceBackward0_copy", _slice)
+_SplitCopy = _fused("SplitCopy", "SplitBackward0_copy", _view("split"))
+_SplitWithSizesCopy = _fused("SplitWithSizesCopy", "SplitWithSizesBackward0_copy", _view("split_with_sizes"))
+_SqueezeCopy = _fused("SqueezeCopy", "SqueezeBackward0_copy", _view("squeeze"))
+_SqueezeDimCopy = _fused("SqueezeDimCopy", "SqueezeBackward1_copy", _view("squeeze"))
+_SqueezeDimsCopy = _fused("SqueezeDimsCopy", "SqueezeBackward2_copy", _view("squeeze"))
+_TCopy = _fused("TCopy", "TBackward0_copy", _view("t"))
+_TransposeCopy = _fused("TransposeCopy", "TransposeBackward0_copy", _view("transpose"))
+_UnbindCopy = _fused("UnbindCopy", "UnbindBackward0_copy", _view("unbind"))
+_UnfoldCopy = _fused("UnfoldCopy", "UnfoldBackward0_copy", _view("unfold"))
+_UnsqueezeCopy = _fused("UnsqueezeCopy", "UnsqueezeBackward0_copy", _view("unsqueeze"))
+_ViewCopy = _fused("ViewCopy", "ViewBackward0_copy", _view("view"))
+
+
+def alias_copy(input: Tensor) -> Tensor:
+    """A copy of input (torch.alias's values in new memory)."""
+    return _AliasCopy.apply(input)
+
+
+def as_strided_copy(input: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """as_strided(input, size, stride, storage_offset) in new memory."""
+    return _AsStridedCopy.apply(input, size, stride, storage_offset)
+
+
+def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """diagonal(input, offset, dim1, dim2) in new memory."""
+    return _DiagonalCopy.apply(input, offset, dim1, dim2)
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """narrow(input, dim, start, length) in new memory."""
+    return _NarrowCopy.apply(input, dim, start, length)
+
+
+def permute_copy(input: Tensor, dims) -> Tensor:
+    """permute(input, dims) in new memory."""
+    return _PermuteCopy.apply(input, dims)
+
+
+def select_copy(input: Tensor, dim: int, index: int) -> Tensor:
+    """select(input, dim, index) in new memory."""
+    return _SelectCopy.apply(input, dim, index)
+
+
+def slice_copy(input: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+    """input[..., start:end:step, ...] along dim, in new memory."""
+    from ._helpers import wrap_dim
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    return _SliceCopy.apply(input, wrap_dim(dim, input.dim()), start, end, step)
+
+
+def split_copy(input: Tensor, split_size: int, dim: int = 0):
+    """split(input, split_size, dim), each piece in new memory."""
+    return _SplitCopy.apply(input, split_size, dim)
+
+
+def split_with_sizes_copy(input: Tensor, split_sizes, dim: int = 0):
+    """split_with_sizes(input, split_sizes, dim), each piece in new memory."""
+    return _SplitWithSizesCopy.apply(input, split_sizes, dim)
+
+
+def squeeze_copy(input: Tensor, dim=NOT_GIVEN) -> Tensor:
+    """squeeze(input[, dim]) in new memory."""
+    if dim is NOT_GIVEN:
+        return _SqueezeCopy.apply(input)
+    return (_SqueezeDimsCopy if isinstance(dim, (tuple, list)) else _SqueezeDimCopy).apply(input, dim)
+
+
+def t_copy(input: Tensor) -> Tensor:
+    """t(input) in new memory."""
+    return _TCopy.apply(input)
+
+
+def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """transpose(input, dim0, dim1) in new memory."""
+    return _TransposeCopy.apply(input, dim0, dim1)
+
+
+def unbind_copy(input: Tensor, dim: int = 0):
+    """unbind(input, dim), each slice in new memory."""
+    return _UnbindCopy.apply(input, dim)
+
+
+def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """input.unfold(dimension, size, step) in new memory."""
+    return _UnfoldCopy.apply(input, dimension, size, step)
+
+
+def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:
+    """unsqueeze(input, dim) in new memory."""
+    return _UnsqueezeCopy.apply(input, dim)
+
+
+def view_copy(input: Tensor, size=NOT_GIVEN, *, dtype=NOT_GIVEN) -> Tensor:
+    """input.view(size) (or input.view(dtype)) in new memory."""
+    if (size is NOT_GIVEN) == (dtype is NOT_GIVEN):
+        raise TypeError("view_copy() missing 1 required positional argument: \"size\" (or dtype)")
+    return _ViewCopy.apply(input, dtype if size is NOT_GIVEN else size)
+
+
+__all__ = ["alias_copy", "as_strided_copy", "diagonal_copy", "narrow_copy", "permute_copy", "select_copy", "slice_copy",
+           "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy",
+           "unfold_copy", "unsqueeze_copy", "view_copy"]
