@@ -153,6 +153,8 @@ from .linalg import torch_det as det, torch_inverse as inverse, torch_matrix_exp
 from .linalg import torch_matrix_power as matrix_power, torch_slogdet as slogdet  # noqa: E402
 from .linalg import cholesky_legacy as cholesky, lu_solve_legacy as lu_solve, qr_legacy as qr  # noqa: E402
 from .linalg import svd_legacy as svd  # noqa: E402
+from .linalg import lu_legacy as lu  # noqa: E402
+from .lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from .ops.linalg_methods import install as _install_linalg_methods  # noqa: E402
 
 _install_linalg_methods(globals())
@@ -198,7 +200,10 @@ _family.install(globals(), _real_parts,
                 methods="conj conj_physical conj_physical_ resolve_conj resolve_neg is_conj is_neg isreal angle",
                 with_out_names="conj_physical angle")
 _family.install(globals(), _index_builders, functions="tril_indices triu_indices unravel_index")
-from .ops import windows as _windows  # noqa: E402
+from .ops import householder as _householder, windows as _windows  # noqa: E402
+
+_family.install(globals(), _householder, functions="geqrf orgqr ormqr", methods="geqrf orgqr ormqr",
+                with_out_names="geqrf orgqr ormqr")
 
 _family.install(globals(), _windows, functions="bartlett_window blackman_window hamming_window hann_window kaiser_window")
 from . import signal  # noqa: E402
@@ -229,7 +234,7 @@ _family.install(globals(), _statistics,
                 with_out_names="nanmedian mode aminmax cummax cummin logcumsumexp quantile nanquantile")
 _family.install(globals(), _numerical,
                 functions="""diff gradient trapezoid trapz cumulative_trapezoid cov corrcoef dist renorm histc histogram
-                bucketize searchsorted""",
+                bucketize searchsorted histogramdd""",
                 methods="diff cov corrcoef dist renorm histc histogram", in_place="renorm", elementwise=False,
                 with_out_names="diff renorm histc histogram bucketize searchsorted")
 from .serialization import load, save  # noqa: E402

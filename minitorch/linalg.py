@@ -538,6 +538,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     """torch.matmul under linalg's name."""
     return _matmul(input, other)
 
+from .ops.householder import householder_product  # noqa: E402
+
 # torch's argument checks (these are C functions in torch, named linalg_<name> in its messages), then
 # out= on the functions that have it
 from .ops.arguments import checked as _checked  # noqa: E402
@@ -545,7 +547,8 @@ from .ops.arguments import checked as _checked  # noqa: E402
 for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex",
               "qr", "svd", "svdvals", "eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "lstsq",
               "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
-              "vander", "vecdot", "cross", "diagonal", "matrix_exp", "tensorinv", "tensorsolve", "matmul"):
+              "vander", "vecdot", "cross", "diagonal", "matrix_exp", "tensorinv", "tensorsolve", "matmul",
+              "householder_product"):
     _fn = globals()[_name]
     _fn.__name__ = "linalg_" + _name
     globals()[_name] = _checked(_fn, aliases=False)
@@ -553,11 +556,12 @@ for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_tri
 for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex",
               "qr", "svd", "svdvals", "eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
               "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
-              "vecdot", "cross", "tensorinv", "tensorsolve", "matmul"):
+              "vecdot", "cross", "tensorinv", "tensorsolve", "matmul", "householder_product"):
     globals()[_name] = with_out(globals()[_name])
     globals()[_name].__name__ = globals()[_name].__qualname__ = _name
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
+           "householder_product", "inv",
            "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
            "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
            "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
@@ -756,6 +760,32 @@ _LuUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
     return _LuUnpackResult(*_LuUnpack.apply(LU_data, LU_pivots))
+
+
+_LuWithInfo = namedtuple("_lu_with_info", ["LU", "pivots", "info"])
+_LU_DEPRECATION = ("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
+                   "removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced "
+                   "with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = torch.lu(A, "
+                   "compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = "
+                   "torch.linalg.lu_factor_ex(A, compute_pivots)")
+
+
+def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
+    """torch.lu (deprecated): (LU, pivots), with info too when get_infos; a singular A is no error."""
+    import warnings
+    warnings.warn(_LU_DEPRECATION, UserWarning, stacklevel=2)
+    result = _LuWithInfo(*lu_factor_ex(A, pivot=pivot))
+    if not get_infos:
+        result = tuple(result[:2])
+    if out is None:
+        return result
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    if len(out) != len(result):
+        raise TypeError(f"expected tuple of {len(result)} elements but got {len(out)}")
+    for target, value in zip(out, result):
+        target.resize_as_(value).copy_(value)
+    return out
 
 
 def lu_solve_legacy(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:

@@ -25,8 +25,10 @@ print("baseline:", len(baseline["benchmarks"]), "timings;", baseline.get("minito
 # %%
 selection = "tiny_op_chain or (test_elementwise and relu) or test_reduction or test_layer_norm"
 out = Path(tempfile.mkdtemp()) / "now.json"
+# timings only: the per-op instruction counts (`minitorch bench` takes them under valgrind) are left to full runs
 run = bench.run_suite(str(repo / "benchmarks"), str(out), ["-k", selection, "--benchmark-min-rounds=3",
-                                                            "--benchmark-max-time=0.05", "--benchmark-warmup=off", "--color=no"])
+                                                            "--benchmark-max-time=0.05", "--benchmark-warmup=off", "--color=no"],
+                      instructions=False)
 table = [r for r in bench.rows(run, baseline) if r["ratio"] is not None]
 print(f"{'workload':40s} {'minitorch':>10s} {'torch':>10s} {'ratio':>6s} {'target':>6s} {'vs baseline':>11s}")
 for r in table:

@@ -187,6 +187,11 @@ def check_cast(result_dtype, out_dtype) -> None:
                            f"{out_dtype.word}")
 
 
+def host_values(t: Tensor):
+    """t's values as a NumPy array in host memory (detached): for the ops computed on the host."""
+    return t.detach().cpu().numpy()
+
+
 def type_word(dt) -> str:
     """The word torch's messages use for a dtype ("Long")."""
     return dt.word

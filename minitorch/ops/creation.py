@@ -682,15 +682,9 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
 def _continuous(self: Tensor, name: str, c_names: bool = False) -> None:
     """torch's refusal of an integer tensor (naming its dtype as torch's word, or its C type for cauchy_)."""
     if not self._dtype.is_floating_point:
-        word = _c_type_name(self._dtype) if c_names else self._dtype.word
+        word = self._dtype.c_name if c_names else self._dtype.word
         raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype must be a floating "
                            f"point but you specified {word}")
-
-
-def _c_type_name(dt) -> str:
-    """The C type torch's distribution errors name (`long int` for int64)."""
-    return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}.get(dt.name, dt.name)
 
 
 def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:

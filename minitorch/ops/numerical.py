@@ -5,6 +5,7 @@ The differentiable ones are written as torch's composites write them (so their g
 dist and renorm are single nodes with their definitions fused."""
 from __future__ import annotations
 
+import builtins
 import math
 import numbers
 import warnings
@@ -13,7 +14,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..tensor import Tensor
-from ._helpers import is_tensor, wrap_dim
+from ._helpers import host_values, is_tensor, wrap_dim
 from ..autograd.function import Primitive
 from .fused import Fused
 from .reduction import _return_type
@@ -353,10 +354,6 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 
 # ---- counting into bins ---------------------------------------------------------------------------------------------
 
-def _host(t: Tensor):
-    return t.detach().cpu().numpy()
-
-
 def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
     """Counts of input in `bins` equal bins over [min, max] (the data's range when min == max); values outside
     are not counted, and max itself falls in the last bin."""
@@ -364,7 +361,7 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
-    values = _host(input).reshape(-1)
+    values = host_values(input).reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and values.size:
         lo, hi = float(values.min()), float(values.max())
@@ -387,33 +384,111 @@ def _bin_counts(values, edges, weights):
     return np.bincount(index, weights=None if weights is None else weights[keep], minlength=len(edges) - 1)
 
 
+def _uniform_edges(values, bins: int, lo_hi, dim: int):
+    """bins + 1 equal-width edges over lo_hi (the values' range by default; a point range widened by ½ each way)."""
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogramdd(): bins must be > 0, but got {bins} for dimension {dim}")
+    lo, hi = (float(lo_hi[0]), float(lo_hi[1])) if lo_hi is not None else \
+        ((float(values.min()), float(values.max())) if values.size else (0.0, 1.0))
+    if lo > hi:
+        raise RuntimeError(f"torch.histogramdd(): min should not exceed max, but got min {lo} max {hi} for "
+                           f"dimension {dim}")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, bins + 1).astype(values.dtype)
+
+
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None, density: bool = False):
     """(hist, bin_edges): counts in `bins` equal bins over `range` (the data's by default), or over the edges
     given as a tensor; with `weight`, weight sums; with `density`, a density integrating to one."""
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
-    values = _host(input).reshape(-1)
+    values = host_values(input).reshape(-1)
     if is_tensor(bins):
         if bins.dim() != 1:
             raise RuntimeError(f"torch.histogram(): bins tensor should have one dimension, but got {bins.dim()} "
                                "dimensions in the bins tensor")
-        edges = _host(bins).astype(values.dtype)
+        edges = host_values(bins).astype(values.dtype)
     else:
-        if bins <= 0:
-            raise RuntimeError(f"torch.histogramdd(): bins must be > 0, but got {bins} for dimension 0")
-        lo, hi = (float(range[0]), float(range[1])) if range is not None else \
-            ((float(values.min()), float(values.max())) if values.size else (0.0, 1.0))
-        if lo > hi:
-            raise RuntimeError(f"torch.histogramdd(): min should not exceed max, but got min {lo} max {hi} for "
-                               "dimension 0")
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = np.linspace(lo, hi, bins + 1).astype(values.dtype)
-    w = None if weight is None else _host(weight).reshape(-1).astype(np.float64)
+        edges = _uniform_edges(values, bins, range, 0)
+    w = None if weight is None else host_values(weight).reshape(-1).astype(np.float64)
     hist = _bin_counts(values, edges, w)
     if density:
         hist = hist / (np.diff(edges.astype(np.float64)) * hist.sum())
     return histogram_t(Tensor._wrap(hist.astype(values.dtype)).to(input.device), Tensor._wrap(edges).to(input.device))
+
+
+histogramdd_t = _return_type("histogramdd", ["hist", "bin_edges"])
+
+
+def _histogramdd_arguments(input, bins, range, weight, density) -> None:
+    """torch's overloads: bins an int, a list of ints or a list of tensors; range a list of floats; density a bool."""
+    def integer(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    sequence = isinstance(bins, (list, tuple))
+    good = (is_tensor(input) and (integer(bins) or sequence and (all(integer(b) for b in bins) or
+                                                                  all(is_tensor(b) for b in bins)))
+            and (range is None or isinstance(range, (list, tuple)) and all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in range))
+            and (weight is None or is_tensor(weight)) and isinstance(density, bool))
+    if not good:
+        given = [type(input).__name__] + [f"{k}={type(v).__name__}" for k, v in
+                                          (("range", range), ("bins", bins), ("weight", weight), ("density", density))]
+        raise TypeError(f"histogramdd() received an invalid combination of arguments - got ({', '.join(given)}), but "
+                        "expected one of: (Tensor input, int bins, *, tuple of floats range, Tensor weight, bool "
+                        "density), (Tensor input, tuple of ints bins, ...), (Tensor input, tuple of Tensors bins, ...)")
+
+
+def histogramdd(input: Tensor, bins=10, range=None, weight: Tensor | None = None, density: bool = False):
+    """(hist, bin_edges): counts of the points input[..., :] (D coordinates each) in a grid of bins, one count per
+    cell; bins is a count for every dim, a count per dim, or each dim's edges; a tuple of D edge tensors."""
+    _histogramdd_arguments(input, bins, range, weight, density)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.word}'")
+    if input.dim() < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    dims = input.shape[-1]
+    points = host_values(input).reshape(math.prod(input.shape[:-1]), dims)
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                           f"have the same dtype, but got input({input.dtype.c_name}), and "
+                           f"weight({weight.dtype.c_name})")
+    if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape "
+                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    per_dim = list(bins) if isinstance(bins, (list, tuple)) else [bins] * dims
+    if len(per_dim) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    if range is not None and len(range) != 2 * dims:
+        raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should have {2 * dims} "
+                           f"elements, but got {len(range)}")
+    for d, b in enumerate(per_dim):
+        if is_tensor(b) and b.dim() != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got {b.dim()} "
+                               f"dimensions in the bins tensor for dimension {d}")
+    edges = [host_values(b).astype(points.dtype) if is_tensor(b) else
+             _uniform_edges(points[:, d], b, None if range is None else range[2 * d:2 * d + 2], d)
+             for d, b in enumerate(per_dim)]
+    keep = np.ones(len(points), dtype=bool)
+    cell = np.zeros(len(points), dtype=np.int64)
+    for d, e in enumerate(edges):  # each coordinate's bin, [e_i, e_{i+1}) with the last bin closed
+        keep &= (points[:, d] >= e[0]) & (points[:, d] <= e[-1])
+        index = np.minimum(np.searchsorted(e, points[:, d], side="right") - 1, len(e) - 2)
+        cell = cell * (len(e) - 1) + np.clip(index, 0, None)
+    shape = tuple(len(e) - 1 for e in edges)
+    w = None if weight is None else host_values(weight).reshape(-1).astype(np.float64)[keep]
+    hist = np.bincount(cell[keep], weights=w, minlength=int(np.prod(shape))).reshape(shape).astype(np.float64)
+    if not dims:  # no coordinates: torch counts nothing
+        hist = np.zeros(())
+    if density:
+        volume = np.ones(shape)
+        for d, e in enumerate(edges):
+            volume = volume * np.diff(e.astype(np.float64)).reshape([-1 if k == d else 1 for k in builtins.range(dims)])
+        hist = hist / (volume * hist.sum())
+    device = input.device
+    return histogramdd_t(Tensor._wrap(hist.astype(points.dtype)).to(device),
+                         tuple(Tensor._wrap(e).to(device) for e in edges))
 
 
 def _search(boundaries, values, right: bool, out_int32: bool, sorter=None):
@@ -446,8 +521,8 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     scalar = not is_tensor(input)
     if scalar and not isinstance(input, numbers.Number):
         raise TypeError(f"searchsorted(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}")
-    boundaries = _host(sorted_sequence)
-    values = np.asarray(input) if scalar else _host(input)
+    boundaries = host_values(sorted_sequence)
+    values = np.asarray(input) if scalar else host_values(input)
     if sorted_sequence.dim() == 0:
         raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
                            "dimension")
@@ -464,7 +539,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         if tuple(sorter.shape) != tuple(sorted_sequence.shape):
             raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
                                f"tensor {list(boundaries.shape)}and got sorter tensor {list(sorter.shape)}")
-        order = _host(sorter)
+        order = host_values(sorter)
     out = _search(boundaries, values, right, out_int32, order)
     device = sorted_sequence.device
     return Tensor._wrap(np.asarray(out)).to(device)

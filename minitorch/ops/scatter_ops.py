@@ -11,12 +11,8 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import is_tensor, wrap_dim
+from ._helpers import host_values, is_tensor, wrap_dim
 from .fused import Fused
-
-
-def _host(t: Tensor):
-    return t.detach().cpu().numpy()
 
 
 def _positions(shape, device) -> Tensor:
@@ -93,7 +89,7 @@ def _index_mask(input, dim, index):
     """True at the slices `index` along `dim`, broadcast to input's shape."""
     from .creation import tensor
     marks = np.zeros(input.shape[dim] if input.dim() else 1, bool)
-    marks[_host(index).reshape(-1)] = True
+    marks[host_values(index).reshape(-1)] = True
     shape = [1] * input.dim()
     if input.dim():
         shape[dim] = -1
@@ -242,7 +238,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
                            f"{input.dtype.word} and {source.dtype.word}")
     shape = broadcast_shapes(input.shape, mask.shape)
     input = input.expand(shape)  # the out-of-place form broadcasts self and mask together
-    marks = np.broadcast_to(_host(mask), tuple(shape)).reshape(-1)
+    marks = np.broadcast_to(host_values(mask), tuple(shape)).reshape(-1)
     where = np.flatnonzero(marks)
     if where.size > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")

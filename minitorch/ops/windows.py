@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes as D
 from ..backends import special_numpy as S
 from ..formats import check_factory_options
-from .creation import _c_type_name, _finish
+from .creation import _finish
 
 
 def _hamming(t, n, alpha=0.54, beta=0.46):
@@ -43,7 +43,7 @@ def _window(name: str, body, window_length, periodic, dtype, layout, device, pin
         raise RuntimeError(f"{name} requires non-negative window_length, got window_length={window_length}")
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     if not dt.is_floating_point:
-        raise RuntimeError(f"{name} expects floating point dtypes, got: TensorOptions(dtype={_c_type_name(dt)}, "
+        raise RuntimeError(f"{name} expects floating point dtypes, got: TensorOptions(dtype={dt.c_name}, "
                            "device=cpu, layout=Strided (default), requires_grad=false (default), "
                            "pinned_memory=false, memory_format=(nullopt))")
     t = np.dtype(dt.np).type

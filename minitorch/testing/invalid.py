@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 from hypothesis import strategies as st
 
-from .registry import Arg
+from .registry import Arg, Unchecked
 
 UNKNOWN_KEYWORD = "not_a_parameter"
 
@@ -66,10 +66,10 @@ def _replacements(value):
 
 
 @st.composite
-def mutate(draw, args: list, kwargs: dict, unchecked: tuple = ()):
-    """One changed copy of a valid call: (args, kwargs, description); the `unchecked` positions stay as they are."""
-    slots = [("arg", i) for i in range(len(args)) if i not in unchecked] + [("kw", k) for k in kwargs] + \
-        [("new", UNKNOWN_KEYWORD)]
+def mutate(draw, args: list, kwargs: dict):
+    """One changed copy of a valid call: (args, kwargs, description); Unchecked arguments stay as they are."""
+    slots = [("arg", i) for i, a in enumerate(args) if not isinstance(a, Unchecked)] + \
+        [("kw", k) for k, v in kwargs.items() if not isinstance(v, Unchecked)] + [("new", UNKNOWN_KEYWORD)]
     kind, key = draw(st.sampled_from(slots))
     args, kwargs = list(args), dict(kwargs)
     if kind == "new":

@@ -54,6 +54,12 @@ def graph_node_names(tensor):
 # Specs whose second derivatives (the create_graph backward, differentiated again) part from torch's on some
 # sampled inputs; each says where. The parity harness checks the others' second derivatives.
 SECOND_ORDER_PENDING = {
+    # a product of reflectors differentiated twice: in float32 torch's orgqr/ormqr double backward (its own formula)
+    # and ours (the product's) part by up to a few percent in single elements where terms cancel; in float64 they
+    # agree to 1e-12
+    "linalg.householder_product": "in float32, single elements of the second derivative",
+    "orgqr": "in float32, single elements of the second derivative",
+    "ormqr": "in float32, single elements of the second derivative",
     # at a kink (x = 0) torch's double backward takes the other side's curvature
     "nn.functional.huber_loss()": "at |input - target| = delta",
     "nn.functional.huber_loss(delta=2.0)": "at |input - target| = delta",

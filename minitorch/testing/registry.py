@@ -45,8 +45,6 @@ class OpSpec:
     family: str = ""
     compare_indices: bool = True       # False when ties make torch's index choice arbitrary
     cpu_only: str = ""                 # why the spec does not apply to CUDA tensors (empty: it does)
-    unchecked: tuple = ()              # positions the invalid-argument test leaves as sampled (torch reads them
-                                       # unchecked, so a wrong value gives no defined result to compare); see reason
     extra: dict = field(default_factory=dict)
 
     def tolerances(self, dtype: str, for_grad: bool = False):
@@ -103,10 +101,23 @@ class Arg:
         return a
 
 
+class Unchecked:
+    """A sampled argument the invalid-argument test leaves as it is: torch reads it without a check, so a wrong
+    value has no defined result to compare (grid_sampler's enum modes)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"Unchecked({self.value!r})"
+
+
 def _to_lib(value, lib, requires_grad, device="cpu", dual=None):
     """`value` as `lib`'s tensor when it is a sampled one; a differentiable one requires grad, or, given
     `dual` (forward mode), becomes `dual(tensor)`."""
     import torch
+    if isinstance(value, Unchecked):
+        return value.value
     if isinstance(value, Arg):
         arr = value.materialize()
         t = torch.from_numpy(arr) if lib is torch else lib.from_numpy(arr).to(device)

@@ -18,6 +18,8 @@ from .loss import (CTCLoss, CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbedding
                    MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
                    TripletMarginWithDistanceLoss)
 from .loss import LinearCrossEntropyLoss
+from .fold import Fold, Unfold
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .module import Module
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
                    LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
@@ -50,4 +52,5 @@ __all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Fla
            "AdaptiveMaxPool1d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool3d", "Conv3d", "ConvTranspose1d", "ConvTranspose3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "BatchNorm3d", "EmbeddingBag", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "AlphaDropout", "FeatureAlphaDropout", "CircularPad1d", "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d", "ParameterDict", "FractionalMaxPool2d", "FractionalMaxPool3d", "CTCLoss", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
            "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
            "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
-           "LazyModuleMixin", "LinearCrossEntropyLoss"]
+           "LazyModuleMixin", "LinearCrossEntropyLoss", "Fold", "Unfold",
+           "AdaptiveLogSoftmaxWithLoss"]

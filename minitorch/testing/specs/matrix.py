@@ -402,3 +402,74 @@ def _lu_solve_legacy(lib, a, b):
 
 register("lu_solve", _lu_solve_legacy, lambda draw, dt: ([a := matrix(draw, dt), _rhs(draw, dt, a)], {}),
          dtypes=FLOATS, grad=(0, 1), family=FAMILY, **TOL)
+
+
+def _lu_legacy_sample(draw, dtype):
+    return [matrix(draw, dtype), True, draw(st.booleans())], {}  # pivot=False is not implemented on the CPU
+
+
+register("lu", lambda lib, a, pivot, infos: _quiet(lib.lu, a, pivot, infos), _lu_legacy_sample, dtypes=FLOATS,
+         family=FAMILY, **TOL)
+
+
+def _lowrank_sample(draw, dtype):
+    """A seed, a matrix (m × n, maybe batched) of distinct singular values, a rank q and a subspace iteration count."""
+    a = matrix(draw, dtype, "spectral", m=draw(st.integers(1, 5)))
+    m, n = a.array.shape[-2:]
+    return [draw(st.integers(0, 2**31)), a], {"q": draw(st.integers(0, min(m, n))), "niter": draw(st.integers(0, 3))}
+
+
+def _lowrank(name):
+    def call(lib, seed, a, **kw):
+        lib.manual_seed(seed)
+        u, s, v = getattr(lib, name)(a, **kw)
+        # the singular values and the rank-q approximation U diag(S) Vᴴ: unique, where the vectors' signs are
+        # LAPACK's choice and, for a rank-deficient A, any basis of the null space will do
+        return s, (u * s.unsqueeze(-2)) @ v.mT
+    return call
+
+
+register("svd_lowrank", _lowrank("svd_lowrank"), _lowrank_sample, dtypes=FLOATS, grad=(1,), family=FAMILY,
+         cpu_only="draws its test matrix from torch's CPU stream; CUDA tensors draw from CuPy's generator", **TOL)
+def _pca_sample(draw, dtype):
+    args, kw = _lowrank_sample(draw, dtype)
+    return args, {**kw, "center": draw(st.booleans())}
+
+
+register("pca_lowrank", _lowrank("pca_lowrank"), _pca_sample, dtypes=FLOATS, grad=(1,), family=FAMILY,
+         cpu_only="draws its test matrix from torch's CPU stream; CUDA tensors draw from CuPy's generator", **TOL)
+
+
+def _reflectors_sample(draw, dtype, extra=False):
+    """Reflector vectors packed in an m × n matrix (m ≥ n, maybe batched) and their scales τ in [0, 2]."""
+    rng = _rng(draw)
+    n = draw(st.integers(1, 3))
+    m = n + draw(st.integers(0, 2))
+    batch = draw(st.sampled_from([(), (2,)]))
+    a = Arg(rng.uniform(-1, 1, batch + (m, n)).astype(dtype))
+    tau = Arg(rng.uniform(0, 2, batch + (draw(st.integers(0, n)) if not extra else n,)).astype(dtype))
+    return a, tau, m, batch, rng
+
+
+def _householder_sample(draw, dtype):
+    a, tau, _, _, _ = _reflectors_sample(draw, dtype)
+    return [a, tau], {}
+
+
+def _ormqr_sample(draw, dtype):
+    a, tau, m, batch, rng = _reflectors_sample(draw, dtype, extra=True)  # τ: one per column (min(m, n) = n)
+    left = draw(st.booleans())
+    k = draw(st.integers(1, 3))
+    other = Arg(rng.standard_normal(batch + ((m, k) if left else (k, m))).astype(dtype))
+    return [a, tau, other], {"left": left, "transpose": draw(st.booleans())}
+
+
+# products of k reflectors: in float32 each adds its rounding, and torch's backward is its own formula where ours
+# differentiates the product, so the gradients (and the second derivatives, 10x that) agree to about 1e-3
+REFLECTORS = dict(TOL, grad_rtol=1e-3, grad_atol=1e-4,
+                  reason=LAPACK + "; gradients of products of reflectors composed in another order")
+register("linalg.householder_product", _linalg("householder_product"), _householder_sample, dtypes=FLOATS,
+         grad=(0, 1), family=FAMILY, **REFLECTORS)
+register("orgqr", _torch("orgqr"), _householder_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY, **REFLECTORS)
+register("ormqr", _torch("ormqr"), _ormqr_sample, dtypes=FLOATS, grad=(0, 1, 2), family=FAMILY, **REFLECTORS)
+register("geqrf", _torch("geqrf"), _one("general", rect=True), dtypes=FLOATS, grad=None, family=FAMILY, **TOL)

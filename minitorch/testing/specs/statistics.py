@@ -274,3 +274,29 @@ register("geometric_", _seeded("geometric_"),
                            {}),
          dtypes=FLOATS + ("int64", "int32", "bool"), grad=None, family=FAMILY,
          cpu_only="compares torch's CPU random stream; CUDA tensors draw from CuPy's generator")
+
+
+def _histogramdd_sample(draw, dtype):
+    """Points (…, D) with D from 1 to 3; bins as one count, a count per dim or edge tensors; a range, weights,
+    density."""
+    dims = draw(st.integers(1, 3))
+    x = tensor_arg(draw, tuple(draw(st.lists(st.integers(0, 4), min_size=1, max_size=2))) + (dims,), dtype,
+                   requires_grad=False)
+    kind = draw(st.sampled_from(["count", "counts", "range", "edges"]))
+    kw = {"density": draw(st.booleans())}
+    if draw(st.booleans()):
+        kw["weight"] = Arg(np.random.default_rng(1).uniform(0, 2, x.array.shape[:-1]).astype(dtype),
+                           requires_grad=False)
+    if kind == "edges":
+        edges = [Arg(np.array([-5.0, -1.0, 0.0, 2.5, 9.0][:draw(st.integers(2, 5))], dtype), requires_grad=False)
+                 for _ in range(dims)]
+        return [x], {**kw, "bins": edges}
+    if kind == "range":
+        kw["range"] = [v for _ in range(dims) for v in (-3.0, 3.0)]
+    bins = draw(st.sampled_from([1, 2, 4])) if kind != "counts" else [draw(st.integers(1, 3)) for _ in range(dims)]
+    return [x], {**kw, "bins": bins}
+
+
+register("histogramdd", _call("histogramdd"), _histogramdd_sample, grad=None, family=FAMILY,
+         cpu_only="torch.histogramdd takes CPU tensors only", rtol=1e-6,
+         reason="densities divide by cell volumes computed from the edges")
