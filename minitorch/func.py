@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 
 from . import random as _random
 from .autograd import forward_ad as _fwad

@@ -8,13 +8,14 @@ import builtins
 import math
 from collections import namedtuple
 
+import numpy as np
+
 from . import dtypes as D
 from .autograd.function import Primitive
 from .ops import decompositions as _dec
 from .ops.fused import Fused
 from .ops import matrix_functions as _mf
-from .ops._helpers import check_number, type_word, wrap_dim
-from .ops.shape import broadcast_shapes
+from .ops._helpers import check_broadcast, check_number, host_array, type_word, wrap_dim
 from .ops.linalg import matmul as _matmul
 from .ops.out import with_out
 from .ops.reduction import Norm as _Norm
@@ -111,6 +112,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
                            f"({A.shape[-2]}x{A.shape[-1]} and {'x'.join(str(s) for s in B.shape[-2:])})")
+    check_broadcast(B.shape[:-1] if vector else B.shape[:-2], A.shape[:-2])
     return _SolveEx(*_mf.LinalgSolveEx.apply(A, B, left=left, check_errors=check_errors, vector=vector))
 
 
@@ -130,7 +132,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
     if (rows if left else cols) != n:
         raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {rows}x{cols})")
-    broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    check_broadcast(B.shape[:-2], A.shape[:-2])
     # B of another dtype is read in A's (X has A's dtype, and B's gradient comes back in B's), as torch does
     return _mf.LinalgSolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular, left=left)
 
@@ -230,18 +232,25 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
     """(LU, pivots, info): P L U packed in one matrix, LAPACK's 1-based row swaps, info > 0 if singular."""
     _check_matrix("linalg.lu_factor_ex", A, square=False, kernel="lu_cpu")
     _check_pivot("linalg.lu_factor", pivot)
+    return _lu_factor_ex("linalg.lu_factor_ex", A, pivot, check_errors)
+
+
+def _lu_factor_ex(name: str, A: Tensor, pivot: bool, check_errors: bool):
     lu, pivots, info = _dec.LinalgLuFactorEx.apply(A)
-    if check_errors and bool((info > 0).any()):
-        raise LinAlgError(f"torch.linalg.lu_factor_ex: U[{int(info.max())},{int(info.max())}] is zero and using "
-                          "it on lu_solve would result in a division by zero. If you still want to perform the "
-                          "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    failure = _mf.first_failure(info) if check_errors else None
+    if failure is not None:  # torch raises a plain RuntimeError here, not LinAlgError
+        batch, k = failure
+        raise RuntimeError(f"torch.{name}: {batch}U[{k},{k}] is zero and using it on lu_solve would result in a "
+                           "division by zero. If you still want to perform the factorization, consider calling "
+                           "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
     return _LuFactorEx(lu, pivots, info)
 
 
 def lu_factor(A: Tensor, *, pivot: bool = True):
-    """(LU, pivots): A's LU factorisation with partial pivoting, packed as LAPACK packs it."""
+    """(LU, pivots): A's LU factorisation with partial pivoting, packed as LAPACK packs it; a singular A raises."""
     _check_matrix("linalg.lu_factor", A, square=False, kernel="lu_cpu")
-    lu, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    _check_pivot("linalg.lu_factor", pivot)
+    lu, pivots, _ = _lu_factor_ex("linalg.lu_factor", A, pivot, True)
     return _LuFactor(lu, pivots)
 
 
@@ -255,24 +264,38 @@ def lu(A: Tensor, *, pivot: bool = True):
 def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
     """X with A X = B (Aᵀ X = B with adjoint; X A = B with left=False) from lu_factor's output."""
     _check_matrix("linalg.lu_solve", LU)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg_lu_solve(): argument 'B' (position 3) must be Tensor, not {type(B).__name__}")
+    if LU._dtype is not B._dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{type_word(LU._dtype)} and B of type {type_word(B._dtype)} instead")
+    if pivots._dtype is not D.int32:
+        raise RuntimeError("linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32")
     if B.dim() < 2:
         raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
     if (B.shape[-2] if left else B.shape[-1]) != LU.shape[-1]:
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} "
                            f"({LU.shape[-2]}x{LU.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    if pivots.dim() == 0 or pivots.shape[-1] != LU.shape[-1]:
+        raise RuntimeError("linalg.lu_solve: Number of pivots per batch should be same as the dimension of the "
+                           "matrix")
+    if tuple(pivots.shape) != tuple(LU.shape[:-1]):
+        raise RuntimeError(f"linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got "
+                           f"pivots with shape {list(pivots.shape)} instead")
+    check_broadcast(B.shape[:-2], LU.shape[:-2])
     return _dec.LinalgLuSolve.apply(LU, pivots, B, left, adjoint)
 
 
 def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None):
     """(solution, residuals, rank, singular_values) of min ‖A X − B‖ (the default 'gelsy' driver: no
     singular values; residuals for a tall, full-rank A)."""
-    _check_matrix("linalg.lstsq", A, square=False)
-    _check_rhs("linalg.lstsq", A, B)
+    _check_lstsq(A, B)
     if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vector = B.dim() == A.dim() - 1
     b = B.unsqueeze(-1) if vector else B
+    check_broadcast(A.shape[:-2], b.shape[:-2])
     x = _LstsqNode.apply(A, b)
     m, n = A.shape[-2:]
     driver = driver or "gelsy"
@@ -282,6 +305,29 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
         residuals = ((A @ x - b) ** 2).sum(-2).detach()
     sv = svdvals(A).detach() if driver in ("gelsd", "gelss") else A.new_zeros((0,))
     return _Lstsq(x.squeeze(-1) if vector else x, residuals, rank, sv)
+
+
+def _check_lstsq(A: Tensor, B: Tensor) -> None:
+    """torch's checks of lstsq's operands, in its order."""
+    for name, t, position in (("A", A, 1), ("B", B, 2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linalg_lstsq(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(t).__name__}")
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if B.dim() < 1:
+        raise RuntimeError("torch.linalg.lstsq: other must have at least 1 dimension.")
+    if A._dtype is not B._dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+                           f"dtype {type_word(A._dtype)} and other's dtype {type_word(B._dtype)}")
+    if not 0 <= A.dim() - B.dim() <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+                           "(input.dim() - other.dim()) <= 1")
+    vector = A.dim() != B.dim()
+    if A.shape[-2] != (B.shape[-1] if vector else B.shape[-2]):
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size({-1 if vector else -2})")
+    if not A._dtype.is_floating_point:
+        raise RuntimeError("This function doesn't handle types other than float and double")
 
 
 class _LstsqNode(Fused):
@@ -469,15 +515,26 @@ class _PinvNode(Fused):
     definition = staticmethod(_pinv_definition)
 
 
+_COND_ORDERS = (1, -1, 2, -2, math.inf, -math.inf, "fro", "nuc")
+
+
 def cond(A: Tensor, p=None) -> Tensor:
-    """The condition number ‖A‖ ‖A⁻¹‖ in the norm p (the 2-norm: σ_max / σ_min, by default)."""
-    _check_matrix("linalg.cond", A, square=p not in (None, 2, -2))
-    if p in (None, 2, -2):
+    """The condition number ‖A‖ ‖A⁻¹‖ in the norm p (the 2-norm: σ_max / σ_min, by default); a singular
+    matrix's is inf, a 0 × 0 matrix's 0."""
+    _check_matrix("linalg.cond", A, square=False)
+    p = 2 if p is None else p
+    if not any(p == q and isinstance(p, str) == isinstance(q, str) for q in _COND_ORDERS):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.numel() == 0:
+        return A.new_zeros(A.shape[:-2])
+    if p in (2, -2):
         s = svdvals(A)
-        out = s.amax(-1, keepdim=True) / s.amin(-1, keepdim=True) if p != -2 else \
-            s.amin(-1, keepdim=True) / s.amax(-1, keepdim=True)
-        return out.squeeze(-1)
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+        big, small = s[..., :1], s[..., -1:]
+        return (small / big if p == -2 else big / small).squeeze(-1)
+    _check_matrix(f"linalg.cond(ord={p})", A, kernel=None)
+    inverse, info = inv_ex(A)
+    inverse = inverse.masked_fill(info[..., None, None] > 0, math.inf)  # a singular matrix's condition is inf
+    return matrix_norm(A, p) * matrix_norm(inverse, p)
 
 
 def vander(x: Tensor, N: int | None = None) -> Tensor:
@@ -624,7 +681,21 @@ class _CholeskySolve(Fused):
 
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
     """X with (L Lᵀ) X = input, L = input2 the Cholesky factor (Uᵀ U with upper=True)."""
-    _check_matrix("cholesky_solve", input2)
+    for t, name in ((input, "b"), (input2, "u")):
+        if t.dim() < 2:
+            raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.dim()} dimensions instead")
+    if input._dtype is not input2._dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {type_word(input._dtype)} "
+                           f"and A of type {type_word(input2._dtype)} instead.")
+    if input2.shape[-1] != input2.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {input2.shape[-2]} by "
+                           f"{input2.shape[-1]} matrices")
+    if input2.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-2]} by "
+                           f"{input2.shape[-1]} but each b matrix is {input.shape[-2]} by {input.shape[-1]}")
+    check_broadcast(input.shape[:-2], input2.shape[:-2])
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f"\"cholesky_solve_cpu\" not implemented for '{type_word(input._dtype)}'")
     return _CholeskySolve.apply(input, input2, upper)
 
 
@@ -729,15 +800,21 @@ def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bo
 
 
 class _LuUnpack(Primitive):
-    """(P, L, U) from lu_factor's packed LU and pivots; the gradient of LU gathers L's and U's."""
+    """(P, L, U) from lu_factor's packed LU and pivots; the gradient of LU gathers L's and U's. A part not
+    asked for (unpack_data / unpack_pivots False) is an empty tensor."""
 
     node_name = "LuUnpackBackward0"
     formula = "grad_LU = tril(grad_L, -1) + triu(grad_U)"
 
     @staticmethod
-    def forward(ctx, lu, pivots):
-        host = _dec._host(lu)
-        p, l, u = _dec.unpack_arrays(ctx.xp, host, _dec._host(pivots), host.dtype)
+    def forward(ctx, lu, pivots, unpack_data, unpack_pivots):
+        host = host_array(lu)
+        m, n = host.shape[-2:]
+        swaps = host_array(pivots)[..., :min(m, n)] if unpack_pivots else np.ones(host.shape[:-2] + (1,), np.int32)
+        p, l, u = _dec.unpack_arrays(ctx.xp, host, swaps, host.dtype)
+        def empty():
+            return ctx.xp.zeros((0,), dtype=host.dtype)
+        p, l, u = (p if unpack_pivots else empty()), *((l, u) if unpack_data else (empty(), empty()))
         ctx.mark_non_differentiable(p)
         ctx.shape = lu.shape
         return p, l, u
@@ -747,19 +824,44 @@ class _LuUnpack(Primitive):
         from .ops.resample import pad
         m, n = ctx.shape[-2:]
         k = min(m, n)
-        out = 0
-        if gl is not None:
-            out = out + pad(gl.tril(-1), (0, n - k))
-        if gu is not None:
-            out = out + pad(gu.triu(), (0, 0, 0, m - k))
-        return out, None
+        # U's part first, as torch's kernel computes it: that decides the error (from triu) that the empty L
+        # and U of unpack_data=False raise when a gradient reaches them
+        upper = None if gu is None else pad(gu.triu(), (0, 0, 0, m - k))
+        lower = None if gl is None else pad(gl.tril(-1), (0, n - k))
+        if upper is None or lower is None:
+            return (lower if upper is None else upper), None
+        return lower + upper, None
 
 
 _LuUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])
 
 
+def _check_lu_pivots(LU: Tensor, pivots: Tensor) -> None:
+    """pivots must hold lu_factor's 1-based row swaps, min(m, n) of them for each matrix of LU's batch."""
+    if pivots._dtype is not D.int32:
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\n"
+                           "Note: this function is intended to be used with the output produced by "
+                           "torch.linalg.lu_factor")
+    m, n = LU.shape[-2:]
+    if pivots.dim() == 0 or tuple(pivots.shape[:-1]) != tuple(LU.shape[:-2]) or pivots.shape[-1] < min(m, n):
+        raise RuntimeError(f"torch.lu_unpack: expected LU_pivots of shape {list(LU.shape[:-2]) + [min(m, n)]} for "
+                           f"LU of shape {list(LU.shape)}, but got {list(pivots.shape)}. Did you properly pass the "
+                           "result of lu_factor?")
+    values = host_array(pivots._data)[..., :min(m, n)]
+    if values.size and (values.min() < 1 or values.max() > m):
+        raise RuntimeError("pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive."
+                           "Did you properly pass the result of lu_factor?")
+
+
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
-    return _LuUnpackResult(*_LuUnpack.apply(LU_data, LU_pivots))
+    """(P, L, U) with A = P L U from lu_factor's (LU, pivots); a part not unpacked is an empty tensor."""
+    if LU_data.dim() < 2:
+        raise RuntimeError(f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(LU_data.shape)} instead")
+    if unpack_pivots:
+        _check_lu_pivots(LU_data, LU_pivots)
+    return _LuUnpackResult(*_LuUnpack.apply(LU_data, LU_pivots, unpack_data=unpack_data,
+                                                    unpack_pivots=unpack_pivots))
 
 
 _LuWithInfo = namedtuple("_lu_with_info", ["LU", "pivots", "info"])

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function, Primitive
+from ..ops._helpers import host_array
 from ..random import _gen
 
 F32 = np.float32
@@ -70,7 +71,7 @@ class StandardGamma(Primitive):
 
     @staticmethod
     def forward(ctx, alpha):
-        host = np.asarray(alpha.get() if hasattr(alpha, "get") else alpha)
+        host = host_array(alpha)
         draws = _draw_gammas(host, single=alpha.dtype == np.float32)
         tiny = np.finfo(alpha.dtype).tiny
         out = ctx.xp.asarray(np.maximum(draws.astype(alpha.dtype), tiny))

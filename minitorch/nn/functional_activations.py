@@ -8,7 +8,7 @@ import warnings
 
 from .. import dtypes as D
 from ..ops import activation as _act
-from ..ops._helpers import check_number, floats_only, wrap_dim
+from ..ops._helpers import check_number, check_scalar_fits, floats_only, wrap_dim
 from ..ops.out import with_out
 from ..tensor import Tensor
 
@@ -58,6 +58,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     threshold, value = check_number(name, "threshold", threshold, 2), check_number(name, "value", value, 3)
     if input._dtype is D.bool_:
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    if not input._dtype.is_floating_point:  # float kernels compute in float32 or wider: no range check
+        check_scalar_fits(threshold, input._dtype)
+        check_scalar_fits(value, input._dtype)
     op = ThresholdInplace if inplace else _act.Threshold
     return _maybe_inplace(input, lambda x: op.apply(x, threshold=threshold, value=value), inplace)
 

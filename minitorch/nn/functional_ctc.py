@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd.function import Primitive
 from ..ops.arguments import c_parser
 from ..tensor import Tensor
+from ..ops._helpers import host_array
 
 NEG_INF = -np.inf
 
@@ -79,7 +80,7 @@ class CtcLoss(Primitive):
 
     @staticmethod
     def forward(ctx, log_probs, *, targets, input_lengths, target_lengths, blank, zero_infinity):
-        host = np.asarray(log_probs.get() if hasattr(log_probs, "get") else log_probs).astype(np.float64)
+        host = host_array(log_probs).astype(np.float64)
         nll = np.zeros(host.shape[1])
         kept = []
         for b, (target, length) in enumerate(zip(targets, input_lengths)):

@@ -187,6 +187,12 @@ def check_cast(result_dtype, out_dtype) -> None:
                            f"{out_dtype.word}")
 
 
+def host_array(a):
+    """A NumPy or device (CuPy) array's values as a NumPy array in host memory."""
+    import numpy as np
+    return np.asarray(a.get() if hasattr(a, "get") else a)
+
+
 def host_values(t: Tensor):
     """t's values as a NumPy array in host memory (detached): for the ops computed on the host."""
     return t.detach().cpu().numpy()

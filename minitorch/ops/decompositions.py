@@ -10,11 +10,8 @@ import numpy as np
 from ..autograd.function import Primitive
 from ..ops.fused import Fused
 from ..tensor import Tensor
-from .matrix_functions import LinalgSolveTriangular, column_major, diag_embed, diagonal, mT
-
-
-def _host(a):
-    return np.asarray(a.get() if hasattr(a, "get") else a)
+from ._helpers import host_array
+from .matrix_functions import LinalgSolveTriangular, column_major, diag_embed, diagonal, first_failure, mT
 
 
 # ---- LU ---------------------------------------------------------------------------------------
@@ -96,7 +93,7 @@ class LinalgLuFactorEx(Primitive):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
-        lu, pivots, info = lu_factor_arrays(_host(a))
+        lu, pivots, info = lu_factor_arrays(host_array(a))
         lu, pivots, info = column_major(xp, xp.asarray(lu.astype(a.dtype))), xp.asarray(pivots), xp.asarray(info)
         ctx.save_for_backward(lu, pivots)
         return lu, pivots, info
@@ -113,7 +110,7 @@ class LinalgLuFactorEx(Primitive):
 
 def _permutation(pivots, like):
     xp = like._device.backend.xp
-    return Tensor._wrap(xp.asarray(permutation_arrays(_host(pivots._data), like.shape[-2], _host(like._data).dtype)),
+    return Tensor._wrap(xp.asarray(permutation_arrays(host_array(pivots._data), like.shape[-2], host_array(like._data).dtype)),
                         like._device)
 
 
@@ -125,7 +122,7 @@ class LinalgLu(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        host = _host(a)
+        host = host_array(a)
         lu, pivots, _ = lu_factor_arrays(host)
         p, l, u = unpack_arrays(ctx.xp, lu, pivots, host.dtype)
         ctx.mark_non_differentiable(p)
@@ -173,7 +170,7 @@ def cholesky_arrays(xp, a):
             return l, xp.zeros(a.shape[:-2], dtype=xp.int32)
     except Exception:  # noqa: BLE001 - NumPy's LinAlgError
         pass
-    host = _host(a).astype(np.float64)
+    host = host_array(a).astype(np.float64)
     n = host.shape[-1]
     flat = host.reshape((-1, n, n))
     l = np.tril(flat).copy()
@@ -188,7 +185,7 @@ def cholesky_arrays(xp, a):
         root = np.sqrt(d[ok])
         l[ok, j, j] = root
         l[ok, j + 1:, j] = (flat[ok, j + 1:, j] - (l[ok, j + 1:, :j] * l[ok, None, j, :j]).sum(-1)) / root[:, None]
-    return xp.asarray(l.reshape(host.shape).astype(_host(a).dtype)), xp.asarray(info.reshape(host.shape[:-2]))
+    return xp.asarray(l.reshape(host.shape).astype(host_array(a).dtype)), xp.asarray(info.reshape(host.shape[:-2]))
 
 
 class LinalgCholeskyEx(Primitive):
@@ -231,13 +228,11 @@ class LinalgCholeskyEx(Primitive):
 
 
 def _raise_cholesky(info, name="linalg.cholesky"):
-    host = _host(info)
-    if not (host > 0).any():
+    failure = first_failure(info)
+    if failure is None:
         return
     from ..linalg import LinAlgError
-    where = np.argwhere(host > 0)[0]
-    order = int(host[tuple(where)])
-    batch = f"(Batch element {int(np.ravel_multi_index(tuple(where), host.shape))}): " if host.ndim else ""
+    batch, order = failure
     raise LinAlgError(f"{name}: {batch}The factorization could not be completed because the input is not "
                       f"positive-definite (the leading minor of order {order} is not positive-definite).")
 

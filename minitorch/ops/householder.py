@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from .fused import Fused
+from ._helpers import host_array
 
 _Geqrf = namedtuple("geqrf", ["a", "tau"])
 
@@ -23,7 +24,7 @@ class Geqrf(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        host = np.asarray(a.get() if hasattr(a, "get") else a)
+        host = host_array(a)
         batch, (m, n) = host.shape[:-2], host.shape[-2:]
         packed = np.empty(host.shape, dtype=host.dtype)
         tau = np.empty(batch + (min(m, n),), dtype=host.dtype)

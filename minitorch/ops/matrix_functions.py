@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Primitive
 from ..tensor import Tensor
+from ._helpers import host_array
 
 
 def mT(x: Tensor) -> Tensor:
@@ -135,20 +136,30 @@ class LinalgSlogdet(Primitive):
 
 # ---- inverse and solve ------------------------------------------------------------------------
 
+def first_failure(info):
+    """(message prefix, info) for the first matrix of a batch whose LAPACK info is positive, as torch reports
+    it ("(Batch element 3): " in a batch), or None when every matrix succeeded."""
+    host = host_array(info)
+    failed = np.argwhere(host > 0)
+    if not len(failed):
+        return None
+    where = tuple(failed[0])
+    batch = f"(Batch element {int(np.ravel_multi_index(where, host.shape))}): " if host.ndim else ""
+    return batch, int(host[where])
+
+
 def _singular(name: str, info) -> "Exception":
     """torch's error for a singular matrix: the first one in the batch, and its first zero pivot (1-based)."""
     from ..linalg import LinAlgError
-    host = np.asarray(info.get() if hasattr(info, "get") else info)
-    where = tuple(np.argwhere(host > 0)[0])
-    batch = f"(Batch element {int(np.ravel_multi_index(where, host.shape))}): " if host.ndim else ""
-    return LinAlgError(f"{name}: {batch}The diagonal element {int(host[where])} is zero, the inversion could not be "
+    batch, order = first_failure(info)
+    return LinAlgError(f"{name}: {batch}The diagonal element {order} is zero, the inversion could not be "
                        "completed because the input matrix is singular.")
 
 
 def _batch_info(xp, a):
     """LAPACK's info per matrix: 0, or the 1-based index of the first zero pivot of its LU."""
     from .decompositions import lu_factor_arrays
-    _, _, info = lu_factor_arrays(np.asarray(a.get() if hasattr(a, "get") else a))
+    _, _, info = lu_factor_arrays(host_array(a))
     return xp.asarray(info)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..tensor import Tensor
-from ._helpers import host_values, is_tensor, wrap_dim
+from ._helpers import check_number, host_values, is_tensor, wrap_dim
 from ..autograd.function import Primitive
 from .fused import Fused
 from .reduction import _return_type
@@ -108,6 +108,10 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tupl
                         "but expected spacing as a number or a sequence of numbers or tensors")
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if spacing is None:
+        spacing = 1
+    elif not isinstance(spacing, (list, tuple)):
+        check_number("gradient", "spacing", spacing)
     dims = list(range(input.dim())) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
     dims = [wrap_dim(d, input.dim()) for d in dims]
     if len(set(dims)) != len(dims):
@@ -168,6 +172,11 @@ UNIT_SPACING = _UnitSpacing(1)
 def _integrand_arguments(name: str, y: Tensor, x, dx, dim: int):
     if x is not None and dx is not UNIT_SPACING:
         raise TypeError(f"{name}() received an invalid combination of arguments - got both x and dx")
+    if x is not None and not is_tensor(x):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(x).__name__}), but expected one of: (Tensor y, Tensor x, *, int dim = -1), "
+                        f"(Tensor y, *, Number dx = 1, int dim = -1)")
+    check_number(name, "dx", dx)
     if y.dtype is D.bool_ or (is_tensor(x) and x.dtype is D.bool_):
         raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
     return wrap_dim(dim, y.dim()), float(dx) if x is None else x
@@ -175,7 +184,11 @@ def _integrand_arguments(name: str, y: Tensor, x, dx, dim: int):
 
 def trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
     """∫ y along `dim` by the trapezoidal rule, at sample points x (or spaced dx apart)."""
-    d, x = _integrand_arguments("trapezoid", y, x, dx, dim)
+    return _trapezoid("trapezoid", y, x, dx, dim)
+
+
+def _trapezoid(name: str, y: Tensor, x, dx, dim: int) -> Tensor:
+    d, x = _integrand_arguments(name, y, x, dx, dim)
     if y.shape[d] == 0:
         return _zeros_without(y, d)
     step = _spacing(y, x, d)
@@ -187,7 +200,7 @@ def trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
 
 def trapz(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
     """The old name of trapezoid."""
-    return trapezoid(y, x, dx=dx, dim=dim)
+    return _trapezoid("trapz", y, x, dx, dim)
 
 
 def cumulative_trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
@@ -362,7 +375,7 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
     values = host_values(input).reshape(-1)
-    lo, hi = float(min), float(max)
+    lo, hi = float(check_number("histc", "min", min)), float(check_number("histc", "max", max))
     if lo == hi and values.size:
         lo, hi = float(values.min()), float(values.max())
     if lo == hi:
@@ -411,6 +424,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
         edges = host_values(bins).astype(values.dtype)
     else:
         edges = _uniform_edges(values, bins, range, 0)
+    if weight is not None:
+        _check_histogram_weight(input, (input.numel(), 1), weight, (weight.numel(),))
     w = None if weight is None else host_values(weight).reshape(-1).astype(np.float64)
     hist = _bin_counts(values, edges, w)
     if density:
@@ -419,6 +434,18 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
 
 
 histogramdd_t = _return_type("histogramdd", ["hist", "bin_edges"])
+
+
+def _check_histogram_weight(input: Tensor, points_shape: tuple, weight: Tensor, weight_shape: tuple):
+    """histogramdd's weight checks: input's dtype, and one weight per point (points_shape less its last dim)."""
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                           f"have the same dtype, but got input({input.dtype.c_name}), and "
+                           f"weight({weight.dtype.c_name})")
+    if tuple(weight_shape) != tuple(points_shape[:-1]):
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape "
+                           f"{list(points_shape)} and weight with shape {list(weight_shape)}")
 
 
 def _histogramdd_arguments(input, bins, range, weight, density) -> None:
@@ -449,14 +476,8 @@ def histogramdd(input: Tensor, bins=10, range=None, weight: Tensor | None = None
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
     dims = input.shape[-1]
     points = host_values(input).reshape(math.prod(input.shape[:-1]), dims)
-    if weight is not None and weight.dtype is not input.dtype:
-        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
-                           f"have the same dtype, but got input({input.dtype.c_name}), and "
-                           f"weight({weight.dtype.c_name})")
-    if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
-        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
-                           f"input tensor excluding its innermost dimension, but got input with shape "
-                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    if weight is not None:
+        _check_histogram_weight(input, tuple(input.shape), weight, tuple(weight.shape))
     per_dim = list(bins) if isinstance(bins, (list, tuple)) else [bins] * dims
     if len(per_dim) != dims:
         raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")

@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import floats_only, out_size
+from ._helpers import floats_only, host_array, out_size
 from .fused import Fused
 from .pool import _bins, _check_flag, adaptive_max_pool2d, avg_pool2d, max_pool2d
 
@@ -416,8 +416,8 @@ class FractionalMaxPool2d(MaxPool3d):
     @staticmethod
     def forward(ctx, x, samples, *, k, out):
         xp = ctx.xp
-        host = np.asarray(x.get() if hasattr(x, "get") else x)
-        draws = np.asarray(samples.get() if hasattr(samples, "get") else samples)
+        host = host_array(x)
+        draws = host_array(samples)
         n, c = host.shape[:2]
         spatial = host.shape[2:]
         values = np.empty((n, c) + tuple(out), host.dtype)

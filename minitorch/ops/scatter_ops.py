@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import host_values, is_tensor, wrap_dim
+from ._helpers import host_array, host_values, is_tensor, wrap_dim
 from .fused import Fused
 
 
@@ -41,7 +41,7 @@ class IndexCopy(Primitive):
         xp = ctx.xp
         out = x.copy()
         moved, src = xp.moveaxis(out, dim, 0), xp.moveaxis(source, dim, 0)
-        for i, j in enumerate(np.asarray(index.get() if hasattr(index, "get") else index).reshape(-1)):
+        for i, j in enumerate(host_array(index).reshape(-1)):
             moved[j] = src[i]
         ctx.dim = dim
         ctx.save_for_backward(index)
@@ -163,6 +163,8 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
                   step: int = 1) -> Tensor:
     """A copy of input with the slice start:end:step along `dim` replaced by src."""
     d = wrap_dim(dim, input.dim())
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
     index = [slice(None)] * input.dim()
     index[d] = slice(start, end, step)
     return _embed("slice_scatter", input, src, _positions(input.shape, input.device)[tuple(index)], SliceScatter)
@@ -285,7 +287,7 @@ class ScatterReduce(Primitive):
     @staticmethod
     def forward(ctx, x, index, src, *, dim, reduce, include_self):
         xp = ctx.xp
-        host = [np.asarray(a.get() if hasattr(a, "get") else a) for a in (x, index, src)]
+        host = [host_array(a) for a in (x, index, src)]
         out = xp.asarray(_scatter_reduce_arrays(*host, dim, reduce, include_self))
         ctx.options = (dim, reduce, include_self)
         ctx.save_for_backward(x, index, src, out)

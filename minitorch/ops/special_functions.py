@@ -13,13 +13,13 @@ from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..backends import special_numpy as S
 from ..tensor import Tensor
-from ._helpers import operands, type_word
+from ._helpers import host_array, operands, type_word
 from .fused import Fused
 
 
 def _on_host(ctx, fn, *arrays):
     """fn of backend arrays, computed in NumPy on the host and brought back to the op's device."""
-    return ctx.xp.asarray(fn(*[np.asarray(a.get() if hasattr(a, "get") else a) for a in arrays]))
+    return ctx.xp.asarray(fn(*[host_array(a) for a in arrays]))
 
 
 class _SpecialUnary(Primitive):
@@ -173,7 +173,4 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     """The multivariate log-gamma function of dimension p, elementwise."""
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    input = _floating(input)
-    if input.numel() and not bool((input > (p - 1) / 2).all()):
-        raise RuntimeError("All elements must be greater than (p-1)/2")
-    return Mvlgamma.apply(input, p)
+    return Mvlgamma.apply(_floating(input), p)

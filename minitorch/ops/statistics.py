@@ -7,7 +7,7 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import NOT_GIVEN, wrap_dim
+from ._helpers import NOT_GIVEN, host_array, wrap_dim
 from .fused import Fused
 from .reduction import MedianAll, SelectAlong, _return_type, amax, amin
 from .shape import SqueezeDimInPlace
@@ -91,7 +91,7 @@ class Mode(SelectAlong):
         moved = xp.moveaxis(x, dim, -1)
         rows = moved.reshape(-1, moved.shape[-1])
         picks = np.empty(rows.shape[0], np.int64)
-        host = np.asarray(rows.get() if hasattr(rows, "get") else rows)
+        host = host_array(rows)
         for r, row in enumerate(host):
             order = np.argsort(row, kind="stable")
             values = row[order]
@@ -251,9 +251,9 @@ class Logcumsumexp(Primitive):
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """log(cumsum(exp(input))) along `dim`, without overflow."""
+    d = wrap_dim(dim, input._data.ndim)
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{input._dtype.word}'")
-    d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0 or input._data.size == 0:
         return LogcumsumexpCopy.apply(input)
     return Logcumsumexp.apply(input, dim=d)

@@ -387,12 +387,17 @@ register("triangular_solve", lambda lib, b, a, **k: _quiet(lib.triangular_solve,
          dtypes=FLOATS, grad=(0, 1), family=FAMILY, **TOL)
 
 
-def _lu_unpack(lib, a):
+def _lu_unpack(lib, a, **flags):
     lu, pivots = lib.linalg.lu_factor(a)
-    return lib.lu_unpack(lu, pivots)
+    return lib.lu_unpack(lu, pivots, **flags)
 
 
-register("lu_unpack", _lu_unpack, _one("general"), dtypes=FLOATS, family=FAMILY, **TOL)
+def _lu_unpack_sample(draw, dtype):
+    return [matrix(draw, dtype, "general")], \
+        {"unpack_data": draw(st.booleans()), "unpack_pivots": draw(st.booleans())}
+
+
+register("lu_unpack", _lu_unpack, _lu_unpack_sample, dtypes=FLOATS, family=FAMILY, **TOL)
 
 
 def _lu_solve_legacy(lib, a, b):
