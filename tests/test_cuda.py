@@ -272,3 +272,56 @@ def test_profiler_times_cuda_ops_with_cuda_events(gpu):
     assert start.elapsed_time(end) >= 0
     with pytest.raises(RuntimeError, match="enable_timing=True"):
         mt.cuda.Event().elapsed_time(end)
+
+
+def _parallel_model(lib):
+    lib.manual_seed(5)
+    return lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.Tanh(), lib.nn.Linear(3, 2))
+
+
+def test_data_parallel_without_cuda_runs_the_module_as_it_is(no_cuda):
+    x = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
+    ours, theirs = mt.nn.DataParallel(_parallel_model(mt)), torch.nn.DataParallel(_parallel_model(torch))
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.device_ids == theirs.device_ids == []
+    want = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours(mt.tensor(x)).detach().numpy(), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mt.nn.parallel.data_parallel(ours.module, mt.tensor(x)).detach().numpy(), want,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_data_parallel_splits_the_batch_and_sums_gradients_like_one_module(gpu):
+    """Two replicas (both on device 0, the only one here) compute what the module computes on the whole
+    batch: the same outputs, input gradients and parameter gradients, through torch's nodes."""
+    x = np.random.default_rng(1).standard_normal((7, 4)).astype(np.float32)
+    single, model = _parallel_model(mt).to(gpu), _parallel_model(mt).to(gpu)
+    parallel = mt.nn.DataParallel(model, device_ids=[0, "cuda:0"])
+    xs, xp = mt.tensor(x, device=gpu, requires_grad=True), mt.tensor(x, device=gpu, requires_grad=True)
+    want, got = single(xs), parallel(xp)
+    assert got.device.type == "cuda" and got.grad_fn.name() == "GatherBackward"
+    np.testing.assert_allclose(got.detach().cpu().numpy(), want.detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+    names = graph_names(got)
+    assert {"ScatterBackward", "BroadcastBackward"} <= names
+    want.sum().backward()
+    got.sum().backward()
+    np.testing.assert_allclose(xp.grad.cpu().numpy(), xs.grad.cpu().numpy(), rtol=1e-5, atol=1e-6)
+    for p, q in zip(model.parameters(), single.parameters()):
+        np.testing.assert_allclose(p.grad.cpu().numpy(), q.grad.cpu().numpy(), rtol=1e-5, atol=1e-6)
+    parallel.eval()  # replicas of an evaluating module are detached copies, as torch's
+    assert "BroadcastBackward" not in graph_names(parallel(mt.tensor(x, device=gpu)))
+    with pytest.raises(AssertionError, match="Invalid device id"):
+        mt.nn.DataParallel(_parallel_model(mt), device_ids=[0, 1])
+    with pytest.raises(RuntimeError, match="module must have its parameters and buffers on device cuda:0"):
+        mt.nn.parallel.data_parallel(_parallel_model(mt), mt.tensor(x), device_ids=[0, 0])
+
+
+def graph_names(t) -> set:
+    seen, stack, names = set(), [t.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.add(node.name())
+        stack.extend(f for f, _ in node.next_functions)
+    return names

@@ -347,3 +347,11 @@ def test_ddp_refuses_what_it_cannot_honour():
 def test_import_minitorch_does_not_start_mpi():
     code = "import sys, minitorch; import minitorch.distributed; print('mpi4py.MPI' in sys.modules)"
     assert ok(run([sys.executable, "-c", code])).strip() == "False"
+
+
+@pytest.mark.parametrize("backend", ["nccl", "mpi"])
+def test_sync_batchnorm_normalises_with_the_whole_batch(backend):
+    """Two ranks of unequal batches on the emulated CUDA device: the outputs, gradients and running
+    statistics of BatchNorm over the combined batch (tests/distributed/sync_batchnorm.py)."""
+    out = ok(run(LAUNCH + ["--nproc-per-node", "2", "sync_batchnorm.py", backend], env={"MINITORCH_EMULATE_CUDA": "1"}))
+    check_lines(out, 2, least=8)

@@ -110,6 +110,9 @@ CASES = {
     "BatchNorm1d": (lambda nn, lib: nn.BatchNorm1d(5), [x(6, 5)]),
     "BatchNorm1d-3d-cumulative": (lambda nn, lib: nn.BatchNorm1d(5, momentum=None, affine=False), [x(6, 5, 3)]),
     "BatchNorm2d": (lambda nn, lib: nn.BatchNorm2d(3, eps=1e-3, momentum=0.3), [x(4, 3, 5, 5)]),
+    # outside a process group SyncBatchNorm is BatchNorm (tests/distributed/sync_batchnorm.py syncs two ranks)
+    "SyncBatchNorm": (lambda nn, lib: nn.SyncBatchNorm(3, momentum=0.2), [x(4, 3, 2, 2)]),
+    "SyncBatchNorm-cumulative": (lambda nn, lib: nn.SyncBatchNorm(2, momentum=None, affine=False), [x(5, 2, 3)]),
     "BatchNorm2d-no-stats": (lambda nn, lib: nn.BatchNorm2d(3, track_running_stats=False), [x(4, 3, 2, 2)]),
     "LayerNorm": (lambda nn, lib: nn.LayerNorm([4, 5]), [x(2, 3, 4, 5)]),
     "LayerNorm-plain": (lambda nn, lib: nn.LayerNorm(5, elementwise_affine=False), [x(2, 5)]),
@@ -139,6 +142,9 @@ CASES = {
                                  [x(6, 4, 3), index(4, 6, 3)]),
     "CrossEntropyLoss-probs": (lambda nn, lib: nn.CrossEntropyLoss(label_smoothing=0.2), [x(6, 4), const("simplex", 6, 4)]),
     "NLLLoss": (lambda nn, lib: nn.NLLLoss(reduction="sum"), [x(6, 4), index(4, 6)]),
+    # on the CPU the module runs as it is; on the CUDA device the (gradient-free) inputs move to device 0
+    "DataParallel": (lambda nn, lib: nn.DataParallel(nn.Sequential(nn.Linear(4, 3), nn.Tanh())), [const("float", 5, 4)]),
+    "NLLLoss2d": (lambda nn, lib: nn.NLLLoss2d(ignore_index=1), [x(2, 4, 3, 3), index(4, 2, 3, 3)]),
     "Conv3d": (lambda nn, lib: nn.Conv3d(4, 6, (2, 3, 2), stride=(1, 2, 1), padding=1, groups=2), [x(2, 4, 4, 5, 4)]),
     "Conv3d-unbatched-same": (lambda nn, lib: nn.Conv3d(2, 3, 2, padding="same"), [x(2, 3, 4, 3)]),
     "ConvTranspose1d": (lambda nn, lib: nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
@@ -165,6 +171,8 @@ CASES = {
     "RMSNorm": (lambda nn, lib: nn.RMSNorm([3, 4]), [x(2, 3, 4)]),
     "RMSNorm-eps": (lambda nn, lib: nn.RMSNorm(4, eps=1e-3, elementwise_affine=False), [x(3, 4)]),
     "LocalResponseNorm": (lambda nn, lib: nn.LocalResponseNorm(3), [x(2, 5, 4, 4)]),
+    "CrossMapLRN2d": (lambda nn, lib: nn.CrossMapLRN2d(3, alpha=0.5, beta=0.75, k=1.5), [x(2, 6, 3, 3)]),
+    "CrossMapLRN2d-even-size": (lambda nn, lib: nn.CrossMapLRN2d(4, alpha=0.3, beta=0.5), [x(2, 5, 2, 3)]),
     "LocalResponseNorm-3d": (lambda nn, lib: nn.LocalResponseNorm(2, alpha=0.1, beta=0.5, k=2.0), [x(2, 5, 7)]),
     "AlphaDropout": (lambda nn, lib: nn.AlphaDropout(0.3), [x(4, 5)]),
     "FeatureAlphaDropout": (lambda nn, lib: nn.FeatureAlphaDropout(0.4), [x(3, 4, 5)]),

@@ -214,6 +214,45 @@ def test_layer_reprs_match_torch():
         assert repr(getattr(mt.nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
 
 
+def test_old_container_names_its_keyword_modules_as_torch():
+    def build(lib):
+        lib.manual_seed(3)
+        return lib.nn.Container(encoder=lib.nn.Linear(3, 2), act=lib.nn.ReLU())
+    with pytest.warns(FutureWarning, match="nn.Container` is deprecated"):
+        ours = build(mt)
+    theirs = build(torch)
+    assert repr(ours) == repr(theirs)
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    for (k, m), (j, t) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+        assert k == j and m.tolist() == t.tolist()
+    with pytest.raises(NotImplementedError):
+        ours(mt.ones(3))
+    with pytest.raises(KeyError), pytest.warns(FutureWarning):
+        mt.nn.Container(**{"a.b": mt.nn.ReLU()})
+
+
+def test_convert_sync_batchnorm_swaps_every_batch_norm_as_torch():
+    def build(lib):
+        lib.manual_seed(2)
+        net = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.BatchNorm2d(4), lib.nn.ReLU(),
+                                lib.nn.Sequential(lib.nn.BatchNorm1d(5, affine=False)))
+        net[1].running_mean.add_(0.5)
+        net.eval()
+        return net
+    original = build(mt)
+    ours, theirs = mt.nn.SyncBatchNorm.convert_sync_batchnorm(original), \
+        torch.nn.SyncBatchNorm.convert_sync_batchnorm(build(torch))
+    assert repr(ours) == repr(theirs)
+    assert ours[1].weight is original[1].weight and ours[1].running_mean is original[1].running_mean
+    assert not ours[1].training and not ours[3][0].affine
+    for (k, m), (j, t) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+        assert k == j and np.allclose(m.numpy(), t.numpy())
+    with pytest.raises(ValueError, match="expected at least 2D input"):
+        mt.nn.SyncBatchNorm(3)(mt.ones(3))
+    with pytest.raises(ValueError, match="number of input channels should be non-zero"):
+        mt.nn.SyncBatchNorm(0)(mt.ones(2, 0))
+
+
 def test_dropout_module_train_and_eval():
     mt.manual_seed(4)
     torch.manual_seed(4)

@@ -4,3 +4,4 @@ from .modules import *  # noqa: F401,F403
 
 from . import parameter
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .parallel import DataParallel

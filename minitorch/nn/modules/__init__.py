@@ -3,7 +3,7 @@ from .activation import (ELU, GELU, Dropout, Dropout1d, Dropout2d, Dropout3d, Fl
 from .activation_more import (CELU, GLU, SELU, Hardshrink, Mish, PReLU, RReLU, Softmax2d, Softmin, Softshrink,
                               Softsign, Tanhshrink, Threshold)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .container import Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool2d, AvgPool2d, Conv1d, Conv2d,
                    ConvTranspose2d, MaxPool2d)
 from .linear import Bilinear, Identity, Linear
@@ -12,13 +12,15 @@ from .conv_nd import (AdaptiveMaxPool1d, AdaptiveMaxPool3d, AvgPool1d, AvgPool3d
                       MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                   MSELoss, NLLLoss, PairwiseDistance, SmoothL1Loss)
+                   MSELoss, NLLLoss, NLLLoss2d, PairwiseDistance, SmoothL1Loss)
 from .loss import (CTCLoss, CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
                    MultiLabelMarginLoss,
                    MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
                    TripletMarginWithDistanceLoss)
 from .loss import LinearCrossEntropyLoss
 from .fold import Fold, Unfold
+from .cross_map_lrn import CrossMapLRN2d
+from .sync_batchnorm import SyncBatchNorm
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .module import Module
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
@@ -53,4 +55,4 @@ __all__ = ["ELU", "GELU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Fla
            "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
            "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
            "LazyModuleMixin", "LinearCrossEntropyLoss", "Fold", "Unfold",
-           "AdaptiveLogSoftmaxWithLoss"]
+           "AdaptiveLogSoftmaxWithLoss", "Container", "NLLLoss2d", "CrossMapLRN2d", "SyncBatchNorm"]
