@@ -151,7 +151,8 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 # ---- factorisations ------------------------------------------------------------------------------
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
-    """(L, info): A = L Lᵀ from A's lower triangle; info > 0 where A is not positive-definite."""
+    """(L, info): A = L Lᵀ from A's lower triangle (U with A = Uᵀ U from its upper one for upper=True); info > 0
+    where A is not positive-definite."""
     _check_matrix("linalg.cholesky_ex", A)
     l, info = _dec.LinalgCholeskyEx.apply(A, upper=upper, check_errors=False)
     if check_errors:

@@ -31,6 +31,8 @@ def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, tr
     """(output, save_mean, save_invstd): batch_norm's output and, in training, the batch's per-channel statistics
     (empty in evaluation)."""
     from .functional import batch_norm_core
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     _batch_norm_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
     if input.dim() < 2:  # torch reads the channel count from dim 1
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.dim(), 1)}, "

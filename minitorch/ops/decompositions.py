@@ -197,7 +197,9 @@ class LinalgCholeskyEx(Primitive):
     @staticmethod
     def forward(ctx, a, *, upper, check_errors):
         xp = ctx.xp
-        l, info = cholesky_arrays(xp, a) if a.size else (a.copy(), xp.zeros(a.shape[:-2], dtype=xp.int32))
+        # LAPACK reads the triangle it is asked for: the upper one for upper=True (the same for a symmetric A)
+        source = a.swapaxes(-1, -2) if upper else a
+        l, info = cholesky_arrays(xp, source) if a.size else (a.copy(), xp.zeros(a.shape[:-2], dtype=xp.int32))
         if check_errors:
             _raise_cholesky(info)
         ctx.upper = upper

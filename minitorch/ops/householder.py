@@ -114,6 +114,9 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, tran
     """input3 multiplied by Q (Qᵀ with transpose), the full m × m orthogonal matrix of the reflectors in input with
     scales input2 (τ), from the left (or the right); torch names the three operands input, input2, input3."""
     tau, other = input2, input3
+    if tau.dim() != input.dim() - 1:
+        raise RuntimeError(f"torch.ormqr: Expected tau to have one dimension less than input, but got tau.ndim equal "
+                           f"to {tau.dim()} and input.ndim is equal to {input.dim()}")
     m = input.shape[-2]
     if left and other.shape[-2] != m:
         raise RuntimeError("torch.ormqr: other.shape[-2] must be equal to input.shape[-2]")

@@ -162,6 +162,9 @@ def _spacing(y: Tensor, x, dim: int):
     return _slice(x, dim, 1) - _slice(x, dim, 0, -1)
 
 
+_NO_X = object()  # x not given (torch refuses an explicit None)
+
+
 class _UnitSpacing(float):
     """dx's default, 1: told apart from a dx of 1 given with x (torch refuses both)."""
 
@@ -170,6 +173,11 @@ UNIT_SPACING = _UnitSpacing(1)
 
 
 def _integrand_arguments(name: str, y: Tensor, x, dx, dim: int):
+    if x is None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, NoneType), but "
+                        "expected one of: (Tensor y, Tensor x, *, int dim = -1), (Tensor y, *, Number dx = 1, "
+                        "int dim = -1)")
+    x = None if x is _NO_X else x
     if x is not None and dx is not UNIT_SPACING:
         raise TypeError(f"{name}() received an invalid combination of arguments - got both x and dx")
     if x is not None and not is_tensor(x):
@@ -182,7 +190,7 @@ def _integrand_arguments(name: str, y: Tensor, x, dx, dim: int):
     return wrap_dim(dim, y.dim()), float(dx) if x is None else x
 
 
-def trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
+def trapezoid(y: Tensor, x=_NO_X, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
     """∫ y along `dim` by the trapezoidal rule, at sample points x (or spaced dx apart)."""
     return _trapezoid("trapezoid", y, x, dx, dim)
 
@@ -198,12 +206,12 @@ def _trapezoid(name: str, y: Tensor, x, dx, dim: int) -> Tensor:
     return mul_by_number(y.sum(d) - mul_by_number(y.select(d, 0) + y.select(d, -1), 0.5), step)
 
 
-def trapz(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
+def trapz(y: Tensor, x=_NO_X, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
     """The old name of trapezoid."""
     return _trapezoid("trapz", y, x, dx, dim)
 
 
-def cumulative_trapezoid(y: Tensor, x=None, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
+def cumulative_trapezoid(y: Tensor, x=_NO_X, *, dx=UNIT_SPACING, dim: int = -1) -> Tensor:
     """The running trapezoidal integral along `dim` (one element shorter than y)."""
     d, x = _integrand_arguments("cumulative_trapezoid", y, x, dx, dim)
     step = _spacing(y, x, d)
@@ -256,7 +264,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None, a
     if bool(norm_factor <= 0):
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
                       "observations.", stacklevel=2)
-        norm_factor = norm_factor * 0
+        norm_factor = norm_factor.new_zeros(())  # +0, not the -0 that a negative factor times 0 gives
     centred = x - avg.unsqueeze(1)
     c = centred.mm((centred * w if w is not None else centred).t())
     return c.true_divide(norm_factor).squeeze()
@@ -337,7 +345,12 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dt.word}")
     a, b = broadcast_tensors(input.to(dt), other.to(dt))
-    return Dist.apply(a, b, p=float(p))
+    p = float(check_number("dist", "p", p))
+    if a.numel() == 0 and (p < 0 or math.isinf(p)):
+        order = f"{'' if p > 0 else '-'}inf" if math.isinf(p) else f"{p:g}"
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    return Dist.apply(a, b, p=p)
 
 
 def _renorm(input, p, dim, maxnorm):
@@ -370,12 +383,12 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
     """Counts of input in `bins` equal bins over [min, max] (the data's range when min == max); values outside
     are not counted, and max itself falls in the last bin."""
+    lo, hi = float(check_number("histc", "min", min)), float(check_number("histc", "max", max))
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for bins")
     values = host_values(input).reshape(-1)
-    lo, hi = float(check_number("histc", "min", min)), float(check_number("histc", "max", max))
     if lo == hi and values.size:
         lo, hi = float(values.min()), float(values.max())
     if lo == hi:
@@ -414,6 +427,15 @@ def _uniform_edges(values, bins: int, lo_hi, dim: int):
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None, density: bool = False):
     """(hist, bin_edges): counts in `bins` equal bins over `range` (the data's by default), or over the edges
     given as a tensor; with `weight`, weight sums; with `density`, a density integrating to one."""
+    count = isinstance(bins, numbers.Integral) and not isinstance(bins, bool)
+    bounds = range is None or isinstance(range, (list, tuple)) and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in range)
+    if not (is_tensor(bins) or count) or not bounds:
+        given = ", ".join([type(input).__name__, type(bins).__name__] +
+                          ([] if range is None else [f"range={type(range).__name__}"]))
+        raise TypeError(f"histogram() received an invalid combination of arguments - got ({given}), but expected one "
+                        "of: (Tensor input, Tensor bins, *, Tensor weight, bool density), (Tensor input, int bins, *, "
+                        "tuple of floats range, Tensor weight, bool density)")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
     values = host_values(input).reshape(-1)

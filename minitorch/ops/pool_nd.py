@@ -301,14 +301,22 @@ def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
     return _lp(pooled, norm_type, _one(kernel_size))
 
 
+def _unpack_kernel(kernel_size, n: int) -> tuple:
+    """torch's lp_pool unpacks kernel_size into n values: a string of another length fails as unpacking does."""
+    if isinstance(kernel_size, str) and len(kernel_size) != n:
+        raise ValueError(f"not enough values to unpack (expected {n}, got {len(kernel_size)})"
+                         if len(kernel_size) < n else f"too many values to unpack (expected {n})")
+    return _tuple(kernel_size, n)
+
+
 def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
-    kh, kw = _tuple(kernel_size, 2)
+    kh, kw = _unpack_kernel(kernel_size, 2)
     pooled = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp(pooled, norm_type, kh * kw)
 
 
 def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
-    kd, kh, kw = _tuple(kernel_size, 3)
+    kd, kh, kw = _unpack_kernel(kernel_size, 3)
     pooled = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp(pooled, norm_type, kd * kh * kw)
 
@@ -342,8 +350,6 @@ def _unpool_size(input, kernel_size, stride, padding, output_size, n):
     size = tuple(output_size)
     if len(size) == n + 2:
         size = size[2:]
-    elif len(size) == n + 1:
-        size = size[1:]
     if len(size) != n:
         raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length "
                          f"of '{len(tuple(output_size))}'")

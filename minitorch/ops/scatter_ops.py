@@ -69,8 +69,8 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
                          f"match. Source dimensionality ({source.dim()}), destination dimensionality ({input.dim()})")
     if input.dim() and source.dim() and index.numel() != source.shape[d]:
-        raise RuntimeError(f"index_copy_(): Number of indices ({index.numel()}) should be equal to source.size(dim) "
-                           f"({source.shape[d]})")
+        raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be equal to source.size(dim) "
+                         f"({source.shape[d]})")
     size = input.shape[d] if input.dim() else 1
     if index.numel() and (int(index.min()) < -size or int(index.max()) >= size):
         bad = int(index.max()) if int(index.max()) >= size else int(index.min())
@@ -80,6 +80,13 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
             return IndexCopy.apply(input.reshape(1), index.reshape(-1), source.reshape(1, -1)[:, :0].reshape(0),
                                    dim=0).reshape(())
         return IndexCopy.apply(input.reshape(1), index.reshape(-1) % 1, source.reshape(1), dim=0).reshape(())
+    if source.dim() == 0:  # one value, for one index
+        if index.numel() != 1:
+            raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
+                             f"{index.numel()})")
+        shape = list(input.shape)
+        shape[d] = index.numel()
+        source = source.expand(shape)
     return IndexCopy.apply(input, index.reshape(-1) % size, source, dim=d)
 
 
@@ -191,9 +198,13 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
                         f"{type(indices).__name__}")
     if not indices:
         raise RuntimeError("index_put_(): expected at least one index tensor")
-    if values.dtype is not input.dtype:
+    # one boolean mask and one value: torch fills the mask with the value, converting it to input's dtype
+    mask_fill = len(indices) == 1 and isinstance(indices[0], Tensor) and indices[0].dtype is D.bool_ \
+        and values.numel() == 1
+    if values.dtype is not input.dtype and not mask_fill:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got {input.dtype.word} for "
                            f"the destination and {values.dtype.word} for the source.")
+    values = values.to(input.dtype)
     where = _positions(input.shape, input.device)[tuple(indices)]
     from .shape import broadcast_shapes
     if tuple(broadcast_shapes(values.shape, where.shape)) != tuple(where.shape):
@@ -215,8 +226,8 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
                            f"{input.dtype.word} and source.dtype = {source.dtype.word}")
     if index.numel() != source.numel():
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got source."
-                           f"numel() = {source.numel()}, index.numel() = {index.numel()}")
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got source."
+                         f"numel() = {source.numel()}, index.numel() = {index.numel()}")
     n = input.numel()
     if index.numel() and (int(index.min()) < -n or int(index.max()) >= n):
         bad = int(index.max()) if int(index.max()) >= n else int(index.min())
@@ -349,7 +360,7 @@ def _check_scatter_reduce(name, input, dim, index, src, reduce):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     if src.dtype is not input.dtype:
         raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
-    if index.dim() != input.dim() or (index.dim() and index.dim() != src.dim()):
+    if index.numel() and (index.dim() != input.dim() or (index.dim() and index.dim() != src.dim())):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     for i in range(index.dim()):
         if index.shape[i] > src.shape[i] or (i != dim and index.shape[i] > input.shape[i]):
@@ -372,6 +383,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     """input with each src[i] reduced into position index[i] along `dim` by `reduce`."""
     d = wrap_dim(dim, max(input.dim(), 1))
     _check_scatter_reduce("scatter_reduce", input, d, index, src, reduce)
+    if index.numel() == 0:  # nothing scattered: input as it is (a copy), through the op's node
+        index, src = index.reshape((0,) * input.dim()), src.reshape(-1)[:0].reshape((0,) * input.dim())
     node = ScatterReduceProduct if reduce == "prod" else ScatterReduce
     return node.apply(input, index, src, dim=d, reduce=reduce, include_self=include_self)
 
@@ -405,6 +418,10 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
         raise RuntimeError("index_reduce_(): self and source expected to have the same dtype")
     if source.dim() and index.numel() != source.shape[d]:
         raise RuntimeError("index_reduce_(): Number of indices should be equal to source.size(dim)")
+    if source.dim() and (input.dim() != source.dim() or
+                         any(input.shape[i] != source.shape[i] for i in range(input.dim()) if i != d)):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+                           f"self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
     size = input.shape[d]
     if index.numel() and (int(index.min()) < -size or int(index.max()) >= size):
         raise IndexError("index out of range in self")

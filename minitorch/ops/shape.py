@@ -3,6 +3,7 @@ memory and the version counter with their input; the rest (cat, repeat, flip...)
 from __future__ import annotations
 
 import builtins
+import numbers
 import math
 
 from .. import dtypes as D
@@ -762,6 +763,11 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
                         f"{type(indices_or_sections).__name__}: give sections (int) or indices")
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, (list, tuple)) and not all(
+            isinstance(i, numbers.Integral) for i in indices_or_sections):
+        raise TypeError("tensor_split() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(indices_or_sections).__name__} with a non-integer), but expected one of: (Tensor "
+                        "input, tuple of ints indices, int dim = 0), (Tensor input, int sections, int dim = 0)")
     if isinstance(indices_or_sections, int) and indices_or_sections <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {indices_or_sections}")
     d = wrap_dim(dim, input._data.ndim)

@@ -184,7 +184,9 @@ class Cummin(_RunningExtreme):
 
 
 def _running(cls, copy, result, input, dim):
-    if input._data.ndim == 0 or input._data.size == 0:  # nothing to run over (torch checks no dim then)
+    if input._data.ndim == 0 and dim not in (0, -1):
+        raise IndexError(f"{cls.__name__.lower()}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    if input._data.ndim == 0 or input._data.size == 0:  # nothing to run over
         return result(copy.apply(input), input.new_zeros(input.shape, dtype=D.int64))
     return result(*cls.apply(input, dim=wrap_dim(dim, input._data.ndim)))
 
