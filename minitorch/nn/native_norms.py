@@ -31,8 +31,12 @@ def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, tr
     """(output, save_mean, save_invstd): batch_norm's output and, in training, the batch's per-channel statistics
     (empty in evaluation)."""
     from .functional import batch_norm_core
-    if (running_mean is None) != (running_var is None):
+    if (running_mean is None) != (running_var is None) and all(
+            v is None or isinstance(v, Tensor) for v in (running_mean, running_var)):
         raise ValueError("running_mean and running_var must either both be None or neither be None")
+    if input.dim() >= 2:  # torch's kernel reads the first C values of a longer weight or bias, whatever its shape
+        weight, bias = (v.reshape(-1)[:input.shape[1]] if isinstance(v, Tensor) and v.numel() > input.shape[1]
+                        else v for v in (weight, bias))
     _batch_norm_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
     if input.dim() < 2:  # torch reads the channel count from dim 1
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.dim(), 1)}, "

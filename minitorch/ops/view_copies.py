@@ -75,7 +75,7 @@ def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) 
 
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """narrow(input, dim, start, length) in new memory."""
-    if not -max(input.dim(), 1) <= dim < max(input.dim(), 1):  # torch's kernel asserts, without a wrapped dim
+    if dim >= max(input.dim(), 1):  # torch's kernel asserts (a negative dim is wrapped, with IndexError)
         raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.")
     return _NarrowCopy.apply(input, dim, start, length)
 

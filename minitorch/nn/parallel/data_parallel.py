@@ -206,8 +206,8 @@ class _Steps:
     """The four steps of a data-parallel call, as data_parallel takes them (DataParallel's methods, which a
     subclass may override, are the same steps)."""
 
-    def __init__(self, dim: int):
-        self.dim = dim
+    def __init__(self, dim: int, device_ids):
+        self.dim, self.device_ids = dim, device_ids
 
     def scatter(self, inputs, kwargs, device_ids):
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
@@ -215,8 +215,8 @@ class _Steps:
     def replicate(self, module: Module, device_ids) -> list:
         return replicate(module, device_ids)
 
-    def parallel_apply(self, replicas, inputs, kwargs, device_ids) -> list:
-        return parallel_apply(replicas, inputs, kwargs, device_ids)
+    def parallel_apply(self, replicas, inputs, kwargs) -> list:
+        return parallel_apply(replicas, inputs, kwargs, self.device_ids[:len(replicas)])
 
     def gather(self, outputs, output_device):
         return gather(outputs, _device(output_device), dim=self.dim)
@@ -236,7 +236,7 @@ def _run(steps, module: Module, inputs, kwargs, device_ids, output_device):
         return module(*inputs[0], **module_kwargs[0])
     used = device_ids[:len(inputs)]
     replicas = steps.replicate(module, used)
-    outputs = steps.parallel_apply(replicas, inputs, module_kwargs, used)
+    outputs = steps.parallel_apply(replicas, inputs, module_kwargs)
     return steps.gather(outputs, output_device)
 
 
@@ -272,7 +272,7 @@ class DataParallel(Module):
     def scatter(self, inputs, kwargs, device_ids):
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
-    def parallel_apply(self, replicas, inputs, kwargs, device_ids=None) -> list:
+    def parallel_apply(self, replicas, inputs, kwargs) -> list:
         return parallel_apply(replicas, inputs, kwargs, self.device_ids[:len(replicas)])
 
     def gather(self, outputs, output_device):
@@ -286,4 +286,4 @@ def data_parallel(module: Module, inputs, device_ids=None, output_device=None, d
     if not cuda.is_available():
         return module(*inputs, **(module_kwargs or {}))
     device_ids, output_device = _device_ids(device_ids, output_device)
-    return _run(_Steps(dim), module, inputs, module_kwargs, device_ids, output_device)
+    return _run(_Steps(dim, device_ids), module, inputs, module_kwargs, device_ids, output_device)
