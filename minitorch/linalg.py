@@ -238,7 +238,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
 
 def _lu_factor_ex(name: str, A: Tensor, pivot: bool, check_errors: bool):
     lu, pivots, info = _dec.LinalgLuFactorEx.apply(A)
-    failure = _mf.first_failure(info) if check_errors else None
+    failure = _mf.first_failure(info._data) if check_errors else None
     if failure is not None:  # torch raises a plain RuntimeError here, not LinAlgError
         batch, k = failure
         raise RuntimeError(f"torch.{name}: {batch}U[{k},{k}] is zero and using it on lu_solve would result in a "
