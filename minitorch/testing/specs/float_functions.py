@@ -1,7 +1,7 @@
 """Parity specs for the floating-point functions of two arguments (minitorch.ops.float_binary)."""
 from hypothesis import strategies as st
 
-from ..registry import FLOATS, Arg, register
+from ..registry import FLOATS, Arg, Unchecked, register
 from ..strategies import broadcast_pair, shapes, tensor_arg, values
 from .pointwise import _call, binary
 
@@ -96,7 +96,9 @@ def _polynomial_sample(draw, dtype):
         return [x, Arg((degrees + 0.5).astype(dtype if dtype != "int64" else "float32"), "contiguous", False)], {}
     if form == "number":
         return [x, draw(st.integers(-2, 12))], {}
-    return [draw(st.sampled_from([-1.0, 0.0, 0.25, 1.0, 2.5])), Arg(degrees, "contiguous", False)], {}
+    # a number x stays as sampled in the invalid-argument test: torch's recurrences return uninitialised memory
+    # for a NaN x given as a number (their loop stops before its first step), so there is no result to compare
+    return [Unchecked(draw(st.sampled_from([-1.0, 0.0, 0.25, 1.0, 2.5]))), Arg(degrees, "contiguous", False)], {}
 
 
 for _name in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
