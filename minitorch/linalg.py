@@ -14,6 +14,7 @@ from . import dtypes as D
 from .autograd.function import Primitive
 from .ops import decompositions as _dec
 from .ops.fused import Fused
+from .ops import ldl as _ldl
 from .ops import matrix_functions as _mf
 from .ops._helpers import check_broadcast, check_number, host_array, type_word, wrap_dim
 from .ops.linalg import matmul as _matmul
@@ -39,6 +40,8 @@ _Lu = namedtuple("lu", ["P", "L", "U"])
 _LuFactor = namedtuple("lu_factor", ["LU", "pivots"])
 _LuFactorEx = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
 _Lstsq = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+_LdlFactorEx = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
+_LdlFactor = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
 
 
 # ---- torch's argument checks --------------------------------------------------------------------
@@ -253,6 +256,55 @@ def lu_factor(A: Tensor, *, pivot: bool = True):
     _check_pivot("linalg.lu_factor", pivot)
     lu, pivots, _ = _lu_factor_ex("linalg.lu_factor", A, pivot, True)
     return _LuFactor(lu, pivots)
+
+
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
+    """(LD, pivots, info): A = P L D Lᵀ Pᵀ from A's lower triangle, Bunch-Kaufman pivoting, packed as LAPACK's
+    sytrf packs it; info > 0 where D has a zero diagonal entry. `hermitian` changes nothing for real A."""
+    return _ldl_factor("torch.linalg.ldl_factor_ex", A, check_errors)
+
+
+def ldl_factor(A: Tensor, *, hermitian: bool = False):
+    """(LD, pivots) of ldl_factor_ex; a singular D raises."""
+    LD, pivots, _ = _ldl_factor("torch.linalg.ldl_factor", A, True)
+    return _LdlFactor(LD, pivots)
+
+
+def _ldl_factor(name: str, A: Tensor, check_errors: bool):
+    _check_matrix(name, A)
+    if A._dtype is D.float16:
+        raise NotImplementedError("\"ldl_factor_kernel_cpu\" not implemented for 'Half'")
+    LD, pivots, info = _ldl.LinalgLdlFactorEx.apply(A)
+    failure = _mf.first_failure(info._data) if check_errors else None
+    if failure is not None:
+        batch, k = failure
+        raise RuntimeError(f"{name}: {batch}The factorization could not be completed because the block diagonal "
+                           f"matrix D is singular: D[{k},{k}] is zero")
+    return _LdlFactorEx(LD, pivots, info)
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    """X with A X = B from ldl_factor's (LD, pivots)."""
+    name = "torch.linalg.ldl_solve"
+    _check_matrix(name, LD)
+    if B.dim() < 2:  # torch reads B.size(-2) first
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(B.dim(), 1)}, "
+                         f"{max(B.dim(), 1) - 1}], but got -2)")
+    if B._dtype is not LD._dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {type_word(B._dtype)} and A "
+                           f"of type {type_word(LD._dtype)} instead.")
+    if B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {LD.shape[-2]} by {LD.shape[-1]} "
+                           f"but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(f"{name}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
+                           f"{list(pivots.shape)} instead")
+    check_broadcast(B.shape[:-2], LD.shape[:-2])
+    swaps = host_array(pivots._data)
+    if swaps.size and (np.abs(swaps).min() < 1 or np.abs(swaps).max() > LD.shape[-1]):
+        raise RuntimeError("Pivots given to ldl_solve must all satisfy |pivot| <= LD.size(-2). Did you properly pass "
+                           "the result of ldl_factor?")
+    return _ldl.LinalgLdlSolve.apply(LD, pivots.to(D.int32), B)
 
 
 def lu(A: Tensor, *, pivot: bool = True):
@@ -604,6 +656,7 @@ from .ops.arguments import checked as _checked  # noqa: E402
 
 for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex",
               "qr", "svd", "svdvals", "eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "lstsq",
+              "ldl_factor", "ldl_factor_ex", "ldl_solve",
               "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
               "vander", "vecdot", "cross", "diagonal", "matrix_exp", "tensorinv", "tensorsolve", "matmul",
               "householder_product"):
@@ -613,14 +666,14 @@ for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_tri
     globals()[_name].__name__ = globals()[_name].__qualname__ = _name
 for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex",
               "qr", "svd", "svdvals", "eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
-              "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
+              "ldl_factor", "ldl_factor_ex", "ldl_solve", "vector_norm", "matrix_norm", "norm", "matrix_power", "multi_dot", "pinv", "matrix_rank", "cond",
               "vecdot", "cross", "tensorinv", "tensorsolve", "matmul", "householder_product"):
     globals()[_name] = with_out(globals()[_name])
     globals()[_name].__name__ = globals()[_name].__qualname__ = _name
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
            "householder_product", "inv",
-           "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
+           "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
            "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
            "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
 

@@ -187,6 +187,12 @@ def check_cast(result_dtype, out_dtype) -> None:
                            f"{out_dtype.word}")
 
 
+def check_flag(fn: str, name: str, value) -> None:
+    """torch's C functions take a bool flag as a bool only."""
+    if type(value) is not bool:
+        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
 def host_array(a):
     """A NumPy or device (CuPy) array's values as a NumPy array in host memory."""
     import numpy as np

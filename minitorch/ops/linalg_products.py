@@ -8,7 +8,7 @@ import math
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import check_number, common_device, type_word, wrap_dim
+from ._helpers import check_number, common_device, size_at, type_word, wrap_dim
 from .shape import broadcast_shapes
 
 
@@ -135,6 +135,8 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
 
 
 def _check_batches(name, batch1, batch2):
+    # torch sizes the result from batch1.size(1) and batch2.size(2) before checking the dims
+    size_at(batch1, 1), size_at(batch2, 2)
     if batch1.dim() != 3 or batch2.dim() != 3:
         raise RuntimeError(f"batch{1 if batch1.dim() != 3 else 2} must be a 3D tensor")
     if batch1.shape[0] != batch2.shape[0] or batch1.shape[2] != batch2.shape[1]:

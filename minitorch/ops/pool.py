@@ -7,7 +7,7 @@ from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import _pair, check_window, floats_only, out_size
+from ._helpers import _pair, check_flag, check_window, floats_only, out_size
 from .fused import Fused
 
 
@@ -135,7 +135,7 @@ def _batched(fn):
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Maximum over each window; with return_indices, also the flat position in each input plane."""
-    _check_flag("max_pool2d_with_indices", "ceil_mode", ceil_mode)
+    check_flag("max_pool2d_with_indices", "ceil_mode", ceil_mode)
     k = _pair(kernel_size)
     s = _pair(stride if stride not in (None, ()) else kernel_size)
     p, d = _pair(padding), _pair(dilation)
@@ -148,19 +148,13 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices)
 
 
-def _check_flag(fn: str, name: str, value) -> None:
-    """torch's C functions take a bool flag as a bool only."""
-    if type(value) is not bool:
-        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
-
-
 @_batched
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """Mean over each window. The divisor is torch's: the window clipped to the padded input, or to
     the input itself with count_include_pad=False, or divisor_override."""
-    _check_flag("avg_pool2d", "ceil_mode", ceil_mode)
-    _check_flag("avg_pool2d", "count_include_pad", count_include_pad)
+    check_flag("avg_pool2d", "ceil_mode", ceil_mode)
+    check_flag("avg_pool2d", "count_include_pad", count_include_pad)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     k = _pair(kernel_size)

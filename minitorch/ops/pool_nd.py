@@ -16,9 +16,9 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..tensor import Tensor
-from ._helpers import floats_only, host_array, out_size
+from ._helpers import check_flag, floats_only, host_array, out_size
 from .fused import Fused
-from .pool import _bins, _check_flag, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pool import _bins, adaptive_max_pool2d, avg_pool2d, max_pool2d
 
 
 def _tuple(v, n: int, name: str = "kernel_size"):
@@ -112,7 +112,7 @@ class MaxPool3d(Primitive):
 def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Maximum over each (kd, kh, kw) window; with return_indices, also its flat position in each input volume."""
-    _check_flag("max_pool3d_with_indices", "ceil_mode", ceil_mode)
+    check_flag("max_pool3d_with_indices", "ceil_mode", ceil_mode)
     x, unbatched = _spatial(input, 3, "max_pool3d")
     floats_only(x, "max_pool3d")
     k, s, p, d, out = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d")
@@ -167,8 +167,8 @@ class AvgPool3d(Fused):
 def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """Mean over each (kd, kh, kw) window."""
-    _check_flag("avg_pool3d", "ceil_mode", ceil_mode)
-    _check_flag("avg_pool3d", "count_include_pad", count_include_pad)
+    check_flag("avg_pool3d", "ceil_mode", ceil_mode)
+    check_flag("avg_pool3d", "count_include_pad", count_include_pad)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     x, unbatched = _spatial(input, 3, "avg_pool3d")

@@ -477,4 +477,31 @@ register("linalg.householder_product", _linalg("householder_product"), _househol
          grad=(0, 1), family=FAMILY, **REFLECTORS)
 register("orgqr", _torch("orgqr"), _householder_sample, dtypes=FLOATS, grad=(0, 1), family=FAMILY, **REFLECTORS)
 register("ormqr", _torch("ormqr"), _ormqr_sample, dtypes=FLOATS, grad=(0, 1, 2), family=FAMILY, **REFLECTORS)
+def _symmetric_or_not(draw, dtype):
+    """A symmetric matrix with eigenvalues of both signs (Bunch-Kaufman's 2 × 2 pivots), or a general one (only its
+    lower triangle is read)."""
+    return matrix(draw, dtype, draw(st.sampled_from(["sym", "general"])))
+
+
+def _ldl_factor_sample(draw, dtype):
+    return [_symmetric_or_not(draw, dtype)], {"hermitian": draw(st.booleans())}
+
+
+register("linalg.ldl_factor", _linalg("ldl_factor"), _ldl_factor_sample, dtypes=FLOATS, grad=None, family=FAMILY,
+         **TOL)
+register("linalg.ldl_factor_ex", _linalg("ldl_factor_ex"), _ldl_factor_sample, dtypes=FLOATS, grad=None,
+         family=FAMILY, **TOL)
+
+
+def _ldl_solve(lib, a, b, **k):
+    ld, pivots = lib.linalg.ldl_factor(a)
+    return lib.linalg.ldl_solve(ld, pivots, b, **k)
+
+
+def _ldl_solve_sample(draw, dtype):
+    a = _symmetric_or_not(draw, dtype)
+    return [a, _rhs(draw, dtype, a)], {"hermitian": draw(st.booleans())}
+
+
+register("linalg.ldl_solve", _ldl_solve, _ldl_solve_sample, dtypes=FLOATS, grad=None, family=FAMILY, **TOL)
 register("geqrf", _torch("geqrf"), _one("general", rect=True), dtypes=FLOATS, grad=None, family=FAMILY, **TOL)
