@@ -103,3 +103,31 @@ def test_cholesky_inverse_tangent_is_the_derivative():
         (torch.cholesky_inverse(t, upper).sum() + torch.cholesky_solve(torch.tensor(b), t, upper).sum()).backward()
         (mt.cholesky_inverse(m, upper).sum() + mt.cholesky_solve(mt.tensor(b), m, upper).sum()).backward()
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-9)
+
+
+def test_ldl_factor_pivots_and_solves_as_lapack():
+    """Bunch-Kaufman's choices (1 × 1 and 2 × 2 pivots, row swaps), singular and non-symmetric inputs and
+    batches: LD, pivots and info equal torch's (LAPACK's sytrf), and ldl_solve matches torch's sytrs."""
+    rng = np.random.default_rng(3)
+    two_by_two = 0
+    for case in range(60):
+        n = int(rng.integers(1, 7))
+        a = rng.standard_normal((2, n, n))
+        if case % 2:
+            a = a + a.swapaxes(-1, -2)
+        if case % 7 == 0:
+            a[1, :, int(rng.integers(0, n))] = 0
+            a[1, int(rng.integers(0, n)), :] = 0
+        ours, theirs = mt.linalg.ldl_factor_ex(mt.tensor(a)), torch.linalg.ldl_factor_ex(torch.tensor(a))
+        np.testing.assert_array_equal(ours.pivots.numpy(), theirs.pivots.numpy())
+        np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+        np.testing.assert_allclose(ours.LD.numpy(), theirs.LD.numpy(), rtol=1e-10, atol=1e-12)
+        two_by_two += int((theirs.pivots < 0).any())
+        if not bool((theirs.info > 0).any()):
+            b = rng.standard_normal((n, 2))
+            np.testing.assert_allclose(mt.linalg.ldl_solve(ours.LD, ours.pivots, mt.tensor(b)).numpy(),
+                                       torch.linalg.ldl_solve(theirs.LD, theirs.pivots, torch.tensor(b)).numpy(),
+                                       rtol=1e-9, atol=1e-10)
+    assert two_by_two > 10  # the 2 × 2 pivots were exercised
+    with pytest.raises(RuntimeError, match="D is singular"):
+        mt.linalg.ldl_factor(mt.zeros(2, 2))

@@ -566,6 +566,21 @@ class Primitive(Function):
         return out
 
 
+class WithoutDerivative(Primitive):
+    """A built-in op torch defines no derivative for: it records a node named NotImplemented
+    (torch::autograd::NotImplemented), whose backward raises torch's error naming the aten op."""
+
+    node_name = "NotImplemented"
+    aten_name = ""
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(f"derivative for aten::{ctx.aten_name} is not implemented")
+
+
 def _arrays_of(inputs, device):
     """The inputs' arrays (None for None), after torch's check that they share a device, and whether
     the op is recorded (grad mode on and an input requiring grad)."""

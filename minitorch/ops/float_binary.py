@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import dtypes as D
-from ..autograd.function import Primitive
+from ..autograd.function import Primitive, WithoutDerivative
 from ..tensor import Tensor
 from ._helpers import is_tensor, operands, type_word, zeros_like_grad
 from .inplace import make_inplace
@@ -179,24 +179,16 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:
     return Nextafter.apply(*_float_operands("nextafter", input, other, integers="refuse"))
 
 
-class Heaviside(Primitive):
-    """The step function: 0 below zero, 1 above, `values` at zero. torch defines no derivative for it, and
-    records a node named NotImplemented (torch::autograd::NotImplemented) whose backward raises."""
+class Heaviside(WithoutDerivative):
+    """The step function: 0 below zero, 1 above, `values` at zero (no derivative in torch)."""
 
     node_name = "NotImplemented"
     aten_name = "heaviside"
-
-    def name(self) -> str:
-        return "torch::autograd::NotImplemented"
 
     @staticmethod
     def forward(ctx, x, values):
         xp = ctx.xp
         return xp.where(x == 0, values, x > 0).astype(xp.result_type(x, values), copy=False)
-
-    @staticmethod
-    def backward(ctx, gy):
-        raise RuntimeError(f"derivative for aten::{ctx.aten_name} is not implemented")
 
 
 class HeavisideInplace(Heaviside):

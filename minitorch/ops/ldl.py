@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Primitive
+from ..autograd.function import WithoutDerivative
 from ._helpers import host_array
 
 _ALPHA = (1 + math.sqrt(17)) / 8  # Bunch-Kaufman's threshold: bounds the growth of the entries of L
@@ -127,10 +127,11 @@ def sytrs_lower(ld: np.ndarray, pivots: np.ndarray, b: np.ndarray) -> np.ndarray
     return b
 
 
-class LinalgLdlFactorEx(Primitive):
+class LinalgLdlFactorEx(WithoutDerivative):
     """(LD, pivots, info) for each matrix of the batch; no derivative, as in torch."""
 
     node_name = "NotImplemented"
+    aten_name = "linalg_ldl_factor_ex"
 
     @staticmethod
     def forward(ctx, a):
@@ -146,15 +147,12 @@ class LinalgLdlFactorEx(Primitive):
         ctx.mark_non_differentiable(pivots, info)
         return xp.asarray(ld), pivots, info
 
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError("derivative for aten::linalg_ldl_factor_ex is not implemented")
 
-
-class LinalgLdlSolve(Primitive):
+class LinalgLdlSolve(WithoutDerivative):
     """X with A X = B from ldl_factor's (LD, pivots); no derivative, as in torch."""
 
     node_name = "NotImplemented"
+    aten_name = "linalg_ldl_solve"
 
     @staticmethod
     def forward(ctx, ld, pivots, b):
@@ -166,7 +164,3 @@ class LinalgLdlSolve(Primitive):
         out = np.stack([sytrs_lower(m, p, r) for m, p, r in zip(lds, pivs, bs_flat)]) if len(bs_flat) else \
             np.zeros_like(bs_flat)
         return ctx.xp.asarray(out.reshape(batch + bs.shape[-2:]).astype(bs.dtype))
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise RuntimeError("derivative for aten::linalg_ldl_solve is not implemented")
