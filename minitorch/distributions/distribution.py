@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 import warnings
 
 from ..autograd.grad_mode import no_grad
@@ -167,3 +168,34 @@ class Distribution:
         args = ", ".join(f"{k}: {self.__dict__[k] if self.__dict__[k].numel() == 1 else self.__dict__[k].size()}"
                          for k in shown)
         return f"{type(self).__name__}({args})"
+
+
+class CentredAtLoc:
+    """For distributions whose mean and mode are their `loc`."""
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+
+class LocScale(CentredAtLoc, Distribution):
+    """A real distribution of a location and a positive scale broadcast together (its batch shape theirs,
+    empty when both are numbers), with reparameterised samples."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        from .utils import broadcast_all
+        self.loc, self.scale = broadcast_all(loc, scale)
+        batch_shape = Size() if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number) else \
+            self.loc.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(type(self), batch_shape, _instance, ("loc", "scale"))

@@ -2,37 +2,14 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from .. import dtypes as D
 from ..tensor import Size
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all
+from .distribution import LocScale
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Laplace(loc, scale): density exp(−|x − μ| / b) / (2b)."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = Size() if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(Laplace, batch_shape, _instance, ('loc', 'scale'))
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -5,7 +5,7 @@ import math
 
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution
+from .distribution import CentredAtLoc, Distribution
 from .utils import lazy_property, standard_normal
 
 
@@ -33,7 +33,7 @@ def precision_to_scale_tril(P):
     return linalg.solve_triangular(L_inv, eye(P.shape[-1], dtype=P.dtype, device=P.device), upper=False)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CentredAtLoc, Distribution):
     """N(loc, Σ) over vectors (the last dim of loc is the event); give exactly one of covariance_matrix,
     precision_matrix or scale_tril (L with Σ = L Lᵀ)."""
 
@@ -93,14 +93,6 @@ class MultivariateNormal(Distribution):
         from .. import cholesky_inverse
         return cholesky_inverse(self._unbroadcasted_scale_tril).expand(
             self._batch_shape + self._event_shape + self._event_shape)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -6,34 +6,14 @@ import numbers
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Size
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, standard_normal
+from .distribution import LocScale
+from .utils import standard_normal
 
 
-class Normal(Distribution):
+class Normal(LocScale):
     """N(loc, scale²): density exp(−(x − μ)² / 2σ²) / (σ√(2π))."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
     _mean_carrier_measure = 0
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = Size() if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(Normal, batch_shape, _instance, ('loc', 'scale'))
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):
