@@ -91,22 +91,29 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:
     return Hypot.apply(*_float_operands("hypot", input, other, integers="refuse"))
 
 
+def _natural_log1p_exp(xp, d):
+    return xp.log1p(xp.exp(d))
+
+
+def logaddexp_arrays(xp, a, b, base_log=_natural_log1p_exp):
+    """log(eᵃ + eᵇ) on arrays: max + log1p(e^−|a−b|) (base_log gives another base); equal infinities, whose
+    difference is NaN, stay as they are."""
+    with np.errstate(all="ignore"):
+        y = xp.maximum(a, b) + base_log(xp, -xp.abs(a - b))
+        return xp.where(xp.isinf(a) & (a == b), a, y).astype(a.dtype, copy=False)
+
+
 class Logaddexp(Primitive):
     """log(eᵃ + eᵇ), computed as max + log1p(e^-|a-b|); d/da = 1 / (1 + e^(b-a))."""
 
     formula = "grad_self = grad / (1 + exp(other - self)), grad_other = grad / (1 + exp(self - other))"
     saved_names = ("self", "other")
-    base_log = staticmethod(lambda xp, d: xp.log1p(xp.exp(d)))
+    base_log = staticmethod(_natural_log1p_exp)
 
     @classmethod
     def forward(cls, ctx, a, b):
-        xp = ctx.xp
         ctx.save_for_backward(a, b)
-        with np.errstate(all="ignore"):
-            m = xp.maximum(a, b)
-            y = m + cls.base_log(xp, -xp.abs(a - b))
-            # equal infinities: a - b is NaN, and the answer is the infinity itself
-            return xp.where(xp.isinf(a) & (a == b), a, y).astype(a.dtype, copy=False)
+        return logaddexp_arrays(ctx.xp, a, b, cls.base_log)
 
     @classmethod
     def backward(cls, ctx, gy):

@@ -210,19 +210,14 @@ class Logcumsumexp(Primitive):
 
     @staticmethod
     def forward(ctx, x, *, dim):
+        from .float_binary import logaddexp_arrays
         xp = ctx.xp
         out = xp.empty_like(x)
         run = None
-        with np.errstate(all="ignore"):
-            for i in range(x.shape[dim]):
-                here = xp.take(x, i, axis=dim)
-                if run is None:
-                    run = here.copy()
-                else:  # logaddexp, with equal infinities kept as they are
-                    big, small = xp.maximum(run, here), xp.minimum(run, here)
-                    step = big + xp.log1p(xp.exp(small - big))
-                    run = xp.where(xp.isinf(big) & (big == small), big, step).astype(x.dtype, copy=False)
-                out[(slice(None),) * dim + (i,)] = run
+        for i in range(x.shape[dim]):
+            here = xp.take(x, i, axis=dim)
+            run = here.copy() if run is None else logaddexp_arrays(xp, run, here)
+            out[(slice(None),) * dim + (i,)] = run
         ctx.dim = dim
         ctx.save_for_backward(x, out)
         return out
