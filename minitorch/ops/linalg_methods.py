@@ -18,6 +18,24 @@ WITH_OUT = """inverse cholesky cholesky_solve cholesky_inverse matrix_power qr s
     chain_matmul slogdet""".split()
 
 
+def _resizing(out_of_place, in_place):
+    """torch's addbmm_ writes through addbmm's out= form, which resizes: a self that broadcasts to the product
+    but has another shape takes the product's shape (when nothing records a graph; otherwise torch's error)."""
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        from ..autograd.grad_mode import is_grad_enabled
+        recording = is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+                                              for t in (self, *args, *kwargs.values()))
+        if recording:
+            return in_place(self, *args, **kwargs)
+        result = out_of_place(self, *args, **kwargs)
+        if tuple(result.shape) != tuple(self.shape):
+            self.resize_(result.shape)
+        return self.copy_(result)
+    method.__name__ = method.__qualname__ = in_place.__name__
+    method.__doc__ = in_place.__doc__
+    return method
+
+
 def install(namespace: dict) -> None:
     """Give the torch namespace `namespace` out= where torch has it, and Tensor the methods."""
     from . import _method_without
@@ -29,6 +47,7 @@ def install(namespace: dict) -> None:
     for name in IN_PLACE:
         # the factors need not broadcast to self (only the product does)
         setattr(Tensor, name + "_", make_inplace(getattr(Tensor, name), name + "_", elementwise=False))
+    Tensor.addbmm_ = _resizing(Tensor.addbmm, Tensor.addbmm_)
     for name in LEGACY:  # torch's C functions check their arguments' types
         namespace[name] = checked(namespace[name], aliases=False)
     for name in WITH_OUT:
