@@ -120,12 +120,17 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     return _reduce((add_by_number(dist_pos, margin) - dist_neg).clamp_min(0), reduction)
 
 
-def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
-    """The triplet loss with any distance function (pairwise_distance by default)."""
+    """The triplet loss with any distance function (pairwise_distance by default). torch checks the reduction and
+    the margin before it looks at the tensors (its Python function reads their dims next)."""
     from .functional import _check_reduction, pairwise_distance
     _check_reduction(reduction)
     _check_margin(margin)
+    for position, (name, t) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"triplet_margin_with_distance_loss(): argument '{name}' (position {position}) must be "
+                            f"Tensor, not {type(t).__name__}")
     _check_triplet_dims(anchor, positive, negative)
     distance = distance_function if distance_function is not None else pairwise_distance
     dist_pos, dist_neg = distance(anchor, positive), distance(anchor, negative)
