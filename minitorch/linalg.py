@@ -875,16 +875,34 @@ class _LuUnpack(Primitive):
 
     @staticmethod
     def backward(ctx, gp, gl, gu):
-        from .ops.resample import pad
+        """torch's lu_unpack_backward, step for step: the empty L and U of unpack_data=False fail in it as in
+        torch (U's part is evaluated first)."""
+        from .ops.shape import cat
         m, n = ctx.shape[-2:]
         k = min(m, n)
-        # U's part first, as torch's kernel computes it: that decides the error (from triu) that the empty L
-        # and U of unpack_data=False raise when a gradient reaches them
-        upper = None if gu is None else pad(gu.triu(), (0, 0, 0, m - k))
-        lower = None if gl is None else pad(gl.tril(-1), (0, n - k))
-        if upper is None or lower is None:
-            return (lower if upper is None else upper), None
-        return lower + upper, None
+
+        def upper1(g):
+            return g.triu() if n == k else g.narrow(-1, 0, k).triu()
+
+        def lower1(g):
+            return g.tril(-1) if m == k else g.narrow(-2, 0, k).tril(-1)
+        if gl is not None and gu is not None:
+            if m == n:
+                upper = gu.triu()
+                return gl.tril(-1) + upper, None
+            first = upper1(gu)
+            first = lower1(gl) + first
+            rest = gl.narrow(-2, k, m - k) if m > n else gu.narrow(-1, k, n - k)
+            return cat([first, rest], -2 if m > n else -1), None
+        if gl is not None:
+            if m >= n:
+                return gl.tril(-1), None
+            return cat([gl.tril(-1), gl.new_zeros(gl.shape[:-1] + (n - m,))], -1), None
+        if gu is not None:
+            if n >= m:
+                return gu.triu(), None
+            return cat([gu.triu(), gu.new_zeros(gu.shape[:-2] + (m - n, n))], -2), None
+        return None, None
 
 
 _LuUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])

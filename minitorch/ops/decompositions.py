@@ -73,15 +73,37 @@ def _unpack(lu):
 
 
 def _lu_backward(p, l, u, gl, gu):
-    """gA for A = P L U (square): P L⁻ᵀ [tril(Lᵀ gL, -1) + triu(gU Uᵀ)] U⁻ᵀ."""
-    gr = 0
-    if gl is not None:
-        gr = gr + (mT(l) @ gl).tril(-1)
-    if gu is not None:
-        gr = gr + (gu @ mT(u)).triu()
-    x = LinalgSolveTriangular.apply(mT(l), gr, upper=True, unitriangular=True)
-    x = mT(LinalgSolveTriangular.apply(u, mT(x), upper=True, unitriangular=False))  # x U⁻ᵀ
-    return p @ x
+    """gA for A = P L U, L m × k unit lower triangular, U k × n upper, k = min(m, n). With L₁, U₁ the square
+    k × k blocks and L₂ (tall A) or U₂ (wide A) the rest:
+        gA₁ = P L₁⁻ᵀ [tril(L₁ᵀ gL₁ − gU₂ U₂ᵀ, −1) + triu(gU₁ U₁ᵀ − L₂ᵀ gL₂)] U₁⁻ᵀ,
+        gA₂ = P L⁻ᵀ gU₂ (wide: the columns past k)   or   P gL₂ U⁻ᵀ (tall: the rows past k)."""
+    from .shape import cat
+    m, k, n = l.shape[-2], l.shape[-1], u.shape[-1]
+    l1, l2 = (l, None) if m == k else (l[..., :k, :], l[..., k:, :])
+    u1, u2 = (u, None) if n == k else (u[..., :, :k], u[..., :, k:])
+    gl1, gl2 = (None, None) if gl is None else ((gl, None) if m == k else (gl[..., :k, :], gl[..., k:, :]))
+    gu1, gu2 = (None, None) if gu is None else ((gu, None) if n == k else (gu[..., :, :k], gu[..., :, k:]))
+    lower = None if gl1 is None else mT(l1) @ gl1
+    if gu2 is not None:
+        lower = -(gu2 @ mT(u2)) if lower is None else lower - gu2 @ mT(u2)
+    upper = None if gu1 is None else gu1 @ mT(u1)
+    if gl2 is not None:
+        upper = -(mT(l2) @ gl2) if upper is None else upper - mT(l2) @ gl2
+    inner = [t for t in (None if lower is None else lower.tril(-1), None if upper is None else upper.triu())
+             if t is not None]
+    inner = inner[0] if len(inner) == 1 else inner[0] + inner[1]
+
+    def right_solve(x):  # x U₁⁻ᵀ
+        return mT(LinalgSolveTriangular.apply(u1, mT(x), upper=True, unitriangular=False))
+
+    def left_solve(x):  # L₁⁻ᵀ x
+        return LinalgSolveTriangular.apply(mT(l1), x, upper=True, unitriangular=True)
+    g = left_solve(right_solve(inner))
+    if n > k:  # wide: the columns of U₂
+        g = cat([g, left_solve(gu2) if gu2 is not None else g.new_zeros(g.shape[:-1] + (n - k,))], -1)
+    elif m > k:  # tall: the rows of L₂
+        g = cat([g, right_solve(gl2) if gl2 is not None else g.new_zeros(g.shape[:-2] + (m - k, k))], -2)
+    return p @ g
 
 
 class LinalgLuFactorEx(Primitive):
@@ -101,11 +123,10 @@ class LinalgLuFactorEx(Primitive):
     @staticmethod
     def backward(ctx, glu, gpivots, ginfo):
         lu, pivots = ctx.saved_tensors
-        if lu.shape[-1] != lu.shape[-2]:
-            raise NotImplementedError("minitorch differentiates lu_factor for square matrices only")
         l, u = _unpack(lu)
         p = _permutation(pivots, lu)
-        return _lu_backward(p, l, u, glu.tril(-1), glu.triu())
+        k = min(lu.shape[-2:])
+        return _lu_backward(p, l, u, glu[..., :, :k].tril(-1), glu[..., :k, :].triu())
 
 
 def _permutation(pivots, like):
@@ -132,9 +153,7 @@ class LinalgLu(Primitive):
     @staticmethod
     def backward(ctx, gp, gl, gu):
         p, l, u = ctx.saved_tensors
-        if l.shape[-2] != u.shape[-1]:
-            raise NotImplementedError("minitorch differentiates lu for square matrices only")
-        return _lu_backward(p, l, u, gl, gu)
+        return _lu_backward(p, l, u, None if gl is None else gl.tril(-1), None if gu is None else gu.triu())
 
 
 def _lu_solve_definition(lu, pivots, b, left, adjoint):

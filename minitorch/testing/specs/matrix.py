@@ -76,9 +76,11 @@ def _torch(name):
 
 for _name, _kind in [("det", "general"), ("slogdet", "general"), ("inv", "general"), ("inv_ex", "general"),
                      ("matrix_exp", "general"), ("cholesky", "spd"), ("cholesky_ex", "spd"), ("eigvalsh", "sym"),
-                     ("lu_factor", "general"), ("lu_factor_ex", "general"), ("lu", "general"), ("cond", "general"),
-                     ("matrix_rank", "general")]:
+                     ("lu_factor_ex", "general"), ("cond", "general"), ("matrix_rank", "general")]:
     register(f"linalg.{_name}", _linalg(_name), _one(_kind), dtypes=FLOATS, grad=(0,), family=FAMILY, **TOL)
+for _name in ("lu_factor", "lu"):  # square, wide and tall matrices (lu_factor_ex runs the same code)
+    register(f"linalg.{_name}", _linalg(_name), _one("general", rect=True), dtypes=FLOATS, grad=(0,), family=FAMILY,
+             **TOL)
 for _name, _kind in [("det", "general"), ("logdet", "spd"), ("inverse", "general"), ("matrix_exp", "general")]:
     register(_name, _torch(_name), _one(_kind), dtypes=FLOATS, grad=(0,), family=FAMILY, **TOL)
 
@@ -393,7 +395,7 @@ def _lu_unpack(lib, a, **flags):
 
 
 def _lu_unpack_sample(draw, dtype):
-    return [matrix(draw, dtype, "general")], \
+    return [matrix(draw, dtype, "general", m=draw(st.integers(1, 4)))], \
         {"unpack_data": draw(st.booleans()), "unpack_pivots": draw(st.booleans())}
 
 
