@@ -12,15 +12,20 @@ def _verify_spatial_size(size) -> None:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {size}")
 
 
-def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
-                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
-                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each sample's channels by their own statistics: batch norm of the input viewed as one sample of
     N·C channels (parameters and running statistics repeated N times; the running statistics then take the
     mean over the samples)."""
     from .functional import batch_norm
     if use_input_stats:
         _verify_spatial_size(input.size())
+    # then torch's C function parses the optional tensors (numbered as in its signature)
+    for position, name, value in ((2, "weight", weight), (3, "bias", bias), (4, "running_mean", running_mean),
+                                  (5, "running_var", running_var)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"instance_norm(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(value).__name__}")
     n, c = input.shape[:2]
     reshaped = input.contiguous().view((1, n * c) + tuple(input.shape[2:]))
     repeated = [t.repeat(n) if t is not None else None for t in (weight, bias, running_mean, running_var)]

@@ -12,7 +12,7 @@ from .. import dtypes as D
 from ..tensor import Tensor
 from ._helpers import is_tensor, wrap_dim
 from .fused import Fused
-from .shape import ReshapeCopy, Split, _split_sizes, cat, stack, tensor_split
+from .shape import ReshapeCopy, Split, _split_sizes, cat, check_split_indices, stack, tensor_split
 
 
 def _rot90(input, k, dims):
@@ -81,6 +81,7 @@ def _directional_split(name: str, dim: int, least: int, input: Tensor, indices_o
         raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
                         f"{type(indices_or_sections).__name__}), but expected one of: (Tensor input, int sections), "
                         "(Tensor input, tuple of ints indices)")
+    check_split_indices(name, indices_or_sections)
     if input.dim() < least:
         raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension{'s' * (least > 1)}, but "
                            f"got a tensor with {input.dim()} dimensions!")

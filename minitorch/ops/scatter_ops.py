@@ -267,6 +267,10 @@ _UFUNCS = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximu
 
 def _scatter_reduce_arrays(x, index, src, dim, reduce, include_self):
     """The reduction on host arrays: each src element combined into out at its index along `dim`."""
+    if x.ndim == 0:  # a scalar: its one position, indexed by a 0-d or empty index
+        flat = _scatter_reduce_arrays(x.reshape(1), index.reshape(-1), src.reshape(-1)[:index.size], 0, reduce,
+                                      include_self)
+        return flat.reshape(())
     out = x.copy()
     positions = list(np.indices(index.shape, sparse=False))
     positions[dim] = index
@@ -383,7 +387,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     """input with each src[i] reduced into position index[i] along `dim` by `reduce`."""
     d = wrap_dim(dim, max(input.dim(), 1))
     _check_scatter_reduce("scatter_reduce", input, d, index, src, reduce)
-    if index.numel() == 0:  # nothing scattered: input as it is (a copy), through the op's node
+    if index.numel() == 0 and input.dim():  # nothing scattered: input as it is (a copy), through the op's node
         index, src = index.reshape((0,) * input.dim()), src.reshape(-1)[:0].reshape((0,) * input.dim())
     node = ScatterReduceProduct if reduce == "prod" else ScatterReduce
     return node.apply(input, index, src, dim=d, reduce=reduce, include_self=include_self)

@@ -750,6 +750,14 @@ def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0):
     return unsafe_split(input, _chunk_size(input, chunks, dim), dim)
 
 
+def check_split_indices(name: str, indices) -> None:
+    """torch's argument parsing: a list or tuple of split indices holds integers only."""
+    if isinstance(indices, (list, tuple)) and not all(isinstance(i, numbers.Integral) for i in indices):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(indices).__name__} with a non-integer), but expected one of: (Tensor input, tuple of "
+                        "ints indices, int dim = 0), (Tensor input, int sections, int dim = 0)")
+
+
 def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *, sections=None, indices=None):
     """Split into `sections` near-equal pieces, or at the given `indices`, along `dim`."""
     if input._data.ndim == 0:
@@ -763,11 +771,7 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
                         f"{type(indices_or_sections).__name__}: give sections (int) or indices")
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
-    if isinstance(indices_or_sections, (list, tuple)) and not all(
-            isinstance(i, numbers.Integral) for i in indices_or_sections):
-        raise TypeError("tensor_split() received an invalid combination of arguments - got (Tensor, "
-                        f"{type(indices_or_sections).__name__} with a non-integer), but expected one of: (Tensor "
-                        "input, tuple of ints indices, int dim = 0), (Tensor input, int sections, int dim = 0)")
+    check_split_indices("tensor_split", indices_or_sections)
     if isinstance(indices_or_sections, int) and indices_or_sections <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {indices_or_sections}")
     d = wrap_dim(dim, input._data.ndim)
