@@ -413,6 +413,8 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord is None:
         raise TypeError("linalg_matrix_norm() received an invalid combination of arguments - got ord=NoneType: ord "
                         "is a number or 'fro' or 'nuc'")
+    if not isinstance(ord, str):
+        ord = check_number("linalg_matrix_norm", "ord", ord)
     if dtype is not None:
         A = A.to(dtype)
     _check_matrix("linalg.matrix_norm", A, square=False)

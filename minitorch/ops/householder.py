@@ -126,6 +126,10 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, tran
     if tau.shape[-1] != min(side, input.shape[-1]):
         raise RuntimeError(f"torch.ormqr: tau.shape[-1] must be equal to min(other.shape[{-2 if left else -1}], "
                            "input.shape[-1])")
+    for name, t in (("tau", tau), ("other", other)):
+        if t.dtype is not input.dtype:
+            raise RuntimeError(f"torch.ormqr: Expected input and {name} to have the same dtype, but input has dtype"
+                               f"{input.dtype.word} and {name} has dtype {t.dtype.word}")
     return Ormqr.apply(input, tau, other, left, transpose)
 
 
