@@ -72,6 +72,19 @@ def _check_rhs(name: str, a: Tensor, b) -> Tensor:
     return b
 
 
+def _check_solve_inputs(b: Tensor, a: Tensor, name: str) -> None:
+    """torch's linearSolveCheckInputs: b and A of one dtype, A square, and as many rows in b as A has columns."""
+    if b._dtype is not a._dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {type_word(b._dtype)} and A "
+                           f"of type {type_word(a._dtype)} instead.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {a.shape[-2]} by {a.shape[-1]} "
+                           "matrices")
+    if a.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {a.shape[-2]} by {a.shape[-1]} but "
+                           f"each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+
+
 def _vector_case(a: Tensor, b: Tensor) -> bool:
     """torch's rule: B is a (batch of) vector(s) when it is 1-D, or has one dim fewer than A with A's batch shape."""
     return b.dim() == 1 or (b.dim() == a.dim() - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
@@ -290,12 +303,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
     if B.dim() < 2:  # torch reads B.size(-2) first
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(B.dim(), 1)}, "
                          f"{max(B.dim(), 1) - 1}], but got -2)")
-    if B._dtype is not LD._dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {type_word(B._dtype)} and A "
-                           f"of type {type_word(LD._dtype)} instead.")
-    if B.shape[-2] != LD.shape[-1]:
-        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {LD.shape[-2]} by {LD.shape[-1]} "
-                           f"but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    _check_solve_inputs(B, LD, name)
     if tuple(pivots.shape) != tuple(LD.shape[:-1]):
         raise RuntimeError(f"{name}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
                            f"{list(pivots.shape)} instead")
@@ -740,15 +748,7 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     for t, name in ((input, "b"), (input2, "u")):
         if t.dim() < 2:
             raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.dim()} dimensions instead")
-    if input._dtype is not input2._dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {type_word(input._dtype)} "
-                           f"and A of type {type_word(input2._dtype)} instead.")
-    if input2.shape[-1] != input2.shape[-2]:
-        raise RuntimeError(f"A must be batches of square matrices, but they are {input2.shape[-2]} by "
-                           f"{input2.shape[-1]} matrices")
-    if input2.shape[-1] != input.shape[-2]:
-        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-2]} by "
-                           f"{input2.shape[-1]} but each b matrix is {input.shape[-2]} by {input.shape[-1]}")
+    _check_solve_inputs(input, input2, "cholesky_solve")
     check_broadcast(input.shape[:-2], input2.shape[:-2])
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f"\"cholesky_solve_cpu\" not implemented for '{type_word(input._dtype)}'")
