@@ -174,9 +174,9 @@ _family.install(globals(), _arrange,
                 with_out_names="kron isin")
 _family.install(globals(), _scatter_ops,
                 functions="""index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce select_scatter
-                slice_scatter diagonal_scatter fill""",
+                slice_scatter diagonal_scatter as_strided_scatter fill""",
                 methods="""index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce select_scatter
-                slice_scatter diagonal_scatter""",
+                slice_scatter diagonal_scatter as_strided_scatter""",
                 in_place="index_put index_fill index_copy index_reduce put masked_scatter scatter_reduce", elementwise=False,
                 with_out_names="index_copy index_reduce scatter_reduce slice_scatter")
 from .ops import special_functions as _special_functions  # noqa: E402

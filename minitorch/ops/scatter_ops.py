@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd.forward_ad import linear_in
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import host_array, host_values, is_tensor, wrap_dim
@@ -153,6 +154,32 @@ class DiagonalScatter(Fused):
     definition = staticmethod(_scatter_at)
 
 
+class AsStridedScatter(Primitive):
+    """input (flat) with src written at the positions `where`. The backward is torch's as_strided_scatter_backward:
+    input's gradient is the output gradient AT the written positions and zero elsewhere (the reverse of what the
+    function's derivative gives; torch's formula, kept so that gradients match torch's); src's is the gradient
+    read at those positions. Forward mode writes the tangents as the function writes values, as torch does."""
+
+    node_name = "AsStridedScatterBackward0"
+    jvp = linear_in(0, 1)
+
+    @staticmethod
+    def forward(ctx, x, src, where):
+        out = x.copy()
+        out.reshape(-1)[where.reshape(-1)] = src.reshape(-1)
+        ctx.save_for_backward(where)
+        ctx.shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        (where,) = ctx.saved_tensors
+        flat, at = gy.reshape(-1), where.reshape(-1)
+        picked = flat.index_select(0, at)
+        grad_self = flat.new_zeros(flat.shape).index_copy(0, at, picked).reshape(ctx.shape)
+        return grad_self, picked.reshape(where.shape), None
+
+
 def _embed(name: str, input: Tensor, src: Tensor, where: Tensor, node):
     if tuple(src.shape) != tuple(where.shape):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
@@ -175,6 +202,17 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
     index = [slice(None)] * input.dim()
     index[d] = slice(start, end, step)
     return _embed("slice_scatter", input, src, _positions(input.shape, input.device)[tuple(index)], SliceScatter)
+
+
+def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """A copy of input with the elements that as_strided(size, stride, storage_offset) views in its row-major
+    memory replaced by src (torch keeps a non-contiguous input's strides in the copy; see the README)."""
+    where = _positions(input.shape, input.device).reshape(-1).as_strided(size, stride, storage_offset)
+    if tuple(src.shape) == tuple(where.shape) and where.numel() and \
+            len(np.unique(host_array(where.contiguous()._data))) < where.numel():
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                           "memory location. Please clone() the tensor before performing the operation.")
+    return _embed("as_strided_scatter", input, src, where, AsStridedScatter)
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

@@ -273,6 +273,25 @@ def _as_strided_sample(draw, dtype):
 
 
 register("as_strided", _call("as_strided"), _as_strided_sample, dtypes=WITH_INTS, family=FAMILY)
+
+
+def _as_strided_scatter_sample(draw, dtype):
+    """src for positions that do not repeat: strides of at least 1, the larger one past the other dim's span."""
+    x = tensor_arg(draw, draw(shapes(min_dims=1, min_side=1)), dtype)
+    n = x.array.size
+    inner = draw(st.integers(1, 2))
+    size = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = ((size[1] - 1) * inner + 1 + draw(st.integers(0, 1)), inner)
+    span = (size[0] - 1) * stride[0] + (size[1] - 1) * stride[1] + 1
+    if span > n:  # a view of one element
+        size, stride, span = (1, 1), (1, 1), 1
+    kw = {"storage_offset": draw(st.integers(0, n - span))} if draw(st.booleans()) else {}
+    x.layout = "contiguous"  # as_strided addresses the row-major memory (see as_strided's sample)
+    return [x, tensor_arg(draw, size, dtype), size, stride], kw
+
+
+register("as_strided_scatter", _call("as_strided_scatter"), _as_strided_scatter_sample, dtypes=WITH_INTS, grad=(0, 1),
+         family=FAMILY)
 register("Tensor.unfold", _method("unfold"),
          lambda draw, dt: ([x := _x(draw, dt, min_side=1), draw(st.integers(-max(x.array.ndim, 1), max(x.array.ndim, 1) - 1)),
                             draw(st.integers(0, 3)), draw(st.integers(1, 2))], {}), dtypes=WITH_INTS, family=FAMILY)
