@@ -234,28 +234,38 @@ def _k(x, near, far, scaled: bool):
     return np.where(x == 0, np.inf, np.where(x < 0, np.nan, value))
 
 
+def _k0_near(x):
+    """K₀ for x ≤ 2: a Chebyshev series in x² less log(x/2) I₀(x)."""
+    return _chbevl(x * x - 2.0, _K0_A) - np.log(0.5 * x) * modified_bessel_i0(x)
+
+
+def _k1_near(x):
+    """K₁ for x ≤ 2: log(x/2) I₁(x) plus a Chebyshev series in x² over x."""
+    return np.log(0.5 * x) * modified_bessel_i1(x) + _chbevl(x * x - 2.0, _K1_A) / x
+
+
 @_with_errors_ignored
 def modified_bessel_k0(x):
     """K₀(x), the modified Bessel function of the second kind of order 0."""
-    return _k(x, _chbevl(x * x - 2.0, _K0_A) - np.log(0.5 * x) * modified_bessel_i0(x), _K0_B, scaled=False)
+    return _k(x, _k0_near(x), _K0_B, scaled=False)
 
 
 @_with_errors_ignored
 def modified_bessel_k1(x):
     """K₁(x), the modified Bessel function of the second kind of order 1."""
-    return _k(x, np.log(0.5 * x) * modified_bessel_i1(x) + _chbevl(x * x - 2.0, _K1_A) / x, _K1_B, scaled=False)
+    return _k(x, _k1_near(x), _K1_B, scaled=False)
 
 
 @_with_errors_ignored
 def scaled_modified_bessel_k0(x):
     """eˣ K₀(x)."""
-    return _k(x, _chbevl(x * x - 2.0, _K0_A) - np.log(0.5 * x) * modified_bessel_i0(x), _K0_B, scaled=True)
+    return _k(x, _k0_near(x), _K0_B, scaled=True)
 
 
 @_with_errors_ignored
 def scaled_modified_bessel_k1(x):
     """eˣ K₁(x)."""
-    return _k(x, np.log(0.5 * x) * modified_bessel_i1(x) + _chbevl(x * x - 2.0, _K1_A) / x, _K1_B, scaled=True)
+    return _k(x, _k1_near(x), _K1_B, scaled=True)
 
 
 @_with_errors_ignored
