@@ -64,7 +64,8 @@ def test_layer_norm_kernel(benchmark, kfw):
         _fwd_bwd(lambda a: kfw.lib.nn.functional.layer_norm(a, (cols,), w, b), x))
 
 
-def test_cross_entropy_kernel(benchmark, kfw):
+def test_cross_entropy_kernels(benchmark, kfw):
+    """log_softmax's and nll_loss's kernels, forward and backward."""
     rows, classes = size((4096, 1000), (8, 5))
     x = kfw.randn(rows, classes, requires_grad=True)
     y = kfw.tensor(np.random.default_rng(0).integers(0, classes, rows))

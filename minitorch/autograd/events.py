@@ -11,6 +11,7 @@ An observer has two methods, `begin(event)` and `end(event)`; an `Event` is one 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sys
@@ -201,15 +202,20 @@ def observing() -> bool:
 
 
 class span:
-    """A user-named span (`record_function`) as an event of kind "user": a context manager."""
+    """A user-named span (`record_function`) as an event of kind "user": a context manager.
 
-    def __init__(self, name: str, args: str | None = None):
-        self.event = Event("user", name, name, None, (), {"args": args}, 0)
+    kind="composite" marks an op torch composes from others (`aten::cross_entropy_loss` around its
+    log_softmax and nll_loss): the profiler shows it as an op around its parts, and the ops inside
+    keep their depth, so that tools reading the top-level ops still see each part."""
+
+    def __init__(self, name: str, args: str | None = None, kind: str = "user"):
+        self.event = Event(kind, name, name, None, (), {"args": args}, 0)
 
     def __enter__(self):
         ev = self.event
         ev.depth = _depth()
-        _local.depth = ev.depth + 1
+        if ev.kind != "composite":
+            _local.depth = ev.depth + 1
         for o in _observers:
             o.begin(ev)
         ev.start_ns = time.perf_counter_ns()
@@ -222,3 +228,17 @@ class span:
         for o in reversed(_observers):
             o.end(ev)
         return False
+
+
+def composite(name: str):
+    """Decorate a function that torch runs as one named op made of others (see `span`): it is
+    announced to observers as that op; without observers it runs as it is."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def observed(*args, **kwargs):
+            if not _observers:
+                return fn(*args, **kwargs)
+            with span(name, kind="composite"):
+                return fn(*args, **kwargs)
+        return observed
+    return wrap

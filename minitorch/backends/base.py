@@ -289,35 +289,20 @@ class ArrayBackend:
         p += (m * t(-lr / (1 - beta1 ** step))) / denom
 
 
-    def cross_entropy(self, x, target, weight, ignore_index, smoothing):
-        """Per-sample cross-entropy parts of (rows, C) logits: the NLL term, the smoothing term, and each
-        sample's weight (0 where ignored); also the softmax, kept for the backward."""
-        rows = self.xp.arange(x.shape[0])
-        logp = self.log_softmax(x, -1)
+    def nll_loss(self, logp, target, weight, ignore_index):
+        """Each row's negative log-probability of its target class times that class's weight, and the
+        weights (0 where the target is ignore_index), for (rows, C) log-probabilities."""
         keep = target != ignore_index
         safe = self.xp.where(keep, target, 0)
-        w = keep.astype(x.dtype) if weight is None else weight[safe] * keep
-        nll = -logp[rows, safe] * w
-        smooth = None
-        if smoothing:
-            smooth = -(logp.sum(-1) if weight is None else (logp * weight).sum(-1)) * keep
-        return nll, smooth, w, logp
+        w = keep.astype(logp.dtype) if weight is None else weight[safe] * keep
+        return -logp[self.xp.arange(logp.shape[0]), safe] * w, w
 
 
-    def cross_entropy_backward(self, g, logp, target, weight, w, ignore_index, smoothing):
-        """d/dx of sum_i g_i [(1-s) nll_i + s/C smooth_i] for per-sample upstream gradients g (rows,)."""
-        c = logp.shape[-1]
-        p = self.xp.exp(logp)
+    def nll_loss_backward(self, g, target, w, ignore_index, cols):
+        """d/dlogp of Σ_r g_r nll_r: -g_r w_r at row r's target class, 0 elsewhere (and in ignored rows)."""
+        gx = self.xp.zeros((target.shape[0], cols), dtype=w.dtype)
         keep = target != ignore_index
-        safe = self.xp.where(keep, target, 0)
-        rows = self.xp.arange(logp.shape[0])
-        gx = p * ((1 - smoothing) * w * g)[:, None]
-        gx[rows, safe] -= (1 - smoothing) * w * g
-        if smoothing:
-            total = float(c) if weight is None else weight.sum()
-            k = (smoothing / c) * keep * g
-            gx += p * (k * total)[:, None]
-            gx -= k[:, None] * (1 if weight is None else weight)
+        gx[self.xp.arange(target.shape[0])[keep], target[keep]] = -(g * w)[keep]
         return gx
 
     # ---- convolution: how to compute it is the backend's choice -------------------------------------

@@ -7,7 +7,7 @@ hand-written kernel exists and applies (float32, contiguous), it runs instead:
     gelu (+ backward)                    gelu.cu           grid-stride
     layer_norm (+ backward)              layer_norm.cu     one block per row; a column pass for
                                                            the weight and bias gradients
-    cross_entropy (+ backward)           cross_entropy.cu  one block per row / one thread per logit
+    nll_loss (+ backward)                nll_loss.cu       grid-stride over rows / over elements
     adam_step                            adam.cu           grid-stride, in place
     im2col / col2im                      im2col.cu         one thread per column entry / pixel
     max_pool2d / avg_pool2d (+ backward) pool.cu           one thread per output / pixel
@@ -294,32 +294,28 @@ class CupyBackend(ArrayBackend):
         gw, gb = partial.sum(axis=1).reshape((2,) + x.shape[x.ndim - n:])
         return gx, (gw if weight is not None else None), gb
 
-    # ---- cross-entropy -------------------------------------------------------------------------
+    # ---- negative log-likelihood -----------------------------------------------------------------
 
-    def cross_entropy(self, x, target, weight, ignore_index, smoothing):
-        if not (self._fits(x, weight) and target.dtype == np.int64 and x.size):
-            return super().cross_entropy(x, target, weight, ignore_index, smoothing)
+    def nll_loss(self, logp, target, weight, ignore_index):
+        if not (self._fits(logp, weight) and target.dtype == np.int64 and logp.size):
+            return super().nll_loss(logp, target, weight, ignore_index)
         xp = self.xp
-        x, target, weight = self._dense(x), self._dense(target), self._dense(weight)
-        rows, cols = x.shape
-        logp = xp.empty_like(x)
-        nll, smooth, w = (xp.empty(rows, dtype=x.dtype) for _ in range(3))
-        self.launch("cross_entropy", "cross_entropy_forward", rows, row_block(cols),
-                    (x, target, x if weight is None else weight, logp, nll, smooth, w, np.int32(cols),
-                     np.int64(ignore_index), np.int32(weight is not None)))
-        return nll, (smooth if smoothing else None), w, logp
-
-    def cross_entropy_backward(self, g, logp, target, weight, w, ignore_index, smoothing):
-        if not (self._fits(g, logp, weight, w) and target.dtype == np.int64 and logp.size):
-            return super().cross_entropy_backward(g, logp, target, weight, w, ignore_index, smoothing)
-        xp = self.xp
-        g, logp, target, weight, w = (self._dense(a) for a in (g, logp, target, weight, w))
+        logp, target, weight = self._dense(logp), self._dense(target), self._dense(weight)
         rows, cols = logp.shape
-        total = xp.full(1, cols, dtype=logp.dtype) if weight is None else weight.sum(keepdims=True)
-        gx = xp.empty_like(logp)
-        self.launch("cross_entropy", "cross_entropy_backward", stride_grid(logp.size), THREADS,
-                    (g, logp, target, logp if weight is None else weight, w, gx, np.int64(rows), np.int32(cols),
-                     np.int64(ignore_index), np.int32(weight is not None), np.float32(smoothing), total))
+        nll, w = xp.empty(rows, dtype=logp.dtype), xp.empty(rows, dtype=logp.dtype)
+        self.launch("nll_loss", "nll_loss_forward", stride_grid(rows), THREADS,
+                    (logp, target, logp if weight is None else weight, nll, w, np.int64(rows), np.int32(cols),
+                     np.int64(ignore_index), np.int32(weight is not None)))
+        return nll, w
+
+    def nll_loss_backward(self, g, target, w, ignore_index, cols):
+        if not (self._fits(g, w) and target.dtype == np.int64 and target.size and cols):
+            return super().nll_loss_backward(g, target, w, ignore_index, cols)
+        xp = self.xp
+        g, target, w = self._dense(g), self._dense(target), self._dense(w)
+        gx = xp.empty((target.shape[0], cols), dtype=w.dtype)
+        self.launch("nll_loss", "nll_loss_backward", stride_grid(gx.size), THREADS,
+                    (g, target, w, gx, np.int64(target.shape[0]), np.int32(cols), np.int64(ignore_index)))
         return gx
 
     # ---- Adam ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ..autograd import events
 from ..autograd.forward_ad import linear_in
 from .. import dtypes as D
 from ..ops._helpers import floats_only, size_at, wrap_dim
@@ -153,37 +154,12 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
 
 def _check_constant_weight(weight):
     """torch's losses over class indices take class weights as constants."""
+    if weight is None:
+        return
     from ..autograd import is_grad_enabled
-    if weight is not None and weight.requires_grad and is_grad_enabled():
+    if weight.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
                            "'weight'. This input cannot have requires_grad True.")
-
-
-def _nll(input, target, weight, ignore_index, reduction):
-    if input.dim() == 1:  # one sample: its loss is 0-d whatever the reduction
-        return _nll(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction).reshape(())
-    keep = target != ignore_index
-    safe = target.masked_fill(~keep, 0)
-    picked = input.gather(1, safe.unsqueeze(1)).squeeze(1)
-    w = keep.to(input.dtype) if weight is None else weight[safe] * keep
-    loss = -picked * w
-    if reduction == "mean":
-        # every target ignored: the loss is 0/0 = nan but its gradient 0, as torch's
-        total = w.sum()
-        return (loss.sum() / total.clamp_min(1e-30)).where(total != 0, float("nan"))
-    return _reduce(loss, reduction)
-
-
-class NllLoss(Fused):
-    node_name = "NllLossBackward0"
-    definition = staticmethod(_nll)
-    jvp = linear_in(0)  # forward mode: the loss is linear in the input (the weights are constants to it)
-
-
-class NllLoss2d(Fused):
-    node_name = "NllLoss2DBackward0"    # images: input (N, C, H, W), target (N, H, W)
-    definition = staticmethod(_nll)
-    jvp = linear_in(0)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -193,81 +169,69 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     floats_only(input, "nll_loss_out_frame")
     _check_constant_weight(weight)
     _check_reduction(reduction)
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
-        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
-    target_batch = target.shape[0] if target.dim() else 0  # torch reads a 0-d target's batch size as 0
-    if input.dim() != 1 and input.shape[0] != target_batch:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target_batch}).")
-    if input.dim() >= 3 and target.shape != input.shape[:1] + input.shape[2:]:  # torch's nll_loss2d/nd check
-        if target.dim() != input.dim() - 1:
-            raise RuntimeError(f"only batches of spatial targets supported ({input.dim() - 1}D tensors) but got "
-                               f"targets of dimension: {target.dim()}")
-        raise RuntimeError(f"Expected target size {list(input.shape[:1] + input.shape[2:])}, got "
-                           f"{list(target.shape)}")
-    if input.dim() <= 2 and target.dim() > 1:
+    xs, ts = input._data.shape, target._data.shape  # the checks read shapes, not Size objects: a hot path
+    nd, td = len(xs), len(ts)
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd == 1 and td == 1 and ts[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {ts[0]}")
+    target_batch = ts[0] if td else 0  # torch reads a 0-d target's batch size as 0
+    if nd != 1 and xs[0] != target_batch:
+        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size ({target_batch}).")
+    if nd >= 3 and ts != xs[:1] + xs[2:]:  # torch's nll_loss2d/nd check
+        if td != nd - 1:
+            raise RuntimeError(f"only batches of spatial targets supported ({nd - 1}D tensors) but got "
+                               f"targets of dimension: {td}")
+        raise RuntimeError(f"Expected target size {list(xs[:1] + xs[2:])}, got {list(ts)}")
+    if nd <= 2 and td > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if target.is_floating_point():
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype.word}")
-    if target.dtype not in (D.int64, D.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.word}")
-    target = target.long()
-    n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
-    if weight is not None and (weight.numel() != n_classes or (input.dim() <= 2 and weight.dim() != 1)):
+    if target._dtype is not D.int64:
+        if target._dtype.is_floating_point:
+            raise RuntimeError(f"expected scalar type Long but found {target._dtype.word}")
+        if target._dtype is not D.uint8:
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target._dtype.word}")
+        target = target.long()
+    n_classes = xs[1] if nd >= 2 else xs[0]
+    if weight is not None and (weight.numel() != n_classes or (nd <= 2 and weight.dim() != 1)):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
-    if weight is not None and weight.dtype is not input.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.word} but found {weight.dtype.word}")
-    safe = target.masked_fill(target == ignore_index, 0)
-    if bool(((safe < 0) | (safe >= n_classes)).any()):  # one host sync on a GPU
-        raise IndexError(f"Target {int(safe.max().item())} is out of bounds.")
-    if input.dim() == 1:
-        return NllLoss.apply(input, target, weight, ignore_index, reduction)
-    if input.dim() == 2:
-        return NllLoss.apply(input, target, weight, ignore_index, reduction)
+    if weight is not None and weight._dtype is not input._dtype:
+        raise RuntimeError(f"expected scalar type {input._dtype.word} but found {weight._dtype.word}")
+    t = target._data
+    bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
+    if bool(bad.any()):  # one host sync on a GPU
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
+    if nd <= 2:
+        return _loss.NllLoss.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction)
     if weight is not None and weight.dim() == 0:  # torch's image form reads a 0-d weight as one class's
         weight = weight.reshape(1)
-    if input.dim() == 4:
-        return NllLoss2d.apply(input, target, weight, ignore_index, reduction)
+    if nd == 4:
+        return _loss.NllLoss2d.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction)
     # other image sizes go through the 4-d form, as torch's nll_loss_nd does
     n = input.shape[0]
-    loss = NllLoss2d.apply(input.reshape(n, n_classes, 1, -1), target.reshape(n, 1, -1), weight, ignore_index,
-                           reduction)
+    loss = _loss.NllLoss2d.apply(input.reshape(n, n_classes, 1, -1), target.reshape(n, 1, -1), weight,
+                                 ignore_index=ignore_index, reduction=reduction)
     return loss.view((n,) + tuple(input.shape[2:])) if reduction == "none" else loss
 
 
-def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim):
-    """Class-index cross-entropy as one op (torch's NllLossBackward0 node), or None where the composed
-    form is needed (its checks and errors, unusual dtypes)."""
-    if input.dim() not in (2, 4) or label_smoothing or not input.dtype.is_floating_point or \
-            input.dtype.name == "float16" or \
-            target.dtype.name != "int64" or tuple(target.shape) != tuple(input.shape[:1] + input.shape[2:]) or \
-            (weight is not None and (weight.dtype is not input.dtype or tuple(weight.shape) != (input.shape[1],))):
-        return None
-    t = target._data
-    if bool((((t < 0) | (t >= input.shape[1])) & (t != ignore_index)).any()):  # one host sync on a GPU
-        return None  # out of range: the composed form raises torch's error
-    node = _loss.CrossEntropy if input.dim() == 2 else _loss.CrossEntropy2d
-    return node.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction, smoothing=label_smoothing)
-
-
+@events.composite("aten::cross_entropy_loss")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
-    """nll_loss(log_softmax(input, 1), target); target may also hold class probabilities."""
+    """nll_loss(log_softmax(input, 1), target), as torch composes it (its graph has both nodes); target may
+    also hold class probabilities."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    class_dim = 1 if input.dim() >= 2 else 0
-    probabilities = tuple(target.shape) == tuple(input.shape)  # torch's rule: else class indices
+    xs = input._data.shape
+    class_dim = 1 if len(xs) >= 2 else 0
+    probabilities = target._data.shape == xs  # torch's rule: else class indices
     if probabilities and not target.is_floating_point():
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{target.dtype.word}")
     if probabilities and ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
-    n_classes = input.shape[1 if input.dim() >= 2 else 0] if input.dim() else 0
+    n_classes = xs[class_dim] if xs else 0
     if probabilities and weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
         raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
@@ -276,11 +240,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     label_smoothing = label_smoothing if label_smoothing > 0.0 else 0.0  # torch ignores a negative or NaN one
     if not probabilities and target.dtype is D.uint8:  # byte class indices read as long ones
         target = target.long()
-    if not probabilities:
-        _check_constant_weight(weight)
-        fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
-        if fused is not None:
-            return fused
     logp = log_softmax(input, class_dim)
     n_classes = input.shape[class_dim]
     wshape = [1] * input.dim()

@@ -66,6 +66,7 @@ class _RowKernel(Primitive):
     derivatives itself."""
 
     kernel = kernel_backward = ""
+    saved_names = ("result",)  # torch's name for the saved output
 
     @classmethod
     def forward(cls, ctx, x, *, dim):

@@ -19,7 +19,8 @@ from .creation import ones, zeros
 from .dropout import dropout
 from .fused import Fused
 from ..autograd.grad_mode import state as _mode
-from .linalg import linear
+from .linalg import bmm, linear
+from .linalg_products import baddbmm
 from .resample import pad
 from .shape import broadcast_shapes, cat
 
@@ -105,6 +106,19 @@ def _attention(query, key, value, attn_mask, is_causal, factor, kept):
     return weights @ value
 
 
+def _in_memory_order_of(array, like, xp):
+    """`array` laid out in memory as `like` is (torch's preserve_format for a dense, non-overlapping tensor):
+    its dims ordered by `like`'s strides; a contiguous copy otherwise."""
+    order = sorted(range(like.ndim), key=lambda d: -like.strides[d])
+    expected = like.itemsize
+    for d in reversed(order):  # dense and non-overlapping: each stride the product of the sizes inside it
+        if like.shape[d] != 1 and like.strides[d] != expected:
+            return array
+        expected *= like.shape[d]
+    inverse = sorted(range(like.ndim), key=order.__getitem__)
+    return xp.ascontiguousarray(array.transpose(order)).transpose(inverse)
+
+
 class FlashAttention(Fused):
     """Attention as one node. Backward from the kept weights W (P = softmax(S), O = P V):
     dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP - rowsum(dP ⊙ P)), dQ = dS K · scale, dK = dSᵀ Q · scale;
@@ -113,6 +127,12 @@ class FlashAttention(Fused):
     node_name = "ScaledDotProductFlashAttentionForCpuBackward0"
     definition = staticmethod(_attention)
 
+    @classmethod
+    def forward(cls, ctx, *args, **params):
+        """torch's kernel allocates its output like the query (empty_like): the query's memory order, so
+        that MultiheadAttention's later permute back to (L, N, heads, E) needs no copy, as in torch."""
+        out = super().forward(ctx, *args, **params)
+        return Tensor._wrap(_in_memory_order_of(out._data, args[0]._data, out._device.backend.xp), out._device)
     @classmethod
     def backward(cls, ctx, grad):
         if _mode.enabled:
@@ -141,16 +161,29 @@ def _canonical_mask(mask, name: str, dtype):
 
 
 def _in_projection(q, k, v, w, b, w_q=None, w_k=None, w_v=None):
-    """Project query, key and value with one packed (3E, E) weight or three separate ones."""
-    b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
+    """Project query, key and value with one packed (3E, E) weight or three separate ones, as torch does:
+    self-attention in one linear, encoder-decoder attention with key and value in one."""
     if w is None:
+        b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
         return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
     E = q.shape[-1]
-    if k is v and q is k:  # self-attention: one matmul for all three
-        proj = linear(q, w, b).unflatten(-1, (3, E))
-        return proj.select(-2, 0), proj.select(-2, 1), proj.select(-2, 2)
+    if k is v and q is k:  # self-attention
+        proj = _unpacked(linear(q, w, b), 3, E)
+        return proj[0], proj[1], proj[2]
+    if k is v:  # encoder-decoder attention
+        w_q, w_kv = w.split([E, E * 2])
+        b_q, b_kv = (None, None) if b is None else b.split([E, E * 2])
+        kv = _unpacked(linear(k, w_kv, b_kv), 2, E)
+        return linear(q, w_q, b_q), kv[0], kv[1]
     w_q, w_k, w_v = w.chunk(3)
+    b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+def _unpacked(proj, parts: int, E: int):
+    """(..., parts·E) projections as (parts, ..., E), contiguous: torch's unflatten, unsqueeze, transpose,
+    squeeze and copy, whose nodes its graph shows."""
+    return proj.unflatten(-1, (parts, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
 
 
 def _check_mha_shapes(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
@@ -252,17 +285,19 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         dropout_p = 0.0
 
     if need_weights:
-        scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
-        if attn_mask is not None:
-            if attn_mask.dtype is not q.dtype:  # torch adds the mask in baddbmm, which takes one dtype
+        q_scaled = q * math.sqrt(1.0 / head_dim)
+        if attn_mask is not None:  # torch adds the mask in baddbmm, which takes one dtype
+            if attn_mask.dtype is not q.dtype:
                 raise RuntimeError(f"Input dtypes must be the same, got: input {attn_mask.dtype.c_name}, batch1: "
                                    f"{q.dtype.c_name}, batch2: {k.dtype.c_name}")
-            scores = scores + attn_mask
+            scores = baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+        else:
+            scores = bmm(q_scaled, k.transpose(-2, -1))
         weights = softmax(scores, -1)  # torch's weights path: a fully masked row gives nan here
         if dropout_p > 0.0:
             weights = dropout(weights, dropout_p)
-        out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+        out = bmm(weights, v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias).view(tgt_len, bsz, embed_dim)
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(dim=1)
@@ -271,12 +306,12 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         return out, weights
 
     if attn_mask is not None:
-        attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len) if attn_mask.shape[0] != 1 else \
+        attn_mask = attn_mask.view(bsz, num_heads, -1, src_len) if attn_mask.shape[0] != 1 else \
             attn_mask.unsqueeze(0)
-    q = q.reshape(bsz, num_heads, tgt_len, head_dim)
-    k = k.reshape(bsz, num_heads, src_len, head_dim)
-    v = v.reshape(bsz, num_heads, src_len, head_dim)
+    q = q.view(bsz, num_heads, tgt_len, head_dim)
+    k = k.view(bsz, num_heads, src_len, head_dim)
+    v = v.view(bsz, num_heads, src_len, head_dim)
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
-    out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    out = out.permute(2, 0, 1, 3).contiguous().view(bsz * tgt_len, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).view(tgt_len, bsz, embed_dim)
     return (out if batched else out.squeeze(1)), None

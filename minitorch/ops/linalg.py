@@ -7,8 +7,9 @@ import string
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
-from ._helpers import c_type_name, common_device, wrap_dim
+from ._helpers import c_type_name, check_broadcast, common_device, wrap_dim
 from .shape import ReshapeCopy, SqueezeDimInPlace, broadcast_shapes
 
 
@@ -58,12 +59,6 @@ class Bmm(Mm):
     pass
 
 
-class Matmul(Mm):
-    """Batched product with broadcast batch dims; the engine sums gradients back down."""
-
-    node_name = "UnsafeViewBackward0"
-
-
 def _out_dtype(name, input, out_dtype):
     if out_dtype is not None and input._device.type == "cpu":
         raise NotImplementedError(f"{name}(): out_dtype is not supported on the CPU (torch runs 'aten::{name}.dtype' "
@@ -100,7 +95,9 @@ def bmm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
     b, n, k = input._data.shape
     _refuse_bool_bmm(input, mat2, (b, n, k, mat2._data.shape[-1]))
     input = _empty_product_operand(input, mat2, (b, n, k, mat2._data.shape[-1]))
-    _same_dtype(input, mat2)
+    common_device(input, mat2)
+    if input._dtype is not mat2._dtype:
+        raise RuntimeError(f"expected scalar type {input._dtype.word} but found {mat2._dtype.word}")
     if mat2._data.shape[:2] != (b, k):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: "
                            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
@@ -167,7 +164,10 @@ class Mv(Primitive):
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
-    _same_dtype(input, vec)
+    common_device(input, vec)
+    if input._dtype is not vec._dtype:  # torch's mv is addmv into a result of vec's dtype
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vec._dtype.word}, "
+                           f"{input._dtype.word}, and {vec._dtype.word}")
     (n, k), (k2,) = input._data.shape, vec._data.shape
     if k != k2:
         raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{k}), vec ({k2})")
@@ -175,7 +175,10 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with torch's rules: 1-D operands are vectors, batch dims broadcast."""
+    """Matrix product with torch's rules (1-D operands are vectors, batch dims broadcast), composed as
+    torch's matmul composes it, so its graph has torch's nodes: dot, mv or mm for 1-D and 2-D operands;
+    a batch against a matrix or vector folded into one mm or mv; other batches expanded to a common batch
+    and folded into one bmm."""
     da, db = input._data.ndim, other._data.ndim
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
@@ -188,33 +191,89 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return SqueezeDimInPlace.apply(row, shape=row._data.shape[1:], must_view=True)
     if da == 2 and db == 2:
         return mm(input, other)
-    if da >= 3 and db == 2:  # fold the batch into the rows: one mm, as torch does (view, mm, _unsafe_view)
-        out = mm(input.reshape(math.prod(input._data.shape[:-1]), input._data.shape[-1]), other)
-        return ReshapeCopy.apply(out, shape=input._data.shape[:-1] + other._data.shape[-1:], must_view=False)
-    if da == 1:  # a vector times batched matrices: torch folds them (one mv) and ends with _unsafe_view
-        if input._dtype is not other._dtype:
-            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {input._dtype.word}, "
-                               f"{other._dtype.word}, and {input._dtype.word}")
-        out = matmul(input.unsqueeze(0), other)
-        return ReshapeCopy.apply(out, shape=out._data.shape[:-2] + out._data.shape[-1:], must_view=False)
-    if db == 1:  # batched matrices times a vector: torch folds the batch (one mv) and ends with _unsafe_view
-        if input._dtype is not other._dtype:
-            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {other._dtype.word}, "
-                               f"{input._dtype.word}, and {other._dtype.word}")
-        out = matmul(input, other.unsqueeze(-1))
-        return ReshapeCopy.apply(out, shape=out._data.shape[:-1], must_view=False)
-    k, k2 = input._data.shape[-1], other._data.shape[-2]
-    batch = broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2])
-    sizes = (math.prod(batch), input._data.shape[-2], k, other._data.shape[-1])
-    _refuse_bool_bmm(input, other, sizes)
-    if da == 2 and input._requires_grad:  # torch folds the batch into one mm then, whose dtype check comes first
-        _same_dtype(input, other)
-    input = _empty_product_operand(input, other, sizes)
-    _same_dtype(input, other)
-    if k != k2:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{math.prod(batch)}, "
-                           f"{k}] but got: [{math.prod(batch)}, {k2}].")
-    return Matmul.apply(input, other)
+    if not (_mode.enabled and (input._requires_grad or other._requires_grad)) and not _mode.forward_ad \
+            and _well_formed(input, other):
+        return Tensor._wrap(input._device.backend.xp.matmul(input._data, other._data), input._device)
+    if _should_fold(input, other):
+        return _folded_matmul(input, other)
+    return _batched_matmul(input, other)
+
+
+def _well_formed(input: Tensor, other: Tensor) -> bool:
+    """Batched operands whose product needs no graph and raises nothing: one array product computes what
+    the composition computes. (Any other pair goes through the composition, whose checks are torch's.)"""
+    a, b = input._data, other._data
+    if input._dtype is not other._dtype or input._dtype not in (D.float32, D.float64) or \
+            input._device != other._device:
+        return False
+    if a.shape[-1] != (b.shape[-2] if b.ndim > 1 else b.shape[0]):
+        return False
+    batch1, batch2 = a.shape[:-2], b.shape[:-2]
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(batch1), reversed(batch2)))
+
+
+def _unsafe_view(input: Tensor, shape) -> Tensor:
+    """torch's _unsafe_view: a reshape of a fresh result, recorded as UnsafeViewBackward0."""
+    return ReshapeCopy.apply(input, shape=tuple(shape), must_view=False)
+
+
+def _should_fold(input: Tensor, other: Tensor) -> bool:
+    """torch's rule for folding the larger operand's batch into rows: one side at least 3-D, the other at
+    most 2-D, and either the smaller side requires grad, or the larger side's batch dims (other's
+    transposed, when other is the larger) read as one run of rows without a copy."""
+    larger_first = input._data.ndim >= other._data.ndim
+    big = input._data if larger_first else other._data.swapaxes(-1, -2)
+    small = other if larger_first else input
+    if not (big.ndim >= 3 and small._data.ndim <= 2):
+        return False
+    if small._requires_grad:
+        return True
+    if input._data.ndim == 2:
+        return False
+    if big.size == 0:
+        return True
+    shape, strides = big.shape, big.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
+
+
+def _folded_matmul(input: Tensor, other: Tensor) -> Tensor:
+    """The larger operand's batch folded into the rows of one mm (or mv); when other is the larger, the
+    product is computed transposed, (otherᵀ inputᵀ)ᵀ, as torch computes it."""
+    transpose = other._data.ndim > input._data.ndim
+    rows = other.mT if transpose else input
+    right = (input.t() if input._data.ndim == 2 else input) if transpose else other
+    lead = rows._data.shape[:-1]
+    folded = rows.reshape(math.prod(lead), rows._data.shape[-1])
+    if right._data.ndim == 1:
+        return _unsafe_view(mv(folded, right), lead)
+    out = _unsafe_view(mm(folded, right), lead + right._data.shape[1:])
+    return out.mT.contiguous() if transpose else out
+
+
+def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Both operands expanded to the broadcast batch, each batch folded into one dim, and one bmm."""
+    da, db = input._data.ndim, other._data.ndim
+    a_shape, b_shape = input._data.shape, other._data.shape
+    n = a_shape[-2] if da > 1 else 1
+    m1 = a_shape[-1]
+    m2, p = (b_shape[-2], b_shape[-1]) if db > 1 else (b_shape[0], 1)
+    batch1, batch2 = a_shape[:max(da - 2, 0)], b_shape[:max(db - 2, 0)]
+    if da == 3 and db == 3 and batch1[0] != batch2[0]:  # a batch of one that requires grad: torch squeezes it
+        if batch1[0] == 1 and input._requires_grad:
+            return matmul(input.squeeze(0), other)
+        if batch2[0] == 1 and other._requires_grad:
+            return matmul(input, other.squeeze(0))
+    check_broadcast(batch1, batch2)
+    batch = broadcast_shapes(batch1, batch2)
+    count = math.prod(batch)
+    left = input.expand(batch + (n, m1)).reshape(count, n, m1)
+    if db == 1:
+        right = other.expand(batch + (m2,)).reshape(count, m2).unsqueeze(2)
+    else:
+        right = other.expand(batch + (m2, p)).reshape(count, m2, p)
+    out_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
+    out = bmm(left, right)
+    return _unsafe_view(out.squeeze(-1) if db == 1 else out, out_shape)
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:

@@ -355,33 +355,20 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 moveaxis = movedim
 
 
-class SumToSize(Primitive):
-    """Sum a broadcast gradient back down to `shape` (the reverse of expand)."""
-    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
-
-    node_name = "SumToSizeBackward0"
-
-    @staticmethod
-    def forward(ctx, x, *, shape):
-        ctx.in_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                          if s == 1 and x.shape[lead + i] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy.expand(ctx.in_shape)
-
-
 def sum_to_size(input: Tensor, size) -> Tensor:
+    """Sum `input` down to `size` (the reverse of expand), composed as torch's sum_to: one sum with keepdim over
+    the leading dims and the dims `size` holds at 1, then a view dropping the leading dims."""
     shape = _sizes(size)
     if input._data.shape == shape:
         return input
     if not _expandable(shape, input._data.shape):
-        raise RuntimeError(f"size {{{_fmt(shape)[1:-1]}}} is not expandable to size {{{_fmt(input.shape)[1:-1]}}}.")
-    return SumToSize.apply(input, shape=shape)
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(input.shape)}}}.")
+    if not shape:
+        return input.sum()
+    lead = input._data.ndim - len(shape)
+    dims = [*range(lead), *(lead + i for i, s in enumerate(shape) if s == 1 and input._data.shape[lead + i] != 1)]
+    summed = input.sum(dims, keepdim=True) if dims else input
+    return summed.view(shape) if lead else summed
 
 
 def _expandable(small, big) -> bool:
@@ -952,20 +939,33 @@ def repeat_interleave(input: Tensor, repeats=NOT_GIVEN, dim=None, *, output_size
         counts = input
         return repeat_interleave(Tensor._wrap(counts._device.backend.xp.arange(counts._data.shape[0]), counts._device),
                                  counts, 0, output_size=output_size)
-    if output_size is not None:
-        total = (int(repeats._data.sum()) if isinstance(repeats, Tensor) and repeats._data.ndim else
-                 int(repeats) * (input.numel() if dim is None else input.shape[dim]))
-        if total != output_size:  # an int count is checked in Python, a tensor of counts by the kernel
-            raise RuntimeError("allocated size does not match required size" if isinstance(repeats, Tensor) else
-                               f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
+    if not isinstance(repeats, Tensor):
+        return _repeat_each(input, int(repeats), dim, output_size)
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
-    reps = repeats._data if isinstance(repeats, Tensor) else repeats
-    if (reps < 0).any() if isinstance(repeats, Tensor) else reps < 0:
-        raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
-                           "Repeats must be non-negative")
+    if (repeats._data < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    if output_size is not None and int(repeats._data.sum() if repeats._data.ndim else repeats._data * n) != output_size:
+        raise RuntimeError("allocated size does not match required size")
     xp = input._device.backend.xp
-    idx = xp.repeat(xp.arange(n), reps)
+    idx = xp.repeat(xp.arange(n), repeats._data)
     return index_select(input, d, Tensor._wrap(idx.astype(xp.int64), input._device))
+
+
+def _repeat_each(input: Tensor, repeats: int, dim, output_size) -> Tensor:
+    """repeat_interleave with one count, as torch composes it: unsqueeze after `dim`, expand that new dim to
+    `repeats`, then a contiguous clone flattened back (torch's UnsqueezeBackward0, ExpandBackward0,
+    CloneBackward0 and ViewBackward0 nodes)."""
+    d = wrap_dim(0 if dim is None else dim, input._data.ndim)
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    flat = input if dim is not None else input.flatten()
+    spread = flat.unsqueeze(d + 1)
+    sizes = list(spread.shape)
+    sizes[d + 1] = repeats
+    if output_size is not None and output_size != repeats * sizes[d]:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {repeats * sizes[d]} "
+                           f"but got {output_size}")
+    return spread.expand(sizes).clone().flatten(d, d + 1)

@@ -7,20 +7,12 @@ minitorch builds instead. Entries leave as their ops get torch's nodes.
 """
 
 PENDING = {
-    # a matrix (or a batch of one) times batched matrices: torch folds through transposes and ends with
-    # TransposeBackward0 or CloneBackward0; minitorch's batched matmul is one UnsafeViewBackward0 node
-    "__matmul__": "TransposeBackward0 or CloneBackward0 (ours UnsafeViewBackward0)",
-    "matmul": "TransposeBackward0 or CloneBackward0 (ours UnsafeViewBackward0)",
     # torch lowers einsum to permutes, views, bmm and sums, so its last node depends on the equation;
     # minitorch's einsum is one EinsumBackward0 node (bilinear is built on it)
     "einsum": "PermuteBackward0, ViewBackward0 or SumBackward1 (ours EinsumBackward0)",
     "nn.functional.bilinear": "ViewBackward0 (ours EinsumBackward0)",
     # circular padding: torch copies into slices of a new tensor; minitorch re-indexes each padded dim
     "nn.functional.pad": "torch::autograd::CopySlices for mode='circular' (ours IndexSelectBackward0)",
-    # torch expands and reshapes; minitorch index-selects
-    "repeat_interleave": "ViewBackward0 (ours IndexSelectBackward0)",
-    # torch sums with keepdim, then views away the leading dims; minitorch has one node for both
-    "sum_to_size": "SumBackward1, SumBackward0 or ViewBackward0 (ours SumToSizeBackward0)",
 }
 
 # Module parity cases whose whole backward graph (the multiset of node names) is not torch's yet.
@@ -32,9 +24,6 @@ MODULE_PENDING = {
     "CircularPad1d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
     "CircularPad2d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
     "CircularPad3d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
-    # minitorch's cross-entropy is one fused node standing for torch's NllLossBackward0 and
-    # LogSoftmaxBackward0 (the output's node name matches; the log-softmax node is inside it)
-    "CrossEntropyLoss": "LogSoftmaxBackward0 (inside ours NllLossBackward0)",
 }
 
 

@@ -42,7 +42,6 @@ class OpRecord:
     source: tuple | None = None     # (file, line, function, text) of the user's call
     module: str = ""                # the innermost named module running, e.g. "block_2.0"
     param: str = ""                 # backward sink: the parameter the gradient reached
-    fuses: tuple = ()               # backward: the chain of torch nodes this one node stands for
     seq: int = field(default_factory=lambda: next(_ORDER))
 
     @property
@@ -139,29 +138,9 @@ def compare_outputs(ours: list, theirs: list, rtol: float, atol: float, by_shape
     return worst_abs, worst_rel, ok, "; ".join(notes)
 
 
-def _collapse_fused(ours: list, theirs: list) -> list:
-    """Where one of our nodes stands for a chain of torch's (`torch_nodes`: cross-entropy's
-    NllLossBackward0 then LogSoftmaxBackward0), make torch's chain one record with the chain's
-    last outputs, so that the two compare as one."""
-    chains = {r.fuses for r in ours if r.fuses}
-    out, j = [], 0
-    while j < len(theirs):
-        chain = next((c for c in chains if tuple(r.name for r in theirs[j:j + len(c)]) == c), None)
-        if chain is None:
-            out.append(theirs[j])
-            j += 1
-            continue
-        first, last = theirs[j], theirs[j + len(chain) - 1]
-        out.append(OpRecord(first.phase, first.name, last.outputs, first.inputs, first.source, first.module,
-                            first.param))
-        j += len(chain)
-    return out
-
-
 def align(ours: list, theirs: list, phase: str, rtol: float, atol: float) -> list:
     """Pair our records with torch's by name and compare each pair; a block of differently named
     ops on each side (a fused op against its parts) compares the blocks' last outputs."""
-    theirs = _collapse_fused(ours, theirs)
     rows = []
     if phase == "backward":  # gradients reaching parameters pair by parameter, whatever order the sinks ran in
         sinks, seen = {}, {}
@@ -317,7 +296,7 @@ class _MinitorchRecorder:
                 outs = [None if g is None else to_numpy(g) for g in (event.outputs or ())]
                 made_by = self.made_by.get(node)  # the forward op whose node this is: its module and line
                 rec = OpRecord("backward", event.name, outs, grads_in, made_by and made_by.source,
-                               made_by.module if made_by else "", fuses=getattr(node, "torch_nodes", ()))
+                               made_by.module if made_by else "")
             self.backward.append(rec)
             self.node_of[id(rec)] = node
 

@@ -79,8 +79,13 @@ class MultiheadAttention(Module):
                 average_attn_weights=True, is_causal=False):
         """(output, attention weights averaged over heads or per head, or None when need_weights=False)."""
         batched = query.dim() == 3
-        if self.batch_first and batched:
-            query, key, value = (t.transpose(1, 0) for t in (query, key, value))
+        if self.batch_first and batched:  # one transpose per distinct tensor, so self-attention stays recognisable
+            if key is value:
+                same_query = query is key
+                key = value = key.transpose(1, 0)
+                query = key if same_query else query.transpose(1, 0)
+            else:
+                query, key, value = (t.transpose(1, 0) for t in (query, key, value))
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
             self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
