@@ -26,8 +26,10 @@ from .ops.creation import range  # noqa: A004  (torch.range, deprecated but pres
 from .ops.indexing import (argsort, argwhere, bincount, gather, index_add, index_select, kthvalue,
                            masked_select, msort, nonzero, scatter, scatter_add, select, sort,
                            take, take_along_dim, topk, unique)
-from .ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer, tensordot, vdot
+from .ops.linalg import bmm, dot, ger, inner, matmul, mm, mv, outer, tensordot, vdot
+from .ops.einsum import einsum
 from .ops.linalg_products import addbmm, addmm, addmv, addr, baddbmm, cdist, cross, trace
+from .ops.trilinear import _trilinear
 from .ops.matrix_functions import diag_embed, diagonal
 from .ops.pointwise import (abs, absolute, acos, add, addcdiv, addcmul, allclose, arccos, arcsin, arctan,
                             arctan2, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,

@@ -66,6 +66,10 @@ class Tensor:
                  "_output_nr", "_version_box", "_base", "_acc_ref", "_retains", "__weakref__",
                  "__dict__")
 
+    # A copy promoted to another dtype for one op stands in the graph for the tensor it was cast from
+    # (set on the copy only): torch promotes inside the op, so its graph has no cast node.
+    _cast_from = None
+
     # Set by minitorch.ops, which builds tensors (this module stays below it): the legacy
     # constructor, and the function that unpickles a tensor.
     _legacy_new = None

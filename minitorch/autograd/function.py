@@ -610,6 +610,8 @@ def _connect(ctx, inputs, outputs, raw=()):
             edges.append(_NO_EDGE)
             in_meta.append(None)
             continue
+        if t._cast_from is not None:  # promoted for this op: the edge and the gradient's dtype are the source's
+            t = t._cast_from
         edges.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0))
         in_meta.append((t._data.shape, t._dtype))
     ctx.next_functions = tuple(edges)

@@ -754,10 +754,10 @@ def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y_o = x1ᵀ W_o x2 + b_o for each output feature o."""
     _check_bilinear(input1, input2, weight, bias)
-    (o, i, j), lead = weight.shape, input1.shape[:-1]
-    # as torch's _trilinear: contract i first (x1 · W), then j, batched over the leading dims
-    t = (input1.reshape(-1, i) @ weight.permute(1, 0, 2).reshape(i, o * j)).view(-1, o, j)
-    out = (t @ input2.reshape(-1, j, 1)).view(*lead, o)
+    from ..ops.trilinear import _trilinear
+    # as torch: the inputs flattened to rows, one _trilinear (x1 · W contracted first, then with x2), reshaped
+    out = _trilinear(input1.reshape(-1, input1.shape[-1]), weight, input2.reshape(-1, input2.shape[-1]),
+                     [1, 3], [0], [1, 2], [2, 3]).reshape(*input1.shape[:-1], weight.shape[0])
     return out if bias is None else out + bias
 
 

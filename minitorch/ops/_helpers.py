@@ -5,6 +5,7 @@ import math
 
 from .. import dtypes as D
 from ..device import check_same_device
+from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor, _check_dim_type, _wrap_dim
 
 wrap_dim = _wrap_dim
@@ -49,10 +50,23 @@ def cast(x, dt, device) -> Tensor:
     if isinstance(x, Tensor):
         if x._device is not device:
             x = x.to(device)
-        return x if x._dtype is dt else x.to(dt)
+        if x._dtype is dt:
+            return x
+        if x._requires_grad and _mode.enabled and not _mode.forward_ad:
+            return _promoted(x, dt)
+        return x.to(dt)
     if x.__class__ not in (int, float, bool):
         D._scalar_dtype(x)  # torch's TypeError for what is not a number
     return scalar_tensor(x, dt, device)
+
+
+def _promoted(x: Tensor, dt) -> Tensor:
+    """x's values in dtype `dt` for one op, standing for x in its graph (the op's node links to x's and hands
+    x its gradient in x's dtype), as torch promotes inside an op rather than through a cast node."""
+    p = Tensor._wrap(x._data.astype(dt.np), x._device)
+    p._requires_grad = True
+    p._cast_from = x._cast_from or x
+    return p
 
 
 def common_device(*xs):

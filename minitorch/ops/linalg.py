@@ -1,9 +1,8 @@
 """Matrix products: matmul with torch's 1-D/2-D/batched rules, mm, bmm, mv, dot, outer,
-einsum and tensordot. The heavy lifting is one BLAS call per product."""
+and tensordot (einsum is in einsum.py). The heavy lifting is one BLAS call per product."""
 from __future__ import annotations
 
 import math
-import string
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
@@ -296,137 +295,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     return tensordot(input, other, dims=([-1], [-1]))
 
 
-# ---- einsum and tensordot ---------------------------------------------------------------------
-
-def _parse_einsum(equation: str, shapes):
-    """Explicit subscripts per operand and for the output, with '...' spelled out."""
-    eq = equation.replace(" ", "")
-    lhs, arrow, out = eq.partition("->")
-    ins = lhs.split(",")
-    if len(ins) != len(shapes):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
-                           if len(shapes) > len(ins) else "einsum(): fewer operands were provided than specified "
-                           "in the equation")
-    used = set(c for c in eq if c.isalpha())
-    free = [c for c in string.ascii_letters if c not in used]
-    ell_n = max((len(s) - (len(i) - 3) for i, s in zip(ins, shapes) if "..." in i), default=0)
-    ell = "".join(free[:ell_n])
-    expanded = []
-    for term, shape in zip(ins, shapes):
-        if "..." in term:
-            n = len(shape) - (len(term) - 3)
-            term = term.replace("...", ell[ell_n - n:] if n else "")
-        if len(term) != len(shape):
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
-                               f"the number of dimensions ({len(shape)}) for operand "
-                               f"{len(expanded)}{'' if '...' in eq else ' and no ellipsis was given'}")
-        expanded.append(term)
-    if arrow:
-        out = out.replace("...", ell)
-    else:
-        counts = {}
-        for term in expanded:
-            for c in term:
-                counts[c] = counts.get(c, 0) + 1
-        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
-    return expanded, out
-
-
-class Einsum(Primitive):
-    @staticmethod
-    def forward(ctx, *xs, ins, out):
-        ctx.ins, ctx.out = ins, out
-        ctx.save_for_backward(*xs)
-        return ctx.xp.einsum(",".join(ins) + "->" + out, *xs, optimize=len(xs) > 2)
-
-    @staticmethod
-    def backward(ctx, gy):
-        xs = ctx.saved_tensors
-        grads = []
-        for i, (x, sub) in enumerate(zip(xs, ctx.ins)):
-            if not ctx.needs_input_grad[i]:
-                grads.append(None)
-                continue
-            others = [(ctx.out, gy)] + [(s, t) for j, (s, t) in enumerate(zip(ctx.ins, xs)) if j != i]
-            avail = set("".join(s for s, _ in others))
-            target = "".join(c for c in sub if c in avail)
-            g = einsum(",".join(s for s, _ in others) + "->" + target, *[t for _, t in others])
-            if target != sub:  # indices summed away in this operand alone: broadcast back
-                shape = [x.shape[k] if c in avail else 1 for k, c in enumerate(sub)]
-                g = g.reshape(shape).expand(x.shape)
-            grads.append(g)
-        return tuple(grads)
-
-
-def einsum(*args) -> Tensor:
-    """Einstein summation: einsum('bij,bjk->bik', a, b), einsum('ij->j', [a]), or the sublist form
-    einsum(a, [0, 1], b, [1, 2], [0, 2])."""
-    if not args:
-        raise TypeError("einsum(): must specify the equation string and at least one operand, or at least one "
-                        "operand and its subscripts list")
-    if isinstance(args[0], str):
-        equation, operands = args[0], args[1:]
-    else:
-        equation, operands = _sublist_equation(args)
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    for i, t in enumerate(operands):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
-    ins, out = _parse_einsum(equation, [t.shape for t in operands])
-    operands, ins = zip(*(_diagonals(i, t, sub) for i, (t, sub) in enumerate(zip(operands, ins))))
-    if len({t._dtype for t in operands}) > 1:
-        operands = _einsum_operands(operands, ins, out)
-    try:
-        return Einsum.apply(*operands, ins=tuple(ins), out=out)
-    except ValueError as e:  # NumPy's broadcast error for dims under the ellipsis, as torch's class
-        raise RuntimeError(f"einsum(): {e}") from None
-
-
-def _diagonals(i: int, t: Tensor, sub: str):
-    """An operand whose subscripts repeat a letter ('ii', 'iij') read along the diagonal of those dims, as a
-    view with the letter once (at the end), so the contraction sees distinct subscripts."""
-    for c in dict.fromkeys(sub):
-        dims = [k for k, s in enumerate(sub) if s == c]
-        for k in dims[1:]:
-            if t.shape[k] != t.shape[dims[0]]:
-                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, "
-                                   f"{t.shape[k]} != {t.shape[dims[0]]}")
-        while len(dims) > 1:
-            t = t.diagonal(0, dims[0], dims[1])
-            sub = sub[:dims[0]] + sub[dims[0] + 1:dims[1]] + sub[dims[1] + 1:] + c
-            dims = [k for k, s in enumerate(sub) if s == c]
-    return t, sub
-
-
-def _einsum_operands(operands, ins, out):
-    """Operands of mixed dtypes: torch contracts them left to right, and each step multiplies (promoting)
-    where it sums no dim longer than one, and refuses otherwise, as its matrix product would."""
-    sizes = {c: n for sub, t in zip(ins, operands) for c, n in zip(sub, t.shape)}
-    left, dt = set(ins[0]), operands[0]._dtype
-    for i in range(1, len(operands)):
-        right, other = set(ins[i]), operands[i]._dtype
-        later = set(out).union(*ins[i + 1:])
-        if dt is not other and any(sizes[c] > 1 for c in left & right - later):
-            raise RuntimeError(f"expected scalar type {dt.word} but found {other.word}")
-        left, dt = (left | right) & later, D.promote_types(dt, other)
-    return tuple(t.to(dt) for t in operands)
-
-
-def _sublist_equation(args):
-    """The equation of einsum's sublist form: operands each followed by a list of dim numbers (0-51),
-    optionally ending with the output's list."""
-    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-    def word(sub):
-        return "".join("..." if s is Ellipsis else letters[s] for s in sub)
-    operands, subs = list(args[0::2]), list(args[1::2])
-    out = None
-    if len(subs) < len(operands):  # the last element was the output's sublist
-        out = operands.pop()
-    equation = ",".join(word(s) for s in subs) + ("" if out is None else "->" + word(out))
-    return equation, tuple(operands)
-
+# ---- tensordot ---------------------------------------------------------------------
 
 def _distinct_dims(dims, ndim: int) -> list:
     """The dims wrapped, each at most once (torch's dim_list_to_bitset)."""

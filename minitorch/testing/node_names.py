@@ -7,18 +7,12 @@ minitorch builds instead. Entries leave as their ops get torch's nodes.
 """
 
 PENDING = {
-    # torch lowers einsum to permutes, views, bmm and sums, so its last node depends on the equation;
-    # minitorch's einsum is one EinsumBackward0 node (bilinear is built on it)
-    "einsum": "PermuteBackward0, ViewBackward0 or SumBackward1 (ours EinsumBackward0)",
-    "nn.functional.bilinear": "ViewBackward0 (ours EinsumBackward0)",
     # circular padding: torch copies into slices of a new tensor; minitorch re-indexes each padded dim
     "nn.functional.pad": "torch::autograd::CopySlices for mode='circular' (ours IndexSelectBackward0)",
 }
 
 # Module parity cases whose whole backward graph (the multiset of node names) is not torch's yet.
 MODULE_PENDING = {
-    # torch computes bilinear through _trilinear and views; minitorch through one einsum
-    "Bilinear": "TrilinearBackward0 and 3 ViewBackward0 (ours EinsumBackward0)",
     # circular padding: torch copies slices into a new tensor; minitorch re-indexes each padded dim
     "Conv2d-circular": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
     "CircularPad1d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
