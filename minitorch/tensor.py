@@ -69,6 +69,9 @@ class Tensor:
     # A copy promoted to another dtype for one op stands in the graph for the tensor it was cast from
     # (set on the copy only): torch promotes inside the op, so its graph has no cast node.
     _cast_from = None
+    # A view's version when its history was last set: an in-place write to its base since then (a higher
+    # version) means its history is stale, and it is regenerated from the base's, as torch does.
+    _view_version = 0
 
     # Set by minitorch.ops, which builds tensors (this module stays below it): the legacy
     # constructor, and the function that unpickles a tensor.
@@ -105,6 +108,9 @@ class Tensor:
         """Mark self as a view of `base`: share its version counter."""
         self._version_box = base._version_box
         self._base = base if base._base is None else base._base
+        version = base._version_box[0]
+        if version:
+            self._view_version = version
         return self
 
     def _alias(self) -> "Tensor":
@@ -172,6 +178,9 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None and self._view_version != self._version_box[0] and self._requires_grad:
+            from .autograd.copy_slices import regenerate_view
+            regenerate_view(self)
         return self._grad_fn
 
     @property

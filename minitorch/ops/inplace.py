@@ -12,6 +12,7 @@ import inspect
 from .. import dtypes as D
 from ..autograd.forward_ad import has_tangent, set_tangent, tangent_of
 from ..autograd.forward_ad import LINEAR
+from ..autograd.copy_slices import take_history, write_through_view
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
@@ -41,6 +42,10 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
     dual = _mode.forward_ad and has_tangent((self, *grad_operands))
+    if recording and self._base is not None and not dual:
+        geometry = _geometry(self, self._base)
+        if geometry is not None:
+            return _inplace_on_view(self, self._base, out_of_place, geometry)
     if recording:
         base = self._base if self._base is not None and self._base._requires_grad else None
         if base is not None and not _spans(self, base):
@@ -57,6 +62,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         if dual:
             _take_tangent(self, result)
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
+        if self._base is not None:  # its new history is its own, not a stale one
+            self._view_version = self._version_box[0] + 1
         if base is not None:  # the base now holds the result too: its history continues through a view
             whole = result.reshape(base._data.shape)
             base._grad_fn, base._output_nr = whole._grad_fn, whole._output_nr
@@ -80,6 +87,35 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
             _take_tangent(self, result)
     self._bump()
     return self
+
+
+def _inplace_on_view(self: Tensor, base: Tensor, out_of_place, geometry) -> Tensor:
+    """An in-place op on a view while recording: base takes a CopySlices node (see autograd.copy_slices)."""
+    if base._requires_grad and base._grad_fn is None and _mode.enabled:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    result, node = write_through_view(self, base, out_of_place, geometry)
+    check_cast(result._dtype, self._dtype)
+    _write(self, result._data)
+    if node is not None:
+        take_history(self, base, node, geometry)
+    self._bump()
+    self._view_version = self._version_box[0]
+    return self
+
+
+def _geometry(view: Tensor, base: Tensor):
+    """The view's (size, stride, storage_offset) in its base's row-major memory, in elements; None where the
+    base is not row-major or the view reaches outside it (or a stride is negative)."""
+    v, b = view._data, base._data
+    if not b.flags.c_contiguous or v.dtype != b.dtype:
+        return None
+    offset, extra = divmod(_address(v) - _address(b), v.itemsize)
+    stride = tuple(s // v.itemsize for s in v.strides)
+    if extra or offset < 0 or any(s < 0 for s in stride):
+        return None
+    if v.size and offset + sum((n - 1) * s for n, s in zip(v.shape, stride)) >= b.size:
+        return None
+    return tuple(v.shape), stride, offset
 
 
 def _take_tangent(self: Tensor, result: Tensor) -> None:
