@@ -85,6 +85,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         _write(self, result._data)
         if dual:
             _take_tangent(self, result)
+    if dual and self._base is not None:
+        _tangent_into_base(self, self._base)
     self._bump()
     return self
 
@@ -116,6 +118,21 @@ def _geometry(view: Tensor, base: Tensor):
     if v.size and offset + sum((n - 1) * s for n, s in zip(v.shape, stride)) >= b.size:
         return None
     return tuple(v.shape), stride, offset
+
+
+def _tangent_into_base(view: Tensor, base: Tensor) -> None:
+    """Forward mode: the base's tangent takes the view's new tangent at the view's positions (zeros elsewhere
+    where the base had none), as the base's values took the view's."""
+    geometry = _geometry(view, base)
+    if geometry is None:
+        raise RuntimeError("minitorch does not support forward-mode AD through an in-place operation on this view")
+    from .strided import _strided_view
+    xp = base._device.backend.xp
+    own = tangent_of(base)
+    data = own._data.astype(base._data.dtype, copy=True) if own is not None else xp.zeros_like(base._data)
+    size, stride, offset = geometry
+    _strided_view(xp, data.reshape(-1), size, stride, offset)[...] = tangent_of(view)._data
+    set_tangent(base, Tensor._wrap(data, base._device))
 
 
 def _take_tangent(self: Tensor, result: Tensor) -> None:

@@ -42,8 +42,8 @@ class ConstantPad(Primitive):
 
 
 def _index_pattern(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
-    """Source index of each padded position: reflect (no edge repeat), replicate (edge) or circular."""
-    numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    """Source index of each padded position: reflect (no edge repeat) or replicate (edge)."""
+    numpy_mode = {"reflect": "reflect", "replicate": "edge"}[mode]
     idx = np.arange(n)
     idx = idx[max(-lo, 0): n - max(-hi, 0)]  # negative pads crop
     return np.pad(idx, (max(lo, 0), max(hi, 0)), mode=numpy_mode)
@@ -87,19 +87,54 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                                f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(input.shape)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-    if mode == "circular":  # torch builds it from copies into slices (CopySlices nodes)
-        return _pad_by_index(input, pairs, mode)
+    if mode == "circular":
+        return _pad_circular(input, pairs)
     word = "Reflection" if mode == "reflect" else "Replication"
     return _FUSED_NODES[f"{word}Pad{len(pairs)}DBackward0"].apply(input, pairs, mode)
 
 
 def _pad_by_index(input, pairs, mode):
-    """Each padded dim re-indexed: the pattern of source positions (mirrored, repeated or wrapped)."""
+    """Each padded dim re-indexed: the pattern of source positions (mirrored or repeated)."""
     out = input
     for i, (lo, hi) in enumerate(pairs):
         dim = input.dim() - 1 - i
         out = out.index_select(dim, _tensor(_index_pattern(input.shape[dim], lo, hi, mode), device=input.device))
     return out
+
+
+def _pad_circular(input, pairs):
+    """Circular padding as torch builds it: a new tensor, the input copied into its middle, then each
+    padded dim's ends copied from the opposite side (so its graph has torch's CopySlices and SliceBackward0
+    nodes). `pairs` are (left, right) widths, last dim first; negative widths crop."""
+    n_padded = len(pairs)
+    lead = input.dim() - n_padded
+    in_shape = list(input.shape)
+    out_shape = in_shape[:]
+    for i, (lo, hi) in enumerate(pairs):
+        dim = input.dim() - 1 - i
+        out_shape[dim] = in_shape[dim] + lo + hi
+        if out_shape[dim] < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+    out = input.new_empty(out_shape)
+    out_part, in_part = out, input
+    for i, (lo, hi) in enumerate(pairs):
+        dim = n_padded - i + lead - 1
+        out_part = _slice(out_part, dim, max(lo, 0), out_shape[dim] - max(hi, 0))
+        in_part = _slice(in_part, dim, max(-lo, 0), in_shape[dim] - max(-hi, 0))
+    out_part.copy_(in_part)
+    for i, (lo, hi) in enumerate(pairs):  # corners are written more than once where several dims are padded
+        dim = n_padded - i + lead - 1
+        end = out_shape[dim] - max(hi, 0)
+        if lo > 0:
+            _slice(out, dim, 0, lo).copy_(_slice(out, dim, end - lo, end))
+        if hi > 0:
+            _slice(out, dim, out_shape[dim] - hi, out_shape[dim]).copy_(_slice(out, dim, max(lo, 0), max(lo, 0) + hi))
+    return out
+
+
+def _slice(t, dim: int, start: int, stop: int):
+    """t[..., start:stop, ...] along `dim` as torch's slice (a SliceBackward0 view, even of the whole dim)."""
+    return t.narrow(dim, start, stop - start)
 
 
 # ---- interpolate: one weight matrix per axis -----------------------------------------------------

@@ -6,19 +6,10 @@ below are the ones still to bring in line; each entry says which node torch has 
 minitorch builds instead. Entries leave as their ops get torch's nodes.
 """
 
-PENDING = {
-    # circular padding: torch copies into slices of a new tensor; minitorch re-indexes each padded dim
-    "nn.functional.pad": "torch::autograd::CopySlices for mode='circular' (ours IndexSelectBackward0)",
-}
+PENDING: dict = {}
 
 # Module parity cases whose whole backward graph (the multiset of node names) is not torch's yet.
-MODULE_PENDING = {
-    # circular padding: torch copies slices into a new tensor; minitorch re-indexes each padded dim
-    "Conv2d-circular": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
-    "CircularPad1d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
-    "CircularPad2d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
-    "CircularPad3d": "CopySlices and SliceBackward0 nodes (ours IndexSelectBackward0)",
-}
+MODULE_PENDING: dict = {}
 
 
 def graph_node_names(tensor):
