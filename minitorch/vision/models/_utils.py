@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ... import nn
 from ..transforms._presets import ImageClassification
+from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum, register_model
 
 _IMAGENET_CATEGORIES = Path(__file__).with_name("imagenet_categories.txt").read_text().splitlines()
@@ -22,6 +23,24 @@ def imagenet_weights(file: str, num_params: int, acc1: float, acc5: float, gflop
                    meta={"categories": _IMAGENET_CATEGORIES, "min_size": min_size, "recipe": recipe,
                          "num_params": num_params, "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
                          "_ops": gflops, "_file_size": file_mb, "_docs": docs})
+
+
+_SWAG_DOCS = ("These weights are learnt via transfer learning by end-to-end fine-tuning the original SWAG weights "
+              "on ImageNet-1K data.")
+_LINEAR_DOCS = ("These weights are composed of the original frozen SWAG trunk weights and a linear classifier "
+                "learnt on top of them trained on ImageNet-1K data.")
+
+
+def swag_weights(file: str, num_params: int, acc1: float, acc5: float, gflops: float, file_mb: float, *,
+                 linear: bool, side: int, min_size=(1, 1)) -> Weights:
+    """Weights fine-tuned from the SWAG (weakly supervised) pretraining: end to end at `side` pixels, or a
+    linear classifier on the frozen trunk (`linear`, at 224); bicubic resizing, under SWAG's licence."""
+    recipe, docs = (("https://github.com/pytorch/vision/pull/5793", _LINEAR_DOCS) if linear else
+                    ("https://github.com/facebookresearch/SWAG", _SWAG_DOCS))
+    weights = imagenet_weights(file, num_params, acc1, acc5, gflops, file_mb, recipe, docs, min_size=min_size,
+                               crop_size=side, resize_size=side, interpolation=InterpolationMode.BICUBIC)
+    weights.meta["license"] = "https://github.com/facebookresearch/SWAG/blob/main/LICENSE"
+    return weights
 
 
 def _ovewrite_named_param(kwargs: dict, param: str, new_value) -> None:

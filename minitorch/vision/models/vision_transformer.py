@@ -12,9 +12,8 @@ from ...ops.creation import empty, zeros
 from ...ops.shape import cat
 from ...tensor import Tensor
 from ..ops import MLP
-from ..transforms.functional import InterpolationMode
 from ._api import WeightsEnum, register_model
-from ._utils import _ovewrite_named_param, handle_legacy_interface, imagenet_weights, load_weights
+from ._utils import _ovewrite_named_param, handle_legacy_interface, imagenet_weights, load_weights, swag_weights
 
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights", "vit_b_16", "vit_b_32",
            "vit_l_16"]
@@ -141,15 +140,6 @@ def _vision_transformer(patch_size: int, num_layers: int, num_heads: int, hidden
     return load_weights(model, weights, progress)
 
 
-_SWAG = "https://github.com/facebookresearch/SWAG"
-_SWAG_LINEAR = "https://github.com/pytorch/vision/pull/5793"
-_SWAG_DOCS = ("These weights are learnt via transfer learning by end-to-end fine-tuning the original SWAG weights "
-              "on ImageNet-1K data.")
-_LINEAR_DOCS = ("These weights are composed of the original frozen SWAG trunk weights and a linear classifier "
-                "learnt on top of them trained on ImageNet-1K data.")
-_BICUBIC = InterpolationMode.BICUBIC
-
-
 def _recipe(name: str) -> str:
     return f"https://github.com/pytorch/vision/tree/main/references/classification#{name}"
 
@@ -158,12 +148,10 @@ class ViT_B_16_Weights(WeightsEnum):
     IMAGENET1K_V1 = imagenet_weights("vit_b_16-c867db91.pth", 86567656, 81.072, 95.318, 17.564, 330.285,
                                      _recipe("vit_b_16"), "These weights were trained from scratch by using a "
                                      "modified version of DeIT's training recipe.", min_size=(224, 224))
-    IMAGENET1K_SWAG_E2E_V1 = imagenet_weights("vit_b_16_swag-9ac1b537.pth", 86859496, 85.304, 97.65, 55.484,
-                                              331.398, _SWAG, _SWAG_DOCS, min_size=(384, 384), crop_size=384,
-                                              resize_size=384, interpolation=_BICUBIC)
-    IMAGENET1K_SWAG_LINEAR_V1 = imagenet_weights("vit_b_16_lc_swag-4e70ced5.pth", 86567656, 81.886, 96.18, 17.564,
-                                                 330.285, _SWAG_LINEAR, _LINEAR_DOCS, min_size=(224, 224),
-                                                 crop_size=224, resize_size=224, interpolation=_BICUBIC)
+    IMAGENET1K_SWAG_E2E_V1 = swag_weights("vit_b_16_swag-9ac1b537.pth", 86859496, 85.304, 97.65, 55.484, 331.398,
+                                          linear=False, side=384, min_size=(384, 384))
+    IMAGENET1K_SWAG_LINEAR_V1 = swag_weights("vit_b_16_lc_swag-4e70ced5.pth", 86567656, 81.886, 96.18, 17.564,
+                                             330.285, linear=True, side=224, min_size=(224, 224))
     DEFAULT = IMAGENET1K_V1
 
 
@@ -179,12 +167,10 @@ class ViT_L_16_Weights(WeightsEnum):
                                      _recipe("vit_l_16"), "These weights were trained from scratch by using a "
                                      "modified version of TorchVision's new training recipe.", min_size=(224, 224),
                                      resize_size=242)
-    IMAGENET1K_SWAG_E2E_V1 = imagenet_weights("vit_l_16_swag-4f3808c9.pth", 305174504, 88.064, 98.512, 361.986,
-                                              1164.258, _SWAG, _SWAG_DOCS, min_size=(512, 512), crop_size=512,
-                                              resize_size=512, interpolation=_BICUBIC)
-    IMAGENET1K_SWAG_LINEAR_V1 = imagenet_weights("vit_l_16_lc_swag-4d563306.pth", 304326632, 85.146, 97.422,
-                                                 61.555, 1161.023, _SWAG_LINEAR, _LINEAR_DOCS, min_size=(224, 224),
-                                                 crop_size=224, resize_size=224, interpolation=_BICUBIC)
+    IMAGENET1K_SWAG_E2E_V1 = swag_weights("vit_l_16_swag-4f3808c9.pth", 305174504, 88.064, 98.512, 361.986,
+                                          1164.258, linear=False, side=512, min_size=(512, 512))
+    IMAGENET1K_SWAG_LINEAR_V1 = swag_weights("vit_l_16_lc_swag-4d563306.pth", 304326632, 85.146, 97.422, 61.555,
+                                             1161.023, linear=True, side=224, min_size=(224, 224))
     DEFAULT = IMAGENET1K_V1
 
 
