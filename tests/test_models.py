@@ -52,11 +52,15 @@ MODELS = {
     # the vision transformers run on 32 × 32 images (4 patches of 16 and a class token: image_size=32): the
     # same layers as at 224, at a fiftieth of the time; their checkpoints are compared at torchvision's 224
     "regnet_y_400mf": (64, True),
-    "regnet_x_400mf": (64, True),
+    "regnet_x_400mf": (64, False),
     "regnet_y_800mf": (64, False),
     "regnet_x_800mf": (64, False),
     "regnet_y_1_6gf": (64, False),
     "regnet_x_1_6gf": (64, False),
+    "swin_t": (64, True),
+    "swin_v2_t": (64, False),
+    "swin_s": (64, False),
+    "swin_v2_s": (64, False),
     "vit_b_16": (32, True),
     "vit_b_32": (32, False),
     "vit_l_16": (32, False),
@@ -65,7 +69,7 @@ MODELS = {
 
 # the bigger models whose weights enums are compared, without building them
 ENUMS_ONLY = ["regnet_y_3_2gf", "regnet_y_8gf", "regnet_y_16gf", "regnet_y_32gf", "regnet_y_128gf", "regnet_x_3_2gf",
-              "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf"]
+              "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf", "swin_b", "swin_v2_b"]
 
 
 def _size_kwargs(name) -> dict:

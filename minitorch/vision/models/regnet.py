@@ -317,5 +317,18 @@ def _builder(name: str):
                         f"{family}_{size} from \"Designing Network Design Spaces\".")
 
 
-for _name in _FAMILIES:
-    globals()[_name] = _builder(_name)
+regnet_y_400mf = _builder("regnet_y_400mf")
+regnet_y_800mf = _builder("regnet_y_800mf")
+regnet_y_1_6gf = _builder("regnet_y_1_6gf")
+regnet_y_3_2gf = _builder("regnet_y_3_2gf")
+regnet_y_8gf = _builder("regnet_y_8gf")
+regnet_y_16gf = _builder("regnet_y_16gf")
+regnet_y_32gf = _builder("regnet_y_32gf")
+regnet_y_128gf = _builder("regnet_y_128gf")
+regnet_x_400mf = _builder("regnet_x_400mf")
+regnet_x_800mf = _builder("regnet_x_800mf")
+regnet_x_1_6gf = _builder("regnet_x_1_6gf")
+regnet_x_3_2gf = _builder("regnet_x_3_2gf")
+regnet_x_8gf = _builder("regnet_x_8gf")
+regnet_x_16gf = _builder("regnet_x_16gf")
+regnet_x_32gf = _builder("regnet_x_32gf")
