@@ -72,6 +72,7 @@ class Tensor:
     # A view's version when its history was last set: an in-place write to its base since then (a higher
     # version) means its history is stale, and it is regenerated from the base's, as torch does.
     _view_version = 0
+    _regenerate_view = None  # set by minitorch.ops (copy_slices): regenerate_view(view)
 
     # Set by minitorch.ops, which builds tensors (this module stays below it): the legacy
     # constructor, and the function that unpickles a tensor.
@@ -178,9 +179,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        if self._base is not None and self._view_version != self._version_box[0] and self._requires_grad:
-            from .autograd.copy_slices import regenerate_view
-            regenerate_view(self)
+        if self._grad_fn is not None and self._base is not None and self._view_version != self._version_box[0]:
+            Tensor._regenerate_view(self)
         return self._grad_fn
 
     @property

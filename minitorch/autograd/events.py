@@ -232,13 +232,37 @@ class span:
 
 def composite(name: str):
     """Decorate a function that torch runs as one named op made of others (see `span`): it is
-    announced to observers as that op; without observers it runs as it is."""
+    announced to observers as that op, the event carrying the call (the function, its arguments, and its
+    result once it returns); without observers it runs as it is."""
     def wrap(fn):
         @functools.wraps(fn)
         def observed(*args, **kwargs):
             if not _observers:
                 return fn(*args, **kwargs)
-            with span(name, kind="composite"):
-                return fn(*args, **kwargs)
+            whole = span(name, kind="composite")
+            whole.event.op, whole.event.inputs, whole.event.params = fn, args, kwargs
+            with whole:
+                out = fn(*args, **kwargs)
+                whole.event.outputs = out
+                return out
         return observed
     return wrap
+
+
+def note_rebinding(tensor, now_holds) -> None:
+    """Tell the observers that `tensor` now holds the value `now_holds` holds: an in-place op wrote it there
+    (or `tensor` is a stand-in made to hold that value). Observers that follow values (a tracer) define
+    `rebind(tensor, now_holds)`."""
+    for o in _observers:
+        rebind = getattr(o, "rebind", None)
+        if rebind is not None:
+            rebind(tensor, now_holds)
+
+
+def note_view_write(view, base) -> None:
+    """Tell the observers that an in-place op is about to write through `view` into `base`; observers that
+    follow values define `view_write(view, base)` (a tracer refuses what it cannot replay)."""
+    for o in _observers:
+        hook = getattr(o, "view_write", None)
+        if hook is not None:
+            hook(view, base)

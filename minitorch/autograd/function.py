@@ -612,9 +612,8 @@ def _connect(ctx, inputs, outputs, raw=()):
             continue
         if t._cast_from is not None:  # promoted for this op: the edge and the gradient's dtype are the source's
             t = t._cast_from
-        if t._base is not None and t._view_version != t._version_box[0]:  # its base was written to since
-            from .copy_slices import regenerate_view
-            regenerate_view(t)
+        if t._base is not None and t._grad_fn is not None and t._view_version != t._version_box[0]:
+            Tensor._regenerate_view(t)  # a view whose base was written to since: its history from the base's
         edges.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0))
         in_meta.append((t._data.shape, t._dtype))
     ctx.next_functions = tuple(edges)

@@ -12,10 +12,11 @@ import inspect
 from .. import dtypes as D
 from ..autograd.forward_ad import has_tangent, set_tangent, tangent_of
 from ..autograd.forward_ad import LINEAR
-from ..autograd.copy_slices import take_history, write_through_view
+from ..autograd import events
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
+from .copy_slices import take_history, write_through_view
 from ._helpers import check_cast, check_number, common_device, is_tensor, zeros_like_grad
 
 
@@ -42,6 +43,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
     dual = _mode.forward_ad and has_tangent((self, *grad_operands))
+    if self._base is not None and events.observing():
+        events.note_view_write(self, self._base)
     if recording and self._base is not None and not dual:
         geometry = _geometry(self, self._base)
         if geometry is not None:
@@ -56,6 +59,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
         if dual and tangent_of(self) is not None:
             set_tangent(old, tangent_of(self))
+        if events.observing():
+            events.note_rebinding(old, self)
         result = out_of_place(old)
         check_cast(result._dtype, self._dtype)
         _write(self, result._data)
@@ -68,7 +73,7 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
             whole = result.reshape(base._data.shape)
             base._grad_fn, base._output_nr = whole._grad_fn, whole._output_nr
             base._bump()
-    elif fast is not None and not dual:
+    elif fast is not None and not dual and not events.observing():  # observers see the op's event instead
         try:
             fast(self._data)
         except ValueError:
@@ -87,6 +92,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
             _take_tangent(self, result)
     if dual and self._base is not None:
         _tangent_into_base(self, self._base)
+    if events.observing():  # the fast path is not taken then: result is the value self now holds
+        events.note_rebinding(self, result)
     self._bump()
     return self
 
@@ -100,6 +107,8 @@ def _inplace_on_view(self: Tensor, base: Tensor, out_of_place, geometry) -> Tens
     _write(self, result._data)
     if node is not None:
         take_history(self, base, node, geometry)
+    if events.observing():
+        events.note_rebinding(self, result)
     self._bump()
     self._view_version = self._version_box[0]
     return self

@@ -8,8 +8,8 @@ then reads as an as_strided view of x's new history (AsStridedBackward0), as in 
 """
 from __future__ import annotations
 
-from . import function as F
-from .grad_mode import state as _mode
+from ..autograd import function as F
+from ..autograd.grad_mode import state as _mode
 
 
 class ViewInput(F.Node):
@@ -55,8 +55,8 @@ class CopySlices(F.Node):
         return "torch::autograd::CopySlices"
 
     def _run_backward(self, grads):
-        from ..ops.strided import as_strided
-        from .engine import _check_grad
+        from ..autograd.engine import _check_grad
+        from .strided import as_strided
         grad = grads[0]
         size, stride, offset = self.geometry
         region = as_strided(grad.contiguous(), size, stride, offset).clone()
@@ -76,11 +76,13 @@ class CopySlices(F.Node):
 
 
 def write_through_view(view, base, out_of_place, geometry):
-    """Run `out_of_place` on the view's values, write its result into the view, and give `base` the
-    CopySlices history and the view an as_strided view of it. Returns the result (for its dtype)."""
-    from ..ops.strided import AsStrided
+    """Run `out_of_place` on the view's values; return its result and the CopySlices node `base` takes
+    (None where nothing needs a gradient)."""
+    from ..autograd import events
     old = F.Tensor._wrap(view._data.copy(), view._device)
     old._grad_fn, old._requires_grad = ViewInput(view), True
+    if events.observing():
+        events.note_rebinding(old, view)
     result = out_of_place(old)
     fn = result._grad_fn
     if fn is None or not fn.next_functions or fn.next_functions[0][0] is not old._grad_fn:
@@ -91,7 +93,7 @@ def write_through_view(view, base, out_of_place, geometry):
 
 def take_history(view, base, node, geometry, keep_base=False):
     """After the write: base's history is `node`, and the view reads as an as_strided view of it."""
-    from ..ops.strided import AsStrided
+    from .strided import AsStrided
     if not keep_base:
         base._grad_fn, base._output_nr, base._requires_grad = node, 0, True
     alias = F.Tensor._wrap(base._data, base._device)
@@ -110,9 +112,12 @@ def take_history(view, base, node, geometry, keep_base=False):
 def regenerate_view(view) -> None:
     """A view whose base was written to in place since its history was set: its history becomes an
     as_strided view of the base's current one (torch regenerates it the same way)."""
-    from ..ops.inplace import _geometry
+    from .inplace import _geometry
     base = view._base
     geometry = _geometry(view, base) if base._requires_grad else None
     if geometry is not None:
         take_history(view, base, base._grad_fn, geometry, keep_base=True)
     view._view_version = view._version_box[0]
+
+
+F.Tensor._regenerate_view = staticmethod(regenerate_view)
