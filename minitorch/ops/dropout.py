@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+from ..autograd import events
 from ..tensor import Tensor
 from .creation import _random_like, empty
 
 
+@events.composite("aten::dropout")
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero elements with probability p and scale the rest by 1/(1-p) (torch's mask stream)."""
     if p < 0.0 or p > 1.0:
@@ -68,11 +70,13 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, featu
     return input.mul_(noise).add_(shift) if inplace else (input * noise).add(shift)
 
 
+@events.composite("aten::alpha_dropout")
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Alpha dropout of single elements (for SELU networks)."""
     return _alpha_dropout(input, p, training, inplace, feature=False)
 
 
+@events.composite("aten::feature_alpha_dropout")
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Alpha dropout of whole channels."""
     return _alpha_dropout(input, p, training, inplace, feature=True)
@@ -83,6 +87,7 @@ def _unbatched_feature_dropout(input, p, training, inplace):
         input.copy_(_feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0))
 
 
+@events.composite("aten::feature_dropout")
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout for (N, C, L) or unbatched (C, L) inputs."""
     if input.dim() not in (2, 3):
@@ -104,6 +109,7 @@ def _warn_unusual_dims(input: Tensor, name: str, spatial: int) -> None:
                       f"{spatial + 1}D or {spatial + 2}D inputs).")
 
 
+@events.composite("aten::feature_dropout")
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout for (N, C, H, W); like torch, a 3-d input is taken as (N, C, L)."""
     _warn_unusual_dims(input, "dropout2d", 2)
@@ -116,6 +122,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _feature_dropout(input, p, training, inplace)
 
 
+@events.composite("aten::feature_dropout")
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout for (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
     _warn_unusual_dims(input, "dropout3d", 3)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import nn
+from ..autograd import events
 from ..tensor import Tensor
 
 __all__ = ["stochastic_depth", "StochasticDepth", "Conv2dNormActivation", "SqueezeExcitation", "MLP", "Permute"]
 
 
+@events.composite("torchvision::stochastic_depth")
 def stochastic_depth(input: Tensor, p: float, mode: str, training: bool = True) -> Tensor:
     """Zero the whole batch ("batch") or whole rows ("row") with probability p, scaling the kept ones by
     1 / (1 - p): the residual branch of a row survives with probability 1 - p."""

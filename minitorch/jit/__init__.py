@@ -1,29 +1,19 @@
-"""torch.jit as eager code sees it: minitorch runs every model eagerly, so nothing is ever being
-scripted or traced, no object is a ScriptModule, and the decorators leave functions as they are
-(torch's behaviour outside TorchScript). Libraries that test for these names (torchinfo,
-torchmetrics, torchvision's models) run unchanged. Compiling with `script` or `trace` is not provided."""
+"""torch.jit as eager code sees it, and `trace`: minitorch runs every model eagerly, so nothing is ever
+being scripted, and the decorators leave functions as they are (torch's behaviour outside
+TorchScript); libraries that test for these names (torchinfo, torchmetrics, torchvision's models) run
+unchanged. `trace` records the ops a function or module runs and replays them (see _trace);
+compiling with `script` is not provided."""
 from __future__ import annotations
 
+from ._trace import ScriptFunction, ScriptModule, TracedModule, TracerWarning, is_tracing, trace
+
 __all__ = ["is_scripting", "is_tracing", "ScriptModule", "ScriptFunction", "ignore", "unused", "export",
-           "annotate", "script", "trace", "Final"]
+           "annotate", "script", "trace", "Final", "TracedModule", "TracerWarning"]
 
 
 def is_scripting() -> bool:
     """False: minitorch code always runs eagerly."""
     return False
-
-
-def is_tracing() -> bool:
-    """False: minitorch has no TorchScript tracer."""
-    return False
-
-
-class ScriptModule:
-    """The type of scripted modules; minitorch makes none, so `isinstance(m, ScriptModule)` is False."""
-
-
-class ScriptFunction:
-    """The type of scripted functions; minitorch makes none."""
 
 
 def _marked(modifier: str):
@@ -57,8 +47,3 @@ except ImportError:  # pragma: no cover
 def script(obj, *args, **kwargs):
     raise NotImplementedError("minitorch has no TorchScript compiler: run the module eagerly (it is the same "
                               "model), or use torch itself to script it")
-
-
-def trace(func, example_inputs=None, *args, **kwargs):
-    raise NotImplementedError("minitorch has no TorchScript tracer: run the module eagerly, or use torch itself "
-                              "to trace it")
