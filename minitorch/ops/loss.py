@@ -105,8 +105,7 @@ class BinaryCrossEntropy(Primitive):
 
     @staticmethod
     def jvp(ctx, tx, tt):
-        """Forward mode, as torch's: ẏ = ẋ ((1 - t) m₁ / (1 - x) - t m₀ / x) + ṫ (log(1 - x) - log x), where
-        m₀, m₁ are 1 where the logs are above their clamp at -100 (0 · inf = nan at x = 0 or 1, as torch)."""
+        """Forward mode, torch's formula (its backward applied to the tangents): ẏ = ẋ (x - t) / max(x (1 - x),
+        1e-12) - ṫ logit(x) (so at x = t = 1 the first term is 0, not 0/0)."""
         x, t = ctx.saved_tensors
-        m0, m1 = (x.log() > -100).to(x.dtype), ((1 - x).log() > -100).to(x.dtype)
-        return tx * ((1 - t) * m1 / (1 - x) - t * m0 / x) + tt * ((1 - x).log() - x.log())
+        return tx * (x - t) / (x * (1 - x)).clamp(min=1e-12) + tt * ((1 - x).log() - x.log())
