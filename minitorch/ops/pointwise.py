@@ -609,14 +609,14 @@ multiply = mul
 
 
 class Div(Primitive):
-    formula = "grad_self = grad / other, grad_other = -grad · self / other²"
+    formula = "grad_self = grad / other, grad_other = -grad · (self / other) / other"
     saved_names = ("self", "other")
 
     @staticmethod
     def forward(ctx, a, b):
         na = ctx.needs_input_grad
-        if na:  # self is needed only for other's gradient (as torch saves them)
-            ctx.save_for_backward(a if na[1] else None, b)
+        if na:  # self is needed for other's gradient and for forward mode's tangent
+            ctx.save_for_backward(a, b)
         return a / b
 
     @staticmethod
@@ -624,14 +624,20 @@ class Div(Primitive):
         a, b = ctx.saved_tensors
         na = ctx.needs_input_grad
         ga = gy / b if na[0] else None
-        gb = -gy * a / (b * b) if na[1] else None
+        gb = -gy * ((a / b) / b) if na[1] else None  # torch's order of operations, so its second derivative too
         return ga, gb
 
     @staticmethod
     def backward_arrays(ctx, gy):
         a, b = ctx.saved_arrays
         na = ctx.needs_input_grad
-        return (gy / b if na[0] else None), (-gy * a / (b * b) if na[1] else None)
+        return (gy / b if na[0] else None), (-gy * ((a / b) / b) if na[1] else None)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        """Forward mode, torch's formula: ẏ = (ȧ - ḃ · y) / b, y = a / b (its infinities at b = 0 are torch's)."""
+        a, b = ctx.saved_tensors
+        return (ta - tb * (a / b)) / b
 
 
 def _check_int_divisor(a, b):

@@ -40,9 +40,6 @@ SECOND_ORDER_PENDING = {
     "nn.functional.huber_loss(weight)": "at |input - target| = delta",
     "nn.functional.smooth_l1_loss()": "at |input - target| = beta",
     "nn.functional.smooth_l1_loss(beta=0.5)": "at |input - target| = beta",
-    # a zero or infinite divisor: nan where torch has ±inf (the order of the products differs)
-    "div": "b = 0 or |a| = inf", "divide": "b = 0 or |a| = inf", "true_divide": "b = 0 or |a| = inf",
-    "__truediv__": "b = 0 or |a| = inf",
     "nn.functional.binary_cross_entropy": "input at 0 or 1",
     # the norm's second derivative at a zero vector (torch masks it to 0)
     "nn.functional.pairwise_distance": "equal vectors",
