@@ -5,9 +5,8 @@ import math
 import warnings
 
 from ..autograd import events
-from ..autograd.forward_ad import linear_in
 from .. import dtypes as D
-from ..ops._helpers import floats_only, size_at, wrap_dim
+from ..ops._helpers import check_broadcast, floats_only, size_at, wrap_dim
 from ..ops import activation as _act
 from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
@@ -437,28 +436,6 @@ class BinaryCrossEntropyWithLogits(Fused):
         return d_input, d_target, None, None, None
 
 
-def _smooth_l1(input, target, reduction, beta):
-    d = (input - target).abs()
-    if beta == 0:
-        return _reduce(d, reduction)
-    return _reduce(d.where(d >= beta, d * d * (0.5 / beta)) - (d >= beta) * (0.5 * beta), reduction)
-
-
-def _huber(input, target, reduction, delta):
-    d = (input - target).abs()
-    return _reduce((d * d * 0.5).where(d <= delta, (d - 0.5 * delta) * delta), reduction)
-
-
-class SmoothL1Loss(Fused):
-    node_name = "SmoothL1LossBackward0"
-    definition = staticmethod(_smooth_l1)
-
-
-class HuberLoss(Fused):
-    node_name = "HuberLossBackward0"
-    definition = staticmethod(_huber)
-
-
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
@@ -466,7 +443,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_reduction(reduction)
-    return SmoothL1Loss.apply(input, target, reduction, beta)
+    check_broadcast(input.shape, target.shape)
+    return _loss.SmoothL1Loss.apply(input, target, reduction=reduction, threshold=beta)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -478,11 +456,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     check_cast(D.promote_types(input.dtype, target.dtype), input.dtype)
     floats_only(input, "huber_cpu")
     target = target.to(input.dtype)
+    check_broadcast(input.shape, target.shape)
     if weight is not None:
-        return _weighted(HuberLoss.apply(input, target, "none", delta), weight, input, reduction,
-                         mean_by_weight=False)
+        return _weighted(_loss.HuberLoss.apply(input, target, reduction="none", threshold=delta), weight, input,
+                         reduction, mean_by_weight=False)
     _check_reduction(reduction)
-    return HuberLoss.apply(input, target, reduction, delta)
+    return _loss.HuberLoss.apply(input, target, reduction=reduction, threshold=delta)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,

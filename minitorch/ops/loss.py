@@ -3,7 +3,6 @@ log_softmax followed by it, as in torch), with a backend kernel each way, and bi
 The other losses are compositions in `nn.functional`."""
 from __future__ import annotations
 
-import math
 
 from ..autograd.forward_ad import linear_in
 from ..autograd.function import Primitive
@@ -109,3 +108,107 @@ class BinaryCrossEntropy(Primitive):
         1e-12) - ṫ logit(x) (so at x = t = 1 the first term is 0, not 0/0)."""
         x, t = ctx.saved_tensors
         return tx * (x - t) / (x * (1 - x)).clamp(min=1e-12) + tt * ((1 - x).log() - x.log())
+
+
+# ---- Huber and smooth L1: quadratic near zero, linear beyond a threshold ------------------------------
+
+def _reduced(xp, loss, reduction):
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=xp.float32 if loss.dtype == xp.float16 else None)  # half accumulates in float32
+    return xp.asarray(total / loss.size if reduction == "mean" else total, dtype=loss.dtype)
+
+
+class _Piecewise(Primitive):
+    """A loss of d = x - t, quadratic for |d| below the threshold and linear beyond (Huber, smooth L1).
+    Its gradient is its own differentiable op (`backward_op`), whose derivative is torch's: the curvature
+    is the quadratic part's strictly inside the threshold and 0 from the threshold on, so the second
+    derivatives at |d| = threshold are torch's."""
+
+    backward_op = None  # the gradient's Primitive
+
+    @classmethod
+    def forward(cls, ctx, x, t, *, reduction, threshold):
+        ctx.options = (reduction, threshold)
+        ctx.save_for_backward(x, t)
+        d = x - t  # broadcast, in the promoted dtype
+        return _reduced(ctx.xp, cls.pointwise(ctx.xp, d, threshold).astype(d.dtype, copy=False), reduction)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        x, t = ctx.saved_tensors
+        reduction, threshold = ctx.options
+        g = cls.backward_op.apply(gy, x, t, reduction=reduction, threshold=threshold)
+        return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None)
+
+    @classmethod
+    def jvp(cls, ctx, tx, tt):
+        """Forward mode, torch's: the slope times (ẋ - ṫ), reduced as the loss is."""
+        x, t = ctx.saved_tensors
+        reduction, threshold = ctx.options
+        slope = cls.backward_op.apply(tx - tt, x, t, reduction="none", threshold=threshold)
+        return slope if reduction == "none" else (slope.sum() if reduction == "sum" else slope.mean())
+
+
+class _PiecewiseBackward(Primitive):
+    """grad_self of a _Piecewise loss: norm · grad · slope(d) (norm = 1/numel for a mean); differentiable,
+    with torch's derivatives: d/dgrad is the slope, d/dself = grad · grad_output · curvature(d) · norm."""
+
+    @classmethod
+    def forward(cls, ctx, gy, x, t, *, reduction, threshold):
+        ctx.options = (reduction, threshold)
+        ctx.save_for_backward(gy, x, t)
+        d = x - t
+        norm = 1.0 / d.size if reduction == "mean" and d.size else 1.0
+        return (cls.slope(ctx.xp, d, threshold) * (gy * norm)).astype(d.dtype, copy=False)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        gy, x, t = ctx.saved_tensors
+        reduction, threshold = ctx.options
+        need = ctx.needs_input_grad
+        d = (x - t).abs()
+        norm = 1.0 / d.numel() if reduction == "mean" and d.numel() else 1.0
+        g_gy = None
+        if need[0]:
+            if reduction == "none":
+                g_gy = cls.apply(g, x, t, reduction="none", threshold=threshold)
+            else:
+                g_gy = (cls.apply(g.new_ones(()).expand(g.shape), x, t, reduction=reduction,
+                                  threshold=threshold) * g).sum()
+        g_x = None
+        if need[1] or need[2]:
+            g_x = g * gy * cls.curvature(d, threshold) * norm
+        return g_gy, (g_x if need[1] else None), (-g_x if need[2] else None)
+
+
+class HuberLossBackward(_PiecewiseBackward):
+    node_name = "HuberLossBackwardBackward0"
+    slope = staticmethod(lambda xp, d, delta: xp.clip(d, -delta, delta))
+    curvature = staticmethod(lambda d, delta: (d < delta).to(d.dtype))
+
+
+class HuberLoss(_Piecewise):
+    """0.5 d² where |d| <= delta, else delta (|d| - 0.5 delta)."""
+
+    node_name = "HuberLossBackward0"
+    formula = "grad_self = grad · clamp(self - target, -delta, delta) (/ numel for a mean)"
+    backward_op = HuberLossBackward
+    pointwise = staticmethod(lambda xp, d, delta: xp.where(xp.abs(d) <= delta, 0.5 * d * d,
+                                                           delta * (xp.abs(d) - 0.5 * delta)))
+
+
+class SmoothL1LossBackward(_PiecewiseBackward):
+    node_name = "SmoothL1LossBackwardBackward0"
+    slope = staticmethod(lambda xp, d, beta: xp.sign(d) if beta == 0 else xp.clip(d / beta, -1, 1))
+    curvature = staticmethod(lambda d, beta: (d < beta).to(d.dtype) / beta if beta else d * 0)
+
+
+class SmoothL1Loss(_Piecewise):
+    """0.5 d² / beta where |d| < beta, else |d| - 0.5 beta (|d| where beta = 0)."""
+
+    node_name = "SmoothL1LossBackward0"
+    formula = "grad_self = grad · clamp((self - target) / beta, -1, 1) (/ numel for a mean)"
+    backward_op = SmoothL1LossBackward
+    pointwise = staticmethod(lambda xp, d, beta: xp.abs(d) if beta == 0 else
+                             xp.where(xp.abs(d) < beta, 0.5 * d * d / beta, xp.abs(d) - 0.5 * beta))

@@ -34,12 +34,6 @@ SECOND_ORDER_PENDING = {
     "linalg.householder_product": "in float32, single elements of the second derivative",
     "orgqr": "in float32, single elements of the second derivative",
     "ormqr": "in float32, single elements of the second derivative",
-    # at a kink (x = 0) torch's double backward takes the other side's curvature
-    "nn.functional.huber_loss()": "at |input - target| = delta",
-    "nn.functional.huber_loss(delta=2.0)": "at |input - target| = delta",
-    "nn.functional.huber_loss(weight)": "at |input - target| = delta",
-    "nn.functional.smooth_l1_loss()": "at |input - target| = beta",
-    "nn.functional.smooth_l1_loss(beta=0.5)": "at |input - target| = beta",
     "nn.functional.binary_cross_entropy": "input at 0 or 1",
     # the norm's second derivative at a zero vector (torch masks it to 0)
     "nn.functional.pairwise_distance": "equal vectors",
