@@ -86,9 +86,35 @@ class NllLoss2d(NllLoss):
     node_name = "NllLoss2DBackward0"
 
 
+_EPS = 1e-12  # torch's epsilon in binary cross-entropy's derivatives, whatever the dtype
+
+
+class BinaryCrossEntropyGrad(Primitive):
+    """grad_self of binary cross-entropy, gy (x - t) / max(x (1 - x), 1e-12), as its own differentiable op with
+    torch's derivatives: d/dgy = (x - t) / ((x + ε)(1 - x + ε)), d/dx = gy (x² - 2xt + t) / ((x + ε)² (1 - x + ε)²),
+    d/dt = -gy / max(x (1 - x), ε), so that second derivatives at x = 0 or 1 are torch's."""
+
+    node_name = "BinaryCrossEntropyBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, x, t):
+        ctx.save_for_backward(gy, x, t)
+        return gy * (x - t) / ctx.xp.maximum(x * (1 - x), _EPS)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy, x, t = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        x_eps, one_m_x_eps = x + _EPS, 1 - x + _EPS
+        g_gy = g * ((x - t) / (x_eps * one_m_x_eps)) if need[0] else None
+        g_x = (x * x - 2 * x * t + t) / (x_eps.pow(2) * one_m_x_eps.pow(2)) * (g * gy) if need[1] else None
+        g_t = (-g * gy) / ((1 - x) * x).clamp(min=_EPS) if need[2] else None
+        return g_gy, g_x, g_t
+
+
 class BinaryCrossEntropy(Primitive):
-    """-(t log x + (1 - t) log(1 - x)) with logs clamped at -100; d/dx = (x - t) / max(x (1 - x), 1e-12),
-    d/dt = -logit(x) = log(1 - x) - log x (unclamped, as torch's)."""
+    """-(t log x + (1 - t) log(1 - x)) with logs clamped at -100; d/dx = (x - t) / max(x (1 - x), 1e-12) (its own
+    op, BinaryCrossEntropyGrad), d/dt = -logit(x) (unclamped, as torch's)."""
 
     @staticmethod
     def forward(ctx, x, t):
@@ -99,15 +125,15 @@ class BinaryCrossEntropy(Primitive):
     @staticmethod
     def backward(ctx, gy):
         x, t = ctx.saved_tensors
-        gx = gy * (x - t) / (x * (1 - x)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
-        return gx, (-gy * (x / (1 - x)).log() if ctx.needs_input_grad[1] else None)
+        gx = BinaryCrossEntropyGrad.apply(gy, x, t) if ctx.needs_input_grad[0] else None
+        return gx, (-x.logit() * gy if ctx.needs_input_grad[1] else None)
 
     @staticmethod
     def jvp(ctx, tx, tt):
         """Forward mode, torch's formula (its backward applied to the tangents): ẏ = ẋ (x - t) / max(x (1 - x),
         1e-12) - ṫ logit(x) (so at x = t = 1 the first term is 0, not 0/0)."""
         x, t = ctx.saved_tensors
-        return tx * (x - t) / (x * (1 - x)).clamp(min=1e-12) + tt * ((1 - x).log() - x.log())
+        return tx * (x - t) / (x * (1 - x)).clamp(min=_EPS) + tt * ((1 - x).log() - x.log())
 
 
 # ---- Huber and smooth L1: quadratic near zero, linear beyond a threshold ------------------------------

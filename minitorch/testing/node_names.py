@@ -34,7 +34,6 @@ SECOND_ORDER_PENDING = {
     "linalg.householder_product": "in float32, single elements of the second derivative",
     "orgqr": "in float32, single elements of the second derivative",
     "ormqr": "in float32, single elements of the second derivative",
-    "nn.functional.binary_cross_entropy": "input at 0 or 1",
     # the norm's second derivative at a zero vector (torch masks it to 0)
     "nn.functional.pairwise_distance": "equal vectors",
 }
