@@ -53,13 +53,11 @@ class PatchMerging(nn.Module):
         return self.reduction(self.norm(_patch_merging_pad(x)))
 
 
-class PatchMergingV2(nn.Module):
+class PatchMergingV2(PatchMerging):
     """V2's patch merging: the projection first, the norm after it (on 2C channels)."""
 
     def __init__(self, dim: int, norm_layer=nn.LayerNorm):
-        super().__init__()
-        self.dim = dim
-        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+        super().__init__(dim, norm_layer)
         self.norm = norm_layer(2 * dim)
 
     def forward(self, x: Tensor):
