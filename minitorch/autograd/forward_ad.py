@@ -215,10 +215,12 @@ def _call_rule(cls, ctx, args, tangents):
             for a, t in zip(args, tangents)]
     from .function import Primitive
     ctx._in_jvp = not issubclass(cls, Primitive)  # a custom Function's jvp reads what save_for_forward kept
+    ctx.jvp_inputs = args  # the op's inputs, for rules needing one that backward did not save
     try:
         out = cls.jvp(ctx, *full)
     finally:
         ctx._in_jvp = False
+        ctx.jvp_inputs = None
     return out if isinstance(out, tuple) else (out,)
 
 

@@ -615,8 +615,8 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         na = ctx.needs_input_grad
-        if na:  # self is needed for other's gradient and for forward mode's tangent
-            ctx.save_for_backward(a, b)
+        if na:  # self is needed only for other's gradient (as torch saves them)
+            ctx.save_for_backward(a if na[1] else None, b)
         return a / b
 
     @staticmethod
@@ -636,7 +636,7 @@ class Div(Primitive):
     @staticmethod
     def jvp(ctx, ta, tb):
         """Forward mode, torch's formula: ẏ = (ȧ - ḃ · y) / b, y = a / b (its infinities at b = 0 are torch's)."""
-        a, b = ctx.saved_tensors
+        a, b = ctx.jvp_inputs
         return (ta - tb * (a / b)) / b
 
 
