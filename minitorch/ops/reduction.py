@@ -616,12 +616,15 @@ class Norm(Primitive):
         if p == 1:
             return g * x.sign()
         if p == 2:
-            return (g * x / yk).masked_fill(yk == 0, 0)
+            return g * (x / yk).masked_fill(yk == 0, 0)
         if math.isinf(p):
             mask = x.abs() == yk
             return g * x.sign() * mask / sum(mask, ctx.axes, keepdim=True)
-        scale = x * x.abs() ** (p - 2) / yk ** (p - 1)
-        return (g * scale).masked_fill((yk == 0) | (x == 0), 0)
+        # torch's norm_backward, masks where torch puts them (so second derivatives at 0 are torch's too)
+        if p < 1:
+            return x.sign() * (x.abs() ** (p - 1)).masked_fill(x == 0, 0) * g * yk ** (1 - p)
+        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return scaled * (g / yk ** (p - 1)).masked_fill(yk == 0, 0)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:

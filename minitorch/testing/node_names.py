@@ -34,8 +34,6 @@ SECOND_ORDER_PENDING = {
     "linalg.householder_product": "in float32, single elements of the second derivative",
     "orgqr": "in float32, single elements of the second derivative",
     "ormqr": "in float32, single elements of the second derivative",
-    # the norm's second derivative at a zero vector (torch masks it to 0)
-    "nn.functional.pairwise_distance": "equal vectors",
 }
 
 # Specs whose forward-mode tangents are not compared with torch's, because torch's own rule is not the
