@@ -323,9 +323,11 @@ class Tensor:
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        self._device.backend.check_device_asserts()
         return self._data.reshape(()).item()
 
     def tolist(self):
+        self._device.backend.check_device_asserts()
         return self._data.tolist()
 
     def numpy(self, *, force: bool = False):
@@ -364,6 +366,7 @@ class Tensor:
             if kind == "bool":
                 raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
             raise ValueError("only one element tensors can be converted to Python scalars")
+        self._device.backend.check_device_asserts()
         return self._data.reshape(()).item()
 
     def __bool__(self):

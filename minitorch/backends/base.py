@@ -85,8 +85,25 @@ class ArrayBackend:
     def ndarray(self):
         return self.xp.ndarray
 
+    def as_scalar(self, value, dtype):
+        """A 0-d array of Python float `value` in float `dtype` (the hot `tensor * 0.5` path: NumPy's backend
+        binds NumPy's asarray itself, with no Python frame)."""
+        return self.xp.asarray(value, dtype)
+
+    def matmul(self, a, b):
+        """a @ b for the products of linear layers and convolutions (a device routes them through its own
+        GEMM, which CUDA graphs can capture)."""
+        return a @ b
+
+    def scalar(self, value, dtype):
+        """A 0-d array of Python number `value` cast to `dtype` (integers wrap, as torch's do)."""
+        return self.xp.array(value).astype(dtype)
+
     def to_host(self, a):
         return a
+
+    def check_device_asserts(self) -> None:
+        """Raise for a device-side assertion that failed since the last check (a device's; the host checks at once)."""
 
     def from_host(self, a):
         return a
@@ -266,6 +283,26 @@ class ArrayBackend:
         The arithmetic is torch's single-tensor Adam step, operation by operation, in p's dtype.
         """
         t = p.dtype.type
+        v = self._adam_moments(p, g, m, v, vmax, beta1, beta2, lr, weight_decay, decoupled, maximize)
+        denom = self.xp.sqrt(v) / t(math.sqrt(1 - beta2 ** step))
+        denom += t(eps)
+        p += (m * t(-lr / (1 - beta1 ** step))) / denom
+
+    def adam_step_capturable(self, p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
+        """adam_step with `step` a 0-d array on the device (already advanced), as torch's capturable Adam: the bias
+        corrections are computed from it on the device, so a captured step replays with the right count."""
+        xp = self.xp
+        v = self._adam_moments(p, g, m, v, vmax, beta1, beta2, lr, weight_decay, decoupled, maximize)
+        bias1 = 1 - xp.power(step.dtype.type(beta1), step)
+        bias2 = 1 - xp.power(step.dtype.type(beta2), step)
+        step_size_neg = -(lr / bias1)
+        denom = xp.sqrt(v) / (xp.sqrt(bias2) * step_size_neg)
+        denom += eps / step_size_neg
+        p += m / denom
+
+    def _adam_moments(self, p, g, m, v, vmax, beta1, beta2, lr, weight_decay, decoupled, maximize):
+        """Adam's weight decay and moment updates in place (torch's order); returns the second moment to divide by."""
+        t = p.dtype.type
         if maximize:
             g = -g
         if weight_decay:
@@ -284,9 +321,7 @@ class ArrayBackend:
         if vmax is not None:
             self.xp.maximum(vmax, v, out=vmax)
             v = vmax
-        denom = self.xp.sqrt(v) / t(math.sqrt(1 - beta2 ** step))
-        denom += t(eps)
-        p += (m * t(-lr / (1 - beta1 ** step))) / denom
+        return v
 
 
     def nll_loss(self, logp, target, weight, ignore_index):
@@ -314,7 +349,7 @@ class ArrayBackend:
         o, cg, kh, kw = w.shape
         columns = self.im2col(x, (kh, kw), s, p, d, out_hw)
         cols = columns.reshape(groups, cg * kh * kw, n * out_hw[0] * out_hw[1])
-        out = w.reshape(groups, o // groups, cg * kh * kw) @ cols                # (g, O/g, N*L)
+        out = self.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols)               # (g, O/g, N*L)
         if b is not None:
             out += b.reshape(groups, o // groups, 1)
         # batch-major again, contiguous: every later op (activation, pooling) then streams through memory
@@ -332,7 +367,7 @@ class ArrayBackend:
         o, cg = w.shape[:2]
         gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)        # (g, O/g, N*L)
         cols = columns.reshape(groups, cg * w.shape[2] * w.shape[3], -1)
-        return (gy_t @ cols.transpose(0, 2, 1)).reshape(w.shape)
+        return self.matmul(gy_t, cols.transpose(0, 2, 1)).reshape(w.shape)
 
     def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
         """The input gradient: for stride 1 (padding within the kernel's reach) a convolution of gy
@@ -344,7 +379,7 @@ class ArrayBackend:
             return self.conv2d_stride1(gy, flipped, pad, d, shape[2:])
         o = w.shape[0]
         gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
-        gcols = w.reshape(groups, o // groups, -1).transpose(0, 2, 1) @ gy_t     # (g, C/g*kh*kw, N*L)
+        gcols = self.matmul(w.reshape(groups, o // groups, -1).transpose(0, 2, 1), gy_t)    # (g, C/g*kh*kw, N*L)
         return self.col2im(gcols.reshape(shape[1] * k[0] * k[1], -1), shape, k, s, p, d, gy.shape[2:])
 
     def conv2d_stride1(self, x, w, p, d, out_hw):
@@ -354,7 +389,7 @@ class ArrayBackend:
         xp = self.xp
         o, c, kh, kw = w.shape
         cols = self.im2col(xp.ascontiguousarray(x), (kh, kw), (1, 1), p, d, out_hw)   # (C*kh*kw, N*Ho*Wo)
-        out = w.reshape(o, c * kh * kw) @ cols
+        out = self.matmul(w.reshape(o, c * kh * kw), cols)
         self.release(cols)
         return xp.ascontiguousarray(out.reshape(o, x.shape[0], *out_hw).transpose(1, 0, 2, 3))
 

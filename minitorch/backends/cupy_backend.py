@@ -12,6 +12,7 @@ hand-written kernel exists and applies (float32, contiguous), it runs instead:
     im2col / col2im                      im2col.cu         one thread per column entry / pixel
     max_pool2d / avg_pool2d (+ backward) pool.cu           one thread per output / pixel
     embedding_backward                   embedding.cu      atomic scatter-add
+    bernoulli draws (dropout)            philox.cu         grid-stride over blocks of four numbers
 
 `MINITORCH_KERNELS=off` turns the hand-written kernels off (the composites then run everywhere).
 With `MINITORCH_EMULATE_CUDA=1` the backend runs on the emulated device: `xp` is
@@ -120,16 +121,30 @@ class RawKernels:
 
 
 class DeviceGenerator:
-    """The CUDA device's random numbers: CuPy's generator (torch's CUDA streams are not reproduced)."""
+    """The CUDA device's random numbers (torch's CUDA streams are not reproduced): Bernoulli draws, which
+    dropout makes in every training step, come from the Philox kernel (`kernels/philox.cu`) with its seed and
+    offset in device memory, so they need no host and a CUDA graph can capture them; the rest from CuPy's
+    generator."""
 
-    def __init__(self, xp, seed: int = 0):
+    def __init__(self, xp, seed: int = 0, launch=None):
         self._xp = xp
+        self._launch = launch
         self.manual_seed(seed)
 
     def manual_seed(self, seed):
         self._seed = int(seed) % (1 << 32)
         self._state = self._xp.random.RandomState(self._seed)
+        self._philox_state = self._xp.asarray(np.array([self._seed, 0], dtype=np.int64))  # seed, offset
         return self
+
+    def _philox_uniform(self, n):
+        """n float32 uniforms in [0, 1) from Philox, advancing the offset on the device by the blocks used."""
+        u = self._xp.empty(n, dtype=np.float32)
+        if n:
+            self._launch("philox", "philox_uniform", stride_grid(-(-n // 4)), THREADS,
+                         (u, np.int64(n), self._philox_state))
+            self._philox_state[1:] += -(-n // 4)
+        return u
 
     def initial_seed(self) -> int:
         return self._seed
@@ -150,7 +165,9 @@ class DeviceGenerator:
         return self._device(self._state.permutation(n), np.int64)
 
     def _bernoulli(self, n, p):
-        return self._device(self._state.random_sample(n) < p, np.float64)
+        if self._launch is None:  # kernels off: CuPy's generator through the host
+            return self._device(self._state.random_sample(n) < p, np.float64)
+        return (self._philox_uniform(n) < p).astype(np.float64)
 
 
 class CupyBackend(ArrayBackend):
@@ -158,15 +175,46 @@ class CupyBackend(ArrayBackend):
 
     name = "cupy"
 
-    def __init__(self, xp, launch, special, memory_pool):
+    def __init__(self, xp, launch, special, memory_pool, gemm=None):
         self.xp = xp
         self.launch = launch                 # launch(source, kernel, grid, block, args)
+        self.gemm = gemm                     # matrix products on minitorch's cuBLAS handle (backends/gemm.py)
         self.special = special               # erf / erfinv
         self.memory_pool = memory_pool
         self.uses_custom_kernels = kernels_enabled()
-        self.generator = DeviceGenerator(xp)
+        self.generator = DeviceGenerator(xp, launch=launch if self.uses_custom_kernels else None)
+        self.device_asserts = []             # (failed: a 0-d device bool, what) read at the next synchronisation
+
+    # ---- device-side assertions ------------------------------------------------------------------
+
+    def device_assert(self, failed, what: str) -> None:
+        """torch's device-side assertion: a check on device data (a class index in range, ...) that does not stop
+        the host to read the answer. `failed` is read at the next synchronisation (an `.item()`, a copy to the
+        host, `cuda.synchronize()`), which then raises, as a CUDA kernel's failed assertion surfaces."""
+        self.device_asserts.append((failed, what))
+
+    def check_device_asserts(self) -> None:
+        pending, self.device_asserts = self.device_asserts, []
+        for failed, what in pending:
+            if bool(failed):
+                raise RuntimeError(f"CUDA error: device-side assert triggered ({what}). CUDA kernel errors might be "
+                                   "asynchronously reported at some other API call, so the stacktrace below might "
+                                   "be incorrect.")
+
+    def matmul(self, a, b):
+        gemm = self.gemm
+        return gemm.matmul(a, b) if gemm is not None and gemm.applies(a, b) else a @ b
+
+    def as_scalar(self, value, dtype):
+        return self.xp.full((), value, dtype=dtype)
+
+    def scalar(self, value, dtype):
+        """A 0-d device array of `value` in `dtype`: filled by a kernel with the value as its parameter (a copy
+        from the host would synchronise, and cannot be captured in a CUDA graph); the cast wraps on the host."""
+        return self.xp.full((), np.array(value).astype(dtype)[()], dtype=dtype)
 
     def to_host(self, a):
+        self.check_device_asserts()
         return self.xp.asnumpy(a)
 
     def from_host(self, a):
@@ -430,19 +478,22 @@ def backend() -> CupyBackend:
 def _real_backend() -> CupyBackend:
     import cupy
     import cupyx.scipy.special
-    return CupyBackend(cupy, RawKernels(cupy), cupyx.scipy.special, cupy.get_default_memory_pool())
+    from .gemm import real_gemm
+    return CupyBackend(cupy, RawKernels(cupy), cupyx.scipy.special, cupy.get_default_memory_pool(), real_gemm(cupy))
 
 
 def _emulated_backend() -> CupyBackend:
     from types import SimpleNamespace
 
     from . import numpy_backend
-    from .emulated import cupy_standin as emulated_cupy, kernels as emulated_kernels
+    from .emulated import cublas_standin, cupy_standin as emulated_cupy, kernels as emulated_kernels
+    from .gemm import Gemm
     host = numpy_backend.backend
     special = SimpleNamespace(**{name: emulated_cupy.device_function(getattr(host, ours)) for name, ours in (
         ("erf", "erf"), ("erfinv", "erfinv"), ("erfc", "erfc"), ("gammaln", "lgamma"), ("digamma", "digamma"),
         ("polygamma", "polygamma"), ("zeta", "zeta"))})
     launch = emulated_kernels.launch if emulated_kernels.available() else None
-    result = CupyBackend(emulated_cupy.xp, launch, special, emulated_cupy.memory_pool)
+    result = CupyBackend(emulated_cupy.xp, launch, special, emulated_cupy.memory_pool,
+                         Gemm(emulated_cupy.xp, cublas_standin.Library()))
     result.uses_custom_kernels = result.uses_custom_kernels and launch is not None
     return result

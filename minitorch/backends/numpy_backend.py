@@ -407,6 +407,8 @@ class NumpyBackend(ArrayBackend):
     name = "numpy"
     xp = xp
     ndarray = xp.ndarray
+    as_scalar = staticmethod(xp.asarray)
+    matmul = staticmethod(xp.matmul)
 
     erf = staticmethod(_erf)
     erfc = staticmethod(_special.erfc)

@@ -198,7 +198,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise RuntimeError(f"expected scalar type {input._dtype.word} but found {weight._dtype.word}")
     t = target._data
     bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
-    if bool(bad.any()):  # one host sync on a GPU
+    if target._device.type != "cpu":  # checked on the device, read at the next synchronisation (as torch's CUDA)
+        target._device.backend.device_assert(bad.any(), "nll_loss: Assertion `t >= 0 && t < n_classes` failed")
+    elif bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
     if nd <= 2:
         return _loss.NllLoss.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction)

@@ -233,7 +233,7 @@ def _arithmetic_fast_path(node, general, **params):
                     return node.apply(self, other, **params)
             elif other.__class__ is float:
                 device = self._device
-                return node.apply(self, Tensor._wrap(device.backend.xp.asarray(other, dt.np), device), **params)
+                return node.apply(self, Tensor._wrap(device.backend.as_scalar(other, dt.np), device), **params)
         return general(self, other)
     method.__name__ = general.__name__
     return method

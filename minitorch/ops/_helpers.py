@@ -35,8 +35,7 @@ def is_tensor(x) -> bool:
 
 def scalar_tensor(value, dt, device) -> Tensor:
     """A 0-d tensor holding Python scalar `value` as dtype `dt` (integers wrap like torch's)."""
-    xp = device.backend.xp
-    return Tensor._wrap(xp.array(value).astype(dt.np), device)
+    return Tensor._wrap(device.backend.scalar(value, dt.np), device)
 
 
 def zeros_like_grad(g: Tensor) -> Tensor:

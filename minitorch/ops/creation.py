@@ -40,10 +40,18 @@ def _sizes(size):
 
 def _finish(array, device, requires_grad: bool) -> Tensor:
     """Wrap a host array as a tensor on `device`, optionally requiring grad."""
+    return _build(lambda xp: array, device, requires_grad, from_host=True)
+
+
+def _build(make, device, requires_grad: bool, from_host: bool = False) -> Tensor:
+    """The tensor of array `make(xp)` made with `device`'s array module (on a GPU: allocated, or filled by a
+    kernel, there, with no copy from the host), or, `from_host`, a host array copied to the device."""
     device = as_device(device)
     if device.type != "cpu":
         from .. import cuda
         cuda._lazy_init()
+    array = make(device.backend.xp)
+    if from_host and device.type != "cpu":
         array = device.backend.from_host(array)
     t = Tensor._wrap(array, device)
     if requires_grad:
@@ -226,8 +234,9 @@ def _rebuild(array, device, requires_grad):
 
 def _filled(size, value, dtype, device, requires_grad, default=None):
     dt = D.as_dtype(dtype) if dtype is not None else (default or D.get_default_dtype())
-    value = np.asarray(value).astype(dt.np)  # C's conversion: -3 wraps to 253 in uint8, 2.7 truncates to 2
-    return _finish(np.full(_sizes(size), value, dtype=dt.np), device, requires_grad)
+    value = np.asarray(value).astype(dt.np)[()]  # C's conversion: -3 wraps to 253 in uint8, 2.7 truncates to 2
+    shape = _sizes(size)
+    return _build(lambda xp: xp.full(shape, value, dtype=dt.np), device, requires_grad)
 
 
 def zeros(*args, size=None, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False) -> Tensor:
@@ -244,7 +253,8 @@ def empty(*args, size=None, memory_format=None, dtype=None, layout=None, device=
           requires_grad=False) -> Tensor:
     check_factory_options("empty", layout, pin_memory, memory_format)
     dt = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    return _finish(np.empty(_sizes(_size_form("empty", args, size)), dtype=dt.np), device, requires_grad)
+    shape = _sizes(_size_form("empty", args, size))
+    return _build(lambda xp: xp.empty(shape, dtype=dt.np), device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,

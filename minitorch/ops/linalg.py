@@ -39,7 +39,7 @@ class Mm(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a @ b
+        return ctx.backend.matmul(a, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -51,7 +51,8 @@ class Mm(Primitive):
     def backward_arrays(ctx, gy):
         a, b = ctx.saved_arrays
         na = ctx.needs_input_grad
-        return (gy @ b.swapaxes(-1, -2) if na[0] else None), (a.swapaxes(-1, -2) @ gy if na[1] else None)
+        mm = ctx.backend.matmul
+        return (mm(gy, b.swapaxes(-1, -2)) if na[0] else None), (mm(a.swapaxes(-1, -2), gy) if na[1] else None)
 
 
 class Bmm(Mm):
@@ -355,7 +356,7 @@ class Addmm(Primitive):
     @staticmethod
     def forward(ctx, b, x, m):
         ctx.save_for_backward(x, m)
-        y = x @ m
+        y = ctx.backend.matmul(x, m)
         y += b
         return y
 
@@ -369,8 +370,9 @@ class Addmm(Primitive):
     def backward_arrays(ctx, gy):
         x, m = ctx.saved_arrays
         na = ctx.needs_input_grad
+        mm = ctx.backend.matmul
         # m is usually Wᵀ: its gradient is computed in W's layout, so TBackward0 hands W an array of its own
-        return (gy.sum(0) if na[0] else None, gy @ m.T if na[1] else None, (gy.T @ x).T if na[2] else None)
+        return (gy.sum(0) if na[0] else None, mm(gy, m.T) if na[1] else None, mm(gy.T, x).T if na[2] else None)
 
 
 def _check_linear_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:

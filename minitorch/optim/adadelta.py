@@ -6,6 +6,8 @@ from .optimizer import Optimizer, check_non_negative, implementation_flags
 
 
 class Adadelta(Optimizer):
+    _checks_capture = True
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
         check_non_negative(lr=lr)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ..ops.creation import zeros_like
+from ..dtypes import float32
+from ..ops.creation import zeros, zeros_like
 from .optimizer import Optimizer, check_betas, check_non_negative, implementation_flags
 
 
@@ -21,16 +22,26 @@ class Adam(Optimizer):
                                                                                 differentiable),
                                       decoupled_weight_decay=decoupled_weight_decay))
 
+    _checks_capture = True
+    _steps_on_device = True
+
     def _update(self, p, grad, state, group):
         """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)."""
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         g = -grad if group["maximize"] else grad
+        capturable = group.get("capturable")
+        if capturable and p.device.type != "cuda":
+            raise AssertionError("If capturable=True, params and state_steps must be on supported devices: ['cuda'].")
         if not state:
-            state["step"] = 0
+            # capturable: the step count lives on the device, so a CUDA graph's replay advances it
+            state["step"] = zeros((), dtype=float32, device=p.device) if capturable else 0
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
+        if capturable:
+            self._update_on_device(p, grad, state, group)
+            return
         state["step"] += 1
         t = state["step"]
         if not grad.requires_grad:  # the common case: one fused kernel on the arrays
@@ -60,6 +71,19 @@ class Adam(Optimizer):
         else:
             denom = (v.sqrt() / bias2_sqrt).add_(eps)
         p.addcdiv_(m, denom, value=-lr / bias1)
+
+    @staticmethod
+    def _update_on_device(p, grad, state, group):
+        """The update with the step count and bias corrections computed on the device (torch's capturable form)."""
+        step, mx = state["step"], state.get("max_exp_avg_sq")
+        step._data += 1
+        p._device.backend.adam_step_capturable(
+            p._data, grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data, None if mx is None else mx._data,
+            step._data, group["lr"], *group["betas"], group["eps"], group["weight_decay"],
+            group["decoupled_weight_decay"], group["maximize"])
+        for changed in (step, p, state["exp_avg"], state["exp_avg_sq"], mx):
+            if changed is not None:
+                changed._bump()
 
 
 class AdamW(Adam):

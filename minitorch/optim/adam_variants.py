@@ -25,6 +25,8 @@ class RAdam(Optimizer):
     """Adam whose adaptive step is switched on (and scaled by a rectifier r_t) once the variance of the
     adaptive learning rate is tractable (rho_t > 5); before that, plain momentum SGD."""
 
+    _checks_capture = True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):
         check_non_negative(lr=lr, eps=eps)
@@ -56,6 +58,8 @@ class NAdam(Optimizer):
     """Adam with Nesterov momentum: mu_t = b1 (1 - 0.5 · 0.96^(t · momentum_decay)); the step mixes the
     gradient (weighted by 1 - mu_t) and the momentum (by mu_(t+1)), each over its product of mus."""
 
+    _checks_capture = True
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
@@ -83,6 +87,8 @@ class NAdam(Optimizer):
 
 class Adamax(Optimizer):
     """Adam with the infinity norm: u = max(b2 u, |g| + eps); p -= lr / (1 - b1^t) · m / u."""
+
+    _checks_capture = True
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):

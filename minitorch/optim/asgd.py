@@ -8,6 +8,8 @@ from .optimizer import Optimizer, check_non_negative, implementation_flags
 
 
 class ASGD(Optimizer):
+    _checks_capture = True
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
         check_non_negative(lr=lr, weight_decay=weight_decay)

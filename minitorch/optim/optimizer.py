@@ -1,6 +1,7 @@
 """Optimizer base: parameter groups with per-group options, per-parameter state, state_dict."""
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 
 from ..autograd import events
@@ -105,7 +106,33 @@ class Optimizer:
                         else:
                             p.grad.zero_()
 
+    # whether step() checks, as torch's does for optimisers with a step count, that a CUDA-graph capture of it
+    # has capturable=True; and whether minitorch keeps that count on the device (so a captured step can be replayed)
+    _checks_capture = False
+    _steps_on_device = False
+
+    def _graph_capture_health_check(self) -> None:
+        from .. import cuda
+        capturing = cuda.is_current_stream_capturing()
+        name = type(self).__name__
+        capturable = all(group.get("capturable") for group in self.param_groups)
+        if capturing and not capturable:
+            raise RuntimeError(f"Attempting CUDA graph capture of step() for an instance of {name} but "
+                               "param_groups' capturable is False.")
+        if capturing and not self._steps_on_device:
+            raise NotImplementedError(f"minitorch keeps {name}'s step count on the host, so its step cannot be "
+                                      "captured in a CUDA graph (Adam, AdamW and SGD steps can be)")
+        if capturable and not capturing and not getattr(self, "_warned_capturable_if_run_uncaptured", False) \
+                and any(p.device.type == "cuda" for group in self.param_groups for p in group["params"]):
+            warnings.warn("This instance was constructed with capturable=True or some of all the param_groups came "
+                          "with capturable=True, but step() is running without CUDA graph capture. If you never "
+                          "intend to graph-capture this instance, capturable=True can impair performance, and you "
+                          "should set capturable=False.", stacklevel=3)
+            self._warned_capturable_if_run_uncaptured = True
+
     def step(self, closure=None):
+        if self._checks_capture:
+            self._graph_capture_health_check()
         loss = None
         if closure is not None:
             from ..autograd.grad_mode import enable_grad

@@ -6,6 +6,8 @@ from .optimizer import Optimizer, check_non_negative, implementation_flags
 
 
 class RMSprop(Optimizer):
+    _checks_capture = True
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)

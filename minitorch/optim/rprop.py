@@ -7,6 +7,8 @@ from .optimizer import Optimizer, check_non_negative, implementation_flags
 
 
 class Rprop(Optimizer):
+    _checks_capture = True
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
                  maximize=False, differentiable=False):
         check_non_negative(lr=lr)

@@ -22,6 +22,7 @@ import weakref
 
 import numpy as np
 
+from . import cuda_standin as cuda
 from .cupy_signatures import SIGNATURES
 
 # NumPy names CuPy 13.6 does not provide (read off cupy-cuda12x 13.6.0), top level and ndarray.
@@ -79,15 +80,11 @@ class ndarray(np.ndarray):
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         if not _inside:
             _reject_host(ufunc.__name__, inputs + (out or ()))
-        host = [i.view(np.ndarray) if type(i) is ndarray else i for i in inputs]
-        if out is not None:
-            kwargs["out"] = tuple(o.view(np.ndarray) if type(o) is ndarray else o for o in out)
-        result = getattr(ufunc, method)(*host, **kwargs)
-        if method == "__call__" and ufunc in _CUPY_FLOAT_ROUNDING and result.dtype.kind == "f":
-            result = _as_cupy_rounds(ufunc, result, *host)
-        if out is not None and method != "at":
-            return out[0] if len(out) == 1 else out
-        return _device(result)
+            if cuda.state.capturing is not None:
+                steps = cuda.tape()
+                if steps is not None:
+                    return _captured_ufunc(steps, ufunc, method, inputs, out, kwargs)
+        return _ufunc_call(ufunc, method, inputs, out, kwargs)
 
     def __array_function__(self, func, types_, args, kwargs):
         if not _inside:
@@ -102,6 +99,7 @@ class ndarray(np.ndarray):
 
     def get(self):
         """A host copy (cupy.ndarray.get)."""
+        cuda.refuse_while_capturing("a copy to the host")
         return np.array(self.view(np.ndarray))
 
     def __repr__(self):
@@ -121,6 +119,31 @@ class ndarray(np.ndarray):
     def data(self):
         """CuPy's device pointer holder: `.data.ptr` is the address of the first element."""
         return _Memory(self.__array_interface__["data"][0])
+
+
+def _ufunc_call(ufunc, method, inputs, out, kwargs):
+    """`ufunc.method(*inputs, out=out, **kwargs)` on the arrays' memory, with CuPy's rounding."""
+    host = [i.view(np.ndarray) if type(i) is ndarray else i for i in inputs]
+    if out is not None:
+        kwargs = dict(kwargs, out=tuple(o.view(np.ndarray) if type(o) is ndarray else o for o in out))
+    result = getattr(ufunc, method)(*host, **kwargs)
+    if method == "__call__" and ufunc in _CUPY_FLOAT_ROUNDING and result.dtype.kind == "f":
+        result = _as_cupy_rounds(ufunc, result, *host)
+    if out is not None and method != "at":
+        return out[0] if len(out) == 1 else out
+    return _device(result)
+
+
+def _captured_ufunc(steps, ufunc, method, inputs, out, kwargs):
+    """A ufunc while the stream captures: a float matrix product is cuBLAS's (refused, as CuPy refuses it);
+    a write into `out` (or `at`) is recorded only; anything else runs and is recorded."""
+    if ufunc is np.matmul and any(getattr(i, "dtype", np.dtype(int)).kind in "fc" for i in inputs):
+        cuda.refuse_library_while_capturing("cuBLAS")
+    writes = out is not None or method == "at"
+    result = cuda.run(steps, _ufunc_call, (ufunc, method, inputs, out, kwargs), writes=writes)
+    if out is not None and method != "at":
+        return out[0] if len(out) == 1 else out
+    return result
 
 
 def _gpu_float_to_int(values, dtype):
@@ -157,6 +180,64 @@ class _Memory:
         self.ptr = ptr
 
 
+# ndarray methods by what they do to a capturing stream: reads on the host (refused), writes into the
+# array (recorded only), and computations (run and recorded; a result that is a view needs no replay)
+_HOST_READS = ("item", "tolist", "tobytes", "__float__", "__int__", "__bool__", "__index__", "__complex__")
+_WRITES = ("__setitem__", "fill", "sort", "put", "partition")
+_COMPUTES = ("__getitem__", "copy", "astype", "argmax", "argmin", "argsort", "argpartition", "take", "repeat",
+             "cumsum", "cumprod", "clip", "round", "ravel", "flatten", "reshape", "max", "min", "sum", "mean", "prod",
+             "any", "all", "std", "var", "searchsorted", "trace", "dot", "nonzero", "compress")
+# results whose shape depends on the data: the host must read the device to size them
+_DATA_DEPENDENT = frozenset(("nonzero", "compress", "argwhere", "flatnonzero", "unique", "extract", "bincount",
+                             "trim_zeros"))
+# functions writing into an argument
+_WRITING_FUNCTIONS = frozenset(("copyto", "putmask", "place", "fill_diagonal", "put", "put_along_axis"))
+# functions CuPy runs through cuBLAS
+_CUBLAS_FUNCTIONS = frozenset(("dot", "vdot", "inner", "outer", "tensordot", "einsum", "matmul", "kron"))
+
+
+def _inside_call(fn, args, kwargs):
+    """fn(*args, **kwargs) as one device operation (NumPy's own calls within it are not operations)."""
+    global _inside
+    _inside += 1
+    try:
+        return _device(fn(*args, **kwargs))
+    finally:
+        _inside -= 1
+
+
+def _boolean_index(key) -> bool:
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, np.ndarray) and k.dtype == bool for k in keys)
+
+
+def _captured_method(name, original):
+    """ndarray.<name> with its behaviour on a capturing stream."""
+    if name in _HOST_READS:
+        def method(self, *args, **kwargs):
+            cuda.refuse_while_capturing(f"ndarray.{name} reads device memory on the host")
+            return original(self, *args, **kwargs)
+    else:
+        writes = name in _WRITES
+
+        def method(self, *args, **kwargs):
+            if not _inside and cuda.state.capturing is not None:
+                steps = cuda.tape()
+                if steps is not None:
+                    if name in _DATA_DEPENDENT or (name == "__getitem__" and _boolean_index(args[0])):
+                        cuda.refuse_while_capturing(f"the shape of ndarray.{name}'s result depends on the data")
+                    if name == "dot" and self.dtype.kind in "fc":
+                        cuda.refuse_library_while_capturing("cuBLAS")
+                    return cuda.run(steps, _inside_call, (original, (self,) + args, kwargs), writes=writes)
+            return original(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+for _name in _HOST_READS + _WRITES + _COMPUTES:
+    setattr(ndarray, _name, _captured_method(_name, getattr(ndarray, _name)))
+
+
 def _hide(name):
     def missing(self):
         raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}'")
@@ -167,23 +248,35 @@ for _name in NDARRAY_LACKS:
     setattr(ndarray, _name, _hide(_name))
 
 
-def device_function(fn, params=None):
+def device_function(fn, params=None, library=None):
     """fn as a device function: run inside the emulation, results as device arrays. `params`, when
-    given, are CuPy's parameter names for it: other keywords, or more positional arguments, raise."""
+    given, are CuPy's parameter names for it: other keywords, or more positional arguments, raise.
+    `library` names the CUDA library CuPy calls for it (refused while a stream captures)."""
+    name = getattr(fn, "__name__", "function")
+    if library is None and name in _CUBLAS_FUNCTIONS:
+        library = "cuBLAS"
+
     def call(*args, **kwargs):
-        global _inside
         if params is not None:
             _check_arguments(call.__name__, params, args, kwargs)
         if not _inside:
-            _reject_host(getattr(fn, "__name__", "function"), args)
-        _inside += 1
-        try:
-            return _device(fn(*args, **kwargs))
-        finally:
-            _inside -= 1
-    call.__name__ = getattr(fn, "__name__", "function")
+            _reject_host(name, args)
+            if cuda.state.capturing is not None:
+                steps = cuda.tape()
+                if steps is not None:
+                    return _captured_function(steps, name, library, fn, args, kwargs)
+        return _inside_call(fn, args, kwargs)
+    call.__name__ = name
     call.__doc__ = getattr(fn, "__doc__", None)
     return call
+
+
+def _captured_function(steps, name, library, fn, args, kwargs):
+    if library is not None:
+        cuda.refuse_library_while_capturing(library)
+    if name in _DATA_DEPENDENT:
+        cuda.refuse_while_capturing(f"the shape of {name}'s result depends on the data")
+    return cuda.run(steps, _inside_call, (fn, args, kwargs), writes=name in _WRITING_FUNCTIONS)
 
 
 def _check_arguments(name, params, args, kwargs):
@@ -213,9 +306,9 @@ class _Ufunc:
 class _Namespace(types.ModuleType):
     """A module whose functions are NumPy's (from `source`) run on the device."""
 
-    def __init__(self, name, source, lacks=frozenset()):
+    def __init__(self, name, source, lacks=frozenset(), library=None):
         super().__init__(name)
-        self._source, self._lacks = source, lacks
+        self._source, self._lacks, self._library = source, lacks, library
         self._prefix = name[len("cupy."):] + "." if "." in name else ""
 
     def __getattr__(self, name):
@@ -227,7 +320,7 @@ class _Namespace(types.ModuleType):
         if isinstance(value, np.ufunc):
             value = _Ufunc(value)
         elif callable(value) and not isinstance(value, type):
-            value = device_function(value, SIGNATURES.get(self._prefix + name))
+            value = device_function(value, SIGNATURES.get(self._prefix + name), self._library)
         setattr(self, name, value)
         return value
 
@@ -238,6 +331,9 @@ class _Device:
     id = 0
 
     def synchronize(self):
+        cuda.refuse_while_capturing("a device synchronisation")
+
+    def use(self):
         pass
 
     def __repr__(self):
@@ -280,13 +376,13 @@ def _make_xp():
     xp = _Namespace("cupy", np, CUPY_LACKS)
     xp.ndarray = ndarray
     xp.asarray = _copy_to_device
-    xp.array = lambda a, dtype=None, copy=True, order="K", ndmin=0: _device(np.array(
-        a.view(np.ndarray) if type(a) is ndarray else a, dtype=dtype, order=order, ndmin=ndmin))
+    xp.array = _array
     xp.broadcast_to = _typed_first_argument(xp.broadcast_to)
-    xp.asnumpy = lambda a, *args, **kw: np.array(a.view(np.ndarray) if isinstance(a, ndarray) else a)
-    xp.linalg = _Namespace("cupy.linalg", np.linalg, LINALG_LACKS)
+    xp.asnumpy = _to_host
+    xp.linalg = _Namespace("cupy.linalg", np.linalg, LINALG_LACKS, library="cuSOLVER")
     xp.fft = _Namespace("cupy.fft", np.fft)
-    xp.random = _Namespace("cupy.random", np.random)
+    xp.random = _Namespace("cupy.random", np.random, library="cuRAND")
+    xp.cuda = _cuda_namespace()
     lib = types.ModuleType("cupy.lib")
     lib.stride_tricks = _Namespace("cupy.lib.stride_tricks", np.lib.stride_tricks)
     xp.lib = lib
@@ -309,7 +405,36 @@ def _copy_to_device(a, dtype=None, order=None):
     """cupy.asarray: host data copied to the device; device arrays pass through (cast if asked)."""
     if type(a) is ndarray:
         return a if dtype is None or a.dtype == np.dtype(dtype) else a.astype(dtype)
+    cuda.refuse_while_capturing("a copy from the host")
     return _device(np.array(a, dtype=dtype, order=order or "K"))
+
+
+def _array(a, dtype=None, copy=True, order="K", ndmin=0):
+    """cupy.array: a copy on the device (of host data: a transfer)."""
+    if type(a) is not ndarray:
+        cuda.refuse_while_capturing("a copy from the host")
+        return _device(np.array(a, dtype=dtype, order=order, ndmin=ndmin))
+    call = (np.array, (a.view(np.ndarray),), dict(dtype=dtype, order=order, ndmin=ndmin))
+    steps = None if _inside else cuda.tape()
+    return _inside_call(*call) if steps is None else cuda.run(steps, _inside_call, call)
+
+
+def _to_host(a, *args, **kwargs):
+    """cupy.asnumpy: a host copy."""
+    cuda.refuse_while_capturing("a copy to the host")
+    return np.array(a.view(np.ndarray) if isinstance(a, ndarray) else a)
+
+
+def _cuda_namespace():
+    """cupy.cuda: the device, streams, events and graphs of the emulated device."""
+    namespace = types.ModuleType("cupy.cuda")
+    namespace.Device = lambda index=0: _DEVICE
+    namespace.Stream, namespace.Event = cuda.Stream, cuda.Event
+    namespace.get_current_stream = cuda.get_current_stream
+    namespace.graph = types.SimpleNamespace(Graph=cuda.Graph)
+    namespace.MemoryPool, namespace.using_allocator = cuda.MemoryPool, cuda.using_allocator
+    namespace.runtime = types.SimpleNamespace(CUDARuntimeError=cuda.CUDARuntimeError)
+    return namespace
 
 
 xp = _make_xp()

@@ -12,6 +12,7 @@ import subprocess
 
 import numpy as np
 
+from . import cuda_standin
 from ..kernel_sources import KERNEL_SOURCES as KERNELS
 from ..kernel_sources import build_shared_library
 _LOADED: dict[str, ctypes.CDLL] = {}
@@ -93,5 +94,13 @@ def launch(source: str, kernel: str, grid: int, block: int, args) -> None:
     """Run `kernel` of kernels/<source>.cu over `grid` blocks of `block` threads, as CuPy launches it
     (the same argument tuple: device arrays and NumPy scalars)."""
     check_arguments(source, kernel, args)
+    steps = cuda_standin.tape()
+    if steps is not None:  # a capturing stream: the launch is recorded (its writes happen on replay)
+        cuda_standin.run(steps, _launch, (source, kernel, grid, block, args), writes=True)
+    else:
+        _launch(source, kernel, grid, block, args)
+
+
+def _launch(source, kernel, grid, block, args):
     getattr(library(source), "launch_" + kernel)(ctypes.c_uint(grid), ctypes.c_uint(block),
                                                  *[_c_argument(a) for a in args])

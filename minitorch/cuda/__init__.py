@@ -6,10 +6,10 @@ query answers as torch does on a CPU-only build, and moving a tensor to "cuda" r
 """
 from __future__ import annotations
 
-from .device import current_cuda_index as _current, device as _device_class, set_current_cuda_index
-from .backends import cupy_backend as _cupy_backend
-from .backends.cupy_backend import check_available as _lazy_init, check_index as _check_index, device_count
-from .backends.cupy_backend import emulated as _emulated, gpu_cupy as _cupy
+from ..device import current_cuda_index as _current, device as _device_class, set_current_cuda_index
+from ..backends import cupy_backend as _cupy_backend
+from ..backends.cupy_backend import check_available as _lazy_init, check_index as _check_index, device_count
+from ..backends.cupy_backend import emulated as _emulated, gpu_cupy as _cupy
 
 _peak = 0
 
@@ -79,10 +79,11 @@ def get_device_capability(device=None) -> tuple:
 
 
 def synchronize(device=None) -> None:
-    """Wait for all work queued on the device (the emulated device is synchronous)."""
+    """Wait for all work queued on the device (not allowed while a stream captures a graph)."""
     _lazy_init()
-    if not _emulated():
-        _cupy().cuda.Device(_index(device)).synchronize()
+    backend = _cupy_backend.backend()
+    backend.xp.cuda.Device(_index(device)).synchronize()
+    backend.check_device_asserts()
 
 
 def manual_seed(seed: int) -> None:
@@ -138,44 +139,5 @@ def empty_cache() -> None:
         _pool().free_all_blocks()
 
 
-
-class Event:
-    """A marker in the device's work queue (torch.cuda.Event): `record()` it, then
-    `elapsed_time(other)` gives the milliseconds between two recorded events. On the emulated
-    device work runs synchronously, so the host clock at `record()` is the device's time."""
-
-    def __init__(self, enable_timing: bool = False, blocking: bool = False, interprocess: bool = False):
-        if interprocess:
-            raise RuntimeError("minitorch's CUDA events cannot be shared between processes (interprocess=True)")
-        _lazy_init()
-        self.enable_timing = enable_timing
-        self._recorded_at = None
-        self._event = None
-        if not _emulated():
-            flags = {"disable_timing": not enable_timing, "block": blocking}
-            self._event = _cupy().cuda.Event(**flags)
-
-    def record(self, stream=None) -> None:
-        if stream is not None:
-            raise ValueError("minitorch's CUDA events record on the current stream only (stream=None)")
-        if self._event is not None:
-            self._event.record()
-        else:
-            import time
-            self._recorded_at = time.perf_counter()
-
-    def synchronize(self) -> None:
-        if self._event is not None:
-            self._event.synchronize()
-
-    def query(self) -> bool:
-        return True if self._event is None else self._event.done
-
-    def elapsed_time(self, end_event: "Event") -> float:
-        if not (self.enable_timing and end_event.enable_timing):
-            raise RuntimeError("Both events must be created with argument 'enable_timing=True'.")
-        if self._event is not None:
-            return float(_cupy().cuda.get_elapsed_time(self._event, end_event._event))
-        if self._recorded_at is None or end_event._recorded_at is None:
-            raise RuntimeError("Both events must be recorded before calculating elapsed time.")
-        return (end_event._recorded_at - self._recorded_at) * 1e3
+from .streams import Event, Stream, StreamContext, current_stream, default_stream, set_stream, stream  # noqa: E402
+from .graphs import CUDAGraph, graph, graph_pool_handle, is_current_stream_capturing  # noqa: E402
