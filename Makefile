@@ -19,12 +19,12 @@ demo: venv
 
 # The second run repeats the parity, module and CUDA suites on the CUDA device: the emulated one
 # here (MINITORCH_EMULATE_CUDA=1), or a real GPU with `make test-gpu`.
-CUDA_SUITES := tests/test_parity.py tests/test_edge_cases.py tests/test_modules.py tests/test_cuda.py
+CUDA_SUITES := tests/test_parity.py tests/test_edge_cases.py tests/test_modules.py tests/test_cuda.py tests/test_cuda_graphs.py
 
 test: venv
 	$(BIN)/python -m pytest -n 2 tests benchmarks --benchmark-disable
 	MINITORCH_EMULATE_CUDA=1 MINITORCH_HYPOTHESIS=$(or $(MINITORCH_HYPOTHESIS),ci-device) $(BIN)/python -m pytest -n 2 \
-		--device cuda $(CUDA_SUITES) benchmarks/test_cuda_kernels.py --benchmark-disable
+		--device cuda $(CUDA_SUITES) benchmarks/test_cuda_kernels.py benchmarks/test_graphed_steps.py --benchmark-disable
 
 # On a machine with an NVIDIA GPU: install CuPy, run the same suites on the GPU, then time the
 # benchmarks (CUDA columns included) into benchmarks/report/.

@@ -41,6 +41,22 @@ def device(request):
     return name
 
 
+@pytest.fixture
+def cuda_device(monkeypatch):
+    """The CUDA device: the real one when present, else the emulated one (left with no capture open)."""
+    from minitorch import cuda
+    from minitorch.backends.emulated import cuda_standin
+    if cuda._cupy() is None:
+        monkeypatch.setenv("MINITORCH_EMULATE_CUDA", "1")
+    assert cuda.is_available()
+    yield "cuda"
+    import minitorch
+    minitorch.set_default_device(None)
+    if cuda_standin.state.capturing is not None:  # a test that failed mid-capture
+        cuda_standin.state.capturing.end_capture()
+    cuda_standin.state.current = cuda_standin.Stream.null
+
+
 @pytest.fixture(scope="session")
 def torchvision():
     """torchvision's Python code (models, transforms), the reference for minitorch.vision."""

@@ -20,13 +20,8 @@ def no_cuda(monkeypatch):
 
 
 @pytest.fixture
-def gpu(monkeypatch):
-    """The CUDA device: the real one when present, else the emulated one."""
-    if cuda._cupy() is None:
-        monkeypatch.setenv("MINITORCH_EMULATE_CUDA", "1")
-    assert cuda.is_available()
-    yield "cuda"
-    mt.set_default_device(None)
+def gpu(cuda_device):
+    return cuda_device
 
 
 def test_without_cuda_every_query_answers_as_a_cpu_only_torch(no_cuda):

@@ -324,3 +324,44 @@ def test_gpu_launches_compile_each_source_once_through_cupy_rawmodule():
     assert f"-I{emulated_kernels.KERNELS}" in options
     assert calls["launches"] == [("softmax_forward", (3,), (32,), args), ("softmax_backward", (5,), (64,), args),
                                  ("softmax_forward", (3,), (32,), args)]
+
+
+def philox_uniform_reference(seed: int, offset: int, n: int) -> np.ndarray:
+    """philox.cu in NumPy: Philox4x32-10 of counter offset + block under key seed, four numbers a block, each
+    number's top 24 bits as a float in [0, 1)."""
+    mask = np.uint64(0xFFFFFFFF)
+    blocks = np.arange(-(-n // 4), dtype=np.uint64) + np.uint64(offset)
+    c0, c1 = blocks & mask, blocks >> np.uint64(32)
+    c2 = c3 = np.zeros_like(blocks)
+    k0, k1 = np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
+    for _ in range(10):
+        p0, p1 = np.uint64(0xD2511F53) * c0, np.uint64(0xCD9E8D57) * c2
+        c0, c1, c2, c3 = (p1 >> np.uint64(32)) ^ c1 ^ k0, p1 & mask, (p0 >> np.uint64(32)) ^ c3 ^ k1, p0 & mask
+        k0, k1 = (k0 + np.uint64(0x9E3779B9)) & mask, (k1 + np.uint64(0xBB67AE85)) & mask
+    words = np.stack([c0, c1, c2, c3], axis=1).reshape(-1)[:n]
+    return (words >> np.uint64(8)).astype(np.float32) * np.float32(2.0 ** -24)
+
+
+def test_philox_reference_gives_random123s_known_answer():
+    # Random123's known-answer vector for philox4x32-10 with a zero key and counter
+    words = [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]
+    expected = np.array([w >> 8 for w in words], np.float32) * np.float32(2.0 ** -24)
+    np.testing.assert_array_equal(philox_uniform_reference(0, 0, 4), expected)
+
+
+@needs_cpu_build
+@pytest.mark.parametrize("seed, sizes", [(0, [4, 7, 1]), (2**40 + 12345, [4097, 3])])
+def test_philox_uniform(gpu, seed, sizes):
+    """The kernel draws the reference's numbers, and each draw moves the offset on the device past the blocks it
+    used, so the next draw continues the stream."""
+    generator = gpu.kernels.generator
+    generator.manual_seed(seed)
+    generator._philox_state[0] = seed  # manual_seed keeps 32 bits, as torch's CUDA seed does; test 64 here
+    offset = 0
+    for n in sizes:
+        got = gpu.xp.asnumpy(generator._philox_uniform(n))
+        np.testing.assert_array_equal(got, philox_uniform_reference(seed, offset, n))
+        offset += -(-n // 4)
+        assert int(gpu.xp.asnumpy(generator._philox_state)[1]) == offset
+    draws = gpu.xp.asnumpy(generator._philox_uniform(100_000))
+    assert 0 <= draws.min() and draws.max() < 1 and abs(draws.mean() - 0.5) < 0.01

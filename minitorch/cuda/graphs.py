@@ -52,6 +52,15 @@ def is_current_stream_capturing() -> bool:
     return bool(_cuda().get_current_stream().is_capturing())
 
 
+def _refuse_unsupported(**flags) -> None:
+    """torch's graph debugging aids minitorch does not have: asked for, they raise rather than do nothing."""
+    what = {"enable_annotations": "kernel annotations (CUDA 13.1's graph node annotations)",
+            "check_input_liveness": "tracking of the capture's external inputs until replay"}
+    for name, value in flags.items():
+        if value:
+            raise NotImplementedError(f"{name}=True: minitorch's CUDA graphs have no {what[name]}")
+
+
 class CUDAGraph:
     """A captured CUDA graph: `capture_begin()` ... `capture_end()` on a side stream, then `replay()`."""
 
@@ -64,8 +73,9 @@ class CUDAGraph:
         self._debug = False
         self._asserts = []         # the device-side assertions of the captured work
 
-    def capture_begin(self, pool=None, capture_error_mode: str = "global") -> None:
+    def capture_begin(self, pool=None, capture_error_mode: str = "global", check_input_liveness: bool = False) -> None:
         """Start capturing the work queued on the current stream."""
+        _refuse_unsupported(check_input_liveness=check_input_liveness)
         if capture_error_mode not in _CAPTURE_MODES:
             raise RuntimeError(f"Unknown capture error mode. Expected `global`, `thread_local`, or `relaxed`, got "
                                f"{capture_error_mode}")
@@ -152,7 +162,9 @@ class graph:
 
     default_capture_stream = None
 
-    def __init__(self, cuda_graph: CUDAGraph, pool=None, stream=None, capture_error_mode: str = "global"):
+    def __init__(self, cuda_graph: CUDAGraph, pool=None, stream=None, capture_error_mode: str = "global",
+                 enable_annotations: bool = False, check_input_liveness: bool = False):
+        _refuse_unsupported(enable_annotations=enable_annotations, check_input_liveness=check_input_liveness)
         if stream is None and graph.default_capture_stream is None:
             graph.default_capture_stream = streams.Stream()
         self.pool = () if pool is None else (pool,)

@@ -301,7 +301,7 @@ class Threshold(Primitive):
         ctx.threshold = threshold
         ctx.save_for_backward(x)
         # NaN is not above the threshold, yet torch keeps it (its kernel tests x <= threshold)
-        return xp.where(x <= threshold, xp.asarray(value).astype(x.dtype), x)
+        return xp.where(x <= threshold, ctx.backend.scalar(value, x.dtype), x)
 
     @staticmethod
     def backward(ctx, gy):

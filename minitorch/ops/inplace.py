@@ -311,8 +311,7 @@ def fill_(self: Tensor, value) -> Tensor:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         return copy_into(self, value, FillTensor)
-    xp = self._device.backend.xp
-    return fill_with(self, xp.array(value).astype(self._data.dtype), FillScalar)
+    return fill_with(self, self._device.backend.scalar(value, self._data.dtype), FillScalar)
 
 
 def zero_(self: Tensor) -> Tensor:

@@ -22,7 +22,7 @@ class _AddProduct(Primitive):
     def forward(cls, ctx, c, a, b, *, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
         ctx.save_for_backward(a, b)
-        prod = cls.product(ctx.xp, a, b)
+        prod = cls.product(ctx.backend, a, b)
         if alpha != 1:
             prod = prod * prod.dtype.type(alpha)
         if beta == 0:
@@ -40,20 +40,20 @@ class _AddProduct(Primitive):
 
 class Addmm(_AddProduct):
     formula = "grad_input = β grad, grad_mat1 = α grad · mat2ᵀ, grad_mat2 = α mat1ᵀ · grad"
-    product = staticmethod(lambda xp, a, b: a @ b)
+    product = staticmethod(lambda backend, a, b: backend.matmul(a, b))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g @ b.mT if na else None, a.mT @ g if nb else None))
 
 
 class Addmv(_AddProduct):
     formula = "grad_input = β grad, grad_mat = α outer(grad, vec), grad_vec = α matᵀ · grad"
-    product = staticmethod(lambda xp, a, b: a @ b)
+    product = staticmethod(lambda backend, a, b: a @ b)
     product_grads = staticmethod(lambda g, a, b, na, nb: (g.unsqueeze(-1) * b if na else None,
                                                           a.mT @ g if nb else None))
 
 
 class Addr(_AddProduct):
     formula = "grad_input = β grad, grad_vec1 = α grad · vec2, grad_vec2 = α gradᵀ · vec1"
-    product = staticmethod(lambda xp, a, b: xp.multiply.outer(a, b))
+    product = staticmethod(lambda backend, a, b: backend.xp.multiply.outer(a, b))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g @ b if na else None, g.mT @ a if nb else None))
 
 
@@ -63,7 +63,7 @@ class Baddbmm(Addmm):
 
 class Addbmm(_AddProduct):
     formula = "grad_input = β grad, grad_batch1 = α grad · batch2ᵀ, grad_batch2 = α batch1ᵀ · grad (per batch)"
-    product = staticmethod(lambda xp, a, b: (a @ b).sum(0))
+    product = staticmethod(lambda backend, a, b: backend.matmul(a, b).sum(0))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g.unsqueeze(0) @ b.mT if na else None,
                                                           a.mT @ g.unsqueeze(0) if nb else None))
 

@@ -1322,7 +1322,7 @@ def _logical(name, ufunc_name):
 
 
 def _as_array(x, device):
-    return x._data if is_tensor(x) else device.backend.xp.asarray(x)
+    return x._data if is_tensor(x) else device.backend.scalar(x, np.asarray(x).dtype)
 
 
 logical_and = _logical("logical_and", "logical_and")

@@ -375,7 +375,7 @@ def _extreme(name, whole, along, pairwise):
         d = wrap_dim(dim, input._data.ndim)
         if input._data.ndim == 0:
             single = (MaxOfScalar if name == "max" else MinOfScalar).apply(input)
-            return result(single, Tensor._wrap(input._device.backend.xp.array(0), input._device))
+            return result(single, Tensor._wrap(input._device.backend.scalar(0, D.int64.np), input._device))
         if input._data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         if input._dtype is D.bool_:
@@ -786,7 +786,8 @@ def median(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
         return MedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return median_t(MedianOfScalar.apply(input), Tensor._wrap(input._device.backend.xp.array(0), input._device))
+        return median_t(MedianOfScalar.apply(input), Tensor._wrap(input._device.backend.scalar(0, D.int64.np),
+                                                                  input._device))
     if input._data.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     return median_t(*MedianDim.apply(input, dim=d, keepdim=keepdim))
