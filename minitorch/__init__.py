@@ -147,7 +147,7 @@ for _name in """abs absolute acos add addcdiv addcmul all amax amin any arccos a
     globals()[_name] = _with_out(globals()[_name])
 for _name in "arange empty eye full linspace logspace normal ones rand randint randn randperm range zeros".split():
     globals()[_name] = _with_out(globals()[_name], factory=True)
-from . import distributed, func, hub, jit, nn, optim, utils, vision  # noqa: E402
+from . import _C, distributed, func, hub, jit, nn, optim, utils, vision  # noqa: E402
 from .utils.graphed_callables import make_graphed_callables as _make_graphed_callables  # noqa: E402
 cuda.make_graphed_callables = _make_graphed_callables  # torch.cuda's name; it builds on autograd, above cuda
 from . import distributions, linalg, special  # noqa: E402

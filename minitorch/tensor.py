@@ -170,6 +170,33 @@ class Tensor:
     def is_cpu(self) -> bool:
         return self._device.type == "cpu"
 
+    # the other devices and layouts torch has: a minitorch tensor is a dense, strided one on the CPU or CUDA
+    is_mps = is_xla = is_meta = is_xpu = is_ipu = is_hpu = is_maia = is_mtia = is_vulkan = is_mkldnn = False
+    is_quantized = is_sparse = is_sparse_csr = is_nested = False
+
+    def is_signed(self) -> bool:
+        return self._dtype.is_signed
+
+    def is_nonzero(self) -> bool:
+        """The single element's truth (torch's errors for none or several)."""
+        return bool(self)
+
+    def is_same_size(self, other) -> bool:
+        return self._data.shape == other._data.shape
+
+    def is_set_to(self, tensor) -> bool:
+        """Whether both tensors view the same memory with the same sizes and strides."""
+        a, b = self._data, tensor._data
+        return (self._device == tensor._device and a.dtype == b.dtype and a.shape == b.shape
+                and a.strides == b.strides and self.data_ptr() == tensor.data_ptr())
+
+    def is_pinned(self, device=None) -> bool:
+        """False: minitorch's host memory is never page-locked (`pin_memory` is accepted and does nothing)."""
+        return False
+
+    def is_coalesced(self) -> bool:
+        raise RuntimeError("is_coalesced expected sparse coordinate tensor layout but got Strided")
+
     def get_device(self) -> int:
         return -1 if self._device.type == "cpu" else (self._device.index or 0)
 
