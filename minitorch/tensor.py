@@ -171,7 +171,7 @@ class Tensor:
         return self._device.type == "cpu"
 
     # the other devices and layouts torch has: a minitorch tensor is a dense, strided one on the CPU or CUDA
-    is_mps = is_xla = is_meta = is_xpu = is_ipu = is_hpu = is_maia = is_mtia = is_vulkan = is_mkldnn = False
+    is_mps = is_xla = is_meta = is_xpu = is_ipu = is_maia = is_mtia = is_vulkan = is_mkldnn = False
     is_quantized = is_sparse = is_sparse_csr = is_nested = False
 
     def is_signed(self) -> bool:

@@ -85,7 +85,18 @@ for _name, _fn, _sampler, _dtypes, _grad in [
                                          x.new_tensor([1, 2]), x.new_empty(2).shape), _one, FLOATS + ("int64",),
      None),
     ("is_tensor", lambda lib, x: (lib.is_tensor(x), lib.is_tensor(3), lib.numel(x)), _one, FLOATS, None),
-]:
+    ("Tensor.is_signed", lambda lib, x: x.is_signed(), _one, ALL_DTYPES, None),
+    ("Tensor.is_nonzero", lambda lib, x: x.is_nonzero(), lambda draw, dt: _one(
+        draw, dt, shape=draw(st.sampled_from([(), (1,), (1, 1), (2,), (0,)]))), ALL_DTYPES, None),
+    ("Tensor.is_same_size", lambda lib, x: (x.is_same_size(x.clone()), x.is_same_size(x.reshape(-1)),
+                                            x.is_same_size(lib.zeros(3))), _one, FLOATS, None),
+    ("Tensor.is_set_to", lambda lib, x: (x.is_set_to(x), x.is_set_to(x.view(x.shape)), x.is_set_to(x.clone()),
+                                         x.is_set_to(x.reshape(-1)) if x.dim() != 1 else None), _one, FLOATS, None),
+    ("Tensor.is_pinned", lambda lib, x: x.is_pinned(), _one, FLOATS, None),
+    ("Tensor.is_coalesced", lambda lib, x: x.is_coalesced(), _one, FLOATS, None),
+] + [(f"Tensor.{_p}", lambda lib, x, _p=_p: getattr(x, _p), _one, FLOATS, None) for _p in (
+        "is_mps is_xla is_meta is_xpu is_ipu is_maia is_mtia is_vulkan is_mkldnn is_quantized is_sparse "
+        "is_sparse_csr is_nested").split()]:
     register(_name, _fn, _sampler, dtypes=_dtypes, grad=_grad, family=FAMILY,
              cpu_only=CPU_LAYOUT if _name in _HOST_ONLY else CPU_CASTS if _name in _EDGE_CASTS else "")
 
