@@ -165,7 +165,7 @@ def steps(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None
             grad_inputs, saved = (), ()
             if _should_run(node, grads, needed, accumulate):
                 if record:  # what the step shows: read before the node frees it
-                    saved = tuple(node._saved_items())
+                    saved = tuple(node._tensors_saved())
                 grads, grad_inputs = _run_node(node, grads, record, create_graph, prev_mode, retain_graph)
             _pass_on(node, grad_inputs, buffers, deps, ready, create_graph)
             if record:

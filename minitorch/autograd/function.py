@@ -122,7 +122,7 @@ class Node:
     def _free(self) -> None:
         """Drop what backward saved (nodes that save nothing have nothing to drop)."""
 
-    def _saved_items(self) -> list:
+    def _tensors_saved(self) -> list:
         return []
 
     def _run_backward(self, grads):
@@ -316,7 +316,7 @@ class FunctionCtx(Node):
             arrays.append(None if s is None else s.unpack_array(self))
         return arrays
 
-    def _saved_items(self) -> list:
+    def _tensors_saved(self) -> list:
         """(name, tensor) for each tensor saved for backward, in saving order (empty once freed).
         A tensor changed in place since it was saved is listed with None."""
         saved = self._saved
@@ -333,12 +333,18 @@ class FunctionCtx(Node):
                 items.append((name, None))
         return items
 
+    # torch's saved attributes that are not tensors (`_saved_dim`, `_saved_keepdim`, `_saved_alpha`,
+    # `_saved_self_sym_sizes`, ...): {name: function of the node giving the value torch shows}
+    saved_values: dict = {}
+
     def __getattr__(self, name):
         """torch's saved attributes: `_saved_self` (the tensor saved as "self"), `_raw_saved_self` (it,
-        unpacked lazily, with register_hooks), for the names the op gives its saved tensors."""
+        unpacked lazily, with register_hooks), for the names the op gives its saved tensors; and the saved
+        values that are not tensors (`_saved_dim`, ...)."""
         for prefix, raw in (("_raw_saved_", True), ("_saved_", False)):
             if name.startswith(prefix):
-                names = getattr(type(self), "saved_names", None) or ()
+                cls = type(self)
+                names = getattr(cls, "saved_names", None) or ()
                 key = name[len(prefix):]
                 if key in names:
                     index = names.index(key)
@@ -348,7 +354,16 @@ class FunctionCtx(Node):
                         return self.saved_tensors  # raises torch's error about a freed graph
                     entry = self._saved[index] if index < len(self._saved) else None
                     return None if entry is None else entry.unpack(self)
+                if not raw and key in cls.saved_values:
+                    return cls.saved_values[key](self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):
+        """With the saved attributes, as dir() of a torch node lists them."""
+        cls = type(self)
+        tensors = getattr(cls, "saved_names", None) or ()
+        return sorted(set(super().__dir__()) | {f"_saved_{n}" for n in (*tensors, *cls.saved_values)}
+                      | {f"_raw_saved_{n}" for n in tensors})
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = outputs

@@ -154,7 +154,7 @@ def draw(tensor_or_tensors, params=None, show_saved: bool = False, show_values: 
         else:
             dot.node(str(id(node)), node.name(), **style(node, _COLOURS["op"]))
             if show_saved:
-                for name, t in node._saved_items():
+                for name, t in node._tensors_saved():
                     sid = f"{id(node)}_{name}"
                     label = f"{name}\n" + ("(modified in place)" if t is None else
                                            f"{_shape_dtype(t)}\nversion {t._version}")

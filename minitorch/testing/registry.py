@@ -7,12 +7,13 @@ that every spec goes through; it needs torch, imported lazily.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from .node_names import FORWARD_AD_DIFFERS, PENDING, SECOND_ORDER_PENDING
+from .node_names import FORWARD_AD_DIFFERS, PENDING, SAVED_PENDING, SECOND_ORDER_PENDING
 
 SPECS: dict = {}
 
@@ -230,6 +231,7 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
     # view), and the copy to another device makes every input contiguous: compare there only what it keeps
     if spec.name not in PENDING and (device == "cpu" or _all_contiguous(args)):
         compare_node_names(spec.name, gots, wants)
+        compare_saved_attributes(spec, gots, wants, dtype, device)
     if not positions:
         return "forward"
     t_in = [t for i, t in enumerate(targs) if i in positions and isinstance(t, torch.Tensor) and t.requires_grad]
@@ -388,6 +390,44 @@ def compare_node_names(name: str, gots: list, wants: list) -> None:
             node = getattr(g, "grad_fn", None)
             ours = None if node is None else node.name()
             assert ours == w.grad_fn.name(), f"{name} output {i}: graph node {ours}, torch's is {w.grad_fn.name()}"
+
+
+def saved_attribute_names(node) -> set:
+    """The names of a node's saved attributes (`_saved_self` -> "self"), torch's or minitorch's."""
+    return {a[len("_saved_"):] for a in dir(node) if a.startswith("_saved_")}
+
+
+def compare_saved_attributes(spec, gots, wants, dtype, device="cpu") -> None:
+    """Each output's node saves what torch's saves, under torch's names (`_saved_self`, `_saved_dim`, ...), with
+    torch's values (tensors within the spec's tolerance)."""
+    import torch
+    for i, (g, w) in enumerate(zip(gots, wants)):
+        if not (isinstance(w, torch.Tensor) and w.grad_fn is not None) or w.grad_fn.name() in SAVED_PENDING:
+            continue
+        theirs, ours = w.grad_fn, g.grad_fn
+        where = f"{spec.name} output {i}: {theirs.name()}"
+        names = saved_attribute_names(theirs)
+        assert saved_attribute_names(ours) == names, \
+            f"{where} saves {sorted(saved_attribute_names(ours))}, torch's saves {sorted(names)}"
+        for name in sorted(names):
+            _compare_saved(getattr(ours, "_saved_" + name), getattr(theirs, "_saved_" + name),
+                           f"{where}._saved_{name}", spec, dtype, device)
+
+
+def _compare_saved(got, want, what, spec, dtype, device):
+    import torch
+    if isinstance(want, torch.Tensor):
+        rtol, atol = spec.tolerances(_dtype_name(want) if want.dtype.is_floating_point else dtype)
+        compare_values(got, want, rtol, atol, what=what, device=device)
+    elif isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(want), f"{what}: {got!r}, torch's is {want!r}"
+        for k, (a, b) in enumerate(zip(got, want)):
+            _compare_saved(a, b, f"{what}[{k}]", spec, dtype, device)
+    elif isinstance(want, float) and not isinstance(got, bool) and isinstance(got, (int, float)):
+        assert got == want or (math.isnan(got) and math.isnan(want)) or math.isclose(got, want, rel_tol=1e-6), \
+            f"{what}: {got!r}, torch's is {want!r}"
+    else:
+        assert type(got) is type(want) and got == want, f"{what}: {got!r}, torch's is {want!r}"
 
 
 def _all_contiguous(args) -> bool:
