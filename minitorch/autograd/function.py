@@ -325,7 +325,7 @@ class FunctionCtx(Node):
         names = getattr(type(self), "saved_names", None) or [f"saved[{i}]" for i in range(len(saved))]
         items = []
         for name, s in zip(names, saved):
-            if s is None:  # an optional input that was not given (a missing weight): nothing saved
+            if s is None or not name:  # an optional input not given (a missing weight), or one torch does not keep
                 continue
             try:
                 items.append((name, s.unpack(self)))
@@ -346,7 +346,7 @@ class FunctionCtx(Node):
                 cls = type(self)
                 names = getattr(cls, "saved_names", None) or ()
                 key = name[len(prefix):]
-                if key in names:
+                if key and key in names:
                     index = names.index(key)
                     if raw:
                         return RawSavedTensor(self, index)
@@ -362,6 +362,7 @@ class FunctionCtx(Node):
         """With the saved attributes, as dir() of a torch node lists them."""
         cls = type(self)
         tensors = getattr(cls, "saved_names", None) or ()
+        tensors = [n for n in tensors if n]  # "": a tensor kept for backward that torch's node does not show
         return sorted(set(super().__dir__()) | {f"_saved_{n}" for n in (*tensors, *cls.saved_values)}
                       | {f"_raw_saved_{n}" for n in tensors})
 

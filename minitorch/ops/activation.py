@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, torch_int
 from ..tensor import Tensor
 from ._helpers import wrap_dim
 
@@ -67,10 +68,12 @@ class _RowKernel(Primitive):
 
     kernel = kernel_backward = ""
     saved_names = ("result",)  # torch's name for the saved output
+    saved_values = {"dim": attribute("given_dim", torch_int)}
 
     @classmethod
-    def forward(cls, ctx, x, *, dim):
+    def forward(cls, ctx, x, *, dim, given_dim=None):
         ctx.dim = dim
+        ctx.given_dim = dim if given_dim is None else given_dim  # the dim as the call named it (torch saves it)
         kernels = ctx.backend
         fused = getattr(kernels, cls.kernel)
         y = _rowwise(ctx.xp, lambda a, d: kernels.rowwise(fused, d, a), dim, x)
@@ -114,13 +117,13 @@ class LogSoftmax(_RowKernel):
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """x - logsumexp(x) along `dim`, shifted by the maximum so it never overflows."""
     input, d = _softmax_input(input, dim, dtype)
-    return LogSoftmax.apply(input, dim=d)
+    return LogSoftmax.apply(input, dim=d, given_dim=dim)
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`: rows that sum to one."""
     input, d = _softmax_input(input, dim, dtype)
-    return Softmax.apply(input, dim=d)
+    return Softmax.apply(input, dim=d, given_dim=dim)
 
 
 class Gelu(Primitive):

@@ -11,6 +11,7 @@ import warnings
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, sizes, torch_int
 from ..tensor import Tensor
 from ._helpers import check_number, check_scalar_fits, common_device, is_tensor, scalar_tensor, wrap_dim
 from .reduction import SelectAlong, SortOfScalar, kthvalue_t, sort_t, topk_t
@@ -154,10 +155,13 @@ class Select(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     formula = "grad_self = zeros of self's shape with grad at index i"
+    saved_values = {"dim": attribute("given_dim", torch_int), "index": lambda node: torch_int(node.key[-2]),
+                    "self_sym_sizes": sizes("shape")}
 
     @staticmethod
-    def forward(ctx, x, *, dim, index):
+    def forward(ctx, x, *, dim, index, given_dim=None):
         ctx.shape, ctx.key = x.shape, (slice(None),) * dim + (index, Ellipsis)
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         try:
             return x[ctx.key]
         except IndexError as e:
@@ -198,7 +202,7 @@ def _basic_index(self: Tensor, key: tuple, lone_slice: bool) -> Tensor:
     for i, p in enumerate(parts):
         if p is None:
             shape = out._data.shape
-            out = Unsqueeze.apply(out, shape=shape[:dim] + (1,) + shape[dim:], must_view=True)
+            out = Unsqueeze.apply(out, shape=shape[:dim] + (1,) + shape[dim:], must_view=True, dim=dim)
             dim += 1
         elif isinstance(p, slice):
             if (lone_slice and i == 0) or p.indices(out._data.shape[dim]) != (0, out._data.shape[dim], 1):
@@ -549,7 +553,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
                          f"dimension {dim}")
-    return input[(slice(None),) * d + (index,)]
+    return as_view(Select.apply(input, dim=d, index=index, given_dim=dim), input)
 
 
 class IndexAdd(Primitive):

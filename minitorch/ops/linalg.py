@@ -6,6 +6,7 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..autograd.saved_values import layout, layouts
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
 from ._helpers import c_type_name, check_broadcast, common_device, wrap_dim
@@ -35,9 +36,11 @@ def _same_dtype(a: Tensor, b: Tensor):
 class Mm(Primitive):
     formula = "grad_self = grad · otherᵀ, grad_other = selfᵀ · grad"
     saved_names = ("self", "mat2")
+    saved_values = layouts("self", "mat2")
 
     @staticmethod
     def forward(ctx, a, b):
+        ctx.layouts = (layout(a), layout(b))
         ctx.save_for_backward(a, b)
         return ctx.backend.matmul(a, b)
 
@@ -56,7 +59,7 @@ class Mm(Primitive):
 
 
 class Bmm(Mm):
-    pass
+    saved_values = {}
 
 
 def _out_dtype(name, input, out_dtype):
@@ -188,7 +191,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return mv(input, other)
     if da == 1 and db == 2:  # a row times the matrix, squeezed in place as torch does (SqueezeBackward4)
         row = mm(input.unsqueeze(0), other)
-        return SqueezeDimInPlace.apply(row, shape=row._data.shape[1:], must_view=True)
+        return SqueezeDimInPlace.apply(row, shape=row._data.shape[1:], must_view=True, dim=0)
     if da == 2 and db == 2:
         return mm(input, other)
     if not (_mode.enabled and (input._requires_grad or other._requires_grad)) and not _mode.forward_ad \
@@ -352,9 +355,11 @@ class Addmm(Primitive):
 
     formula = "grad_x = grad · mᵀ, grad_m = xᵀ · grad, grad_b = Σ_rows grad"
     saved_names = ("mat1", "mat2")
+    saved_values = {"alpha": lambda node: 1, "beta": lambda node: 1, **layouts("mat1", "mat2")}
 
     @staticmethod
     def forward(ctx, b, x, m):
+        ctx.layouts = (layout(x), layout(m))
         ctx.save_for_backward(x, m)
         y = ctx.backend.matmul(x, m)
         y += b

@@ -7,6 +7,7 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, layout, layouts
 from ..tensor import Tensor
 from ._helpers import check_number, common_device, size_at, type_word, wrap_dim
 from .shape import broadcast_shapes
@@ -14,13 +15,19 @@ from .shape import broadcast_shapes
 
 # ---- β · input + α · product -------------------------------------------------------------------
 
+_SCALES = {"alpha": attribute("alpha"), "beta": attribute("beta")}
+
+
 class _AddProduct(Primitive):
     """y = β · input + α · product(a, b); subclasses give the product on arrays and its two gradients.
     With β = 0 the input's values are ignored (NaN does not propagate), as in torch."""
 
+    saved_values = _SCALES
+
     @classmethod
     def forward(cls, ctx, c, a, b, *, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
+        ctx.layouts = (layout(a), layout(b))
         ctx.save_for_backward(a, b)
         prod = cls.product(ctx.backend, a, b)
         if alpha != 1:
@@ -40,12 +47,15 @@ class _AddProduct(Primitive):
 
 class Addmm(_AddProduct):
     formula = "grad_input = β grad, grad_mat1 = α grad · mat2ᵀ, grad_mat2 = α mat1ᵀ · grad"
+    saved_names = ("mat1", "mat2")
+    saved_values = {**_SCALES, **layouts("mat1", "mat2")}
     product = staticmethod(lambda backend, a, b: backend.matmul(a, b))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g @ b.mT if na else None, a.mT @ g if nb else None))
 
 
 class Addmv(_AddProduct):
     formula = "grad_input = β grad, grad_mat = α outer(grad, vec), grad_vec = α matᵀ · grad"
+    saved_names = ("mat", "vec")
     product = staticmethod(lambda backend, a, b: a @ b)
     product_grads = staticmethod(lambda g, a, b, na, nb: (g.unsqueeze(-1) * b if na else None,
                                                           a.mT @ g if nb else None))
@@ -53,16 +63,23 @@ class Addmv(_AddProduct):
 
 class Addr(_AddProduct):
     formula = "grad_input = β grad, grad_vec1 = α grad · vec2, grad_vec2 = α gradᵀ · vec1"
+    saved_names = ("vec1", "vec2")
     product = staticmethod(lambda backend, a, b: backend.xp.multiply.outer(a, b))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g @ b if na else None, g.mT @ a if nb else None))
 
 
 class Baddbmm(Addmm):
     formula = "grad_input = β grad, grad_batch1 = α grad · batch2ᵀ, grad_batch2 = α batch1ᵀ · grad"
+    saved_names = ("batch1", "batch2")
+    saved_values = _SCALES
 
 
 class Addbmm(_AddProduct):
     formula = "grad_input = β grad, grad_batch1 = α grad · batch2ᵀ, grad_batch2 = α batch1ᵀ · grad (per batch)"
+    saved_names = ("batch1", "batch2")
+    saved_values = {**_SCALES, "batch1_sym_argsize_0": lambda node: node.layouts[0][0][0],
+                    "batch1_sym_argsize_1": lambda node: node.layouts[0][0][1],
+                    "batch2_sym_argsize_2": lambda node: node.layouts[1][0][2]}
     product = staticmethod(lambda backend, a, b: backend.matmul(a, b).sum(0))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g.unsqueeze(0) @ b.mT if na else None,
                                                           a.mT @ g.unsqueeze(0) if nb else None))

@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute
 from .fused import Fused
 from ..tensor import Tensor
 from ._helpers import (NOT_GIVEN, c_type_name, cast, check_broadcast, check_number, check_scalar_fits,
@@ -280,6 +281,8 @@ negative = neg
 
 
 class Abs(Primitive):
+    saved_names = ("self",)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -491,6 +494,7 @@ def _check_alpha(dt, alpha) -> None:
 class Add(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad, grad_other = alpha · grad (each summed to its input's shape)"
+    saved_values = {"alpha": attribute("alpha")}
 
     @staticmethod
     def forward(ctx, a, b, *, alpha=1):
@@ -509,6 +513,7 @@ class Add(Primitive):
 class Sub(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad, grad_other = -alpha · grad (each summed to its input's shape)"
+    saved_values = {"alpha": attribute("alpha")}
 
     @staticmethod
     def forward(ctx, a, b, *, alpha=1):
@@ -701,10 +706,12 @@ class MulByNumber(Mul):
 
 class AddByNumber(Add):
     node_name = "AddBackward1"
+    saved_values = {}                   # torch's add.Scalar keeps nothing
 
 
 class SubByNumber(Sub):
     node_name = "SubBackward1"
+    saved_values = {}
 
 
 def div_by_number(input: Tensor, number) -> Tensor:
@@ -789,10 +796,13 @@ def fmod(input: Tensor, other) -> Tensor:
 
 class Pow(Primitive):
     formula = "grad_self = grad · exponent · self^(exponent - 1), grad_exponent = grad · y · ln(self)"
-    saved_names = ("self", "exponent", "result")
+    # tensor ** number: torch keeps the tensor and the number (its exponent as given)
+    saved_names = ("self", "", "")
+    saved_values = {"exponent": attribute("number")}
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, number=None):
+        ctx.number = number  # the Python number of a tensor ** number or number ** tensor, as given
         xp = ctx.xp
         if a.dtype.kind in "iu" and (b < 0).any():
             # integer powers with negative exponents: 1, -1 or 0, as integer division gives
@@ -829,15 +839,24 @@ def pow(input, exponent) -> Tensor:
         if is_tensor(exponent):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return a.logical_or(~b)
-    return _pow_node(input, exponent).apply(a, b)
+    return _pow_node(input, exponent).apply(a, b, number=_number_of(input, exponent))
 
 
 class PowTensor(Pow):
     node_name = "PowBackward1"          # tensor ** tensor
+    saved_names = ("self", "exponent", "result")
+    saved_values = {}
 
 
 class PowScalarBase(Pow):
     node_name = "PowBackward2"          # number ** tensor
+    saved_names = ("", "exponent", "result")
+    saved_values = {"self": attribute("number")}
+
+
+def _number_of(input, exponent):
+    """The Python number among pow's operands (None for two tensors)."""
+    return input if not is_tensor(input) else exponent if not is_tensor(exponent) else None
 
 
 def _pow_node(input, exponent):
@@ -850,7 +869,8 @@ def _pow_node(input, exponent):
 def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64."""
     a, b, _ = operands(input, exponent, dtype=D.float64)
-    return _pow_node(input, exponent).apply(a, b)
+    number = _number_of(input, exponent)
+    return _pow_node(input, exponent).apply(a, b, number=None if number is None else float(number))
 
 
 
@@ -1105,8 +1125,11 @@ def where(condition: Tensor, input=None, other=None) -> Tensor:
 
 
 class Clamp(Primitive):
+    saved_names = ("self", "min", "max")  # ClampBackward0: tensor bounds (None where not given)
+
     @staticmethod
-    def forward(ctx, x, lo, hi):
+    def forward(ctx, x, lo, hi, bounds=(None, None)):
+        ctx.bounds = bounds  # number bounds as given (what torch keeps for them)
         ctx.save_for_backward(x, lo, hi)
         xp = ctx.xp
         y = x
@@ -1155,7 +1178,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     x = cast(input, dt, input._device)
     lo = None if min is None else cast(min, dt, input._device)
     hi = None if max is None else cast(max, dt, input._device)
-    return _clamp_node(min, max).apply(x, lo, hi)
+    return _clamp_node(min, max).apply(x, lo, hi, bounds=(min, max))
 
 
 clip = clamp
@@ -1163,22 +1186,30 @@ clip = clamp
 
 class ClampScalars(Clamp):
     node_name = "ClampBackward1"        # clamp(x, numbers) (ClampBackward0: tensor bounds)
+    saved_names = ("self",)
+    saved_values = {"min": lambda node: node.bounds[0], "max": lambda node: node.bounds[1]}
 
 
 class ClampMin(Clamp):
     node_name = "ClampMinBackward0"
+    saved_names = ("self",)
+    saved_values = {"min": lambda node: node.bounds[0]}
 
 
 class ClampMinTensor(Clamp):
     node_name = "ClampMinBackward1"
+    saved_names = ("self", "min")
 
 
 class ClampMax(Clamp):
     node_name = "ClampMaxBackward0"
+    saved_names = ("self",)
+    saved_values = {"max": lambda node: node.bounds[1]}
 
 
 class ClampMaxTensor(Clamp):
     node_name = "ClampMaxBackward1"
+    saved_names = ("self", "", "max")
 
 
 def _clamp_node(min, max):
@@ -1189,13 +1220,13 @@ def _clamp_node(min, max):
 def clamp_min(input: Tensor, min) -> Tensor:
     dt = D.result_type(input, min)
     node = ClampMinTensor if is_tensor(min) else ClampMin
-    return node.apply(cast(input, dt, input._device), cast(min, dt, input._device), None)
+    return node.apply(cast(input, dt, input._device), cast(min, dt, input._device), None, bounds=(min, None))
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
     dt = D.result_type(input, max)
     node = ClampMaxTensor if is_tensor(max) else ClampMax
-    return node.apply(cast(input, dt, input._device), None, cast(max, dt, input._device))
+    return node.apply(cast(input, dt, input._device), None, cast(max, dt, input._device), bounds=(None, max))
 
 
 class MaskedFill(Primitive):

@@ -102,7 +102,7 @@ class TransposeInPlace(Transpose):
 def transpose_in_place_node(output):
     """output.transpose(0, 1) with the node of torch's in-place transpose_."""
     axes = (1, 0) + tuple(range(2, output.dim()))
-    return TransposeInPlace.apply(output, axes=axes)
+    return TransposeInPlace.apply(output, axes=axes, given=(0, 1))
 
 
 # ---- packed sequences: the batch shrinks as sequences end ------------------------------------------

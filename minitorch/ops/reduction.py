@@ -10,6 +10,7 @@ from collections import namedtuple
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, sizes, torch_ints
 from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, check_dim_types, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
 from .convert import Clone
@@ -57,13 +58,21 @@ def _acc_dtype(a, xp):
     return xp.float32 if a.dtype == xp.float16 else None
 
 
+def _given_dims(node) -> tuple:
+    """The dims the call named (as torch saves them), else the normalised axes."""
+    dim = getattr(node, "dim", None)
+    dims = node.axes if dim is None else (dim,) if isinstance(dim, int) else dim
+    return torch_ints(dims)
+
+
 class Sum(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad expanded back over the summed dims"
+    saved_values = {"self_sym_sizes": sizes("shape")}
 
     @staticmethod
-    def forward(ctx, x, *, axes, keepdim, dtype):
-        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+    def forward(ctx, x, *, axes, keepdim, dtype, dim=None):
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.dim = x.shape, axes, keepdim, dim
         acc = _acc_dtype(x, ctx.xp) if dtype is None or dtype.np == x.dtype else None
         y = ctx.backend.reduce("sum", x, axes, keepdim, acc or (None if dtype is None else dtype.np))
         return y.astype(x.dtype if dtype is None else dtype.np, copy=False)
@@ -85,22 +94,25 @@ def _sum_dtype(input, dtype):
 
 class SumDim(Sum):
     node_name = "SumBackward1"          # sum over given dims (SumBackward0 is the sum of everything)
+    saved_values = {"dim": _given_dims, "keepdim": attribute("keepdim"), "self_sym_sizes": sizes("shape")}
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over `dim`; integer and bool inputs sum to int64 as in torch."""
     axes = _dims(dim, input._data.ndim)
-    node = Sum if dim is None else SumDim
-    return node.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
+    if dim is None:
+        return Sum.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
+    return SumDim.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype), dim=dim)
 
 
 class Mean(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad / n, expanded back over the n averaged elements"
+    saved_values = {"self_sym_numel": lambda node: math.prod(node.shape), "self_sym_sizes": sizes("shape")}
 
     @staticmethod
-    def forward(ctx, x, *, axes, keepdim):
-        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+    def forward(ctx, x, *, axes, keepdim, dim=None):
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.dim = x.shape, axes, keepdim, dim
         ctx.count = math.prod(x.shape[a] for a in axes)
         total = ctx.backend.reduce("sum", x, axes, keepdim, _acc_dtype(x, ctx.xp))
         return (total / ctx.count).astype(x.dtype, copy=False)
@@ -126,12 +138,14 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """The arithmetic mean over all elements or over `dim`."""
     check_dim_types(dim)  # the parser's check, then the kernel's dtype check, then the dims' range
     input = _needs_float(input, "mean", dtype)
-    node = Mean if dim is None else MeanDim
-    return node.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+    if dim is None:
+        return Mean.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+    return MeanDim.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim, dim=dim)
 
 
 class MeanDim(Mean):
     node_name = "MeanBackward1"         # mean over given dims
+    saved_values = {"dim": _given_dims, "keepdim": attribute("keepdim"), **Mean.saved_values}
 
 
 def _nansum(input, dim, keepdim, dtype):

@@ -9,6 +9,7 @@ import math
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, sizes, torch_int, torch_ints
 from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, _check_dim_type, common_device, dims as _dims, refuse_none, wrap_dim
 
@@ -93,10 +94,11 @@ def _fmt(shape):
 class View(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad viewed in the input's shape"
+    saved_values = {"self_sym_sizes": sizes("in_shape")}
 
     @staticmethod
-    def forward(ctx, x, *, shape, must_view):
-        ctx.in_shape = x.shape
+    def forward(ctx, x, *, shape, must_view, dim=None):
+        ctx.in_shape, ctx.dim = x.shape, dim  # dim: the squeezed or unsqueezed dim(s) as given, which torch saves
         if must_view:
             try:
                 return x.reshape(shape, copy=False)
@@ -120,22 +122,27 @@ class Squeeze(View):
 
 class SqueezeDim(View):
     node_name = "SqueezeBackward1"      # x.squeeze(dim)
+    saved_values = {"dim": attribute("dim", torch_int), "self_sym_sizes": sizes("in_shape")}
 
 
 class SqueezeDims(View):
     node_name = "SqueezeBackward2"      # x.squeeze((dim0, dim1))
+    saved_values = {"dim": attribute("dim", torch_ints), "self_sym_sizes": sizes("in_shape")}
 
 
 class SqueezeDimInPlace(View):
     node_name = "SqueezeBackward4"      # x.squeeze_(dim), where torch's composites end with it
+    saved_values = SqueezeDim.saved_values
 
 
 class Unsqueeze(View):
     node_name = "UnsqueezeBackward0"
+    saved_values = {"dim": attribute("dim", torch_int)}
 
 
 class Alias(View):
     node_name = "AliasBackward0"        # an op that gives back its input, as a view
+    saved_values = {}
 
 
 def view(self: Tensor, *args, size=None, dtype=None) -> Tensor:
@@ -233,22 +240,25 @@ def squeeze(input: Tensor, dim=NOT_GIVEN) -> Tensor:
         axes = range(len(shape)) if dim is None else _dims(dim, len(shape))
     keep = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
     node = Squeeze if dim is None else SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
-    return node.apply(input, shape=keep, must_view=True)._view_of(input)
+    return node.apply(input, shape=keep, must_view=True, dim=dim)._view_of(input)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     d = wrap_dim(dim, input._data.ndim + 1)
     shape = input._data.shape
-    return Unsqueeze.apply(input, shape=shape[:d] + (1,) + shape[d:], must_view=True)._view_of(input)
+    return Unsqueeze.apply(input, shape=shape[:d] + (1,) + shape[d:], must_view=True, dim=dim)._view_of(input)
 
 
 class Permute(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad permuted back by the inverse permutation"
 
+    saved_values = {"dims": attribute("given", torch_ints)}
+
     @staticmethod
-    def forward(ctx, x, *, axes):
+    def forward(ctx, x, *, axes, given=None):
         ctx.axes = axes
+        ctx.given = axes if given is None else given  # the dims as the call named them (torch saves those)
         return x.transpose(axes)
 
     @staticmethod
@@ -273,10 +283,12 @@ class Permute(Primitive):
 
 class Transpose(Permute):
     node_name = "TransposeBackward0"
+    saved_values = {"dim0": lambda node: torch_int(node.given[0]), "dim1": lambda node: torch_int(node.given[1])}
 
 
 class MatrixTranspose(Permute):
     node_name = "TBackward0"            # x.t(): the transpose of a matrix (a vector or scalar as it is)
+    saved_values = {}
 
 
 def permute(input: Tensor, dims) -> Tensor:
@@ -289,7 +301,7 @@ def permute(input: Tensor, dims) -> Tensor:
     axes = tuple(wrap_dim(d, nd) for d in order)
     if len(set(axes)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(input, axes=axes)._view_of(input)
+    return Permute.apply(input, axes=axes, given=tuple(order))._view_of(input)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -298,7 +310,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     axes = list(range(nd))
     if nd:
         axes[a], axes[b] = axes[b], axes[a]
-    return Transpose.apply(input, axes=tuple(axes))._view_of(input)
+    return Transpose.apply(input, axes=tuple(axes), given=(dim0, dim1))._view_of(input)
 
 
 def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
@@ -383,6 +395,7 @@ def _expandable(small, big) -> bool:
 class Expand(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
     formula = "grad_self = grad summed over the expanded dims"
+    saved_values = {"self_sym_sizes": sizes("in_shape")}
 
     @staticmethod
     def forward(ctx, x, *, shape):
@@ -498,10 +511,13 @@ def tile(input: Tensor, dims) -> Tensor:
 
 class Cat(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+
     @staticmethod
-    def forward(ctx, *xs, dim):
+    def forward(ctx, *xs, dim, given_dim=None):
         # a legacy empty (0,) tensor takes no part (its size None): its gradient is empty too
         ctx.sizes, ctx.dim = [None if x.ndim == 0 or _skippable(x) else x.shape[dim] for x in xs], dim
+        ctx.given_dim = dim if given_dim is None else given_dim
         return ctx.xp.concatenate([x for x in xs if not _skippable(x)] or [xs[0]], axis=dim)
 
     @staticmethod
@@ -542,7 +558,7 @@ def cat(tensors: list[Tensor], dim: int = 0) -> Tensor:
             if a != d and s != r:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {r} but "
                                    f"got size {s} for tensor number {i} in the list.")
-    return Cat.apply(*tensors, dim=d)
+    return Cat.apply(*tensors, dim=d, given_dim=dim)
 
 
 concat = concatenate = cat
@@ -559,7 +575,7 @@ def stack(tensors: list[Tensor], dim: int = 0) -> Tensor:
                                f"entry 0 and {_fmt(t.shape)} at entry {i}")
     common_device(*tensors)
     dt = D.result_type(*tensors) if len({t._dtype for t in tensors}) > 1 else tensors[0]._dtype
-    return Stack.apply(*[t if t._dtype is dt else t.to(dt) for t in tensors], dim=d)
+    return Stack.apply(*[t if t._dtype is dt else t.to(dt) for t in tensors], dim=d, given_dim=dim)
 
 
 class Stack(Primitive):
@@ -567,10 +583,12 @@ class Stack(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     formula = "grad_tensors[i] = grad.select(dim, i)"
+    saved_values = {"dim": attribute("given_dim", torch_int)}
 
     @staticmethod
-    def forward(ctx, *xs, dim):
+    def forward(ctx, *xs, dim, given_dim=None):
         ctx.dim = dim
+        ctx.given_dim = dim if given_dim is None else given_dim
         return ctx.xp.stack(xs, axis=dim)
 
     @staticmethod
@@ -848,13 +866,21 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     return Roll.apply(input, shifts=shifts, axes=axes)
 
 
+_INT64_MAX = (1 << 63) - 1  # an open end, as torch saves it
+
+
 class Slice(Primitive):
     """x[start:stop:step] along one dim, as a view."""
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"dim": attribute("given_dim", torch_int), "self_sym_sizes": sizes("shape"),
+                    "start": lambda node: torch_int(node.index[-1].start or 0),
+                    "end": lambda node: torch_int(_INT64_MAX if node.index[-1].stop is None else node.index[-1].stop),
+                    "step": lambda node: node.index[-1].step or 1}
 
     @staticmethod
-    def forward(ctx, x, *, dim, start, stop, step):
+    def forward(ctx, x, *, dim, start, stop, step, given_dim=None):
         ctx.shape, ctx.index = x.shape, (slice(None),) * dim + (slice(start, stop, step),)
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         return x[ctx.index]
 
     @staticmethod
@@ -878,7 +904,7 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
         start += n
     if not (0 <= start <= n) or start + length > n or length < 0:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return Slice.apply(input, dim=d, start=start, stop=start + length, step=1)._view_of(input)
+    return Slice.apply(input, dim=d, start=start, stop=start + length, step=1, given_dim=dim)._view_of(input)
 
 
 class _Triangle(Primitive):

@@ -326,7 +326,7 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
         values = values.lerp(ordered.gather(-1, ranks.ceil().long()), weights)
     if q.dim() > 0:  # the quantiles move to the front
         values = values.unsqueeze(0).transpose(0, -1)
-    return SqueezeDimInPlace.apply(values, shape=values._data.shape[:-1], must_view=True)
+    return SqueezeDimInPlace.apply(values, shape=values._data.shape[:-1], must_view=True, dim=-1)
 
 
 def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
