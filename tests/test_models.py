@@ -114,18 +114,27 @@ def test_checkpoints_load_both_ways(torchvision, name):
     theirs.load_state_dict(torch.load(buffer, weights_only=True), strict=True)
 
 
-def _compare_outputs(theirs, ours, side, batch=2, train=False, rtol=1e-4, atol=1e-4):
+# Networks deep enough that float32 rounding, summed in another order by torch's convolutions, grows past 1e-4
+# at the output even in eval mode: with random weights (running statistics of 0 and 1) the outputs of
+# ResNet-101 and -152 reach 1e4 and 1e7, and torch's own float32 forward differs from its float64 one by up to
+# 9e-4 and 5e-4 relative there. Their forward is compared in float64, as every training-mode forward is.
+DEEP = {"resnet101", "resnet152"}
+
+
+def _compare_outputs(theirs, ours, side, batch=2, train=False, rtol=1e-4, atol=1e-4, deep=False):
     """The float32 forward from identical weights, then the input gradient of a random linear function of
     the output with both models in float64. The gradient is compared in float64 because in float32 it is
     ill-conditioned: a pre-activation within rounding of a ReLU kink, or two window values within rounding
     of each other under a max-pool, flips where the gradient flows. torch's own float32 gradient of
-    MobileNetV2 moves by 2.5% when its input moves by one ulp."""
+    MobileNetV2 moves by 2.5% when its input moves by one ulp. The float64 gradient's tolerance is relative
+    to its largest element: single elements near zero are differences of large terms (ResNet-152's reach
+    0.02 beside 400), whose rounding is relative to those terms, not to the small result."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, 3, side, side)).astype(np.float32)
     theirs.train(train)
     ours.train(train)
-    if train:  # batch statistics over a few values per channel amplify float32 rounding through ResNet-50's
-        theirs.double()  # depth to 1.7e-4 at the output: the training-mode forward is compared in float64
+    if train or deep:  # batch statistics over a few values per channel amplify float32 rounding through
+        theirs.double()  # ResNet-50's depth to 1.7e-4 at the output: training mode is compared in float64
         ours.double()
         x, rtol, atol = x.astype(np.float64), 1e-7, 1e-9
     ty, my = theirs(torch.tensor(x)), ours(minitorch.tensor(x))
@@ -141,14 +150,15 @@ def _compare_outputs(theirs, ours, side, batch=2, train=False, rtol=1e-4, atol=1
     w = rng.standard_normal(tuple(ty.shape))
     (ty * torch.tensor(w)).sum().backward()
     (my * minitorch.tensor(w)).sum().backward()
-    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-7, atol=1e-9)
+    want = tx.grad.numpy()
+    np.testing.assert_allclose(mx.grad.numpy(), want, rtol=1e-7, atol=1e-9 * max(1.0, np.abs(want).max()))
 
 
 @pytest.mark.parametrize("train", [False, True], ids=["eval", "train"])
 @pytest.mark.parametrize("name", _params(MODELS))
 def test_outputs_and_input_gradients_match(torchvision, name, train):
     theirs, ours = _pair(torchvision, name, **_size_kwargs(name))
-    _compare_outputs(theirs, ours, MODELS[name][0], train=train)
+    _compare_outputs(theirs, ours, MODELS[name][0], train=train, deep=name in DEEP)
     if train:  # batch norm's running statistics moved the same way (twice: float32, then float64)
         want, got = theirs.state_dict(), ours.state_dict()
         for key in want:
