@@ -163,7 +163,9 @@ def test_the_ops_give_the_kernels_accuracy_and_agree_with_torch():
 @needs_compiler
 @pytest.mark.parametrize("n, c, hw, k, s, p, d", [
     (2, 3, (9, 10), 3, 1, 1, 1), (2, 4, (10, 11), 5, 2, 2, 1), (1, 2, (7, 7), 3, 2, 0, 2), (1, 5, (3, 4), 5, 1, 3, 1),
-    (3, 2, (12, 9), (3, 1), (2, 1), (1, 0), (1, 2)), (4, 64, (40, 40), 3, 1, 1, 1)])  # the last one is split
+    (3, 2, (12, 9), (3, 1), (2, 1), (1, 0), (1, 2)), (4, 64, (40, 40), 3, 1, 1, 1),  # this one is split
+    # rows of whole and partial 16-column blocks, at stride 2 (even and odd columns apart) and dilated
+    (2, 3, (37, 41), 3, 2, 1, 1), (1, 2, (33, 35), 5, 2, 4, 2), (1, 3, (7, 7), 5, 1, 2, 1)])
 def test_depthwise_convolution_and_its_gradients_agree_with_the_im2col_gemms(n, c, hw, k, s, p, d):
     from minitorch.backends.base import ArrayBackend
     k, s, p, d = ((v, v) if isinstance(v, int) else v for v in (k, s, p, d))

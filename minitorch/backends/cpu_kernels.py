@@ -26,7 +26,7 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
-    "depthwise_conv2d_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
+    "depthwise_conv2d_f32": (ctypes.c_int, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_input_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_weight_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
 }

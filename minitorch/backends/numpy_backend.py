@@ -277,9 +277,10 @@ def _is_depthwise(x, w, b, groups) -> bool:
 
 def _over_planes(kernel, planes, work, pointers, sizes):
     """kernel(*pointers, first, last, *sizes) over the (n, c) planes, split between threads when the
-    work (elements touched) is large."""
+    work (elements touched) is large. A kernel returning nonzero could not allocate its buffers."""
     def part(first, last):
-        kernel(*pointers, first, last, *sizes)
+        if kernel(*pointers, first, last, *sizes):
+            raise MemoryError("the depthwise convolution kernel could not allocate its working buffers")
     if work >= NATIVE_PARALLEL_MIN and planes > 1 and _threads() > 1:
         _run_split(part, planes)
     else:

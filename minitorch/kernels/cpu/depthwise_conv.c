@@ -1,46 +1,130 @@
 // Depthwise 2-d cross-correlation over float32 on the CPU: each channel of x (N, C, H, W) with its own
 // kernel w (C, 1, kh, kw), plus an optional bias, as torch's conv2d with groups = C computes it, and its
-// two gradients. Every loop nest walks output rows and kernel taps; the innermost loop runs over the
-// output columns a tap reaches inside the input (padding is a column range, never a read outside), so
-// it is a vectorisable multiply-add. Reference: the im2col GEMMs of ArrayBackend.conv2d and its
+// two gradients. The forward copies each plane into a zero-bordered buffer and sums blocks of 16 output
+// columns over all the taps in vector registers. The gradients walk output rows and kernel taps, the
+// innermost loop over the output columns a tap reaches inside the input (padding is a column range, never
+// a read outside), a vectorisable multiply-add. Reference: the im2col GEMMs of ArrayBackend.conv2d and its
 // gradients (the sums are taken in another order, so results agree to rounding).
+
+#include <stdlib.h>
+#include <string.h>
 
 static long long ceil_div(long long a, long long b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
-// planes: the (n, c) planes [first, last) of the N*C to compute (the caller splits them between threads)
-void depthwise_conv2d_f32(const float* restrict x, const float* restrict w, const float* restrict bias,
-                          float* restrict y, long long first, long long last, long long channels, long long h,
-                          long long wd, long long kh, long long kw, long long sh, long long sw, long long ph,
-                          long long pw, long long dh, long long dw, long long oh, long long ow) {
+// DW_BLOCK output columns of one row: bias + Σ over taps (ky, kx), in that order, of w[ky, kx] times the
+// input, summed in registers and stored once. The input of output column j for tap (ky, kx) is
+// src(ky, kx)[j]: a stride-1 convolution reads the zero-bordered rows directly; a stride-2 one reads the
+// even or odd columns of them, kept apart (`parts`), so that both read consecutive floats.
+// dw_block16: 16 output columns of one row, bias + Σ over taps (ky, kx), in that order, of w[ky, kx] times
+// the input, summed in two 8-float vector registers (GCC's vector extension) and stored once. Stride 1 reads
+// the zero-bordered rows; stride 2 the even or odd columns of them, kept apart so that both read consecutive
+// floats.
+typedef float dw_vec __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline)) void dw_accumulate(dw_vec* acc, float wv, const float* src) {
+    dw_vec lo, hi;
+    memcpy(&lo, src, sizeof lo);
+    memcpy(&hi, src + 8, sizeof hi);
+    acc[0] += wv * lo;
+    acc[1] += wv * hi;
+}
+
+static inline void dw_block16(const float* restrict rows, long long wp, const float* restrict wc, long long kh,
+                              long long kw, long long dh, long long dw, float start, float* restrict out) {
+    dw_vec acc[2] = {start - (dw_vec){0}, start - (dw_vec){0}};
+    for (long long ky = 0; ky < kh; ++ky)
+        for (long long kx = 0; kx < kw; ++kx)
+            dw_accumulate(acc, wc[ky * kw + kx], rows + ky * dh * wp + kx * dw);
+    memcpy(out, acc, sizeof acc);
+}
+
+static inline void dw_block16_stride2(const float* restrict even, const float* restrict odd, long long half,
+                                      const float* restrict wc, long long kh, long long kw, long long dh,
+                                      long long dw, float start, float* restrict out) {
+    dw_vec acc[2] = {start - (dw_vec){0}, start - (dw_vec){0}};
+    for (long long ky = 0; ky < kh; ++ky)
+        for (long long kx = 0; kx < kw; ++kx) {
+            const long long col = kx * dw;
+            dw_accumulate(acc, wc[ky * kw + kx], ((col & 1) ? odd : even) + ky * dh * half + (col >> 1));
+        }
+    memcpy(out, acc, sizeof acc);
+}
+#define DW_SLACK 64
+
+// planes: the (n, c) planes [first, last) of the N*C to compute (the caller splits them between threads).
+// Each plane is copied once into a zero-bordered buffer (for stride 2, its even and odd columns apart),
+// so every tap reads inside it without a bounds test; blocks of DW_BLOCK output columns go through
+// dw_block, and the columns left at a row's end through the same sums, one column at a time.
+// Returns 0, or 1 when its buffers could not be allocated (y is then not written).
+int depthwise_conv2d_f32(const float* restrict x, const float* restrict w, const float* restrict bias,
+                         float* restrict y, long long first, long long last, long long channels, long long h,
+                         long long wd, long long kh, long long kw, long long sh, long long sw, long long ph,
+                         long long pw, long long dh, long long dw, long long oh, long long ow) {
+    const long long hp = h + 2 * ph, wp = wd + 2 * pw, half = (wp + 1) / 2;
+    const int split = sw == 2;
+    // DW_SLACK floats past each buffer: a block at a row's end reads (and computes, without storing) up to 15
+    // columns beyond it, which lie in the next row, or here
+    float* padded = calloc((size_t)(hp * wp + DW_SLACK), sizeof(float));
+    float* halves = split ? calloc((size_t)(2 * hp * half + DW_SLACK), sizeof(float)) : NULL;
+    if (!padded || (split && !halves)) {
+        free(padded);
+        free(halves);
+        return 1;
+    }
     for (long long plane = first; plane < last; ++plane) {
         const long long c = plane % channels;
         const float* xp = x + plane * h * wd;
         const float* wc = w + c * kh * kw;
         float* yp = y + plane * oh * ow;
         const float start = bias ? bias[c] : 0.0f;
-        for (long long i = 0; i < oh * ow; ++i) yp[i] = start;
+        for (long long iy = 0; iy < h; ++iy)  // the borders stay zero from calloc
+            memcpy(padded + (iy + ph) * wp + pw, xp + iy * wd, (size_t)wd * sizeof(float));
+        if (split)
+            for (long long r = 0; r < hp; ++r) {
+                const float* row = padded + r * wp;
+                float* even = halves + r * half;
+                float* odd = halves + hp * half + r * half;
+                for (long long i = 0; i < wp / 2; ++i) {
+                    even[i] = row[2 * i];
+                    odd[i] = row[2 * i + 1];
+                }
+                if (wp & 1) even[wp / 2] = row[wp - 1];
+            }
         for (long long oy = 0; oy < oh; ++oy) {
             float* yrow = yp + oy * ow;
-            for (long long ky = 0; ky < kh; ++ky) {
-                const long long iy = oy * sh + ky * dh - ph;
-                if (iy < 0 || iy >= h) continue;
-                const float* xrow = xp + iy * wd;
-                for (long long kx = 0; kx < kw; ++kx) {
-                    const float wv = wc[ky * kw + kx];
-                    const long long shift = kx * dw - pw;  // ix = ox * sw + shift must lie in [0, wd)
-                    long long lo = ceil_div(-shift, sw), hi = ceil_div(wd - shift, sw);
-                    if (lo < 0) lo = 0;
-                    if (hi > ow) hi = ow;
-                    if (sw == 1) {
-                        const float* src = xrow + shift;
-                        for (long long ox = lo; ox < hi; ++ox) yrow[ox] += wv * src[ox];
-                    } else {
-                        for (long long ox = lo; ox < hi; ++ox) yrow[ox] += wv * xrow[ox * sw + shift];
-                    }
+            const float* rows = padded + oy * sh * wp;
+            long long ox0 = 0;
+            float tail[16];
+            if (sw == 1) {
+                for (; ox0 + 16 <= ow; ox0 += 16) dw_block16(rows + ox0, wp, wc, kh, kw, dh, dw, start, yrow + ox0);
+                if (ox0 < ow) {  // the row's last columns: a whole block computed, its first ow - ox0 kept
+                    dw_block16(rows + ox0, wp, wc, kh, kw, dh, dw, start, tail);
+                    memcpy(yrow + ox0, tail, (size_t)(ow - ox0) * sizeof(float));
+                    ox0 = ow;
+                }
+            } else if (split) {
+                const float* even = halves + oy * sh * half;
+                const float* odd = even + hp * half;
+                for (; ox0 + 16 <= ow; ox0 += 16)
+                    dw_block16_stride2(even + ox0, odd + ox0, half, wc, kh, kw, dh, dw, start, yrow + ox0);
+                if (ox0 < ow) {
+                    dw_block16_stride2(even + ox0, odd + ox0, half, wc, kh, kw, dh, dw, start, tail);
+                    memcpy(yrow + ox0, tail, (size_t)(ow - ox0) * sizeof(float));
+                    ox0 = ow;
                 }
             }
+            for (long long ox = ox0; ox < ow; ++ox) yrow[ox] = start;
+            for (long long ky = 0; ky < kh; ++ky)
+                for (long long kx = 0; kx < kw; ++kx) {
+                    const float wv = wc[ky * kw + kx];
+                    const float* src = rows + ky * dh * wp + kx * dw;
+                    for (long long ox = ox0; ox < ow; ++ox) yrow[ox] += wv * src[ox * sw];
+                }
         }
     }
+    free(padded);
+    free(halves);
+    return 0;
 }
 
 // The tap loop shared by the three kernels: for output row oy and tap (ky, kx), the input row iy and the
