@@ -342,9 +342,25 @@ class ArrayBackend:
 
     # ---- convolution: how to compute it is the backend's choice -------------------------------------
 
+    @staticmethod
+    def pointwise(w, s, p, groups) -> bool:
+        """Whether a convolution is 1 × 1, stride 1, unpadded and ungrouped: per image one GEMM, W (O, C)
+        times x (C, H·W), in the image's own layout (no columns, no transposes)."""
+        return groups == 1 and w.shape[2:] == (1, 1) and s == (1, 1) and p == (0, 0)
+
+    def conv2d_pointwise(self, x, w, b):
+        n, c, h, wd = x.shape
+        o = w.shape[0]
+        out = self.matmul(w.reshape(o, c), self.xp.ascontiguousarray(x).reshape(n, c, h * wd))   # (N, O, H·W)
+        if b is not None:
+            out += b.reshape(1, o, 1)
+        return out.reshape(n, o, h, wd)
+
     def conv2d(self, x, w, b, s, p, d, groups, out_hw):
         """Cross-correlation of x (N, C, H, W) with w (O, C/g, kh, kw) (+ b): one GEMM per group over
         im2col columns. Returns the (N, O, Ho, Wo) output and what the backward needs (the columns)."""
+        if self.pointwise(w, s, p, groups):
+            return self.conv2d_pointwise(x, w, b), None
         n = x.shape[0]
         o, cg, kh, kw = w.shape
         columns = self.im2col(x, (kh, kw), s, p, d, out_hw)
@@ -364,6 +380,11 @@ class ArrayBackend:
 
     def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
         """Σ over positions of gy times the input's window: the output gradient against the columns."""
+        if self.pointwise(w, s, p, groups):  # Σ over images of gy (O, H·W) times xᵀ (H·W, C)
+            n, c = x.shape[:2]
+            flat = self.xp.ascontiguousarray(x).reshape(n, c, -1)
+            per_image = self.matmul(self.xp.ascontiguousarray(gy).reshape(n, gy.shape[1], -1), flat.swapaxes(1, 2))
+            return per_image.sum(axis=0).reshape(w.shape)
         o, cg = w.shape[:2]
         gy_t = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)        # (g, O/g, N*L)
         cols = columns.reshape(groups, cg * w.shape[2] * w.shape[3], -1)
@@ -372,6 +393,10 @@ class ArrayBackend:
     def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
         """The input gradient: for stride 1 (padding within the kernel's reach) a convolution of gy
         with the flipped, channel-swapped kernel; otherwise columns summed back by col2im."""
+        if self.pointwise(w, s, p, groups):  # per image Wᵀ (C, O) times gy (O, H·W)
+            n, c, h, wd = shape
+            o = w.shape[0]
+            return self.matmul(w.reshape(o, c).T, self.xp.ascontiguousarray(gy).reshape(n, o, h * wd)).reshape(shape)
         k = w.shape[2:]
         if s == (1, 1) and groups == 1 and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
             flipped = self.xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, kh, kw)

@@ -53,12 +53,15 @@ class Gemm:
         self.library = library
 
     def applies(self, a, b) -> bool:
-        return (a.dtype == b.dtype and a.dtype.char in "fd" and 2 <= a.ndim == b.ndim <= 3 and a.size and b.size
-                and a.shape[-1] == b.shape[-2]
-                and (a.ndim == 2 or a.shape[0] == b.shape[0] or 1 in (a.shape[0], b.shape[0])))
+        """Float32/float64 matrices, or batches of them (a matrix beside a batch is used for every item)."""
+        return (a.dtype == b.dtype and a.dtype.char in "fd" and 2 <= a.ndim <= 3 and 2 <= b.ndim <= 3 and a.size
+                and b.size and a.shape[-1] == b.shape[-2]
+                and (a.ndim < 3 or b.ndim < 3 or a.shape[0] == b.shape[0] or 1 in (a.shape[0], b.shape[0])))
 
     def matmul(self, a, b):
         xp = self.xp
+        if a.ndim != b.ndim:  # a matrix beside a batch: a batch of one, read for every item (batch stride 0)
+            a, b = (a[None], b) if a.ndim == 2 else (a, b[None])
         if operand(a) is None or batch_stride(a) < 0:
             a = xp.ascontiguousarray(a)
         if operand(b) is None or batch_stride(b) < 0:

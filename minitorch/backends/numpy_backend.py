@@ -436,7 +436,7 @@ class NumpyBackend(ArrayBackend):
             library = cpu_kernels.load("depthwise_conv")
             if library:
                 return _depthwise_conv2d(library, x, w, b, s, p, d, out_hw), None  # no columns kept
-        if not (self.blocked_conv and s == (1, 1) and groups == 1):
+        if not (self.blocked_conv and s == (1, 1) and groups == 1) or self.pointwise(w, s, p, groups):
             return super().conv2d(x, w, b, s, p, d, groups, out_hw)
         out = _blocked_conv.conv2d(x, w, p, d)
         if b is not None:
@@ -444,6 +444,8 @@ class NumpyBackend(ArrayBackend):
         return out, None  # no columns: the weight gradient is blocked too
 
     def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
+        if self.pointwise(w, s, p, groups):
+            return super().conv2d_weight_grad(gy, x, w, columns, s, p, d, groups)
         if columns is None and groups == 1:
             return _blocked_conv.conv2d_weight(x, gy, w.shape[2:], p, d)
         if columns is None:  # from the depthwise kernel, which kept no columns
