@@ -430,13 +430,20 @@ class NumpyBackend(ArrayBackend):
     # Stride-1, ungrouped convolutions in cache-sized blocks of output positions, never holding a full
     # column matrix (blocked_conv.py); False falls back to the columns of the base backend.
     blocked_conv = True
+    # ... when a window holds fewer values than this (input channels × kernel taps): with more, one GEMM over
+    # im2col columns is faster (3 × 3 layers of 64 to 512 channels: 1.1-1.5x faster forward, 1.3-1.6x backward)
+    BLOCKED_CONV_MAX_WINDOW = 64
+
+    def _blocked(self, w, s, groups) -> bool:
+        return self.blocked_conv and s == (1, 1) and groups == 1 and \
+            w.shape[1] * w.shape[2] * w.shape[3] < self.BLOCKED_CONV_MAX_WINDOW
 
     def conv2d(self, x, w, b, s, p, d, groups, out_hw):
         if groups > 1 and _is_depthwise(x, w, b, groups):
             library = cpu_kernels.load("depthwise_conv")
             if library:
                 return _depthwise_conv2d(library, x, w, b, s, p, d, out_hw), None  # no columns kept
-        if not (self.blocked_conv and s == (1, 1) and groups == 1) or self.pointwise(w, s, p, groups):
+        if not self._blocked(w, s, groups) or self.pointwise(w, s, p, groups):
             return super().conv2d(x, w, b, s, p, d, groups, out_hw)
         out = _blocked_conv.conv2d(x, w, p, d)
         if b is not None:
@@ -464,7 +471,7 @@ class NumpyBackend(ArrayBackend):
         return super().conv2d_input_grad(gy, shape, w, s, p, d, groups)
 
     def conv2d_stride1(self, x, w, p, d, out_hw):
-        if not self.blocked_conv:
+        if not self._blocked(w, (1, 1), 1):
             return super().conv2d_stride1(x, w, p, d, out_hw)
         return _blocked_conv.conv2d(x, w, p, d)
 
