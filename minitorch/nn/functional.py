@@ -508,16 +508,12 @@ def batch_norm_core(input, running_mean, running_var, weight, bias, training, mo
         out = input.clone()
         out = out if weight is None else out * weight[0]
         return out if bias is None else out + bias[0]
-    axes = (0,) + tuple(range(2, input.dim()))
     if training:
-        n = input.numel() // input.shape[1]
-        if running_mean is not None:
-            from ..autograd.grad_mode import no_grad
-            with no_grad():  # the statistics of the values only (detached: forward mode gives them no tangent)
-                x = input.detach()
-                running_mean.mul_(1 - momentum).add_(x.mean(axes) * momentum)
-                running_var.mul_(1 - momentum).add_(x.var(axes, correction=0) * (momentum * n / (n - 1)))
-        return NativeBatchNorm.apply(input, None, None, weight, bias, eps=eps)
+        if running_mean is not None:  # the kernel moves them towards the batch's statistics, in place
+            running_mean._bump()
+            running_var._bump()
+        return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps=eps, training=True,
+                                     momentum=momentum)
     return NativeBatchNorm.apply(input, running_mean, running_var, weight, bias, eps=eps)
 
 

@@ -67,15 +67,20 @@ class NativeBatchNorm(Primitive):
     saved_names = ("input", "weight", "running_mean", "running_var")
 
     @staticmethod
-    def forward(ctx, x, running_mean, running_var, weight, bias, *, eps):
+    def forward(ctx, x, running_mean, running_var, weight, bias, *, eps, training=None, momentum=0.1):
         xp = ctx.xp
         work = xp.float32 if x.dtype == xp.float16 else x.dtype  # half in float32, as torch's kernel
         xw = x.astype(work, copy=False)
         axes, shape = _channel_axes(x.ndim)
-        if running_mean is None:  # training: the batch's statistics
+        training = running_mean is None if training is None else training
+        if training:  # the batch's statistics; the running ones, when given, move towards them (in place)
             mean = xw.mean(axis=axes)
             centred = xw - mean.reshape(shape)
             var = (centred * centred).mean(axis=axes)
+            if running_mean is not None:
+                n = x.size // x.shape[1]
+                _move_towards(running_mean, mean, momentum)
+                _move_towards(running_var, var, momentum, n / (n - 1))  # n > 1: F.batch_norm checked
         else:
             mean, var = running_mean.astype(work, copy=False), running_var.astype(work, copy=False)
         rstd = 1 / xp.sqrt(var + eps)
@@ -83,7 +88,7 @@ class NativeBatchNorm(Primitive):
         beta = -mean * alpha if bias is None else bias.astype(work, copy=False) - mean * alpha
         y = xw * alpha.reshape(shape)
         y += beta.reshape(shape)
-        ctx.eps, ctx.batch_stats, ctx.stats = eps, running_mean is None, (mean, rstd)
+        ctx.eps, ctx.batch_stats, ctx.stats = eps, training, (mean, rstd)
         ctx.save_for_backward(x, weight, running_mean, running_var)
         return y.astype(x.dtype, copy=False)
 
@@ -132,6 +137,14 @@ class NativeBatchNorm(Primitive):
         gw = gxhat_sum.astype(weight.dtype, copy=False) if na[3] else None
         gb = g_sum.astype(gy.dtype, copy=False) if len(na) > 4 and na[4] else None
         return gx, None, None, gw, gb
+
+
+def _move_towards(running, batch, momentum, unbias=1.0):
+    """running = (1 - momentum) · running + momentum · unbias · batch, in place (the running statistics' update
+    of torch's batch-norm kernel; `unbias` = n / (n - 1) turns the batch's biased variance unbiased)."""
+    t = running.dtype.type
+    running *= t(1 - momentum)
+    running += (batch * (momentum * unbias)).astype(running.dtype, copy=False)
 
 
 def _channel_axes(ndim):
