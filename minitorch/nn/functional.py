@@ -272,11 +272,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 
 class LeakyRelu(Fused):
     node_name = "LeakyReluBackward0"
+    saved_names = ("self",)
+    saved_values = {"negative_slope": lambda node: node.args[1]}
     definition = staticmethod(lambda x, slope: x.where(x > 0, x * slope))
 
 
 class LeakyReluInplace(LeakyRelu):
     node_name = "LeakyReluBackward1"  # torch's in-place form saves its result, and numbers its node 1
+    saved_names = ()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -336,7 +339,7 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6): hardtanh between 0 and 6, as torch computes it."""
-    return hardtanh(input, 0.0, 6.0, inplace)
+    return hardtanh(input, 0, 6, inplace)  # torch's relu6 passes integer bounds (its node keeps 0 and 6)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:

@@ -127,6 +127,9 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 
 
 class Gelu(Primitive):
+    saved_names = ("self",)
+    saved_values = {"approximate": attribute("approximate")}
+
     """x * Phi(x) (or the tanh approximation), with a fused kernel each way."""
 
     @staticmethod
@@ -207,6 +210,9 @@ class Softplus(Primitive):
 
 
 class Hardtanh(Primitive):
+    saved_names = ("self",)
+    saved_values = {"max_val": attribute("hi"), "min_val": attribute("lo")}
+
     """clamp(x, min, max) whose gradient is zero at the bounds too (torch's hardtanh)."""
 
     @staticmethod

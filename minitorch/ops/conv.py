@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute
 from ..tensor import Tensor
 from ._helpers import _pair, check_window, floats_only, out_size, wrap_dim
 from .fused import Fused
@@ -88,9 +89,15 @@ class Conv2d(Primitive):
 
     node_name = "ConvolutionBackward0"
     kept = None  # what the forward's kernel kept for the backward (columns), released when the graph is freed
+    saved_names = ("input", "weight")
+    saved_values = {"bias_sym_sizes_opt": attribute("bias_sizes"), "stride": lambda node: node.geometry[2],
+                    "padding": lambda node: node.geometry[3], "dilation": lambda node: node.geometry[4],
+                    "groups": lambda node: node.geometry[6], "transposed": lambda node: False,
+                    "output_padding": lambda node: (0, 0)}
 
     @staticmethod
     def forward(ctx, x, w, b, *, s, p, d, groups):
+        ctx.bias_sizes = (0,) if b is None else tuple(b.shape)  # torch's (0,) for no bias
         kh, kw = w.shape[2:]
         blocks = (out_size(x.shape[2], kh, s[0], p[0], d[0]), out_size(x.shape[3], kw, s[1], p[1], d[1]))
         ctx.geometry = (x.shape, (kh, kw), s, p, d, blocks, groups)

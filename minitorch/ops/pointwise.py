@@ -1095,6 +1095,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 # ---- selection -----------------------------------------------------------------------
 
 class Where(Primitive):
+    saved_names = ("condition",)
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
@@ -1230,6 +1232,8 @@ def clamp_max(input: Tensor, max) -> Tensor:
 
 
 class MaskedFill(Primitive):
+    saved_names = ("mask",)
+
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.save_for_backward(mask)

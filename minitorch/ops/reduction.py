@@ -10,7 +10,7 @@ from collections import namedtuple
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
-from ..autograd.saved_values import attribute, sizes, torch_ints
+from ..autograd.saved_values import attribute, sizes, torch_int, torch_ints
 from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, check_dim_types, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
 from .convert import Clone
@@ -706,9 +706,12 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 class Cumsum(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+
     @staticmethod
-    def forward(ctx, x, *, dim, dtype):
+    def forward(ctx, x, *, dim, dtype, given_dim=None):
         ctx.dim = dim
+        ctx.given_dim = dim if given_dim is None else given_dim  # the dim as the call named it (torch saves it)
         return ctx.xp.cumsum(x, axis=dim, dtype=None if dtype is None else dtype.np)
 
     @staticmethod
@@ -720,7 +723,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return CumsumOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype))
-    return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
+    return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype), given_dim=dim)
 
 
 class Cumprod(Primitive):

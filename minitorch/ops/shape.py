@@ -812,9 +812,12 @@ def unbind(input: Tensor, dim: int = 0):
 
 class Flip(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"dims": attribute("given", torch_ints)}
+
     @staticmethod
-    def forward(ctx, x, *, axes):
+    def forward(ctx, x, *, axes, given=None):
         ctx.axes = axes
+        ctx.given = axes if given is None else given  # the dims as the call named them (torch saves those)
         return ctx.xp.flip(x, axes).copy()
 
     @staticmethod
@@ -826,7 +829,7 @@ def flip(input: Tensor, dims) -> Tensor:
     """The elements in reverse order along each of `dims` (none for an empty list)."""
     dims = dims if isinstance(dims, (list, tuple)) else [dims]
     axes = _dims(dims, input._data.ndim) if len(dims) else ()
-    return Flip.apply(input, axes=axes)
+    return Flip.apply(input, axes=axes, given=tuple(dims))
 
 
 def fliplr(input: Tensor) -> Tensor:
