@@ -30,10 +30,20 @@ def _tensor_replacements(arg: Arg):
         ("None", None),
         ("a string", "x"),
         (f"a {cast} tensor", Arg(a.astype(cast), arg.layout, arg.requires_grad)),
-        ("a tensor with an extra dim of 3", Arg(np.repeat(a[..., None], 3, axis=-1), "contiguous", arg.requires_grad)),
+        ("a tensor with an extra dim of 3", Arg(_with_extra_dim(a), "contiguous", arg.requires_grad)),
         ("a tensor without its last dim", Arg(a[..., 0] if a.ndim and a.shape[-1] else a.reshape(-1)[:1],
                                              "contiguous", arg.requires_grad)),
     ]
+
+
+def _with_extra_dim(a: np.ndarray) -> np.ndarray:
+    """`a` with a new last dim of 3. Floats take three different functions of `a` along it: repeats would
+    make every square matrix exactly singular, where LU and QR depend on rounding order (a README deviation)
+    rather than on the shape this change is about."""
+    if a.dtype.kind != "f":
+        return np.repeat(a[..., None], 3, axis=-1)
+    with np.errstate(invalid="ignore"):
+        return np.stack([a, np.sin(a), np.cos(a)], axis=-1).astype(a.dtype)
 
 
 def _int_replacements(value: int):
