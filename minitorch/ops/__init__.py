@@ -7,7 +7,8 @@ import numpy as np
 
 from .. import dtypes as D
 from ..tensor import Tensor
-from . import activation, convert, creation, indexing, inplace, linalg, out, pointwise, reduction, shape
+from . import (activation, convert, creation, indexing, inplace, inplace_views, linalg, out, pointwise, reduction,
+               shape)
 from .arguments import checked
 from .inplace import make_inplace
 
@@ -34,7 +35,8 @@ METHODS = {
         contiguous""",
     creation: """new_tensor new_zeros new_ones new_empty new_full uniform_ normal_ bernoulli_
         exponential_ random_ cauchy_ log_normal_ geometric_""",
-    inplace: "copy_ fill_ zero_",
+    inplace: "copy_ fill_ zero_ fill_diagonal_ float_power_",
+    inplace_views: "unsqueeze_ transpose_ swapdims_ swapaxes_ t_ as_strided_",
     activation: "relu softmax log_softmax",
 }
 
@@ -158,13 +160,23 @@ for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt squa
         rad2deg sinc erfc lgamma digamma sgn""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
 Tensor.relu_ = make_inplace(Tensor.relu, "relu_")
+for _name in ("cumsum", "cumprod", "logical_and", "logical_or", "logical_xor"):
+    setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
+Tensor.squeeze_ = shape.sizes_method(inplace_views.squeeze_, "dim", optional=True)
 for _name in ("scatter", "scatter_add", "index_add"):  # index and source need not broadcast to self
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_", elementwise=False))
 Tensor.add_ = inplace._arith_inplace(pointwise.add, "add", "add_")
 Tensor.sub_ = inplace._arith_inplace(pointwise.sub, "subtract", "sub_")
 Tensor.mul_ = inplace._arith_inplace(pointwise.mul, "multiply", "mul_")
 Tensor.div_ = inplace._arith_inplace(pointwise.div, "true_divide", "div_", true_div=True)
+Tensor.true_divide_ = inplace._arith_inplace(pointwise.true_divide, "true_divide", "true_divide_", true_div=True)
 Tensor.subtract_, Tensor.multiply_, Tensor.divide_ = Tensor.sub_, Tensor.mul_, Tensor.div_
+# in-place forms under torch's other names for the op
+for _alias, _name in {"absolute_": "abs_", "negative_": "neg_", "fix_": "trunc_", "arcsin_": "asin_",
+                      "arccos_": "acos_", "arctan_": "atan_", "arctan2_": "atan2_",
+                      "greater_": "gt_", "greater_equal_": "ge_", "less_": "lt_", "less_equal_": "le_",
+                      "not_equal_": "ne_"}.items():
+    setattr(Tensor, _alias, getattr(Tensor, _name))
 
 
 def _reflected(fn):

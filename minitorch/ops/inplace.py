@@ -316,3 +316,36 @@ def fill_(self: Tensor, value) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     return fill_with(self, 0, Zero)
+
+
+def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """Set the main diagonal (elements [i, i, ..., i]) to `fill_value`; a tall matrix with `wrap` starts over
+    every width + 1 rows, as NumPy's fill_diagonal does. Written, as in torch, as fill_ on strided views."""
+    from .strided import as_strided
+    nd = self._data.ndim
+    if nd < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    shape = self._data.shape
+    height, width = shape[0], shape[1]
+    if nd > 2 and any(s != height for s in shape[1:]):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    strides = self.stride()
+    step, offset = sum(strides), self.storage_offset()
+    size = min(height, width)
+    fill_(as_strided(self, (size,), (step,), offset), fill_value)
+    if wrap and nd == 2 and height > width + 1:
+        period = width + 1
+        wrapped = (self._data.size + period - 1) // period - size
+        fill_(as_strided(self, (wrapped,), (step,), offset + strides[0] * period), fill_value)
+    return self
+
+
+def float_power_(self: Tensor, exponent) -> Tensor:
+    """self ** exponent in float64, into self, which must be float64 already (torch's rule)."""
+    from .pointwise import float_power
+    if not is_tensor(exponent):
+        check_number("float_power_", "exponent", exponent)
+    if self._dtype is not D.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self._dtype.word} but the operation's result "
+                           f"requires dtype Double")
+    return apply_inplace(self, lambda x: float_power(x, exponent), grad_operands=(exponent,))

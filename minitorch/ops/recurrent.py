@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import dtypes as D
 from .fused import Fused
 from .linalg import linear, matmul
-from .shape import Transpose, cat, stack, unsafe_chunk
+from .shape import TransposeInPlace, cat, stack, unsafe_chunk
 
 
 def _gates(input, hidden, params, input_is_projected):
@@ -93,10 +93,6 @@ class MkldnnRnnLayer(Fused):
 def uses_mkldnn(mode, input, params) -> bool:
     """Where torch's CPU LSTM runs on oneDNN: float32 LSTM without projections, on a non-empty input."""
     return mode == "LSTM" and input._dtype is D.float32 and params[4] is None and input.numel() > 0
-
-
-class TransposeInPlace(Transpose):
-    node_name = "TransposeBackward1"  # torch turns a batch_first output around with transpose_(0, 1)
 
 
 def transpose_in_place_node(output):

@@ -46,14 +46,14 @@ def sizes_method(fn, keyword: str, optional: bool = False):
     name = fn.__name__
 
     def method(self, *args, **kwargs):
-        value = kwargs.pop(keyword, None)
+        value = kwargs.pop(keyword, NOT_GIVEN)
         if kwargs:
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        if args and value is not None:
+        if args and value is not NOT_GIVEN:
             raise TypeError(f"{name}() got multiple values for argument '{keyword}'")
-        if value is None and args:
+        if args:
             value = args[0] if len(args) == 1 else args
-        if value is None:
+        if value is NOT_GIVEN:
             if optional:
                 return fn(self)
             raise TypeError(f'{name}() missing 1 required positional arguments: "{keyword}"')
@@ -130,14 +130,28 @@ class SqueezeDims(View):
     saved_values = {"dim": attribute("dim", torch_ints), "self_sym_sizes": sizes("in_shape")}
 
 
+# The in-place forms (x.squeeze_(), ...) are the same views under torch's numbers for them.
+class SqueezeInPlace(View):
+    node_name = "SqueezeBackward3"      # x.squeeze_()
+
+
 class SqueezeDimInPlace(View):
-    node_name = "SqueezeBackward4"      # x.squeeze_(dim), where torch's composites end with it
+    node_name = "SqueezeBackward4"      # x.squeeze_(dim), and where torch's composites end with it
     saved_values = SqueezeDim.saved_values
+
+
+class SqueezeDimsInPlace(View):
+    node_name = "SqueezeBackward5"      # x.squeeze_((dim0, dim1))
+    saved_values = SqueezeDims.saved_values
 
 
 class Unsqueeze(View):
     node_name = "UnsqueezeBackward0"
     saved_values = {"dim": attribute("dim", torch_int)}
+
+
+class UnsqueezeInPlace(Unsqueeze):
+    node_name = "UnsqueezeBackward1"    # x.unsqueeze_(dim)
 
 
 class Alias(View):
@@ -229,24 +243,37 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
+SQUEEZE_NODES = (Squeeze, SqueezeDim, SqueezeDims)  # no dim, one dim, a list of dims
+SQUEEZE_IN_PLACE_NODES = (SqueezeInPlace, SqueezeDimInPlace, SqueezeDimsInPlace)
+
+
 def squeeze(input: Tensor, dim=NOT_GIVEN) -> Tensor:
     """Drop size-1 dims (all of them, or those among `dim`)."""
     refuse_none("squeeze", "dim", dim)
-    dim = None if dim is NOT_GIVEN else dim
+    return squeeze_with(input, None if dim is NOT_GIVEN else dim, SQUEEZE_NODES)
+
+
+def squeeze_with(input: Tensor, dim, nodes) -> Tensor:
+    """squeeze recorded under `nodes` (its out-of-place or in-place node family)."""
     shape = input._data.shape
     if isinstance(dim, (tuple, list)) and not dim:
         axes = ()  # an empty list of dims squeezes none
     else:
         axes = range(len(shape)) if dim is None else _dims(dim, len(shape))
     keep = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    node = Squeeze if dim is None else SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+    node = nodes[0] if dim is None else nodes[2] if isinstance(dim, (tuple, list)) else nodes[1]
     return node.apply(input, shape=keep, must_view=True, dim=dim)._view_of(input)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    return unsqueeze_with(input, dim, Unsqueeze)
+
+
+def unsqueeze_with(input: Tensor, dim: int, node) -> Tensor:
+    """unsqueeze recorded under `node` (UnsqueezeBackward0, or 1 for unsqueeze_)."""
     d = wrap_dim(dim, input._data.ndim + 1)
     shape = input._data.shape
-    return Unsqueeze.apply(input, shape=shape[:d] + (1,) + shape[d:], must_view=True, dim=dim)._view_of(input)
+    return node.apply(input, shape=shape[:d] + (1,) + shape[d:], must_view=True, dim=dim)._view_of(input)
 
 
 class Permute(Primitive):
@@ -291,6 +318,14 @@ class MatrixTranspose(Permute):
     saved_values = {}
 
 
+class TransposeInPlace(Transpose):
+    node_name = "TransposeBackward1"    # x.transpose_(dim0, dim1)
+
+
+class MatrixTransposeInPlace(MatrixTranspose):
+    node_name = "TBackward1"            # x.t_()
+
+
 def permute(input: Tensor, dims) -> Tensor:
     nd = input._data.ndim
     order = _sizes(dims)
@@ -305,12 +340,17 @@ def permute(input: Tensor, dims) -> Tensor:
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    return transpose_with(input, dim0, dim1, Transpose)
+
+
+def transpose_with(input: Tensor, dim0: int, dim1: int, node) -> Tensor:
+    """transpose recorded under `node` (TransposeBackward0, or 1 for transpose_)."""
     nd = input._data.ndim
     a, b = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
     axes = list(range(nd))
     if nd:
         axes[a], axes[b] = axes[b], axes[a]
-    return Transpose.apply(input, axes=tuple(axes), given=(dim0, dim1))._view_of(input)
+    return node.apply(input, axes=tuple(axes), given=(dim0, dim1))._view_of(input)
 
 
 def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
@@ -324,9 +364,14 @@ def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def t(input: Tensor) -> Tensor:
+    return t_with(input, MatrixTranspose, "t")
+
+
+def t_with(input: Tensor, node, name: str) -> Tensor:
+    """t recorded under `node` (TBackward0, or 1 for t_); `name` is the call torch's error names."""
     if input._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return MatrixTranspose.apply(input, axes=tuple(range(input._data.ndim))[::-1])._view_of(input)
+        raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return node.apply(input, axes=tuple(range(input._data.ndim))[::-1])._view_of(input)
 
 
 def T(self: Tensor) -> Tensor:

@@ -33,6 +33,8 @@ class AsStrided(Primitive):
     gradient into the storage position it came from, and reads input's own positions back."""
 
     formula = "grad_self = (zeros of the storage, with grad added at the viewed positions) read at self's positions"
+    saved_values = {"size": lambda node: node.geometry[4], "stride": lambda node: node.geometry[5],
+                    "storage_offset": lambda node: node.geometry[6]}
 
     @staticmethod
     def forward(ctx, x, *, size, stride, storage_offset):
@@ -54,9 +56,34 @@ class AsStrided(Primitive):
         return storage.index_select(0, own.reshape(-1)).reshape(ctx.geometry[1])
 
 
+class AsStridedInPlace(AsStrided):
+    node_name = "AsStridedBackward1"    # x.as_strided_(...)
+
+
 def as_strided(input: Tensor, size: list[int], stride: list[int], storage_offset: int | None = None) -> Tensor:
     """A view of input's storage with the given sizes and strides, starting storage_offset elements in."""
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    return as_strided_with(input, size, stride, storage_offset, AsStrided, "as_strided")
+
+
+def _ints(fn: str, name: str, position: int, values) -> tuple:
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, not "
+                        f"{type(values).__name__}")
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, float)) or not hasattr(v, "__index__"):
+            raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, but found "
+                            f"element of type {type(v).__name__} at pos {i}")
+    return tuple(int(v) for v in values)
+
+
+def as_strided_with(input: Tensor, size, stride, storage_offset, node, fn: str) -> Tensor:
+    """as_strided recorded under `node` (AsStridedBackward0, or 1 for as_strided_); `fn` names the call in
+    torch's errors."""
+    size, stride = _ints(fn, "size", 1, size), _ints(fn, "stride", 2, stride)
+    if storage_offset is not None and (isinstance(storage_offset, (bool, float)) or
+                                       not hasattr(storage_offset, "__index__")):
+        raise TypeError(f"{fn}(): argument 'storage_offset' (position 3) must be int, not "
+                        f"{type(storage_offset).__name__}")
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
@@ -68,12 +95,12 @@ def as_strided(input: Tensor, size: list[int], stride: list[int], storage_offset
     offset = own_offset if storage_offset is None else int(storage_offset)
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    needed = offset + (1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0)
+    needed = offset + 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0  # empty: none
     if needed > storage.size:
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
                            f"itemsize {input._data.itemsize} requiring a storage size of {needed * input._data.itemsize} "
                            f"are out of bounds for storage of size {storage.size * input._data.itemsize}")
-    return AsStrided.apply(input, size=size, stride=stride, storage_offset=offset)._view_of(input)
+    return node.apply(input, size=size, stride=stride, storage_offset=offset)._view_of(input)
 
 
 class Unfold(Primitive):

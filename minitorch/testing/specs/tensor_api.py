@@ -149,15 +149,18 @@ def _inplace(name, n_tensor_args=1, **kw):
 
 INPLACE_BINARY = ["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "fmod_", "atan2_", "xlogy_", "__iadd__",
                   "__isub__", "__imul__", "__itruediv__", "subtract_", "multiply_", "divide_", "floor_divide_",
-                  "eq_", "ne_", "lt_", "le_", "gt_", "ge_"]
-NO_GRAD_INPLACE = {"floor_divide_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"}
+                  "eq_", "ne_", "lt_", "le_", "gt_", "ge_", "arctan2_", "true_divide_", "greater_",
+                  "greater_equal_", "less_", "less_equal_", "not_equal_"]
+NO_GRAD_INPLACE = {"floor_divide_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_",
+                   "less_equal_", "not_equal_"}
 for _name in INPLACE_BINARY:
-    _domain_b = "nonzero" if _name in ("div_", "remainder_", "fmod_", "atan2_", "__itruediv__") else "any"
+    _domain_b = "nonzero" if _name in ("div_", "remainder_", "fmod_", "atan2_", "arctan2_", "__itruediv__",
+                                       "true_divide_") else "any"
 
     def _sample(draw, dtype, _db=_domain_b, _name=_name):
         shape_a, shape_b = draw(broadcast_pair())
         a = tensor_arg(draw, shape_a, dtype, "positive" if _name == "pow_" else "any")
-        if draw(st.booleans()) and _name != "atan2_":
+        if draw(st.booleans()) and _name not in ("atan2_", "arctan2_"):
             return [a, draw(st.sampled_from([2, 0.5]))], {}
         return [a, tensor_arg(draw, shape_b, draw(st.sampled_from([dtype, dtype, "float64"])),
                               "small" if _name == "pow_" else _db)], {}
@@ -180,12 +183,13 @@ INPLACE_UNARY = {"neg_": "any", "abs_": "any", "exp_": "small", "log_": "positiv
                  "erf_": "small", "erfinv_": "unit", "logit_": "prob", "nan_to_num_": "any", "zero_": "any",
                  "clamp_min_": "any", "clamp_max_": "any", "relu_": "nonzero", "acosh_": "acosh", "arccosh_": "acosh",
                  "asinh_": "any", "arcsinh_": "any", "atanh_": "unit", "arctanh_": "unit", "deg2rad_": "any",
-                 "rad2deg_": "any", "sinc_": "any", "erfc_": "any", "sgn_": "any"}
+                 "rad2deg_": "any", "sinc_": "any", "erfc_": "any", "sgn_": "any", "absolute_": "any",
+                 "negative_": "any", "fix_": "any", "arcsin_": "unit", "arccos_": "unit", "arctan_": "any"}
 for _name, _domain in INPLACE_UNARY.items():
     _args = {"clamp_min_": (0.1,), "clamp_max_": (0.1,)}.get(_name, ())
     register(_name, lambda lib, x, _n=_name, _a=_args: _inplace(_n)(lib, x, *_a),
              lambda draw, dt, _d=_domain: _one(draw, dt, _d), dtypes=FLOATS + (("int64",) if _name in (
-                 "neg_", "abs_", "exp_", "zero_") else ()), family=FAMILY)
+                 "neg_", "abs_", "exp_", "zero_", "absolute_", "negative_") else ()), family=FAMILY)
 
 for _name, _args in {"clamp_": ((), {"min": -0.5, "max": 0.5}), "clip_": ((), {"min": -0.5, "max": 0.5}),
                      "fill_": ((1.5,), {}), "masked_fill_": (("mask", 2.0), {}), "lerp_": (("t", 0.3), {}),
@@ -211,6 +215,96 @@ for _name, _args in {"clamp_": ((), {"min": -0.5, "max": 0.5}), "clip_": ((), {"
         assert getattr(y, _name)(*args, **kw) is y
         return y
     register(_name, _fn, _sample, dtypes=FLOATS, grad=(0, 1, 2), family=FAMILY)
+
+
+for _name in ("logical_and_", "logical_or_", "logical_xor_"):
+    register(_name, _inplace(_name), binary(other_dtypes=("bool", "int64")), dtypes=FLOATS + ("int64", "bool"),
+             grad=None, family=FAMILY)
+
+
+def _scan_inplace_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes()), dtype, "small")
+    nd = max(x.array.ndim, 1)
+    return [x, draw(st.integers(-nd, nd - 1))], {}
+
+
+for _name in ("cumsum_", "cumprod_"):
+    register(_name, lambda lib, x, d, _n=_name: _inplace(_n)(lib, x, d), _scan_inplace_sample,
+             dtypes=FLOATS + ("int64",), family=FAMILY)
+
+
+def _float_power_sample(draw, dtype):
+    shape = draw(shapes())
+    x = tensor_arg(draw, shape, dtype, "positive")
+    if draw(st.booleans()):
+        return [x, draw(st.sampled_from([2, 0.5, -1.5]))], {}
+    return [x, tensor_arg(draw, shape, draw(st.sampled_from(["float64", "float32"])), "small")], {}
+
+
+register("float_power_", _inplace("float_power_"), _float_power_sample, dtypes=FLOATS, family=FAMILY)
+
+
+def _fill_diagonal_sample(draw, dtype):
+    if draw(st.booleans()):
+        shape = (draw(st.integers(0, 9)), draw(st.integers(0, 5)))
+    else:
+        shape = (draw(st.integers(1, 3)),) * draw(st.integers(1, 4))  # all sides equal; 1-d refused
+    return [tensor_arg(draw, shape, dtype), draw(st.sampled_from([2.5, -1, 0]))], {"wrap": draw(st.booleans())}
+
+
+register("fill_diagonal_", lambda lib, x, v, wrap: _inplace("fill_diagonal_", wrap=wrap)(lib, x, v),
+         _fill_diagonal_sample, dtypes=FLOATS + ("int64",), family=FAMILY)
+
+
+# ---- in-place views: the tensor itself takes the view's sizes and strides ------------------------
+def _dim_args(draw, nd, extra=0):
+    return draw(st.integers(-max(nd, 1) - extra, max(nd, 1) - 1 + extra))
+
+
+def _squeeze_inplace_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes(max_side=2)), dtype)
+    nd = x.array.ndim
+    form = draw(st.sampled_from(["none", "dim", "dims"]))
+    if form == "none":
+        return [x], {}
+    if form == "dim":
+        return [x, _dim_args(draw, nd)], {}
+    return [x, tuple(sorted({_dim_args(draw, nd) % max(nd, 1) for _ in range(draw(st.integers(1, 2)))}))], {}
+
+
+def _unsqueeze_inplace_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes()), dtype)
+    return [x, draw(st.integers(-x.array.ndim - 1, x.array.ndim))], {}
+
+
+def _transpose_inplace_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes()), dtype)
+    nd = x.array.ndim
+    return [x, _dim_args(draw, nd), _dim_args(draw, nd)], {}
+
+
+def _t_inplace_sample(draw, dtype):
+    return [tensor_arg(draw, draw(shapes(max_dims=3)), dtype)], {}  # 3-d: torch's error
+
+
+def _as_strided_inplace_sample(draw, dtype):
+    x = tensor_arg(draw, draw(shapes(min_dims=1, min_side=1)), dtype)
+    n = x.array.size
+    offset = draw(st.integers(0, n - 1))
+    stride = draw(st.integers(1, 2))
+    size = draw(st.integers(0, (n - 1 - offset) // stride + 1))
+    return [x, (size,), (stride,), offset], {}
+
+
+for _name, _sampler in (("squeeze_", _squeeze_inplace_sample), ("unsqueeze_", _unsqueeze_inplace_sample),
+                        ("transpose_", _transpose_inplace_sample), ("swapdims_", _transpose_inplace_sample),
+                        ("swapaxes_", _transpose_inplace_sample), ("t_", _t_inplace_sample)):
+    register(_name, lambda lib, x, *a, _n=_name: _inplace(_n)(lib, x, *a), _sampler, dtypes=FLOATS + ("int64",),
+             family=FAMILY)
+# as_strided_ reads the storage, so it starts from row-major memory: torch's clone keeps a transposed layout,
+# minitorch's is row-major (the README's memory-format deviation)
+register("as_strided_", lambda lib, x, *a: _inplace("as_strided_")(lib, x.contiguous(), *a),
+         _as_strided_inplace_sample, dtypes=FLOATS + ("int64",), family=FAMILY)
 
 
 def _index_inplace(name):
