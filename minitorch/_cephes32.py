@@ -6,12 +6,14 @@ operation in float32 gives bit-identical normals.
 """
 import numpy as np
 
+from .fma import fma
+
 f32 = np.float32
 
 
 def _fma(a, b, c):
     """a * b + c rounded once to float32 (the compiler fuses these pairs into FMA)."""
-    return (np.asarray(a, np.float64) * b + c).astype(f32)
+    return fma(a, b, c, f32)
 _SQRTHF = f32(0.707106781186547524)
 _LOG_P = [f32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
                            1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,

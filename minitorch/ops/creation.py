@@ -10,6 +10,7 @@ import numpy as np
 from .. import dtypes as D
 from ..device import CPU, as_device
 from ._helpers import NOT_GIVEN, check_broadcast, check_number, check_scalar_fits, refuse_none
+from ..fma import fma
 from ..formats import check_factory_options, check_layout, check_memory_format, check_pin_memory
 from ..random import _gen
 from ..tensor import Tensor
@@ -357,10 +358,40 @@ def arange(start=0, end=NOT_GIVEN, step=1, *, dtype=None, layout=None, device=No
         start, end, step = int(start), int(end), int(step)
     n = builtins.max(math.ceil((end - start) / step), 0)
     if dt.is_floating_point:
-        data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+        data = _arange_values(start, step, n, dt.np)
     else:
         data = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np)
     return _finish(data, device, requires_grad)
+
+
+_GRAIN_SIZE = 32768  # torch's at::internal::GRAIN_SIZE: the least work parallel_for gives a thread
+
+
+def _parallel_chunks(n: int) -> list[tuple[int, int]]:
+    """The ranges at::parallel_for(0, n, GRAIN_SIZE) hands its threads, with torch's thread count taken to be
+    minitorch's (set_num_threads sets both alike)."""
+    from ..backends.numpy_backend import get_num_threads
+    threads = builtins.max(builtins.min(get_num_threads(), -(-n // _GRAIN_SIZE)), 1)
+    size = -(-n // threads)
+    return [(b, builtins.min(b + size, n)) for b in builtins.range(0, n, size)]
+
+
+def _arange_values(start, step, n: int, dtype) -> np.ndarray:
+    """torch's CPU kernel for floats: start + step * i in float64 (float32 for float16) with one rounding; each
+    thread's range in blocks of two 256-bit vectors, where each vector's first value is rounded to the dtype
+    and the others step on from it; past the range's last whole block, value by value."""
+    dtype = np.dtype(dtype)
+    acc = np.dtype(np.float32 if dtype == np.float16 else np.float64)
+    start, step = acc.type(start), acc.type(step)
+    out = fma(step, np.arange(n, dtype=acc), start, acc)
+    lanes = 32 // dtype.itemsize
+    for begin, end in _parallel_chunks(n):
+        whole = (end - begin) // (2 * lanes) * 2 * lanes
+        if whole:
+            block = slice(begin, begin + whole)
+            firsts = out[block][::lanes].astype(dtype).astype(acc)
+            out[block] = fma(np.arange(lanes, dtype=acc)[None, :], step, firsts[:, None], acc).reshape(-1)
+    return out.astype(dtype)
 
 
 def range(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=False,
@@ -397,16 +428,31 @@ def linspace(start, end, steps: int, *, dtype=None, layout=None, device=None, pi
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
-    work = dt.np if dt.is_floating_point else np.float64
     if steps == 1:
-        data = np.array([start], dtype=work)
-    else:
-        T = np.dtype(work).type
-        s, e = T(start), T(end)
-        step = (e - s) / T(builtins.max(steps - 1, 1))
-        idx = np.arange(steps).astype(work)
-        data = np.where(np.arange(steps) < steps // 2, s + step * idx, e - step * (T(steps - 1) - idx))
-    return _finish(data.astype(dt.np), device, requires_grad)
+        return _finish(np.array([start], dtype=dt.np if dt.is_floating_point else np.float64).astype(dt.np), device,
+                       requires_grad)
+    return _finish(_linspace_values(start, end, steps, dt.np), device, requires_grad)
+
+
+def _linspace_values(start, end, steps: int, dtype) -> np.ndarray:
+    """torch's CPU kernel: the ends in the result's dtype, step = (end - start) / (steps - 1) (in float64 for
+    integers), the first half start + step * i and the rest end - step * (steps - 1 - i), each with one
+    rounding (the compiled kernel fuses them) except float16, whose every operation rounds to float16."""
+    dtype = np.dtype(dtype)
+    idx = np.arange(steps)
+    below = idx < steps // 2
+    if dtype == np.float16:
+        s, e = dtype.type(start), dtype.type(end)
+        step = (e - s) / dtype.type(steps - 1)
+        return np.where(below, s + step * idx.astype(dtype), e - step * (steps - 1 - idx).astype(dtype))
+    if dtype.kind == "f":
+        s, e = dtype.type(start), dtype.type(end)
+        step, work = (e - s) / dtype.type(steps - 1), dtype
+    else:  # integers: the ends truncated to the dtype, the values in float64, truncated back
+        s, e = (np.float64(np.array(v).astype(dtype)) for v in (start, end))
+        step, work = (e - s) / np.float64(steps - 1), np.dtype(np.float64)
+    data = np.where(below, fma(step, idx.astype(work), s, work), fma(-step, (steps - 1 - idx).astype(work), e, work))
+    return data.astype(dtype)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, layout=None, device=None,
@@ -656,7 +702,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=Non
     u = _gen(generator, self._device)._uniform(self.numel(), self._data.dtype)
     # torch computes u * (b - a) + a in the tensor's dtype with one rounding (a fused multiply-add)
     if self._data.dtype == np.float64 and self._device.type == "cpu":
-        return _fill_random(self, (u.astype(np.longdouble) * (b - a) + a).astype(np.float64))
+        return _fill_random(self, fma(u, b - a, a, np.float64))
     t = np.dtype(self._data.dtype).type if self._dtype.is_floating_point else np.float64
     lo, span = t(a), t(t(b) - t(a))
     return _fill_random(self, u * np.float64(span) + np.float64(lo))
