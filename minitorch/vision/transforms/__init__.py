@@ -24,6 +24,16 @@ def _setup_size(size, error_msg="Please provide only two dimensions (h, w) for s
     return tuple(size)
 
 
+def _fill_for(img, fill):
+    """A tensor image's fill as one float per channel (as torchvision converts it); a PIL image's as given."""
+    from ...tensor import Tensor
+    if not isinstance(img, Tensor) or fill is None:
+        return fill
+    if isinstance(fill, (int, float)):
+        return [float(fill)] * F.get_dimensions(img)[0]
+    return [float(f) for f in fill]
+
+
 class Compose:
     def __init__(self, transforms):
         self.transforms = list(transforms)
@@ -163,7 +173,7 @@ class RandomVerticalFlip(RandomHorizontalFlip):
 
 
 class RandomRotation:
-    """Rotate PIL images by an angle drawn uniformly from `degrees` (as torchvision draws it)."""
+    """Rotate by an angle drawn uniformly from `degrees` (as torchvision draws it)."""
 
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand: bool = False, center=None, fill=0):
         if isinstance(degrees, Number):
@@ -175,13 +185,9 @@ class RandomRotation:
         self.expand, self.center, self.fill = expand, center, fill
 
     def __call__(self, img):
+        fill = _fill_for(img, self.fill)
         angle = float(empty(1).uniform_(self.degrees[0], self.degrees[1]).item())
-        if not F._is_pil(img):
-            raise TypeError("RandomRotation supports PIL images; convert tensors with ToPILImage first")
-        fill = self.fill
-        if isinstance(fill, Number):
-            fill = tuple([fill] * len(img.getbands())) if len(img.getbands()) > 1 else fill
-        return img.rotate(angle, F._PIL_FILTERS[self.interpolation.value], self.expand, self.center, fillcolor=fill)
+        return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
 
     def __repr__(self):
         s = f"{type(self).__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}, expand={self.expand}"
@@ -332,7 +338,8 @@ class TrivialAugmentWide:
 
     def __call__(self, img):
         return _random_op(img, self._augmentation_space(self.num_magnitude_bins),
-                          lambda magnitudes: randint(len(magnitudes), (1,)), self.interpolation, self.fill)
+                          lambda magnitudes: randint(len(magnitudes), (1,)), self.interpolation,
+                          _fill_for(img, self.fill))
 
     def __repr__(self):
         return (f"{type(self).__name__}(num_magnitude_bins={self.num_magnitude_bins}, "
@@ -356,8 +363,9 @@ class RandAugment:
     def __call__(self, img):
         _, height, width = F.get_dimensions(img)
         op_meta = self._augmentation_space(self.num_magnitude_bins, (height, width))
+        fill = _fill_for(img, self.fill)
         for _ in range(self.num_ops):
-            img = _random_op(img, op_meta, lambda magnitudes: self.magnitude, self.interpolation, self.fill)
+            img = _random_op(img, op_meta, lambda magnitudes: self.magnitude, self.interpolation, fill)
         return img
 
     def __repr__(self):
@@ -461,6 +469,7 @@ class AutoAugment:
 
     def __call__(self, img):
         _, height, width = F.get_dimensions(img)
+        fill = _fill_for(img, self.fill)
         transform_id, probs, signs = self.get_params(len(self.policies))
         op_meta = self._augmentation_space(10, (height, width))
         for i, (op_name, p, magnitude_id) in enumerate(self.policies[transform_id]):
@@ -469,7 +478,7 @@ class AutoAugment:
                 magnitude = float(magnitudes[magnitude_id].item()) if magnitude_id is not None else 0.0
                 if signed and signs[i] == 0:
                     magnitude *= -1.0
-                img = _apply_op(img, op_name, magnitude, self.interpolation, self.fill)
+                img = _apply_op(img, op_name, magnitude, self.interpolation, fill)
         return img
 
     def __repr__(self):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ...ops.creation import tensor as _tensor
 from ...tensor import Tensor
+from . import _functional_tensor as _FT
 
 
 class InterpolationMode(Enum):
@@ -114,11 +115,16 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         if mode not in _PIL_FILTERS:
             raise ValueError(f"{mode} is not a supported interpolation for PIL images")
         return img.resize((ow, oh), _PIL_FILTERS[mode])
+    from ... import dtypes as D
     from ...ops.resample import interpolate
     batch = img.reshape((-1,) + tuple(img.shape[-3:])) if img.dim() >= 3 else img.reshape(1, 1, h, w)
+    batch, need_cast, _, out_dtype = _FT.cast_squeeze_in(batch, [D.float32, D.float64])  # integers: as float32
     aa = antialias and mode in ("bilinear", "bicubic")
     out = interpolate(batch, size=(oh, ow), mode=mode, align_corners=False if mode in ("bilinear", "bicubic") else None,
                       antialias=aa)
+    if mode == "bicubic" and out_dtype is D.uint8:  # bicubic overshoots
+        out = out.clamp(min=0, max=255)
+    out = _FT.cast_squeeze_out(out, need_cast, False, out_dtype)
     return out.reshape(tuple(img.shape[:-2]) + (oh, ow))
 
 
@@ -230,11 +236,15 @@ def normalize(tensor: Tensor, mean, std, inplace: bool = False) -> Tensor:
     return tensor.sub_(mean).div_(std) if inplace else (tensor - mean) / std
 
 
-# ---- PIL operations of the augmentation policies (TrivialAugmentWide) ---------------------------
+# ---- the augmentations: Pillow for PIL images, tensor ops (as torchvision's) for tensors -------------
 
-def _pil_only(img, name: str):
+def _tensor_or_pil(img) -> bool:
+    """True for a tensor image; a PIL image gives False; anything else is refused as torchvision refuses it."""
+    if isinstance(img, Tensor):
+        return True
     if not _is_pil(img):
-        raise TypeError(f"{name} supports PIL images in minitorch; convert a tensor with ToPILImage first")
+        raise TypeError(f"img should be PIL Image. Got {type(img)}")
+    return False
 
 
 def _parse_fill(fill, img) -> dict:
@@ -257,7 +267,7 @@ def _parse_fill(fill, img) -> dict:
 
 def _inverse_affine_matrix(center, angle: float, translate, scale: float, shear) -> list[float]:
     """The output-to-input map of rotation by `angle` and shear about `center`, scaling and translation:
-    the coefficients PIL's Image.transform(AFFINE) takes."""
+    the coefficients PIL's Image.transform(AFFINE) and the tensor sampling grid take."""
     rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
     (cx, cy), (tx, ty) = center, translate
     a = math.cos(rot - sy) / math.cos(sy)
@@ -270,59 +280,136 @@ def _inverse_affine_matrix(center, angle: float, translate, scale: float, shear)
     return m
 
 
+def _centre_relative(center, img) -> list[float]:
+    """A pixel position as an offset from the image's centre, the frame tensor grids work in."""
+    if center is None:
+        return [0.0, 0.0]
+    _, height, width = get_dimensions(img)
+    return [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+
+
 def affine(img, angle: float, translate, scale: float, shear, interpolation=InterpolationMode.NEAREST, fill=None,
            center=None):
-    """Rotate, translate, scale and shear a PIL image, keeping its size (torchvision's matrix)."""
-    _pil_only(img, "affine")
+    """Rotate, translate, scale and shear an image, keeping its size (torchvision's matrix)."""
+    interpolation = InterpolationMode(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
     if scale <= 0.0:
         raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
     shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
     if len(shear) == 1:
         shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    if _tensor_or_pil(img):
+        matrix = _inverse_affine_matrix(_centre_relative(center, img), float(angle), [1.0 * t for t in translate],
+                                        scale, shear)
+        return _FT.affine(img, matrix, interpolation.value, fill)
     if center is None:
         center = [img.size[0] * 0.5, img.size[1] * 0.5]
     matrix = _inverse_affine_matrix(center, float(angle), list(translate), scale, shear)
     from PIL import Image
-    return img.transform(img.size, Image.AFFINE, matrix, _PIL_FILTERS[InterpolationMode(interpolation).value],
-                         **_parse_fill(fill, img))
+    return img.transform(img.size, Image.AFFINE, matrix, _PIL_FILTERS[interpolation.value], **_parse_fill(fill, img))
 
 
 def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand: bool = False, center=None,
            fill=None):
-    """Rotate a PIL image counter-clockwise by `angle` degrees."""
-    _pil_only(img, "rotate")
-    return img.rotate(angle, _PIL_FILTERS[InterpolationMode(interpolation).value], expand, center,
-                      **_parse_fill(fill, img))
+    """Rotate an image counter-clockwise by `angle` degrees."""
+    interpolation = InterpolationMode(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    if _tensor_or_pil(img):  # the grid maps output to input: the inverse rotation
+        matrix = _inverse_affine_matrix(_centre_relative(center, img), -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
+        return _FT.rotate(img, matrix, interpolation.value, expand, fill)
+    return img.rotate(angle, _PIL_FILTERS[interpolation.value], expand, center, **_parse_fill(fill, img))
 
 
-def _enhance(name: str):
-    def adjust(img, factor: float):
-        _pil_only(img, f"adjust_{name.lower()}")
-        from PIL import ImageEnhance
-        return getattr(ImageEnhance, name)(img).enhance(factor)
-    return adjust
+def _enhanced(img, name: str, pil_name: str, factor: float):
+    """adjust_<name>: the tensor blend, or PIL's ImageEnhance.<pil_name>; both mix the image with a
+    degenerate version of itself by the factor."""
+    if _tensor_or_pil(img):
+        return getattr(_FT, f"adjust_{name}")(img, factor)
+    if factor < 0:
+        raise ValueError(f"{name}_factor ({factor}) is not non-negative.")
+    from PIL import ImageEnhance
+    return getattr(ImageEnhance, pil_name)(img).enhance(factor)
 
 
-adjust_brightness = _enhance("Brightness")  # blend with black
-adjust_contrast = _enhance("Contrast")      # blend with the mean grey
-adjust_saturation = _enhance("Color")       # blend with the grey version
-adjust_sharpness = _enhance("Sharpness")    # blend with a smoothed version
+def adjust_brightness(img, brightness_factor: float):
+    """Blend with black: 0 gives black, 1 the image, 2 twice as bright."""
+    return _enhanced(img, "brightness", "Brightness", brightness_factor)
 
 
-def _image_op(name: str):
-    def op(img, *args):
-        _pil_only(img, name)
-        from PIL import ImageOps
-        return getattr(ImageOps, name)(img, *args)
-    op.__name__ = name
-    return op
+def adjust_contrast(img, contrast_factor: float):
+    """Blend with the image's mean grey."""
+    return _enhanced(img, "contrast", "Contrast", contrast_factor)
 
 
-posterize = _image_op("posterize")        # keep the top `bits` bits of each value
-solarize = _image_op("solarize")          # invert the values at or above `threshold`
-autocontrast = _image_op("autocontrast")  # stretch each band to the full range
-equalize = _image_op("equalize")          # flatten each band's histogram
-invert = _image_op("invert")
+def adjust_saturation(img, saturation_factor: float):
+    """Blend with the image's grey version."""
+    return _enhanced(img, "saturation", "Color", saturation_factor)
+
+
+def adjust_sharpness(img, sharpness_factor: float):
+    """Blend with a smoothed version."""
+    return _enhanced(img, "sharpness", "Sharpness", sharpness_factor)
+
+
+def _image_op(img, name: str, *args):
+    """The tensor version of an ImageOps operation, or PIL's ImageOps.<name>."""
+    if _tensor_or_pil(img):
+        return getattr(_FT, name)(img, *args)
+    from PIL import ImageOps
+    return getattr(ImageOps, name)(img, *args)
+
+
+def posterize(img, bits: int):
+    """Keep the top `bits` bits of each value."""
+    if not 0 <= bits <= 8:
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    return _image_op(img, "posterize", bits)
+
+
+def solarize(img, threshold: float):
+    """Invert the values at or above `threshold`."""
+    return _image_op(img, "solarize", threshold)
+
+
+def autocontrast(img):
+    """Stretch each channel to the full range."""
+    return _image_op(img, "autocontrast")
+
+
+def equalize(img):
+    """Flatten each channel's histogram."""
+    return _image_op(img, "equalize")
+
+
+def invert(img):
+    return _image_op(img, "invert")
+
+
+def rgb_to_grayscale(img, num_output_channels: int = 1):
+    """Luma (ITU-R 601) in one channel, or repeated in three."""
+    if _tensor_or_pil(img):
+        return _FT.rgb_to_grayscale(img, num_output_channels)
+    grey = img.convert("L")
+    if num_output_channels == 3:
+        from PIL import Image
+        return Image.merge("RGB", [grey, grey, grey])
+    if num_output_channels != 1:
+        raise ValueError("num_output_channels should be either 1 or 3")
+    return grey
 
 
 def resized_crop(img, top: int, left: int, height: int, width: int, size, interpolation=InterpolationMode.BILINEAR,
@@ -332,10 +419,11 @@ def resized_crop(img, top: int, left: int, height: int, width: int, size, interp
 
 
 def adjust_hue(img, hue_factor: float):
-    """Shift a PIL image's hue by `hue_factor` of a turn (in [-0.5, 0.5]), wrapping around in HSV."""
+    """Shift an image's hue by `hue_factor` of a turn (in [-0.5, 0.5]), wrapping around in HSV."""
     if not (-0.5 <= hue_factor <= 0.5):
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
-    _pil_only(img, "adjust_hue")
+    if _tensor_or_pil(img):
+        return _FT.adjust_hue(img, hue_factor)
     from PIL import Image
     if img.mode in {"L", "1", "I", "F"}:
         return img
