@@ -604,3 +604,15 @@ def test_module_containers_match_torch():
                 bad()
             made[-1] += (str(info.value).replace("minitorch.", "torch."),)  # class paths name the library
     assert made[1] == made[0]
+
+
+def test_sparse_gradients_are_refused_not_made_dense():
+    """torch gives these gradients as sparse tensors; minitorch, without sparse layouts, says so."""
+    weight = mt.randn(5, 3, requires_grad=True)
+    for call in (lambda: mt.nn.functional.embedding(mt.tensor([1, 2]), weight, sparse=True),
+                 lambda: mt.nn.Embedding(5, 3, sparse=True)(mt.tensor([1, 2])),
+                 lambda: mt.nn.functional.embedding_bag(mt.tensor([1, 2]), weight, mt.tensor([0]), sparse=True),
+                 lambda: mt.gather(weight, 1, mt.tensor([[0], [2]]), sparse_grad=True)):
+        with pytest.raises(NotImplementedError, match="sparse"):
+            call()
+    assert mt.nn.functional.embedding(mt.tensor([1, 2]), weight, sparse=False).shape == (2, 3)

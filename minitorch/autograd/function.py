@@ -336,6 +336,8 @@ class FunctionCtx(Node):
     # torch's saved attributes that are not tensors (`_saved_dim`, `_saved_keepdim`, `_saved_alpha`,
     # `_saved_self_sym_sizes`, ...): {name: function of the node giving the value torch shows}
     saved_values: dict = {}
+    # saved tensors torch keeps only when some input's gradient reads them: {name: those inputs' positions}
+    saved_if_grad: dict = {}
 
     def __getattr__(self, name):
         """torch's saved attributes: `_saved_self` (the tensor saved as "self"), `_raw_saved_self` (it,
@@ -348,12 +350,19 @@ class FunctionCtx(Node):
                 key = name[len(prefix):]
                 if key and key in names:
                     index = names.index(key)
+                    needed_for = cls.saved_if_grad.get(key)
+                    if needed_for is not None and not any(self.needs_input_grad[i] for i in needed_for):
+                        return None  # torch keeps it only for the gradients that read it
                     if raw:
                         return RawSavedTensor(self, index)
                     if self._saved is _FREED:
                         return self.saved_tensors  # raises torch's error about a freed graph
                     entry = self._saved[index] if index < len(self._saved) else None
-                    return None if entry is None else entry.unpack(self)
+                    if entry is None:
+                        return None
+                    value = entry.unpack(self)
+                    source = getattr(value, "_cast_from", None)  # promoted for the op: torch keeps the source
+                    return value if source is None else source
                 if not raw and key in cls.saved_values:
                     return cls.saved_values[key](self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")

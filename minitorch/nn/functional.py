@@ -6,7 +6,7 @@ import warnings
 
 from ..autograd import events
 from .. import dtypes as D
-from ..ops._helpers import check_broadcast, floats_only, size_at, wrap_dim
+from ..ops._helpers import check_broadcast, floats_only, refuse_sparse_gradient, size_at, wrap_dim
 from ..ops import activation as _act
 from ..ops import loss as _loss
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
@@ -617,6 +617,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
         raise AssertionError("Padding_idx must be within num_embeddings")  # torch's Python asserts first
     _embedding_arguments(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
+    refuse_sparse_gradient("embedding", "sparse", sparse)
     if input.dtype not in (D.int64, D.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")

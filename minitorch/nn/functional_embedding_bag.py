@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes as D
+from ..ops._helpers import refuse_sparse_gradient
 from ..ops.arguments import c_parser
 from ..ops.fused import Fused
 from ..tensor import Tensor
@@ -108,6 +109,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                                   "GitHub.")
     _embedding_bag_arguments(weight, input, offsets, scale_grad_by_freq, MODES.index(mode), sparse,
                              per_sample_weights, include_last_offset, padding_idx)
+    refuse_sparse_gradient("embedding_bag", "sparse", sparse)
     _check_indices(input, offsets, weight, include_last_offset)
     if padding_idx is not None:
         if not -weight.shape[0] <= padding_idx < weight.shape[0]:

@@ -273,3 +273,11 @@ def out_size(size, k, s, p, d, ceil_mode=False):
     if ceil_mode and (n - 1) * s >= size + p:  # the last window must start inside the input
         n -= 1
     return n
+
+
+def refuse_sparse_gradient(fn: str, flag: str, value) -> None:
+    """A sparse gradient needs torch's sparse layouts, which minitorch does not have: say so rather than
+    hand back a dense one."""
+    if value:
+        raise NotImplementedError(f"{fn}({flag}=True) gives a sparse gradient, and minitorch has no sparse layouts "
+                                  f"(see the README's deviations): leave {flag}=False")

@@ -23,13 +23,16 @@ class Fused(Function):
     _node_suffix = "Backward0"
     named_like_torch = True   # profiler and tracer: aten::<snake-cased node name>
     definition = None
+    saves_result = False      # torch's node also keeps the output (`_saved_result`)
 
     @classmethod
     def forward(cls, ctx, *args, **params):
         ctx.args = [_TENSOR if isinstance(a, Tensor) else a for a in args]  # the constants, by position
         ctx.params = params
-        ctx.save_for_backward(*[a for a in args if isinstance(a, Tensor)])
-        return cls.definition(*args, **params)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        out = cls.definition(*args, **params)
+        ctx.save_for_backward(*tensors, out) if cls.saves_result else ctx.save_for_backward(*tensors)
+        return out
 
     @classmethod
     def backward(cls, ctx, *grads):

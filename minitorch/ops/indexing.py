@@ -13,7 +13,8 @@ from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, sizes, torch_int
 from ..tensor import Tensor
-from ._helpers import check_number, check_scalar_fits, common_device, is_tensor, scalar_tensor, wrap_dim
+from ._helpers import (check_number, check_scalar_fits, common_device, is_tensor, refuse_sparse_gradient,
+                       scalar_tensor, wrap_dim)
 from .reduction import SelectAlong, SortOfScalar, kthvalue_t, sort_t, topk_t
 from .fused import Fused
 from .shape import as_view
@@ -364,11 +365,15 @@ def _bounds_check(index, size, dim, xp, error=RuntimeError):
 
 class Gather(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_names = ("index", "self")
+    saved_values = {"dim": attribute("given_dim", torch_int), "sparse_grad": lambda node: False}
+
     @staticmethod
-    def forward(ctx, x, index, *, dim):
+    def forward(ctx, x, index, *, dim, given_dim=None):
         xp = ctx.xp
         ctx.shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(index)
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
+        ctx.save_for_backward(index, x)  # x: torch's node keeps it (its gradient reads only the index)
         if index.size == 0:
             return xp.empty(index.shape, dtype=x.dtype)
         if x.ndim == 0:
@@ -379,7 +384,7 @@ class Gather(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        (index,) = ctx.saved_tensors
+        index, _ = ctx.saved_tensors
         from .creation import zeros
         return zeros(*ctx.shape, dtype=gy.dtype, device=gy.device).scatter_add(ctx.dim, index, gy), None
 
@@ -426,11 +431,12 @@ def _check_scatter_shape(input: Tensor, index: Tensor, dim: int, src: Tensor | N
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for any dim)."""
     _check_index(index, "gather")
+    refuse_sparse_gradient("gather", "sparse_grad", sparse_grad)
     d = wrap_dim(dim, input._data.ndim)
     common_device(input, index)
     if index._data.size:
         _check_gather_shape(input, index, d)
-    return Gather.apply(input, index, dim=d)
+    return Gather.apply(input, index, dim=d, given_dim=dim)
 
 
 class Scatter(Primitive):
@@ -515,9 +521,13 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 class IndexSelect(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_names = ("index",)
+    saved_values = {"dim": attribute("given_dim", torch_int), "self_sym_sizes": sizes("shape")}
+
     @staticmethod
-    def forward(ctx, x, index, *, dim):
+    def forward(ctx, x, index, *, dim, given_dim=None):
         ctx.shape, ctx.dim = x.shape, dim
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         ctx.save_for_backward(index)
         if x.ndim == 0:
             _bounds_check(index, 1, dim, ctx.xp, IndexError)
@@ -543,7 +553,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if input._data.ndim == 0 and index._data.size != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} value(s)")
     d = wrap_dim(dim, input._data.ndim)
-    return IndexSelect.apply(input, index, dim=d)
+    return IndexSelect.apply(input, index, dim=d, given_dim=dim)
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:

@@ -108,6 +108,9 @@ def bmm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
 
 
 class Dot(Primitive):
+    saved_names = ("self", "tensor")
+    saved_if_grad = {"self": (1,), "tensor": (0,)}  # each vector is read by the other's gradient
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -125,7 +128,9 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 
 class Vdot(Dot):
-    pass  # Σ conj(a) b: the dot product for real tensors, with torch's node VdotBackward0
+    """Σ conj(a) b: the dot product for real tensors, with torch's node VdotBackward0."""
+    saved_names = ("self", "other")
+    saved_if_grad = {"self": (1,), "other": (0,)}
 
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:
@@ -152,6 +157,9 @@ def _word(t):
 
 
 class Mv(Primitive):
+    saved_names = ("self", "vec")
+    saved_if_grad = {"self": (1,), "vec": (0,)}  # each operand is read by the other's gradient
+
     @staticmethod
     def forward(ctx, a, v):
         ctx.save_for_backward(a, v)

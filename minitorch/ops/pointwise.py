@@ -148,8 +148,13 @@ _TORCH_NODE_NAMES = {"log1p": "Log1PBackward0", "deg2rad": "Deg2RadBackward0", "
 SAVES_RESULT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "tanh", "sigmoid"}
 
 
+# ... and those whose derivative is a constant: torch's node keeps nothing ("": kept, not shown)
+CONSTANT_SLOPE = {"deg2rad", "rad2deg"}
+
+
 def _make_float_unary(name, f, df):
-    body = {"saved_names": ("result",) if name in SAVES_RESULT else ("self",), "saves_result": name in SAVES_RESULT,
+    shown = ("",) if name in CONSTANT_SLOPE else ("result",) if name in SAVES_RESULT else ("self",)
+    body = {"saved_names": shown, "saves_result": name in SAVES_RESULT,
             "f": staticmethod(f), "kernel": name if f is None else None, "df": staticmethod(df),
             "__module__": __name__, "__doc__": f"y = {name}(x) elementwise; dy/dx = {DERIVATIVE_TEXT[name]}.",
             "formula": f"grad_self = grad · ({DERIVATIVE_TEXT[name]})"}
@@ -749,12 +754,15 @@ class _Modulus(Primitive):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad and ctx.needs_input_grad[1]:  # only b's gradient reads them (as torch saves)
+            ctx.save_for_backward(a, b)
         _check_int_divisor(a, b)
         return cls.f(ctx.backend, a, b)
 
     @classmethod
     def backward(cls, ctx, gy):
+        if not ctx.needs_input_grad[1]:
+            return gy, None
         a, b = ctx.saved_tensors
         return gy, -gy * div(a, b, rounding_mode=cls.rounding)
 
@@ -775,10 +783,12 @@ class Fmod(_Modulus):
 
 class RemainderTensor(Remainder):
     node_name = "RemainderBackward1"    # a tensor divisor (RemainderBackward0: a number)
+    saved_names = ("self", "other")
 
 
 class FmodTensor(Fmod):
     node_name = "FmodBackward1"
+    saved_names = ("self", "other")
 
 
 def remainder(input, other) -> Tensor:
@@ -877,6 +887,8 @@ def float_power(input, exponent) -> Tensor:
 class _Pick(Primitive):
     """Elementwise choice between a and b; the gradient follows the value chosen."""
 
+    saved_names = ("self", "other")
+
     f = None              # f(xp, a, b): the result
     takes_a = None        # takes_a(a, b): where the result is a (minitorch ops)
     tangent_takes_a = None  # where forward mode's tangent is a's (takes_a unless set)
@@ -961,6 +973,8 @@ fmin = _pick_op(Fmin, "fmin")
 
 
 class Atan2(Primitive):
+    saved_names = ("self", "other")
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -1018,8 +1032,12 @@ class XlogyOtherScalar(Xlogy):
 class Lerp(Primitive):
     """start + weight * (end - start), computed from the nearer end as torch does."""
 
+    saved_names = ("", "", "")  # a number weight: torch's node keeps the number only
+    saved_values = {"weight": attribute("given_weight")}
+
     @staticmethod
-    def forward(ctx, s, e, w):
+    def forward(ctx, s, e, w, given_weight=None):
+        ctx.given_weight = given_weight
         ctx.save_for_backward(s, e, w)
         xp = ctx.xp
         d = e - s
@@ -1046,11 +1064,14 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
         if weight._dtype is not input._dtype:
             raise RuntimeError(f"expected dtype {input._dtype.c_name} for `weight` but got dtype {weight._dtype.c_name}")
         return LerpTensor.apply(input, end, weight)
-    return Lerp.apply(input, end, scalar_tensor(weight, input._dtype, input._device))
+    return Lerp.apply(input, end, scalar_tensor(weight, input._dtype, input._device), given_weight=weight)
 
 
 class LerpTensor(Lerp):
     node_name = "LerpBackward1"         # a tensor weight (LerpBackward0: a number)
+    saved_names = ("self", "end", "weight")
+    saved_values = {}
+    saved_if_grad = {"self": (2,), "end": (2,)}  # read by the weight's gradient only
 
 
 def _addcmul(input, t1, t2, value):
@@ -1066,11 +1087,17 @@ def _addcdiv(input, t1, t2, value):
 class Addcmul(Fused):
     node_name = "AddcmulBackward0"
     definition = staticmethod(_addcmul)
+    saved_names = ("", "tensor1", "tensor2")
+    saved_values = {"value": lambda node: node.args[3]}
+    saved_if_grad = {"tensor1": (2,), "tensor2": (1,)}  # each factor is read by the other's gradient
 
 
 class Addcdiv(Fused):
     node_name = "AddcdivBackward0"
     definition = staticmethod(_addcdiv)
+    saved_names = Addcmul.saved_names
+    saved_values = Addcmul.saved_values
+    saved_if_grad = {"tensor1": (2,), "tensor2": (1, 2)}
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:

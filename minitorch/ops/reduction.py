@@ -174,16 +174,18 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 
 
 class Prod(Primitive):
+    saved_names = ("self", "result")
+
     @staticmethod
-    def forward(ctx, x, *, axis, keepdim, dtype):
-        ctx.axis, ctx.keepdim = axis, keepdim
+    def forward(ctx, x, *, axis, keepdim, dtype, given_dim=None):
+        ctx.axis, ctx.keepdim, ctx.given_dim = axis, keepdim, given_dim
         out = x.prod(axis=axis, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
+        x, _ = ctx.saved_tensors
         if x.dim() == 0:  # the product of one number (over all dims, or over dim 0 of a 0-d tensor)
             return gy * 1.0
         if ctx.axis is None:
@@ -219,11 +221,12 @@ def prod(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False, *, dtype=None) -> 
     dim = None if dim is NOT_GIVEN else dim
     dtype = _sum_dtype(input, dtype)
     axis = None if dim is None else wrap_dim(dim, input._data.ndim)
-    return (Prod if dim is None else ProdDim).apply(input, axis=axis, keepdim=keepdim, dtype=dtype)
+    return (Prod if dim is None else ProdDim).apply(input, axis=axis, keepdim=keepdim, dtype=dtype, given_dim=dim)
 
 
 class ProdDim(Prod):
     node_name = "ProdBackward1"         # product over one dim
+    saved_values = {"dim": attribute("given_dim", torch_int), "keepdim": attribute("keepdim")}
 
 
 # ---- extremes -------------------------------------------------------------------------
@@ -231,9 +234,12 @@ class ProdDim(Prod):
 class _Extreme(Primitive):
     """amax/amin over axes; the gradient is shared evenly between tied extremes."""
 
+    saved_names = ("self", "result")
+
     @classmethod
-    def forward(cls, ctx, x, *, axes, keepdim):
+    def forward(cls, ctx, x, *, axes, keepdim, given_dims=()):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.given_dims = given_dims  # the dims as the call gave them (torch saves those)
         y = cls.pick(ctx.backend, x, axes, keepdim)
         ctx.save_for_backward(x, y)
         return y
@@ -254,19 +260,23 @@ class _Extreme(Primitive):
 class Amax(_Extreme):
     largest = True
     node_name = "AmaxBackward0"
+    saved_values = {"dim": attribute("given_dims", torch_ints), "keepdim": attribute("keepdim")}
 
 
 class Amin(_Extreme):
     largest = False
     node_name = "AminBackward0"
+    saved_values = Amax.saved_values
 
 
 class MaxAll(Amax):
     node_name = "MaxBackward1"
+    saved_values = {}
 
 
 class MinAll(Amin):
     node_name = "MinBackward1"
+    saved_values = {}
 
 
 def _empty_check(input, name, dim_given):
@@ -279,13 +289,18 @@ def _empty_check(input, name, dim_given):
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     axes = _dims(dim, input._data.ndim)
     _check_nonempty_axes(input, axes, "amax")
-    return Amax.apply(input, axes=axes, keepdim=keepdim)
+    return Amax.apply(input, axes=axes, keepdim=keepdim, given_dims=_given_dims(dim))
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     axes = _dims(dim, input._data.ndim)
     _check_nonempty_axes(input, axes, "amin")
-    return Amin.apply(input, axes=axes, keepdim=keepdim)
+    return Amin.apply(input, axes=axes, keepdim=keepdim, given_dims=_given_dims(dim))
+
+
+def _given_dims(dim) -> tuple:
+    """A dim argument (an int, or a list of them) as the tuple torch saves."""
+    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
 
 
 def _check_nonempty_axes(input, axes, name):
@@ -357,10 +372,24 @@ class MedianOfScalar(Clone):
 
 class CumsumOfScalar(Clone):
     node_name = "CumsumBackward0"
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+
+    @staticmethod
+    def forward(ctx, x, *, given_dim=0):
+        ctx.given_dim = given_dim
+        return x.copy()
 
 
-class CumprodOfScalar(Clone):
+class CumprodOfScalar(CumsumOfScalar):
     node_name = "CumprodBackward0"
+    saved_names = ("self", "result")
+
+    @staticmethod
+    def forward(ctx, x, *, given_dim=0):
+        ctx.given_dim = given_dim
+        out = x.copy()
+        ctx.save_for_backward(x, out)
+        return out
 
 
 class SortOfScalar(Clone):
@@ -561,8 +590,9 @@ def std_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False,
     return StdMean.apply(input, dim, unbiased, keepdim, correction)
 
 
-def _logsumexp(input: Tensor, axes: tuple, keepdim: bool) -> Tensor:
+def _logsumexp(input: Tensor, dim, keepdim: bool) -> Tensor:
     from .pointwise import isinf, where
+    axes = _dims(dim, input._data.ndim)
     if input._data.size == 0:
         return sum(input.exp(), axes, keepdim).log()
     m = amax(input, axes, keepdim=True).detach()
@@ -574,6 +604,8 @@ def _logsumexp(input: Tensor, axes: tuple, keepdim: bool) -> Tensor:
 class Logsumexp(Fused):
     node_name = "LogsumexpBackward0"
     definition = staticmethod(_logsumexp)
+    saves_result, saved_names = True, ("self", "result")
+    saved_values = {"dim": lambda node: torch_ints(_given_dims(node.args[1])), "keepdim": lambda node: node.args[2]}
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
@@ -585,7 +617,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * input._data.ndim}")
     if not input._dtype.is_floating_point:
         input = input.to(D.get_default_dtype())
-    return Logsumexp.apply(input, _dims(dim, input._data.ndim), keepdim)
+    _dims(dim, input._data.ndim)  # torch's errors for bad dims, before the node
+    return Logsumexp.apply(input, dim, keepdim)
 
 
 class Norm(Primitive):
@@ -722,21 +755,26 @@ class Cumsum(Primitive):
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return CumsumOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype))
+        return CumsumOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype), given_dim=dim)
     return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype), given_dim=dim)
 
 
 class Cumprod(Primitive):
+    saved_names = ("self", "result")
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+
     @staticmethod
-    def forward(ctx, x, *, dim, dtype):
+    def forward(ctx, x, *, dim, dtype, given_dim=None):
         ctx.dim = dim
-        ctx.save_for_backward(x)
-        return ctx.xp.cumprod(x, axis=dim, dtype=None if dtype is None else dtype.np)
+        ctx.given_dim = dim if given_dim is None else given_dim  # the dim as the call named it (torch saves it)
+        out = ctx.xp.cumprod(x, axis=dim, dtype=None if dtype is None else dtype.np)
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, gy):
         # d out_j / d x_i = prod_{k<=j, k!=i} x_k for j >= i: sum these with gy_j, zeros included
-        (x,) = ctx.saved_tensors
+        x, _ = ctx.saved_tensors
         d = ctx.dim
         n = x.shape[d]
         parts = []
@@ -754,8 +792,8 @@ class Cumprod(Primitive):
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return CumprodOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype))
-    return Cumprod.apply(input, dim=d, dtype=_sum_dtype(input, dtype))
+        return CumprodOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype), given_dim=dim)
+    return Cumprod.apply(input, dim=d, dtype=_sum_dtype(input, dtype), given_dim=dim)
 
 
 # ---- order statistics -----------------------------------------------------------------------

@@ -525,6 +525,8 @@ def broadcast_tensors(*tensors):
 
 class Repeat(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"repeats": attribute("reps"), "self_sym_sizes": sizes("in_shape")}
+
     @staticmethod
     def forward(ctx, x, *, reps):
         ctx.in_shape, ctx.reps = x.shape, reps
@@ -891,9 +893,12 @@ def flipud(input: Tensor) -> Tensor:
 
 class Roll(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"dims": attribute("given_dims", torch_ints), "shifts": attribute("given_shifts", torch_ints)}
+
     @staticmethod
-    def forward(ctx, x, *, shifts, axes):
+    def forward(ctx, x, *, shifts, axes, given_shifts=(), given_dims=()):
         ctx.shifts, ctx.axes = shifts, axes
+        ctx.given_shifts, ctx.given_dims = given_shifts, given_dims  # as the call gave them (torch saves those)
         return ctx.xp.roll(x, shifts, axes)
 
     @staticmethod
@@ -904,14 +909,16 @@ class Roll(Primitive):
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted along `dims` (or over the flattened tensor), wrapping around."""
     _sizes(shifts if isinstance(shifts, (tuple, list)) else (shifts,))  # torch's TypeError for non-ints
+    given = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
     if dims is None:  # roll the flattened elements, keeping the shape
-        return Roll.apply(input, shifts=shifts if isinstance(shifts, int) else builtins.sum(shifts), axes=None)
-    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+        return Roll.apply(input, shifts=shifts if isinstance(shifts, int) else builtins.sum(shifts), axes=None,
+                          given_shifts=given)
+    shifts = given
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     axes = tuple(wrap_dim(d, input._data.ndim) for d in dims)
-    return Roll.apply(input, shifts=shifts, axes=axes)
+    return Roll.apply(input, shifts=shifts, axes=axes, given_shifts=shifts, given_dims=dims)
 
 
 _INT64_MAX = (1 << 63) - 1  # an open end, as torch saves it

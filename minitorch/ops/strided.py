@@ -34,11 +34,12 @@ class AsStrided(Primitive):
 
     formula = "grad_self = (zeros of the storage, with grad added at the viewed positions) read at self's positions"
     saved_values = {"size": lambda node: node.geometry[4], "stride": lambda node: node.geometry[5],
-                    "storage_offset": lambda node: node.geometry[6]}
+                    "storage_offset": lambda node: node.given_offset}
 
     @staticmethod
-    def forward(ctx, x, *, size, stride, storage_offset):
+    def forward(ctx, x, *, size, stride, storage_offset, given_offset=None):
         xp = ctx.xp
+        ctx.given_offset = given_offset  # None when the call left it out, as torch saves it
         storage, own_offset = _storage(x)
         positions = xp.arange(storage.size)
         own = tuple(s // x.itemsize for s in x.strides)
@@ -100,7 +101,8 @@ def as_strided_with(input: Tensor, size, stride, storage_offset, node, fn: str) 
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
                            f"itemsize {input._data.itemsize} requiring a storage size of {needed * input._data.itemsize} "
                            f"are out of bounds for storage of size {storage.size * input._data.itemsize}")
-    return node.apply(input, size=size, stride=stride, storage_offset=offset)._view_of(input)
+    given = None if storage_offset is None else offset
+    return node.apply(input, size=size, stride=stride, storage_offset=offset, given_offset=given)._view_of(input)
 
 
 class Unfold(Primitive):
