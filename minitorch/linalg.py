@@ -406,13 +406,15 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if not x._dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{type_word(x._dtype)}")
-    p = float(check_number("linalg_vector_norm", "ord", ord, 2))
+    given = check_number("linalg_vector_norm", "ord", ord, 2)
+    p = float(given)
     axes = _dims(dim, x.dim())
     if (p < 0 or math.isinf(p)) and (x.numel() == 0 and not axes or builtins.any(x.shape[a] == 0 for a in axes)):
         order = f"{'' if p > 0 else '-'}inf" if math.isinf(p) else f"{p:g}"
         raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because the "
                            "operation does not have an identity")
-    return _Norm.apply(x, p=p, axes=axes, keepdim=keepdim, single_abs=x.dim() > 0 or dim is None)
+    return _Norm.apply(x, p=p, axes=axes, keepdim=keepdim, single_abs=x.dim() > 0 or dim is None, given_ord=given,
+                       given_dim=dim)
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -42,3 +42,11 @@ def layouts(*names: str) -> dict:
         values[f"{name}_sym_sizes"] = lambda node, i=i: node.layouts[i][0]
         values[f"{name}_sym_strides"] = lambda node, i=i: node.layouts[i][1]
     return values
+
+
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def reduction(name: str) -> int:
+    """A loss's reduction as torch's node saves it: its at::Reduction number (none 0, mean 1, sum 2)."""
+    return _REDUCTIONS[name]

@@ -6,6 +6,7 @@ import warnings
 
 from ..autograd import events
 from .. import dtypes as D
+from ..autograd.saved_values import reduction as saved_reduction
 from ..ops._helpers import check_broadcast, floats_only, refuse_sparse_gradient, size_at, wrap_dim
 from ..ops import activation as _act
 from ..ops import loss as _loss
@@ -123,6 +124,8 @@ def _check_same_size(input, target, name):
 class MseLoss(Fused):
     node_name = "MseLossBackward0"
     definition = staticmethod(lambda input, target, reduction: _reduce((input - target) ** 2, reduction))
+    saved_names = ("self", "target")
+    saved_values = {"reduction": lambda node: saved_reduction(node.args[2])}
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
@@ -314,7 +317,7 @@ def relu_(input: Tensor) -> Tensor:
     return relu(input, inplace=True)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1, threshold: float = 20) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
     floats_only(input, "softplus_cpu")
     return _act.Softplus.apply(input, beta=beta, threshold=threshold)

@@ -115,7 +115,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     floats_only(input, "glu_cpu")
-    return _act.Glu.apply(input, dim=d)
+    return _act.Glu.apply(input, dim=d, given_dim=dim)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

@@ -194,6 +194,9 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 class Softplus(Primitive):
     """log(1 + exp(beta x)) / beta, linear above the threshold; d/dx = sigmoid(beta x) (1 above it)."""
 
+    saved_names = ("self",)
+    saved_values = {"beta": attribute("beta"), "threshold": attribute("threshold")}
+
     @staticmethod
     def forward(ctx, x, *, beta, threshold):
         xp = ctx.xp
@@ -231,16 +234,18 @@ class LogSigmoid(Primitive):
     """log σ(x) = min(x, 0) - log1p(exp(-|x|)) (torch's stable form); the gradient is σ(-x)."""
 
     formula = "grad_self = grad · σ(-x)"
+    saved_names = ("self", "buffer")  # buffer: e^(-|x|), which torch's CPU kernel keeps for its backward
 
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
-        ctx.save_for_backward(x)
-        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype)
+        buffer = xp.exp(-xp.abs(x))
+        ctx.save_for_backward(x, buffer)
+        return (xp.minimum(x, 0) - xp.log1p(buffer)).astype(x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
+        x, _ = ctx.saved_tensors
         return gy * (-x).sigmoid()
 
 
@@ -248,6 +253,7 @@ class Hardswish(Primitive):
     """x · min(max(x + 3, 0), 6) / 6; the gradient is 0 up to -3, x/3 + 1/2 below 3, then 1."""
 
     formula = "grad_self = grad · (0 if x ≤ -3, x/3 + 1/2 if x < 3, else 1)"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x):
@@ -265,6 +271,7 @@ class Hardsigmoid(Primitive):
     """min(max(x + 3, 0), 6) / 6; the gradient is 1/6 strictly between -3 and 3, else 0."""
 
     formula = "grad_self = grad / 6 where -3 < x < 3, else 0"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x):
@@ -302,7 +309,8 @@ class Threshold(Primitive):
     """x where x > threshold, else value; the gradient passes where x > threshold."""
 
     formula = "grad_self = grad where x > threshold, else 0"
-    saved_names = ("self", "threshold")
+    saved_names = ("self",)
+    saved_values = {"threshold": attribute("threshold")}
 
     @staticmethod
     def forward(ctx, x, *, threshold, value):
@@ -322,7 +330,8 @@ class Hardshrink(Primitive):
     """x where |x| > lambd, else 0; the gradient passes where |x| > lambd."""
 
     formula = "grad_self = grad where x < -lambd or x > lambd, else 0"
-    saved_names = ("lambd", "self")
+    saved_names = ("self",)
+    saved_values = {"lambd": attribute("lambd")}
 
     @staticmethod
     def forward(ctx, x, *, lambd):
@@ -354,12 +363,14 @@ class Glu(Primitive):
     """a · σ(b) with a, b the two halves of x along dim; the gradient is [σ(b), a σ(b)(1 − σ(b))] · grad."""
 
     formula = "grad_self = cat(grad · σ(b), grad · a σ(b) (1 − σ(b)))"
-    saved_names = ("dim", "self")
+    saved_names = ("self",)
+    saved_values = {"dim": lambda node: torch_int(node.given_dim)}
 
     @staticmethod
-    def forward(ctx, x, *, dim):
+    def forward(ctx, x, *, dim, given_dim=None):
         xp = ctx.xp
         ctx.dim = dim
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         ctx.save_for_backward(x)
         h = x.shape[dim] // 2
         a, b = xp.split(x, [h], axis=dim)
@@ -416,10 +427,11 @@ class Elu(Primitive):
     scale · alpha · input_scale · e^(input_scale · x), taken at x = 0 too."""
 
     formula = "grad_self = grad · (scale if x > 0, else scale · alpha · input_scale · e^(input_scale · x))"
-    saved_names = ("alpha", "input_scale", "scale", "self")
+    saved_names = ("self",)
+    saved_values = {"alpha": attribute("alpha"), "scale": attribute("scale"), "input_scale": attribute("input_scale")}
 
     @staticmethod
-    def forward(ctx, x, *, alpha, scale=1.0, input_scale=1.0):
+    def forward(ctx, x, *, alpha, scale=1, input_scale=1):
         xp = ctx.xp
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
         ctx.save_for_backward(x)
@@ -440,7 +452,7 @@ class EluInplace(Elu):
 
 
 class Celu(Elu):
-    pass
+    saved_values = {"alpha": attribute("alpha")}
 
 
 class CeluInplace(Elu):

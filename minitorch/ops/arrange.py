@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd.saved_values import torch_int, torch_ints
 from ..tensor import Tensor
 from ._helpers import is_tensor, wrap_dim
 from .fused import Fused
@@ -16,7 +17,8 @@ from .shape import ReshapeCopy, Split, _split_sizes, cat, check_split_indices, s
 
 
 def _rot90(input, k, dims):
-    d0, d1 = dims
+    k %= 4
+    d0, d1 = (wrap_dim(d, input.dim()) for d in dims)
     if k == 1:
         return input.flip(d1).transpose(d0, d1)
     if k == 2:
@@ -29,6 +31,7 @@ def _rot90(input, k, dims):
 class Rot90(Fused):
     node_name = "Rot90Backward0"
     definition = staticmethod(_rot90)
+    saved_values = {"k": lambda node: torch_int(node.args[1]), "dims": lambda node: torch_ints(node.args[2])}
 
 
 def rot90(input: Tensor, k: int = 1, dims: list[int] = (0, 1)) -> Tensor:
@@ -43,7 +46,7 @@ def rot90(input: Tensor, k: int = 1, dims: list[int] = (0, 1)) -> Tensor:
     for i, d in enumerate(dims):
         if not -input.dim() <= d < input.dim():
             raise RuntimeError(f"Rotation dim{i} out of range, dim{i} = {d}")
-    return Rot90.apply(input, k % 4, (wrap_dim(dims[0], input.dim()), wrap_dim(dims[1], input.dim())))
+    return Rot90.apply(input, k, tuple(dims))
 
 
 def ravel(input: Tensor) -> Tensor:

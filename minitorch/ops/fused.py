@@ -23,15 +23,18 @@ class Fused(Function):
     _node_suffix = "Backward0"
     named_like_torch = True   # profiler and tracer: aten::<snake-cased node name>
     definition = None
-    saves_result = False      # torch's node also keeps the output (`_saved_result`)
+    saves_result = False      # torch's node also keeps the outputs (`_saved_result`, `_saved_indices`, ...)
 
     @classmethod
     def forward(cls, ctx, *args, **params):
         ctx.args = [_TENSOR if isinstance(a, Tensor) else a for a in args]  # the constants, by position
         ctx.params = params
         tensors = [a for a in args if isinstance(a, Tensor)]
+        ctx.shapes = [t._data.shape for t in tensors]  # the inputs' sizes (torch saves some: `self_sym_sizes`)
         out = cls.definition(*args, **params)
-        ctx.save_for_backward(*tensors, out) if cls.saves_result else ctx.save_for_backward(*tensors)
+        if cls.saves_result:  # after the inputs, each output
+            tensors += list(out) if isinstance(out, tuple) else [out]
+        ctx.save_for_backward(*tensors)
         return out
 
     @classmethod

@@ -442,11 +442,14 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 class Scatter(Primitive):
     """Copy of x with src written at index along dim (or added, for scatter_add)."""
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_names = ("index",)
+    saved_values = {"dim": attribute("given_dim", torch_int)}
 
     @staticmethod
-    def forward(ctx, x, index, src, *, dim, add):
+    def forward(ctx, x, index, src, *, dim, add, given_dim=None):
         xp = ctx.xp
         ctx.dim, ctx.add = dim, add
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         ctx.save_for_backward(index)
         y = x.copy()
         if index.size == 0:
@@ -502,11 +505,12 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         if src._dtype is not input._dtype:
             raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         _check_scatter_shape(input, index, d, src)
-        return Scatter.apply(input, index, src, dim=d, add=False)
+        return Scatter.apply(input, index, src, dim=d, add=False, given_dim=dim)
     _check_scatter_shape(input, index, d)
     if index._data.size:  # the kernel converts the value; it never runs for an empty index
         check_scalar_fits(check_number("scatter", "value", src), input._dtype)
-    return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False)
+    return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False,
+                              given_dim=dim)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -516,7 +520,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if src._dtype is not input._dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     _check_scatter_shape(input, index, d, src)
-    return ScatterAdd.apply(input, index, src, dim=d, add=True)
+    return ScatterAdd.apply(input, index, src, dim=d, add=True, given_dim=dim)
 
 
 class IndexSelect(Primitive):
@@ -686,6 +690,8 @@ def argwhere(input: Tensor) -> Tensor:
 class Sort(SelectAlong):
     """Sorted values and their indices; NaN counts as the largest value, as in torch."""
 
+    saved_values = {"dim": attribute("given_dim", torch_int), "self_sym_sizes": sizes("shape")}
+
     @staticmethod
     def choose(xp, x, dim, descending):
         if not descending:
@@ -702,9 +708,9 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     """Values in order along `dim`, with their indices; the sort is always stable, so `stable` holds."""
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return sort_t(SortOfScalar.apply(input), Tensor._wrap(input._device.backend.xp.zeros((), dtype="int64"),
+        return sort_t(SortOfScalar.apply(input, given_dim=dim), Tensor._wrap(input._device.backend.xp.zeros((), dtype="int64"),
                                                              input._device))
-    return sort_t(*Sort.apply(input, dim=d, descending=descending))
+    return sort_t(*Sort.apply(input, dim=d, descending=descending, given_dim=dim))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
@@ -723,10 +729,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    return topk_t(*Topk.apply(input, k, d, largest))
+    return topk_t(*Topk.apply(input, k, dim, largest))
 
 
-def _topk(input, k, d, largest):
+def _topk(input, k, dim, largest):
+    d = wrap_dim(dim, input._data.ndim)
     idx = argsort(input, d, descending=largest)
     idx = idx.narrow(d, 0, k) if input._data.ndim else idx
     return (gather(input, d, idx) if input._data.ndim else input.clone()), idx
@@ -735,6 +742,8 @@ def _topk(input, k, d, largest):
 class Topk(Fused):
     node_name = "TopkBackward0"
     definition = staticmethod(_topk)
+    saves_result, saved_names = True, ("", "", "indices")
+    saved_values = {"dim": lambda node: torch_int(node.args[2]), "self_sym_sizes": lambda node: node.shapes[0]}
 
 
 def _greater_or_nan(x, y) -> bool:
@@ -798,7 +807,10 @@ def _kth_indices(xp, x, k: int, d: int):
     return idx
 
 
-def _kthvalue(input, k, d, keepdim):
+def _kthvalue(input, k, dim, keepdim):
+    if input._data.ndim == 0:  # the one element, at index 0
+        return input.clone(), input.new_zeros((), dtype=D.int64)
+    d = wrap_dim(dim, input._data.ndim)
     idx = Tensor._wrap(_kth_indices(input._device.backend.xp, input._data, k, d), input._device)
     vals = gather(input, d, idx)
     return (vals.squeeze(d), idx.squeeze(d)) if not keepdim else (vals, idx)
@@ -807,6 +819,8 @@ def _kthvalue(input, k, d, keepdim):
 class Kthvalue(Fused):
     node_name = "KthvalueBackward0"
     definition = staticmethod(_kthvalue)
+    saves_result, saved_names = True, ("", "", "indices")
+    saved_values = {**Topk.saved_values, "keepdim": lambda node: node.args[3]}
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
@@ -815,9 +829,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     n = input._data.shape[d] if input._data.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    if input._data.ndim == 0:  # the one element, at index 0
-        return kthvalue_t(input.clone(), input.new_zeros((), dtype=D.int64))
-    return kthvalue_t(*Kthvalue.apply(input, k, d, keepdim))
+    return kthvalue_t(*Kthvalue.apply(input, k, dim, keepdim))
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):

@@ -7,7 +7,7 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
-from ..autograd.saved_values import attribute, layout, layouts
+from ..autograd.saved_values import attribute, layout, layouts, sizes
 from ..tensor import Tensor
 from ._helpers import check_number, common_device, size_at, type_word, wrap_dim
 from .shape import broadcast_shapes
@@ -232,7 +232,7 @@ class Trace(Primitive):
     """Σ_i A_ii of a matrix; the gradient is grad times the identity."""
 
     formula = "grad_self = grad · I"
-    saved_names = ("self_sym_sizes",)
+    saved_values = {"self_sym_sizes": sizes("shape")}
 
     @staticmethod
     def forward(ctx, a):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..autograd.forward_ad import linear_in
 from ..autograd.function import Primitive
+from ..autograd.saved_values import reduction as reduction_number, torch_int
 
 
 def _rows(x, target):
@@ -30,6 +31,8 @@ class NllLoss(Primitive):
 
     formula = "grad_self[n, t_n] = -grad_n · w_n (a mean divides grad by Σ w)"
     saved_names = ("self", "target", "weight", "total_weight")
+    saved_values = {"ignore_index": lambda node: torch_int(node.options[0]),
+                    "reduction": lambda node: reduction_number(node.options[1])}
     jvp = linear_in(0)  # forward mode: linear in the scores (target and weights are constants to it)
 
     node_name = "NllLossBackward0"
@@ -42,7 +45,9 @@ class NllLoss(Primitive):
         total = w.sum(dtype=xp.float32 if w.dtype == xp.float16 else None)  # half accumulates in float32
         ctx.parts = (x.shape, xs.shape[1], t, w, total)
         ctx.options = (ignore_index, reduction)
-        ctx.save_for_backward(x, target, weight, total.astype(x.dtype))
+        # torch's kernel sums the weights for a reduction or a single sample: otherwise total_weight stays 0
+        summed = reduction != "none" or x.ndim == 1
+        ctx.save_for_backward(x, target, weight, (total if summed else xp.zeros_like(total)).astype(x.dtype))
         if reduction == "none":
             return nll.reshape(() if x.ndim == 1 else target.shape)
         loss = nll.sum(dtype=total.dtype)
@@ -152,6 +157,7 @@ class _Piecewise(Primitive):
     derivatives at |d| = threshold are torch's."""
 
     backward_op = None  # the gradient's Primitive
+    saved_names = ("self", "target")
 
     @classmethod
     def forward(cls, ctx, x, t, *, reduction, threshold):
@@ -218,6 +224,8 @@ class HuberLoss(_Piecewise):
     """0.5 d² where |d| <= delta, else delta (|d| - 0.5 delta)."""
 
     node_name = "HuberLossBackward0"
+    saved_values = {"reduction": lambda node: reduction_number(node.options[0]),
+                    "delta": lambda node: node.options[1]}
     formula = "grad_self = grad · clamp(self - target, -delta, delta) (/ numel for a mean)"
     backward_op = HuberLossBackward
     pointwise = staticmethod(lambda xp, d, delta: xp.where(xp.abs(d) <= delta, 0.5 * d * d,
@@ -234,6 +242,8 @@ class SmoothL1Loss(_Piecewise):
     """0.5 d² / beta where |d| < beta, else |d| - 0.5 beta (|d| where beta = 0)."""
 
     node_name = "SmoothL1LossBackward0"
+    saved_values = {"reduction": lambda node: reduction_number(node.options[0]),
+                    "beta": lambda node: node.options[1]}
     formula = "grad_self = grad · clamp((self - target) / beta, -1, 1) (/ numel for a mean)"
     backward_op = SmoothL1LossBackward
     pointwise = staticmethod(lambda xp, d, beta: xp.abs(d) if beta == 0 else

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Primitive
+from ..autograd.saved_values import sizes, torch_int
 from ..tensor import Tensor
 from ._helpers import host_array
 
@@ -31,10 +32,13 @@ class Diagonal(Primitive):
     """y = the diagonal (offset, dim1, dim2) of x, as a view; the gradient writes it back onto zeros."""
 
     formula = "grad_self = zeros with grad on the diagonal"
+    saved_values = {"offset": lambda node: torch_int(node.offset), "dim1": lambda node: torch_int(node.given[0]),
+                    "dim2": lambda node: torch_int(node.given[1]), "self_sym_sizes": sizes("shape")}
 
     @staticmethod
-    def forward(ctx, x, *, offset, dim1, dim2):
+    def forward(ctx, x, *, offset, dim1, dim2, given=None):
         ctx.shape, ctx.offset, ctx.dims = x.shape, offset, (dim1, dim2)
+        ctx.given = (dim1, dim2) if given is None else given  # the dims as the call named them (torch saves those)
         return ctx.xp.diagonal(x, offset, dim1, dim2)
 
     @staticmethod
@@ -48,9 +52,10 @@ class DiagonalBackward(Primitive):
     node_name = "DiagonalBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, g, *, shape, offset, dim1, dim2):
+    def forward(ctx, g, *, shape, offset, dim1, dim2, given=None):
         xp = ctx.xp
         ctx.offset, ctx.dims = offset, (dim1, dim2)
+        ctx.given = (dim1, dim2) if given is None else given
         out = xp.zeros(shape, dtype=g.dtype)
         plane = xp.moveaxis(out, (dim1, dim2), (-2, -1))  # a writeable view with the two dims last
         n = g.shape[-1]
@@ -70,7 +75,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2)._view_of(input)
+    return Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2, given=(dim1, dim2))._view_of(input)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -87,11 +92,12 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     for i, s in zip(others, rest):
         shape[i] = s
     shape[d1] = shape[d2] = n
-    return DiagEmbed.apply(input, shape=tuple(shape), offset=offset, dim1=d1, dim2=d2)
+    return DiagEmbed.apply(input, shape=tuple(shape), offset=offset, dim1=d1, dim2=d2, given=(dim1, dim2))
 
 
 class DiagEmbed(DiagonalBackward):
     node_name = "DiagEmbedBackward0"
+    saved_values = {name: Diagonal.saved_values[name] for name in ("offset", "dim1", "dim2")}
 
 
 # ---- determinants -----------------------------------------------------------------------------

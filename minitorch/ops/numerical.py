@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..tensor import Tensor
+from ..autograd.saved_values import torch_int
 from ._helpers import check_number, host_values, is_tensor, wrap_dim
 from ..autograd.function import Primitive
 from .fused import Fused
@@ -217,9 +218,9 @@ def cumulative_trapezoid(y: Tensor, x=_NO_X, *, dx=UNIT_SPACING, dim: int = -1) 
     step = _spacing(y, x, d)
     pairs = _slice(y, d, 0, -1) + _slice(y, d, 1)
     from .pointwise import div_by_number, mul_by_number
-    if is_tensor(step):
-        return div_by_number((step * pairs).cumsum(d), 2.0)
-    return mul_by_number(pairs, step / 2.0).cumsum(d)
+    if is_tensor(step):  # cumsum over the dim as given, as torch's call passes it on
+        return div_by_number((step * pairs).cumsum(dim), 2.0)
+    return mul_by_number(pairs, step / 2.0).cumsum(dim)
 
 
 # ---- covariance and correlation ----------------------------------------------------------------------------
@@ -355,6 +356,7 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
 
 def _renorm(input, p, dim, maxnorm):
     """input scaled by maxnorm / (‖slice‖_p + 1e-7) where a slice's norm exceeds maxnorm."""
+    dim = wrap_dim(dim, input.dim())
     others = tuple(i for i in range(input.dim()) if i != dim)
     norms = input.norm(p, others, keepdim=True)
     return input * (maxnorm / (norms + 1e-7)).where(norms > maxnorm, 1.0)
@@ -363,6 +365,9 @@ def _renorm(input, p, dim, maxnorm):
 class Renorm(Fused):
     node_name = "RenormBackward0"
     definition = staticmethod(_renorm)
+    saved_names = ("self",)
+    saved_values = {"p": lambda node: node.args[1], "dim": lambda node: torch_int(node.args[2]),
+                    "maxnorm": lambda node: node.args[3]}
 
 
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -375,7 +380,8 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"renorm_cpu\" not implemented for '{input.dtype.word}'")
-    return Renorm.apply(input, float(p), wrap_dim(dim, input.dim()), float(maxnorm))
+    wrap_dim(dim, input.dim())  # torch's error for a bad dim, before the node
+    return Renorm.apply(input, p, dim, maxnorm)
 
 
 # ---- counting into bins ---------------------------------------------------------------------------------------------

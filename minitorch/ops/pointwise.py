@@ -228,7 +228,8 @@ class Polygamma(Primitive):
     """ψ⁽ⁿ⁾(x), the n-th derivative of the digamma function; its derivative is ψ⁽ⁿ⁺¹⁾(x)."""
 
     formula = "grad_self = grad · polygamma(n + 1, x)"
-    saved_names = ("n", "self")
+    saved_names = ("self",)
+    saved_values = {"n": attribute("n")}
 
     @staticmethod
     def forward(ctx, x, *, n):
@@ -357,6 +358,14 @@ def sign(input: Tensor) -> Tensor:
 class Sgn(Sign):
     """sign(x) for real tensors (x / |x| for complex ones, which minitorch has not)."""
 
+    saved_names = ("self", "result")  # torch keeps both for the complex derivative
+
+    @classmethod
+    def forward(cls, ctx, x):
+        y = cls.f(ctx.xp, x)
+        ctx.save_for_backward(x, y)
+        return y
+
 
 def sgn(input: Tensor) -> Tensor:
     return Sgn.apply(input)
@@ -428,6 +437,9 @@ def square(input: Tensor) -> Tensor:
 
 
 class Logit(Primitive):
+    saved_names = ("self",)
+    saved_values = {"eps": attribute("eps")}
+
     @staticmethod
     def forward(ctx, x, *, eps=None):
         ctx.eps = eps
@@ -463,6 +475,8 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
 
 class NanToNum(Primitive):
+    saved_names = ("self",)
+
     @staticmethod
     def forward(ctx, x, *, nan, posinf, neginf):
         ctx.save_for_backward(x)

@@ -156,6 +156,9 @@ def _nansum(input, dim, keepdim, dtype):
 class Nansum(Fused):
     node_name = "NansumBackward0"
     definition = staticmethod(_nansum)
+    saved_names = ("self",)
+    saved_values = {"dim": lambda node: None if node.args[1] is None else torch_ints(_given_dims(node.args[1])),
+                    "keepdim": lambda node: node.args[2]}
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -315,8 +318,13 @@ class SelectAlong(Primitive):
     """Values picked by index along `dim` (max/min/median with dim, sort): returns
     (values, indices); the gradient goes back to the picked positions."""
 
+    saved_names = ("indices",)
+    saved_values = {"dim": attribute("given_dim", torch_int), "keepdim": attribute("keepdim"),
+                    "self_sym_sizes": sizes("shape")}
+
     @classmethod
-    def forward(cls, ctx, x, *, dim, keepdim=True, **kw):
+    def forward(cls, ctx, x, *, dim, keepdim=True, given_dim=None, **kw):
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         xp = ctx.xp
         idx = cls.choose(xp, x, dim, **kw)  # indices with `dim` kept
         vals = xp.take_along_axis(x, idx, axis=dim)
@@ -358,15 +366,33 @@ class MinDim(_ExtremeDim):
 
 
 # Reductions along a dim of a 0-d tensor give back its only value: a copy, under torch's node.
-class MaxOfScalar(Clone):
+def zero_indices(node) -> Tensor:
+    """The indices of a pick with one candidate (a 0-d input, or an empty one): 0s (int64) shaped as the node's
+    output, on its device."""
+    shape, _, device = node._out_meta[0]
+    return Tensor._wrap(device.backend.xp.zeros(shape, dtype="int64"), device)
+
+
+class _PickOfScalar(Clone):
+    """A pick along dim 0 of a 0-d tensor: its only value (a copy), at index 0, under torch's node."""
+    saved_values = {"dim": attribute("given_dim", torch_int), "indices": zero_indices, "keepdim": attribute("keepdim"),
+                    "self_sym_sizes": lambda node: ()}
+
+    @staticmethod
+    def forward(ctx, x, *, given_dim=0, keepdim=False):
+        ctx.given_dim, ctx.keepdim = given_dim, keepdim
+        return x.copy()
+
+
+class MaxOfScalar(_PickOfScalar):
     node_name = "MaxBackward0"
 
 
-class MinOfScalar(Clone):
+class MinOfScalar(_PickOfScalar):
     node_name = "MinBackward0"
 
 
-class MedianOfScalar(Clone):
+class MedianOfScalar(_PickOfScalar):
     node_name = "MedianBackward1"
 
 
@@ -392,8 +418,9 @@ class CumprodOfScalar(CumsumOfScalar):
         return out
 
 
-class SortOfScalar(Clone):
+class SortOfScalar(_PickOfScalar):
     node_name = "SortBackward0"
+    saved_values = {name: _PickOfScalar.saved_values[name] for name in ("dim", "indices", "self_sym_sizes")}
 
 
 def _extreme(name, whole, along, pairwise):
@@ -417,14 +444,14 @@ def _extreme(name, whole, along, pairwise):
             return whole.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
         d = wrap_dim(dim, input._data.ndim)
         if input._data.ndim == 0:
-            single = (MaxOfScalar if name == "max" else MinOfScalar).apply(input)
+            single = (MaxOfScalar if name == "max" else MinOfScalar).apply(input, given_dim=dim, keepdim=keepdim)
             return result(single, Tensor._wrap(input._device.backend.scalar(0, D.int64.np), input._device))
         if input._data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         if input._dtype is D.bool_:
-            vals, idx = along.apply(input.to(D.uint8), dim=d, keepdim=keepdim)
+            vals, idx = along.apply(input.to(D.uint8), dim=d, keepdim=keepdim, given_dim=dim)
             return result(vals.to(D.bool_), idx)
-        return result(*along.apply(input, dim=d, keepdim=keepdim))
+        return result(*along.apply(input, dim=d, keepdim=keepdim, given_dim=dim))
     reduce.__name__ = reduce.__qualname__ = name
     reduce.__doc__ = (f"{name}(input) is the {name}imum element; {name}(input, dim) gives (values, indices); "
                       f"{name}(input, other) is the elementwise {name}imum.")
@@ -625,9 +652,13 @@ class Norm(Primitive):
     """Vector p-norm over axes: (sum |x|^p)^(1/p); p = inf/-inf are max/min of |x|."""
 
     node_name = "LinalgVectorNormBackward0"   # torch.norm and Tensor.norm call linalg.vector_norm
+    saved_names = ("self", "result")
+    saved_values = {"ord": attribute("given_ord"), "keepdim": attribute("keepdim"),
+                    "dim": lambda node: None if node.given_dim is None else torch_ints(_given_dims(node.given_dim))}
 
     @staticmethod
-    def forward(ctx, x, *, p, axes, keepdim, single_abs=True):
+    def forward(ctx, x, *, p, axes, keepdim, single_abs=True, given_ord=2, given_dim=None):
+        ctx.given_ord, ctx.given_dim = given_ord, given_dim  # as the call gave them (torch saves those)
         xp = ctx.xp
         a = xp.abs(x)
         if p == math.inf:
@@ -689,7 +720,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {type_word(input._dtype)}")
     if p == "fro" or p is None:
         p = 2
-    p = check_number("linalg_vector_norm", "ord", p, 2)
+    given = p = check_number("linalg_vector_norm", "ord", p, 2)
     axes = _dims(dim, input._data.ndim)
     p = float(p)
     if (p < 0 or math.isinf(p)) and (input._data.size == 0 and not axes or
@@ -697,7 +728,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         order = f"{'' if p > 0 else '-'}inf" if math.isinf(p) else f"{p:g}"
         raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because the "
                            "operation does not have an identity")
-    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim, single_abs=input._data.ndim > 0 or dim is None)
+    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim, single_abs=input._data.ndim > 0 or dim is None,
+                      given_ord=given, given_dim=dim)
 
 
 class NormDim(Norm):
@@ -841,8 +873,8 @@ def median(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
         return MedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return median_t(MedianOfScalar.apply(input), Tensor._wrap(input._device.backend.scalar(0, D.int64.np),
+        return median_t(MedianOfScalar.apply(input, given_dim=dim, keepdim=keepdim), Tensor._wrap(input._device.backend.scalar(0, D.int64.np),
                                                                   input._device))
     if input._data.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
-    return median_t(*MedianDim.apply(input, dim=d, keepdim=keepdim))
+    return median_t(*MedianDim.apply(input, dim=d, keepdim=keepdim, given_dim=dim))

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Primitive
+from ..autograd.saved_values import torch_ints
 from ..tensor import Tensor
 from .creation import tensor as _tensor
 from .fused import Fused
@@ -28,9 +29,11 @@ class ConstantPad(Primitive):
     """Place x inside a tensor filled with `value`; the gradient is the slice where x sat."""
 
     node_name = "ConstantPadNdBackward0"
+    saved_values = {"pad": lambda node: torch_ints(node.given_pad)}
 
     @staticmethod
-    def forward(ctx, x, *, widths, value):
+    def forward(ctx, x, *, widths, value, given_pad=()):
+        ctx.given_pad = given_pad  # as the call gave it, negative widths included (torch saves that)
         ctx.inside = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
         out = ctx.xp.full(tuple(n + lo + hi for (lo, hi), n in zip(widths, x.shape)), value, dtype=x.dtype)
         out[ctx.inside] = x
@@ -72,7 +75,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if any(s.start or s.stop != n for s, n in zip(crops, input.shape[::-1])):
             input = input[(Ellipsis, *crops[::-1])]
         widths = [(0, 0)] * (ndim - len(pairs)) + [(max(lo, 0), max(hi, 0)) for lo, hi in pairs[::-1]]
-        return ConstantPad.apply(input, widths=tuple(widths), value=0 if value is None else value)
+        return ConstantPad.apply(input, widths=tuple(widths), value=0 if value is None else value, given_pad=pad)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value not in (None, 0):
@@ -347,3 +350,7 @@ _FUSED_NODES = {name: _fused(name, _resample) for name in (
 _FUSED_NODES.update({name: _fused(name, _pad_by_index) for name in (
     "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
     "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0")})
+for _node in _FUSED_NODES.values():
+    if "Pad" in _node.node_name:  # torch keeps the input and the (left, right) widths, last dim first
+        _node.saved_names = ("self",)
+        _node.saved_values = {"padding": lambda node: torch_ints(w for pair in node.args[1] for w in pair)}

@@ -33,16 +33,19 @@ def _channel_shuffle(input, groups):
 class PixelShuffle(Fused):
     node_name = "PixelShuffleBackward0"
     definition = staticmethod(_pixel_shuffle)
+    saved_values = {"upscale_factor": lambda node: node.args[1]}
 
 
 class PixelUnshuffle(Fused):
     node_name = "PixelUnshuffleBackward0"
     definition = staticmethod(_pixel_unshuffle)
+    saved_values = {"downscale_factor": lambda node: node.args[1]}
 
 
 class ChannelShuffle(Fused):
     node_name = "ChannelShuffleBackward0"
     definition = staticmethod(_channel_shuffle)
+    saved_values = {"groups": lambda node: node.args[1]}
 
 
 def _check_factor(name: str, word: str, factor: int, input: Tensor) -> None:

@@ -47,6 +47,7 @@ def _nonzero(x):
 
 class I0(_SpecialUnary):
     """I₀(x); dI₀/dx = I₁(x)."""
+    saved_names = ("self", "")  # its derivative reads x only
     fn = staticmethod(S.i0)
     slope = staticmethod(lambda x, y: i1(x))
 
@@ -167,6 +168,8 @@ def _mvlgamma(input, p):
 class Mvlgamma(Fused):
     node_name = "MvlgammaBackward0"
     definition = staticmethod(_mvlgamma)
+    saved_names = ("self",)
+    saved_values = {"p": lambda node: node.args[1]}
 
 
 def mvlgamma(input: Tensor, p: int) -> Tensor:

@@ -6,10 +6,12 @@ import numpy as np
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, torch_int
 from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, host_array, wrap_dim
 from .fused import Fused
-from .reduction import MedianAll, SelectAlong, _return_type, amax, amin
+from .convert import Clone
+from .reduction import MedianAll, SelectAlong, _PickOfScalar, _return_type, amax, amin, zero_indices
 from .shape import SqueezeDimInPlace
 
 nanmedian_t = _return_type("nanmedian", ["values", "indices"])
@@ -19,15 +21,41 @@ cummax_t = _return_type("cummax", ["values", "indices"])
 cummin_t = _return_type("cummin", ["values", "indices"])
 
 
-def _named_copy(node_name: str):
-    """A copy of the input recorded under torch's node for an op with nothing to compute (0-d or empty input)."""
-    from .reduction import MedianOfScalar
-    return type(node_name.replace("Backward0", "Copy"), (MedianOfScalar,), {"node_name": node_name})
+def _named_copy(node_name: str, base):
+    """A copy of the input recorded under torch's node for an op with nothing to compute (0-d or empty input);
+    `base`: Clone, or _PickOfScalar for a pick along a dim (which saves the dim and the index)."""
+    return type(node_name.replace("Backward0", "Copy"), (base,), {"node_name": node_name})
 
 
-CummaxCopy, CumminCopy, LogcumsumexpCopy, ModeCopy = (
-    _named_copy(f"{n}Backward0") for n in ("Cummax", "Cummin", "Logcumsumexp", "Mode"))
-NanmedianCopy = _named_copy("NanmedianBackward1")
+class _RunningOfScalar(Clone):
+    """cummax/cummin with nothing to run over (a 0-d or empty input): a copy, every index 0."""
+    saved_names = ("self",)
+    saved_values = {"dim": attribute("given_dim", torch_int), "indices": zero_indices}
+
+    @staticmethod
+    def forward(ctx, x, *, given_dim=0):
+        ctx.given_dim = given_dim
+        ctx.save_for_backward(x)
+        return x.copy()
+
+
+class _ScanOfScalar(Clone):
+    """logcumsumexp with nothing to scan (a 0-d or empty input): a copy."""
+    saved_names = ("self", "result")
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+
+    @staticmethod
+    def forward(ctx, x, *, given_dim=0):
+        ctx.given_dim = given_dim
+        out = x.copy()
+        ctx.save_for_backward(x, out)
+        return out
+
+
+CummaxCopy, CumminCopy = (_named_copy(f"{n}Backward0", _RunningOfScalar) for n in ("Cummax", "Cummin"))
+LogcumsumexpCopy = _named_copy("LogcumsumexpBackward0", _ScanOfScalar)
+ModeCopy = _named_copy("ModeBackward0", _PickOfScalar)
+NanmedianCopy = _named_copy("NanmedianBackward1", _PickOfScalar)
 
 
 def _refuse_bool(name: str, input: Tensor) -> None:
@@ -73,10 +101,11 @@ def nanmedian(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
         return NanmedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return nanmedian_t(NanmedianCopy.apply(input), input.new_zeros((), dtype=D.int64))
+        return nanmedian_t(NanmedianCopy.apply(input, given_dim=dim, keepdim=keepdim),
+                           input.new_zeros((), dtype=D.int64))
     if input._data.shape[d] == 0:
         raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
-    return nanmedian_t(*NanmedianDim.apply(input, dim=d, keepdim=keepdim))
+    return nanmedian_t(*NanmedianDim.apply(input, dim=d, keepdim=keepdim, given_dim=dim))
 
 
 # ---- mode -------------------------------------------------------------------------------------------
@@ -110,10 +139,10 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """(values, indices): the most frequent value along `dim` and where it last occurs."""
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return mode_t(ModeCopy.apply(input), input.new_zeros((), dtype=D.int64))
+        return mode_t(ModeCopy.apply(input, given_dim=dim, keepdim=keepdim), input.new_zeros((), dtype=D.int64))
     if input._data.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
-    return mode_t(*Mode.apply(input, dim=d, keepdim=keepdim))
+    return mode_t(*Mode.apply(input, dim=d, keepdim=keepdim, given_dim=dim))
 
 
 # ---- aminmax ------------------------------------------------------------------------------------------
@@ -146,9 +175,12 @@ class _RunningExtreme(Primitive):
     takes over, as in torch's kernel. The gradient of each output goes to its index."""
 
     better = None  # better(xp, candidate, running): where the candidate takes over
+    saved_names = ("indices", "self")
+    saved_values = {"dim": attribute("given_dim", torch_int)}
 
     @classmethod
-    def forward(cls, ctx, x, *, dim):
+    def forward(cls, ctx, x, *, dim, given_dim=None):
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         xp = ctx.xp
         values = xp.empty_like(x)
         indices = xp.empty(x.shape, dtype=xp.int64)
@@ -164,14 +196,14 @@ class _RunningExtreme(Primitive):
             index = (slice(None),) * dim + (i,)
             values[index], indices[index] = run, idx
         ctx.shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(indices)
+        ctx.save_for_backward(indices, x)  # x: torch's node keeps it (the gradient reads the indices only)
         ctx.mark_non_differentiable(indices)
         return values, indices
 
     @staticmethod
     def backward(ctx, gy, gi=None):
         from .creation import zeros
-        (idx,) = ctx.saved_tensors
+        idx, _ = ctx.saved_tensors
         return zeros(*ctx.shape, dtype=gy.dtype, device=gy.device).scatter_add(ctx.dim, idx, gy)
 
 
@@ -187,8 +219,8 @@ def _running(cls, copy, result, input, dim):
     if input._data.ndim == 0 and dim not in (0, -1):
         raise IndexError(f"{cls.__name__.lower()}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     if input._data.ndim == 0 or input._data.size == 0:  # nothing to run over
-        return result(copy.apply(input), input.new_zeros(input.shape, dtype=D.int64))
-    return result(*cls.apply(input, dim=wrap_dim(dim, input._data.ndim)))
+        return result(copy.apply(input, given_dim=dim), input.new_zeros(input.shape, dtype=D.int64))
+    return result(*cls.apply(input, dim=wrap_dim(dim, input._data.ndim), given_dim=dim))
 
 
 def cummax(input: Tensor, dim: int):
@@ -206,11 +238,13 @@ class Logcumsumexp(Primitive):
     for the positive and negative parts of g separately (so that nothing overflows)."""
 
     formula = "grad_self = exp(x + reverse_logcumsumexp(log g⁺ − y)) − exp(x + reverse_logcumsumexp(log g⁻ − y))"
-    saved_names = ("self", "result", "dim")
+    saved_names = ("self", "result")
+    saved_values = {"dim": attribute("given_dim", torch_int)}
 
     @staticmethod
-    def forward(ctx, x, *, dim):
+    def forward(ctx, x, *, dim, given_dim=None):
         from .float_binary import logaddexp_arrays
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         xp = ctx.xp
         out = xp.empty_like(x)
         run = None
@@ -252,8 +286,8 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{input._dtype.word}'")
     if input._data.ndim == 0 or input._data.size == 0:
-        return LogcumsumexpCopy.apply(input)
-    return Logcumsumexp.apply(input, dim=d)
+        return LogcumsumexpCopy.apply(input, given_dim=dim)
+    return Logcumsumexp.apply(input, dim=d, given_dim=dim)
 
 
 # ---- quantiles -----------------------------------------------------------------------------------------------
