@@ -10,6 +10,9 @@
   rounding of it), at least as close to the exact sum as torch's, split between threads or not.
 - Depthwise convolution and its gradients must agree with the im2col GEMMs they replace and train as
   torch's layer does.
+- Batch normalisation's statistics (summed in float64, as torch's kernel sums them) must be at least as
+  accurate as the NumPy reference's, its x · α + β equal it bit for bit and its gradients agree with it.
+- Max pooling must equal torch's kernel bit for bit: values, indices (NaN and ties) and gradients.
 - Without the kernels (`MINITORCH_KERNELS=off`, or no C compiler) the same calls run the NumPy code.
 """
 import math
@@ -203,10 +206,87 @@ def test_a_depthwise_layer_trains_as_torch_s():
                                    rtol=1e-4, atol=1e-4)
 
 
+def _reference():
+    from minitorch.backends.base import ArrayBackend
+    reference = ArrayBackend.__new__(ArrayBackend)
+    reference.xp = np
+    return reference
+
+
+@needs_compiler
+@pytest.mark.parametrize("shape", [(2, 3, 5, 7), (4, 5), (3, 2, 4), (8, 96, 40, 40)])  # the last is split
+def test_batch_norm_kernels_agree_with_the_numpy_reference(shape):
+    """Statistics summed in float64 (as torch's kernel sums them): within float32 rounding of the reference and
+    at least as close to the float64 truth; x · α + β bit for bit; the gradients within float32 rounding."""
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    reference, ours = _reference(), nb.backend
+    axes = (0,) + tuple(range(2, x.ndim))
+    exact_mean, exact_var = x.astype(np.float64).mean(axes), x.astype(np.float64).var(axes)
+    mean, var = ours.batch_norm_stats(x)
+    ref_mean, ref_var = reference.batch_norm_stats(x)
+    assert mean.dtype == var.dtype == np.float32 and mean.shape == (shape[1],)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(var, ref_var, rtol=1e-5)
+    assert np.abs(mean - exact_mean).max() <= np.abs(ref_mean - exact_mean).max() + 1e-12
+    assert np.abs(var - exact_var).max() <= np.abs(ref_var - exact_var).max() + 1e-12
+    rstd = (1 / np.sqrt(var + 1e-5)).astype(np.float32)
+    alpha = (rstd * rng.uniform(0.5, 2, shape[1])).astype(np.float32)
+    beta = (rng.standard_normal(shape[1]) - mean * alpha).astype(np.float32)
+    assert np.array_equal(ours.batch_norm_apply(x, alpha, beta), reference.batch_norm_apply(x, alpha, beta))
+    for batch_stats in (True, False):
+        got = ours.batch_norm_backward(g, x, mean, rstd, alpha, batch_stats, True)
+        want = reference.batch_norm_backward(g, x, mean, rstd, alpha, batch_stats, True)
+        for a, b in zip(got, want):
+            assert a.dtype == np.float32 and a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
+    assert ours.batch_norm_backward(g, x, mean, rstd, alpha, True, False)[0] is None
+
+
+@needs_compiler
+def test_batch_norm_layers_train_as_torch_s():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((4, 6, 9, 9)).astype(np.float32)
+    layers = [lib.nn.BatchNorm2d(6) for lib in (minitorch, torch)]
+    outs = [layer(lib.tensor(x, requires_grad=True)) for layer, lib in zip(layers, (minitorch, torch))]
+    np.testing.assert_allclose(outs[0].detach().numpy(), outs[1].detach().numpy(), rtol=1e-5, atol=1e-5)
+    for out in outs:
+        (out * out.detach().sin()).sum().backward()
+    for name in ("weight", "bias"):
+        np.testing.assert_allclose(getattr(layers[0], name).grad.numpy(), getattr(layers[1], name).grad.numpy(),
+                                   rtol=1e-4, atol=1e-4)
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(layers[0], name).numpy(), getattr(layers[1], name).numpy(), rtol=1e-6)
+
+
+@needs_compiler
+@pytest.mark.parametrize("shape, k, s, p, d", [
+    ((8, 64, 56, 56), (3, 3), (2, 2), (1, 1), (1, 1)),  # ResNet's stem pool, split between threads
+    ((2, 3, 9, 7), (3, 2), (2, 1), (1, 0), (1, 2)), ((1, 2, 5, 5), (2, 2), (1, 1), (1, 1), (2, 1)),
+    ((2, 2, 6, 6), (3, 3), (3, 3), (0, 0), (1, 1))])
+def test_max_pool_equals_torchs_bit_for_bit(shape, k, s, p, d):
+    """Values, indices (the last NaN, else the first maximum of a window) and gradients, as torch's kernel."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[::37] = np.nan
+    x.reshape(-1)[::41] = 0.5  # ties
+    x.reshape(-1)[::43] = -np.inf
+    tx, mx = torch.tensor(x, requires_grad=True), minitorch.tensor(x, requires_grad=True)
+    ty, ti = torch.nn.functional.max_pool2d(tx, k, s, p, d, return_indices=True)
+    my, mi = minitorch.nn.functional.max_pool2d(mx, k, s, p, d, return_indices=True)
+    assert np.array_equal(my.detach().numpy(), ty.detach().numpy(), equal_nan=True)
+    assert np.array_equal(mi.numpy(), ti.numpy())
+    g = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.tensor(g))
+    my.backward(minitorch.tensor(g))
+    assert np.array_equal(mx.grad.numpy(), tx.grad.numpy())
+
+
 SWITCHED_OFF = """
 import numpy as np, minitorch
 from minitorch.backends import cpu_kernels, numpy_backend as nb
-assert cpu_kernels.load("gelu") is None and cpu_kernels.load("sum") is None
+assert all(cpu_kernels.load(name) is None for name in ("gelu", "sum", "batch_norm", "max_pool"))
 x = np.linspace(-6, 6, 5001, dtype=np.float32)
 y = minitorch.nn.functional.gelu(minitorch.tensor(x)).numpy()
 assert np.array_equal(y, nb._blocks(nb._gelu_float32, x))

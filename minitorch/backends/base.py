@@ -21,6 +21,11 @@ def window_view(xp, x, k, s, d, out_hw):
     return xp.lib.stride_tricks.as_strided(x, shape, strides)  # read-only by convention (CuPy has no flag)
 
 
+def channel_axes(ndim):
+    """The axes a channel's statistics run over in (N, C, *), and the shape of a per-channel vector."""
+    return (0,) + tuple(range(2, ndim)), (1, -1) + (1,) * (ndim - 2)
+
+
 def pad_spatial(xp, x, p, value=0.0, extra=(0, 0)):
     """x (N, C, H, W) padded by p on both sides of H and W, plus `extra` more at the bottom/right."""
     if tuple(p) == (0, 0) and tuple(extra) == (0, 0):
@@ -276,6 +281,39 @@ class ArrayBackend:
         gw = (gy * xhat).sum(axis=lead) if weight is not None else None
         return gx, gw, gy.sum(axis=lead)
 
+
+    def batch_norm_stats(self, x):
+        """Per channel c of x (N, C, *): the batch's mean and biased variance (the second pass centred)."""
+        axes, shape = channel_axes(x.ndim)
+        mean = x.mean(axis=axes)
+        centred = x - mean.reshape(shape)
+        return mean, (centred * centred).mean(axis=axes)
+
+    def batch_norm_apply(self, x, alpha, beta):
+        """x · α_c + β_c per channel c of x (N, C, *)."""
+        _, shape = channel_axes(x.ndim)
+        y = x * alpha.reshape(shape)
+        y += beta.reshape(shape)
+        return y
+
+    def batch_norm_backward(self, g, x, mean, rstd, scale, batch_stats, input_grad):
+        """(grad_input or None, Σ g, Σ g · x̂) per channel, x̂ = (x - μ) · rstd; grad_input = scale · (g - Σ g / M -
+        x̂ · Σ g x̂ / M) with the batch's statistics (M elements per channel), or scale · g with running ones."""
+        axes, shape = channel_axes(x.ndim)
+        xhat = x - mean.reshape(shape)
+        xhat *= rstd.reshape(shape)
+        g_sum = g.sum(axis=axes)
+        gxhat_sum = (g * xhat).sum(axis=axes)
+        if not input_grad:
+            return None, g_sum, gxhat_sum
+        if not batch_stats:
+            return g * scale.reshape(shape), g_sum, gxhat_sum
+        m = x.size // x.shape[1] if x.ndim > 1 else x.size
+        xhat *= (gxhat_sum / m).reshape(shape)
+        gx = g - (g_sum / m).reshape(shape)
+        gx -= xhat
+        gx *= scale.reshape(shape)
+        return gx, g_sum, gxhat_sum
 
     def adam_step(self, p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
         """One Adam (or AdamW, decoupled=True) update of arrays p, m, v (and vmax for amsgrad) in place.

@@ -1,5 +1,5 @@
 """The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU, float32 sums,
-depthwise convolution), built on first use with the system C compiler, cached by source hash and
+depthwise convolution, batch normalisation, max pooling), built on first use with the system C compiler, cached by source hash and
 called through ctypes, which releases the GIL so that the parts of a split array run on several
 threads at once.
 
@@ -26,6 +26,12 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
+    "batch_norm_stats_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 5),
+    "batch_norm_apply_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 5),
+    "batch_norm_backward_reduce_f32": (None, (_FLOAT_P,) * 6 + (ctypes.c_longlong,) * 5),
+    "batch_norm_backward_input_f32": (None, (_FLOAT_P,) * 8 + (ctypes.c_int,) + (ctypes.c_longlong,) * 5),
+    "max_pool2d_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 14),
+    "max_pool2d_backward_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 4),
     "depthwise_conv2d_f32": (ctypes.c_int, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_input_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_weight_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),

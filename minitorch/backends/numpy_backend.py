@@ -269,6 +269,29 @@ def _native_elementwise(kernel, *arrays):
     return out
 
 
+def _batch_norm_library(x, *others):
+    """The batch-norm kernels for a non-empty row-major float32 (N, C, *) x and float32 companions, else None."""
+    if x.dtype != np.float32 or x.ndim < 2 or x.size == 0 or not x.flags.c_contiguous:
+        return None
+    if any(a.dtype != np.float32 or (a.ndim and not a.flags.c_contiguous) for a in others):
+        return None
+    return cpu_kernels.load("batch_norm")
+
+
+def _channel_layout(x):
+    """(N, C, M) of an (N, C, *) array, M the elements of a channel's plane."""
+    n, c = x.shape[:2]
+    return n, c, x.size // (n * c)
+
+
+def _over_channels(part, channels: int, size: int) -> None:
+    """part(c0, c1) over the channels, split between threads when the array is large."""
+    if size < NATIVE_PARALLEL_MIN or _threads() == 1 or channels < 2:
+        part(0, channels)
+    else:
+        _run_split(part, channels)
+
+
 def _is_depthwise(x, w, b, groups) -> bool:
     """A float32 convolution of each channel with a kernel of its own (groups = channels = outputs)."""
     return (groups == x.shape[1] == w.shape[0] and w.shape[1] == 1 and x.dtype == np.float32
@@ -497,6 +520,74 @@ class NumpyBackend(ArrayBackend):
             if library:
                 return _native_elementwise(library.relu_backward_f32, gy, y)
         return super().relu_backward(gy, y)
+
+    def batch_norm_stats(self, x):
+        library = _batch_norm_library(x)
+        if library is None:
+            return super().batch_norm_stats(x)
+        n, c, m = _channel_layout(x)
+        mean, var = np.empty(c, np.float32), np.empty(c, np.float32)
+        _over_channels(lambda c0, c1: library.batch_norm_stats_f32(
+            cpu_kernels.pointer(x), cpu_kernels.pointer(mean), cpu_kernels.pointer(var), n, c, m, c0, c1), c, x.size)
+        return mean, var
+
+    def batch_norm_apply(self, x, alpha, beta):
+        library = _batch_norm_library(x, alpha, beta)
+        if library is None:
+            return super().batch_norm_apply(x, alpha, beta)
+        n, c, m = _channel_layout(x)
+        y = np.empty(x.shape, np.float32)
+        alpha, beta = np.ascontiguousarray(alpha), np.ascontiguousarray(beta)
+        _over_channels(lambda c0, c1: library.batch_norm_apply_f32(
+            cpu_kernels.pointer(x), cpu_kernels.pointer(y), cpu_kernels.pointer(alpha), cpu_kernels.pointer(beta),
+            n, c, m, c0, c1), c, x.size)
+        return y
+
+    def batch_norm_backward(self, g, x, mean, rstd, scale, batch_stats, input_grad):
+        library = _batch_norm_library(x, g, mean, rstd, scale)
+        if library is None:
+            return super().batch_norm_backward(g, x, mean, rstd, scale, batch_stats, input_grad)
+        n, c, m = _channel_layout(x)
+        p = cpu_kernels.pointer
+        mean, rstd, scale = (np.ascontiguousarray(a) for a in (mean, rstd, scale))
+        g_sum, gxhat_sum = np.empty(c, np.float64), np.empty(c, np.float64)
+        _over_channels(lambda c0, c1: library.batch_norm_backward_reduce_f32(
+            p(g), p(x), p(mean), p(rstd), p(g_sum), p(gxhat_sum), n, c, m, c0, c1), c, x.size)
+        gx = None
+        if input_grad:
+            count = n * m
+            kg = (g_sum / count).astype(np.float32)
+            kx = (gxhat_sum / count).astype(np.float32)
+            gx = np.empty(x.shape, np.float32)
+            _over_channels(lambda c0, c1: library.batch_norm_backward_input_f32(
+                p(g), p(x), p(gx), p(mean), p(rstd), p(scale), p(kg), p(kx), int(bool(batch_stats)), n, c, m, c0,
+                c1), c, x.size)
+        return gx, g_sum.astype(np.float32), gxhat_sum.astype(np.float32)
+
+    def _max_pool2d_windows(self, x, k, s, p, d, out_hw):
+        library = cpu_kernels.load("max_pool") if x.dtype == np.float32 and x.size else None
+        if library is None:
+            return super()._max_pool2d_windows(x, k, s, p, d, out_hw)
+        x = np.ascontiguousarray(x)
+        n, c, h, w = x.shape
+        vals = np.empty((n, c) + tuple(out_hw), np.float32)
+        idx = np.empty((n, c) + tuple(out_hw), np.int64)
+        _over_channels(lambda p0, p1: library.max_pool2d_f32(
+            cpu_kernels.pointer(x), cpu_kernels.pointer(vals), idx.ctypes.data, h, w, *out_hw, *k, *s, *p, *d, p0, p1),
+            n * c, x.size)
+        return vals, idx
+
+    def max_pool2d_backward(self, gy, kept, shape):
+        library = cpu_kernels.load("max_pool") if gy.dtype == np.float32 and isinstance(kept, np.ndarray) else None
+        if library is None or not gy.size:
+            return super().max_pool2d_backward(gy, kept, shape)
+        gy, kept = np.ascontiguousarray(gy), np.ascontiguousarray(kept)
+        gx = np.empty(shape, np.float32)
+        hw, howo = shape[2] * shape[3], gy.shape[2] * gy.shape[3]
+        _over_channels(lambda p0, p1: library.max_pool2d_backward_f32(
+            cpu_kernels.pointer(gy), kept.ctypes.data, cpu_kernels.pointer(gx), hw, howo, p0, p1),
+            shape[0] * shape[1], gx.size)
+        return gx
 
     def silu(self, x):
         library = cpu_kernels.load("silu") if x.dtype == np.float32 else None

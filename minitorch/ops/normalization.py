@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Primitive
+from ..backends.base import channel_axes
 
 
 class LayerNorm(Primitive):
@@ -71,12 +72,9 @@ class NativeBatchNorm(Primitive):
         xp = ctx.xp
         work = xp.float32 if x.dtype == xp.float16 else x.dtype  # half in float32, as torch's kernel
         xw = x.astype(work, copy=False)
-        axes, shape = _channel_axes(x.ndim)
         training = running_mean is None if training is None else training
         if training:  # the batch's statistics; the running ones, when given, move towards them (in place)
-            mean = xw.mean(axis=axes)
-            centred = xw - mean.reshape(shape)
-            var = (centred * centred).mean(axis=axes)
+            mean, var = ctx.backend.batch_norm_stats(xw)
             if running_mean is not None:
                 n = x.size // x.shape[1]
                 _move_towards(running_mean, mean, momentum)
@@ -86,8 +84,7 @@ class NativeBatchNorm(Primitive):
         rstd = 1 / xp.sqrt(var + eps)
         alpha = rstd if weight is None else rstd * weight.astype(work, copy=False)
         beta = -mean * alpha if bias is None else bias.astype(work, copy=False) - mean * alpha
-        y = xw * alpha.reshape(shape)
-        y += beta.reshape(shape)
+        y = ctx.backend.batch_norm_apply(xw, alpha, beta)
         ctx.eps, ctx.batch_stats, ctx.stats = eps, training, (mean, rstd)
         ctx.save_for_backward(x, weight, running_mean, running_var)
         return y.astype(x.dtype, copy=False)
@@ -95,7 +92,7 @@ class NativeBatchNorm(Primitive):
     @staticmethod
     def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
         x, weight, running_mean, running_var = ctx.saved_tensors
-        axes, shape = _channel_axes(x.dim())
+        axes, shape = channel_axes(x.dim())
         if ctx.batch_stats:
             mean = x.mean(axes, keepdim=True)
             rstd = (x.var(axes, correction=0, keepdim=True) + ctx.eps).rsqrt()
@@ -115,24 +112,12 @@ class NativeBatchNorm(Primitive):
     def backward_arrays(ctx, gy):
         x, weight, _, _ = ctx.saved_arrays
         mean, rstd = ctx.stats
-        axes, shape = _channel_axes(x.ndim)
-        g = gy.astype(mean.dtype, copy=False)
-        xhat = x.astype(mean.dtype, copy=False) - mean.reshape(shape)
-        xhat *= rstd.reshape(shape)
+        work = mean.dtype
         na = ctx.needs_input_grad
-        g_sum = g.sum(axis=axes)
-        gxhat_sum = (g * xhat).sum(axis=axes)
-        gx = None
-        if na[0]:
-            scale = rstd if weight is None else rstd * weight.astype(mean.dtype, copy=False)
-            if ctx.batch_stats:
-                m = x.size // x.shape[1] if x.ndim > 1 else x.size
-                xhat *= (gxhat_sum / m).reshape(shape)
-                gx = g - (g_sum / m).reshape(shape)
-                gx -= xhat
-                gx *= scale.reshape(shape)
-            else:
-                gx = g * scale.reshape(shape)
+        scale = rstd if weight is None else rstd * weight.astype(work, copy=False)
+        gx, g_sum, gxhat_sum = ctx.backend.batch_norm_backward(gy.astype(work, copy=False), x.astype(work, copy=False),
+                                                               mean, rstd, scale, ctx.batch_stats, bool(na[0]))
+        if gx is not None:
             gx = gx.astype(x.dtype, copy=False)
         gw = gxhat_sum.astype(weight.dtype, copy=False) if na[3] else None
         gb = g_sum.astype(gy.dtype, copy=False) if len(na) > 4 and na[4] else None
@@ -147,6 +132,3 @@ def _move_towards(running, batch, momentum, unbias=1.0):
     running += (batch * (momentum * unbias)).astype(running.dtype, copy=False)
 
 
-def _channel_axes(ndim):
-    """The axes a channel's statistics run over in (N, C, *), and the shape of a per-channel vector."""
-    return (0,) + tuple(range(2, ndim)), (1, -1) + (1,) * (ndim - 2)

@@ -504,8 +504,8 @@ def broadcast_shapes(*shapes):
             elif out[i] == 1:
                 out[i] = s
             elif s != 1 and s != out[i]:
-                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch "
-                                   f"is between arg 0 and arg 1.")
+                raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch "
+                                   "is between arg 0 and arg 1.")
     from ..tensor import Size
     return Size(reversed(out))
 
