@@ -73,9 +73,11 @@ class SpecialXlog1py(Primitive):
 
     node_name = "SpecialXlog1PyBackward0"
     formula = "grad_self = grad · log1p(y) (0 where x == 0 and y ≤ −1), grad_other = grad · x / (1 + y)"
+    saved_names = ("self", "other")
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx, x, y, *, given=None):
+        ctx.given = given  # the number operand, if one was (see number_operand_nodes)
         xp = ctx.xp
         ctx.save_for_backward(x, y)
         import numpy as np
@@ -89,12 +91,9 @@ class SpecialXlog1py(Primitive):
         return SpecialXlog1py.apply(gy, y).masked_fill((x == 0) & (y <= -1), 0.0), gy * x / (y + 1)
 
 
-class SpecialXlog1pySelfScalar(SpecialXlog1py):
-    node_name = "SpecialXlog1PyBackward1"
-
-
-class SpecialXlog1pyOtherScalar(SpecialXlog1py):
-    node_name = "SpecialXlog1PyBackward2"
+# xlog1py(number, tensor) and xlog1py(tensor, number)
+SpecialXlog1pySelfScalar, SpecialXlog1pyOtherScalar = _pw.number_operand_nodes(
+    SpecialXlog1py, "SpecialXlog1PyBackward1", "SpecialXlog1PyBackward2")
 
 
 def xlog1py(input, other) -> Tensor:
@@ -102,7 +101,8 @@ def xlog1py(input, other) -> Tensor:
     a, b, _ = operands(input, other, dtype=dt)
     node = SpecialXlog1py if is_tensor(input) and is_tensor(other) else \
         SpecialXlog1pySelfScalar if is_tensor(other) else SpecialXlog1pyOtherScalar
-    return node.apply(a, b)
+    given = None if node is SpecialXlog1py else other if node is SpecialXlog1pyOtherScalar else input
+    return node.apply(a, b, given=given)
 
 
 def zeta(input, other) -> Tensor:

@@ -891,7 +891,8 @@ def _pow_node(input, exponent):
 
 
 def float_power(input, exponent) -> Tensor:
-    """input ** exponent computed in float64."""
+    """input ** exponent computed in float64 (tensors converted first, as torch converts them: ToCopyBackward0)."""
+    input, exponent = (t.to(D.float64) if is_tensor(t) else t for t in (input, exponent))
     a, b, _ = operands(input, exponent, dtype=D.float64)
     number = _number_of(input, exponent)
     return _pow_node(input, exponent).apply(a, b, number=None if number is None else float(number))
@@ -1012,11 +1013,23 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
 arctan2 = atan2
 
 
+def number_operand_nodes(base, self_node: str, other_node: str):
+    """The nodes of `base`'s op with a number for self (`self_node`) or for other (`other_node`), which keep the
+    number as the call gave it (`_saved_self` = 2.0), where `base` keeps two tensors; forward takes it as `given`."""
+    def node(name, suffix, names, number):
+        return type(base.__name__ + suffix, (base,), {"node_name": name, "saved_names": names, "__module__": base.__module__,
+                                                      "saved_values": {number: attribute("given")}})
+    return node(self_node, "SelfScalar", ("", "other"), "self"), node(other_node, "OtherScalar", ("self", ""), "other")
+
+
 class Xlogy(Primitive):
     """x * log(y), taken as 0 where x == 0 (unless y is nan)."""
 
+    saved_names = ("self", "other")
+
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx, x, y, *, given=None):
+        ctx.given = given  # the number operand, if one was (see number_operand_nodes)
         ctx.save_for_backward(x, y)
         xp = ctx.xp
         return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), x.dtype), x * xp.log(y)).astype(x.dtype, copy=False)
@@ -1032,15 +1045,11 @@ def xlogy(input, other) -> Tensor:
     dt = D.float_result(D.result_type(input, other))
     a, b, _ = operands(input, other, dtype=dt)
     node = Xlogy if is_tensor(input) and is_tensor(other) else XlogySelfScalar if is_tensor(other) else XlogyOtherScalar
-    return node.apply(a, b)
+    return node.apply(a, b, given=None if node is Xlogy else other if node is XlogyOtherScalar else input)
 
 
-class XlogySelfScalar(Xlogy):
-    node_name = "XlogyBackward1"        # xlogy(number, tensor)
-
-
-class XlogyOtherScalar(Xlogy):
-    node_name = "XlogyBackward2"        # xlogy(tensor, number)
+# xlogy(number, tensor) and xlogy(tensor, number)
+XlogySelfScalar, XlogyOtherScalar = number_operand_nodes(Xlogy, "XlogyBackward1", "XlogyBackward2")
 
 
 class Lerp(Primitive):
