@@ -13,8 +13,8 @@ from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, sizes, torch_int
 from ..tensor import Tensor
-from ._helpers import (check_number, check_scalar_fits, common_device, is_tensor, refuse_sparse_gradient,
-                       scalar_tensor, wrap_dim)
+from ._helpers import (NOT_GIVEN, check_number, check_scalar_fits, common_device, is_tensor, refuse_none,
+                       refuse_sparse_gradient, scalar_tensor, wrap_dim)
 from .reduction import SelectAlong, SortOfScalar, kthvalue_t, sort_t, topk_t
 from .fused import Fused
 from .shape import as_view
@@ -487,7 +487,7 @@ class ScatterAdd(Scatter):
     pass
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=NOT_GIVEN) -> Tensor:
     """Copy of input with `src` (a tensor or a scalar `value`) written at `index` along `dim`."""
     if src is None and value is None:
         raise TypeError("scatter() received an invalid combination of arguments - got src=None: give a tensor src "
@@ -495,12 +495,13 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if src is not None and not is_tensor(src):
         from ._helpers import check_number
         check_number("scatter", "value", src, 4)
-    if reduce is not None:
-        raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add or scatter_reduce")
     _check_index(index, "scatter")
     d = wrap_dim(dim, input._data.ndim)
     if src is None:
         src = value
+    refuse_none("scatter", "reduce", reduce)  # torch's reduce= overloads take a string only
+    if reduce is not NOT_GIVEN:
+        return _scatter_with_reduce(input, dim, d, index, src, reduce)
     if is_tensor(src):
         if src._dtype is not input._dtype:
             raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -511,6 +512,28 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         check_scalar_fits(check_number("scatter", "value", src), input._dtype)
     return ScatterValue.apply(input, index, scalar_tensor(src, input._dtype, input._device), dim=d, add=False,
                               given_dim=dim)
+
+
+def _scatter_with_reduce(input: Tensor, dim: int, d: int, index: Tensor, src, reduce) -> Tensor:
+    """scatter's deprecated reduce="add" | "multiply" (scatter_reduce's sum and prod, with no derivative)."""
+    from .creation import full
+    from .scatter_ops import ScatterWithReduce
+    if not isinstance(reduce, str):
+        raise TypeError(f"scatter(): argument 'reduce' must be str, not {type(reduce).__name__}")
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if is_tensor(src):
+        import warnings
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+                      "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                      UserWarning, stacklevel=3)
+        if src._dtype is not input._dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        _check_scatter_shape(input, index, d, src)
+    else:
+        _check_scatter_shape(input, index, d)
+        src = full(tuple(index.shape), check_number("scatter", "value", src), dtype=input._dtype, device=input._device)
+    return ScatterWithReduce.apply(input, index, src, dim=d, reduce=reduce)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:

@@ -373,6 +373,27 @@ class ScatterReduce(Primitive):
         return grad_self, None, grad_src
 
 
+class ScatterWithReduce(Primitive):
+    """scatter(..., reduce="add" | "multiply"): src added into, or multiplied into, input at index along `dim`
+    (scatter_reduce's sum and prod, self included). torch has no derivative for it: its node is NotImplemented,
+    whose backward raises."""
+
+    node_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, x, index, src, *, dim, reduce):
+        from .indexing import _bounds_check
+        if index.size == 0:  # nothing to combine (whatever src's shape)
+            return x.copy()
+        _bounds_check(index, x.shape[dim] if x.ndim else 1, dim, ctx.xp)
+        host = [host_array(a) for a in (x, index, src)]
+        return ctx.xp.asarray(_scatter_reduce_arrays(*host, dim, {"add": "sum", "multiply": "prod"}[reduce], True))
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
 def _prod_grads(gy, x, index, src, result, dim, include_self):
     """d result / d x and d src for products: the product of the other factors (zeros counted separately, as
     torch's rule: a single zero's gradient is the product of the rest)."""

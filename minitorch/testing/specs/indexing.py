@@ -141,6 +141,25 @@ register("scatter_add", lambda lib, x, d, i, s: lib.scatter_add(x, d, i, s), _sc
          dtypes=FLOATS + ("int64",), grad=(0, 3), family=FAMILY)
 
 
+def _scatter_reduce_word_sample(draw, dtype):
+    args, _ = _scatter_sample(draw, dtype)
+    if draw(st.booleans()):
+        args[3] = draw(st.sampled_from([0.5, 2.0]))
+    return args, {"reduce": draw(st.sampled_from(["add", "multiply"]))}
+
+
+def _scatter_with_reduce(lib, x, d, i, s, reduce):
+    import warnings
+    with warnings.catch_warnings():  # torch's deprecation of reduce= with a tensor src (minitorch warns alike)
+        warnings.simplefilter("ignore", UserWarning)
+        return lib.scatter(x, d, i, s, reduce=reduce)
+
+
+# torch has no derivative for it (a NotImplemented node whose backward raises): values and the node only
+register("scatter(reduce)", _scatter_with_reduce, _scatter_reduce_word_sample, dtypes=FLOATS + ("int64",), grad=None,
+         family=FAMILY)
+
+
 def _index_select_sample(draw, dtype):
     x = _x(draw, dtype)
     d = draw(st.integers(-x.array.ndim, x.array.ndim - 1))
