@@ -199,7 +199,7 @@ def _arith_inplace(fn, ufunc_name: str, name: str, true_div: bool = False):
         if set(kw) - {"rounding_mode"} or (alpha != 1 and "alpha" not in signature.parameters):
             bad = next(iter(set(kw) - {"rounding_mode"}), "alpha")
             raise TypeError(f"{name}() got an unexpected keyword argument '{bad}'")
-        if kw.get("rounding_mode") is not None:
+        if "rounding_mode" in kw:  # given, even as None: torch's node differs (DivBackward2, or the rounding's)
             return apply_inplace(self, lambda x: fn(x, other, **kw), grad_operands=(other,))
         dt = D.result_type(self, other)
         if true_div:

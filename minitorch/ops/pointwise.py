@@ -689,12 +689,23 @@ class _RoundedDiv(_ZeroGrad):
         return zeros_like_grad(gy), zeros_like_grad(gy)
 
 
-def div(input, other, *, rounding_mode=None) -> Tensor:
+class DivGivenNoRounding(Div):
+    node_name = "DivBackward2"          # div(..., rounding_mode=None), the keyword given
+    saved_values = {"rounding_mode": lambda node: None}
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        """Forward mode, torch's formula for this overload: ẏ = ȧ / b - ḃ · (a / b) / b."""
+        a, b = ctx.jvp_inputs
+        return ta / b - tb * (a / b) / b
+
+
+def div(input, other, *, rounding_mode=NOT_GIVEN) -> Tensor:
     """True division (int inputs give the default float), or rounded with `rounding_mode`."""
-    if rounding_mode is None:
+    if rounding_mode is None or rounding_mode is NOT_GIVEN:
         dt = D.float_result(D.result_type(input, other))
         a, b, _ = operands(input, other, dtype=dt, numbers=True)
-        return Div.apply(a, b)
+        return (Div if rounding_mode is NOT_GIVEN else DivGivenNoRounding).apply(a, b)
     if not isinstance(rounding_mode, str):
         raise TypeError(f"div(): argument 'rounding_mode' must be str, not {type(rounding_mode).__name__}")
     if rounding_mode not in ("trunc", "floor"):

@@ -153,6 +153,10 @@ def _div_mode_sample(draw, dtype):
 
 register("div_rounding", lambda lib, a, b, **k: lib.div(a, b, **k), _div_mode_sample,
          dtypes=FLOATS + ("int64", "int32"), grad=None, family=FAMILY)
+# the keyword given as None: true division under torch's DivBackward2, which saves the (absent) rounding mode
+register("div(rounding_mode=None)", lambda lib, a, b: lib.div(a, b, rounding_mode=None),
+         binary("any", "nonzero", scalar=False, other_dtypes=("float64",)), dtypes=FLOATS + ("int64",), grad=(0, 1),
+         family=FAMILY)
 
 
 def _alpha_sample(draw, dtype):
