@@ -150,11 +150,11 @@ def _cubic(x, a):
     return np.where(x <= 1, near, np.where(x < 2, far, 0.0))
 
 
-def _source_scale(n_in, n_out, align_corners, scale):
-    """torch's area_pixel_compute_scale: output step measured in input pixels."""
+def _source_scale(n_in, n_out, align_corners, factor):
+    """torch's area_pixel_compute_scale: output step measured in input pixels (1 / the scale factor given)."""
     if align_corners:
         return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-    return scale if scale is not None and scale > 0 else n_in / n_out
+    return 1.0 / factor if factor is not None and factor > 0 else n_in / n_out
 
 
 def _linear_weights(n_in, n_out, align_corners, scale, cubic):
@@ -290,7 +290,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if not all(math.isfinite(float(f)) for f in factors):
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
         sizes = [int(math.floor(n * float(f))) for n, f in zip(input.shape[2:], factors)]
-        scales = [1.0 / float(f) for f in factors]
+        scales = [float(f) for f in factors]
     if mode == "area" and 0 in sizes:
         return _area(input, spatial, sizes)
     if any(n <= 0 for n in sizes) or any(n <= 0 for n in input.shape[2:]):
@@ -350,7 +350,22 @@ _FUSED_NODES = {name: _fused(name, _resample) for name in (
 _FUSED_NODES.update({name: _fused(name, _pad_by_index) for name in (
     "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
     "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0")})
+def _upsample_saved_values(node_name: str) -> dict:
+    """What torch's upsampling node keeps: the output size, each dim's scale factor (None when sizes were given),
+    the input's sizes, and align_corners for the (bi/tri)linear and cubic modes."""
+    spatial = int(node_name.split("D")[0][-1])
+    words = ["scales"] if spatial == 1 else [f"scales_{a}" for a in "dhw"[3 - spatial:]]
+    values = {"output_size": lambda node: tuple(node.args[1]), "self_sym_sizes": lambda node: tuple(node.shapes[0])}
+    for i, word in enumerate(words):
+        values[word] = lambda node, i=i: node.args[2][i]
+    if "Nearest" not in node_name:
+        values["align_corners"] = lambda node: bool(node.args[4])
+    return values
+
+
 for _node in _FUSED_NODES.values():
     if "Pad" in _node.node_name:  # torch keeps the input and the (left, right) widths, last dim first
         _node.saved_names = ("self",)
         _node.saved_values = {"padding": lambda node: torch_ints(w for pair in node.args[1] for w in pair)}
+    else:
+        _node.saved_values = _upsample_saved_values(_node.node_name)
