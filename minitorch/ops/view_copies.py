@@ -7,18 +7,37 @@ own. torch names the node after the view's with `_copy` appended (`PermuteBackwa
 """
 from __future__ import annotations
 
+from ..autograd.saved_values import torch_int, torch_ints
 from ..tensor import Tensor
 from .fused import Fused
-from ._helpers import NOT_GIVEN
+from ._helpers import NOT_GIVEN, wrap_dim
 
 
-def _fused(name: str, node: str, view):
-    """The Fused op `name` whose node is `node`: view(*args), each output cloned into its own memory."""
+def _fused(name: str, node: str, view, **saved):
+    """The Fused op `name` whose node is `node`: view(*args), each output cloned into its own memory. `saved`:
+    the attributes torch's node keeps (the view node's), each a function of the node."""
     def definition(*args, **kwargs):
         out = view(*args, **kwargs)
         return tuple(o.clone() for o in out) if isinstance(out, (tuple, list)) else out.clone()
-    return type(name, (Fused,), {"node_name": node, "definition": staticmethod(definition),
+    return type(name, (Fused,), {"node_name": node, "definition": staticmethod(definition), "saved_values": saved,
                                  "__doc__": f"{view.__name__} into new memory."})
+
+
+def _arg(position: int, convert=lambda v: v):
+    """The view's argument at `position` (after the input) as torch's node keeps it."""
+    return lambda node: convert(node.args[position])
+
+
+def _int_or_none(value):
+    return None if value is None else torch_int(value)
+
+
+def _ints(value):
+    return torch_ints(value if isinstance(value, (tuple, list)) else (value,))
+
+
+def _input_sizes(node):
+    return tuple(node.shapes[0])
 
 
 def _view(method: str):
@@ -29,6 +48,7 @@ def _view(method: str):
 
 
 def _slice(input, dim, start, end, step):
+    dim = wrap_dim(dim, input.dim())
     index = [slice(None)] * input.dim()
     index[dim] = slice(start, end, step)
     return input[tuple(index)]
@@ -39,23 +59,34 @@ def _alias(input):
 
 
 _AliasCopy = _fused("AliasCopy", "AliasBackward0_copy", _alias)
-_AsStridedCopy = _fused("AsStridedCopy", "AsStridedBackward0_copy", _view("as_strided"))
-_DiagonalCopy = _fused("DiagonalCopy", "DiagonalBackward0_copy", _view("diagonal"))
-_NarrowCopy = _fused("NarrowCopy", "NarrowCopyBackward0", _view("narrow"))
-_PermuteCopy = _fused("PermuteCopy", "PermuteBackward0_copy", _view("permute"))
-_SelectCopy = _fused("SelectCopy", "SelectBackward0_copy", _view("select"))
-_SliceCopy = _fused("SliceCopy", "SliceBackward0_copy", _slice)
-_SplitCopy = _fused("SplitCopy", "SplitBackward0_copy", _view("split"))
-_SplitWithSizesCopy = _fused("SplitWithSizesCopy", "SplitWithSizesBackward0_copy", _view("split_with_sizes"))
-_SqueezeCopy = _fused("SqueezeCopy", "SqueezeBackward0_copy", _view("squeeze"))
-_SqueezeDimCopy = _fused("SqueezeDimCopy", "SqueezeBackward1_copy", _view("squeeze"))
-_SqueezeDimsCopy = _fused("SqueezeDimsCopy", "SqueezeBackward2_copy", _view("squeeze"))
+_AsStridedCopy = _fused("AsStridedCopy", "AsStridedBackward0_copy", _view("as_strided"), size=_arg(1, tuple),
+                        stride=_arg(2, tuple), storage_offset=_arg(3, _int_or_none))
+_DiagonalCopy = _fused("DiagonalCopy", "DiagonalBackward0_copy", _view("diagonal"), offset=_arg(1, torch_int),
+                       dim1=_arg(2, torch_int), dim2=_arg(3, torch_int), self_sym_sizes=_input_sizes)
+_NarrowCopy = _fused("NarrowCopy", "NarrowCopyBackward0", _view("narrow"), dim=_arg(1, torch_int),
+                     start=_arg(2, torch_int), length=_arg(3, torch_int), self_sym_sizes=_input_sizes)
+_PermuteCopy = _fused("PermuteCopy", "PermuteBackward0_copy", _view("permute"), dims=_arg(1, _ints))
+_SelectCopy = _fused("SelectCopy", "SelectBackward0_copy", _view("select"), dim=_arg(1, torch_int),
+                     index=_arg(2, torch_int), self_sym_sizes=_input_sizes)
+_SliceCopy = _fused("SliceCopy", "SliceBackward0_copy", _slice, dim=_arg(1, torch_int), start=_arg(2, _int_or_none),
+                    end=_arg(3, _int_or_none), step=_arg(4, torch_int), self_sym_sizes=_input_sizes)
+_SplitCopy = _fused("SplitCopy", "SplitBackward0_copy", _view("split"), split_size=_arg(1, torch_int),
+                    dim=_arg(2, torch_int), self_sym_sizes=_input_sizes)
+_SplitWithSizesCopy = _fused("SplitWithSizesCopy", "SplitWithSizesBackward0_copy", _view("split_with_sizes"),
+                             split_sizes=_arg(1, _ints), dim=_arg(2, torch_int), self_sym_sizes=_input_sizes)
+_SqueezeCopy = _fused("SqueezeCopy", "SqueezeBackward0_copy", _view("squeeze"), self_sym_sizes=_input_sizes)
+_SqueezeDimCopy = _fused("SqueezeDimCopy", "SqueezeBackward1_copy", _view("squeeze"), dim=_arg(1, torch_int),
+                         self_sym_sizes=_input_sizes)
+_SqueezeDimsCopy = _fused("SqueezeDimsCopy", "SqueezeBackward2_copy", _view("squeeze"), dim=_arg(1, _ints),
+                          self_sym_sizes=_input_sizes)
 _TCopy = _fused("TCopy", "TBackward0_copy", _view("t"))
-_TransposeCopy = _fused("TransposeCopy", "TransposeBackward0_copy", _view("transpose"))
-_UnbindCopy = _fused("UnbindCopy", "UnbindBackward0_copy", _view("unbind"))
-_UnfoldCopy = _fused("UnfoldCopy", "UnfoldBackward0_copy", _view("unfold"))
-_UnsqueezeCopy = _fused("UnsqueezeCopy", "UnsqueezeBackward0_copy", _view("unsqueeze"))
-_ViewCopy = _fused("ViewCopy", "ViewBackward0_copy", _view("view"))
+_TransposeCopy = _fused("TransposeCopy", "TransposeBackward0_copy", _view("transpose"), dim0=_arg(1, torch_int),
+                        dim1=_arg(2, torch_int))
+_UnbindCopy = _fused("UnbindCopy", "UnbindBackward0_copy", _view("unbind"), dim=_arg(1, torch_int))
+_UnfoldCopy = _fused("UnfoldCopy", "UnfoldBackward0_copy", _view("unfold"), dimension=_arg(1, torch_int),
+                     size=_arg(2, torch_int), step=_arg(3, torch_int), self_sym_sizes=_input_sizes)
+_UnsqueezeCopy = _fused("UnsqueezeCopy", "UnsqueezeBackward0_copy", _view("unsqueeze"), dim=_arg(1, torch_int))
+_ViewCopy = _fused("ViewCopy", "ViewBackward0_copy", _view("view"), self_sym_sizes=_input_sizes)
 
 
 def alias_copy(input: Tensor) -> Tensor:
@@ -92,10 +123,10 @@ def select_copy(input: Tensor, dim: int, index: int) -> Tensor:
 
 def slice_copy(input: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
     """input[..., start:end:step, ...] along dim, in new memory."""
-    from ._helpers import wrap_dim
     if step <= 0:
         raise RuntimeError("slice step must be positive")
-    return _SliceCopy.apply(input, wrap_dim(dim, input.dim()), start, end, step)
+    wrap_dim(dim, input.dim())  # torch's error for a bad dim, before the node
+    return _SliceCopy.apply(input, dim, start, end, step)
 
 
 def split_copy(input: Tensor, split_size: int, dim: int = 0):
