@@ -114,7 +114,7 @@ def dsplit(input: Tensor, indices_or_sections):
 def split_with_sizes(input: Tensor, split_sizes: list[int], dim: int = 0):
     """Views of consecutive pieces of the given sizes along `dim`."""
     sizes, d = _split_sizes(input, list(split_sizes), dim)
-    return tuple(o._view_of(input) for o in Split.apply(input, sizes=tuple(sizes), dim=d))
+    return tuple(o._view_of(input) for o in Split.apply(input, sizes=tuple(sizes), dim=d, given=(split_sizes, dim)))
 
 
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:

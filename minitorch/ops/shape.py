@@ -714,10 +714,13 @@ class Split(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "SplitWithSizesBackward0"
+    saved_values = {"split_sizes": lambda node: torch_ints(node.given[0]), "dim": lambda node: torch_int(node.given[1]),
+                    "self_sym_sizes": sizes("shape")}
 
     @staticmethod
-    def forward(ctx, x, *, sizes, dim):
+    def forward(ctx, x, *, sizes, dim, given=None):
         ctx.sizes, ctx.dim, ctx.shape = sizes, dim, x.shape
+        ctx.given = (sizes, dim) if given is None else given  # (split size or sizes, dim) as the call gave them
         out, start = [], 0
         index = [slice(None)] * x.ndim
         for n in sizes:
@@ -735,7 +738,8 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Pieces of `split_size` (the last may be smaller), or of the given section sizes."""
     sizes, d = _split_sizes(tensor, split_size_or_sections, dim)
     node = SplitEqual if isinstance(split_size_or_sections, int) else Split
-    return tuple(o._view_of(tensor) for o in node.apply(tensor, sizes=tuple(sizes), dim=d))
+    given = (split_size_or_sections, dim)
+    return tuple(o._view_of(tensor) for o in node.apply(tensor, sizes=tuple(sizes), dim=d, given=given))
 
 
 def _split_sizes(tensor: Tensor, split_size_or_sections, dim: int):
@@ -763,6 +767,8 @@ def _split_sizes(tensor: Tensor, split_size_or_sections, dim: int):
 
 class SplitEqual(Split):
     node_name = "SplitBackward0"        # split(tensor, an int size)
+    saved_values = {"split_size": lambda node: torch_int(node.given[0]), "dim": lambda node: torch_int(node.given[1]),
+                    "self_sym_sizes": sizes("shape")}
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
@@ -781,6 +787,7 @@ def _chunk_size(input: Tensor, chunks: int, dim: int) -> int:
 
 class UnsafeSplit(Split):
     node_name = "UnsafeSplitBackward0"    # the pieces are not tracked as views: writing to one is not checked
+    saved_values = SplitEqual.saved_values
 
 
 class UnsafeSplitWithSizes(Split):
@@ -790,12 +797,12 @@ class UnsafeSplitWithSizes(Split):
 def unsafe_split(input: Tensor, split_size: int, dim: int = 0):
     """split() whose pieces autograd does not track as views of the input (torch's recurrent cells use it)."""
     sizes, d = _split_sizes(input, split_size, dim)
-    return UnsafeSplit.apply(input, sizes=tuple(sizes), dim=d)
+    return UnsafeSplit.apply(input, sizes=tuple(sizes), dim=d, given=(split_size, dim))
 
 
 def unsafe_split_with_sizes(input: Tensor, split_sizes: list[int], dim: int = 0):
     sizes, d = _split_sizes(input, list(split_sizes), dim)
-    return UnsafeSplitWithSizes.apply(input, sizes=tuple(sizes), dim=d)
+    return UnsafeSplitWithSizes.apply(input, sizes=tuple(sizes), dim=d, given=(split_sizes, dim))
 
 
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0):
@@ -842,9 +849,12 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
 
 class Unbind(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+
     @staticmethod
-    def forward(ctx, x, *, dim):
+    def forward(ctx, x, *, dim, given_dim=None):
         ctx.dim = dim
+        ctx.given_dim = dim if given_dim is None else given_dim  # as the call named it (torch saves that)
         return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
 
     @staticmethod
@@ -854,7 +864,7 @@ class Unbind(Primitive):
 
 def unbind(input: Tensor, dim: int = 0):
     d = wrap_dim(dim, input._data.ndim)
-    return tuple(o._view_of(input) for o in Unbind.apply(input, dim=d))
+    return tuple(o._view_of(input) for o in Unbind.apply(input, dim=d, given_dim=dim))
 
 
 class Flip(Primitive):
@@ -964,6 +974,8 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
 
 class _Triangle(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"diagonal": attribute("diagonal", torch_int)}
+
     @classmethod
     def forward(cls, ctx, x, *, diagonal):
         ctx.diagonal = diagonal

@@ -3,6 +3,7 @@ new_empty_strided. Strides count elements, as torch's do (NumPy's count bytes)."
 from __future__ import annotations
 
 from ..autograd.function import Primitive
+from ..autograd.saved_values import torch_int
 from ..tensor import Tensor
 from ._helpers import wrap_dim
 
@@ -110,10 +111,13 @@ class Unfold(Primitive):
     each window's gradient back over the elements it covers."""
 
     formula = "grad_self = Σ over windows w of grad[w] placed at w's elements"
+    saved_values = {"dimension": lambda node: torch_int(node.given_dim), "size": lambda node: torch_int(node.size),
+                    "step": lambda node: torch_int(node.step), "self_sym_sizes": lambda node: tuple(node.in_shape)}
 
     @staticmethod
-    def forward(ctx, x, *, dim, size, step):
+    def forward(ctx, x, *, dim, size, step, given_dim=None):
         xp = ctx.xp
+        ctx.given_dim, ctx.in_shape = (dim if given_dim is None else given_dim), x.shape  # as torch saves them
         if x.ndim == 0:  # one element: (size,), the single window or none
             ctx.dim, ctx.size, ctx.step, ctx.shape, ctx.count = None, size, step, x.shape, 1
             return xp.broadcast_to(x, (size,))
@@ -146,7 +150,7 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"step is {step} but must be > 0")
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
-    return Unfold.apply(self, dim=d, size=size, step=step)._view_of(self)
+    return Unfold.apply(self, dim=d, size=size, step=step, given_dim=dimension)._view_of(self)
 
 
 def empty_strided(size: list[int], stride: list[int], *, dtype=None, layout=None, device=None, requires_grad: bool = False,
