@@ -406,8 +406,9 @@ class CumsumOfScalar(Clone):
         return x.copy()
 
 
-class CumprodOfScalar(CumsumOfScalar):
-    node_name = "CumprodBackward0"
+class ScanOfScalar(CumsumOfScalar):
+    """A scan with nothing to run over (a 0-d or empty input): a copy, whose node keeps the input, the result and
+    the dim, as torch's cumprod and logcumsumexp nodes do."""
     saved_names = ("self", "result")
 
     @staticmethod
@@ -416,6 +417,10 @@ class CumprodOfScalar(CumsumOfScalar):
         out = x.copy()
         ctx.save_for_backward(x, out)
         return out
+
+
+class CumprodOfScalar(ScanOfScalar):
+    node_name = "CumprodBackward0"
 
 
 class SortOfScalar(_PickOfScalar):

@@ -11,7 +11,8 @@ from ..tensor import Tensor
 from ._helpers import NOT_GIVEN, host_array, wrap_dim
 from .fused import Fused
 from .convert import Clone
-from .reduction import MedianAll, SelectAlong, _PickOfScalar, _return_type, amax, amin, zero_indices
+from .reduction import (MedianAll, ScanOfScalar, SelectAlong, _PickOfScalar, _return_type, amax, amin,
+                        zero_indices)
 from .shape import SqueezeDimInPlace
 
 nanmedian_t = _return_type("nanmedian", ["values", "indices"])
@@ -39,21 +40,8 @@ class _RunningOfScalar(Clone):
         return x.copy()
 
 
-class _ScanOfScalar(Clone):
-    """logcumsumexp with nothing to scan (a 0-d or empty input): a copy."""
-    saved_names = ("self", "result")
-    saved_values = {"dim": attribute("given_dim", torch_int)}
-
-    @staticmethod
-    def forward(ctx, x, *, given_dim=0):
-        ctx.given_dim = given_dim
-        out = x.copy()
-        ctx.save_for_backward(x, out)
-        return out
-
-
 CummaxCopy, CumminCopy = (_named_copy(f"{n}Backward0", _RunningOfScalar) for n in ("Cummax", "Cummin"))
-LogcumsumexpCopy = _named_copy("LogcumsumexpBackward0", _ScanOfScalar)
+LogcumsumexpCopy = _named_copy("LogcumsumexpBackward0", ScanOfScalar)
 ModeCopy = _named_copy("ModeBackward0", _PickOfScalar)
 NanmedianCopy = _named_copy("NanmedianBackward1", _PickOfScalar)
 
