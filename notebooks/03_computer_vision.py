@@ -4,7 +4,8 @@
 # FashionMNIST's files are replaced by a local stand-in in the same IDX format (scikit-learn's digits
 # scaled to 28x28, under FashionMNIST's class names), read by `datasets.FashionMNIST` as the real ones
 # would be. A TinyVGG is trained in minitorch and, from the same seed and the same shuffled batches, in
-# torch; the losses agree step by step.
+# torch; the loss curves agree, and stepped in lockstep from the same weights every gradient agrees to
+# float32 rounding.
 
 # %%
 import tempfile
@@ -73,8 +74,44 @@ def train(torch, vision, epochs=2, progress=False):
 model, losses, accuracies = train(minitorch, minitorch.vision, progress=True)
 _, torch_losses, torch_accuracies = train(pytorch, torchvision)
 print("test accuracy per epoch:", accuracies, " torch:", torch_accuracies)
-assert np.allclose(losses, torch_losses, rtol=1e-3, atol=1e-4)   # float32 sums in another order: 1e-3
+print("largest relative difference of the losses:", np.max(np.abs(losses - torch_losses) / torch_losses))
+# Each library sums some gradients in its own order, so the weights differ by float32 rounding (about 1e-7)
+# after a step. Sooner or later a max-pool window's two largest values fall within that of each other and
+# the two pick different positions; from there the runs drift apart as any two float32 runs do, here to
+# about 1e-2. The step-by-step comparison below, from the same weights each time, is the exact one.
+assert np.allclose(losses, torch_losses, rtol=3e-2)
 assert accuracies == torch_accuracies and accuracies[-1] > 0.7
+
+# %% [markdown]
+# In lockstep: before each step torch's weights are copied into a minitorch TinyVGG, the same batch goes
+# through both, and the losses and every parameter's gradient are compared.
+
+# %%
+def lockstep(epochs=2):
+    pytorch.manual_seed(42)
+    theirs, ours = tiny_vgg(pytorch.nn), tiny_vgg(minitorch.nn)
+    optimizer = pytorch.optim.Adam(theirs.parameters(), lr=0.003)
+    loader = pytorch.utils.data.DataLoader(data(pytorch, torchvision)[0], batch_size=32, shuffle=True)
+    loss_gap = grad_gap = 0.0
+    for epoch in range(epochs):
+        for X, y in loader:
+            ours.load_state_dict({k: minitorch.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+            ours.zero_grad()
+            loss = minitorch.nn.functional.cross_entropy(ours(minitorch.tensor(X.numpy())), minitorch.tensor(y.numpy()))
+            loss.backward()
+            torch_loss = pytorch.nn.functional.cross_entropy(theirs(X), y)
+            optimizer.zero_grad()
+            torch_loss.backward()
+            loss_gap = max(loss_gap, abs(loss.item() - torch_loss.item()) / torch_loss.item())
+            for mine, reference in zip(ours.parameters(), theirs.parameters()):
+                scale = reference.grad.abs().max().item()
+                grad_gap = max(grad_gap, np.abs(mine.grad.numpy() - reference.grad.numpy()).max() / scale)
+            optimizer.step()
+    return loss_gap, grad_gap
+
+loss_gap, grad_gap = lockstep()
+print(f"from the same weights: losses within {loss_gap:.1e}, gradients within {grad_gap:.1e} of their largest value")
+assert loss_gap < 1e-6 and grad_gap < 1e-5
 
 # %%
 plt.figure(figsize=(6, 3))

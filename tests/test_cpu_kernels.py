@@ -13,6 +13,9 @@
 - Batch normalisation's statistics (summed in float64, as torch's kernel sums them) must be at least as
   accurate as the NumPy reference's, its x · α + β equal it bit for bit and its gradients agree with it.
 - Max pooling must equal torch's kernel bit for bit: values, indices (NaN and ties) and gradients.
+- Stride-1 convolution (the direct kernels) must equal torch's on one thread bit for bit where torch's
+  kernel is the one it follows (the course's 3 x 3 layers: output, both gradients and the bias's), stay
+  within float32 rounding of the float64 convolution elsewhere, and not depend on the thread count.
 - Without the kernels (`MINITORCH_KERNELS=off`, or no C compiler) the same calls run the NumPy code.
 """
 import math
@@ -283,10 +286,97 @@ def test_max_pool_equals_torchs_bit_for_bit(shape, k, s, p, d):
     assert np.array_equal(mx.grad.numpy(), tx.grad.numpy())
 
 
+DIRECT_CONV_EXACT = [  # (N, C, H, W), (O, kh, kw), padding: torch's kernel sums as the direct kernels do
+    ((2, 3, 7, 9), (4, 3, 3), (1, 1)),
+    ((2, 1, 28, 28), (10, 3, 3), (1, 1)),      # TinyVGG's first layer on FashionMNIST
+    ((3, 10, 40, 45), (13, 3, 3), (1, 1)),     # whole and partial 32-column blocks; 8 + 4 + 1 output channels
+    ((2, 2, 5, 5), (2, 3, 3), (2, 2)),         # padding as far as the kernel reaches
+    ((1, 1, 1, 1), (1, 1, 1), (0, 0)),
+    ((32, 10, 64, 64), (10, 3, 3), (1, 1)),    # TinyVGG's second layer: split between threads
+]
+DIRECT_CONV_OTHERS = [  # (N, C, H, W), (O, kh, kw), padding, dilation: torch takes another kernel for these
+    ((1, 2, 5, 6), (3, 3, 2), (0, 1), (2, 1)),
+    ((2, 5, 9, 11), (9, 5, 3), (2, 1), (1, 2)),
+    ((1, 12, 6, 70), (17, 1, 2), (0, 1), (1, 1)),
+]
+
+
+def _conv_both(shape, kernel, padding, dilation=(1, 1), seed=3):
+    """(minitorch's, torch's) output, input, weight and bias gradients of one float32 conv2d, torch on one thread."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((kernel[0], shape[1]) + kernel[1:]).astype(np.float32)
+    b = rng.standard_normal(kernel[0]).astype(np.float32)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
+        ty = torch.nn.functional.conv2d(tx, tw, tb, padding=padding, dilation=dilation)
+        gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+        ty.backward(torch.tensor(gy))
+    finally:
+        torch.set_num_threads(threads)
+    mx, mw, mb = (minitorch.tensor(v, requires_grad=True) for v in (x, w, b))
+    my = minitorch.nn.functional.conv2d(mx, mw, mb, padding=padding, dilation=dilation)
+    my.backward(minitorch.tensor(gy))
+    return ([a.detach().numpy() for a in (my, mx.grad, mw.grad, mb.grad)],
+            [a.detach().numpy() for a in (ty, tx.grad, tw.grad, tb.grad)], (x, w, b, gy))
+
+
+@needs_compiler
+@pytest.mark.parametrize("shape, kernel, padding", DIRECT_CONV_EXACT)
+def test_direct_convolution_is_torchs_on_one_thread_bit_for_bit(shape, kernel, padding):
+    assert cpu_kernels.load("conv") is not None, "the C compiler is there, so the kernel must build"
+    ours, theirs, _ = _conv_both(shape, kernel, padding)
+    for name, a, b in zip(("output", "input gradient", "weight gradient", "bias gradient"), ours, theirs):
+        assert a.shape == b.shape and a.dtype == np.float32
+        assert np.array_equal(a, b), f"{name}: {np.abs(a - b).max()}"
+
+
+def _float64_conv(x, w, b, gy, padding, dilation):
+    """The float64 output, input, weight and bias gradients of conv2d(x, w, b) with output gradient gy."""
+    tx, tw, tb = (torch.tensor(v.astype(np.float64), requires_grad=True) for v in (x, w, b))
+    ty = torch.nn.functional.conv2d(tx, tw, tb, padding=padding, dilation=dilation)
+    ty.backward(torch.tensor(gy.astype(np.float64)))
+    return [a.detach().numpy() for a in (ty, tx.grad, tw.grad, tb.grad)]
+
+
+@needs_compiler
+@pytest.mark.parametrize("shape, kernel, padding, dilation", DIRECT_CONV_OTHERS)
+def test_direct_convolution_is_within_rounding_where_torch_sums_otherwise(shape, kernel, padding, dilation):
+    ours, theirs, (x, w, b, gy) = _conv_both(shape, kernel, padding, dilation)
+    truth = _float64_conv(x, w, b, gy, padding, dilation)
+    magnitude = _float64_conv(np.abs(x), np.abs(w), np.abs(b), np.abs(gy), padding, dilation)  # Σ|term| of each sum
+    terms = [x.shape[1] * kernel[1] * kernel[2] + 1, kernel[0] * kernel[1] * kernel[2], gy[:, 0].size, gy[:, 0].size]
+    for a, b, exact, size, n in zip(ours, theirs, truth, magnitude, terms):
+        # a float32 sum of n terms, each with one rounding, is within n·2⁻²⁴·Σ|term| of the exact sum; so
+        # is torch's, so the two are within twice that of each other
+        bound = n * 2.0 ** -24 * np.abs(size) + 1e-30
+        assert np.all(np.abs(a - exact) <= bound) and np.all(np.abs(a - b) <= 2 * bound)
+
+
+@needs_compiler
+def test_direct_convolution_gives_the_same_bits_on_any_number_of_threads():
+    results = []
+    for threads in (1, 2, 3):
+        previous = minitorch.get_num_threads()
+        minitorch.set_num_threads(threads)
+        try:
+            results.append(_conv_both((32, 10, 64, 64), (10, 3, 3), (1, 1))[0])
+        finally:
+            minitorch.set_num_threads(previous)
+    for other in results[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(results[0], other))
+
+
 SWITCHED_OFF = """
 import numpy as np, minitorch
 from minitorch.backends import cpu_kernels, numpy_backend as nb
-assert all(cpu_kernels.load(name) is None for name in ("gelu", "sum", "batch_norm", "max_pool"))
+assert all(cpu_kernels.load(name) is None for name in ("gelu", "sum", "batch_norm", "max_pool", "conv"))
+x4 = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
+w4 = np.ones((2, 3, 3, 3), np.float32)
+y4 = minitorch.nn.functional.conv2d(minitorch.tensor(x4), minitorch.tensor(w4), padding=1).numpy()
+assert np.allclose(y4[:, 0, 2, 2], x4[:, :, 1:4, 1:4].sum(axis=(1, 2, 3)), rtol=1e-5)
 x = np.linspace(-6, 6, 5001, dtype=np.float32)
 y = minitorch.nn.functional.gelu(minitorch.tensor(x)).numpy()
 assert np.array_equal(y, nb._blocks(nb._gelu_float32, x))

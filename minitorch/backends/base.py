@@ -416,6 +416,10 @@ class ArrayBackend:
         gx = self.conv2d_input_grad(gy, x.shape, w, s, p, d, groups) if needs[0] else None
         return gx, gw
 
+    def conv2d_bias_grad(self, gy):
+        """The bias gradient of conv2d: gy (N, O, Ho, Wo) summed over all but the channels."""
+        return gy.sum(axis=(0, 2, 3))
+
     def conv2d_weight_grad(self, gy, x, w, columns, s, p, d, groups):
         """Σ over positions of gy times the input's window: the output gradient against the columns."""
         if self.pointwise(w, s, p, groups):  # Σ over images of gy (O, H·W) times xᵀ (H·W, C)

@@ -1,5 +1,5 @@
 """The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU, float32 sums,
-depthwise convolution, batch normalisation, max pooling), built on first use with the system C compiler, cached by source hash and
+stride-1 and depthwise convolution, batch normalisation, max pooling), built on first use with the system C compiler, cached by source hash and
 called through ctypes, which releases the GIL so that the parts of a split array run on several
 threads at once.
 
@@ -32,6 +32,12 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "batch_norm_backward_input_f32": (None, (_FLOAT_P,) * 8 + (ctypes.c_int,) + (ctypes.c_longlong,) * 5),
     "max_pool2d_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 14),
     "max_pool2d_backward_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 4),
+    "conv2d_direct_f32": (None, (_FLOAT_P, ctypes.c_longlong) + (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 9),
+    "conv2d_direct_spare": (ctypes.c_longlong, ()),
+    "conv2d_weight_direct_f32": (ctypes.c_int, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 8),
+    "conv2d_weight_direct_lanes": (ctypes.c_longlong, ()),
+    "conv2d_weight_direct_tile": (ctypes.c_longlong, ()),
+    "conv2d_bias_grad_f32": (None, (_FLOAT_P, _FLOAT_P) + (ctypes.c_longlong,) * 3),
     "depthwise_conv2d_f32": (ctypes.c_int, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_input_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_weight_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
@@ -73,6 +79,6 @@ def _build(name: str):
 
 
 def pointer(array, offset: int = 0) -> int:
-    """The address of element `offset` of a C-contiguous float32 array (what a float* parameter takes;
-    read from the array interface, the cheapest of NumPy's ways to it)."""
+    """The address of element `offset` of a C-contiguous float32 array, or of the start of any array
+    (what a pointer parameter takes; read from the array interface, the cheapest of NumPy's ways to it)."""
     return array.__array_interface__["data"][0] + 4 * offset

@@ -284,12 +284,13 @@ def _channel_layout(x):
     return n, c, x.size // (n * c)
 
 
-def _over_channels(part, channels: int, size: int) -> None:
-    """part(c0, c1) over the channels, split between threads when the array is large."""
-    if size < NATIVE_PARALLEL_MIN or _threads() == 1 or channels < 2:
-        part(0, channels)
+def _over_range(part, count: int, work: int) -> None:
+    """part(first, last) over range(count) (channels, planes, rows), split between threads when the
+    work (elements touched) is large."""
+    if work < NATIVE_PARALLEL_MIN or _threads() == 1 or count < 2:
+        part(0, count)
     else:
-        _run_split(part, channels)
+        _run_split(part, count)
 
 
 def _is_depthwise(x, w, b, groups) -> bool:
@@ -304,10 +305,7 @@ def _over_planes(kernel, planes, work, pointers, sizes):
     def part(first, last):
         if kernel(*pointers, first, last, *sizes):
             raise MemoryError("the depthwise convolution kernel could not allocate its working buffers")
-    if work >= NATIVE_PARALLEL_MIN and planes > 1 and _threads() > 1:
-        _run_split(part, planes)
-    else:
-        part(0, planes)
+    _over_range(part, planes, work)
 
 
 def _depthwise_sizes(shape, w, s, p, d, out_hw):
@@ -344,6 +342,49 @@ def _depthwise_weight_grad(library, gy, x, w, s, p, d):
     _over_planes(library.depthwise_conv2d_weight_grad_f32, n * c, gy.size * w[0].size,
                  (ptr(x), ptr(gy), ptr(per_plane)), _depthwise_sizes(x.shape, w, s, p, d, gy.shape[2:]))
     return per_plane.sum(axis=0).reshape(w.shape)
+
+
+def _tap_offsets(k, d, wp, reverse=False):
+    """The offsets in a flat input (blocked_conv.layout's) of a (kh, kw) kernel's taps, row by row
+    (last first when `reverse`)."""
+    offsets = [i * d[0] * wp + j * d[1] for i in range(k[0]) for j in range(k[1])]
+    return np.array(offsets[::-1] if reverse else offsets, dtype=np.int64)
+
+
+def _direct_conv2d(library, x, weights, k, p, d, reverse=False):
+    """The C kernel's stride-1, ungrouped float32 convolution (no bias) of x (N, C, H, W) padded by p, for
+    weights (O, kh*kw, C) at the taps of a (kh, kw) kernel dilated by d, taken in order (in reverse
+    for a flipped kernel's, which the input gradient reads); split by output rows."""
+    flat, wp, (ho, wo), _ = _blocked_conv.layout(x, k, p, d, spare=library.conv2d_direct_spare())
+    n, o = x.shape[0], weights.shape[0]
+    weights, offsets = np.ascontiguousarray(weights), _tap_offsets(k, d, wp, reverse)
+    y = np.empty((n, o, ho, wo), np.float32)
+    ptr = cpu_kernels.pointer
+    sizes = (x.shape[1], o, len(offsets), x.shape[2] + 2 * p[0], wp, ho, wo)
+    _over_range(lambda r0, r1: library.conv2d_direct_f32(ptr(flat), flat.shape[1], ptr(weights), ptr(offsets), ptr(y),
+                                                         *sizes, r0, r1), n * ho, y.size * weights[0].size)
+    return y
+
+
+def _direct_conv2d_weight(library, x, gy, k, p, d):
+    """The C kernel's weight gradient of a stride-1, ungrouped float32 convolution, (O, C, kh, kw): each
+    weight's sum over the output positions in order, as torch's kernel takes it on one thread; split
+    between threads by tiles of weights, so the result does not depend on the thread count."""
+    flat, wp, (ho, wo), _ = _blocked_conv.layout(x, k, p, d)
+    gy = np.ascontiguousarray(gy)
+    n, o, c = gy.shape[0], gy.shape[1], x.shape[1]
+    lanes, tile = library.conv2d_weight_direct_lanes(), library.conv2d_weight_direct_tile()
+    offsets = (np.arange(c, dtype=np.int64)[:, None] * flat.shape[1] + _tap_offsets(k, d, wp)).reshape(-1)
+    taps = len(offsets)
+    gw = np.empty((taps, -(-o // lanes) * lanes), np.float32)  # (taps, O padded to whole vectors)
+    ptr = cpu_kernels.pointer
+
+    def part(t0, t1):
+        if library.conv2d_weight_direct_f32(ptr(flat), ptr(offsets), ptr(gy), ptr(gw), o, n, x.shape[2] + 2 * p[0],
+                                            wp, ho, wo, t0 * tile, min(t1 * tile, taps)):
+            raise MemoryError("the convolution weight-gradient kernel could not allocate its row buffer")
+    _over_range(part, -(-taps // tile), gy.size * taps)
+    return np.ascontiguousarray(gw[:, :o].T).reshape(o, c, *k)
 
 
 NATIVE_SUM_MIN = 1 << 12  # elements: below this NumPy's sum costs less than a ctypes call
@@ -450,14 +491,14 @@ class NumpyBackend(ArrayBackend):
     def release(self, array):
         self.workspace.give_back(array)
 
-    # Stride-1, ungrouped convolutions in cache-sized blocks of output positions, never holding a full
-    # column matrix (blocked_conv.py); False falls back to the columns of the base backend.
+    # Stride-1, ungrouped convolutions straight from the padded input, never holding a full column matrix:
+    # float32 through the direct C kernels (kernels/cpu/conv.c, torch's roundings for the course's layers),
+    # other dtypes in cache-sized blocks of output positions (blocked_conv.py); False falls back to the
+    # columns of the base backend.
     blocked_conv = True
     # ... when a window holds fewer values than this (input channels × kernel taps): with more, one GEMM over
-    # im2col columns is faster (3 × 3 layers of 64 to 512 channels: 1.1-1.5x faster forward, 1.3-1.6x backward).
-    # The course's TinyVGG (10 channels × 3 × 3 = 90) stays blocked: no faster as a GEMM, and the blocked sums
-    # round as torch's do closely enough that 40 Adam steps keep its losses within 1e-6 of torch's (as GEMM
-    # columns, Adam's division by √v of near-zero gradients grows the rounding to 1e-2 by then).
+    # im2col columns is faster (3 × 3 layers of 64 to 512 channels: 1.1-1.5x faster forward, 1.3-1.6x backward
+    # than the NumPy blocks). The course's TinyVGG (10 channels × 3 × 3 = 90) stays direct.
     BLOCKED_CONV_MAX_WINDOW = 128
 
     def _blocked(self, w, s, groups) -> bool:
@@ -471,7 +512,7 @@ class NumpyBackend(ArrayBackend):
                 return _depthwise_conv2d(library, x, w, b, s, p, d, out_hw), None  # no columns kept
         if not self._blocked(w, s, groups) or self.pointwise(w, s, p, groups):
             return super().conv2d(x, w, b, s, p, d, groups, out_hw)
-        out = _blocked_conv.conv2d(x, w, p, d)
+        out = self._stride1_conv2d(x, w, p, d)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out, None  # no columns: the weight gradient is blocked too
@@ -480,6 +521,9 @@ class NumpyBackend(ArrayBackend):
         if self.pointwise(w, s, p, groups):
             return super().conv2d_weight_grad(gy, x, w, columns, s, p, d, groups)
         if columns is None and groups == 1:
+            library = self._direct_library(x, gy)
+            if library:
+                return _direct_conv2d_weight(library, x, gy, w.shape[2:], p, d)
             return _blocked_conv.conv2d_weight(x, gy, w.shape[2:], p, d)
         if columns is None:  # from the depthwise kernel, which kept no columns
             library = cpu_kernels.load("depthwise_conv")
@@ -488,7 +532,23 @@ class NumpyBackend(ArrayBackend):
             columns = self.im2col(x, w.shape[2:], s, p, d, gy.shape[2:])
         return super().conv2d_weight_grad(gy, x, w, columns, s, p, d, groups)
 
+    def conv2d_bias_grad(self, gy):
+        library = cpu_kernels.load("conv") if gy.dtype == np.float32 else None
+        if library is None:
+            return super().conv2d_bias_grad(gy)
+        gy, gb = np.ascontiguousarray(gy), np.empty(gy.shape[1], np.float32)  # summed in order, as torch sums it
+        library.conv2d_bias_grad_f32(cpu_kernels.pointer(gy), cpu_kernels.pointer(gb), gy.shape[0], gy.shape[1],
+                                     gy[0, 0].size)
+        return gb
+
     def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
+        k = w.shape[2:]
+        library = self._direct_library(gy, w)
+        if library and self._blocked(w, s, groups) and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
+            # the flipped kernel's convolution of gy, its taps taken as torch takes them: last first
+            c, o = shape[1], w.shape[0]
+            pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip(k, p, d))
+            return _direct_conv2d(library, gy, w.transpose(1, 2, 3, 0).reshape(c, -1, o), k, pad, d, reverse=True)
         if groups > 1 and groups == shape[1] == w.shape[0] and w.shape[1] == 1 and w.dtype == np.float32 \
                 and gy.dtype == np.float32:
             library = cpu_kernels.load("depthwise_conv")
@@ -499,7 +559,19 @@ class NumpyBackend(ArrayBackend):
     def conv2d_stride1(self, x, w, p, d, out_hw):
         if not self._blocked(w, (1, 1), 1):
             return super().conv2d_stride1(x, w, p, d, out_hw)
-        return _blocked_conv.conv2d(x, w, p, d)
+        return self._stride1_conv2d(x, w, p, d)
+
+    @staticmethod
+    def _direct_library(x, w):
+        """The direct convolution kernels for float32 x and w, else None."""
+        return cpu_kernels.load("conv") if x.dtype == w.dtype == np.float32 else None
+
+    def _stride1_conv2d(self, x, w, p, d):
+        """A stride-1, ungrouped convolution without bias: the C kernel for float32, else NumPy's blocks."""
+        library = self._direct_library(x, w)
+        if library is None:
+            return _blocked_conv.conv2d(x, w, p, d)
+        return _direct_conv2d(library, x, w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]), w.shape[2:], p, d)
 
     def unary(self, f, x):
         if x.size < PARALLEL_MIN:  # the common small case: no closure, no split
@@ -527,7 +599,7 @@ class NumpyBackend(ArrayBackend):
             return super().batch_norm_stats(x)
         n, c, m = _channel_layout(x)
         mean, var = np.empty(c, np.float32), np.empty(c, np.float32)
-        _over_channels(lambda c0, c1: library.batch_norm_stats_f32(
+        _over_range(lambda c0, c1: library.batch_norm_stats_f32(
             cpu_kernels.pointer(x), cpu_kernels.pointer(mean), cpu_kernels.pointer(var), n, c, m, c0, c1), c, x.size)
         return mean, var
 
@@ -538,7 +610,7 @@ class NumpyBackend(ArrayBackend):
         n, c, m = _channel_layout(x)
         y = np.empty(x.shape, np.float32)
         alpha, beta = np.ascontiguousarray(alpha), np.ascontiguousarray(beta)
-        _over_channels(lambda c0, c1: library.batch_norm_apply_f32(
+        _over_range(lambda c0, c1: library.batch_norm_apply_f32(
             cpu_kernels.pointer(x), cpu_kernels.pointer(y), cpu_kernels.pointer(alpha), cpu_kernels.pointer(beta),
             n, c, m, c0, c1), c, x.size)
         return y
@@ -551,7 +623,7 @@ class NumpyBackend(ArrayBackend):
         p = cpu_kernels.pointer
         mean, rstd, scale = (np.ascontiguousarray(a) for a in (mean, rstd, scale))
         g_sum, gxhat_sum = np.empty(c, np.float64), np.empty(c, np.float64)
-        _over_channels(lambda c0, c1: library.batch_norm_backward_reduce_f32(
+        _over_range(lambda c0, c1: library.batch_norm_backward_reduce_f32(
             p(g), p(x), p(mean), p(rstd), p(g_sum), p(gxhat_sum), n, c, m, c0, c1), c, x.size)
         gx = None
         if input_grad:
@@ -559,7 +631,7 @@ class NumpyBackend(ArrayBackend):
             kg = (g_sum / count).astype(np.float32)
             kx = (gxhat_sum / count).astype(np.float32)
             gx = np.empty(x.shape, np.float32)
-            _over_channels(lambda c0, c1: library.batch_norm_backward_input_f32(
+            _over_range(lambda c0, c1: library.batch_norm_backward_input_f32(
                 p(g), p(x), p(gx), p(mean), p(rstd), p(scale), p(kg), p(kx), int(bool(batch_stats)), n, c, m, c0,
                 c1), c, x.size)
         return gx, g_sum.astype(np.float32), gxhat_sum.astype(np.float32)
@@ -572,7 +644,7 @@ class NumpyBackend(ArrayBackend):
         n, c, h, w = x.shape
         vals = np.empty((n, c) + tuple(out_hw), np.float32)
         idx = np.empty((n, c) + tuple(out_hw), np.int64)
-        _over_channels(lambda p0, p1: library.max_pool2d_f32(
+        _over_range(lambda p0, p1: library.max_pool2d_f32(
             cpu_kernels.pointer(x), cpu_kernels.pointer(vals), idx.ctypes.data, h, w, *out_hw, *k, *s, *p, *d, p0, p1),
             n * c, x.size)
         return vals, idx
@@ -584,7 +656,7 @@ class NumpyBackend(ArrayBackend):
         gy, kept = np.ascontiguousarray(gy), np.ascontiguousarray(kept)
         gx = np.empty(shape, np.float32)
         hw, howo = shape[2] * shape[3], gy.shape[2] * gy.shape[3]
-        _over_channels(lambda p0, p1: library.max_pool2d_backward_f32(
+        _over_range(lambda p0, p1: library.max_pool2d_backward_f32(
             cpu_kernels.pointer(gy), kept.ctypes.data, cpu_kernels.pointer(gx), hw, howo, p0, p1),
             shape[0] * shape[1], gx.size)
         return gx

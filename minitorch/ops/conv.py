@@ -111,7 +111,7 @@ class Conv2d(Primitive):
         x, w = ctx.saved_arrays
         na = ctx.needs_input_grad
         gx, gw = ctx.backend.conv2d_backward(gy, x, w, ctx.kept, s, p, d, groups, na)
-        gb = gy.sum(axis=(0, 2, 3)) if len(na) > 2 and na[2] else None
+        gb = ctx.backend.conv2d_bias_grad(gy) if len(na) > 2 and na[2] else None
         return gx, gw, gb
 
     @staticmethod
