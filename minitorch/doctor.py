@@ -33,7 +33,8 @@ def report() -> list[tuple[str, str]]:
     rows.append(("cuda kernel sources", f"{len(sources)} in {KERNEL_SOURCES}" if sources else "missing"))
     rows.append(("kernels on the emulated device",
                  "buildable (C++ compiler found)" if emulated_kernels.available() else "no C++ compiler: install g++"))
-    rows.append(("cpu kernels (gelu, silu, relu, sums, depthwise conv, batch norm, max pool)", _cpu_kernels_state(cpu_kernels)))
+    rows.append(("cpu kernels (gelu, silu, relu, sums, stride-1 and depthwise conv, batch norm, max pool, adam)",
+                 _cpu_kernels_state(cpu_kernels)))
     rows.append(("nvcc", shutil.which("nvcc") or "not found (only needed to check the kernels compile to PTX)"))
     rows.append(("cupy", "installed" if _found("cupy") else "not installed (pip install 'minitorch[cuda]')"))
     from .distributed.run import mpiexec_path

@@ -16,6 +16,7 @@
 - Stride-1 convolution (the direct kernels) must equal torch's on one thread bit for bit where torch's
   kernel is the one it follows (the course's 3 x 3 layers: output, both gradients and the bias's), stay
   within float32 rounding of the float64 convolution elsewhere, and not depend on the thread count.
+- Adam's fused step must equal the NumPy step bit for bit, for every flag (AdamW, amsgrad, maximize).
 - Without the kernels (`MINITORCH_KERNELS=off`, or no C compiler) the same calls run the NumPy code.
 """
 import math
@@ -367,6 +368,27 @@ def test_direct_convolution_gives_the_same_bits_on_any_number_of_threads():
             minitorch.set_num_threads(previous)
     for other in results[1:]:
         assert all(np.array_equal(a, b) for a, b in zip(results[0], other))
+
+
+@needs_compiler
+@pytest.mark.parametrize("weight_decay, decoupled", [(0.0, False), (0.01, False), (0.1, True)])
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("n", [20, (1 << 19) + 7])  # the second is split between threads
+def test_adam_step_equals_the_numpy_step_bit_for_bit(weight_decay, decoupled, amsgrad, maximize, n):
+    assert cpu_kernels.load("adam") is not None
+    rng = np.random.default_rng(4)
+    state = [rng.standard_normal(n).astype(np.float32) for _ in range(3)] + [rng.random(n).astype(np.float32)]
+    state[1][:len(SPECIAL)] = SPECIAL  # infinities and NaN in the gradient
+    state.append(rng.random(n).astype(np.float32) if amsgrad else None)
+    state[-1 if amsgrad else 0][1] = np.nan
+    ours, reference = [None if a is None else a.copy() for a in state], [None if a is None else a.copy() for a in state]
+    for step in (1, 2, 7):
+        args = (step, 1e-3, 0.9, 0.999, 1e-8, weight_decay, decoupled, maximize)
+        nb.backend.adam_step(*ours, *args)
+        _reference().adam_step(*reference, *args)
+    for a, b in zip(ours, reference):
+        assert (a is None and b is None) or np.array_equal(a, b, equal_nan=True)
 
 
 SWITCHED_OFF = """

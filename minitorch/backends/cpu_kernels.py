@@ -1,5 +1,5 @@
 """The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU, float32 sums,
-stride-1 and depthwise convolution, batch normalisation, max pooling), built on first use with the system C compiler, cached by source hash and
+stride-1 and depthwise convolution, batch normalisation, max pooling, Adam's step), built on first use with the system C compiler, cached by source hash and
 called through ctypes, which releases the GIL so that the parts of a split array run on several
 threads at once.
 
@@ -18,6 +18,7 @@ from .kernel_sources import KERNEL_SOURCES, build_shared_library, kernels_enable
 
 _FLOAT_P = ctypes.c_void_p  # float* parameters, passed as addresses
 _SIGNATURES = {  # kernel: (result type, argument types)
+    "adam_step_f32": (None, (_FLOAT_P,) * 5 + (ctypes.c_longlong,) + (ctypes.c_float,) * 8 + (ctypes.c_int,) * 3),
     "gelu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "gelu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
@@ -32,7 +33,7 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "batch_norm_backward_input_f32": (None, (_FLOAT_P,) * 8 + (ctypes.c_int,) + (ctypes.c_longlong,) * 5),
     "max_pool2d_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 14),
     "max_pool2d_backward_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 4),
-    "conv2d_direct_f32": (None, (_FLOAT_P, ctypes.c_longlong) + (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 9),
+    "conv2d_direct_f32": (ctypes.c_int, (_FLOAT_P, ctypes.c_longlong) + (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 9),
     "conv2d_direct_spare": (ctypes.c_longlong, ()),
     "conv2d_weight_direct_f32": (ctypes.c_int, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 8),
     "conv2d_weight_direct_lanes": (ctypes.c_longlong, ()),

@@ -345,24 +345,37 @@ def _depthwise_weight_grad(library, gy, x, w, s, p, d):
 
 
 def _tap_offsets(k, d, wp, reverse=False):
-    """The offsets in a flat input (blocked_conv.layout's) of a (kh, kw) kernel's taps, row by row
+    """The offsets in a flat input (_image_planes') of a (kh, kw) kernel's taps, row by row
     (last first when `reverse`)."""
     offsets = [i * d[0] * wp + j * d[1] for i in range(k[0]) for j in range(k[1])]
     return np.array(offsets[::-1] if reverse else offsets, dtype=np.int64)
 
 
+def _image_planes(x, k, p, d, spare=0):
+    """x (N, C, H, W) padded by p, each image's channel planes flat, (N, C, Hp*Wp + tail): zeros after each
+    plane for the last tap's reach and `spare` more; with Wp and the output height and width."""
+    n, c, h, w = x.shape
+    hp, wp = h + 2 * p[0], w + 2 * p[1]
+    reach = (k[0] - 1) * d[0] * wp + (k[1] - 1) * d[1]
+    flat = np.zeros((n, c, hp * wp + reach + spare), dtype=np.float32)
+    flat[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    return flat, wp, (hp - d[0] * (k[0] - 1), wp - d[1] * (k[1] - 1))
+
+
 def _direct_conv2d(library, x, weights, k, p, d, reverse=False):
     """The C kernel's stride-1, ungrouped float32 convolution (no bias) of x (N, C, H, W) padded by p, for
-    weights (O, kh*kw, C) at the taps of a (kh, kw) kernel dilated by d, taken in order (in reverse
+    weights (kh*kw, C, O) at the taps of a (kh, kw) kernel dilated by d, taken in order (in reverse
     for a flipped kernel's, which the input gradient reads); split by output rows."""
-    flat, wp, (ho, wo), _ = _blocked_conv.layout(x, k, p, d, spare=library.conv2d_direct_spare())
-    n, o = x.shape[0], weights.shape[0]
+    flat, wp, (ho, wo) = _image_planes(x, k, p, d, spare=library.conv2d_direct_spare())
+    n, o = x.shape[0], weights.shape[2]
     weights, offsets = np.ascontiguousarray(weights), _tap_offsets(k, d, wp, reverse)
     y = np.empty((n, o, ho, wo), np.float32)
     ptr = cpu_kernels.pointer
-    sizes = (x.shape[1], o, len(offsets), x.shape[2] + 2 * p[0], wp, ho, wo)
-    _over_range(lambda r0, r1: library.conv2d_direct_f32(ptr(flat), flat.shape[1], ptr(weights), ptr(offsets), ptr(y),
-                                                         *sizes, r0, r1), n * ho, y.size * weights[0].size)
+    sizes = (x.shape[1], o, len(offsets), flat[0].size, wp, ho, wo)
+    def part(r0, r1):
+        if library.conv2d_direct_f32(ptr(flat), flat.shape[2], ptr(weights), ptr(offsets), ptr(y), *sizes, r0, r1):
+            raise MemoryError("the convolution kernel could not allocate its buffer of sums")
+    _over_range(part, n * ho, y.size * weights[..., 0].size)
     return y
 
 
@@ -370,17 +383,17 @@ def _direct_conv2d_weight(library, x, gy, k, p, d):
     """The C kernel's weight gradient of a stride-1, ungrouped float32 convolution, (O, C, kh, kw): each
     weight's sum over the output positions in order, as torch's kernel takes it on one thread; split
     between threads by tiles of weights, so the result does not depend on the thread count."""
-    flat, wp, (ho, wo), _ = _blocked_conv.layout(x, k, p, d)
+    flat, wp, (ho, wo) = _image_planes(x, k, p, d)
     gy = np.ascontiguousarray(gy)
     n, o, c = gy.shape[0], gy.shape[1], x.shape[1]
     lanes, tile = library.conv2d_weight_direct_lanes(), library.conv2d_weight_direct_tile()
-    offsets = (np.arange(c, dtype=np.int64)[:, None] * flat.shape[1] + _tap_offsets(k, d, wp)).reshape(-1)
+    offsets = (np.arange(c, dtype=np.int64)[:, None] * flat.shape[2] + _tap_offsets(k, d, wp)).reshape(-1)
     taps = len(offsets)
     gw = np.empty((taps, -(-o // lanes) * lanes), np.float32)  # (taps, O padded to whole vectors)
     ptr = cpu_kernels.pointer
 
     def part(t0, t1):
-        if library.conv2d_weight_direct_f32(ptr(flat), ptr(offsets), ptr(gy), ptr(gw), o, n, x.shape[2] + 2 * p[0],
+        if library.conv2d_weight_direct_f32(ptr(flat), ptr(offsets), ptr(gy), ptr(gw), o, n, flat[0].size,
                                             wp, ho, wo, t0 * tile, min(t1 * tile, taps)):
             raise MemoryError("the convolution weight-gradient kernel could not allocate its row buffer")
     _over_range(part, -(-taps // tile), gy.size * taps)
@@ -496,21 +509,33 @@ class NumpyBackend(ArrayBackend):
     # other dtypes in cache-sized blocks of output positions (blocked_conv.py); False falls back to the
     # columns of the base backend.
     blocked_conv = True
-    # ... when a window holds fewer values than this (input channels × kernel taps): with more, one GEMM over
-    # im2col columns is faster (3 × 3 layers of 64 to 512 channels: 1.1-1.5x faster forward, 1.3-1.6x backward
-    # than the NumPy blocks). The course's TinyVGG (10 channels × 3 × 3 = 90) stays direct.
+    # ... when a window holds fewer values than this (input channels × kernel taps), or, for the C kernels,
+    # when the output rows fill at least 3/4 of the kernels' blocks of positions. Otherwise one GEMM over im2col
+    # columns is faster: for wide windows in NumPy's blocks (3 × 3 layers of 64 to 512 channels: 1.1-1.5x
+    # forward, 1.3-1.6x backward), and for the C kernels on narrow rows (ResNet's 14 × 14 and 7 × 7 layers of
+    # 256 and 512 channels: 2-4x), where most of a block's lanes would be wasted. On ResNet's 56 × 56 and 28 × 28
+    # layers of 64 and 128 channels the C kernels are 1.3-1.6x faster than the GEMMs, forward and backward.
     BLOCKED_CONV_MAX_WINDOW = 128
+    DIRECT_CONV_MIN_FILL = 0.75
 
-    def _blocked(self, w, s, groups) -> bool:
-        return self.blocked_conv and s == (1, 1) and groups == 1 and \
-            w.shape[1] * w.shape[2] * w.shape[3] < self.BLOCKED_CONV_MAX_WINDOW
+    def _blocked(self, x, w, s, groups, width) -> bool:
+        """Whether a convolution with output rows `width` wide runs without im2col columns (see above)."""
+        if not (self.blocked_conv and s == (1, 1) and groups == 1):
+            return False
+        if w.shape[1] * w.shape[2] * w.shape[3] < self.BLOCKED_CONV_MAX_WINDOW:
+            return True
+        library = self._direct_library(x, w)
+        if library is None:
+            return False
+        block = library.conv2d_direct_spare()
+        return width >= self.DIRECT_CONV_MIN_FILL * -(-width // block) * block
 
     def conv2d(self, x, w, b, s, p, d, groups, out_hw):
         if groups > 1 and _is_depthwise(x, w, b, groups):
             library = cpu_kernels.load("depthwise_conv")
             if library:
                 return _depthwise_conv2d(library, x, w, b, s, p, d, out_hw), None  # no columns kept
-        if not self._blocked(w, s, groups) or self.pointwise(w, s, p, groups):
+        if not self._blocked(x, w, s, groups, out_hw[1]) or self.pointwise(w, s, p, groups):
             return super().conv2d(x, w, b, s, p, d, groups, out_hw)
         out = self._stride1_conv2d(x, w, p, d)
         if b is not None:
@@ -544,11 +569,11 @@ class NumpyBackend(ArrayBackend):
     def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
         k = w.shape[2:]
         library = self._direct_library(gy, w)
-        if library and self._blocked(w, s, groups) and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
+        if library and self._blocked(gy, w, s, groups, shape[3]) and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
             # the flipped kernel's convolution of gy, its taps taken as torch takes them: last first
             c, o = shape[1], w.shape[0]
             pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip(k, p, d))
-            return _direct_conv2d(library, gy, w.transpose(1, 2, 3, 0).reshape(c, -1, o), k, pad, d, reverse=True)
+            return _direct_conv2d(library, gy, w.transpose(2, 3, 0, 1).reshape(-1, o, c), k, pad, d, reverse=True)
         if groups > 1 and groups == shape[1] == w.shape[0] and w.shape[1] == 1 and w.dtype == np.float32 \
                 and gy.dtype == np.float32:
             library = cpu_kernels.load("depthwise_conv")
@@ -557,7 +582,7 @@ class NumpyBackend(ArrayBackend):
         return super().conv2d_input_grad(gy, shape, w, s, p, d, groups)
 
     def conv2d_stride1(self, x, w, p, d, out_hw):
-        if not self._blocked(w, (1, 1), 1):
+        if not self._blocked(x, w, (1, 1), 1, out_hw[1]):
             return super().conv2d_stride1(x, w, p, d, out_hw)
         return self._stride1_conv2d(x, w, p, d)
 
@@ -571,7 +596,7 @@ class NumpyBackend(ArrayBackend):
         library = self._direct_library(x, w)
         if library is None:
             return _blocked_conv.conv2d(x, w, p, d)
-        return _direct_conv2d(library, x, w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]), w.shape[2:], p, d)
+        return _direct_conv2d(library, x, w.transpose(2, 3, 1, 0).reshape(-1, w.shape[1], w.shape[0]), w.shape[2:], p, d)
 
     def unary(self, f, x):
         if x.size < PARALLEL_MIN:  # the common small case: no closure, no split
@@ -592,6 +617,21 @@ class NumpyBackend(ArrayBackend):
             if library:
                 return _native_elementwise(library.relu_backward_f32, gy, y)
         return super().relu_backward(gy, y)
+
+    def adam_step(self, p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
+        arrays = [a for a in (p, g, m, v, vmax) if a is not None]
+        library = cpu_kernels.load("adam")
+        if library is None or not all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays):
+            return super().adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
+        constants = (1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay,
+                     -lr / (1 - beta1 ** step), math.sqrt(1 - beta2 ** step))
+        flags = (int(decoupled), int(maximize), int(vmax is not None))
+        ptr = cpu_kernels.pointer
+
+        def part(a, b):
+            library.adam_step_f32(ptr(p, a), ptr(g, a), ptr(m, a), ptr(v, a), None if vmax is None else ptr(vmax, a),
+                                  b - a, *constants, *flags)
+        _over_range(part, p.size, p.size)
 
     def batch_norm_stats(self, x):
         library = _batch_norm_library(x)

@@ -1,11 +1,13 @@
 // Stride-1 convolution of float32 on the CPU, straight from the padded input (no column matrix), with
 // the roundings of torch's CPU kernel (oneDNN) on one thread.
 //
-// The input is channel-major and padded, flat (C, N*Hp*Wp plus a zero tail) as blocked_conv.py lays it
-// out, so the pixels a kernel tap meets along a run of outputs in one row are one contiguous slice a
-// fixed offset further on (i*dh*Wp + j*dw for tap (i, j)); the caller gives the taps' offsets.
+// The input is padded and flat, each channel's plane of each image a row of Hp*Wp pixels and a zero tail
+// (the image's planes `fstride` apart, the images `istride` apart), so the pixels a kernel tap meets along
+// a run of outputs in one row are one contiguous slice a fixed offset further on (i*dh*Wp + j*dw for tap
+// (i, j)); the caller gives the taps' offsets. Image-major planes keep the pages one block of outputs
+// reads few enough for the TLB.
 //
-// Output:          y[o, p] = Σ_t Σ_c w[o, t, c] · x[c, p + offset[t]], one fused multiply-add per term from
+// Output:          y[o, p] = Σ_t Σ_c w[t, c, o] · x[c, p + offset[t]], one fused multiply-add per term from
 //                  zero, taps outer and channels inner: oneDNN's order, so the forward (taps in order) and
 //                  the input gradient (the flipped kernel's taps in reverse) are torch's bit for bit.
 //                  Blocks of OB output channels by V outputs along a row are summed in registers.
@@ -22,7 +24,7 @@
 #if defined(__AVX512F__)
 typedef __m512 vec;
 #define VW 16
-#define OB 8
+#define OB 8  // output channels per block at most (conv_block_8 where the registers hold them)
 #define KT 24
 #define vzero() _mm512_setzero_ps()
 #define vload(p) _mm512_loadu_ps(p)
@@ -53,96 +55,126 @@ typedef float vec;
 #define NV 2             // vectors along a row per output block
 #define V (NV * VW)      // outputs along a row per output block
 
-// Output channels b < nb (at most OB) of a block, at out[b*ostride + v] for v < nv, from the flat input
-// at `src` (the block's first pixel) and their weights w (rows of T*C, tap-major).
-static void conv_block(const float* restrict src, long long fstride, const float* restrict w,
-                       const long long* restrict offsets, long long T, long long C, float* restrict out,
-                       long long ostride, int nb, int nv) {
-    vec acc[OB][NV];
-    for (int b = 0; b < OB; ++b)
-        for (int u = 0; u < NV; ++u) acc[b][u] = vzero();
-    const long long K = T * C;
-    for (long long t = 0; t < T; ++t)
-        for (long long c = 0; c < C; ++c) {
-            const float* restrict x = src + offsets[t] + c * fstride;
-            const long long k = t * C + c;
-            vec xv[NV];
-            for (int u = 0; u < NV; ++u) xv[u] = vload(x + u * VW);
-            if (nb == OB) {  // the full block: a fixed trip count the compiler unrolls into registers
-                for (int b = 0; b < OB; ++b)
-                    for (int u = 0; u < NV; ++u) acc[b][u] = vfma(vset(w[b * K + k]), xv[u], acc[b][u]);
-            } else {
-                for (int b = 0; b < nb; ++b)
-                    for (int u = 0; u < NV; ++u) acc[b][u] = vfma(vset(w[b * K + k]), xv[u], acc[b][u]);
-            }
-        }
-    for (int b = 0; b < nb; ++b) {
-        float row[V];
-        for (int u = 0; u < NV; ++u) vstore(row + u * VW, acc[b][u]);
-        memcpy(out + b * ostride, row, sizeof(float) * nv);
+// NB output channels of a block (NB <= OB) at V positions, into sums (NB rows of V): from the flat input at
+// `src` (the block's first pixel) and the weights at w, O apart from one (tap, channel) pair to the next.
+#define CONV_BLOCK(NB)                                                                                          \
+    static void conv_block_##NB(const float* restrict src, long long fstride, const float* restrict w,        \
+                                long long O, const long long* restrict offsets, long long T, long long C,      \
+                                float* restrict sums) {                                                         \
+        vec acc[NB][NV];                                                                                        \
+        for (int b = 0; b < NB; ++b)                                                                            \
+            for (int u = 0; u < NV; ++u) acc[b][u] = vzero();                                                   \
+        for (long long t = 0; t < T; ++t) {                                                                     \
+            const float* restrict x = src + offsets[t];                                                         \
+            const float* restrict wt = w + t * C * O;                                                           \
+            for (long long c = 0; c < C; ++c, x += fstride, wt += O) {                                          \
+                vec xv[NV];                                                                                     \
+                for (int u = 0; u < NV; ++u) xv[u] = vload(x + u * VW);                                         \
+                for (int b = 0; b < NB; ++b) {                                                                  \
+                    const vec wb = vset(wt[b]);                                                                 \
+                    for (int u = 0; u < NV; ++u) acc[b][u] = vfma(wb, xv[u], acc[b][u]);                        \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+        for (int b = 0; b < NB; ++b)                                                                            \
+            for (int u = 0; u < NV; ++u) vstore(sums + b * V + u * VW, acc[b][u]);                              \
     }
+
+#if OB == 8
+CONV_BLOCK(8)
+#endif
+CONV_BLOCK(4)
+CONV_BLOCK(2)
+CONV_BLOCK(1)
+
+// All O output channels at V positions, into sums (O rows of V).
+static void conv_blocks(const float* restrict src, long long fstride, const float* restrict w, long long O,
+                        const long long* restrict offsets, long long T, long long C, float* restrict sums) {
+    long long o = 0;
+#if OB == 8
+    for (; o + 8 <= O; o += 8) conv_block_8(src, fstride, w + o, O, offsets, T, C, sums + o * V);
+#endif
+    for (; o + 4 <= O; o += 4) conv_block_4(src, fstride, w + o, O, offsets, T, C, sums + o * V);
+    for (; o + 2 <= O; o += 2) conv_block_2(src, fstride, w + o, O, offsets, T, C, sums + o * V);
+    for (; o < O; ++o) conv_block_1(src, fstride, w + o, O, offsets, T, C, sums + o * V);
 }
 
-// Output rows [r0, r1) of the N*Ho rows of y (N, O, Ho, Wo), for weights w (O, T, C) and T taps at
+// Output rows [r0, r1) of the N*Ho rows of y (N, O, Ho, Wo), for weights w (T, C, O) and T taps at
 // `offsets`. The flat input must have V spare zeros after the last tap's reach (unused lanes read them).
-void conv2d_direct_f32(const float* restrict flat, long long fstride, const float* restrict w,
-                       const long long* restrict offsets, float* restrict y, long long C, long long O, long long T,
-                       long long hp, long long wp, long long ho, long long wo, long long r0, long long r1) {
-    const long long K = T * C, plane = ho * wo;
+// Returns nonzero when the buffer of sums cannot be allocated.
+int conv2d_direct_f32(const float* restrict flat, long long fstride, const float* restrict w,
+                      const long long* restrict offsets, float* restrict y, long long C, long long O, long long T,
+                      long long istride, long long wp, long long ho, long long wo, long long r0, long long r1) {
+    const long long plane = ho * wo;
+    float* sums = malloc(sizeof(float) * O * V);
+    if (!sums) return 1;
     for (long long r = r0; r < r1; ++r) {
         const long long n = r / ho, row = r % ho;
-        const float* restrict base = flat + n * hp * wp + row * wp;
+        const float* restrict base = flat + n * istride + row * wp;
         float* restrict out_row = y + n * O * plane + row * wo;
         for (long long x0 = 0; x0 < wo; x0 += V) {
-            const int nv = wo - x0 < V ? (int)(wo - x0) : V;
-            for (long long o = 0; o < O; o += OB)
-                conv_block(base + x0, fstride, w + o * K, offsets, T, C, out_row + o * plane + x0, plane,
-                           O - o < OB ? (int)(O - o) : OB, nv);
+            conv_blocks(base + x0, fstride, w, O, offsets, T, C, sums);
+            const long long nv = wo - x0 < V ? wo - x0 : V;
+            for (long long o = 0; o < O; ++o) memcpy(out_row + o * plane + x0, sums + o * V, sizeof(float) * nv);
         }
     }
+    free(sums);
+    return 0;
 }
 
 // The spare zeros conv2d_direct_f32 needs after the flat input's reach.
 long long conv2d_direct_spare(void) { return V; }
 
-#define XU 4  // output positions per step of the weight gradient's loop
+// gw[q*gstride + u*VW + lane] += Σ_x pixel[offsets[q] + x] · g[x*gstride + u*VW + lane] for the nk <= KQ taps q
+// and the OBV vectors of output channels from g's first, over one row of wo positions in order (XU at a
+// time, each tap's terms still in order): the gradient's running sums, carried from row to row in gw.
+#define WEIGHT_ROW(NAME, OBV, KQ, XU)                                                                           \
+    static void NAME(const float* restrict pixel, const long long* restrict offsets, int nk,                   \
+                     const float* restrict g, long long gstride, float* restrict gw, long long wo) {            \
+        vec acc[OBV][KQ];                                                                                       \
+        for (int q = 0; q < nk; ++q)                                                                            \
+            for (int u = 0; u < OBV; ++u) acc[u][q] = vload(gw + q * gstride + u * VW);                         \
+        long long x = 0;                                                                                        \
+        for (; x + XU <= wo; x += XU) {                                                                         \
+            vec gv[XU][OBV];                                                                                    \
+            for (int e = 0; e < XU; ++e)                                                                        \
+                for (int u = 0; u < OBV; ++u) gv[e][u] = vload(g + (x + e) * gstride + u * VW);                 \
+            if (nk == KQ) {  /* the full tile: fixed trip counts the compiler unrolls into registers */        \
+                for (int q = 0; q < KQ; ++q) {                                                                  \
+                    const float* restrict src = pixel + offsets[q] + x;                                         \
+                    for (int e = 0; e < XU; ++e) {                                                              \
+                        const vec xb = vset(src[e]);                                                            \
+                        for (int u = 0; u < OBV; ++u) acc[u][q] = vfma(gv[e][u], xb, acc[u][q]);                \
+                    }                                                                                           \
+                }                                                                                               \
+            } else {                                                                                            \
+                for (int q = 0; q < nk; ++q) {                                                                  \
+                    const float* restrict src = pixel + offsets[q] + x;                                         \
+                    for (int e = 0; e < XU; ++e) {                                                              \
+                        const vec xb = vset(src[e]);                                                            \
+                        for (int u = 0; u < OBV; ++u) acc[u][q] = vfma(gv[e][u], xb, acc[u][q]);                \
+                    }                                                                                           \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+        for (; x < wo; ++x)                                                                                     \
+            for (int q = 0; q < nk; ++q) {                                                                      \
+                const vec xb = vset(pixel[offsets[q] + x]);                                                     \
+                for (int u = 0; u < OBV; ++u) acc[u][q] = vfma(vload(g + x * gstride + u * VW), xb, acc[u][q]); \
+            }                                                                                                   \
+        for (int q = 0; q < nk; ++q)                                                                            \
+            for (int u = 0; u < OBV; ++u) vstore(gw + q * gstride + u * VW, acc[u][q]);                         \
+    }
 
-// gw[q*gstride + o] += Σ_x pixel[offsets[q] + x] · g[x*gstride + o] for the nk <= KT taps q and the VW output
-// channels o from g's first, over one row of wo positions in order (XU at a time, each tap's terms still in
-// order): the gradient's running sums, carried from row to row in gw.
-static void weight_row(const float* restrict pixel, const long long* restrict offsets, int nk,
-                       const float* restrict g, long long gstride, float* restrict gw, long long wo) {
-    vec acc[KT];
-    for (int q = 0; q < nk; ++q) acc[q] = vload(gw + q * gstride);
-    long long x = 0;
-    for (; x + XU <= wo; x += XU) {
-        vec gv[XU];
-        for (int u = 0; u < XU; ++u) gv[u] = vload(g + (x + u) * gstride);
-        if (nk == KT) {
-            for (int q = 0; q < KT; ++q) {
-                const float* restrict src = pixel + offsets[q] + x;
-                for (int u = 0; u < XU; ++u) acc[q] = vfma(gv[u], vset(src[u]), acc[q]);
-            }
-        } else {
-            for (int q = 0; q < nk; ++q) {
-                const float* restrict src = pixel + offsets[q] + x;
-                for (int u = 0; u < XU; ++u) acc[q] = vfma(gv[u], vset(src[u]), acc[q]);
-            }
-        }
-    }
-    for (; x < wo; ++x) {
-        const vec gv = vload(g + x * gstride);
-        for (int q = 0; q < nk; ++q) acc[q] = vfma(gv, vset(pixel[offsets[q] + x]), acc[q]);
-    }
-    for (int q = 0; q < nk; ++q) vstore(gw + q * gstride, acc[q]);
-}
+WEIGHT_ROW(weight_row1, 1, KT, 4)      // one vector of output channels by KT taps
+WEIGHT_ROW(weight_row2, 2, KT / 2, 2)  // two vectors by KT / 2 taps: each broadcast feeds two FMAs
 
 // Rows [k0, k1) of gw (K, Opad), Opad = O rounded up to conv2d_weight_direct_lanes(): the weight gradient
 // for the K taps at `offsets` (flat-input offsets of (c, i, j) in weight order) and the output gradient gy
 // (N, O, Ho, Wo). Each output row of gy is first turned position-major (channels padded with zeros) in a
 // buffer of its own. Returns nonzero when that buffer cannot be allocated.
 int conv2d_weight_direct_f32(const float* restrict flat, const long long* restrict offsets, const float* restrict gy,
-                             float* restrict gw, long long O, long long n_images, long long hp, long long wp,
+                             float* restrict gw, long long O, long long n_images, long long istride, long long wp,
                              long long ho, long long wo, long long k0, long long k1) {
     const long long opad = (O + VW - 1) / VW * VW;
     float* rows = malloc(sizeof(float) * wo * opad);
@@ -153,11 +185,16 @@ int conv2d_weight_direct_f32(const float* restrict flat, const long long* restri
             for (long long o = 0; o < opad; ++o)
                 for (long long x = 0; x < wo; ++x)
                     rows[x * opad + o] = o < O ? gy[((n * O + o) * ho + row) * wo + x] : 0.0f;
-            const float* restrict pixel = flat + n * hp * wp + row * wp;
-            for (long long o = 0; o < opad; o += VW)
+            const float* restrict pixel = flat + n * istride + row * wp;
+            long long o = 0;
+            for (; o + 2 * VW <= opad; o += 2 * VW)
+                for (long long k = k0; k < k1; k += KT / 2)
+                    weight_row2(pixel, offsets + k, k1 - k < KT / 2 ? (int)(k1 - k) : KT / 2, rows + o, opad,
+                                gw + k * opad + o, wo);
+            for (; o < opad; o += VW)
                 for (long long k = k0; k < k1; k += KT)
-                    weight_row(pixel, offsets + k, k1 - k < KT ? (int)(k1 - k) : KT, rows + o, opad,
-                               gw + k * opad + o, wo);
+                    weight_row1(pixel, offsets + k, k1 - k < KT ? (int)(k1 - k) : KT, rows + o, opad,
+                                gw + k * opad + o, wo);
         }
     free(rows);
     return 0;

@@ -23,10 +23,9 @@ void max_pool2d_f32(const float* restrict x, float* restrict y, long long* restr
                 for (long long i = h0; i < h1; i += dh) {
                     for (long long j = w0; j < w1; j += dw) {
                         const float v = plane[i * w + j];
-                        if (v > best || v != v) {
-                            best = v;
-                            best_at = i * w + j;
-                        }
+                        const int take = (v > best) | (v != v);  // selects, not a branch: the data decide it
+                        best = take ? v : best;
+                        best_at = take ? i * w + j : best_at;
                     }
                 }
                 out[oh * wo + ow] = best;
