@@ -365,17 +365,18 @@ def _image_planes(x, k, p, d, spare=0):
 def _direct_conv2d(library, x, weights, k, p, d, reverse=False):
     """The C kernel's stride-1, ungrouped float32 convolution (no bias) of x (N, C, H, W) padded by p, for
     weights (kh*kw, C, O) at the taps of a (kh, kw) kernel dilated by d, taken in order (in reverse
-    for a flipped kernel's, which the input gradient reads); split by output rows."""
+    for a flipped kernel's, which the input gradient reads); split by blocks of output positions."""
     flat, wp, (ho, wo) = _image_planes(x, k, p, d, spare=library.conv2d_direct_spare())
     n, o = x.shape[0], weights.shape[2]
     weights, offsets = np.ascontiguousarray(weights), _tap_offsets(k, d, wp, reverse)
     y = np.empty((n, o, ho, wo), np.float32)
     ptr = cpu_kernels.pointer
     sizes = (x.shape[1], o, len(offsets), flat[0].size, wp, ho, wo)
-    def part(r0, r1):
-        if library.conv2d_direct_f32(ptr(flat), flat.shape[2], ptr(weights), ptr(offsets), ptr(y), *sizes, r0, r1):
+    def part(i0, i1):
+        if library.conv2d_direct_f32(ptr(flat), flat.shape[2], ptr(weights), ptr(offsets), ptr(y), *sizes, i0, i1):
             raise MemoryError("the convolution kernel could not allocate its buffer of sums")
-    _over_range(part, n * ho, y.size * weights[..., 0].size)
+    block = library.conv2d_direct_spare()
+    _over_range(part, n * -(-(ho * wp) // block), y.size * weights[..., 0].size)
     return y
 
 
@@ -510,32 +511,28 @@ class NumpyBackend(ArrayBackend):
     # columns of the base backend.
     blocked_conv = True
     # ... when a window holds fewer values than this (input channels × kernel taps), or, for the C kernels,
-    # when the output rows fill at least 3/4 of the kernels' blocks of positions. Otherwise one GEMM over im2col
+    # when the weights fit in a core's L2 cache: the kernels stream all of a layer's weights once per block
+    # of output positions, which keeps pace from L2 but not from further out. Otherwise one GEMM over im2col
     # columns is faster: for wide windows in NumPy's blocks (3 × 3 layers of 64 to 512 channels: 1.1-1.5x
-    # forward, 1.3-1.6x backward), and for the C kernels on narrow rows (ResNet's 14 × 14 and 7 × 7 layers of
-    # 256 and 512 channels: 2-4x), where most of a block's lanes would be wasted. On ResNet's 56 × 56 and 28 × 28
-    # layers of 64 and 128 channels the C kernels are 1.3-1.6x faster than the GEMMs, forward and backward.
+    # forward, 1.3-1.6x backward), and for the C kernels with ResNet's 256- and 512-channel layers (2.4 and
+    # 9.4 MB of weights: 2-6x). ResNet's 64- and 128-channel layers run 1.3-1.6x faster direct than as GEMMs.
     BLOCKED_CONV_MAX_WINDOW = 128
-    DIRECT_CONV_MIN_FILL = 0.75
+    DIRECT_CONV_MAX_WEIGHT_BYTES = 1 << 20
 
-    def _blocked(self, x, w, s, groups, width) -> bool:
-        """Whether a convolution with output rows `width` wide runs without im2col columns (see above)."""
+    def _blocked(self, x, w, s, groups) -> bool:
+        """Whether a convolution runs without im2col columns (see above)."""
         if not (self.blocked_conv and s == (1, 1) and groups == 1):
             return False
         if w.shape[1] * w.shape[2] * w.shape[3] < self.BLOCKED_CONV_MAX_WINDOW:
             return True
-        library = self._direct_library(x, w)
-        if library is None:
-            return False
-        block = library.conv2d_direct_spare()
-        return width >= self.DIRECT_CONV_MIN_FILL * -(-width // block) * block
+        return self._direct_library(x, w) is not None and w.nbytes <= self.DIRECT_CONV_MAX_WEIGHT_BYTES
 
     def conv2d(self, x, w, b, s, p, d, groups, out_hw):
         if groups > 1 and _is_depthwise(x, w, b, groups):
             library = cpu_kernels.load("depthwise_conv")
             if library:
                 return _depthwise_conv2d(library, x, w, b, s, p, d, out_hw), None  # no columns kept
-        if not self._blocked(x, w, s, groups, out_hw[1]) or self.pointwise(w, s, p, groups):
+        if not self._blocked(x, w, s, groups) or self.pointwise(w, s, p, groups):
             return super().conv2d(x, w, b, s, p, d, groups, out_hw)
         out = self._stride1_conv2d(x, w, p, d)
         if b is not None:
@@ -569,7 +566,8 @@ class NumpyBackend(ArrayBackend):
     def conv2d_input_grad(self, gy, shape, w, s, p, d, groups):
         k = w.shape[2:]
         library = self._direct_library(gy, w)
-        if library and self._blocked(gy, w, s, groups, shape[3]) and all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d)):
+        within_reach = all(di * (ki - 1) >= pi for ki, pi, di in zip(k, p, d))
+        if library and within_reach and self._blocked(gy, w, s, groups) and not self.pointwise(w, s, p, groups):
             # the flipped kernel's convolution of gy, its taps taken as torch takes them: last first
             c, o = shape[1], w.shape[0]
             pad = tuple(di * (ki - 1) - pi for ki, pi, di in zip(k, p, d))
@@ -582,7 +580,7 @@ class NumpyBackend(ArrayBackend):
         return super().conv2d_input_grad(gy, shape, w, s, p, d, groups)
 
     def conv2d_stride1(self, x, w, p, d, out_hw):
-        if not self._blocked(x, w, (1, 1), 1, out_hw[1]):
+        if not self._blocked(x, w, (1, 1), 1):
             return super().conv2d_stride1(x, w, p, d, out_hw)
         return self._stride1_conv2d(x, w, p, d)
 

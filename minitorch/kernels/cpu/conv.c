@@ -99,23 +99,25 @@ static void conv_blocks(const float* restrict src, long long fstride, const floa
     for (; o < O; ++o) conv_block_1(src, fstride, w + o, O, offsets, T, C, sums + o * V);
 }
 
-// Output rows [r0, r1) of the N*Ho rows of y (N, O, Ho, Wo), for weights w (T, C, O) and T taps at
-// `offsets`. The flat input must have V spare zeros after the last tap's reach (unused lanes read them).
-// Returns nonzero when the buffer of sums cannot be allocated.
+// Blocks [i0, i1) of V wide positions (ceil(Ho*Wp / V) of them per image) of y (N, O, Ho, Wo), for weights w
+// (T, C, O) and T taps at `offsets`: a block runs on along the padded rows (Wp wide), so narrow images
+// still fill its lanes, and its outputs in the padding columns are dropped. Each image's planes must have V
+// spare zeros after the last tap's reach (a last block's positions past the image read them). Returns
+// nonzero when the buffer of sums cannot be allocated.
 int conv2d_direct_f32(const float* restrict flat, long long fstride, const float* restrict w,
                       const long long* restrict offsets, float* restrict y, long long C, long long O, long long T,
-                      long long istride, long long wp, long long ho, long long wo, long long r0, long long r1) {
-    const long long plane = ho * wo;
+                      long long istride, long long wp, long long ho, long long wo, long long i0, long long i1) {
+    const long long plane = ho * wo, wide = ho * wp, blocks = (wide + V - 1) / V;
     float* sums = malloc(sizeof(float) * O * V);
     if (!sums) return 1;
-    for (long long r = r0; r < r1; ++r) {
-        const long long n = r / ho, row = r % ho;
-        const float* restrict base = flat + n * istride + row * wp;
-        float* restrict out_row = y + n * O * plane + row * wo;
-        for (long long x0 = 0; x0 < wo; x0 += V) {
-            conv_blocks(base + x0, fstride, w, O, offsets, T, C, sums);
-            const long long nv = wo - x0 < V ? wo - x0 : V;
-            for (long long o = 0; o < O; ++o) memcpy(out_row + o * plane + x0, sums + o * V, sizeof(float) * nv);
+    for (long long i = i0; i < i1; ++i) {
+        const long long n = i / blocks, s0 = (i % blocks) * V;
+        conv_blocks(flat + n * istride + s0, fstride, w, O, offsets, T, C, sums);
+        float* restrict out = y + n * O * plane;
+        for (long long s = s0; s < s0 + V && s < wide; ++s) {
+            const long long row = s / wp, col = s % wp;
+            if (col >= wo) continue;
+            for (long long o = 0; o < O; ++o) out[o * plane + row * wo + col] = sums[o * V + s - s0];
         }
     }
     free(sums);
