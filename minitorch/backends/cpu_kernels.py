@@ -41,6 +41,8 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "conv2d_bias_grad_f32": (None, (_FLOAT_P, _FLOAT_P) + (ctypes.c_longlong,) * 3),
     "depthwise_conv2d_f32": (ctypes.c_int, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 15),
     "depthwise_conv2d_input_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
+    "depthwise_conv2d_weight_grad_cl_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 16),
+    "depthwise_conv2d_input_grad_cl_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 16),
     "depthwise_conv2d_weight_grad_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 15),
 }
 # Vectorised for this machine; no fused multiply-adds, so each step rounds as NumPy's would; no

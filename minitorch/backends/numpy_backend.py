@@ -325,7 +325,37 @@ def _depthwise_conv2d(library, x, w, b, s, p, d, out_hw):
     return y
 
 
+DEPTHWISE_CHANNELS_LAST_MAX_PLANE = 16 * 16  # output positions per plane at most for the channels-last gradients
+
+
+def _channels_last_padded(a, cp):
+    """a (N, C, H, W) as (N, H, W, cp), its channels padded with zeros to cp."""
+    out = np.zeros(a.shape[:1] + a.shape[2:] + (cp,), np.float32)
+    out[..., :a.shape[1]] = a.transpose(0, 2, 3, 1)
+    return out
+
+
+def _depthwise_channels_last(kernel, first, second, out_shape, w, s, p, d, out_hw, input_shape):
+    """kernel over the vectors of 16 channels of channels-last copies of `first` and `second` (N, C, *), into a
+    zeroed `out_shape` (the channel count replaced by the padded one), split between threads."""
+    cp = -(-input_shape[1] // 16) * 16
+    a, b = _channels_last_padded(first, cp), second if second.ndim == 2 else _channels_last_padded(second, cp)
+    out = np.zeros(out_shape[:-1] + (cp,), np.float32)
+    ptr = cpu_kernels.pointer
+    sizes = (input_shape[0], cp, *input_shape[2:], *w.shape[2:], *s, *p, *d, *out_hw)
+    _over_range(lambda v0, v1: kernel(ptr(a), ptr(b), ptr(out), v0, v1, *sizes), cp // 16,
+                math.prod(out_hw) * input_shape[0] * cp * w[0].size)
+    return out
+
+
 def _depthwise_input_grad(library, gy, shape, w, s, p, d):
+    if gy.shape[2] * gy.shape[3] <= DEPTHWISE_CHANNELS_LAST_MAX_PLANE:
+        cp = -(-shape[1] // 16) * 16
+        taps = np.zeros((w.shape[2] * w.shape[3], cp), np.float32)
+        taps[:, :shape[1]] = w.reshape(shape[1], -1).T
+        gx = _depthwise_channels_last(library.depthwise_conv2d_input_grad_cl_f32, gy, taps,
+                                      (shape[0], shape[2], shape[3], 0), w, s, p, d, gy.shape[2:], shape)
+        return np.ascontiguousarray(gx[..., :shape[1]].transpose(0, 3, 1, 2))
     ptr = cpu_kernels.pointer
     gy, w = np.ascontiguousarray(gy), np.ascontiguousarray(w)
     gx = np.empty(shape, dtype=np.float32)
@@ -335,6 +365,10 @@ def _depthwise_input_grad(library, gy, shape, w, s, p, d):
 
 
 def _depthwise_weight_grad(library, gy, x, w, s, p, d):
+    if gy.shape[2] * gy.shape[3] <= DEPTHWISE_CHANNELS_LAST_MAX_PLANE:
+        gw = _depthwise_channels_last(library.depthwise_conv2d_weight_grad_cl_f32, x, gy,
+                                      (w.shape[2] * w.shape[3], 0), w, s, p, d, gy.shape[2:], x.shape)
+        return np.ascontiguousarray(gw[:, :x.shape[1]].T).reshape(w.shape)
     ptr = cpu_kernels.pointer
     gy, x = np.ascontiguousarray(gy), np.ascontiguousarray(x)
     n, c = x.shape[:2]

@@ -194,3 +194,75 @@ void depthwise_conv2d_weight_grad_f32(const float* restrict x, const float* rest
         })
     }
 }
+
+// ---- the gradients channels-last, for small planes ------------------------------------------------------
+// On planes of 7 x 7 or 14 x 14 a row is too short for the loops above to fill a vector, and their per-row,
+// per-tap bookkeeping outweighs the arithmetic. Channels-last, (N, H, W, Cp) with Cp a multiple of 16, a
+// vector holds 16 channels at one position, whatever the plane's size: each (position, tap) is one vector
+// multiply-add. Vectors [v0, v1) of 16 channels; the taps' row and column steps go in `ty`, `tx`.
+typedef float dw_vec16 __attribute__((vector_size(64)));
+#define DW_TAPS 16  // taps summed in registers at once
+
+static inline dw_vec16 dw_load16(const float* p) {
+    dw_vec16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void dw_store16(float* p, dw_vec16 v) { memcpy(p, &v, sizeof v); }
+
+// gw (kh*kw, Cp): each tap's sum, over images, output rows and columns in order, of gy times the input the
+// tap saw there (the padding contributes nothing).
+void depthwise_conv2d_weight_grad_cl_f32(const float* restrict x, const float* restrict gy, float* restrict gw,
+                                         long long v0, long long v1, long long n, long long cp, long long h,
+                                         long long wd, long long kh, long long kw, long long sh, long long sw,
+                                         long long ph, long long pw, long long dh, long long dw, long long oh,
+                                         long long ow) {
+    const long long taps = kh * kw;
+    for (long long v = v0; v < v1; ++v)
+        for (long long t0 = 0; t0 < taps; t0 += DW_TAPS) {
+            dw_vec16 acc[DW_TAPS];
+            long long ty[DW_TAPS], tx[DW_TAPS];
+            for (int q = 0; q < DW_TAPS; ++q) {
+                acc[q] = (dw_vec16){0};
+                ty[q] = (t0 + q) / kw * dh - ph;
+                tx[q] = (t0 + q) % kw * dw - pw;
+            }
+            for (long long img = 0; img < n; ++img)
+                for (long long oy = 0; oy < oh; ++oy)
+                    for (long long ox = 0; ox < ow; ++ox) {
+                        const dw_vec16 g = dw_load16(gy + ((img * oh + oy) * ow + ox) * cp + v * 16);
+                        for (int q = 0; q < DW_TAPS; ++q) {
+                            const long long iy = oy * sh + ty[q], ix = ox * sw + tx[q];
+                            if (t0 + q < taps && iy >= 0 && iy < h && ix >= 0 && ix < wd)
+                                acc[q] += g * dw_load16(x + ((img * h + iy) * wd + ix) * cp + v * 16);
+                        }
+                    }
+            for (int q = 0; q < DW_TAPS && t0 + q < taps; ++q) dw_store16(gw + (t0 + q) * cp + v * 16, acc[q]);
+        }
+}
+
+// gx (N, H, W, Cp), zero on entry: each output gradient spread back over its window, w (kh*kw, Cp) the taps'
+// weights; the contributions to an input position arrive in the order of the output positions, then taps.
+void depthwise_conv2d_input_grad_cl_f32(const float* restrict gy, const float* restrict w, float* restrict gx,
+                                        long long v0, long long v1, long long n, long long cp, long long h,
+                                        long long wd, long long kh, long long kw, long long sh, long long sw,
+                                        long long ph, long long pw, long long dh, long long dw, long long oh,
+                                        long long ow) {
+    for (long long v = v0; v < v1; ++v)
+        for (long long img = 0; img < n; ++img)
+            for (long long oy = 0; oy < oh; ++oy)
+                for (long long ox = 0; ox < ow; ++ox) {
+                    const dw_vec16 g = dw_load16(gy + ((img * oh + oy) * ow + ox) * cp + v * 16);
+                    for (long long ky = 0; ky < kh; ++ky) {
+                        const long long iy = oy * sh + ky * dh - ph;
+                        if (iy < 0 || iy >= h) continue;
+                        for (long long kx = 0; kx < kw; ++kx) {
+                            const long long ix = ox * sw + kx * dw - pw;
+                            if (ix < 0 || ix >= wd) continue;
+                            float* at = gx + ((img * h + iy) * wd + ix) * cp + v * 16;
+                            dw_store16(at, dw_load16(at) + dw_load16(w + (ky * kw + kx) * cp + v * 16) * g);
+                        }
+                    }
+                }
+}
