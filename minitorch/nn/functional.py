@@ -40,7 +40,8 @@ from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss, hinge_
                                 margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                                 multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
                                 triplet_margin_with_distance_loss)
-from ..ops.fused import Fused
+from ..autograd.grad_mode import no_grad
+from ..ops.fused import Fused, saved_argument
 from ..ops.pointwise import add_by_number, div_by_number, mul_by_number
 from ..tensor import Tensor
 
@@ -609,9 +610,27 @@ def _group_norm(input, num_groups, weight, bias, eps):
     return out
 
 
+def group_norm_saved_values(positions: dict) -> dict:
+    """torch's saved attributes of NativeGroupNormBackward0 for a Fused group-norm node whose arguments sit at
+    `positions` ({"input": 0, "weight": 2, "group": 1, "eps": 4}): the sizes N, C and HxW of the input, and
+    result1 and result2, each sample's per-group mean and 1/√(variance + eps), (N, group), recomputed."""
+    def statistic(i):
+        def read(node):
+            from .native_norms import _statistics
+            x, group = saved_argument(positions["input"])(node), node.args[positions["group"]]
+            with no_grad():
+                return _statistics(x.reshape(x.shape[0], group, -1), -1, node.args[positions["eps"]], False)[i]
+        return read
+    return {"input": saved_argument(positions["input"]), "weight": saved_argument(positions["weight"]),
+            "N": lambda node: node.shapes[0][0], "C": lambda node: node.shapes[0][1],
+            "HxW": lambda node: math.prod(node.shapes[0][2:]), "group": lambda node: node.args[positions["group"]],
+            "eps": lambda node: node.args[positions["eps"]], "result1": statistic(0), "result2": statistic(1)}
+
+
 class NativeGroupNorm(Fused):
     node_name = "NativeGroupNormBackward0"
     definition = staticmethod(_group_norm)
+    saved_values = group_norm_saved_values({"input": 0, "group": 1, "weight": 2, "eps": 4})
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,

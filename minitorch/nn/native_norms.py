@@ -13,6 +13,7 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ..ops.arguments import c_parser
 from ..ops.fused import Fused
+from .functional import group_norm_saved_values
 
 
 def _statistics(x: Tensor, dims, eps: float, keepdim: bool):
@@ -71,6 +72,7 @@ def _group_norm_with_statistics(input, weight, bias, n, c, hxw, group, eps):
 class NativeGroupNorm(Fused):
     node_name = "NativeGroupNormBackward0"
     definition = staticmethod(_group_norm_with_statistics)
+    saved_values = group_norm_saved_values({"input": 0, "weight": 1, "group": 6, "eps": 7})
 
 
 @c_parser("native_group_norm")

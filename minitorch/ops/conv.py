@@ -91,13 +91,14 @@ class Conv2d(Primitive):
     kept = None  # what the forward's kernel kept for the backward (columns), released when the graph is freed
     saved_names = ("input", "weight")
     saved_values = {"bias_sym_sizes_opt": attribute("bias_sizes"), "stride": lambda node: node.geometry[2],
-                    "padding": lambda node: node.geometry[3], "dilation": lambda node: node.geometry[4],
-                    "groups": lambda node: node.geometry[6], "transposed": lambda node: False,
-                    "output_padding": lambda node: (0, 0)}
+                    "padding": lambda node: (0,) if node.valid else node.geometry[3],
+                    "dilation": lambda node: node.geometry[4], "groups": lambda node: node.geometry[6],
+                    "transposed": lambda node: False, "output_padding": lambda node: (0,) if node.valid else (0, 0)}
 
     @staticmethod
-    def forward(ctx, x, w, b, *, s, p, d, groups):
+    def forward(ctx, x, w, b, *, s, p, d, groups, valid=False):
         ctx.bias_sizes = (0,) if b is None else tuple(b.shape)  # torch's (0,) for no bias
+        ctx.valid = valid  # padding="valid": torch's node keeps padding and output_padding as (0,)
         kh, kw = w.shape[2:]
         blocks = (out_size(x.shape[2], kh, s[0], p[0], d[0]), out_size(x.shape[3], kw, s[1], p[1], d[1]))
         ctx.geometry = (x.shape, (kh, kw), s, p, d, blocks, groups)
@@ -240,7 +241,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                            "than actual input size")
     if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not weight._dtype):
         raise RuntimeError(f"Input type ({input._dtype}) and weight type ({weight._dtype}) should be the same")
-    out = Conv2d.apply(input, weight, bias, s=s, p=p, d=d, groups=groups)
+    out = Conv2d.apply(input, weight, bias, s=s, p=p, d=d, groups=groups, valid=padding == "valid")
     return out.squeeze(0) if unbatched else out
 
 
@@ -251,9 +252,36 @@ def _conv1d(input, weight, bias, stride, padding, dilation, groups):
     return out.squeeze(-2)
 
 
+def convolution_saved_values(n: int, transposed: bool, positions: dict) -> dict:
+    """torch's saved attributes of ConvolutionBackward0 (besides input and weight) for a Fused n-d convolution
+    node whose constant arguments sit at `positions` ({"stride": 3, ...}, indices into the op's arguments):
+    each size an n-tuple (padding and output padding (0,) after padding="valid", as torch keeps them), "same"
+    resolved, the bias's sizes or (0,) without one."""
+    def ints(name, default=0):
+        def read(node):
+            value = node.args[positions[name]] if name in positions else default
+            return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+        return read
+
+    def padding(node):
+        value = node.args[positions["padding"]]
+        if value == "valid":
+            return (0,)
+        if value == "same":  # the total split evenly, the odd element padded beforehand
+            return tuple(d * (k - 1) // 2 for d, k in zip(ints("dilation")(node), node.shapes[1][2:]))
+        return ints("padding")(node)
+    return {"bias_sym_sizes_opt": lambda node: tuple(node.shapes[2]) if len(node.shapes) > 2 else (0,),
+            "stride": ints("stride"), "padding": padding, "dilation": ints("dilation"),
+            "groups": lambda node: node.args[positions["groups"]], "transposed": lambda node: transposed,
+            "output_padding": lambda node: (0,) if node.args[positions["padding"]] == "valid" else
+            ints("output_padding")(node)}
+
+
 class Convolution1d(Fused):
     node_name = "ConvolutionBackward0"  # torch's one convolution node, for every kind of convolution
     definition = staticmethod(_conv1d)
+    saved_names = ("input", "weight", "")
+    saved_values = convolution_saved_values(1, False, {"stride": 3, "padding": 4, "dilation": 5, "groups": 6})
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
@@ -323,3 +351,6 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
 class ConvolutionTranspose2d(Fused):
     node_name = "ConvolutionBackward0"
     definition = staticmethod(_conv_transpose2d)
+    saved_names = ("input", "weight", "")
+    saved_values = convolution_saved_values(2, True, {"stride": 3, "padding": 4, "output_padding": 5, "groups": 6,
+                                                      "dilation": 7})

@@ -9,7 +9,7 @@ channels exchanged. Each is one fused op under torch's ConvolutionBackward0.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .conv import conv1d, conv2d
+from .conv import conv1d, conv2d, convolution_saved_values
 from .fused import Fused
 
 
@@ -70,6 +70,8 @@ def _conv3d(input, weight, bias, s, p, d, groups):
 class Convolution3d(Fused):
     node_name = "ConvolutionBackward0"
     definition = staticmethod(_conv3d)
+    saved_names = ("input", "weight", "")
+    saved_values = convolution_saved_values(3, False, {"stride": 3, "padding": 4, "dilation": 5, "groups": 6})
 
 
 def _same_padding(input, weight, d, n):
@@ -147,6 +149,9 @@ def _conv_transpose(input, weight, bias, s, p, op, groups, d):
 class ConvolutionTranspose(Fused):
     node_name = "ConvolutionBackward0"
     definition = staticmethod(_conv_transpose)
+    saved_names = ("input", "weight", "")
+    saved_values = convolution_saved_values(0, True, {"stride": 3, "padding": 4, "output_padding": 5, "groups": 6,
+                                                      "dilation": 7})
 
 
 def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, n, name):

@@ -17,6 +17,16 @@ from ..tensor import Tensor
 _TENSOR = object()  # marks the positions of tensor arguments (saved for backward)
 
 
+def saved_argument(position: int):
+    """A saved_values entry: the tensor the op was given at argument `position`, or None where it was given
+    none (for optional tensor arguments, which keep positional saved_names from lining up)."""
+    def read(node):
+        if node.args[position] is not _TENSOR:
+            return None
+        return node.saved_tensors[sum(a is _TENSOR for a in node.args[:position])]
+    return read
+
+
 class Fused(Function):
     """Subclasses set `node_name` (torch's) and `definition`, a staticmethod on tensors and options."""
 

@@ -2,7 +2,20 @@
 from __future__ import annotations
 
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute
 from ..backends.base import channel_axes
+from ..tensor import Tensor
+
+
+def _statistic(node, i, shape=None):
+    """torch's saved `result1` (i = 0, the mean) or `result2` (1, the reciprocal standard deviation) of a
+    normalisation node, in `shape`; empty (0,) where the node normalised by running statistics."""
+    stat = node.stats[i]
+    if not getattr(node, "batch_stats", True):
+        stat = node.xp.empty(0, dtype=stat.dtype)
+    elif shape is not None:
+        stat = stat.reshape(shape)
+    return Tensor._wrap(stat, node._saved_input.device)
 
 
 class LayerNorm(Primitive):
@@ -13,6 +26,10 @@ class LayerNorm(Primitive):
     """
 
     node_name = "NativeLayerNormBackward0"
+    saved_names = ("input", "weight", "bias")
+    saved_values = {"normalized_shape": attribute("normalized_shape"),
+                    "result1": lambda node: _statistic(node, 0, node.stats_shape),
+                    "result2": lambda node: _statistic(node, 1, node.stats_shape)}
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, n, eps):
@@ -21,17 +38,18 @@ class LayerNorm(Primitive):
         wide = (lambda a: None if a is None else a.astype(xp.float32)) if half else (lambda a: a)
         y, mean, rstd = ctx.backend.layer_norm(wide(x), wide(weight), wide(bias), n, eps)
         ctx.n, ctx.eps, ctx.stats = n, eps, (mean, rstd)
-        ctx.save_for_backward(x, weight)
+        ctx.normalized_shape, ctx.stats_shape = tuple(x.shape[x.ndim - n:]), x.shape[:x.ndim - n] + (1,) * n
+        ctx.save_for_backward(x, weight, bias)
         return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
-        x, weight = ctx.saved_tensors
+        x, weight, _ = ctx.saved_tensors
         return _composed_backward(gy, x, weight, ctx.n, ctx.eps)
 
     @staticmethod
     def backward_arrays(ctx, gy):
-        x, weight = ctx.saved_arrays
+        x, weight, _ = ctx.saved_arrays
         mean, rstd = ctx.stats
         wide = (lambda a: None if a is None else a.astype(mean.dtype, copy=False))
         grads = ctx.backend.layer_norm_backward(wide(gy), wide(x), mean, rstd, wide(weight), ctx.n)
@@ -66,6 +84,8 @@ class NativeBatchNorm(Primitive):
 
     node_name = "NativeBatchNormBackward0"
     saved_names = ("input", "weight", "running_mean", "running_var")
+    saved_values = {"eps": attribute("eps"), "training": attribute("batch_stats"),
+                    "result1": lambda node: _statistic(node, 0), "result2": lambda node: _statistic(node, 1)}
 
     @staticmethod
     def forward(ctx, x, running_mean, running_var, weight, bias, *, eps, training=None, momentum=0.1):

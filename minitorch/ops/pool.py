@@ -11,17 +11,38 @@ from ._helpers import _pair, check_flag, check_window, floats_only, out_size
 from .fused import Fused
 
 
+def _int_array(value) -> tuple:
+    """A pooling size argument as torch's node keeps it: an int for both dims, a sequence as given, None as ()."""
+    if value is None:
+        return ()
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _given(names):
+    """saved_values reading the pooling arguments as the user gave them (`ctx.given`, by name)."""
+    return {name: (lambda node, name=name: node.given[name]) for name in names}
+
+
+def _saved_indices(node):
+    """The window maxima's flat input positions (torch's `_saved_result1`), from what the forward kept."""
+    return Tensor._wrap(node.backend.max_pool2d_indices(node.kept, node.shape), node._saved_self.device)
+
+
 class MaxPool2d(Primitive):
     """Window maxima, and optionally their flat input positions; the gradient of each maximum goes back
     to its position. The backend picks how (`max_pool2d`: 2x2 pools by halvings, others by windows,
     a CUDA kernel on the GPU) and keeps what its backward needs."""
 
     node_name = "MaxPool2DWithIndicesBackward0"
+    saved_names = ("self",)
+    saved_values = {"result1": _saved_indices,
+                    **_given(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))}
 
     @staticmethod
-    def forward(ctx, x, *, k, s, p, d, out_hw, with_indices=True):
+    def forward(ctx, x, *, k, s, p, d, out_hw, with_indices=True, given=None):
         vals, ctx.kept = ctx.backend.max_pool2d(x, k, s, p, d, out_hw)
-        ctx.shape = x.shape
+        ctx.shape, ctx.given = x.shape, given  # the arguments as given, which torch's node shows
+        ctx.save_for_backward(x)
         if not with_indices:
             return vals
         idx = ctx.backend.max_pool2d_indices(ctx.kept, x.shape)
@@ -50,6 +71,7 @@ class AdaptiveMaxPool2d(MaxPool2d):
     """Maxima over adaptive bins, with flat input positions; the backward is max-pooling's."""
 
     node_name = "AdaptiveMaxPool2DBackward0"
+    saved_values = {"result1": _saved_indices}
 
     @staticmethod
     def forward(ctx, x, *, out_hw):
@@ -64,6 +86,7 @@ class AdaptiveMaxPool2d(MaxPool2d):
                 vals[:, :, i, j] = xp.take_along_axis(block, arg[:, :, None], axis=2)[:, :, 0]
                 idx[:, :, i, j] = (r0 + arg // (c1 - c0)) * w + c0 + arg % (c1 - c0)
         ctx.shape, ctx.kept = x.shape, idx
+        ctx.save_for_backward(x)
         ctx.mark_non_differentiable(idx)
         return vals, idx
 
@@ -74,10 +97,14 @@ class AvgPool2d(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "AvgPool2DBackward0"
+    saved_names = ("self",)
+    saved_values = {**_given(("kernel_size", "stride", "padding", "ceil_mode")),
+                    "count_include_pad": lambda node: node.options[3], "divisor_override": lambda node: node.options[4]}
 
     @staticmethod
-    def forward(ctx, x, *, k, s, p, out_hw, count_include_pad, divisor_override):
-        ctx.shape, ctx.options = x.shape, (k, s, p, count_include_pad, divisor_override)
+    def forward(ctx, x, *, k, s, p, out_hw, count_include_pad, divisor_override, given=None):
+        ctx.shape, ctx.options, ctx.given = x.shape, (k, s, p, count_include_pad, divisor_override), given
+        ctx.save_for_backward(x)
         return ctx.backend.avg_pool2d(x, k, s, p, out_hw, count_include_pad, divisor_override)
 
     @staticmethod
@@ -86,7 +113,7 @@ class AvgPool2d(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        return AvgPool2dGrad.apply(gy, shape=ctx.shape, options=ctx.options)
+        return AvgPool2dGrad.apply(gy, shape=ctx.shape, options=ctx.options, given=ctx.given)
 
 
 class AvgPool2dGrad(Primitive):
@@ -95,8 +122,8 @@ class AvgPool2dGrad(Primitive):
     node_name = "AvgPool2DBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, gy, *, shape, options):
-        ctx.out_hw, ctx.options = gy.shape[2:], options
+    def forward(ctx, gy, *, shape, options, given):
+        ctx.out_hw, ctx.options, ctx.given = gy.shape[2:], options, given
         return ctx.backend.avg_pool2d_backward(gy, shape, *options)
 
     @staticmethod
@@ -108,7 +135,7 @@ class AvgPool2dGrad(Primitive):
     def backward(ctx, g):
         k, s, p, count_include_pad, divisor_override = ctx.options
         return AvgPool2d.apply(g, k=k, s=s, p=p, out_hw=ctx.out_hw, count_include_pad=count_include_pad,
-                               divisor_override=divisor_override)
+                               divisor_override=divisor_override, given=ctx.given)
 
 
 def _check_output_size(input, ho, wo):
@@ -145,7 +172,9 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                            f"kernel_size={k[0]} and dilation={d[0]}")
     out_hw = tuple(out_size(size, *args, ceil_mode) for size, args in zip(input.shape[2:], zip(k, s, p, d)))
     _check_output_size(input, *out_hw)
-    return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices)
+    given = {"kernel_size": _int_array(kernel_size), "stride": _int_array(stride), "padding": _int_array(padding),
+             "dilation": _int_array(dilation), "ceil_mode": ceil_mode}
+    return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices, given=given)
 
 
 @_batched
@@ -167,8 +196,10 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     n, c, h, w = input.shape
     out_hw = out_size(h, k[0], s[0], p[0], 1, ceil_mode), out_size(w, k[1], s[1], p[1], 1, ceil_mode)
     _check_output_size(input, *out_hw)
+    given = {"kernel_size": _int_array(kernel_size), "stride": _int_array(stride), "padding": _int_array(padding),
+             "ceil_mode": ceil_mode}
     return AvgPool2d.apply(input, k=k, s=s, p=p, out_hw=out_hw, count_include_pad=count_include_pad,
-                           divisor_override=divisor_override)
+                           divisor_override=divisor_override, given=given)
 
 
 def _adaptive_size(fn: str, output_size, shape, n: int = 2, signed: bool = True):
