@@ -18,6 +18,7 @@ import itertools
 import traceback
 import weakref
 
+from .. import dtypes as D
 from ..dtypes import _FLOAT
 from ..device import check_same_device
 from . import forward_ad
@@ -362,7 +363,9 @@ class FunctionCtx(Node):
                         return None
                     value = entry.unpack(self)
                     source = getattr(value, "_cast_from", None)  # promoted for the op: torch keeps the source
-                    return value if source is None else source
+                    if source is None or isinstance(source, Tensor):
+                        return value if source is None else source
+                    return _wrapped_number(source, value)
                 if not raw and key in cls.saved_values:
                     return cls.saved_values[key](self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
@@ -681,6 +684,12 @@ def _pack_all(ctx, saved):
     finally:
         _mode.enabled = prev
         saved_tensors_hooks_stack.extend(hooks)
+
+
+def _wrapped_number(number, operand) -> Tensor:
+    """A Python number an op took as `operand`, as torch's node keeps it: a 0-d tensor of the number's type."""
+    dt = D.bool_ if number.__class__ is bool else D.int64 if number.__class__ is int else D.float64
+    return Tensor._wrap(operand._device.backend.scalar(number, dt.np), operand._device)
 
 
 def _saved_entry(item, inputs, outputs, raw=()):

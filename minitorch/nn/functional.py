@@ -619,7 +619,8 @@ def group_norm_saved_values(positions: dict) -> dict:
             from .native_norms import _statistics
             x, group = saved_argument(positions["input"])(node), node.args[positions["group"]]
             with no_grad():
-                return _statistics(x.reshape(x.shape[0], group, -1), -1, node.args[positions["eps"]], False)[i]
+                grouped = x.reshape(x.shape[0], group, math.prod(x.shape[1:]) // group)  # -1 fails for N = 0
+                return _statistics(grouped, -1, node.args[positions["eps"]], False)[i]
         return read
     return {"input": saved_argument(positions["input"]), "weight": saved_argument(positions["weight"]),
             "N": lambda node: node.shapes[0][0], "C": lambda node: node.shapes[0][1],

@@ -230,7 +230,8 @@ for _dunder, _fn in {"add": pointwise.add, "sub": pointwise.sub, "mul": pointwis
                      "pow": pointwise.pow, "matmul": _matrix_operator(linalg.matmul), "and": pointwise.bitwise_and,
                      "or": pointwise.bitwise_or, "xor": pointwise.bitwise_xor}.items():
     setattr(Tensor, f"__{_dunder}__", _operator_result(_fn))
-    setattr(Tensor, f"__r{_dunder}__", _operator_result(_reflected(_fn)))
+    # `number + x` and `number * x` are torch's add(x, number) and mul(x, number): the tensor stays first
+    setattr(Tensor, f"__r{_dunder}__", _operator_result(_fn if _dunder in ("add", "mul") else _reflected(_fn)))
 
 
 def _arithmetic_fast_path(node, general, **params):
@@ -245,7 +246,9 @@ def _arithmetic_fast_path(node, general, **params):
                     return node.apply(self, other, **params)
             elif other.__class__ is float:
                 device = self._device
-                return node.apply(self, Tensor._wrap(device.backend.as_scalar(other, dt.np), device), **params)
+                number = Tensor._wrap(device.backend.as_scalar(other, dt.np), device)
+                number._cast_from = other  # saved as torch's wrapped number (see _helpers.wrapped_number)
+                return node.apply(self, number, **params)
         return general(self, other)
     method.__name__ = general.__name__
     return method

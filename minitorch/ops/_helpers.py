@@ -38,6 +38,14 @@ def scalar_tensor(value, dt, device) -> Tensor:
     return Tensor._wrap(device.backend.scalar(value, dt.np), device)
 
 
+def wrapped_number(value, dt, device) -> Tensor:
+    """A Python number as an op's 0-d operand of dtype `dt`. The op's node shows it as torch saves it: as a
+    "wrapped number", a 0-d tensor of the number's own type (int64, float64 or bool)."""
+    t = scalar_tensor(value, dt, device)
+    t._cast_from = value
+    return t
+
+
 def zeros_like_grad(g: Tensor) -> Tensor:
     """A zero gradient shaped like `g`: real zeros, not `g * 0`, which is NaN where g is infinite."""
     return Tensor._wrap(g._device.backend.xp.zeros_like(g._data), g._device)
@@ -53,10 +61,12 @@ def cast(x, dt, device) -> Tensor:
             return x
         if x._requires_grad and _mode.enabled and not _mode.forward_ad:
             return _promoted(x, dt)
-        return x.to(dt)
+        converted = x.to(dt)
+        converted._cast_from = x._cast_from or x  # what the op's node shows as saved: the operand it was given
+        return converted
     if x.__class__ not in (int, float, bool):
         D._scalar_dtype(x)  # torch's TypeError for what is not a number
-    return scalar_tensor(x, dt, device)
+    return wrapped_number(x, dt, device)
 
 
 def _promoted(x: Tensor, dt) -> Tensor:
@@ -123,9 +133,9 @@ def _same_kind_pair(a, b):
                     check_broadcast(a._data.shape, b._data.shape)
                 return a, b, a._dtype
         elif (tb is float or tb is int) and a._dtype.category == D._FLOAT:
-            return a, scalar_tensor(b, a._dtype, a._device), a._dtype
+            return a, wrapped_number(b, a._dtype, a._device), a._dtype
     elif type(b) is Tensor and (type(a) is float or type(a) is int) and b._dtype.category == D._FLOAT:
-        return scalar_tensor(a, b._dtype, b._device), b, b._dtype
+        return wrapped_number(a, b._dtype, b._device), b, b._dtype
     return None
 
 

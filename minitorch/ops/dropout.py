@@ -6,7 +6,7 @@ import warnings
 
 from ..autograd import events
 from ..tensor import Tensor
-from .creation import _random_like, empty
+from .creation import _random_like, empty, zeros
 
 
 @events.composite("aten::dropout")
@@ -19,10 +19,16 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0.0 or input._data.size == 0:  # torch returns the input itself
         return input
     if p == 1.0:
-        return input * 0
+        return _dropped(input, inplace)
     noise = _random_like(lambda shape, **kw: empty(shape, **kw).bernoulli_(1 - p), input, None, None, False)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+def _dropped(input: Tensor, inplace: bool) -> Tensor:
+    """Everything dropped (p = 1): the input times a 0-d zero of its dtype, as torch computes it."""
+    zero = zeros((), dtype=input.dtype, device=input.device)
+    return input.mul_(zero) if inplace else input * zero
 
 
 def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
@@ -34,7 +40,7 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> 
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input.mul_(0) if inplace else input * 0
+        return _dropped(input, inplace)
     noise = _keep_mask(input, p, feature=True)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise

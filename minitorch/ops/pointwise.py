@@ -726,11 +726,22 @@ def true_divide(input, other) -> Tensor:
 
 # Tensor-and-number arithmetic as torch's C++ composites do it (the Scalar overloads, nodes ending in 1);
 # from Python, `x * 2` wraps the number in a tensor and records MulBackward0.
-class DivByNumber(Div):
+class _ByNumber:
+    """A Scalar overload's node: it keeps the number itself as `other` (the tensor made of it stays hidden)."""
+    saved_names = ("", "")
+    saved_values = {"other": attribute("number")}
+
+    @classmethod
+    def forward(cls, ctx, a, b, *, number):
+        ctx.number = number
+        return super().forward(ctx, a, b)
+
+
+class DivByNumber(_ByNumber, Div):
     node_name = "DivBackward1"
 
 
-class MulByNumber(Mul):
+class MulByNumber(_ByNumber, Mul):
     node_name = "MulBackward1"
 
 
@@ -746,12 +757,12 @@ class SubByNumber(Sub):
 
 def div_by_number(input: Tensor, number) -> Tensor:
     a, b, _ = operands(input, number, dtype=D.float_result(D.result_type(input, number)))
-    return DivByNumber.apply(a, b)
+    return DivByNumber.apply(a, b, number=number)
 
 
 def mul_by_number(input: Tensor, number) -> Tensor:
     a, b, _ = operands(input, number)
-    return MulByNumber.apply(a, b)
+    return MulByNumber.apply(a, b, number=number)
 
 
 def add_by_number(input: Tensor, number) -> Tensor:

@@ -147,11 +147,13 @@ def _svd(lib, a, full_matrices):
     return u[..., :, :k] * sign, s, vh[..., :k, :] * sign.transpose(-2, -1)
 
 
+# Their outputs end in the spec's sign normalisation, a product whose saved factor is each library's own signs
+# (LAPACK's choice): its saved attributes are not comparable; the outputs and gradients are.
 register("linalg.eigh", _eigh, lambda draw, dt: ([matrix(draw, dt, "sym"), draw(st.sampled_from(["L", "U"]))], {}),
-         dtypes=FLOATS, family=FAMILY, **TOL)
+         dtypes=FLOATS, family=FAMILY, compare_saved=False, **TOL)
 register("linalg.svd", _svd, lambda draw, dt: ([matrix(draw, dt, "spectral", m=draw(st.integers(1, 4))),
                                                draw(st.booleans())], {}),
-         dtypes=FLOATS, family=FAMILY, **TOL)
+         dtypes=FLOATS, family=FAMILY, compare_saved=False, **TOL)
 register("linalg.svdvals", _linalg("svdvals"), _one("spectral", rect=True), dtypes=FLOATS, family=FAMILY, **TOL)
 register("linalg.qr", _linalg("qr"), lambda draw, dt: ([matrix(draw, dt, "spectral", m=draw(st.integers(1, 4)))],
                                                        {"mode": draw(st.sampled_from(["reduced", "complete", "r"]))}),
