@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..autograd.saved_values import reduction as saved_reduction
 from ..ops.arguments import c_parser
 from ..ops.creation import arange
 from ..ops.fused import Fused
@@ -229,6 +230,8 @@ class SoftMarginLoss(Fused):
 
     node_name = "SoftMarginLossBackward0"
     definition = staticmethod(_soft_margin)
+    saved_names = ("self", "target")
+    saved_values = {"reduction": lambda node: saved_reduction(node.args[2])}
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:

@@ -115,6 +115,7 @@ def _backward1_node(op_class, differentiable: bool = True):
             raise NotImplementedError(f"the derivative for 'inplace version of {word}' is not implemented.")
         body["backward"] = staticmethod(backward)
         body["backward_arrays"] = None
+        body["saved_names"], body["saved_values"] = (), {}  # nothing kept, as torch's node keeps nothing
     return type(op_class.__name__ + "Inplace", (op_class,), body)
 
 

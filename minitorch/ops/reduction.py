@@ -739,11 +739,13 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
 
 class NormDim(Norm):
     node_name = "NormBackward1"         # aten::norm over a dim, as pairwise_distance calls it
+    saved_values = {"p" if name == "ord" else name: value for name, value in Norm.saved_values.items()}
 
 
 def norm_dim(input: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
     """The p-norm over one dim through aten::norm's node (what pairwise_distance builds in torch)."""
-    return NormDim.apply(input, p=float(p), axes=(wrap_dim(dim, input._data.ndim),), keepdim=keepdim)
+    axis = wrap_dim(dim, input._data.ndim)
+    return NormDim.apply(input, p=float(p), axes=(axis,), keepdim=keepdim, given_ord=float(p), given_dim=(axis,))
 
 
 # ---- truth and counts (no gradient) ---------------------------------------------------------

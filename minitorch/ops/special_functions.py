@@ -76,6 +76,7 @@ class SpecialNdtri(_SpecialUnary):
     """Φ⁻¹(p); dΦ⁻¹/dp = √(2π) e^(y²/2)."""
     fn = staticmethod(S.ndtri)
     slope = staticmethod(lambda x, y: (y * y / 2).exp() * math.sqrt(2 * math.pi))
+    saved_names = ("", "result")  # the slope reads the result alone, and torch's node shows only that
 
 
 class SpecialLogNdtr(_SpecialUnary):
