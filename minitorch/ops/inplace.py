@@ -37,9 +37,19 @@ def _write(self: Tensor, data) -> None:
                            "operation.") from None
 
 
+def _save_self_as_result(result: Tensor, self: Tensor) -> None:
+    """An in-place op computed in a wider dtype keeps `self`, rounded to its own dtype, as its saved result
+    (what torch's node keeps, the op's output being self), not the wider values written into it."""
+    saved = result._grad_fn._saved
+    for entry in saved if isinstance(saved, (list, tuple)) else ():
+        if entry is not None and entry.data is result._data:
+            entry.data, entry.box, entry.version = self._data, self._version_box, self._version_box[0]
+
+
 def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Tensor:
     """Make `self` hold `out_of_place(self)`; `fast(array)` writes directly when nothing records."""
     _leaf_check(self)
+    wider = None
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
     dual = _mode.forward_ad and has_tangent((self, *grad_operands))
@@ -64,6 +74,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
         result = out_of_place(old)
         check_cast(result._dtype, self._dtype)
         _write(self, result._data)
+        if result._dtype is not self._dtype and result._grad_fn is not None:
+            wider = result  # its saved result becomes self once self's version moves on (below)
         if dual:
             _take_tangent(self, result)
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
@@ -95,6 +107,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Te
     if events.observing():  # the fast path is not taken then: result is the value self now holds
         events.note_rebinding(self, result)
     self._bump()
+    if wider is not None:
+        _save_self_as_result(wider, self)
     return self
 
 
