@@ -15,14 +15,13 @@ BLOCK_BYTES = 3 << 20  # one block of columns: stays in a core's cache
 MIN_BLOCK = 256        # output positions per block at least, however many rows the columns have
 
 
-def layout(x, k, p, d, spare=0):
-    """x (N, C, H, W) padded by p, channel-major and flat, plus zeros for the last offset's overrun
-    and `spare` more; with the padded width, the output height and width, and the number of wide
-    positions."""
+def _layout(x, k, p, d):
+    """x (N, C, H, W) padded by p, channel-major and flat, plus zeros for the last offset's overrun;
+    with the padded width, the output height and width, and the number of wide positions."""
     n, c, h, w = x.shape
     hp, wp = h + 2 * p[0], w + 2 * p[1]
     reach = (k[0] - 1) * d[0] * wp + (k[1] - 1) * d[1]
-    flat = np.zeros((c, n * hp * wp + reach + spare), dtype=x.dtype)
+    flat = np.zeros((c, n * hp * wp + reach), dtype=x.dtype)
     flat[:, :n * hp * wp].reshape(c, n, hp, wp)[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x.transpose(1, 0, 2, 3)
     return flat, wp, (hp - d[0] * (k[0] - 1), wp - d[1] * (k[1] - 1)), n * hp * wp
 
@@ -47,7 +46,7 @@ def _column_blocks(flat, k, d, wp, length):
 def conv2d(x, w, p, d):
     """Stride-1 convolution of x (N, C, H, W) with w (O, C, kh, kw): (N, O, Ho, Wo)."""
     n, o, k = x.shape[0], w.shape[0], w.shape[2:]
-    flat, wp, (ho, wo), length = layout(x, k, p, d)
+    flat, wp, (ho, wo), length = _layout(x, k, p, d)
     wide = np.empty((o, length), dtype=x.dtype)
     weights = w.reshape(o, -1)
     for start, stop, cols in _column_blocks(flat, k, d, wp, length):
@@ -56,21 +55,14 @@ def conv2d(x, w, p, d):
     return np.ascontiguousarray(wide.reshape(o, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3))
 
 
-def wide_gradient(gy, hp, wp, columns):
-    """The output gradient gy (N, O, Ho, Wo) over the wide positions of a padded (Hp, Wp) input, (O,
-    columns): zero at the positions in the padding and past the last."""
-    n, o, ho, wo = gy.shape
-    grad = np.zeros((o, columns), dtype=gy.dtype)
-    grad[:, :n * hp * wp].reshape(o, n, hp, wp)[:, :, :ho, :wo] = gy.transpose(1, 0, 2, 3)
-    return grad
-
-
 def conv2d_weight(x, gy, k, p, d):
     """The weight gradient of a stride-1 convolution: sum over positions of gy (N, O, Ho, Wo) times
     the input window there, (O, C, kh, kw)."""
-    o = gy.shape[1]
-    flat, wp, _, length = layout(x, k, p, d)
-    grad = wide_gradient(gy, x.shape[2] + 2 * p[0], wp, length)
+    n, o, ho, wo = gy.shape
+    flat, wp, _, length = _layout(x, k, p, d)
+    grad = np.zeros((o, n, x.shape[2] + 2 * p[0], wp), dtype=gy.dtype)  # zero at the wide positions
+    grad[:, :, :ho, :wo] = gy.transpose(1, 0, 2, 3)
+    grad = grad.reshape(o, length)
     gw = np.zeros((o, flat.shape[0] * k[0] * k[1]), dtype=gy.dtype)
     for start, stop, cols in _column_blocks(flat, k, d, wp, length):
         gw += grad[:, start:stop] @ cols.T

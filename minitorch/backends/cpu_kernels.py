@@ -69,10 +69,11 @@ def load(name: str):
 def _build(name: str):
     folder = KERNEL_SOURCES / "cpu"
     source = folder / f"{name}.c"
-    headers = b"".join(h.read_bytes() for h in sorted(folder.glob("*.h")))
+    # its own headers, and those it shares with the CUDA kernels (kernels/*.h)
+    headers = b"".join(h.read_bytes() for h in sorted([*folder.glob("*.h"), *KERNEL_SOURCES.glob("*.h")]))
     try:
         path = build_shared_library(f"cpu-{name}", source.read_bytes() + headers,
-                                    [compiler(), *_FLAGS, f"-I{folder}", str(source)])
+                                    [compiler(), *_FLAGS, f"-I{folder}", f"-I{KERNEL_SOURCES}", str(source)])
     except (OSError, subprocess.CalledProcessError):  # an odd compiler: the NumPy code still runs
         return None
     library = ctypes.CDLL(str(path))  # CDLL, not PyDLL: each call releases the GIL

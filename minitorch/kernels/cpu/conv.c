@@ -4,16 +4,16 @@
 // The input is padded and flat, each channel's plane of each image a row of Hp*Wp pixels and a zero tail
 // (the image's planes `fstride` apart, the images `istride` apart), so the pixels a kernel tap meets along
 // a run of outputs in one row are one contiguous slice a fixed offset further on (i*dh*Wp + j*dw for tap
-// (i, j)); the caller gives the taps' offsets. Image-major planes keep the pages one block of outputs
-// reads few enough for the TLB.
+// (i, j)); the caller gives the taps' offsets.
 //
 // Output:          y[o, p] = Σ_t Σ_c w[t, c, o] · x[c, p + offset[t]], one fused multiply-add per term from
 //                  zero, taps outer and channels inner: oneDNN's order, so the forward (taps in order) and
 //                  the input gradient (the flipped kernel's taps in reverse) are torch's bit for bit.
-//                  Blocks of OB output channels by V outputs along a row are summed in registers.
+//                  Blocks of OB output channels by V positions are summed in registers; a block runs on
+//                  along the padded rows, and its outputs in the padding columns are dropped.
 // Weight gradient: gw[k, o] = Σ_p x[k, p] · gy[p, o] over the output positions p in order (image, row,
 //                  column), one fused multiply-add each: oneDNN's order on one thread. Registers hold
-//                  KT taps by VW output channels over one output row at a time.
+//                  tiles of taps by one or two vectors of output channels over one output row at a time.
 // Bias gradient:   gb[o] = Σ_p gy[p, o] in the same order, one rounding per term.
 // References: the im2col GEMMs of ArrayBackend.conv2d and its gradients (float64 for accuracy).
 #include <immintrin.h>
@@ -130,6 +130,16 @@ long long conv2d_direct_spare(void) { return V; }
 // gw[q*gstride + u*VW + lane] += Σ_x pixel[offsets[q] + x] · g[x*gstride + u*VW + lane] for the nk <= KQ taps q
 // and the OBV vectors of output channels from g's first, over one row of wo positions in order (XU at a
 // time, each tap's terms still in order): the gradient's running sums, carried from row to row in gw.
+// The terms of XU positions from x for `count` taps (q) and OBV vectors of output channels (u).
+#define WEIGHT_TAPS(count, XU, OBV)                                                                             \
+    for (int q = 0; q < (count); ++q) {                                                                         \
+        const float* restrict src = pixel + offsets[q] + x;                                                     \
+        for (int e = 0; e < XU; ++e) {                                                                          \
+            const vec xb = vset(src[e]);                                                                        \
+            for (int u = 0; u < OBV; ++u) acc[u][q] = vfma(gv[e][u], xb, acc[u][q]);                            \
+        }                                                                                                       \
+    }
+
 #define WEIGHT_ROW(NAME, OBV, KQ, XU)                                                                           \
     static void NAME(const float* restrict pixel, const long long* restrict offsets, int nk,                   \
                      const float* restrict g, long long gstride, float* restrict gw, long long wo) {            \
@@ -141,23 +151,10 @@ long long conv2d_direct_spare(void) { return V; }
             vec gv[XU][OBV];                                                                                    \
             for (int e = 0; e < XU; ++e)                                                                        \
                 for (int u = 0; u < OBV; ++u) gv[e][u] = vload(g + (x + e) * gstride + u * VW);                 \
-            if (nk == KQ) {  /* the full tile: fixed trip counts the compiler unrolls into registers */        \
-                for (int q = 0; q < KQ; ++q) {                                                                  \
-                    const float* restrict src = pixel + offsets[q] + x;                                         \
-                    for (int e = 0; e < XU; ++e) {                                                              \
-                        const vec xb = vset(src[e]);                                                            \
-                        for (int u = 0; u < OBV; ++u) acc[u][q] = vfma(gv[e][u], xb, acc[u][q]);                \
-                    }                                                                                           \
-                }                                                                                               \
-            } else {                                                                                            \
-                for (int q = 0; q < nk; ++q) {                                                                  \
-                    const float* restrict src = pixel + offsets[q] + x;                                         \
-                    for (int e = 0; e < XU; ++e) {                                                              \
-                        const vec xb = vset(src[e]);                                                            \
-                        for (int u = 0; u < OBV; ++u) acc[u][q] = vfma(gv[e][u], xb, acc[u][q]);                \
-                    }                                                                                           \
-                }                                                                                               \
-            }                                                                                                   \
+            if (nk == KQ) /* the full tile: fixed trip counts the compiler unrolls into registers */           \
+                WEIGHT_TAPS(KQ, XU, OBV)                                                                        \
+            else                                                                                                \
+                WEIGHT_TAPS(nk, XU, OBV)                                                                        \
         }                                                                                                       \
         for (; x < wo; ++x)                                                                                     \
             for (int q = 0; q < nk; ++q) {                                                                      \
