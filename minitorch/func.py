@@ -19,7 +19,7 @@ import contextlib
 import functools
 
 from . import random as _random
-from .autograd import forward_ad as _fwad
+from .autograd import batched as _batched, forward_ad as _fwad
 from .autograd.engine import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, state as _mode
 from .tensor import Tensor
@@ -27,17 +27,14 @@ from .tensor import Tensor
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian", "vmap",
            "functional_call", "stack_module_state"]
 
-_depth = 0  # how many derivative transforms are running: inner ones keep their graph for the outer
-
 
 @contextlib.contextmanager
 def _transform():
-    global _depth
-    _depth += 1
+    _mode.transforms += 1  # inner transforms keep their graph for the outer ones
     try:
         yield
     finally:
-        _depth -= 1
+        _mode.transforms -= 1
 
 
 # ---- trees of arguments (tuples, lists and dicts of tensors) ----------------------------------
@@ -68,7 +65,7 @@ def _unflatten(leaves, spec):
     for n, sub in specs:
         out.append(_unflatten(leaves[at:at + n], sub))
         at += n
-    return tuple(out) if kind is tuple else kind(out)
+    return kind(*out) if hasattr(kind, "_fields") else kind(out)  # a named tuple: torch.return_types.max, ...
 
 
 def _check_tensors(leaves, api):
@@ -83,7 +80,7 @@ def _keep_graph(fresh_leaves) -> bool:
     """Whether the derivative must itself be differentiable: inside another transform, for inputs that
     already take part in a graph (their fresh leaves are views with a node), or in forward mode (tangents
     cross a backward only through its graph)."""
-    return _depth > 1 or _mode.forward_ad or any(t._grad_fn is not None for t in fresh_leaves)
+    return _mode.transforms > 1 or _mode.forward_ad or any(t._grad_fn is not None for t in fresh_leaves)
 
 
 def _fresh_leaf(t: Tensor) -> Tensor:
@@ -91,7 +88,7 @@ def _fresh_leaf(t: Tensor) -> Tensor:
     differentiates through it) or, for a plain tensor, is a new leaf; a forward-mode tangent stays on it."""
     if t._requires_grad:
         return t.view_as(t)
-    leaf = t.detach().requires_grad_()
+    leaf = t.detach()._set_requires_grad()
     tangent = _fwad.tangent_of(t) if _mode.forward_ad else None
     if tangent is not None:
         _fwad.set_tangent(leaf, tangent)
@@ -292,7 +289,7 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
         pairs = [_fwad.unpack_dual(o) for o in outs]
         values = [p for p, _ in pairs]
         jvps = [o.new_zeros(o.shape) if t is None else t for o, (_, t) in zip(outs, pairs)]
-    keep = _depth > 0 or any(t._requires_grad for t in p_leaves + t_leaves)
+    keep = _mode.transforms > 0 or any(t._requires_grad for t in p_leaves + t_leaves)
     result = (_release(_unflatten(values, out_spec), keep), _release(_unflatten(jvps, out_spec), keep))
     return result + (_release(aux, keep),) if has_aux else result
 
@@ -302,7 +299,7 @@ def _jvp_by_double_vjp(func, primals, tangents, has_aux):
     with _transform(), enable_grad():
         out, vjp_fn, *aux = vjp(func, *primals, has_aux=has_aux)
         outs, out_spec = _flatten(out)
-        us = [o.new_ones(o.shape).requires_grad_() for o in outs]
+        us = [o.new_ones(o.shape)._set_requires_grad() for o in outs]
         grads = _flatten(vjp_fn(_unflatten(us, out_spec)))[0]
         total = sum(((g * t).sum() for g, t in zip(grads, tangents)), start=us[0].new_zeros(()))
         jvps = _gradients([total], us, [None], True)
@@ -440,13 +437,32 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
             raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): at least one input must be a "
                              "Tensor mapped over a dim (in_dims not None for every input)")
         results = []
-        with _randomness(randomness) as per_slice:
+        with _randomness(randomness) as per_slice, _batched_level(randomness) as level:
             for b in range(size[0]):
                 per_slice()
-                sliced = [leaf.select(d, b) if d is not None else leaf for leaf, d in zip(leaves, dims)]
+                sliced = [leaf if d is None else _slice(leaf, d, b, level) for leaf, d in zip(leaves, dims)]
                 results.append(func(*_unflatten(sliced, spec), **kwargs))
         return _stack_results(results, out_dims, func)
     return wrapper
+
+
+@contextlib.contextmanager
+def _batched_level(randomness):
+    """One vmap deeper while the function runs: its slices, and what ops compute from them, are batched."""
+    _mode.vmap += 1
+    _batched.randomness.append(randomness)
+    try:
+        yield _mode.vmap
+    finally:
+        _mode.vmap -= 1
+        _batched.randomness.pop()
+
+
+def _slice(leaf, dim, b, level):
+    """Slice b of a mapped input along dim, marked as batched at this vmap's level."""
+    piece = leaf.select(dim, b)
+    piece._vmap_level = level
+    return piece
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .autograd import batched
 from . import dtypes as D
 from .autograd.function import Primitive
 from .ops import decompositions as _dec
@@ -772,6 +773,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
 def chain_matmul(*matrices) -> Tensor:
     """The product of the matrices (deprecated in favour of linalg.multi_dot)."""
     import warnings
+    batched.refuse_without_rule("aten::chain_matmul", *matrices)
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
                   "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
                   "parameters.", UserWarning, stacklevel=2)

@@ -177,6 +177,8 @@ default_generator = Generator()
 def _gen(generator, device=None) -> Generator:
     """The generator to draw from: the one given, else the default one of `device` (CUDA devices
     draw from the CUDA backend's generator, on the device)."""
+    if refuse_draws:  # inside vmap(randomness="error"): a random op is refused before it looks at anything else
+        raise RuntimeError(refuse_draws)
     if generator is not None:
         return generator
     from .device import as_device

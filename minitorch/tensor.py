@@ -10,7 +10,7 @@ import numbers
 import weakref
 
 from . import dtypes as D
-from .autograd import engine
+from .autograd import batched, engine
 from .autograd import function as function_module
 from .autograd.function import AccumulateGrad
 from .device import CPU
@@ -69,6 +69,8 @@ class Tensor:
     # A copy promoted to another dtype for one op stands in the graph for the tensor it was cast from
     # (set on the copy only): torch promotes inside the op, so its graph has no cast node.
     _cast_from = None
+    # Inside vmap: the depth of the vmap whose slice this tensor is or was computed from (0: not batched).
+    _vmap_level = 0
     # A view's version when its history was last set: an in-place write to its base since then (a higher
     # version) means its history is stale, and it is regenerated from the base's, as torch does.
     _view_version = 0
@@ -106,12 +108,14 @@ class Tensor:
         return t
 
     def _view_of(self, base) -> "Tensor":
-        """Mark self as a view of `base`: share its version counter."""
+        """Mark self as a view of `base`: share its version counter (and, inside vmap, its batching)."""
         self._version_box = base._version_box
         self._base = base if base._base is None else base._base
         version = base._version_box[0]
         if version:
             self._view_version = version
+        if base._vmap_level:
+            self._vmap_level = base._vmap_level
         return self
 
     def _alias(self) -> "Tensor":
@@ -192,6 +196,7 @@ class Tensor:
 
     def is_pinned(self, device=None) -> bool:
         """False: minitorch's host memory is never page-locked (`pin_memory` is accepted and does nothing)."""
+        batched.refuse_without_rule("aten::is_pinned", self)
         return False
 
     def is_coalesced(self) -> bool:
@@ -225,6 +230,11 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        batched.refuse_requires_grad()
+        return self._set_requires_grad(requires_grad)
+
+    def _set_requires_grad(self, requires_grad: bool = True) -> "Tensor":
+        """requires_grad_ for minitorch's own code, which vmap lets run (it refuses the user's call)."""
         self.requires_grad = requires_grad
         return self
 
@@ -273,6 +283,8 @@ class Tensor:
             if self._device.type == "cpu" and self._data.size and base.size else 0
 
     def data_ptr(self) -> int:
+        if self._vmap_level:
+            batched.refuse_storage(self)
         return self._data.__array_interface__["data"][0] if self._device.type == "cpu" else int(self._data.data.ptr)
 
     def untyped_storage(self):
@@ -348,12 +360,16 @@ class Tensor:
 
     # ---- conversions --------------------------------------------------------------
     def item(self):
+        if self._vmap_level:
+            batched.refuse_item(self)
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         self._device.backend.check_device_asserts()
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if self._vmap_level:
+            batched.refuse_storage(self)
         self._device.backend.check_device_asserts()
         return self._data.tolist()
 
@@ -361,6 +377,8 @@ class Tensor:
         """The tensor's memory as a NumPy array; force=True copies from any device and drops the graph."""
         if force:
             return self.detach().cpu()._data
+        if self._vmap_level:
+            batched.refuse_storage(self)
         self._check_host("numpy")
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
@@ -393,10 +411,14 @@ class Tensor:
             if kind == "bool":
                 raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._vmap_level:
+            (batched.refuse_control_flow if kind == "bool" else batched.refuse_item)(self)
         self._device.backend.check_device_asserts()
         return self._data.reshape(()).item()
 
     def __bool__(self):
+        if self._vmap_level:
+            batched.refuse_control_flow(self)
         if self._data.size == 0:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         return bool(self._scalar_check("bool"))
@@ -413,6 +435,8 @@ class Tensor:
     def __index__(self):
         if self._dtype.is_floating_point or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
+        if self._vmap_level:
+            batched.refuse_item(self)
         return int(self._data.reshape(()).item())
 
     def __format__(self, spec):

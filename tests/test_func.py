@@ -156,6 +156,83 @@ def test_vmap_errors_are_torchs(case):
     assert ours == theirs
 
 
+# functions that read a batched tensor's values, write batched values into an unbatched tensor, or do what torch's
+# vmap has no rule for: refused with torch's error; the same reads of an unbatched tensor inside vmap are allowed
+REFUSALS = {
+    "item": lambda lib: lambda t: t.sum().item() * t,
+    "float": lambda lib: lambda t: float(t[0]) * t,
+    "branch": lambda lib: lambda t: t if t.sum() > 0 else -t,
+    "tolist": lambda lib: lambda t: lib.tensor(t.tolist()),
+    "numpy": lambda lib: lambda t: t.numpy().sum() * t,
+    "nonzero": lambda lib: lambda t: t.nonzero(),
+    "unique": lambda lib: lambda t: t.unique(),
+    "where(cond)": lambda lib: lambda t: lib.where(t > 0)[0],
+    "mask index": lambda lib: lambda t: t[t > 0],
+    "mask assignment": lambda lib: lambda t: t.clone().__setitem__(t > 0, 0.0),
+    "masked_select": lambda lib: lambda t: t.masked_select(t > 0),
+    "into unbatched": lambda lib: lambda t: lib.zeros(3).mul_(t),
+    "copy into unbatched": lambda lib: lambda t: lib.zeros(3).copy_(t),
+    "setitem into unbatched": lambda lib: lambda t: lib.zeros(3).__setitem__(0, t[0]),
+    "index_add_ into unbatched": lambda lib: lambda t: lib.zeros(3).index_add_(0, lib.tensor([0]), t[:1]),
+    "out=": lambda lib: lambda t: lib.add(t, t, out=lib.empty(3)),
+    "requires_grad_": lambda lib: lambda t: t * lib.ones(1).requires_grad_(),
+    "one_hot": lambda lib: lambda t: lib.nn.functional.one_hot((t > 0).long()),
+    "running stats": lambda lib: lambda t: lib.nn.functional.batch_norm(t.reshape(1, 3, 1).expand(2, 3, 1), lib.zeros(3),
+                                                                       lib.ones(3), training=True),
+    "equal": lambda lib: lambda t: lib.equal(t, t) * t,
+    "allclose": lambda lib: lambda t: lib.allclose(t, t) * t,
+    "moveaxis": lambda lib: lambda t: lib.moveaxis(t.reshape(1, 3), 0, 1),
+    "random": lambda lib: lambda t: t + lib.rand(3),
+}
+ALLOWED = {
+    "item of unbatched": lambda lib: lambda t: t * lib.tensor(2.0).item(),
+    "branch on unbatched": lambda lib: lambda t: t if lib.tensor(1.0) > 0 else -t,
+    "nonzero of unbatched": lambda lib: lambda t: t * lib.tensor([1.0, 0.0, 2.0]).nonzero().sum(),
+    "unbatched mask": lambda lib: lambda t: t[lib.tensor([True, False, True])],
+    "in place on the slice": lambda lib: lambda t: t.clone().mul_(2),
+    "one_hot with classes": lambda lib: lambda t: lib.nn.functional.one_hot((t > 0).long(), 2),
+    "masked_fill": lambda lib: lambda t: t.masked_fill(t > 0, 1.0),
+    "named tuple": lambda lib: lambda t: t.max(0),
+    "movedim": lambda lib: lambda t: lib.movedim(t.reshape(1, 3), 0, 1),
+    "as one op": lambda lib: lambda t: lib.nn.functional.pad(t, (1, 1)) + lib.diff(t, prepend=t[:1]).sum(),
+    "factory requiring grad": lambda lib: lambda t: t * lib.ones(3, requires_grad=True),
+    "grad of a fused op": lambda lib: lambda t: lib.func.grad(lambda a: lib.nn.functional.mse_loss(a, lib.zeros(3)))(t),
+    "checkpoint": lambda lib: lambda t: lib.utils.checkpoint.checkpoint(lib.sin, t, use_reentrant=False),
+}
+
+
+def _vmapped_outcome(lib, make):
+    x = lib.tensor([[1.0, -2.0, 3.0], [-4.0, 5.0, 0.0]])
+    try:
+        return lib.func.vmap(make(lib))(x)
+    except Exception as e:  # noqa: BLE001 - the exception is the outcome compared
+        return e
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_vmap_refuses_what_torch_refuses(case):
+    ours, theirs = _vmapped_outcome(minitorch, REFUSALS[case]), _vmapped_outcome(torch, REFUSALS[case])
+    assert isinstance(theirs, RuntimeError), theirs
+    assert type(ours) is RuntimeError and str(ours).split("\n")[0] == str(theirs).split("\n")[0]
+
+
+@pytest.mark.parametrize("case", sorted(ALLOWED))
+def test_vmap_allows_what_torch_allows(case):
+    ours, theirs = _vmapped_outcome(minitorch, ALLOWED[case]), _vmapped_outcome(torch, ALLOWED[case])
+    assert not isinstance(ours, Exception), ours
+    close(ours, theirs)
+    if case == "named tuple":
+        assert type(ours).__name__ == type(theirs).__name__ == "max"
+
+
+def test_vmap_in_place_on_a_mapped_input_writes_into_it():
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        lib.func.vmap(lambda t: t.mul_(10))(x)
+        return x
+    close(*both(run))
+
+
 def test_vmap_randomness_same_and_different():
     minitorch.manual_seed(3)
     same = minitorch.func.vmap(lambda x: minitorch.rand(2) + x, randomness="same")(minitorch.zeros(4))

@@ -307,3 +307,4 @@ def test_module_matches_torch(name, device):
             tp.grad = mp.grad = None
         for (k, tb), (_, mb) in zip(theirs.named_buffers(), ours.named_buffers()):
             np.testing.assert_allclose(host(mb), host(tb), **F32, err_msg=f"{mode} buffer {k}")
+

@@ -616,3 +616,20 @@ def test_sparse_gradients_are_refused_not_made_dense():
         with pytest.raises(NotImplementedError, match="sparse"):
             call()
     assert mt.nn.functional.embedding(mt.tensor([1, 2]), weight, sparse=False).shape == (2, 3)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("height", [(3, 2), (2, 5), (5, 3)])
+def test_antialias_into_one_column_equals_torch_on_the_transpose(mode, height):
+    """Antialiased resizing into one column: torch's CPU kernel gives every output row the first row's value
+    there, so the oracle is torch on the transposed problem (one row, resized along the width), which it gets
+    right; by hand, [[3], [-5], [-9]] to two rows is [[0], [-7.5]]."""
+    rows, out_rows = height
+    x = np.random.default_rng(rows * 10 + out_rows).standard_normal((1, 2, rows, 1)).astype(np.float32)
+    kw = {"mode": mode, "align_corners": False, "antialias": True}
+    ours = mt.nn.functional.interpolate(mt.from_numpy(x), size=(out_rows, 1), **kw).numpy()
+    theirs = torch.nn.functional.interpolate(torch.from_numpy(x.swapaxes(2, 3).copy()), size=(1, out_rows), **kw)
+    np.testing.assert_allclose(ours, theirs.numpy().swapaxes(2, 3), rtol=1e-5, atol=1e-6)
+    by_hand = mt.nn.functional.interpolate(mt.tensor([[[[3.0], [-5.0], [-9.0]]]]), size=(2, 1), mode="bilinear",
+                                           antialias=True)
+    np.testing.assert_allclose(by_hand.numpy().ravel(), [0.0, -7.5], atol=1e-6)

@@ -252,7 +252,7 @@ def _tracked_inputs(args, tangents):
     for a, t in zip(args, tangents):
         if _is_tensor(a) and t is not None and not a._requires_grad:
             if id(a) not in copies:
-                copies[id(a)] = a.detach().requires_grad_()
+                copies[id(a)] = a.detach()._set_requires_grad()
             a = copies[id(a)]
         tracked.append(a)
     return tracked
@@ -269,7 +269,7 @@ def _transposed_backward(ctx, outs, tangents, create_graph):
     with enable_grad():
         # u's value does not matter to a linear map, but a backward may treat a zero gradient as "nothing to
         # send" (xlogy(grad, y) is 0 at grad = 0 whatever y): ones stay clear of that
-        us = {nr: o.new_ones(o.shape).requires_grad_() for nr, o in diff_outs.items()}
+        us = {nr: o.new_ones(o.shape)._set_requires_grad() for nr, o in diff_outs.items()}
         grads = ctx._run_backward(tuple(us.get(nr) for nr in range(ctx._n_outputs())))
         total = None
         for i, (g, t) in enumerate(zip(grads, tangents)):

@@ -21,7 +21,7 @@ import weakref
 from .. import dtypes as D
 from ..dtypes import _FLOAT
 from ..device import check_same_device
-from . import forward_ad
+from . import batched, forward_ad
 from .grad_mode import state as _mode
 
 Tensor = None  # minitorch.tensor sets this once the class exists (the modules import each other)
@@ -463,6 +463,9 @@ class Function(FunctionCtx):
 
     _node_suffix = "Backward"
     _is_node = False
+    # minitorch's own ops built as Functions stand for torch's native ops: the rules for a user's Function under
+    # torch.func transforms (check_function) are not theirs
+    _builtin = False
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -495,8 +498,22 @@ class Function(FunctionCtx):
         """Override (with a forward that takes no ctx) to save what backward needs from the inputs and output."""
         raise NotImplementedError("setup_context is not implemented.")
 
+    # under vmap: run forward on each slice as it is (torch vmaps forward and backward), or the vmap staticmethod
+    generate_vmap_rule = False
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """Override to say how the op maps over a batch: given `info` (batch_size, randomness), each input's batch
+        dim (`in_dims`, None where unbatched) and the batched inputs, return the outputs and their batch dims."""
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override the vmap "
+                                  "staticmethod or set generate_vmap_rule=True.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
+        if (_mode.vmap or _mode.transforms) and not cls._builtin:
+            batched.check_function(cls, Function)
+            if _mode.vmap and cls.vmap is not Function.vmap:
+                return batched.run_vmap_rule(cls, args, kwargs)
         if _mode.forward_ad and forward_ad.has_tangent(args):
             return forward_ad.apply(cls, args, kwargs)
         ctx = cls._node_cls.__new__(cls._node_cls)
@@ -527,6 +544,8 @@ class Function(FunctionCtx):
             wrapped.append(o)
         if record:
             _connect(ctx, inputs, [o for o in wrapped if isinstance(o, Tensor)])
+        if _mode.vmap:
+            batched.mark(inputs, [o for o in wrapped if isinstance(o, Tensor)])
         return wrapped[0] if single else tuple(wrapped)
 
 
@@ -550,6 +569,8 @@ class Primitive(Function):
     Positional arguments of `apply` are Tensors (or None); everything else is a keyword
     parameter. Forward returns an array or a tuple of arrays.
     """
+
+    _builtin = True
 
     _node_suffix = "Backward0"
     named_like_torch = True  # the profiler's name: aten::<snake-cased node name>
@@ -587,10 +608,14 @@ class Primitive(Function):
             outs = tuple([wrap(r, device) for r in result])
             if record:
                 _connect(ctx, inputs, outs, result)
+            if _mode.vmap:
+                batched.mark(inputs, outs)
             return outs
         out = wrap(result, device)
         if record:
             _connect(ctx, inputs, (out,), (result,))
+        if _mode.vmap:
+            batched.mark(inputs, (out,))
         return out
 
 

@@ -10,6 +10,8 @@ class _State:
     check_nan = True    # ... and check backward's results for NaN
     inference = False
     forward_ad = False  # a forward-AD dual level is open: ops push tangents
+    vmap = 0            # how many vmaps are open: ops mark what they compute from a batched slice (batched.py)
+    transforms = 0      # how many torch.func derivative transforms (grad, vjp, jvp, ...) are running
 
 
 state = _State()

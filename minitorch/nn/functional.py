@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..autograd import events
+from ..autograd import batched, events
 from .. import dtypes as D
 from ..autograd.saved_values import reduction as saved_reduction
 from ..ops._helpers import check_broadcast, floats_only, refuse_sparse_gradient, size_at, wrap_dim
@@ -267,6 +267,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     weighted = logp if weight is None else logp * weight.reshape(wshape)
     smooth = (-weighted.sum(class_dim)).masked_fill(~keep, 0)  # masked, not multiplied: 0/0 must not reach the gradient
     if reduction == "mean":
+        if weight is not None and not batched.is_batched(weight):  # torch gathers the kept targets' weights
+            batched.refuse_masked_select(keep)                      # through target.masked_select(keep)
         denom = keep.sum() if weight is None else (weight[target.masked_fill(~keep, 0)] * keep).sum()
         smooth = smooth.sum() / denom
     else:
@@ -489,6 +491,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def batch_norm_core(input, running_mean, running_var, weight, bias, training, momentum, eps) -> Tensor:
     """batch_norm after torch's Python checks: its C function's checks and the normalisation."""
+    if training:
+        batched.refuse_unbatched_running_stats(input, running_mean, running_var)
     _batch_norm_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
     floats_only(input, "batch_norm")
     if (running_mean is None) != (running_var is None) and training:
@@ -634,6 +638,7 @@ class NativeGroupNorm(Fused):
     saved_values = group_norm_saved_values({"input": 0, "group": 1, "weight": 2, "eps": 4})
 
 
+@batched.as_one_op
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` at the indices in `input`; the padding row receives no gradient."""
@@ -670,13 +675,17 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     from ..ops.creation import arange
     if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if batched.is_batched(tensor) and num_classes <= 0:  # vmap cannot read the classes off the values
+        raise RuntimeError("When vmap-ing torch.nn.functional.one_hot, please provide an explicit positive "
+                           "num_classes argument.")
+    values = tensor._data
     if num_classes == -1:
-        if tensor.numel() == 0:
+        if values.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(tensor.max().item()) + 1
-    if tensor.numel() and int(tensor.min().item()) < 0:
+        num_classes = int(values.max()) + 1
+    if values.size and int(values.min()) < 0:
         raise RuntimeError("Class values must be non-negative.")
-    if tensor.numel() and int(tensor.max().item()) >= num_classes:
+    if values.size and int(values.max()) >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     return (tensor.unsqueeze(-1) == arange(num_classes)).long()
 

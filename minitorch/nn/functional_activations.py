@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ..autograd import batched
 from .. import dtypes as D
 from ..ops import activation as _act
 from ..ops._helpers import check_number, check_scalar_fits, floats_only, wrap_dim
@@ -157,6 +158,8 @@ def _rrelu(input, lower, upper, training, inplace, generator=None):
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     floats_only(input, "leaky_relu_cpu")
+    if batched.is_batched(input):
+        raise RuntimeError(f"vmap: we do not yet support aten::{name}. Please file an issue")
     op = RreluWithNoiseInplace if inplace else _act.RreluWithNoise
     return _maybe_inplace(input, lambda x: op.apply(x, _rrelu_noise(x, lower, upper, training, generator)), inplace)
 

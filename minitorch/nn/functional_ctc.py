@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import batched
 from ..autograd.function import Primitive
 from ..ops.arguments import c_parser
 from ..tensor import Tensor
@@ -178,6 +179,7 @@ def _lengths(name: str, value, batch: int):
     return [int(v) for v in values]
 
 
+@batched.as_one_op
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """The CTC loss of log_probs (T, N, C) (log-softmax outputs) against targets, padded (N, S) or concatenated

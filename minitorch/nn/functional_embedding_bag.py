@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..ops._helpers import refuse_sparse_gradient
 from ..ops.arguments import c_parser
 from ..ops.fused import Fused
@@ -60,6 +61,7 @@ class EmbeddingBag(Fused):
     definition = staticmethod(_embedding_bag)
 
 
+@batched.as_one_op
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
                   norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
                   per_sample_weights: Tensor | None = None, include_last_offset: bool = False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..autograd import batched
 from ..autograd.saved_values import reduction as saved_reduction
 from ..ops.arguments import c_parser
 from ..ops.creation import arange
@@ -294,6 +295,7 @@ class MultilabelMarginLoss(Fused):
     definition = staticmethod(_multilabel_margin)
 
 
+@batched.as_one_op
 def multilabel_margin_loss(input, target, size_average=None, reduce=None,
                            reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss for several labels per sample: `target` lists class indices, ended by −1."""
@@ -334,6 +336,7 @@ class MultiMarginLoss(Fused):
     definition = staticmethod(_multi_margin)
 
 
+@batched.as_one_op
 def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,
                       size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss: each wrong class i within `margin` of the right class y costs

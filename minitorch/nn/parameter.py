@@ -14,7 +14,7 @@ def _leaf_of(cls, data: Tensor, requires_grad: bool) -> Tensor:
         setattr(t, slot, getattr(base, slot))
     t._grad, t._grad_fn, t._output_nr, t._acc_ref, t._retains = None, None, 0, None, False
     t._requires_grad = False
-    t.requires_grad_(requires_grad)
+    t._set_requires_grad(requires_grad)
     return t
 
 

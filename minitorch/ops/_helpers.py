@@ -5,6 +5,7 @@ import math
 
 from .. import dtypes as D
 from ..device import check_same_device
+from ..autograd import batched
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor, _check_dim_type, _wrap_dim
 
@@ -46,6 +47,15 @@ def wrapped_number(value, dt, device) -> Tensor:
     return t
 
 
+def computed_from(data, device, *inputs) -> Tensor:
+    """A new tensor around `data`, an op's result computed from `inputs` without a Function (a comparison, an
+    index): batched inside vmap when one of them is (what Function.apply marks for the others)."""
+    out = Tensor._wrap(data, device)
+    if _mode.vmap:
+        batched.mark([t for t in inputs if isinstance(t, Tensor)], (out,))
+    return out
+
+
 def zeros_like_grad(g: Tensor) -> Tensor:
     """A zero gradient shaped like `g`: real zeros, not `g * 0`, which is NaN where g is infinite."""
     return Tensor._wrap(g._device.backend.xp.zeros_like(g._data), g._device)
@@ -72,7 +82,7 @@ def cast(x, dt, device) -> Tensor:
 def _promoted(x: Tensor, dt) -> Tensor:
     """x's values in dtype `dt` for one op, standing for x in its graph (the op's node links to x's and hands
     x its gradient in x's dtype), as torch promotes inside an op rather than through a cast node."""
-    p = Tensor._wrap(x._data.astype(dt.np), x._device)
+    p = computed_from(x._data.astype(dt.np), x._device, x)
     p._requires_grad = True
     p._cast_from = x._cast_from or x
     return p
@@ -224,7 +234,7 @@ def host_array(a):
 
 def host_values(t: Tensor):
     """t's values as a NumPy array in host memory (detached): for the ops computed on the host."""
-    return t.detach().cpu().numpy()
+    return host_array(t._data)
 
 
 def type_word(dt) -> str:

@@ -9,9 +9,10 @@ import warnings
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.saved_values import torch_int, torch_ints
 from ..tensor import Tensor
-from ._helpers import is_tensor, wrap_dim
+from ._helpers import host_values, is_tensor, wrap_dim
 from .fused import Fused
 from .shape import ReshapeCopy, Split, _split_sizes, cat, check_split_indices, stack, tensor_split
 
@@ -253,8 +254,10 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     if not is_tensor(elements) and not is_tensor(test_elements):
         raise TypeError("isin() received an invalid combination of arguments - got (number, number)")
     device = elements.device if is_tensor(elements) else test_elements.device
-    a = elements.detach().cpu().numpy() if is_tensor(elements) else np.asarray(elements)
-    b = test_elements.detach().cpu().numpy() if is_tensor(test_elements) else np.asarray(test_elements)
+    if is_tensor(test_elements):
+        test_elements.view(-1)  # torch views test_elements flat first: its error where that cannot be a view
+    a = host_values(elements) if is_tensor(elements) else np.asarray(elements)
+    b = host_values(test_elements) if is_tensor(test_elements) else np.asarray(test_elements)
     return tensor(np.isin(a, b, invert=invert), device=device)
 
 
@@ -262,7 +265,8 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     """input with each run of equal consecutive elements (or slices along `dim`) reduced to one; with
     return_inverse, the run of each element; with return_counts, each run's length."""
     from .creation import tensor
-    host = input.detach().cpu().numpy()
+    batched.refuse_dynamic_shape("aten::unique_consecutive", input)
+    host = host_values(input)
     if dim is None:
         flat = host.reshape(-1)
         starts = np.ones(flat.size, bool)

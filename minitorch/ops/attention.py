@@ -30,7 +30,7 @@ NEG_INF = float("-inf")
 def _masked_softmax(scores: Tensor) -> Tensor:
     """softmax over the last dim where a row entirely at -inf gives zeros (not nan)."""
     dead = (scores == NEG_INF).all(-1, keepdim=True).detach()
-    if not scores.is_cuda and not bool(dead.any()):  # on a GPU the question would wait for the device
+    if not scores.is_cuda and not dead._data.any():  # on a GPU the question would wait for the device
         return softmax(scores, -1)
     return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 

@@ -310,6 +310,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     return ConvolutionTranspose2d.apply(input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
+def empty_transposed_output(batch: int, sizes) -> bool:
+    """torch's transposed convolution of a batch of several gives an empty output where a spatial size works out
+    to 0 (a batch of one raises "Output size is too small", as for any size below 1)."""
+    return batch > 1 and min(sizes) == 0
+
+
 def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation):
     input, unbatched = _as_batch(input, "conv_transpose2d")
     s, p, op, d = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
@@ -336,7 +342,7 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
                in zip((h, w), s, p, d, (kh, kw), op))
     if weight._dtype is not input._dtype:  # the bias is added afterwards, with type promotion
         raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same")
-    if min(hw) < 1:
+    if min(hw) < 1 and not empty_transposed_output(n, hw):
         raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
                            f"({hw[0]} x {hw[1]}). Output size is too small")
     x = input.reshape(n, groups, c // groups, h * w)

@@ -9,7 +9,7 @@ channels exchanged. Each is one fused op under torch's ConvolutionBackward0.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .conv import conv1d, conv2d, convolution_saved_values
+from .conv import conv1d, conv2d, convolution_saved_values, empty_transposed_output
 from .fused import Fused
 
 
@@ -122,10 +122,19 @@ def _spread(x: Tensor, dim: int, stride: int) -> Tensor:
     return spread.narrow(dim, 0, (length - 1) * stride + 1)
 
 
+def _transposed_sizes(spatial, kernel, s, p, op, d) -> tuple:
+    """A transposed convolution's output size along each spatial dim."""
+    return tuple((i - 1) * si - 2 * pi + di * (k - 1) + o + 1 for i, k, si, pi, o, di in zip(spatial, kernel, s, p, op, d))
+
+
 def _conv_transpose(input, weight, bias, s, p, op, groups, d):
     """The adjoint of a convolution with the same geometry, as a stride-1 convolution."""
     from .resample import pad
     n_dims = weight.dim() - 2
+    sizes = _transposed_sizes(input.shape[2:], weight.shape[2:], s, p, op, d)
+    if min(sizes) == 0:  # nothing to compute (see empty_transposed_output); each operand's gradient is zeros
+        none = sum(t.flatten()[:0].sum() for t in (input, weight, bias) if t is not None)
+        return none.expand((input.shape[0], weight.shape[1] * groups) + sizes)
     x = input
     for i in range(n_dims):
         x = _spread(x, 2 + i, s[i])
@@ -168,9 +177,8 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
                            f"output_padding: {list(op)} stride: {list(s)} dilation: {list(d)}")
     unbatched = input.dim() == n + 1
     x = input.unsqueeze(0) if unbatched else input
-    sizes = tuple((i - 1) * si - 2 * pi + di * (k - 1) + o + 1
-                  for i, si, pi, di, k, o in zip(x.shape[2:], s, p, d, weight.shape[2:], op))
-    if min(sizes) < 1:
+    sizes = _transposed_sizes(x.shape[2:], weight.shape[2:], s, p, op, d)
+    if min(sizes) < 1 and not empty_transposed_output(x.shape[0], sizes):
         raise RuntimeError(f"Given input size per channel: ({'x'.join(map(str, x.shape[2:]))}). Calculated output "
                            f"size per channel: ({'x'.join(map(str, sizes))}). Output size is too small")
     out = ConvolutionTranspose.apply(x, weight, bias, s, p, op, groups, d)

@@ -35,6 +35,7 @@ class ToDevice(Function):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "ToCopyBackward0"
+    _builtin = True
 
     @staticmethod
     def forward(ctx, x, device):

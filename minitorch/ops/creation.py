@@ -56,7 +56,7 @@ def _build(make, device, requires_grad: bool, from_host: bool = False) -> Tensor
         array = device.backend.from_host(array)
     t = Tensor._wrap(array, device)
     if requires_grad:
-        t.requires_grad_(True)
+        t._set_requires_grad(True)
     return t
 
 
@@ -196,7 +196,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
             raise ValueError("can't alias the given object: a copy is needed (its dtype or device differs, or it "
                              "is not an array)")
     if requires_grad:
-        result = result.detach().requires_grad_(True) if result is obj else result.requires_grad_(True)
+        result = result.detach()._set_requires_grad(True) if result is obj else result._set_requires_grad(True)
     return result
 
 
@@ -599,7 +599,7 @@ def _random_like(factory, input, dtype, device, requires_grad, layout=None, pin_
     out = factory(tuple(input.shape[i] for i in order), dtype=dt, device=dev, **kw)
     inverse = sorted(builtins.range(len(order)), key=lambda i: order[i])
     out = Tensor._wrap(out._data.transpose(inverse), out._device)
-    return out.requires_grad_(requires_grad)
+    return out._set_requires_grad(requires_grad)
 
 
 def rand_like(input, *, generator=None, memory_format=None, dtype=None, layout=None, device=None,
@@ -659,7 +659,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
         raise TypeError("normal() missing required argument 'size' for scalar mean and std")
     out_t = empty(size, dtype=dtype, device=device)
     normal_(out_t, mean, std, generator=generator)
-    return out_t.requires_grad_(requires_grad)
+    return out_t._set_requires_grad(requires_grad)
 
 
 def _value(x):

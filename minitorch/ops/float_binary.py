@@ -169,6 +169,7 @@ class Nextafter(Primitive):
     grad for a where a != b (0 where the result is b), 0 for b."""
 
     formula = "grad_self = grad · (self != other), grad_other = 0"
+    saved_names = ("self", "other")
 
     @staticmethod
     def forward(ctx, a, b):

@@ -31,6 +31,7 @@ class Fused(Function):
     """Subclasses set `node_name` (torch's) and `definition`, a staticmethod on tensors and options."""
 
     _node_suffix = "Backward0"
+    _builtin = True
     named_like_torch = True   # profiler and tracer: aten::<snake-cased node name>
     definition = None
     saves_result = False      # torch's node also keeps the outputs (`_saved_result`, `_saved_indices`, ...)
@@ -59,7 +60,7 @@ class Fused(Function):
             t = next(saved)
             if ctx.needs_input_grad[i]:
                 if not create_graph:  # differentiate a fresh copy: the original graph stays untouched
-                    t = t.detach().requires_grad_(True)
+                    t = t.detach()._set_requires_grad(True)
                 wanted.append(i)
             args.append(t)
         with enable_grad():

@@ -9,6 +9,7 @@ import numbers
 import warnings
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, sizes, torch_int
@@ -27,6 +28,8 @@ def _key_part(k, xp):
     if isinstance(k, Tensor):
         if k._dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if k._vmap_level and k._dtype in (D.bool_, D.uint8):
+            batched.refuse_boolean_mask(k)
         if k._dtype is D.uint8:  # a byte tensor is a mask, as torch (deprecated) reads it
             warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
                           "instead.", UserWarning, stacklevel=3)
@@ -686,12 +689,16 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if mask._dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
+    batched.refuse_masked_select(mask)
     from .shape import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
     return MaskedSelect.apply(x, key=(m._data,), advanced=True)
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
+    if as_tuple:
+        batched.refuse_without_rule("aten::nonzero_numpy", input)
+    batched.refuse_dynamic_shape("aten::nonzero", input)
     xp = input._device.backend.xp
     if input._data.ndim == 0:  # a 0-d tensor has one element and no coordinates
         k = int(bool(input._data))
@@ -704,6 +711,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return Tensor._wrap(xp.stack(idx, axis=1).astype(xp.int64), input._device)
 
 
+@batched.as_one_op
 def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
@@ -857,8 +865,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):
     """Distinct elements (sorted); optionally the inverse indices and the counts. No gradient."""
+    batched.refuse_dynamic_shape("aten::_unique2" if dim is None else "aten::unique_dim", input)
     xp = input._device.backend.xp
-    data = input._data if dim is None else input._data
+    data = input._data
     if dim is None:
         vals, inv, counts = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True)
         inv = inv.reshape(data.shape)

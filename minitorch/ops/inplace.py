@@ -12,7 +12,7 @@ import inspect
 from .. import dtypes as D
 from ..autograd.forward_ad import has_tangent, set_tangent, tangent_of
 from ..autograd.forward_ad import LINEAR
-from ..autograd import events
+from ..autograd import batched, events
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
@@ -46,9 +46,12 @@ def _save_self_as_result(result: Tensor, self: Tensor) -> None:
             entry.data, entry.box, entry.version = self._data, self._version_box, self._version_box[0]
 
 
-def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=()) -> Tensor:
-    """Make `self` hold `out_of_place(self)`; `fast(array)` writes directly when nothing records."""
+def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=(), name="inplace arithmetic") -> Tensor:
+    """Make `self` hold `out_of_place(self)`; `fast(array)` writes directly when nothing records. (`name`: the op
+    as torch's vmap names it when it refuses to write batched operands into an unbatched self.)"""
     _leaf_check(self)
+    if _mode.vmap:
+        batched.refuse_unbatched_self(self, grad_operands, name)
     wider = None
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
@@ -196,7 +199,7 @@ def make_inplace(fn, name: str, elementwise: bool = True):
             if elementwise:
                 check_fits(self, tensors)
             return result
-        return apply_inplace(self, out_of_place, grad_operands=tensors)
+        return apply_inplace(self, out_of_place, grad_operands=tensors, name=f"aten::{name}" if elementwise else name)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place version of `{fn.__name__}`."
     return method

@@ -6,7 +6,7 @@ torch's kernels define: 0 for a left shift, the sign bits (0 or −1) for a righ
 from __future__ import annotations
 
 from ..tensor import Tensor
-from ._helpers import operands, type_word
+from ._helpers import computed_from, operands, type_word
 
 
 def _integers(kernel: str, input, other):
@@ -22,7 +22,7 @@ def bitwise_left_shift(input, other) -> Tensor:
     bits = a._data.dtype.itemsize * 8
     out_of_range = (b._data < 0) | (b._data >= bits)
     shifted = xp.left_shift(a._data, xp.where(out_of_range, 0, b._data).astype(a._data.dtype))
-    return Tensor._wrap(xp.where(out_of_range, 0, shifted).astype(a._data.dtype), a._device)
+    return computed_from(xp.where(out_of_range, 0, shifted).astype(a._data.dtype), a._device, a, b)
 
 
 def bitwise_right_shift(input, other) -> Tensor:
@@ -34,7 +34,7 @@ def bitwise_right_shift(input, other) -> Tensor:
     shifted = xp.right_shift(a._data, count)
     if a._data.dtype.kind == "u":
         shifted = xp.where(out_of_range, 0, shifted)
-    return Tensor._wrap(shifted.astype(a._data.dtype, copy=False), a._device)
+    return computed_from(shifted.astype(a._data.dtype, copy=False), a._device, a, b)
 
 
 def _tensor_pair(name: str, input, other) -> None:
@@ -49,11 +49,11 @@ def gcd(input: Tensor, other: Tensor) -> Tensor:
     """The greatest common divisor of |input| and |other| (gcd(0, 0) = 0)."""
     _tensor_pair("gcd", input, other)
     a, b, xp = _integers("gcd", input, other)
-    return Tensor._wrap(xp.gcd(a._data, b._data).astype(a._data.dtype, copy=False), a._device)
+    return computed_from(xp.gcd(a._data, b._data).astype(a._data.dtype, copy=False), a._device, a, b)
 
 
 def lcm(input: Tensor, other: Tensor) -> Tensor:
     """The least common multiple |input · other| / gcd (0 when either is 0)."""
     _tensor_pair("lcm", input, other)
     a, b, xp = _integers("lcm", input, other)
-    return Tensor._wrap(xp.lcm(a._data, b._data).astype(a._data.dtype, copy=False), a._device)
+    return computed_from(xp.lcm(a._data, b._data).astype(a._data.dtype, copy=False), a._device, a, b)

@@ -3,6 +3,7 @@
 (F.grid_sample with its modes as integers)."""
 from __future__ import annotations
 
+from ..autograd import batched
 from ..tensor import Tensor
 from .creation import empty
 from .grid_sample import MODES, PADDING_MODES, grid_sample
@@ -22,6 +23,7 @@ def constant_pad_nd(input: Tensor, pad: list[int], value: float = 0) -> Tensor:
     return _pad(input, pad, "constant", value)
 
 
+@batched.as_one_op
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
     """nonzero(input) as exactly `size` rows: the first `size` coordinates, then rows of fill_value."""
     if size < 0:

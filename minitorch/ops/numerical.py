@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..tensor import Tensor
 from ..autograd.saved_values import torch_int
 from ._helpers import check_number, host_values, is_tensor, wrap_dim
@@ -31,6 +32,7 @@ def _difference(x: Tensor, dim: int) -> Tensor:
     return later.logical_xor(earlier) if x.dtype is D.bool_ else later - earlier
 
 
+@batched.as_one_op
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
     """The n-th forward difference along `dim`, after joining prepend, input and append."""
     from .shape import cat
@@ -498,6 +500,8 @@ def histogramdd(input: Tensor, bins=10, range=None, weight: Tensor | None = None
     """(hist, bin_edges): counts of the points input[..., :] (D coordinates each) in a grid of bins, one count per
     cell; bins is a count for every dim, a count per dim, or each dim's edges; a tuple of D edge tensors."""
     _histogramdd_arguments(input, bins, range, weight, density)
+    overload = ".int_bins" if isinstance(bins, int) else ".TensorList_bins" if isinstance(bins[0], Tensor) else ""
+    batched.refuse_without_rule(f"aten::histogramdd{overload}", input, weight)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.word}'")
     if input.dim() < 2:

@@ -16,6 +16,7 @@ import inspect
 import warnings
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
@@ -57,6 +58,8 @@ def compute_into(fn, args, kwargs, out):
     """fn(*args, **kwargs) written into `out` by torch's rules."""
     name = fn.__name__
     outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    if _mode.vmap:
+        batched.refuse_no_fallback(f"aten::{name}.out", *_tensors((*args, *kwargs.values(), *outs)))
     differentiable = getattr(fn, "differentiable", True)  # an op without a gradient writes into out= freely
     if differentiable and _mode.enabled and any(t._requires_grad for t in _tensors((*args, *kwargs.values(), *outs))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "

@@ -13,13 +13,15 @@ import math
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute
 from .fused import Fused
 from ..tensor import Tensor
 from ._helpers import (NOT_GIVEN, c_type_name, cast, check_broadcast, check_number, check_scalar_fits,
-                       common_device, is_tensor, operands, refuse_none, scalar_tensor, type_word, zeros_like_grad)
+                       common_device, computed_from, is_tensor, operands, refuse_none, scalar_tensor, type_word,
+                       zeros_like_grad)
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -1188,6 +1190,7 @@ def where(condition: Tensor, input=None, other=None) -> Tensor:
     """Elementwise choice: input where condition holds, else other. where(cond) = nonzero."""
     if input is None and other is None:
         from .indexing import nonzero
+        batched.refuse_dynamic_shape("aten::where", condition)
         return nonzero(condition, as_tuple=True)
     if condition._dtype is not D.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
@@ -1342,32 +1345,33 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 
 # ---- predicates and comparisons (no gradient) ----------------------------------------
 
-def _no_grad_result(data, device) -> Tensor:
-    return Tensor._wrap(data, device)
+def _predicate(name, input: Tensor) -> Tensor:
+    """xp.<name>(input) as a bool tensor (no gradient)."""
+    return computed_from(getattr(input._device.backend.xp, name)(input._data), input._device, input)
 
 
 def isnan(input: Tensor) -> Tensor:
-    return _no_grad_result(input._device.backend.xp.isnan(input._data), input._device)
+    return _predicate("isnan", input)
 
 
 def isinf(input: Tensor) -> Tensor:
-    return _no_grad_result(input._device.backend.xp.isinf(input._data), input._device)
+    return _predicate("isinf", input)
 
 
 def isfinite(input: Tensor) -> Tensor:
-    return _no_grad_result(input._device.backend.xp.isfinite(input._data), input._device)
+    return _predicate("isfinite", input)
 
 
 def isposinf(input: Tensor) -> Tensor:
-    return _no_grad_result(input._device.backend.xp.isposinf(input._data), input._device)
+    return _predicate("isposinf", input)
 
 
 def isneginf(input: Tensor) -> Tensor:
-    return _no_grad_result(input._device.backend.xp.isneginf(input._data), input._device)
+    return _predicate("isneginf", input)
 
 
 def signbit(input: Tensor) -> Tensor:
-    return _no_grad_result(input._device.backend.xp.signbit(input._data), input._device)
+    return _predicate("signbit", input)
 
 
 def _comparison(name, ufunc_name, doc):
@@ -1376,7 +1380,7 @@ def _comparison(name, ufunc_name, doc):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         a, b, dt = operands(input, other)
         xp = a._device.backend.xp
-        return Tensor._wrap(getattr(xp, ufunc_name)(a._data, b._data), a._device)
+        return computed_from(getattr(xp, ufunc_name)(a._data, b._data), a._device, a, b)
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = doc
     return compare
@@ -1401,17 +1405,21 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     xp = input._device.backend.xp
     common_device(input, other)
     check_broadcast(input._data.shape, other._data.shape)
-    return Tensor._wrap(xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan),
-                        input._device)
+    return computed_from(xp.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                         input._device, input, other)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    if batched.is_batched(input) or batched.is_batched(other):
+        raise RuntimeError("vmap over torch.allclose isn't supported yet. Please file an issue at "
+                           "https://github.com/pytorch/pytorch/issues if you need this feature.")
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and elements."""
     common_device(input, other)
+    batched.refuse_without_rule("aten::equal", input, other)
     if input.shape != other.shape:
         return False
     return bool((input._data == other._data).all())
@@ -1422,7 +1430,8 @@ def _logical(name, ufunc_name):
         device = common_device(input, other)
         check_broadcast(input._data.shape, other._data.shape)
         xp = device.backend.xp
-        return Tensor._wrap(getattr(xp, ufunc_name)(_as_array(input, device), _as_array(other, device)), device)
+        return computed_from(getattr(xp, ufunc_name)(_as_array(input, device), _as_array(other, device)), device,
+                             input, other)
     logical.__name__ = logical.__qualname__ = name
     logical.__doc__ = f"Elementwise {name.split('_')[1]} of the truth values, as a bool tensor."
     return logical
@@ -1438,7 +1447,7 @@ logical_xor = _logical("logical_xor", "logical_xor")
 
 
 def logical_not(input: Tensor) -> Tensor:
-    return Tensor._wrap(input._device.backend.xp.logical_not(input._data), input._device)
+    return computed_from(input._device.backend.xp.logical_not(input._data), input._device, input)
 
 
 def _bitwise(name, ufunc_name):
@@ -1447,7 +1456,7 @@ def _bitwise(name, ufunc_name):
         if dt.is_floating_point:
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{type_word(dt)}'")
         xp = a._device.backend.xp
-        return Tensor._wrap(getattr(xp, ufunc_name)(a._data, b._data), a._device)
+        return computed_from(getattr(xp, ufunc_name)(a._data, b._data), a._device, a, b)
     bitwise.__name__ = bitwise.__qualname__ = name
     bitwise.__doc__ = f"Elementwise {name.split('_')[1]} of the bits (integers and bools)."
     return bitwise
@@ -1461,4 +1470,4 @@ bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
 def bitwise_not(input: Tensor) -> Tensor:
     if input._dtype.is_floating_point:
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{type_word(input._dtype)}'")
-    return Tensor._wrap(input._device.backend.xp.invert(input._data), input._device)
+    return computed_from(input._device.backend.xp.invert(input._data), input._device, input)

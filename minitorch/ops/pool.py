@@ -246,9 +246,11 @@ class EmptyAdaptiveAvgPool2d(Primitive):
     """Adaptive average pooling to an empty size: an empty output whose gradient torch refuses."""
 
     node_name = "AdaptiveAvgPool2DBackward0"
+    saved_names = ("self",)
 
     @staticmethod
     def forward(ctx, x, *, sizes):
+        ctx.save_for_backward(x)
         ctx.fn, ctx.shape = f"adaptive_avg_pool{len(sizes)}d_backward", x.shape
         return ctx.xp.zeros(x.shape[:x.ndim - len(sizes)] + tuple(sizes), dtype=x.dtype)
 
@@ -279,6 +281,7 @@ def _adaptive_avg_pool2d(input, oh, ow):
 class AdaptiveAvgPool2d(Fused):
     node_name = "AdaptiveAvgPool2DBackward0"
     definition = staticmethod(_adaptive_avg_pool2d)
+    saved_names = ("self",)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int | list[int]) -> Tensor:
@@ -341,6 +344,7 @@ def _adaptive_avg_pool3d(input, sizes):
 class AdaptiveAvgPool3d(Fused):
     node_name = "AdaptiveAvgPool3DBackward0"
     definition = staticmethod(_adaptive_avg_pool3d)
+    saved_names = ("self",)
 
 
 @_batched

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import check_flag, floats_only, host_array, out_size
@@ -333,11 +334,11 @@ def _unpool(input, indices, size):
 class MaxUnpool2d(Fused):
     node_name = "MaxUnpool2DBackward0"
     definition = staticmethod(_unpool)
+    saved_names = ("", "indices")
 
 
-class MaxUnpool3d(Fused):
+class MaxUnpool3d(MaxUnpool2d):
     node_name = "MaxUnpool3DBackward0"
-    definition = staticmethod(_unpool)
 
 
 def _unpool_size(input, kernel_size, stride, padding, output_size, n):
@@ -378,17 +379,20 @@ def _max_unpool(input, indices, size, node, name):
     return out.squeeze(0) if unbatched else out
 
 
+@batched.as_one_op
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """The partial inverse of max_pool2d: each value back at its index, zeros elsewhere."""
     size = _unpool_size(input, kernel_size, stride, padding, output_size, 2)
     return _max_unpool(input, indices, size, MaxUnpool2d, "max_unpool2d")
 
 
+@batched.as_one_op
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     size = _unpool_size(input, kernel_size, stride, padding, output_size, 3)
     return _max_unpool(input, indices, size, MaxUnpool3d, "max_unpool3d")
 
 
+@batched.as_one_op
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """max_unpool2d over a height of one."""
     (length,) = _unpool_size(input, kernel_size, stride, padding, output_size, 1)

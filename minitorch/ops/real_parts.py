@@ -52,7 +52,13 @@ def isreal(input: Tensor) -> Tensor:
 class Angle(_ZeroGrad):
     """arg(x) = π for x < 0, 0 for x ≥ 0 (NaN stays NaN); its gradient is zero."""
 
+    saved_names = ("self",)  # torch's formula reads self (for complex inputs)
     f = staticmethod(lambda xp, x: xp.where(x < 0, x.dtype.type(math.pi), xp.where(xp.isnan(x), x, 0)).astype(x.dtype))
+
+    @classmethod
+    def forward(cls, ctx, x):
+        ctx.save_for_backward(x)
+        return cls.f(ctx.xp, x)
 
 
 def angle(input: Tensor) -> Tensor:

@@ -12,7 +12,8 @@ from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, sizes, torch_int, torch_ints
 from ..tensor import Tensor
-from ._helpers import NOT_GIVEN, check_dim_types, check_number, dims as _dims, is_tensor, refuse_none, type_word, wrap_dim, zeros_like_grad
+from ._helpers import (NOT_GIVEN, check_dim_types, check_number, computed_from, dims as _dims, is_tensor, refuse_none,
+                       type_word, wrap_dim, zeros_like_grad)
 from .convert import Clone
 from .fused import Fused
 
@@ -500,7 +501,7 @@ def _arg(name, fn_name):
                 if data.shape[d] == 0:
                     raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
                 r = getattr(xp, fn_name)(data, axis=d, keepdims=keepdim)
-        return Tensor._wrap(xp.asarray(r).astype(xp.int64), input._device)
+        return computed_from(xp.asarray(r).astype(xp.int64), input._device, input)
     arg.__name__ = arg.__qualname__ = name
     arg.__doc__ = f"Index of the {'largest' if 'max' in name else 'smallest'} element (first on ties)."
     return arg
@@ -758,7 +759,7 @@ def _truth(name):
         out = xp.asarray(r)
         if input._dtype is D.uint8:
             out = out.astype(xp.uint8)
-        return Tensor._wrap(out, input._device)
+        return computed_from(out, input._device, input)
     reduce.__name__ = reduce.__qualname__ = name
     reduce.__doc__ = f"Whether {'all' if name == 'all' else 'any'} elements are nonzero, over `dim`."
     return reduce
@@ -771,7 +772,7 @@ any = _truth("any")
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     xp = input._device.backend.xp
     axes = _dims(dim, input._data.ndim)
-    return Tensor._wrap(xp.asarray(xp.count_nonzero(input._data, axis=axes)).astype(xp.int64), input._device)
+    return computed_from(xp.asarray(xp.count_nonzero(input._data, axis=axes)).astype(xp.int64), input._device, input)
 
 
 # ---- scans ----------------------------------------------------------------------------------

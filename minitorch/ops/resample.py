@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ..autograd import batched
 from ..autograd.function import Primitive
 from ..autograd.saved_values import torch_ints
 from ..tensor import Tensor
@@ -52,6 +53,7 @@ def _index_pattern(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
     return np.pad(idx, (max(lo, 0), max(hi, 0)), mode=numpy_mode)
 
 
+@batched.as_one_op
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last len(pad)//2 dims; `pad` lists (left, right) from the last dim backwards."""
     from .shape import _sizes

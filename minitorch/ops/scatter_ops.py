@@ -9,8 +9,10 @@ import math
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.forward_ad import linear_in
 from ..autograd.function import Primitive
+from ..autograd.saved_values import torch_int
 from ..tensor import Tensor
 from ._helpers import host_array, host_values, is_tensor, wrap_dim
 from .fused import Fused
@@ -56,6 +58,7 @@ class IndexCopy(Primitive):
                 gy.index_select(ctx.dim, index) if na[2] else None)
 
 
+@batched.as_one_op
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of input with slices index[i] along `dim` taken from slice i of source."""
     d = wrap_dim(dim, max(input.dim(), 1))
@@ -96,6 +99,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 def _index_mask(input, dim, index):
     """True at the slices `index` along `dim`, broadcast to input's shape."""
     from .creation import tensor
+    dim = wrap_dim(dim, max(input.dim(), 1))
     marks = np.zeros(input.shape[dim] if input.dim() else 1, bool)
     marks[host_values(index).reshape(-1)] = True
     shape = [1] * input.dim()
@@ -107,12 +111,15 @@ def _index_mask(input, dim, index):
 class IndexFill(Fused):
     node_name = "IndexFillBackward0"      # a number value
     definition = staticmethod(lambda input, dim, index, value: input.masked_fill(_index_mask(input, dim, index), value))
+    saved_names = ("", "index", "")
+    saved_values = {"dim": lambda node: torch_int(node.args[1])}
 
 
 class IndexFillTensor(IndexFill):
     node_name = "IndexFillBackward1"      # a 0-d tensor value: it receives the sum of the filled gradients
 
 
+@batched.as_one_op
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of input with the slices `index` along `dim` set to value."""
     d = wrap_dim(dim, max(input.dim(), 1))
@@ -128,30 +135,60 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
         if value.dim() != 0:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.dim()} dimension(s).")
-        return IndexFillTensor.apply(input, d, index, value.to(input.dtype))
-    return IndexFill.apply(input, d, index, value)
+        return IndexFillTensor.apply(input, dim, index, value.to(input.dtype))
+    return IndexFill.apply(input, dim, index, value)
 
 
 # ---- the *_scatter ops ------------------------------------------------------------------------------------
 
-def _scatter_at(input, src, where):
-    """input with src written at the flat positions `where` (a tensor of src's shape)."""
-    return _write_flat(input, where, src)
+def _select(t, dim, index):
+    return t.select(dim, index)
+
+
+def _slice(t, dim, start, end, step):
+    index = [slice(None)] * t.dim()
+    index[wrap_dim(dim, t.dim())] = slice(start, end, step)
+    return t[tuple(index)]
+
+
+def _diagonal(t, offset, dim1, dim2):
+    return t.diagonal(offset, dim1, dim2)
+
+
+def _scatter_through(view):
+    """The definition of a *_scatter op: input with src written where view(input, *where) looks."""
+    def scatter(input, src, *where):
+        return _write_flat(input, view(_positions(input.shape, input.device), *where), src)
+    return staticmethod(scatter)
+
+
+def _given(position: int):
+    """A saved_values entry: the argument at `position` as the call gave it (ints as torch shows them)."""
+    return lambda node: node.args[position] if node.args[position] is None else torch_int(node.args[position])
 
 
 class SelectScatter(Fused):
     node_name = "SelectScatterBackward0"
-    definition = staticmethod(_scatter_at)
+    view = staticmethod(_select)
+    definition = _scatter_through(_select)
+    saved_names = ("", "")
+    saved_values = {"dim": _given(2), "index": _given(3)}
 
 
 class SliceScatter(Fused):
     node_name = "SliceScatterBackward0"
-    definition = staticmethod(_scatter_at)
+    view = staticmethod(_slice)
+    definition = _scatter_through(_slice)
+    saved_names = ("", "")
+    saved_values = {"dim": _given(2), "start": _given(3), "end": _given(4), "step": _given(5)}
 
 
 class DiagonalScatter(Fused):
     node_name = "DiagonalScatterBackward0"
-    definition = staticmethod(_scatter_at)
+    view = staticmethod(_diagonal)
+    definition = _scatter_through(_diagonal)
+    saved_names = ("", "")
+    saved_values = {"offset": _given(2), "dim1": _given(3), "dim2": _given(4)}
 
 
 class AsStridedScatter(Primitive):
@@ -180,45 +217,50 @@ class AsStridedScatter(Primitive):
         return grad_self, picked.reshape(where.shape), None
 
 
-def _embed(name: str, input: Tensor, src: Tensor, where: Tensor, node):
-    if tuple(src.shape) != tuple(where.shape):
+def _check_fits(src: Tensor, looked: Tensor) -> None:
+    if tuple(src.shape) != tuple(looked.shape):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
-                           f"slice size = {list(where.shape)}")
-    return node.apply(input, src.to(input.dtype), where.contiguous())
+                           f"slice size = {list(looked.shape)}")
+
+
+def _embed(input: Tensor, src: Tensor, node, *where):
+    """node (a *_scatter op) writing src into input where its view of input, taken with `where`, looks."""
+    _check_fits(src, node.view(_positions(input.shape, input.device), *where))
+    return node.apply(input, src.to(input.dtype), *where)
 
 
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """A copy of input with input.select(dim, index) replaced by src."""
-    return _embed("select_scatter", input, src, _positions(input.shape, input.device).select(dim, index),
-                  SelectScatter)
+    return _embed(input, src, SelectScatter, dim, index)
 
 
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None, end: int | None = None,
                   step: int = 1) -> Tensor:
     """A copy of input with the slice start:end:step along `dim` replaced by src."""
-    d = wrap_dim(dim, input.dim())
+    wrap_dim(dim, input.dim())
     if step <= 0:
         raise RuntimeError("slice step must be positive")
-    index = [slice(None)] * input.dim()
-    index[d] = slice(start, end, step)
-    return _embed("slice_scatter", input, src, _positions(input.shape, input.device)[tuple(index)], SliceScatter)
+    return _embed(input, src, SliceScatter, dim, start, end, step)
 
 
 def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=None) -> Tensor:
     """A copy of input with the elements that as_strided(size, stride, storage_offset) views in its row-major
     memory replaced by src (torch keeps a non-contiguous input's strides in the copy; see the README)."""
+    if batched.is_batched(input) or batched.is_batched(src):
+        raise RuntimeError("Error: aten::as_strided_scatter requires special handling, and does not yet have a "
+                           "batching rule. Feel free to file a github issue!")
     where = _positions(input.shape, input.device).reshape(-1).as_strided(size, stride, storage_offset)
     if tuple(src.shape) == tuple(where.shape) and where.numel() and \
             len(np.unique(host_array(where.contiguous()._data))) < where.numel():
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                            "memory location. Please clone() the tensor before performing the operation.")
-    return _embed("as_strided_scatter", input, src, where, AsStridedScatter)
+    _check_fits(src, where)
+    return AsStridedScatter.apply(input, src.to(input.dtype), where.contiguous())
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """A copy of input with its diagonal (offset, dim1, dim2) replaced by src."""
-    return _embed("diagonal_scatter", input, src,
-                  _positions(input.shape, input.device).diagonal(offset, dim1, dim2), DiagonalScatter)
+    return _embed(input, src, DiagonalScatter, offset, dim1, dim2)
 
 
 # ---- index_put, put, masked_scatter ---------------------------------------------------------------------------
@@ -256,6 +298,7 @@ class Put(Fused):
     definition = staticmethod(lambda input, where, source, accumulate: _write_flat(input, where, source, accumulate))
 
 
+@batched.as_one_op
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """A copy of input, viewed flat, with source written (or added) at `index`."""
     if index.dtype is not D.int64:
@@ -441,6 +484,7 @@ class ScatterReduceProduct(ScatterReduce):
     jvp = staticmethod(lambda ctx, *tangents: None)
 
 
+@batched.as_one_op
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
     """input with each src[i] reduced into position index[i] along `dim` by `reduce`."""
@@ -464,6 +508,7 @@ class IndexReduce(Fused):
     definition = staticmethod(_index_reduce)
 
 
+@batched.as_one_op
 def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
                  include_self: bool = True) -> Tensor:
     """input with slice i of source reduced (prod, mean, amax, amin) into slice index[i] along `dim`."""

@@ -6,6 +6,7 @@ import builtins
 import numbers
 import math
 
+from ..autograd import batched
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
@@ -409,7 +410,11 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     return permute(input, order)
 
 
-moveaxis = movedim
+def moveaxis(input: Tensor, source, destination) -> Tensor:
+    """movedim under NumPy's name."""
+    if isinstance(source, int) and isinstance(destination, int):  # the overload torch's vmap has no rule for
+        batched.refuse_no_fallback("aten::moveaxis.int", input)
+    return movedim(input, source, destination)
 
 
 def sum_to_size(input: Tensor, size) -> Tensor:
@@ -706,6 +711,7 @@ def dstack(tensors: list[Tensor]) -> Tensor:
 
 def column_stack(tensors: list[Tensor]) -> Tensor:
     _non_empty("column_stack", tensors)
+    batched.refuse_without_rule("aten::column_stack", *tensors)
     return hstack([reshape(t, (-1, 1)) if t._data.ndim <= 1 else t for t in tensors])
 
 
@@ -801,6 +807,7 @@ def unsafe_split(input: Tensor, split_size: int, dim: int = 0):
 
 
 def unsafe_split_with_sizes(input: Tensor, split_sizes: list[int], dim: int = 0):
+    batched.refuse_without_rule("aten::unsafe_split_with_sizes", input)
     sizes, d = _split_sizes(input, list(split_sizes), dim)
     return UnsafeSplitWithSizes.apply(input, sizes=tuple(sizes), dim=d, given=(split_sizes, dim))
 

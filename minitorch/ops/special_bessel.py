@@ -10,13 +10,15 @@ from .. import dtypes as D
 from ..backends import bessel_numpy as B
 from ..backends import polynomials_numpy as P
 from ..tensor import Tensor
-from ._helpers import operands
+from ._helpers import computed_from, operands
 
 
-def _on_host(kernel, device, dtype, *arrays) -> Tensor:
+def _on_host(kernel, dtype, inputs, arrays) -> Tensor:
+    """kernel(*arrays) computed on the host, as a tensor of `dtype` on the inputs' device."""
+    device = inputs[0]._device
     backend = device.backend
     host = [backend.to_host(a) for a in arrays]
-    return Tensor._wrap(backend.from_host(kernel(*host).astype(dtype.np, copy=False)), device)
+    return computed_from(backend.from_host(kernel(*host).astype(dtype.np, copy=False)), device, *inputs)
 
 
 def _function(name: str):
@@ -27,7 +29,7 @@ def _function(name: str):
             raise TypeError(f"special_{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
         dt = D.float_result(input._dtype)
-        return _on_host(kernel, input._device, dt, input._data)
+        return _on_host(kernel, dt, (input,), (input._data,))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = kernel.__doc__.split("\n")[0] + " Elementwise, without a gradient."
     op.differentiable = False
@@ -44,7 +46,7 @@ def _polynomial(name: str, kernel, **options):
         dt = D.float_result(D.result_type(input, n))
         x, degree, _ = operands(input, n, dtype=dt)
         xp = x._device.backend.xp
-        return _on_host(lambda a, b: kernel(a, b, **options), x._device, dt, *xp.broadcast_arrays(x._data, degree._data))
+        return _on_host(lambda a, b: kernel(a, b, **options), dt, (x, degree), xp.broadcast_arrays(x._data, degree._data))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = kernel.__doc__.split("\n")[0].replace("(x)", "(input)") + \
         " (shifted to [0, 1]: x ↦ 2x − 1)" * bool(options) + ", of degree n (truncated to an integer), without a gradient."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as D
+from ..autograd import batched
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, torch_int
 from ..tensor import Tensor
@@ -146,9 +147,11 @@ class Aminmax(Fused):
 
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     """(min, max) over all elements or along `dim`, in one op."""
-    if input._data.size == 0 and (dim is None or input._data.ndim == 0 or input.shape[wrap_dim(dim, input.dim())] == 0):
+    if input._data.size == 0 and (dim is None or input._data.ndim == 0):
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
                            "identity.")
+    if dim is not None and input._data.ndim and input.shape[wrap_dim(dim, input.dim())] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {wrap_dim(dim, input.dim())} to have non-zero size.")
     if dim is None:
         dims = tuple(range(input._data.ndim))
     else:
@@ -351,12 +354,14 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
     return SqueezeDimInPlace.apply(values, shape=values._data.shape[:-1], must_view=True, dim=-1)
 
 
+@batched.as_one_op
 def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
              interpolation: str = "linear") -> Tensor:
     """The q-th quantiles of all elements or along `dim` (q a number or a 1-D tensor of them in [0, 1])."""
     return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=False)
 
 
+@batched.as_one_op
 def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
                 interpolation: str = "linear") -> Tensor:
     """quantile ignoring NaN values (NaN where a slice is all NaN)."""

@@ -165,7 +165,7 @@ def empty_strided(size: list[int], stride: list[int], *, dtype=None, layout=None
     xp = storage._device.backend.xp
     data = _strided_view(xp, storage._data, size, stride, 0) if span else xp.empty(size, dtype=storage._data.dtype)
     out = Tensor._wrap(data, storage._device)
-    return out.requires_grad_(requires_grad) if requires_grad else out
+    return out._set_requires_grad(requires_grad) if requires_grad else out
 
 
 def new_empty_strided(self: Tensor, size: list[int], stride: list[int], *, dtype=None, layout=None, device=None,

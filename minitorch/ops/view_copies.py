@@ -7,6 +7,7 @@ own. torch names the node after the view's with `_copy` appended (`PermuteBackwa
 """
 from __future__ import annotations
 
+from ..autograd import batched
 from ..autograd.saved_values import torch_int, torch_ints
 from ..tensor import Tensor
 from .fused import Fused
@@ -131,6 +132,7 @@ def slice_copy(input: Tensor, dim: int = 0, start=None, end=None, step: int = 1)
 
 def split_copy(input: Tensor, split_size: int, dim: int = 0):
     """split(input, split_size, dim), each piece in new memory."""
+    batched.refuse_without_rule("aten::split_copy.Tensor", input)
     return _SplitCopy.apply(input, split_size, dim)
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .node_names import FORWARD_AD_DIFFERS, PENDING, SAVED_PENDING, SECOND_ORDER_PENDING
+from .node_names import FORWARD_AD_DIFFERS, PENDING, SAVED_PENDING, SECOND_ORDER_PENDING, VMAP_REFUSES_WRONGLY
 
 SPECS: dict = {}
 
@@ -368,6 +368,100 @@ def _output_tangents(spec, lib, args, kwargs, positions, seed, device="cpu"):
         if err is not None:
             return err
         return [fwad.unpack_dual(o).tangent if isinstance(o, lib.Tensor) else None for o in _flatten(out)]
+
+
+# ---- vmap ---------------------------------------------------------------------------------------
+
+VMAP_BATCH = 2
+
+
+def check_vmap(spec, args, kwargs, dtype) -> str:
+    """vmap over the sample with each sampled tensor stacked VMAP_BATCH times along a new first dim (as torch's own
+    vmap tests batch an OpInfo sample, so every slice holds valid values; kwargs stay unbatched): minitorch's
+    func.vmap gives torch.func.vmap's result, or raises its exception class. Where torch's vmap departs from vmap's
+    definition (the function on each slice, the results stacked, which torch computes eagerly here) without
+    refusing, as when its batching rule skips a dim check or counts the batch dim in a promotion, minitorch
+    follows the definition."""
+    import torch
+
+    import minitorch
+    pairs = [_batched(a) for a in args]
+    batched, dims = [p[0] for p in pairs], tuple(p[1] for p in pairs)
+    if all(d is None for d in dims):
+        return "no tensor"
+    want, terr = _vmapped(spec, torch, batched, dims, kwargs)
+    got, merr = _vmapped(spec, minitorch, batched, dims, kwargs)
+    differs = _vmap_differs(spec, got, merr, want, terr, dtype)
+    if differs is None:
+        return "error" if terr is not None else "result"
+    loop, lerr = _sliced_loop(spec, batched, dims, kwargs)
+    if terr is not None and lerr is None and spec.name not in VMAP_REFUSES_WRONGLY:
+        # a refusal of vmap's own (.item(), a value-dependent shape, ...): minitorch must refuse too
+        raise AssertionError(f"{spec.name} under vmap: {differs}") from terr
+    from_definition = _vmap_differs(spec, got, merr, loop, lerr, dtype)
+    assert from_definition is None, f"{spec.name} under vmap: {differs}; against the slices run one by one: " \
+                                    f"{from_definition}"
+    return "as defined"
+
+
+def _vmap_differs(spec, got, merr, want, terr, dtype):
+    """None when minitorch's outcome (result or exception) is torch's, else what differs."""
+    import torch
+    if terr is not None:
+        if merr is None:
+            return f"torch raised {type(terr).__name__}: {terr}; minitorch did not"
+        if isinstance(merr, error_class(terr)) or _checked_instead_of_leaked(terr, merr):
+            return None
+        return f"torch raised {type(terr).__name__}: {terr}; minitorch raised {type(merr).__name__}: {merr}"
+    if merr is not None:
+        return f"minitorch raised {type(merr).__name__}: {merr}; torch returned a result"
+    wants, gots = _flatten(want), _flatten(got)
+    if len(wants) != len(gots):
+        return f"{len(gots)} outputs, torch has {len(wants)}"
+    try:
+        for i, (g, w) in enumerate(zip(gots, wants)):
+            rtol, atol = spec.tolerances(_dtype_name(w) if isinstance(w, torch.Tensor) else dtype)
+            compare_values(g, w, rtol, atol, what=f"vmapped output {i}")
+    except AssertionError as e:
+        return str(e)
+    return None
+
+
+def _batched(value):
+    """A sampled tensor stacked along a new first dim, with its in_dim (None for what is not a tensor)."""
+    if isinstance(value, Arg):
+        return Arg(np.stack([value.array] * VMAP_BATCH), value.layout, value.requires_grad), 0
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Arg) for v in value):
+        return type(value)(_batched(v)[0] if isinstance(v, Arg) else v for v in value), 0
+    return value, None
+
+
+def _lib_args(lib, args, kwargs):
+    return [_to_lib(a, lib, False) for a in args], {k: _to_lib(v, lib, False) for k, v in kwargs.items()}
+
+
+def _vmapped(spec, lib, batched, dims, kwargs):
+    """(lib.func.vmap(spec.fn)(batched args), None), or (None, the exception it raised)."""
+    targs, tkw = _lib_args(lib, batched, kwargs)
+    try:
+        return lib.func.vmap(lambda *a: spec.fn(lib, *a, **tkw), in_dims=dims)(*targs), None
+    except Exception as e:  # noqa: BLE001 - the exception itself is what we compare
+        return None, e
+
+
+def _sliced_loop(spec, batched, dims, kwargs):
+    """vmap's definition in torch: spec.fn on each slice, each output's slices stacked."""
+    import torch
+    targs, tkw = _lib_args(torch, batched, kwargs)
+    try:
+        outs = []
+        for b in range(VMAP_BATCH):
+            sliced = [a if d is None else (a[b] if isinstance(a, torch.Tensor) else type(a)(t[b] for t in a))
+                      for a, d in zip(targs, dims)]
+            outs.append(_flatten(spec.fn(torch, *sliced, **tkw)))
+        return [torch.stack(column) for column in zip(*outs)], None
+    except Exception as e:  # noqa: BLE001
+        return None, e
 
 
 def _checked_instead_of_leaked(terr: BaseException, merr: BaseException) -> bool:

@@ -90,7 +90,7 @@ def _checkpoint_without_reentry(function, args, kwargs, context_fn, determinism_
 
 def _recompute(function, args, kwargs, rng, context, firsts, recomputed, early_stop, determinism_check, wanted):
     """Run the block again (same random numbers, same inputs, a graph of its own) to collect its saved tensors."""
-    inputs = [a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a for a in args]
+    inputs = [a.detach()._set_requires_grad(a.requires_grad) if isinstance(a, Tensor) else a for a in args]
     count = [0]
 
     def pack(tensor):
@@ -141,7 +141,7 @@ class CheckpointFunction(Function):
     def backward(ctx, *grads):
         saved = iter(ctx.saved_tensors)
         inputs = [a if a is not None else next(saved) for a in ctx.inputs]
-        inputs = [a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a for a in inputs]
+        inputs = [a.detach()._set_requires_grad(a.requires_grad) if isinstance(a, Tensor) else a for a in inputs]
         state = _random.get_rng_state()
         if ctx.rng is not None:
             _random.set_rng_state(ctx.rng)

@@ -3,6 +3,7 @@ Function computes it, running window sums and all, so values and gradients match
 LocalResponseNorm is the one to use; this one exists for code that still names it."""
 from __future__ import annotations
 
+from ...autograd import batched
 from ...autograd.function import Primitive
 from .module import Module
 
@@ -66,6 +67,7 @@ class CrossMapLRN2d(Module):
     def forward(self, input):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        batched.refuse_legacy_function()  # torch's CrossMapLRN2d is an old-style autograd.Function
         return CrossMapLRN2d_.apply(input, size=self.size, alpha=self.alpha, beta=self.beta, k=self.k)
 
     def extra_repr(self) -> str:

@@ -10,6 +10,7 @@ import numbers
 import warnings
 
 from ... import dtypes as D
+from ...autograd import batched
 from ...ops import recurrent as R
 from ...ops.creation import empty, zeros
 from ...tensor import Tensor
@@ -162,6 +163,8 @@ class RNNBase(Module):
 
     def _run(self, input, hiddens, batch_sizes):
         """The layers over a (seq, batch, features) input or packed data; the output and the final hiddens."""
+        overload = "input" if batch_sizes is None else "data"
+        batched.refuse_without_rule(f"aten::{self.mode.lower()}.{overload}", input, hiddens, self._flat_weights)
         if self.batch_first and batch_sizes is None:
             input = input.transpose(0, 1)
         output, finals = R.run_layers(self.mode, input, hiddens, self._layer_params(), self.num_layers,
@@ -393,6 +396,7 @@ class LSTMCell(RNNCellBase):
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
         self._check_step(input, list(hx))
+        batched.refuse_without_rule("aten::lstm_cell", input, hx, self._params())
         h, c = R.lstm_step(input, tuple(hx), self._params())
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 

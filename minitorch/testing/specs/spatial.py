@@ -156,9 +156,19 @@ def _interpolate_sample(draw, dtype):
         kw["recompute_scale_factor"] = draw(st.sampled_from([None, True]))
     if mode in ("bilinear", "bicubic", "linear", "trilinear"):
         kw["align_corners"] = draw(st.booleans())
-        if mode in ("bilinear", "bicubic") and not kw["align_corners"] and draw(st.booleans()):
+        # torch's CPU antialias kernel is wrong when the output is one column wide and the height changes (every
+        # row comes out as the first one; see the README's deviations): those cases are left to tests/test_nn.py
+        if mode in ("bilinear", "bicubic") and not kw["align_corners"] and _output_width(x, kw) > 1 \
+                and draw(st.booleans()):
             kw["antialias"] = True
     return [x], kw
+
+
+def _output_width(x, kw) -> int:
+    if "size" in kw:
+        return kw["size"][-1]
+    scale = kw["scale_factor"]
+    return int(x.array.shape[-1] * (scale[-1] if isinstance(scale, tuple) else scale))
 
 
 register(F + "interpolate", lambda lib, x, **k: lib.nn.functional.interpolate(x, **k), _interpolate_sample,
