@@ -73,6 +73,35 @@ def test_saved_values_of_a_network_s_nodes_are_torchs(call):
         theirs.extend(n for n, _ in tnode.next_functions if n is not None)
 
 
+IN_PLACE_SAVING_RESULT = {
+    "exp_": lambda lib, y: y.exp_(),
+    "sigmoid_": lambda lib, y: y.sigmoid_(),
+    "elu": lambda lib, y: lib.nn.functional.elu(y, inplace=True),
+    "celu": lambda lib, y: lib.nn.functional.celu(y, alpha=0.5, inplace=True),
+    "selu": lambda lib, y: lib.nn.functional.selu(y, inplace=True),
+}
+
+
+@pytest.mark.parametrize("op", sorted(IN_PLACE_SAVING_RESULT))
+def test_an_in_place_op_saving_its_result_keeps_the_tensor_itself(op):
+    """The node of an in-place op that saves its result keeps the tensor it wrote (torch's output is self): its
+    gradient is torch's, `_saved_result` is that tensor's values, and writing to it again makes backward refuse."""
+    outcomes = []
+    for lib, x in zip((mt, torch), both([[-1.0, 2.0], [0.5, -3.0]])):
+        y = x.clone()
+        z = IN_PLACE_SAVING_RESULT[op](lib, y)
+        (z * z).sum().backward(retain_graph=True)
+        saved = z.grad_fn._saved_result.detach().numpy().copy()
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
+        outcomes.append((x.grad.numpy(), saved))
+    # the slope below zero is read off the result (result + scale·alpha), which cancels to a few units of float32
+    # rounding where the result nears -scale·alpha: absolute, not relative, agreement there
+    np.testing.assert_allclose(outcomes[0][0], outcomes[1][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(outcomes[0][1], outcomes[1][1], rtol=1e-6)
+
+
 def test_saved_attributes_are_gone_after_backward():
     x, _ = both([1.0, 2.0])
     y = x.exp()

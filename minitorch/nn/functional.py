@@ -371,9 +371,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.word} but expected {input.dtype.word}")
     if weight is not None:  # torch expands the weight to the target's shape (or beyond, and then refuses)
+        from ..ops._helpers import cast
         from ..ops.inplace import check_fits
         check_fits(input, [weight])
-        weight = weight.to(input.dtype)  # torch's kernel writes the loss in input's dtype
+        # the kernel writes the loss in input's dtype; the node shows the expanded weight as given
+        weight = cast(weight.expand(input.shape), input.dtype, input.device)
     return BinaryCrossEntropyLoss.apply(input, target, weight, reduction)
 
 
@@ -385,6 +387,8 @@ def _bce(input, target, weight, reduction):
 class BinaryCrossEntropyLoss(Fused):
     node_name = "BinaryCrossEntropyBackward0"
     definition = staticmethod(_bce)
+    saved_values = {"self": saved_argument(0), "target": saved_argument(1), "weight": saved_argument(2),
+                    "reduction": lambda node: saved_reduction(node.args[3])}
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -423,6 +427,8 @@ class BinaryCrossEntropyWithLogits(Fused):
 
     node_name = "BinaryCrossEntropyWithLogitsBackward0"
     definition = staticmethod(_bce_with_logits)
+    saved_values = {"self": saved_argument(0), "target": saved_argument(1), "weight": saved_argument(2),
+                    "pos_weight": saved_argument(3), "reduction": lambda node: saved_reduction(node.args[4])}
 
     @classmethod
     def backward(cls, ctx, grad):

@@ -12,7 +12,7 @@ from ..autograd import batched
 from ..autograd.saved_values import reduction as saved_reduction
 from ..ops.arguments import c_parser
 from ..ops.creation import arange
-from ..ops.fused import Fused
+from ..ops.fused import Fused, saved_argument
 from ..ops.pointwise import add_by_number, sub_by_number, where
 from ..tensor import Tensor
 
@@ -290,9 +290,25 @@ def _multilabel_margin(input, target, reduction):
     return _reduce(loss if input.dim() == 2 else loss.reshape(()), reduction)
 
 
+def _is_target(node):
+    """torch's saved is_target: 1 at each sample's target classes (its labels before the first −1), in input's
+    shape and dtype."""
+    x, target = node.saved_tensors
+    rows = target.reshape(-1, max(x.shape[-1:] or (1,)))
+    marks = x.new_zeros(rows.shape)
+    for r, row in enumerate(rows.tolist()):
+        for label in row:
+            if label < 0:
+                break
+            marks[r, label] = 1
+    return marks.reshape(x.shape)
+
+
 class MultilabelMarginLoss(Fused):
     node_name = "MultilabelMarginLossBackward0"
     definition = staticmethod(_multilabel_margin)
+    saved_names = ("self", "target")
+    saved_values = {"is_target": _is_target, "reduction": lambda node: saved_reduction(node.args[2])}
 
 
 @batched.as_one_op
@@ -334,6 +350,9 @@ def _multi_margin(input, target, weight, p, margin, reduction):
 class MultiMarginLoss(Fused):
     node_name = "MultiMarginLossBackward0"
     definition = staticmethod(_multi_margin)
+    saved_values = {"self": saved_argument(0), "target": saved_argument(1), "weight": saved_argument(2),
+                    "p": lambda node: node.args[3], "margin": lambda node: node.args[4],
+                    "reduction": lambda node: saved_reduction(node.args[5])}
 
 
 @batched.as_one_op

@@ -448,12 +448,32 @@ class Elu(Primitive):
 
 
 class EluInplace(Elu):
-    node_name = "EluBackward1"  # torch's in-place elu saves its result, and numbers its node 1
+    """In place, torch's node keeps the result (input's memory holds it now) and reads the slope from it: scale
+    above zero, input_scale · (result + scale · alpha) at and below."""
+
+    node_name = "EluBackward1"  # torch numbers the in-place node 1
+    formula = "grad_self = grad · (scale if result > 0, else input_scale · (result + scale · alpha))"
+    saved_names = ("result",)
+
+    @classmethod
+    def forward(cls, ctx, x, *, alpha, scale=1, input_scale=1):
+        y = Elu.forward(ctx, x, alpha=alpha, scale=scale, input_scale=input_scale)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        # y enters only where it is below 0: at 0 the slope is input_scale · scale · alpha with no derivative in
+        # y, as torch's double backward has it
+        slope = (y.where(y < 0, 0.0) + ctx.scale * ctx.alpha) * ctx.input_scale
+        return gy * slope.where(y <= 0, ctx.scale)
 
 
 class Celu(Elu):
     saved_values = {"alpha": attribute("alpha")}
 
 
-class CeluInplace(Elu):
+class CeluInplace(EluInplace):
     node_name = "CeluBackward1"
+    saved_values = Celu.saved_values

@@ -21,6 +21,8 @@ def _pdist(input, p):
 class Pdist(Fused):
     node_name = "PdistBackward0"
     definition = staticmethod(_pdist)
+    saves_result, saved_names = True, ("self", "result")
+    saved_values = {"p": lambda node: float(node.args[1])}
 
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:

@@ -23,7 +23,9 @@ def saved_argument(position: int):
     def read(node):
         if node.args[position] is not _TENSOR:
             return None
-        return node.saved_tensors[sum(a is _TENSOR for a in node.args[:position])]
+        saved = node.saved_tensors[sum(a is _TENSOR for a in node.args[:position])]
+        source = saved._cast_from  # promoted for the op: torch's node shows the operand it was given
+        return saved if not isinstance(source, Tensor) else source
     return read
 
 

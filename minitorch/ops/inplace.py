@@ -38,8 +38,9 @@ def _write(self: Tensor, data) -> None:
 
 
 def _save_self_as_result(result: Tensor, self: Tensor) -> None:
-    """An in-place op computed in a wider dtype keeps `self`, rounded to its own dtype, as its saved result
-    (what torch's node keeps, the op's output being self), not the wider values written into it."""
+    """An in-place op whose node saves its result keeps `self` as that result, as torch's node does (the op's
+    output being self): a later in-place change of self makes backward refuse, and an op computed in a wider
+    dtype keeps self's values, rounded to its own dtype, not the wider ones written into it."""
     saved = result._grad_fn._saved
     for entry in saved if isinstance(saved, (list, tuple)) else ():
         if entry is not None and entry.data is result._data:
@@ -52,7 +53,7 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=(), name=
     _leaf_check(self)
     if _mode.vmap:
         batched.refuse_unbatched_self(self, grad_operands, name)
-    wider = None
+    recorded = None
     recording = _mode.enabled and (self._requires_grad or any(
         is_tensor(t) and t._requires_grad for t in grad_operands))
     dual = _mode.forward_ad and has_tangent((self, *grad_operands))
@@ -77,8 +78,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=(), name=
         result = out_of_place(old)
         check_cast(result._dtype, self._dtype)
         _write(self, result._data)
-        if result._dtype is not self._dtype and result._grad_fn is not None:
-            wider = result  # its saved result becomes self once self's version moves on (below)
+        if result._grad_fn is not None:
+            recorded = result  # its saved result becomes self once self's version moves on (below)
         if dual:
             _take_tangent(self, result)
         self._grad_fn, self._output_nr, self._requires_grad = result._grad_fn, result._output_nr, True
@@ -110,8 +111,8 @@ def apply_inplace(self: Tensor, out_of_place, fast=None, grad_operands=(), name=
     if events.observing():  # the fast path is not taken then: result is the value self now holds
         events.note_rebinding(self, result)
     self._bump()
-    if wider is not None:
-        _save_self_as_result(wider, self)
+    if recorded is not None:
+        _save_self_as_result(recorded, self)
     return self
 
 

@@ -268,7 +268,8 @@ class Cdist(Primitive):
     """d_pr = ‖x1_p − x2_r‖_p over the last dim, for every row p of x1 and r of x2 (batched)."""
 
     formula = "grad_x1 = Σ_r grad_pr ∂d_pr/∂x1_p, grad_x2 = −Σ_p grad_pr ∂d_pr/∂x1_p"
-    saved_names = ("p", "result", "x1", "x2")
+    saved_names = ("x1", "x2", "result")
+    saved_values = {"p": attribute("p")}
 
     @staticmethod
     def forward(ctx, x1, x2, *, p, use_mm):

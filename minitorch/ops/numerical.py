@@ -15,8 +15,8 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd import batched
 from ..tensor import Tensor
-from ..autograd.saved_values import torch_int
-from ._helpers import check_number, host_values, is_tensor, wrap_dim
+from ..autograd.saved_values import attribute, torch_int
+from ._helpers import cast, check_number, common_device, host_values, is_tensor, wrap_dim
 from ..autograd.function import Primitive
 from .fused import Fused
 from .reduction import _return_type
@@ -293,10 +293,12 @@ class Dist(Primitive):
     """‖a − b‖_p over all elements; the gradient of the norm, 0 where the difference is 0 (as torch masks it)."""
 
     formula = "grad_self = norm_backward(grad, self − other, p, result), grad_other = −grad_self"
-    saved_names = ("self", "other", "p", "result")
+    saved_names = ("self", "other", "result")
+    saved_values = {"p": attribute("given_p")}
 
     @staticmethod
-    def forward(ctx, a, b, *, p):
+    def forward(ctx, a, b, *, p, given_p=None):
+        ctx.given_p = p if given_p is None else given_p  # as the call gave it (torch's node keeps the Scalar)
         xp = ctx.xp
         diff = xp.abs(a - b).reshape(-1).astype(xp.float64)  # a large p would overflow powers in float32
         if diff.size == 0:  # no elements: 0 for every p, as torch
@@ -315,45 +317,54 @@ class Dist(Primitive):
         return y
 
     @staticmethod
-    def _slope(ctx):
-        """d‖x‖_p / dx at x = a − b (minitorch ops, so a second derivative exists)."""
+    def _gradient(ctx, gy):
+        """gy · d‖x‖_p / dx at x = a − b, in minitorch ops (so a second derivative exists), grouped as torch's
+        norm_backward groups it: where the norm is 0 the mask sits on the same factor, so a second derivative
+        there is torch's (0, or NaN)."""
         a, b, y = ctx.saved_tensors
         p, x = ctx.p, a - b
         if p == 0:
             return x * 0
         if p == 1:
-            return x.sign()
+            return x.sign() * gy
         if math.isinf(p):
             hit = (x.abs() == y).to(x.dtype)
-            return x.sign() * hit / hit.sum()
+            return x.sign() * hit / hit.sum() * gy
         if p == 2:
-            return (x / y).masked_fill(y == 0, 0.0)
-        return (x * x.abs().pow(p - 2) / y.pow(p - 1)).masked_fill(y == 0, 0.0)
+            return gy * (x / y).masked_fill(y == 0, 0.0)
+        if p < 1:
+            return (x.sign() * x.abs().pow(p - 1)).masked_fill(x == 0, 0.0) * gy * y.pow(1 - p)
+        scaled = x.sign() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
+        return scaled * (gy / y.pow(p - 1)).masked_fill(y == 0, 0.0)
 
     @staticmethod
     def backward(ctx, gy):
-        g = gy * Dist._slope(ctx)
+        g = Dist._gradient(ctx, gy)
         return g, -g
 
     @staticmethod
     def jvp(ctx, ta, tb):
-        return (Dist._slope(ctx) * (ta - tb)).sum()
+        a, _, _ = ctx.saved_tensors
+        return (Dist._gradient(ctx, a.new_ones(())) * (ta - tb)).sum()
 
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """‖input − other‖_p over all elements (after broadcasting and type promotion)."""
-    from .shape import broadcast_tensors
+    from .shape import broadcast_shapes
     dt = D.result_type(input, other)
     if not dt.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dt.word}")
-    a, b = broadcast_tensors(input.to(dt), other.to(dt))
-    p = float(check_number("dist", "p", p))
-    if a.numel() == 0 and (p < 0 or math.isinf(p)):
+    device = common_device(input, other)
+    broadcast_shapes(input.shape, other.shape)  # torch's error where they do not broadcast
+    a, b = cast(input, dt, device), cast(other, dt, device)  # the node shows (and keeps) the operands as given
+    given = check_number("dist", "p", p)
+    p = float(given)
+    if math.prod(broadcast_shapes(a.shape, b.shape)) == 0 and (p < 0 or math.isinf(p)):
         order = f"{'' if p > 0 else '-'}inf" if math.isinf(p) else f"{p:g}"
         raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because the "
                            "operation does not have an identity")
-    return Dist.apply(a, b, p=p)
+    return Dist.apply(a, b, p=p, given_p=given)
 
 
 def _renorm(input, p, dim, maxnorm):

@@ -513,15 +513,46 @@ argmin = _arg("argmin", "argmin")
 
 # ---- statistics -------------------------------------------------------------------------
 
+class _ShownAsNone:
+    """The correction of a call that gave none (nor unbiased, nor dim; or correction=None): 1, which torch's node
+    shows as None, having taken the call for its (input, unbiased) overload."""
+
+    def __repr__(self) -> str:
+        return "<correction shown as None>"
+
+
+SHOWN_AS_NONE = _ShownAsNone()
+
+
 def _correction(unbiased, correction):
-    if correction is not None:
+    if correction is not None and correction is not SHOWN_AS_NONE:
         return correction
     return 1 if unbiased is NOT_GIVEN or unbiased else 0
 
 
+def _shown_correction(unbiased, correction):
+    """The correction as torch's node saves it."""
+    return None if correction is SHOWN_AS_NONE else _correction(unbiased, correction)
+
+
+def _shown_dims(dim):
+    """A statistic's dim as torch's node saves it: None, or a tuple of ints."""
+    if dim is None:
+        return None
+    return torch_ints(dim) if isinstance(dim, (tuple, list)) else (torch_int(dim),)
+
+
+_STATISTIC_VALUES = {"correction": attribute("correction_shown"), "dim": attribute("given_dim", _shown_dims),
+                     "keepdim": attribute("keepdim")}
+
+
 class Var(Primitive):
+    saved_names = ("self", "")
+    saved_values = _STATISTIC_VALUES
+
     @staticmethod
-    def forward(ctx, x, *, axes, correction, keepdim, take_sqrt):
+    def forward(ctx, x, *, axes, correction, keepdim, take_sqrt, given_dim=None, correction_shown=None):
+        ctx.given_dim, ctx.correction_shown = given_dim, correction_shown
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.denom = math.prod(x.shape[a] for a in axes) - correction  # may be <= 0, as in torch
         acc = _acc_dtype(x, ctx.xp)
@@ -547,12 +578,13 @@ class Var(Primitive):
 
 
 class Std(Var):
-    pass
+    saved_names = ("self", "result")
 
 
 def _unbiased_overload(fn):
     """torch's var(input, unbiased) overload: a bool in the second place is `unbiased` (as a keyword, a
-    bool `dim` is refused)."""
+    bool `dim` is refused). A call that gives neither dim nor unbiased nor correction, or correction=None, is
+    marked so that the node shows correction None, as torch's does."""
     @functools.wraps(fn)
     def call(input, *args, **kwargs):
         if args and isinstance(args[0], bool):
@@ -560,6 +592,8 @@ def _unbiased_overload(fn):
                 raise TypeError(f"{fn.__name__}() received an invalid combination of arguments: (input, unbiased) "
                                 "takes no other argument")
             return fn(input, None, args[0], **kwargs)
+        if kwargs.get("correction", NOT_GIVEN) is None or not (args or {"dim", "unbiased", "correction"} & set(kwargs)):
+            kwargs["correction"] = SHOWN_AS_NONE
         return fn(input, *args, **kwargs)
     return call
 
@@ -571,10 +605,10 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
     if unbiased is not NOT_GIVEN and not isinstance(unbiased, bool):
         raise TypeError(f"{name}() received an invalid combination of arguments - got unbiased="
                         f"{type(unbiased).__name__}: unbiased is a bool")
-    if unbiased is not NOT_GIVEN and correction is not None:
+    if unbiased is not NOT_GIVEN and correction is not None and correction is not SHOWN_AS_NONE:
         raise TypeError(f"{name}() received an invalid combination of arguments: give unbiased or correction, "
                         "not both")
-    if correction is not None:
+    if correction is not None and correction is not SHOWN_AS_NONE:
         check_number(name, "correction", correction)
     check_dim_types(dim)  # the parser's check, then the kernel's dtype check, then the dims' range
     _needs_float(input, name, None)
@@ -589,26 +623,37 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
 def var(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's `correction` (1 by default)."""
     axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "var")
-    return Var.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=False)
+    return Var.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=False, given_dim=dim,
+                     correction_shown=_shown_correction(unbiased, correction))
 
 
 @_unbiased_overload
 def std(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation with Bessel's `correction` (1 by default)."""
     axes, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "std")
-    return Std.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=True)
+    return Std.apply(input, axes=axes, correction=c, keepdim=keepdim, take_sqrt=True, given_dim=dim,
+                     correction_shown=_shown_correction(unbiased, correction))
+
+
+# the (statistic, mean) pairs: their definition's arguments are (input, dim, unbiased, keepdim, correction)
+_PAIR_VALUES = {"correction": lambda node: _shown_correction(node.args[2], node.args[4]),
+                "dim": lambda node: _shown_dims(node.args[1]), "keepdim": lambda node: node.args[3]}
 
 
 class VarMean(Fused):
     node_name = "VarMeanBackward0"
     definition = staticmethod(lambda input, dim, unbiased, keepdim, correction: (
         var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)))
+    saved_names = ("self",)
+    saved_values = _PAIR_VALUES
 
 
 class StdMean(Fused):
     node_name = "StdMeanBackward0"
     definition = staticmethod(lambda input, dim, unbiased, keepdim, correction: (
         std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)))
+    saves_result, saved_names = True, ("self", "result0", "")
+    saved_values = _PAIR_VALUES
 
 
 @_unbiased_overload
