@@ -579,6 +579,7 @@ class _PinvNode(Fused):
     """pinv as one node (torch's LinalgPinvBackward0); the backward differentiates the SVD definition."""
     node_name = "LinalgPinvBackward0"
     definition = staticmethod(_pinv_definition)
+    saves_result, saved_names = True, ("self", "result")
 
 
 _COND_ORDERS = (1, -1, 2, -2, math.inf, -math.inf, "fro", "nuc")
@@ -721,6 +722,7 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
 
 class _Cholesky(_dec.LinalgCholeskyEx):
     node_name = "CholeskyBackward0"  # the deprecated torch.cholesky
+    saved_names = ("result",)
 
 
 def cholesky_legacy(input: Tensor, upper: bool = False) -> Tensor:
@@ -744,6 +746,8 @@ class _CholeskySolve(Fused):
     """X with (L Lᵀ) X = B from the Cholesky factor L (or Uᵀ U with upper=True)."""
     node_name = "CholeskySolveBackward0"
     definition = staticmethod(lambda b, l, upper: _mf.LinalgSolveEx.apply(_gram(l, upper), b, check_errors=False)[0])
+    saves_result, saved_names = True, ("self", "input2", "result")
+    saved_values = {"upper": lambda node: node.args[2]}
 
 
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
@@ -762,6 +766,8 @@ class _CholeskyInverse(Fused):
     """(L Lᵀ)⁻¹ from the Cholesky factor L (or (Uᵀ U)⁻¹)."""
     node_name = "CholeskyInverseBackward0"
     definition = staticmethod(lambda l, upper: _mf.LinalgInvEx.apply(_gram(l, upper), check_errors=False)[0])
+    saves_result, saved_names = True, ("self", "result")
+    saved_values = {"upper": lambda node: node.args[1]}
 
 
 def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:

@@ -281,3 +281,14 @@ def test_complex_accessors_of_a_real_tensor_match_torch():
         assert x.is_conj() is False and lib.is_neg(x) is False and x.conj_physical_() is x
         with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
             x.imag
+
+
+@pytest.mark.parametrize("indices", [[-1], [2, 1], [7], [-9, 3], [0, 0, 5], 3, [1, 4]])
+def test_tensor_split_slices_from_each_index_to_the_next_as_torch(indices):
+    """Each piece is input[previous index : index] with the indices as given (a slice wraps negative ones and is
+    empty where they decrease), and its SliceBackward0 saves those bounds."""
+    pieces = []
+    for lib in (mt, torch):
+        x = lib.arange(5.0).requires_grad_()
+        pieces.append([(p.tolist(), p.grad_fn._saved_start, p.grad_fn._saved_end) for p in lib.tensor_split(x, indices)])
+    assert pieces[0] == pieces[1]

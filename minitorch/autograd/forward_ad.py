@@ -237,6 +237,7 @@ def _definition_jvp(cls, args, kwargs, grad_wanted):
     """A fused op's tangents: its definition run again on the dual inputs, each smaller op pushing them."""
     prev_fw, prev_grad = _mode.forward_ad, _mode.enabled
     _mode.forward_ad, _mode.enabled = True, grad_wanted
+    kwargs = {name: value for name, value in kwargs.items() if name != "given"}  # the node's, not the definition's
     try:
         out = cls.definition(*args, **kwargs)
     finally:

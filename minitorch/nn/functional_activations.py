@@ -138,6 +138,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 class RreluWithNoiseInplace(_act.RreluWithNoise):
     node_name = "RreluWithNoiseBackward1"
+    saved_names = ("result", "noise")
+    saves_output = True
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -161,7 +163,8 @@ def _rrelu(input, lower, upper, training, inplace, generator=None):
     if batched.is_batched(input):
         raise RuntimeError(f"vmap: we do not yet support aten::{name}. Please file an issue")
     op = RreluWithNoiseInplace if inplace else _act.RreluWithNoise
-    return _maybe_inplace(input, lambda x: op.apply(x, _rrelu_noise(x, lower, upper, training, generator)), inplace)
+    return _maybe_inplace(input, lambda x: op.apply(x, _rrelu_noise(x, lower, upper, training, generator), lower=lower,
+                                                   upper=upper, training=training), inplace)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,

@@ -215,7 +215,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     loss = CtcLoss.apply(lp, targets=sequences, input_lengths=in_lengths, target_lengths=out_lengths, blank=blank,
                          zero_infinity=zero_infinity)
     if zero_infinity:
-        loss = loss.where(loss != float("inf"), loss.new_zeros(()))
+        from ..ops.pointwise import where
+        loss = where(loss == float("inf"), loss.new_zeros(()), loss)  # torch's where, condition and all
     if reduction == "mean":
         from ..ops.creation import tensor
         divisor = tensor(out_lengths, dtype=loss.dtype, device=loss.device).clamp_min(1)

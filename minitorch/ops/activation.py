@@ -408,16 +408,21 @@ class RreluWithNoise(Primitive):
     """x where x > 0, else noise · x, with the noise drawn before (training) or (lower + upper) / 2."""
 
     formula = "grad_self = grad · noise (noise = 1 where x > 0)"
-    saved_names = ("lower", "noise", "self", "training", "upper")
+    saved_names = ("self", "noise")
+    saved_values = {"lower": attribute("lower"), "upper": attribute("upper"), "training": attribute("training")}
 
-    @staticmethod
-    def forward(ctx, x, noise):
-        ctx.save_for_backward(noise)
-        return (x * noise).astype(x.dtype)
+    @classmethod
+    def forward(cls, ctx, x, noise, *, lower, upper, training):
+        ctx.lower, ctx.upper, ctx.training = float(lower), float(upper), training
+        y = (x * noise).astype(x.dtype)
+        ctx.save_for_backward(y if cls.saves_output else x, noise)
+        return y
+
+    saves_output = False  # the in-place form keeps its result (self, once written) in place of the input
 
     @staticmethod
     def backward(ctx, gy):
-        (noise,) = ctx.saved_tensors
+        noise = ctx.saved_tensors[1]
         return gy * noise, None
 
 

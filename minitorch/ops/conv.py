@@ -30,9 +30,18 @@ def _channel_major(cols):
     return cols.transpose(1, 0, 2).reshape(ck, n * length)
 
 
+def _window_values():
+    """The window's saved values on the unfold and fold nodes, from `node.args` (kernel, stride, padding,
+    dilation)."""
+    return {name: (lambda node, i=i: tuple(node.args[i])) for i, name in
+            enumerate(("kernel_size", "stride", "padding", "dilation"))}
+
+
 class Im2Col(Primitive):
     """(N, C, H, W) -> (N, C*kh*kw, Ho*Wo): every window as a column (torch's unfold)."""
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {**_window_values(), "self_sym_argsize_minus_1": lambda node: node.shape[-1],
+                    "self_sym_argsize_minus_2": lambda node: node.shape[-2]}
 
     @staticmethod
     def forward(ctx, x, *, k, s, p, d, blocks=None):
@@ -57,6 +66,7 @@ class Col2Im(Primitive):
     (conv_transpose2d's output_padding).
     """
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = _window_values()
 
     @staticmethod
     def forward(ctx, cols, *, hw, k, s, p, d, blocks=None):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute
 from ..ops.fused import Fused
 from ..tensor import Tensor
 from ._helpers import host_array
@@ -211,7 +212,8 @@ class LinalgCholeskyEx(Primitive):
     """(L, info) with A = L Lᵀ (or U, with upper=True: A = Uᵀ U)."""
 
     formula = "grad_A = L⁻ᵀ sym(tril(Lᵀ grad_L)) L⁻¹, sym(P) = (P + tril(P, -1)ᵀ) / 2"
-    saved_names = ("L", "upper")
+    saved_names = ("L",)
+    saved_values = {"upper": attribute("upper")}
 
     @staticmethod
     def forward(ctx, a, *, upper, check_errors):
@@ -277,7 +279,8 @@ class LinalgQr(Primitive):
     """(Q, R) with A = Q R, Q with orthonormal columns and R upper triangular."""
 
     formula = "grad_A = (grad_Q + Q copyltu(R grad_Rᵀ − grad_Qᵀ Q)) R⁻ᵀ (m ≥ n)"
-    saved_names = ("Q", "R", "mode")
+    saved_names = ("Q", "R")
+    saved_values = {"mode": attribute("mode")}
 
     @staticmethod
     def forward(ctx, a, *, mode):
@@ -329,14 +332,15 @@ class LinalgSvd(Primitive):
 
     formula = ("grad_A = U [(skew(Uᵀ grad_U) / E) S + S (skew(Vᵀ grad_V) / E) + diag(grad_S)] Vh "
                "+ (I − U Uᵀ) grad_U S⁻¹ Vh + U S⁻¹ grad_Vᵀ (I − V Vh), E_jk = s_k² − s_j², skew(X) = X − Xᵀ")
-    saved_names = ("full_matrices", "S", "U", "Vh")
+    saved_names = ("U", "S", "Vh")
+    saved_values = {"full_matrices": attribute("full"), "S_sym_argsize_minus_1": lambda node: node.s_size}
 
     @staticmethod
     def forward(ctx, a, *, full_matrices, compute_uv=True):
         xp = ctx.xp
         m, n = a.shape[-2:]
         k = min(m, n)
-        ctx.full = full_matrices
+        ctx.full, ctx.s_size = full_matrices, k
         if a.size == 0:
             u = xp.zeros(a.shape[:-2] + (m, m if full_matrices else k), dtype=a.dtype)
             s = xp.zeros(a.shape[:-2] + (k,), dtype=a.dtype)

@@ -30,7 +30,9 @@ def saved_argument(position: int):
 
 
 class Fused(Function):
-    """Subclasses set `node_name` (torch's) and `definition`, a staticmethod on tensors and options."""
+    """Subclasses set `node_name` (torch's) and `definition`, a staticmethod on tensors and options. `apply`
+    also takes `given=`: the call's arguments as the user gave them (a stride of None, a dim of -1), which the
+    node's saved_values read and the definition does not see."""
 
     _node_suffix = "Backward0"
     _builtin = True
@@ -39,9 +41,10 @@ class Fused(Function):
     saves_result = False      # torch's node also keeps the outputs (`_saved_result`, `_saved_indices`, ...)
 
     @classmethod
-    def forward(cls, ctx, *args, **params):
+    def forward(cls, ctx, *args, given=None, **params):
         ctx.args = [_TENSOR if isinstance(a, Tensor) else a for a in args]  # the constants, by position
         ctx.params = params
+        ctx.given = given  # the arguments as the call gave them, for the saved values torch's node shows
         tensors = [a for a in args if isinstance(a, Tensor)]
         ctx.shapes = [t._data.shape for t in tensors]  # the inputs' sizes (torch saves some: `self_sym_sizes`)
         out = cls.definition(*args, **params)

@@ -50,6 +50,8 @@ def _grid_sampler_arguments(input: Tensor, grid: Tensor, interpolation_mode: int
 class AffineGridGenerator(Fused):
     node_name = "AffineGridGeneratorBackward0"
     definition = staticmethod(_affine_grid)
+    saved_names = ("",)  # torch keeps the size alone: the gradient is linear in theta
+    saved_values = {"size": lambda node: tuple(node.args[1]), "align_corners": lambda node: node.args[2]}
 
 
 def affine_grid(theta: Tensor, size: list[int], align_corners: bool | None = None) -> Tensor:

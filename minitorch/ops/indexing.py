@@ -5,6 +5,7 @@ integer tensors, lists, NumPy arrays) copies, and its backward adds into repeate
 """
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -30,6 +31,8 @@ def _key_part(k, xp):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if k._vmap_level and k._dtype in (D.bool_, D.uint8):
             batched.refuse_boolean_mask(k)
+        if k._data.ndim == 0 and k._dtype not in (D.bool_, D.uint8):  # a 0-d index tensor selects, as an int
+            return int(k._data.item())
         if k._dtype is D.uint8:  # a byte tensor is a mask, as torch (deprecated) reads it
             warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
                           "instead.", UserWarning, stacklevel=3)
@@ -116,10 +119,12 @@ class Index(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "IndexBackward0"
+    saved_values = {"indices": attribute("indices"), "self_sym_sizes": sizes("shape")}
 
     @staticmethod
-    def forward(ctx, x, *, key, advanced):
+    def forward(ctx, x, *, key, advanced, indices=None):
         ctx.shape, ctx.key, ctx.advanced = x.shape, key, advanced
+        ctx.indices = indices  # the index tensors as given (None for a dim a slice leaves whole), as torch keeps them
         try:
             return x[key]
         except IndexError as e:
@@ -176,12 +181,44 @@ class Select(Primitive):
         return index_put_zeros(gy, ctx.shape, ctx.key)
 
 
-class MaskedSelect(Index):
-    node_name = "MaskedSelectBackward0"
+class MaskedSelect(Primitive):
+    """x[mask] after broadcasting the two; backward puts the gradient back where mask holds."""
+    jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+
+    formula = "grad_self = zeros with grad written where mask holds (summed back to self's shape)"
+    saved_names = ("self", "mask")
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        xb, mb = ctx.xp.broadcast_arrays(x, mask)
+        ctx.shape, ctx.key = xb.shape, (mb,)
+        ctx.save_for_backward(x, mask)
+        return xb[mb]
+
+    @staticmethod
+    def backward(ctx, gy):
+        return index_put_zeros(gy, ctx.shape, ctx.key), None
 
 
-class Take(Index):
-    node_name = "TakeBackward0"
+class Take(Primitive):
+    """x.reshape(-1)[index]; backward adds the gradient back at the (repeated) flat positions."""
+    jvp = LINEAR
+
+    formula = "grad_self = zeros with grad added at index"
+    saved_names = ("self", "index")
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.key = x.shape, (index,)
+        ctx.save_for_backward(x, index)
+        try:
+            return x.reshape(-1)[index]
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return index_put_zeros(gy, (math.prod(ctx.shape),), ctx.key, True).reshape(ctx.shape), None
 
 
 def _is_basic(part) -> bool:
@@ -229,8 +266,45 @@ def getitem(self: Tensor, key) -> Tensor:
                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     if not advanced and sum(p is Ellipsis for p in k) == 1 and all(_is_basic(p) for p in k):
         return _basic_index(self, k, isinstance(key, slice))
+    if advanced and sum(p is Ellipsis for p in k) <= 1 and all(_is_basic(p) or hasattr(p, "ndim") for p in k):
+        return _advanced_index(self, k, _given_parts(key))
     out = Index.apply(self, key=k, advanced=advanced)
     return out if advanced else as_view(out, self)
+
+
+def _given_parts(key) -> tuple:
+    """The parts of a key as the call gave them (normalize_key turns them into arrays)."""
+    return tuple(key) if isinstance(key, tuple) or _sequence_as_tuple(key) else (key,)
+
+
+def _advanced_index(self: Tensor, key: tuple, given: tuple) -> Tensor:
+    """x[key] with index tensors or masks among the parts, in torch's two steps: the ints, slices and Nones
+    first, as views (SelectBackward0, SliceBackward0, UnsqueezeBackward0), then the tensors alone on that view
+    (IndexBackward0, which keeps them as `indices`, None for each dim a slice leaves whole). An int taken
+    before the tensors decides where their dims go: x[1, :, i] is (x[1])[:, i]."""
+    nd = self._data.ndim
+    rest = nd - sum(_width(p) for p in key)
+    basic, tensors, kept = [], [], []
+    for part, original in zip(key, given):
+        if part is Ellipsis:
+            basic += [slice(None)] * max(rest, 0)
+            tensors += [slice(None)] * max(rest, 0)
+            kept += [None] * max(rest, 0)
+        elif hasattr(part, "ndim"):
+            basic += [slice(None)] * _width(part)
+            tensors.append(part)
+            kept.append(original if isinstance(original, Tensor) else Tensor._wrap(part, self._device))
+        else:
+            basic.append(part)
+            if not isinstance(part, numbers.Integral):  # a slice or a None leaves (or makes) a dim
+                tensors.append(slice(None))
+                kept.append(None)
+    while tensors and isinstance(tensors[-1], slice):
+        tensors.pop()
+        kept.pop()
+    whole = all(isinstance(p, slice) and p == slice(None) for p in basic)
+    view = self if whole else _basic_index(self, tuple(basic) + (Ellipsis,), False)
+    return Index.apply(view, key=tuple(tensors), advanced=True, indices=tuple(kept))
 
 
 def _assign(data, key, values) -> None:
@@ -242,9 +316,20 @@ def _assign(data, key, values) -> None:
                            f"indexing result of shape {list(data[key].shape)}") from None
 
 
+def _key_tensors(node) -> tuple:
+    """An index key's tensors as torch's index nodes keep them: None for each dim a slice leaves whole (none
+    after the last tensor)."""
+    device = node._out_meta[0][2]
+    parts = [None if isinstance(p, slice) else Tensor._wrap(p, device) for p in node.key if p is not Ellipsis]
+    while parts and parts[-1] is None:
+        parts.pop()
+    return tuple(parts)
+
+
 class IndexPut(Primitive):
     """y = x with y[key] = v (the out-of-place form of `x[key] = v`)."""
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_values = {"indices": _key_tensors, "accumulate": lambda node: False}
 
     @staticmethod
     def forward(ctx, x, v, *, key):
@@ -294,6 +379,7 @@ def _slices_first(self: Tensor, key: tuple) -> bool:
 
 class CopySlices(IndexPut):
     node_name = "torch::autograd::CopySlices"   # torch's node for an in-place write through a view
+    saved_values = {}
 
 
 def _fills_mask(key: tuple, value: Tensor) -> bool:
@@ -598,11 +684,17 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 class IndexAdd(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
+    saved_names = ("index", "source")
+    saved_if_grad = {"index": (2,), "source": (2,)}  # torch keeps them for source's gradient only
+    saved_values = {"dim": attribute("given_dim", torch_int), "alpha": attribute("alpha"),
+                    "source_dim": attribute("source_dim")}
+
     @staticmethod
-    def forward(ctx, x, index, src, *, dim, alpha):
+    def forward(ctx, x, index, src, *, dim, alpha, given_dim=None):
         xp = ctx.xp
-        ctx.dim, ctx.alpha = dim, alpha
-        ctx.save_for_backward(index)
+        ctx.dim, ctx.alpha, ctx.source_dim = dim, alpha, src.ndim
+        ctx.given_dim = dim if given_dim is None else given_dim
+        ctx.save_for_backward(index, src)
         y = x.copy().reshape(x.shape or (1,))  # a 0-d self is one slice along dim 0
         _bounds_check(index, y.shape[dim], dim, xp)
         key = (slice(None),) * dim + (index.reshape(-1),)
@@ -612,7 +704,7 @@ class IndexAdd(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        (index,) = ctx.saved_tensors
+        index = ctx.saved_tensors[0]
         gsrc = gy.index_select(ctx.dim, index) if ctx.needs_input_grad[2] else None
         return gy, None, (gsrc if ctx.alpha == 1 or gsrc is None else gsrc * ctx.alpha)
 
@@ -654,7 +746,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     if not input._dtype.is_floating_point and input._dtype is not D.bool_:
         alpha = int(alpha)  # torch converts alpha to the tensor's type
     d = wrap_dim(dim, input._data.ndim)
-    return IndexAdd.apply(input, index, source, dim=d, alpha=alpha)
+    return IndexAdd.apply(input, index, source, dim=d, alpha=alpha, given_dim=dim)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
@@ -681,9 +773,8 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     """input's elements at the given flat positions, in index's shape."""
     if index._dtype is not D.int64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {index._dtype.word}")
-    flat = input.reshape(-1)
-    k, _ = normalize_key(index, flat._device.backend.xp)
-    return Take.apply(flat, key=k, advanced=True)
+    common_device(input, index)
+    return Take.apply(input, index)
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
@@ -691,8 +782,8 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     batched.refuse_masked_select(mask)
     from .shape import broadcast_tensors
-    x, m = broadcast_tensors(input, mask)
-    return MaskedSelect.apply(x, key=(m._data,), advanced=True)
+    broadcast_tensors(input, mask)  # torch's error where they do not broadcast
+    return MaskedSelect.apply(input, mask)
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
@@ -904,6 +995,10 @@ class Embedding(Primitive):
     jvp = LINEAR  # forward mode: the op is linear in its float inputs, so ẏ = f(ẋ)
 
     node_name = "EmbeddingBackward0"
+    saved_names = ("indices",)
+    saved_values = {"weight_sym_argsize_0": lambda node: node.options[0],
+                    "padding_idx": lambda node: torch_int(-1 if node.options[1] is None else node.options[1]),
+                    "scale_grad_by_freq": lambda node: node.options[2], "sparse": lambda node: False}
 
     @staticmethod
     def forward(ctx, weight, idx, *, padding_idx, scale_grad_by_freq):

@@ -7,7 +7,7 @@ import math
 
 from .. import dtypes as D
 from ..autograd.function import Primitive
-from ..autograd.saved_values import attribute, layout, layouts, sizes
+from ..autograd.saved_values import attribute, layout, layouts, sizes, torch_int
 from ..tensor import Tensor
 from ._helpers import check_number, common_device, size_at, type_word, wrap_dim
 from .shape import broadcast_shapes
@@ -187,11 +187,12 @@ class LinalgCross(Primitive):
     """a × b along dim (of size 3); grad_a = b × grad, grad_b = grad × a."""
 
     formula = "grad_self = other × grad, grad_other = grad × self"
-    saved_names = ("dim", "other", "self")
+    saved_names = ("self", "other")
+    saved_values = {"dim": attribute("given_dim", torch_int)}
 
     @staticmethod
-    def forward(ctx, a, b, *, dim):
-        ctx.dim = dim
+    def forward(ctx, a, b, *, dim, given_dim=None):
+        ctx.dim, ctx.given_dim = dim, dim if given_dim is None else given_dim
         ctx.save_for_backward(a, b)
         return ctx.xp.cross(a, b, axis=dim)
 
@@ -214,7 +215,7 @@ def linalg_cross(input: Tensor, other: Tensor, dim: int = -1) -> Tensor:
     broadcast_shapes(tuple(input.shape), tuple(other.shape))  # torch's error for shapes that do not broadcast
     if input._dtype is not other._dtype:
         raise RuntimeError(f"expected scalar type {type_word(input._dtype)} but found {type_word(other._dtype)}")
-    return LinalgCross.apply(input, other, dim=d)
+    return LinalgCross.apply(input, other, dim=d, given_dim=dim)
 
 
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:

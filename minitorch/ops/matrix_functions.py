@@ -102,11 +102,24 @@ class DiagEmbed(DiagonalBackward):
 
 # ---- determinants -----------------------------------------------------------------------------
 
+def _lu_of_saved_a(node):
+    """(LU, pivots) of the node's saved A, as LAPACK's getrf gives them (what torch's det nodes keep). torch
+    hands LAPACK a row-major A as it lies in memory, read column by column: the factors of Aᵀ, whose
+    determinant is the same."""
+    from .decompositions import lu_factor_arrays
+    a = node._saved_A
+    host = host_array(a._data)
+    lu, pivots, _ = lu_factor_arrays(host.swapaxes(-1, -2) if a.is_contiguous() else host)
+    backend = a._device.backend
+    return Tensor._wrap(backend.from_host(lu), a._device), Tensor._wrap(backend.from_host(pivots), a._device)
+
+
 class LinalgDet(Primitive):
     """det(A); d det / dA = det(A) A⁻ᵀ (for an invertible A)."""
 
     formula = "grad_A = grad · det · A⁻ᵀ"
-    saved_names = ("A", "LU", "pivots", "result")
+    saved_names = ("A", "result")
+    saved_values = {"LU": lambda node: _lu_of_saved_a(node)[0], "pivots": lambda node: _lu_of_saved_a(node)[1]}
 
     @staticmethod
     def forward(ctx, a):
@@ -124,17 +137,19 @@ class LinalgSlogdet(Primitive):
     """(sign, log|det A|); d log|det| / dA = A⁻ᵀ (the sign has no gradient)."""
 
     formula = "grad_A = grad_logabsdet · A⁻ᵀ"
-    saved_names = ("A", "LU", "pivots", "logabsdet", "sign")
+    saved_names = ("A", "sign")
+    saved_values = LinalgDet.saved_values
 
     @staticmethod
     def forward(ctx, a):
         sign, logabs = ctx.xp.linalg.slogdet(a)
-        ctx.save_for_backward(a)
-        return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
+        sign = sign.astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, sign)
+        return sign, logabs.astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
-        (a,) = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         if g_logabs is None:
             return None
         return mT(inv(a)) * g_logabs[..., None, None]

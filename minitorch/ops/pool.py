@@ -11,11 +11,12 @@ from ._helpers import _pair, check_flag, check_window, floats_only, out_size
 from .fused import Fused
 
 
-def _int_array(value) -> tuple:
-    """A pooling size argument as torch's node keeps it: an int for both dims, a sequence as given, None as ()."""
+def _int_array(value, n: int = 2) -> tuple:
+    """A pooling size argument as torch's node keeps it: an int for each of the n dims, a sequence as given,
+    None as ()."""
     if value is None:
         return ()
-    return (value, value) if isinstance(value, int) else tuple(value)
+    return (value,) * n if isinstance(value, int) else tuple(value)
 
 
 def _given(names):
@@ -225,7 +226,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over the bins [floor(i*H/out), ceil((i+1)*H/out)) of each output cell."""
     oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, input.shape)
     if (oh, ow) == (1, 1):  # a global average: torch takes the mean (MeanBackward1)
-        return input.mean((-2, -1), keepdim=True)
+        return input.mean((-1, -2), keepdim=True)  # in the order torch names them
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
     _check_nonempty("adaptive_avg_pool2d", input, (input.dim() - 2, input.dim() - 1))
@@ -308,7 +309,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average over the bins [floor(i*D/out), ceil((i+1)*D/out)) × (same for H) × (same for W)."""
     sizes = _adaptive_size("adaptive_avg_pool3d", output_size, input.shape, 3)
     if sizes == (1, 1, 1):  # a global average: torch takes the mean (MeanBackward1)
-        return input.mean((-3, -2, -1), keepdim=True)
+        return input.mean((-1, -2, -3), keepdim=True)
     _check_nonempty("adaptive_avg_pool3d", input, range(1, input.dim()))
     if input.dim() not in (4, 5):
         raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got {list(input.shape)}")

@@ -19,7 +19,7 @@ from ..autograd.function import Primitive
 from ..tensor import Tensor
 from ._helpers import check_flag, floats_only, host_array, out_size
 from .fused import Fused
-from .pool import _bins, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pool import _bins, _given, _int_array, adaptive_max_pool2d, avg_pool2d, max_pool2d
 
 
 def _tuple(v, n: int, name: str = "kernel_size"):
@@ -70,14 +70,23 @@ def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, n, name)
     return k, s, p, d, out
 
 
+def _kept_indices(node):
+    """The window maxima's flat input positions (torch's `_saved_result1`), as the forward kept them."""
+    return Tensor._wrap(node.kept, node._saved_self.device)
+
+
 class MaxPool3d(Primitive):
     """Window maxima over (D, H, W) with their flat input positions; each gradient goes to its position."""
 
     node_name = "MaxPool3DWithIndicesBackward0"
+    saved_names = ("self",)
+    saved_values = {"result1": _kept_indices, **_given(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))}
 
     @staticmethod
-    def forward(ctx, x, *, k, s, p, d, out):
+    def forward(ctx, x, *, k, s, p, d, out, given=None):
         xp = ctx.xp
+        ctx.given = given  # the arguments as given, which torch's node shows
+        ctx.save_for_backward(x)
         spatial = x.shape[2:]
         best = xp.full(x.shape[:2] + out, -np.inf, dtype=x.dtype)
         idx = first = None  # first: the cells that have met no position inside the input yet
@@ -117,7 +126,9 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     x, unbatched = _spatial(input, 3, "max_pool3d")
     floats_only(x, "max_pool3d")
     k, s, p, d, out = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d")
-    values, indices = MaxPool3d.apply(x, k=k, s=s, p=p, d=d, out=out)
+    given = {"kernel_size": _int_array(kernel_size, 3), "stride": _int_array(stride, 3),
+             "padding": _int_array(padding, 3), "dilation": _int_array(dilation, 3), "ceil_mode": ceil_mode}
+    values, indices = MaxPool3d.apply(x, k=k, s=s, p=p, d=d, out=out, given=given)
     if unbatched:
         values, indices = values.squeeze(0), indices.squeeze(0)
     return (values, indices) if return_indices else values
@@ -163,6 +174,9 @@ class AvgPool3d(Fused):
 
     node_name = "AvgPool3DBackward0"
     definition = staticmethod(_avg_pool3d)
+    saved_names = ("self",)
+    saved_values = {**_given(("kernel_size", "stride", "padding", "ceil_mode")),
+                    "count_include_pad": lambda node: node.args[5], "divisor_override": lambda node: node.args[6]}
 
 
 def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -178,7 +192,9 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     if t < k[0] or h < k[1] or w < k[2]:
         raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size (kT: {k[0]} kH: {k[1]} "
                            f"kW: {k[2]})")
-    y = AvgPool3d.apply(x, k, s, p, out, count_include_pad, divisor_override)
+    given = {"kernel_size": _int_array(kernel_size, 3), "stride": _int_array(stride, 3),
+             "padding": _int_array(padding, 3), "ceil_mode": ceil_mode}
+    y = AvgPool3d.apply(x, k, s, p, out, count_include_pad, divisor_override, given=given)
     return y.squeeze(0) if unbatched else y
 
 
@@ -186,10 +202,12 @@ class AdaptiveMaxPool3d(MaxPool3d):
     """Maxima over adaptive bins of (D, H, W), with flat input positions; the backward is max-pooling's."""
 
     node_name = "AdaptiveMaxPool3DBackward0"
+    saved_values = {"result1": _kept_indices}
 
     @staticmethod
     def forward(ctx, x, *, out):
         xp = ctx.xp
+        ctx.save_for_backward(x)
         n, c, depth, h, w = x.shape
         vals = xp.empty((n, c) + out, dtype=x.dtype)
         idx = xp.empty((n, c) + out, dtype=xp.int64)
@@ -394,12 +412,12 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
 
 @batched.as_one_op
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
-    """max_unpool2d over a height of one."""
+    """max_unpool2d over a width of one, as torch computes it (unsqueezed at the end, squeezed back)."""
     (length,) = _unpool_size(input, kernel_size, stride, padding, output_size, 1)
     k = _one(kernel_size)
     s = _one(stride, "stride") if stride not in (None, ()) else k
-    return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s), (0, _one(padding, "padding")),
-                        (1, length)).squeeze(-2)
+    return max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), (k, 1), (s, 1), (_one(padding, "padding"), 0),
+                        (length, 1)).squeeze(-1)
 
 
 # ---- fractional max pooling -------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from .. import dtypes as D
 from ..autograd import batched
 from ..autograd.forward_ad import linear_in
 from ..autograd.function import Primitive
-from ..autograd.saved_values import torch_int
+from ..autograd.saved_values import attribute, torch_int
 from ..tensor import Tensor
 from ._helpers import host_array, host_values, is_tensor, wrap_dim
-from .fused import Fused
+from .fused import Fused, saved_argument
 
 
 def _positions(shape, device) -> Tensor:
@@ -38,21 +38,25 @@ class IndexCopy(Primitive):
     """input with the slices at `index` along `dim` replaced by those of source (a later index wins)."""
 
     formula = "grad_self = grad with the indexed slices zeroed, grad_source = grad.index_select(dim, index)"
+    saved_names = ("index", "source")
+    saved_if_grad = {"source": (2,)}  # torch keeps source for its own gradient only
+    saved_values = {"dim": attribute("given_dim", torch_int), "source_dim": attribute("source_dim")}
 
     @staticmethod
-    def forward(ctx, x, index, source, *, dim):
+    def forward(ctx, x, index, source, *, dim, given_dim=None):
+        ctx.given_dim, ctx.source_dim = dim if given_dim is None else given_dim, source.ndim
         xp = ctx.xp
         out = x.copy()
         moved, src = xp.moveaxis(out, dim, 0), xp.moveaxis(source, dim, 0)
         for i, j in enumerate(host_array(index).reshape(-1)):
             moved[j] = src[i]
-        ctx.dim = dim
-        ctx.save_for_backward(index)
+        ctx.dim, ctx.size = dim, x.shape[dim]
+        ctx.save_for_backward(index, source)
         return out
 
     @staticmethod
     def backward(ctx, gy):
-        (index,) = ctx.saved_tensors
+        index = ctx.saved_tensors[0].reshape(-1) % ctx.size  # the slices written, counted from 0
         na = ctx.needs_input_grad
         return (gy.index_fill(ctx.dim, index, 0) if na[0] else None, None,
                 gy.index_select(ctx.dim, index) if na[2] else None)
@@ -81,9 +85,9 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {size}")
     if input.dim() == 0:
         if not index.numel():  # nothing to copy: the scalar itself (source may be empty)
-            return IndexCopy.apply(input.reshape(1), index.reshape(-1), source.reshape(1, -1)[:, :0].reshape(0),
-                                   dim=0).reshape(())
-        return IndexCopy.apply(input.reshape(1), index.reshape(-1) % 1, source.reshape(1), dim=0).reshape(())
+            return IndexCopy.apply(input.reshape(1), index, source.reshape(1, -1)[:, :0].reshape(0), dim=0,
+                                   given_dim=dim).reshape(())
+        return IndexCopy.apply(input.reshape(1), index, source.reshape(1), dim=0, given_dim=dim).reshape(())
     if source.dim() == 0:  # one value, for one index
         if index.numel() != 1:
             raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
@@ -91,7 +95,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         shape = list(input.shape)
         shape[d] = index.numel()
         source = source.expand(shape)
-    return IndexCopy.apply(input, index.reshape(-1) % size, source, dim=d)
+    return IndexCopy.apply(input, index, source, dim=d, given_dim=dim)
 
 
 # ---- index_fill -------------------------------------------------------------------------------------------
@@ -199,9 +203,13 @@ class AsStridedScatter(Primitive):
 
     node_name = "AsStridedScatterBackward0"
     jvp = linear_in(0, 1)
+    saved_names = ("",)
+    saved_values = {"size": lambda node: node.given[0], "stride": lambda node: node.given[1],
+                    "storage_offset": lambda node: node.given[2]}
 
     @staticmethod
-    def forward(ctx, x, src, where):
+    def forward(ctx, x, src, where, *, given=None):
+        ctx.given = given  # size, stride and storage_offset as the call gave them
         out = x.copy()
         out.reshape(-1)[where.reshape(-1)] = src.reshape(-1)
         ctx.save_for_backward(where)
@@ -255,7 +263,9 @@ def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                            "memory location. Please clone() the tensor before performing the operation.")
     _check_fits(src, where)
-    return AsStridedScatter.apply(input, src.to(input.dtype), where.contiguous())
+    given = (tuple(int(n) for n in size), tuple(int(n) for n in stride),
+             None if storage_offset is None else int(storage_offset))
+    return AsStridedScatter.apply(input, src.to(input.dtype), where.contiguous(), given=given)
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -265,9 +275,15 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
 
 # ---- index_put, put, masked_scatter ---------------------------------------------------------------------------
 
+def _index_put(input, indices, values, accumulate):
+    where = _positions(input.shape, input.device)[tuple(indices)]
+    return _write_flat(input, where, values.expand(where.shape), accumulate)
+
+
 class IndexPut(Fused):
     node_name = "IndexPutBackward0"
-    definition = staticmethod(lambda input, where, values, accumulate: _write_flat(input, where, values, accumulate))
+    definition = staticmethod(_index_put)
+    saved_values = {"indices": lambda node: tuple(node.args[1]), "accumulate": lambda node: node.args[3]}
 
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -290,12 +306,16 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
     if tuple(broadcast_shapes(values.shape, where.shape)) != tuple(where.shape):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
                            f"indexing result of shape {list(where.shape)}")
-    return IndexPut.apply(input, where.contiguous(), values.expand(where.shape), accumulate)
+    return IndexPut.apply(input, tuple(indices), values, accumulate)
 
 
 class Put(Fused):
     node_name = "PutBackward0"
-    definition = staticmethod(lambda input, where, source, accumulate: _write_flat(input, where, source, accumulate))
+    definition = staticmethod(lambda input, index, source, accumulate:
+                              _write_flat(input, index % max(input.numel(), 1), source, accumulate))
+    saved_values = {"index": saved_argument(1), "accumulate": lambda node: node.args[3],
+                    # torch keeps source for its own gradient only
+                    "source": lambda node: saved_argument(2)(node) if node.needs_input_grad[2] else None}
 
 
 @batched.as_one_op
@@ -313,31 +333,38 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     if index.numel() and (int(index.min()) < -n or int(index.max()) >= n):
         bad = int(index.max()) if int(index.max()) >= n else int(index.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-    return Put.apply(input, (index % max(n, 1)).reshape(-1), source.reshape(-1), accumulate)
+    return Put.apply(input, index, source, accumulate)
+
+
+def _masked_scatter(input, mask, source):
+    """input and mask broadcast together, the positions where mask holds written, in order, from source."""
+    from .creation import tensor
+    from .shape import broadcast_shapes
+    shape = tuple(broadcast_shapes(input.shape, mask.shape))
+    where = np.flatnonzero(np.broadcast_to(host_values(mask), shape))
+    return _write_flat(input.expand(shape), tensor(where, dtype=D.int64, device=input.device),
+                       source.reshape(-1)[:where.size])
 
 
 class MaskedScatter(Fused):
     node_name = "MaskedScatterBackward0"
-    definition = staticmethod(lambda input, where, source: _write_flat(input, where, source))
+    definition = staticmethod(_masked_scatter)
+    saved_names = ("", "mask", "")
+    saved_values = {"source_sym_sizes": lambda node: tuple(node.shapes[2])}
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of input with the positions where mask holds filled, in order, with the first elements of source."""
-    from .creation import tensor
     from .shape import broadcast_shapes
     if mask.dtype is not D.bool_:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype.word}")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got "
                            f"{input.dtype.word} and {source.dtype.word}")
-    shape = broadcast_shapes(input.shape, mask.shape)
-    input = input.expand(shape)  # the out-of-place form broadcasts self and mask together
-    marks = np.broadcast_to(host_values(mask), tuple(shape)).reshape(-1)
-    where = np.flatnonzero(marks)
-    if where.size > source.numel():
+    shape = broadcast_shapes(input.shape, mask.shape)  # the out-of-place form broadcasts self and mask together
+    if np.broadcast_to(host_values(mask), tuple(shape)).sum() > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
-    return MaskedScatter.apply(input, tensor(where, dtype=D.int64, device=input.device),
-                               source.reshape(-1)[:where.size])
+    return MaskedScatter.apply(input, mask, source)
 
 
 # ---- scatter_reduce and index_reduce --------------------------------------------------------------------------

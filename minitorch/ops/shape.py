@@ -3,6 +3,7 @@ memory and the version counter with their input; the rest (cat, repeat, flip...)
 from __future__ import annotations
 
 import builtins
+import itertools
 import numbers
 import math
 
@@ -845,13 +846,13 @@ def tensor_split(input: Tensor, tensor_indices_or_sections=None, dim: int = 0, *
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    else:
-        bounds = [0] + [builtins.min(builtins.max(i, 0), n) for i in indices_or_sections] + [n]
-        sizes = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    starts = [builtins.sum(sizes[:i]) for i in range(len(sizes))]
-    # torch slices each piece on its own: one SliceBackward0 per output
-    return tuple(Slice.apply(input, dim=d, start=a, stop=a + n, step=1)._view_of(input)
-                 for a, n in zip(starts, sizes))
+        ends = list(itertools.accumulate(sizes))
+        bounds = list(zip([0] + ends[:-1], ends))
+    else:  # from each index to the next, as given (a slice clamps them, and is empty where they decrease)
+        cuts = [int(i) for i in indices_or_sections]
+        bounds = list(zip([0] + cuts, cuts + [n]))
+    # torch slices each piece on its own: one SliceBackward0 per output, saving the bounds it was given
+    return tuple(Slice.apply(input, dim=d, start=a, stop=b, step=1)._view_of(input) for a, b in bounds)
 
 
 class Unbind(Primitive):

@@ -136,13 +136,20 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
 
 # ---- aminmax ------------------------------------------------------------------------------------------
 
-def _aminmax(input, dims, keepdim):
+def _aminmax(input, dim, keepdim):
+    if dim is None:
+        dims = tuple(range(input._data.ndim))
+    else:
+        dims = (wrap_dim(dim, input._data.ndim),) if input._data.ndim else ()
     return amin(input, dims, keepdim), amax(input, dims, keepdim)
 
 
 class Aminmax(Fused):
     node_name = "AminmaxBackward0"
     definition = staticmethod(_aminmax)
+    saves_result, saved_names = True, ("self", "min", "max")
+    saved_values = {"dim": lambda node: None if node.args[1] is None else torch_int(node.args[1]),
+                    "keepdim": lambda node: node.args[2]}
 
 
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
@@ -152,11 +159,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
                            "identity.")
     if dim is not None and input._data.ndim and input.shape[wrap_dim(dim, input.dim())] == 0:
         raise IndexError(f"aminmax: Expected reduction dim {wrap_dim(dim, input.dim())} to have non-zero size.")
-    if dim is None:
-        dims = tuple(range(input._data.ndim))
-    else:
-        dims = (wrap_dim(dim, input._data.ndim),) if input._data.ndim else ()
-    return aminmax_t(*Aminmax.apply(input, dims, keepdim))
+    return aminmax_t(*Aminmax.apply(input, dim, keepdim))
 
 
 # ---- running extremes -------------------------------------------------------------------------------------
