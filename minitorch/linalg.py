@@ -396,6 +396,7 @@ class _LstsqNode(Fused):
     """The least-squares solution pinv(A) B as one node; the backward differentiates that definition."""
     node_name = "LinalgLstsqBackward0"
     definition = staticmethod(lambda a, b: pinv(a) @ b)
+    saves_result, saved_names = True, ("self", "b", "solution")
 
 
 # ---- norms and composites ----------------------------------------------------------------------
@@ -814,6 +815,9 @@ class _TriangularSolve(Primitive):
 
     node_name = "TriangularSolveBackward0"
     formula = "as linalg.solve_triangular's, plus grad_cloned_coefficient for A"
+    saved_names = ("A", "solution", "self")
+    saved_values = {"upper": lambda node: node.upper, "transpose": lambda node: node.transpose,
+                    "unitriangular": lambda node: node.unit}
 
     @staticmethod
     def forward(ctx, b, a, *, upper, transpose, unitriangular):
@@ -824,12 +828,12 @@ class _TriangularSolve(Primitive):
         import numpy as np
         with np.errstate(all="ignore"):
             x = _mf.column_major(xp, _mf._triangular_solve_arrays(xp, t, b, upper != transpose).astype(b.dtype))
-        ctx.save_for_backward(a, x)
+        ctx.save_for_backward(a, x, b)
         return x, a.copy()
 
     @staticmethod
     def backward(ctx, gx, g_clone):
-        a, x = ctx.saved_tensors
+        a, x, _ = ctx.saved_tensors
         lhs = _mf.mT(a) if ctx.transpose else a
         upper = ctx.upper != ctx.transpose
         gb = ga = None
@@ -847,7 +851,7 @@ class _TriangularSolve(Primitive):
         """torch's rule for this legacy function: dX = op(A)⁻¹ (db − dA X), with the whole tangent dA, and dA
         itself even when op(A) = Aᵀ (so not quite the derivative off A's triangle, or with transpose=True:
         the backward, like linalg.solve_triangular's, is)."""
-        a, x = ctx.saved_tensors
+        a, x, _ = ctx.saved_tensors
         lhs = _mf.mT(a) if ctx.transpose else a
         dx = _mf.LinalgSolveTriangular.apply(lhs, db - da @ x, upper=ctx.upper != ctx.transpose,
                                              unitriangular=ctx.unit)
@@ -871,6 +875,8 @@ class _LuUnpack(Primitive):
 
     node_name = "LuUnpackBackward0"
     formula = "grad_LU = tril(grad_L, -1) + triu(grad_U)"
+    saved_values = {"LU_data_sym_argsize_minus_1": lambda node: node.shape[-1],
+                    "LU_data_sym_argsize_minus_2": lambda node: node.shape[-2]}
 
     @staticmethod
     def forward(ctx, lu, pivots, unpack_data, unpack_pivots):

@@ -43,9 +43,9 @@ def _tensors_in(values):
 
 def as_one_op(fn):
     """`fn`, an op written in other ops that reads its inputs' values along the way (an index check through
-    .item(), a write into a fresh tensor), run under vmap as one op, as torch runs its kernel: the refusals
-    above are for what the user's function does, not for how minitorch computes an op torch batches. Its
-    results are batched when an input is."""
+    .item(), a write into a fresh tensor), run under vmap as one op, as torch runs its kernel: the refusals in
+    this module are for what the user's function does, not for how minitorch computes an op torch batches.
+    Its results are batched when an input is."""
     @functools.wraps(fn)
     def op(*args, **kwargs):
         if not state.vmap:
@@ -55,7 +55,7 @@ def as_one_op(fn):
             result = fn(*args, **kwargs)
         finally:
             state.vmap = depth
-        level = level_of(_tensors_in((args, kwargs)))
+        level = level_of((args, kwargs))
         if level:
             for out in _tensors_in((result,)):
                 out._vmap_level = max(out._vmap_level, level)

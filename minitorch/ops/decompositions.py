@@ -111,7 +111,8 @@ class LinalgLuFactorEx(Primitive):
     """(LU, pivots, info): A = P L U packed in one matrix, L unit lower triangular."""
 
     formula = "grad_A = P L⁻ᵀ [tril(Lᵀ grad_L, -1) + triu(grad_U Uᵀ)] U⁻ᵀ"
-    saved_names = ("A", "LU", "pivots")
+    saved_names = ("LU", "pivots")
+    saved_values = {"pivot": lambda node: True}  # lu_factor_ex always pivots here (torch's pivot=False is CUDA's)
 
     @staticmethod
     def forward(ctx, a):
@@ -140,7 +141,8 @@ class LinalgLu(Primitive):
     """(P, L, U) with A = P L U; P takes no gradient."""
 
     formula = "grad_A = P L⁻ᵀ [tril(Lᵀ grad_L, -1) + triu(grad_U Uᵀ)] U⁻ᵀ"
-    saved_names = ("L", "P", "U")
+    saved_names = ("P", "L", "U")
+    saved_values = {"pivot": lambda node: True}
 
     @staticmethod
     def forward(ctx, a):
@@ -175,6 +177,8 @@ class LinalgLuSolve(Fused):
 
     node_name = "LinalgLuSolveBackward0"
     definition = staticmethod(_lu_solve_definition)
+    saves_result, saved_names = True, ("LU", "pivots", "", "result")
+    saved_values = {"left": lambda node: node.args[3], "adjoint": lambda node: node.args[4]}
 
 
 # ---- Cholesky -------------------------------------------------------------------------------

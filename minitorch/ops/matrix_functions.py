@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Primitive
-from ..autograd.saved_values import sizes, torch_int
+from ..autograd.saved_values import attribute, sizes, torch_int
 from ..tensor import Tensor
 from ._helpers import host_array
 
@@ -102,14 +102,14 @@ class DiagEmbed(DiagonalBackward):
 
 # ---- determinants -----------------------------------------------------------------------------
 
-def _lu_of_saved_a(node):
-    """(LU, pivots) of the node's saved A, as LAPACK's getrf gives them (what torch's det nodes keep). torch
-    hands LAPACK a row-major A as it lies in memory, read column by column: the factors of Aᵀ, whose
-    determinant is the same."""
+def _lu_of_saved_a(node, transposed=True):
+    """(LU, pivots) of the node's saved A, as LAPACK's getrf gives them (what torch's det and solve nodes keep).
+    For a determinant torch hands LAPACK a row-major A as it lies in memory, read column by column: the factors
+    of Aᵀ, whose determinant is the same (`transposed`); solve factors A itself."""
     from .decompositions import lu_factor_arrays
     a = node._saved_A
     host = host_array(a._data)
-    lu, pivots, _ = lu_factor_arrays(host.swapaxes(-1, -2) if a.is_contiguous() else host)
+    lu, pivots, _ = lu_factor_arrays(host.swapaxes(-1, -2) if transposed and a.is_contiguous() else host)
     backend = a._device.backend
     return Tensor._wrap(backend.from_host(lu), a._device), Tensor._wrap(backend.from_host(pivots), a._device)
 
@@ -221,7 +221,9 @@ class LinalgSolveEx(Primitive):
     left: grad_B = A⁻ᵀ grad, grad_A = −grad_B Xᵀ;  right: grad_B = grad A⁻ᵀ, grad_A = −Xᵀ grad_B."""
 
     formula = "grad_B = solve(Aᵀ, grad), grad_A = −grad_B · Xᵀ (left; transposed for left=False)"
-    saved_names = ("A", "LU", "left", "pivots", "result")
+    saved_names = ("A", "result")
+    saved_values = {"left": attribute("left"), "LU": lambda node: _lu_of_saved_a(node, transposed=False)[0],
+                    "pivots": lambda node: _lu_of_saved_a(node, transposed=False)[1]}
 
     @staticmethod
     def forward(ctx, a, b, *, left=True, check_errors, vector=False):
@@ -273,7 +275,8 @@ class LinalgSolveTriangular(Primitive):
     (its diagonal taken as ones when unitriangular)."""
 
     formula = "grad_B = solve_triangular(Aᵀ, grad), grad_A = −tri(grad_B · Xᵀ) (left; transposed for left=False)"
-    saved_names = ("self", "A", "left", "result", "unitriangular", "upper")
+    saved_names = ("self", "result")
+    saved_values = {"upper": attribute("upper"), "unitriangular": attribute("unit"), "left": attribute("left")}
 
     @staticmethod
     def forward(ctx, a, b, *, upper, unitriangular, left=True):

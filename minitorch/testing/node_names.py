@@ -23,21 +23,13 @@ SAVED_PENDING: dict = {
     # NumPy's OpenBLAS disagree on about half of random matrices): the names are torch's, the values not always
     "LinalgEighBackward0": ['eigenvalues', 'eigenvectors'],
     "LinalgHouseholderProductBackward0": ['input', 'result', 'tau'],
-    "LinalgLstsqBackward0": ['b', 'self', 'solution'],
-    "LinalgLuBackward0": ['L', 'P', 'U', 'pivot'],
-    "LinalgLuFactorExBackward0": ['LU', 'pivot', 'pivots'],
-    "LinalgLuSolveBackward0": ['LU', 'adjoint', 'left', 'pivots', 'result'],
-    "LinalgSolveExBackward0": ['A', 'LU', 'left', 'pivots', 'result'],
-    "LinalgSolveTriangularBackward0": ['left', 'result', 'self', 'unitriangular', 'upper'],
     # singular vectors: the same (see LinalgEighBackward0)
     "LinalgSvdBackward0": ['S', 'S_sym_argsize_minus_1', 'U', 'Vh', 'full_matrices'],
-    "LuUnpackBackward0": ['LU_data_sym_argsize_minus_1', 'LU_data_sym_argsize_minus_2'],
     # the strides of a mat2 that lowrank's random projection builds as a broadcast view in minitorch
     "MmBackward0": ['mat2', 'mat2_sym_sizes', 'mat2_sym_strides', 'self', 'self_sym_sizes', 'self_sym_strides'],
     "OrmqrBackward0": ['input2', 'input3', 'left', 'result', 'self', 'transpose'],
     "ScaledDotProductFlashAttentionForCpuBackward0": ['attn_mask', 'dropout_p', 'is_causal', 'key', 'logsumexp', 'output', 'query', 'scale', 'value'],
     "ScatterReduceBackward0": ['dim', 'include_self', 'index', 'reduce', 'result', 'self', 'src'],
-    "TriangularSolveBackward0": ['A', 'self', 'solution', 'transpose', 'unitriangular', 'upper'],
 }
 
 # Saved tensors torch allocates and leaves unwritten in some calls (their values are whatever the memory held):
