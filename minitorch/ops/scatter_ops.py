@@ -407,18 +407,28 @@ class ScatterReduce(Primitive):
     the gradients are torch's: shared evenly between tied extremes, through the other factors of a product
     (zeros handled separately), divided by the count for a mean."""
 
+    saved_names = ("self", "index", "src", "result")
+    saved_values = {"dim": attribute("given_dim", torch_int), "reduce": lambda node: node.options[1],
+                    "include_self": lambda node: node.options[2]}
+
     @staticmethod
-    def forward(ctx, x, index, src, *, dim, reduce, include_self):
+    def forward(ctx, x, index, src, *, dim, reduce, include_self, given_dim=None):
         xp = ctx.xp
+        ctx.given_dim = dim if given_dim is None else given_dim
         host = [host_array(a) for a in (x, index, src)]
+        if host[1].size == 0 and x.ndim:  # nothing scattered: input as it is (a copy), through the op's node
+            host[1:] = [host[1].astype(np.int64).reshape((0,) * x.ndim), host[2].reshape((0,) * x.ndim)]
         out = xp.asarray(_scatter_reduce_arrays(*host, dim, reduce, include_self))
         ctx.options = (dim, reduce, include_self)
-        ctx.save_for_backward(x, index, src, out)
+        ctx.save_for_backward(x, index, src, out)  # index and src as given (torch's node keeps them so)
         return out
 
     @staticmethod
     def backward(ctx, gy):
         x, index, src, result = ctx.saved_tensors
+        given_src = src
+        if index.numel() == 0 and x.dim():  # as forward scattered them: empty, with input's number of dims
+            index, src = index.reshape((0,) * x.dim()), src.reshape((0,) * x.dim())
         dim, reduce, include_self = ctx.options
         if reduce == "sum":
             grad_self, grad_src = gy, gy.gather(dim, index)
@@ -440,7 +450,7 @@ class ScatterReduce(Primitive):
                 n.gather(dim, index) == 0, 1)
         if not include_self:
             grad_self = grad_self.scatter(dim, index, 0.0)
-        return grad_self, None, grad_src
+        return grad_self, None, grad_src.reshape(given_src.shape)
 
 
 class ScatterWithReduce(Primitive):
@@ -489,7 +499,7 @@ def _check_scatter_reduce(name, input, dim, index, src, reduce):
     _check_reduce_word(name, reduce, 5)
     if reduce not in REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if index.dtype is not D.int64:
+    if index.dtype is not D.int64 and index.numel():  # an empty index is not read: torch checks no dtype
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     if src.dtype is not input.dtype:
         raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
@@ -517,22 +527,24 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     """input with each src[i] reduced into position index[i] along `dim` by `reduce`."""
     d = wrap_dim(dim, max(input.dim(), 1))
     _check_scatter_reduce("scatter_reduce", input, d, index, src, reduce)
-    if index.numel() == 0 and input.dim():  # nothing scattered: input as it is (a copy), through the op's node
-        index, src = index.reshape((0,) * input.dim()), src.reshape(-1)[:0].reshape((0,) * input.dim())
     node = ScatterReduceProduct if reduce == "prod" else ScatterReduce
-    return node.apply(input, index, src, dim=d, reduce=reduce, include_self=include_self)
+    return node.apply(input, index, src, dim=d, reduce=reduce, include_self=include_self, given_dim=dim)
 
 
 def _index_reduce(input, dim, index, source, reduce, include_self):
+    dim = wrap_dim(dim, max(input.dim(), 1))
     shape = [1] * source.dim()
     shape[dim] = -1
-    expanded = index.reshape(shape).expand(source.shape)
+    expanded = (index.reshape(-1) % input.shape[dim]).reshape(shape).expand(source.shape)
     return ScatterReduce.apply(input, expanded.contiguous(), source, dim=dim, reduce=reduce, include_self=include_self)
 
 
 class IndexReduce(Fused):
     node_name = "IndexReduceBackward0"
     definition = staticmethod(_index_reduce)
+    saves_result, saved_names = True, ("self", "index", "source", "result")
+    saved_values = {"dim": lambda node: torch_int(node.args[1]), "reduce": lambda node: node.args[4],
+                    "include_self": lambda node: node.args[5]}
 
 
 @batched.as_one_op
@@ -560,7 +572,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     size = input.shape[d]
     if index.numel() and (int(index.min()) < -size or int(index.max()) >= size):
         raise IndexError("index out of range in self")
-    return IndexReduce.apply(input, d, index.reshape(-1) % size, source, reduce, include_self)
+    return IndexReduce.apply(input, dim, index, source, reduce, include_self)
 
 
 # ---- fill ----------------------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ SAVED_PENDING: dict = {
     "FractionalMaxPool3DBackward0": ['kernel_size', 'output_size', 'result1', 'self'],
     "GridSampler2DBackward0": ['align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'],
     "GridSampler3DBackward0": ['align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'],
-    "IndexReduceBackward0": ['dim', 'include_self', 'index', 'reduce', 'result', 'self', 'source'],
     # eigenvectors are defined up to sign, and LAPACK builds differ in the sign they return (torch's MKL and
     # NumPy's OpenBLAS disagree on about half of random matrices): the names are torch's, the values not always
     "LinalgEighBackward0": ['eigenvalues', 'eigenvectors'],
@@ -29,7 +28,6 @@ SAVED_PENDING: dict = {
     "MmBackward0": ['mat2', 'mat2_sym_sizes', 'mat2_sym_strides', 'self', 'self_sym_sizes', 'self_sym_strides'],
     "OrmqrBackward0": ['input2', 'input3', 'left', 'result', 'self', 'transpose'],
     "ScaledDotProductFlashAttentionForCpuBackward0": ['attn_mask', 'dropout_p', 'is_causal', 'key', 'logsumexp', 'output', 'query', 'scale', 'value'],
-    "ScatterReduceBackward0": ['dim', 'include_self', 'index', 'reduce', 'result', 'self', 'src'],
 }
 
 # Saved tensors torch allocates and leaves unwritten in some calls (their values are whatever the memory held):
