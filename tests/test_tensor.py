@@ -292,3 +292,14 @@ def test_tensor_split_slices_from_each_index_to_the_next_as_torch(indices):
         x = lib.arange(5.0).requires_grad_()
         pieces.append([(p.tolist(), p.grad_fn._saved_start, p.grad_fn._saved_end) for p in lib.tensor_split(x, indices)])
     assert pieces[0] == pieces[1]
+
+
+@pytest.mark.parametrize("source_shape", [(3,), ()])
+def test_index_reduce_along_a_dim_the_source_lacks_is_torchs_error(source_shape):
+    messages = []
+    for lib in (mt, torch):
+        with pytest.raises(RuntimeError) as info:
+            lib.ones(2, 3).index_reduce(1, lib.tensor([0, 1][:max(len(source_shape), 1)]), lib.ones(source_shape),
+                                        "prod")
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

@@ -563,6 +563,9 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
         raise RuntimeError("index_reduce_(): Expected dtype int64 for index")
     if source.dtype is not input.dtype:
         raise RuntimeError("index_reduce_(): self and source expected to have the same dtype")
+    if d and d >= source.dim():
+        raise RuntimeError(f"index_reduce_(): Indexing dim {d} is out of bounds of the source tensor with dim "
+                           f"{source.dim()}")
     if source.dim() and index.numel() != source.shape[d]:
         raise RuntimeError("index_reduce_(): Number of indices should be equal to source.size(dim)")
     if source.dim() and (input.dim() != source.dim() or
