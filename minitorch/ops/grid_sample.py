@@ -195,11 +195,15 @@ def _bicubic(points, spatial, padding_mode, align_corners, read):
 class GridSampler2D(Fused):
     node_name = "GridSampler2DBackward0"
     definition = staticmethod(_grid_sample)
+    saved_names = ("input", "grid")
+    # the modes as torch's enums number them
+    saved_values = {"interpolation_mode": lambda node: MODES.index(node.args[2]),
+                    "padding_mode": lambda node: PADDING_MODES.index(node.args[3]),
+                    "align_corners": lambda node: node.args[4]}
 
 
-class GridSampler3D(Fused):
+class GridSampler3D(GridSampler2D):
     node_name = "GridSampler3DBackward0"
-    definition = staticmethod(_grid_sample)
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",

@@ -16,8 +16,6 @@ SAVED_PENDING: dict = {
     "EmbeddingBagBackward0": ['indices', 'mode', 'offsets', 'padding_idx', 'per_sample_weights', 'result1', 'result2', 'result3', 'scale_grad_by_freq', 'sparse', 'weight', 'weight_sym_argsize_0'],
     "FractionalMaxPool2DBackward0": ['kernel_size', 'output_size', 'result1', 'self'],
     "FractionalMaxPool3DBackward0": ['kernel_size', 'output_size', 'result1', 'self'],
-    "GridSampler2DBackward0": ['align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'],
-    "GridSampler3DBackward0": ['align_corners', 'grid', 'input', 'interpolation_mode', 'padding_mode'],
     # eigenvectors are defined up to sign, and LAPACK builds differ in the sign they return (torch's MKL and
     # NumPy's OpenBLAS disagree on about half of random matrices): the names are torch's, the values not always
     "LinalgEighBackward0": ['eigenvalues', 'eigenvectors'],
