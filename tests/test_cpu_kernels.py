@@ -7,7 +7,10 @@
   float64 truth than torch's kernel. SiLU and its derivative stay within a few ulps of their NumPy
   composite and of torch.
 - The float32 sums add float64 partials, so they must be the float64 sum rounded once (to within one
-  rounding of it), at least as close to the exact sum as torch's, split between threads or not.
+  rounding of it), at least as close to the exact sum as torch's, and the same bits on any number of
+  threads. The rows' max and min must equal torch's amax/amin (NaN propagates).
+- The kernels built with OpenMP run in a child forked after the parent ran them (one thread there, as GNU
+  OpenMP would hang with more), and build and give the same results without OpenMP.
 - Depthwise convolution and its gradients must agree with the im2col GEMMs they replace and train as
   torch's layer does.
 - Batch normalisation's statistics (summed in float64, as torch's kernel sums them) must be at least as
@@ -145,11 +148,80 @@ def test_float32_sums_are_the_float64_sum_rounded_once(shape):
 @needs_compiler
 def test_sums_the_kernel_does_not_cover_go_to_numpy():
     x = np.arange(10_000, dtype=np.float32).reshape(100, 100)
-    assert nb._native_sum(x.T, True, False) is None                        # not contiguous
-    assert nb._native_sum(x[:10, :10].copy(), True, False) is None         # below NATIVE_SUM_MIN
+    assert nb._native_reduce("sum", x.T, True, False) is None              # not contiguous
+    assert nb._native_reduce("sum", x[:10, :10].copy(), True, False) is None  # below NATIVE_SUM_MIN
     assert nb._reduce("sum", x.T, (1,), False).tolist() == x.sum(0).tolist()
     assert nb._reduce("sum", x, (0,), False).tolist() == x.sum(0).tolist()  # not the last axis
     assert nb._reduce("sum", x.astype(np.float64), (1,), False).dtype == np.float64
+
+
+@needs_compiler
+def test_whole_sums_give_the_same_bits_on_any_number_of_threads():
+    x = (np.random.default_rng(7).standard_normal(3 << 20) * 100).astype(np.float32)
+    library, partial = cpu_kernels.load("sum"), np.empty(cpu_kernels.load("sum").sum_blocks(x.size))
+    totals = {library.sum_f32(cpu_kernels.pointer(x), x.size, cpu_kernels.pointer(partial), t) for t in (1, 2, 3)}
+    assert len(totals) == 1
+
+
+@needs_compiler
+@pytest.mark.parametrize("shape", [(4096,), (3, 5000), (100, 41), (5000, 1), (64, 1 << 15), (10**4, 10**3)])
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_rows_max_and_min_are_torchs(shape, op):
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal(shape) * 10).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[rng.integers(0, x.size, 5)] = np.inf if op == "max" else -np.inf
+    flat[rng.integers(0, x.size, 5)] = np.nan
+    for keepdim in (False, True):
+        ours = nb._reduce(op, x, (x.ndim - 1,), keepdim)
+        theirs = getattr(torch.from_numpy(x), "a" + op)(-1, keepdim=keepdim).numpy()
+        assert ours.dtype == np.float32 and ours.shape == theirs.shape
+        assert np.array_equal(ours, theirs, equal_nan=True)
+    assert nb._native_reduce(op, x, True, False) is None  # over everything: NumPy's reduction, split between threads
+
+
+AFTER_FORK = """
+import os, numpy as np
+from minitorch.backends import numpy_backend as nb
+x = np.ones((1 << 12, 1 << 9), np.float32)
+assert nb._reduce("sum", x, (1,), False)[0] == 512  # the parent runs a team of threads first
+pid = os.fork()
+if pid == 0:
+    ok = nb.kernel_threads() == 1 and nb._reduce("sum", x, (1,), False)[0] == 512 and nb._reduce("sum", x, (0, 1), False) == x.size
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+print("child", os.waitstatus_to_exitcode(status))
+"""
+
+
+@needs_compiler
+def test_a_forked_child_runs_the_openmp_kernels():
+    out = subprocess.run([sys.executable, "-c", AFTER_FORK], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "child 0"
+
+
+@needs_compiler
+def test_without_openmp_the_kernels_build_and_agree(monkeypatch, tmp_path):
+    built = []
+
+    def build_without_openmp(name, inputs, command):
+        if "-fopenmp" in command:
+            raise subprocess.CalledProcessError(1, command)
+        built.append(command)
+        return original(name, inputs, command)
+    original = cpu_kernels.build_shared_library
+    monkeypatch.setattr(cpu_kernels, "build_shared_library", build_without_openmp)
+    library = cpu_kernels._build("sum")
+    assert library is not None and "-Wno-unknown-pragmas" in built[0]
+    x = np.random.default_rng(9).standard_normal((300, 700)).astype(np.float32)
+    ours, partial = np.empty(300, np.float32), np.empty(library.sum_blocks(x.size))
+    library.sum_rows_f32(cpu_kernels.pointer(x), cpu_kernels.pointer(ours), 300, 700, 2)
+    assert np.array_equal(ours, nb._reduce("sum", x, (1,), False))
+    library.extreme_rows_f32(cpu_kernels.pointer(x), cpu_kernels.pointer(ours), 300, 700, 1, 2)
+    assert np.array_equal(ours, x.max(1))
+    assert library.sum_f32(cpu_kernels.pointer(x), x.size, cpu_kernels.pointer(partial), 2) == \
+        cpu_kernels.load("sum").sum_f32(cpu_kernels.pointer(x), x.size, cpu_kernels.pointer(partial), 1)
 
 
 @needs_compiler

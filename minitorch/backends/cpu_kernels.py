@@ -21,8 +21,10 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "adam_step_f32": (None, (_FLOAT_P,) * 5 + (ctypes.c_longlong,) + (ctypes.c_float,) * 8 + (ctypes.c_int,) * 3),
     "gelu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "gelu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
-    "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong)),
-    "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong)),
+    "sum_blocks": (ctypes.c_longlong, (ctypes.c_longlong,)),
+    "sum_f32": (ctypes.c_double, (_FLOAT_P, ctypes.c_longlong, _FLOAT_P, ctypes.c_int)),
+    "sum_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_int)),
+    "extreme_rows_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_int, ctypes.c_int)),
     "relu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "relu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
@@ -51,6 +53,11 @@ _SIGNATURES = {  # kernel: (result type, argument types)
 # what lets gcc vectorise the selects of the NaN and saturation cases.
 _FLAGS = ["-std=c11", "-O3", "-march=native", "-mprefer-vector-width=512", "-fno-trapping-math", "-ffp-contract=off",
           "-Wall", "-Werror", "-shared", "-fPIC"]
+# Kernels whose loops share their work between threads with OpenMP: a call's threads start in C, without the
+# hand-over of a Python thread pool (tens of microseconds). Where the compiler lacks OpenMP they build without
+# it and run on the calling thread. GNU OpenMP cannot run a team in a child forked after the parent ran one,
+# so a forked child passes one thread (see numpy_backend.kernel_threads).
+_OPENMP = {"sum"}
 _loaded: dict[str, object] = {}
 
 
@@ -71,10 +78,15 @@ def _build(name: str):
     source = folder / f"{name}.c"
     # its own headers, and those it shares with the CUDA kernels (kernels/*.h)
     headers = b"".join(h.read_bytes() for h in sorted([*folder.glob("*.h"), *KERNEL_SOURCES.glob("*.h")]))
-    try:
-        path = build_shared_library(f"cpu-{name}", source.read_bytes() + headers,
-                                    [compiler(), *_FLAGS, f"-I{folder}", f"-I{KERNEL_SOURCES}", str(source)])
-    except (OSError, subprocess.CalledProcessError):  # an odd compiler: the NumPy code still runs
+    command = [compiler(), *_FLAGS, f"-I{folder}", f"-I{KERNEL_SOURCES}", str(source)]
+    tries = [command + ["-fopenmp"], command + ["-Wno-unknown-pragmas"]] if name in _OPENMP else [command]
+    for flags in tries:
+        try:
+            path = build_shared_library(f"cpu-{name}", source.read_bytes() + headers, flags)
+            break
+        except (OSError, subprocess.CalledProcessError):  # an odd compiler: the NumPy code still runs
+            continue
+    else:
         return None
     library = ctypes.CDLL(str(path))  # CDLL, not PyDLL: each call releases the GIL
     for kernel, (restype, argtypes) in _SIGNATURES.items():

@@ -198,9 +198,22 @@ def _pool():
     return _workers
 
 
+_forked = False  # in a child forked from this process
+
+
 def _forget_workers():
-    global _workers
+    global _workers, _forked
     _workers = None  # the parent's threads do not exist in a forked child
+    _forked = True
+
+
+def kernel_threads() -> int:
+    """Threads an OpenMP kernel may run (`cpu_kernels._OPENMP`): one in a forked child (GNU OpenMP hangs
+    there if the parent ran a team; a DataLoader worker runs on one thread, as torch's do) and inside a
+    part of a split, the configured count elsewhere."""
+    if _forked or threading.current_thread().name.startswith(_WORKER_NAME):
+        return 1
+    return _threads()
 
 
 os.register_at_fork(after_in_child=_forget_workers)
@@ -438,41 +451,37 @@ def _direct_conv2d_weight(library, x, gy, k, p, d):
 NATIVE_SUM_MIN = 1 << 12  # elements: below this NumPy's sum costs less than a ctypes call
 
 
-def _native_sum(x, whole, keepdims):
-    """A float32 sum over everything or over the last axis of contiguous x with the C kernel (float64
-    partial sums, rounded once), or None where the kernel does not apply."""
+def _native_reduce(op, x, whole, keepdims):
+    """A float32 sum over everything or over the last axis of contiguous x, or the rows' max or min, with the C
+    kernels (sums in float64 partials, rounded once; NaN propagates to max and min), or None where they do not
+    apply. Large inputs are shared between threads inside the kernel."""
     library = cpu_kernels.load("sum")
-    if library is None or x.size < NATIVE_SUM_MIN or not x.flags.c_contiguous:
+    if library is None or x.size < NATIVE_SUM_MIN or not x.flags.c_contiguous or (op != "sum" and whole):
         return None
-    split = x.size >= NATIVE_PARALLEL_MIN and _threads() > 1
+    threads = kernel_threads() if x.size >= NATIVE_PARALLEL_MIN else 1
     if whole:
-        flat = x.reshape(-1)
-        part = lambda a, b: library.sum_f32(cpu_kernels.pointer(flat, a), b - a)  # noqa: E731
-        total = np.float32(math.fsum(_run_split(part, flat.size)) if split else part(0, flat.size))
+        partial = np.empty(library.sum_blocks(x.size))
+        total = np.float32(library.sum_f32(cpu_kernels.pointer(x), x.size, cpu_kernels.pointer(partial), threads))
         return np.full((1,) * x.ndim, total) if keepdims else total
-    rows = x.reshape(-1, x.shape[-1])
-    out = np.empty(rows.shape[0], dtype=np.float32)
-
-    def part(a, b):
-        library.sum_rows_f32(cpu_kernels.pointer(rows, a * rows.shape[1]), cpu_kernels.pointer(out, a),
-                             b - a, rows.shape[1])
-    if split and rows.shape[0] >= 2 * _threads():
-        _run_split(part, rows.shape[0])
+    cols = x.shape[-1]
+    out = np.empty(x.shape[:-1] + (1,) if keepdims else x.shape[:-1], dtype=np.float32)
+    rows = out.size
+    if op == "sum":
+        library.sum_rows_f32(cpu_kernels.pointer(x), cpu_kernels.pointer(out), rows, cols, threads)
     else:
-        part(0, rows.shape[0])
-    out = out.reshape(x.shape[:-1])
-    return out[..., None] if keepdims else out
+        library.extreme_rows_f32(cpu_kernels.pointer(x), cpu_kernels.pointer(out), rows, cols, op == "max", threads)
+    return out
 
 
 def _reduce(op, x, axes, keepdims, dtype=None):
-    """sum/max/min of x over `axes`: over everything or over the last axis, float32 sums go to the C
-    kernel and other large inputs are split between threads (partial results are then combined)."""
+    """sum/max/min of x over `axes`: over everything or over the last axis, float32 inputs go to the C
+    kernels and other large inputs are split between threads (partial results are then combined)."""
     whole = axes == tuple(range(x.ndim))
     last = axes == (x.ndim - 1,)
-    if op == "sum" and x.dtype == np.float32 and dtype in (None, np.float32) and x.ndim and (whole or last):
-        total = _native_sum(x, whole, keepdims)
-        if total is not None:
-            return total
+    if x.dtype == np.float32 and dtype in (None, np.float32) and x.ndim and (whole or last):
+        native = _native_reduce(op, x, whole, keepdims)
+        if native is not None:
+            return native
     if x.ndim == 0 or not (whole or last) or not _splittable(x) or (not whole and x.shape[0] < 2 * _threads()):
         if op == "sum":
             return x.sum(axis=axes, keepdims=keepdims, dtype=dtype)
