@@ -665,9 +665,14 @@ def _connect(ctx, inputs, outputs, raw=()):
             continue
         if t._cast_from is not None:  # promoted for this op: the edge and the gradient's dtype are the source's
             t = t._cast_from
-        if t._base is not None and t._grad_fn is not None and t._view_version != t._version_box[0]:
-            Tensor._regenerate_view(t)  # a view whose base was written to since: its history from the base's
-        edges.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0))
+        fn = t._grad_fn
+        if fn is None:
+            edges.append((t._accumulator(), 0))
+        else:
+            if t._base is not None and t._view_version != t._version_box[0]:
+                Tensor._regenerate_view(t)  # a view whose base was written to since: its history from the base's
+                fn = t._grad_fn
+            edges.append((fn, t._output_nr))
         in_meta.append((t._data.shape, t._dtype))
     ctx.next_functions = tuple(edges)
     ctx._in_meta = tuple(in_meta)
@@ -675,17 +680,25 @@ def _connect(ctx, inputs, outputs, raw=()):
     if _mode.anomaly:
         ctx._trace = "".join(traceback.format_stack()[:-3])
     nondiff = ctx._non_differentiable
-    out_meta = []
-    for nr, o in enumerate(outputs):
-        out_meta.append((o._data.shape, o._dtype, o._device))
-        if nondiff and any(o is n or o._data is n for n in nondiff):
-            continue
-        if o._dtype.category != _FLOAT:
-            continue
-        o._grad_fn = ctx
-        o._output_nr = nr
-        o._requires_grad = True
-    ctx._out_meta = tuple(out_meta)
+    if len(outputs) == 1 and not nondiff:  # the common op, spelled out
+        o = outputs[0]
+        ctx._out_meta = ((o._data.shape, o._dtype, o._device),)
+        if o._dtype.category == _FLOAT:
+            o._grad_fn = ctx
+            o._output_nr = 0
+            o._requires_grad = True
+    else:
+        out_meta = []
+        for nr, o in enumerate(outputs):
+            out_meta.append((o._data.shape, o._dtype, o._device))
+            if nondiff and any(o is n or o._data is n for n in nondiff):
+                continue
+            if o._dtype.category != _FLOAT:
+                continue
+            o._grad_fn = ctx
+            o._output_nr = nr
+            o._requires_grad = True
+        ctx._out_meta = tuple(out_meta)
     to_save = ctx._to_save
     if to_save:
         saved = []

@@ -5,13 +5,16 @@ import functools
 
 
 class _State:
-    enabled = True      # ops record the graph
-    anomaly = False     # detect_anomaly: remember forward traces
-    check_nan = True    # ... and check backward's results for NaN
-    inference = False
-    forward_ad = False  # a forward-AD dual level is open: ops push tangents
-    vmap = 0            # how many vmaps are open: ops mark what they compute from a batched slice (batched.py)
-    transforms = 0      # how many torch.func derivative transforms (grad, vjp, jvp, ...) are running
+    # Set on the instance, not the class: every op reads some of these, and CPython specialises reads of an
+    # instance's own attributes (a class attribute read through an instance takes the slow generic lookup).
+    def __init__(self):
+        self.enabled = True      # ops record the graph
+        self.anomaly = False     # detect_anomaly: remember forward traces
+        self.check_nan = True    # ... and check backward's results for NaN
+        self.inference = False
+        self.forward_ad = False  # a forward-AD dual level is open: ops push tangents
+        self.vmap = 0            # how many vmaps are open: ops mark what they compute from a batched slice (batched.py)
+        self.transforms = 0      # how many torch.func derivative transforms (grad, vjp, jvp, ...) are running
 
 
 state = _State()
