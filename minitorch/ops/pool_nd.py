@@ -16,6 +16,7 @@ import numpy as np
 from .. import dtypes as D
 from ..autograd import batched
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, torch_ints
 from ..tensor import Tensor
 from ._helpers import check_flag, floats_only, host_array, out_size
 from .fused import Fused
@@ -440,11 +441,20 @@ class FractionalMaxPool2d(MaxPool3d):
     maximum (or a NaN) wins, as in torch's kernel. The backward is max-pooling's."""
 
     node_name = "FractionalMaxPool2DBackward0"
+    saved_values = {"result1": _kept_indices, "kernel_size": attribute("k", torch_ints),
+                    "output_size": attribute("out", torch_ints)}
 
     @staticmethod
     def forward(ctx, x, samples, *, k, out):
+        """x: (N, C, *spatial), or (C, *spatial) unbatched (the samples then are (1, C, dims))."""
         xp = ctx.xp
+        ctx.k, ctx.out = k, out
+        ctx.save_for_backward(x)
+        ctx.shape = x.shape
         host = host_array(x)
+        unbatched = host.ndim == len(k) + 1
+        if unbatched:
+            host = host[None]
         draws = host_array(samples)
         n, c = host.shape[:2]
         spatial = host.shape[2:]
@@ -466,13 +476,20 @@ class FractionalMaxPool2d(MaxPool3d):
                     best = np.where(take, window, best)
                     where = np.where(take, flat_index[grid], where)
                 values[b, ch], indices[b, ch] = best, where
-        ctx.shape, ctx.kept = x.shape, xp.asarray(indices)
+        if unbatched:
+            values, indices = values[0], indices[0]
+        ctx.kept = xp.asarray(indices)
         ctx.mark_non_differentiable(ctx.kept)
         return xp.asarray(values), ctx.kept
 
     @staticmethod
     def backward(ctx, gy, gi=None):
-        return MaxPool3d.backward(ctx, gy), None  # the samples take no gradient
+        """Each output's gradient added at its maximum's flat position in its plane; the samples take none."""
+        from .creation import zeros
+        planes = ctx.shape[:-len(ctx.k)]  # (N, C), or (C,) unbatched
+        idx = Tensor._wrap(ctx.kept, gy.device).reshape(*planes, -1)
+        flat = zeros(*planes, math.prod(ctx.shape[len(planes):]), dtype=gy.dtype, device=gy.device)
+        return flat.scatter_add(len(planes), idx, gy.reshape(*planes, -1)).reshape(ctx.shape), None
 
 
 class FractionalMaxPool3d(FractionalMaxPool2d):
@@ -485,27 +502,27 @@ def _fractional_max_pool(n: int, input: Tensor, kernel_size, output_size, output
     name = f"fractional_max_pool{n}d"
     if output_size is None and output_ratio is None:
         raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
-    if input.dim() not in (n + 1, n + 2):
-        raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
-    spatial = tuple(input.shape[-n:])
+    # torch's functional form reads the sizes it needs first (an input of too few dims: its IndexError), then
+    # draws the samples, then its kernel checks the input
     if output_size is None:
         if len(output_ratio) > n:  # a bare number has no len(): TypeError, as torch's functional form
             raise ValueError(f"{name} requires output_ratio to either be a single Int or tuple of Ints.")
         ratio = tuple(output_ratio) * (n if len(output_ratio) == 1 else 1)
-        output_size = [int(size * r) for size, r in zip(spatial, ratio)]
+        output_size = [int(input.size(d - n) * r) for d, r in enumerate(ratio)]
+    if _random_samples is None:  # drawn from the CPU generator, for any device (as the Gamma sampler's draws)
+        batch = 1 if input.dim() == n + 1 else input.size(0)
+        _random_samples = rand(batch, input.size(-n - 1), n, dtype=input.dtype).to(input.device)
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
+    spatial = tuple(input.shape[-n:])
     k, out = _tuple(kernel_size, n), _tuple(output_size, n, "output_size")
     for size, kd, od in zip(spatial, k, out):
         # torch's 3-d kernel asks for room to spare (a strict bound), its 2-d kernel does not
         if od + kd - 1 > size or (n == 3 and od + kd - 1 == size):
             raise RuntimeError(f"{name}_out(): pool size {kd} too large relative to input size {size} (output "
                                f"size {od})")
-    x, unbatched = (input.unsqueeze(0), True) if input.dim() == n + 1 else (input, False)
-    if _random_samples is None:  # drawn from the CPU generator, for any device (as the Gamma sampler's draws)
-        _random_samples = rand(x.shape[0], x.shape[1], n, dtype=input.dtype).to(input.device)
     node = FractionalMaxPool2d if n == 2 else FractionalMaxPool3d
-    values, indices = node.apply(x, _random_samples, k=k, out=out)
-    if unbatched:
-        values, indices = values.squeeze(0), indices.squeeze(0)
+    values, indices = node.apply(input, _random_samples, k=k, out=out)
     return (values, indices) if return_indices else values
 
 

@@ -14,8 +14,6 @@ PENDING: dict = {}
 SAVED_PENDING: dict = {
     "CtcLossBackward0": ['blank', 'input_lengths', 'log_probs', 'result0', 'result1', 'target_lengths', 'targets', 'zero_infinity'],
     "EmbeddingBagBackward0": ['indices', 'mode', 'offsets', 'padding_idx', 'per_sample_weights', 'result1', 'result2', 'result3', 'scale_grad_by_freq', 'sparse', 'weight', 'weight_sym_argsize_0'],
-    "FractionalMaxPool2DBackward0": ['kernel_size', 'output_size', 'result1', 'self'],
-    "FractionalMaxPool3DBackward0": ['kernel_size', 'output_size', 'result1', 'self'],
     # eigenvectors are defined up to sign, and LAPACK builds differ in the sign they return (torch's MKL and
     # NumPy's OpenBLAS disagree on about half of random matrices): the names are torch's, the values not always
     "LinalgEighBackward0": ['eigenvalues', 'eigenvectors'],

@@ -310,7 +310,8 @@ register(F + "grid_sample", _F("grid_sample"), _grid_sample_sample, grad=(0, 1),
 def _fractional_sample(n):
     def sample(draw, dtype):
         spatial = tuple(draw(st.integers(3, 6)) for _ in range(n))
-        x = tensor_arg(draw, (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial, dtype)
+        batch = (draw(st.integers(1, 2)),) if draw(st.booleans()) else ()  # unbatched: (C, *spatial)
+        x = tensor_arg(draw, batch + (draw(st.integers(1, 2)),) + spatial, dtype)
         k = draw(st.sampled_from([1, 2]))
         # a tuple: torch reads outside the input for a negative kernel size (undefined behaviour, not an error)
         kw = {"kernel_size": (k,) * n}
