@@ -433,3 +433,17 @@ def test_second_derivatives_of_zero_dimensional_outputs_keep_their_graph():
     second = [lib.autograd.grad(lib.autograd.grad(v.tanh(), v, create_graph=True)[0], v)[0].item()
               for lib, v in ((mt, x), (torch, tx))]
     assert second[0] == pytest.approx(second[1], rel=1e-12)
+
+
+def test_attention_keeps_its_output_so_an_in_place_change_refuses_backward_as_in_torch():
+    errors = []
+    for lib in (mt, torch):
+        q = lib.ones(1, 2, 3, 4, requires_grad=True)
+        out = lib.nn.functional.scaled_dot_product_attention(q, lib.ones(1, 2, 3, 4), lib.ones(1, 2, 3, 4))
+        assert out.grad_fn.name() == "ScaledDotProductFlashAttentionForCpuBackward0"
+        assert out.grad_fn._saved_output.equal(out)
+        out.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as caught:
+            out.sum().backward()
+        errors.append(str(caught.value).split(":")[0])
+    assert errors[0] == errors[1]

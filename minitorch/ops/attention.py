@@ -17,8 +17,8 @@ from ._helpers import check_broadcast, size_at
 from .activation import softmax
 from .creation import ones, zeros
 from .dropout import dropout
-from .fused import Fused
-from ..autograd.grad_mode import state as _mode
+from .fused import Fused, saved_argument
+from ..autograd.grad_mode import no_grad, state as _mode
 from .linalg import bmm, linear
 from .linalg_products import baddbmm
 from .resample import pad
@@ -45,6 +45,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                            f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    given_mask = attn_mask
     if attn_mask is not None:
         if attn_mask.dtype not in (D.bool_, D.float32, query.dtype):  # torch's "float" is float32
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
@@ -60,7 +61,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if _takes_flash_kernel(query, key, value, dropout_p):  # one node, as in torch
         if attn_mask is not None:
             size_at(attn_mask, -2)  # the fused kernel reads the mask's row count
-        return FlashAttention.apply(query, key, value, attn_mask, is_causal, factor, [])
+        return FlashAttention.apply(query, key, value, attn_mask, is_causal, factor, [],
+                                    given={"attn_mask": given_mask, "scale": scale})
     weights = _attention_weights(query, key, attn_mask, is_causal, factor)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
@@ -79,6 +81,11 @@ def _takes_flash_kernel(query, key, value, dropout_p) -> bool:
 
 def _attention_weights(query, key, attn_mask, is_causal, factor):
     """softmax(Q Kᵀ · scale + mask) over the last dim."""
+    return _masked_softmax(_attention_scores(query, key, attn_mask, is_causal, factor))
+
+
+def _attention_scores(query, key, attn_mask, is_causal, factor):
+    """Q Kᵀ · scale + mask, -inf where attention is not allowed."""
     L, S = query.shape[-2], key.shape[-2]
     scores = (query @ key.transpose(-2, -1)) * factor
     if is_causal:
@@ -90,7 +97,7 @@ def _attention_weights(query, key, attn_mask, is_causal, factor):
             scores = scores.masked_fill(~attn_mask, NEG_INF)
         else:
             scores = scores + attn_mask
-    return _masked_softmax(scores)
+    return scores
 
 
 def _check_adds_in_place(scores: Tensor, mask: Tensor) -> None:
@@ -119,6 +126,26 @@ def _in_memory_order_of(array, like, xp):
     return xp.ascontiguousarray(array.transpose(order)).transpose(inverse)
 
 
+def _saved_mask(node):
+    """The mask torch's kernel is given: a boolean one as its additive form (0 where allowed, -inf elsewhere) in the
+    query's dtype, a float one as the call gave it."""
+    mask = node.given["attn_mask"]
+    if mask is None or mask.dtype is not D.bool_:
+        return mask
+    query = node.saved_tensors[0]
+    return zeros(mask.shape, dtype=query.dtype, device=mask.device).masked_fill(~mask, NEG_INF)
+
+
+def _saved_logsumexp(node):
+    """log Σ exp of each row of the scores (what the kernel keeps to rebuild the weights); 0 for a row with no
+    allowed position, as torch's kernel leaves it."""
+    query, key = node.saved_tensors[:2]
+    with no_grad():
+        scores = _attention_scores(query, key, saved_argument(3)(node), node.args[4], node.args[5])
+        lse = scores.logsumexp(-1)
+        return lse.masked_fill(lse == NEG_INF, 0.0)
+
+
 class FlashAttention(Fused):
     """Attention as one node. Backward from the kept weights W (P = softmax(S), O = P V):
     dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP - rowsum(dP ⊙ P)), dQ = dS K · scale, dK = dSᵀ Q · scale;
@@ -126,18 +153,26 @@ class FlashAttention(Fused):
 
     node_name = "ScaledDotProductFlashAttentionForCpuBackward0"
     definition = staticmethod(_attention)
+    saves_result = True  # the output, after the inputs (torch's `_saved_output`)
+    saved_names = ("query", "key", "value")
+    saved_values = {"attn_mask": _saved_mask, "dropout_p": lambda node: 0.0, "is_causal": lambda node: node.args[4],
+                    "scale": lambda node: node.given["scale"], "output": lambda node: node.saved_tensors[-1],
+                    "logsumexp": _saved_logsumexp}
 
     @classmethod
     def forward(cls, ctx, *args, **params):
         """torch's kernel allocates its output like the query (empty_like): the query's memory order, so
         that MultiheadAttention's later permute back to (L, N, heads, E) needs no copy, as in torch."""
         out = super().forward(ctx, *args, **params)
-        return Tensor._wrap(_in_memory_order_of(out._data, args[0]._data, out._device.backend.xp), out._device)
+        out = Tensor._wrap(_in_memory_order_of(out._data, args[0]._data, out._device.backend.xp), out._device)
+        ctx.save_for_backward(*ctx._to_save[:-1], out)  # the output as returned
+        return out
+
     @classmethod
     def backward(cls, ctx, grad):
         if _mode.enabled:
             return super().backward(ctx, grad)
-        query, key, value, *mask = ctx.saved_tensors
+        query, key, value, *mask = ctx.saved_tensors[:-1]
         (weights,) = ctx.args[-1]
         factor = ctx.args[5]
         needs = ctx.needs_input_grad
