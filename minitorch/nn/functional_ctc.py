@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd import batched
 from ..autograd.function import Primitive
+from ..autograd.saved_values import attribute, torch_ints
 from ..ops.arguments import c_parser
 from ..tensor import Tensor
 from ..ops._helpers import host_array
@@ -71,6 +72,20 @@ def _beta(lp, ext, skip, length):
     return beta
 
 
+def _log_alpha(node):
+    """torch's `_saved_result1`: log α of each sample, (N, T, 2·max(target_lengths) + 1). torch's kernel fills the
+    first step's row with -inf before writing it and writes later steps only where the sample has them (t below
+    its input length, s below 2·its target length + 1); minitorch leaves -inf where torch leaves memory unwritten."""
+    steps, batch = node.host.shape[:2]
+    width = 2 * max(node.target_lengths, default=0) + 1
+    log_alpha = np.full((batch, steps, width), NEG_INF)
+    for b, ((ext, _, alpha), length) in enumerate(zip(node.kept, node.lengths)):
+        if length:
+            log_alpha[b, :length, :len(ext)] = alpha[:length]
+    device = node._out_meta[0][2]
+    return Tensor._wrap(device.backend.xp.asarray(log_alpha.astype(node.host_dtype)), device)
+
+
 class CtcLoss(Primitive):
     """The per-sample CTC negative log-likelihood. Its gradient is torch's: exp(log_probs) − (the posterior
     occupancy of each class), which is the gradient with respect to the logits once it passes back through the
@@ -78,9 +93,14 @@ class CtcLoss(Primitive):
 
     node_name = "CtcLossBackward0"
     formula = "grad_log_probs = (exp(lp) − exp(log Σ_{s: l′_s = c} α_t(s) β_t(s) + nll − lp)) · grad"
+    saved_names = ("log_probs", "targets", "result0")
+    saved_values = {"input_lengths": attribute("lengths", torch_ints),
+                    "target_lengths": attribute("target_lengths", torch_ints), "blank": attribute("blank"),
+                    "zero_infinity": attribute("zero_infinity"), "result1": _log_alpha}
 
     @staticmethod
-    def forward(ctx, log_probs, *, targets, input_lengths, target_lengths, blank, zero_infinity):
+    def forward(ctx, log_probs, *, targets, input_lengths, target_lengths, blank, zero_infinity, given_targets):
+        """`targets`: each sample's labels; `given_targets`: the targets tensor as int64, which torch's node keeps."""
         host = host_array(log_probs).astype(np.float64)
         nll = np.zeros(host.shape[1])
         kept = []
@@ -96,9 +116,11 @@ class CtcLoss(Primitive):
                 last = alpha[length - 1]
                 nll[b] = -_logsumexp(last[-1], last[-2] if len(ext) > 1 else NEG_INF)
             kept.append((ext, skip, alpha))
-        ctx.host, ctx.kept, ctx.nll = host, kept, nll
-        ctx.lengths, ctx.zero_infinity = input_lengths, zero_infinity
-        return ctx.xp.asarray(nll.astype(log_probs.dtype))
+        ctx.host, ctx.kept, ctx.nll, ctx.host_dtype = host, kept, nll, log_probs.dtype
+        ctx.lengths, ctx.target_lengths, ctx.blank, ctx.zero_infinity = input_lengths, target_lengths, blank, zero_infinity
+        out = ctx.xp.asarray(nll.astype(log_probs.dtype))
+        ctx.save_for_backward(log_probs, given_targets, out)
+        return out
 
     @staticmethod
     def backward(ctx, gy):
@@ -171,9 +193,7 @@ def _target_sequences(targets: Tensor, lengths: list, batch: int) -> list:
 def _lengths(name: str, value, batch: int):
     if isinstance(value, Tensor) and (value.dtype.is_floating_point or value.dtype.name == "bool"):
         raise RuntimeError(f"{name} must be integral")
-    if isinstance(value, Tensor) and value.dim() != 1:
-        raise RuntimeError(f"{name} must be of size batch_size")
-    values = value.tolist() if isinstance(value, Tensor) else list(value)
+    values = value.reshape(-1).tolist() if isinstance(value, Tensor) else list(value)  # any shape: its elements
     if len(values) != batch:
         raise RuntimeError(f"{name} must be of size batch_size")
     return [int(v) for v in values]
@@ -210,10 +230,14 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     if targets.dtype.is_floating_point:
         raise RuntimeError(f"ctc_loss: expected targets of an integer dtype, got {targets.dtype}")
     sequences = _target_sequences(targets, out_lengths, batch)
+    for labels in sequences:  # torch's CPU kernel reads outside log_probs for such labels (undefined behaviour)
+        if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+            bad = labels[(labels < 0) | (labels >= classes)][0]
+            raise RuntimeError(f"ctc_loss: targets must be class indices in [0, {classes}), but got {bad}")
     for length in in_lengths:
         _check_length("input_lengths", length, at_most=steps)
     loss = CtcLoss.apply(lp, targets=sequences, input_lengths=in_lengths, target_lengths=out_lengths, blank=blank,
-                         zero_infinity=zero_infinity)
+                         zero_infinity=zero_infinity, given_targets=targets.long())
     if zero_infinity:
         from ..ops.pointwise import where
         loss = where(loss == float("inf"), loss.new_zeros(()), loss)  # torch's where, condition and all

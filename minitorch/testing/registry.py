@@ -28,6 +28,10 @@ CPU_LAYOUT = "compares a CPU-only result (host memory, printing, type names or s
 CPU_CASTS = ("casts floats outside the integer range, which C leaves undefined: torch on the CPU gives the "
              "lowest integer, on CUDA it saturates as CuPy does")
 
+# Inputs on which torch's CPU kernel reads outside its tensors (undefined behaviour: a result made of whatever the
+# memory held) and minitorch raises a RuntimeError instead: {spec: what minitorch's message says}
+UNDEFINED_IN_TORCH = {"nn.functional.ctc_loss": "targets must be class indices in"}
+
 # default tolerances by dtype: (rtol, atol), as torch.testing.assert_close uses
 TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 
@@ -221,6 +225,8 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
             f"torch raised {type(terr).__name__}: {terr}; minitorch raised {type(merr).__name__}: {merr}"
         return "error"
     if merr is not None:
+        if isinstance(merr, RuntimeError) and UNDEFINED_IN_TORCH.get(spec.name, "\0") in str(merr):
+            return "error"
         raise AssertionError(f"minitorch raised {type(merr).__name__}: {merr}; torch returned a result") from merr
     wants, gots = _flatten(want), _flatten(got)
     assert len(wants) == len(gots), f"{len(gots)} outputs, torch has {len(wants)}"
@@ -509,10 +515,16 @@ def compare_saved_attributes(spec, gots, wants, dtype, device="cpu") -> None:
             f"{where} saves {sorted(saved_attribute_names(ours))}, torch's saves {sorted(names)}"
         unwritten = SAVED_UNWRITTEN.get(theirs.name(), {})
         for name in sorted(names):
-            if name in unwritten and unwritten[name](theirs):
+            got, want = getattr(ours, "_saved_" + name), getattr(theirs, "_saved_" + name)
+            skip = unwritten[name](theirs) if name in unwritten else False
+            if skip is True:
                 continue
-            _compare_saved(getattr(ours, "_saved_" + name), getattr(theirs, "_saved_" + name),
-                           f"{where}._saved_{name}", spec, dtype, device)
+            if skip is not False:  # a mask of the unwritten elements: compare the others
+                assert tuple(got.shape) == tuple(want.shape), f"{where}._saved_{name}: shape {tuple(got.shape)}, " \
+                                                              f"torch's is {tuple(want.shape)}"
+                import minitorch
+                got, want = got[minitorch.from_numpy(~skip).to(got.device)], want[torch.from_numpy(~skip)]
+            _compare_saved(got, want, f"{where}._saved_{name}", spec, dtype, device)
 
 
 def _compare_saved(got, want, what, spec, dtype, device):
