@@ -447,3 +447,31 @@ def test_attention_keeps_its_output_so_an_in_place_change_refuses_backward_as_in
             out.sum().backward()
         errors.append(str(caught.value).split(":")[0])
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("index_dtype", ["int32", "int64"])
+def test_embedding_bag_saves_what_torchs_node_saves(mode, index_dtype):
+    """Beyond the parity spec's cases: per_sample_weights that take a gradient (torch then keeps the weight), int32
+    indices (its buffers keep their dtype) and a padding index."""
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((6, 3)).astype(np.float32)
+    indices, offsets = np.array([1, 2, 4, 5, 2, 3], index_dtype), np.array([0, 2, 2, 5], index_dtype)
+    scales = rng.random(6).astype(np.float32)
+    nodes = []
+    for lib in (mt, torch):
+        kw = {"mode": mode, "padding_idx": 2}
+        w = lib.tensor(weight, requires_grad=True)
+        if mode == "sum":
+            kw = {"mode": mode, "per_sample_weights": lib.tensor(scales, requires_grad=True)}
+        out = lib.nn.functional.embedding_bag(lib.tensor(indices), w, lib.tensor(offsets), **kw)
+        nodes.append(out.grad_fn)
+    ours, theirs = nodes
+    names = sorted(a for a in dir(theirs) if a.startswith("_saved_"))
+    assert sorted(a for a in dir(ours) if a.startswith("_saved_")) == names
+    for name in names:
+        a, b = getattr(ours, name), getattr(theirs, name)
+        if isinstance(b, torch.Tensor):
+            assert str(a.dtype) == str(b.dtype) and np.array_equal(a.detach().numpy(), b.detach().numpy()), name
+        else:
+            assert a == b, name
