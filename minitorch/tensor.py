@@ -142,6 +142,10 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return _as_size(self._data.shape)
+        if not self._data.ndim:
+            if dim.__class__ is not int:
+                _check_dim_type(dim)
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:

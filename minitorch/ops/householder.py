@@ -78,6 +78,7 @@ def _householder_product(a, tau):
 class LinalgHouseholderProduct(Fused):
     node_name = "LinalgHouseholderProductBackward0"
     definition = staticmethod(_householder_product)
+    saves_result, saved_names = True, ("input", "tau", "result")
 
 
 def householder_product(A: Tensor, tau: Tensor) -> Tensor:
@@ -88,7 +89,7 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
     if A.shape[-2] < A.shape[-1]:
         raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
-    if tau.dim() and A.shape[-1] < tau.shape[-1]:
+    if A.shape[-1] < tau.size(-1):  # a 0-d tau: torch's IndexError from its size(-1)
         raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
     if tau.dim() != A.dim() - 1:
         raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
@@ -108,28 +109,39 @@ def _ormqr(a, tau, other, left, transpose):
 class Ormqr(Fused):
     node_name = "OrmqrBackward0"
     definition = staticmethod(_ormqr)
+    saves_result, saved_names = True, ("self", "input2", "input3", "result")
+    saved_values = {"left": lambda node: node.args[3], "transpose": lambda node: node.args[4]}
 
 
 def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, transpose: bool = False) -> Tensor:
     """input3 multiplied by Q (Qᵀ with transpose), the full m × m orthogonal matrix of the reflectors in input with
     scales input2 (τ), from the left (or the right); torch names the three operands input, input2, input3."""
     tau, other = input2, input3
+    name = "torch.ormqr"
+    if input.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if other.dim() < 2:
+        raise RuntimeError(f"{name}: other must have at least 2 dimensions.")
+    side = -2 if left else -1
+    if tau.size(-1) != min(other.shape[side], input.shape[-1]):  # a 0-d tau: torch's IndexError from size(-1)
+        raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min(other.shape[{side}], input.shape[-1])")
+    if other.shape[side] != input.shape[-2]:
+        raise RuntimeError(f"{name}: other.shape[{side}] must be equal to input.shape[-2]")
     if tau.dim() != input.dim() - 1:
-        raise RuntimeError(f"torch.ormqr: Expected tau to have one dimension less than input, but got tau.ndim equal "
-                           f"to {tau.dim()} and input.ndim is equal to {input.dim()}")
-    m = input.shape[-2]
-    if left and other.shape[-2] != m:
-        raise RuntimeError("torch.ormqr: other.shape[-2] must be equal to input.shape[-2]")
-    if not left and other.shape[-1] != m:
-        raise RuntimeError("torch.ormqr: other.shape[-1] must be equal to input.shape[-2]")
-    side = other.shape[-2] if left else other.shape[-1]
-    if tau.shape[-1] != min(side, input.shape[-1]):
-        raise RuntimeError(f"torch.ormqr: tau.shape[-1] must be equal to min(other.shape[{-2 if left else -1}], "
-                           "input.shape[-1])")
-    for name, t in (("tau", tau), ("other", other)):
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.dim()} and input.ndim is equal to {input.dim()}")
+    if other.dim() != input.dim():
+        raise RuntimeError(f"{name}: Expected other to have the same number of dimensions as input, but got "
+                           f"other.ndim equal to {other.dim()} and input.ndim is equal to {input.dim()}")
+    batch = tuple(input.shape[:-2])
+    for what, t, kept in (("tau", tau, -1), ("other", other, -2)):
+        if tuple(t.shape[:kept]) != batch:
+            raise RuntimeError(f"{name}: Expected batch dimensions of {what} to be equal to input.shape[:-2], but got "
+                               f"{list(t.shape[:kept])}")
+    for what, t in (("tau", tau), ("other", other)):
         if t.dtype is not input.dtype:
-            raise RuntimeError(f"torch.ormqr: Expected input and {name} to have the same dtype, but input has dtype"
-                               f"{input.dtype.word} and {name} has dtype {t.dtype.word}")
+            raise RuntimeError(f"{name}: Expected input and {what} to have the same dtype, but input has dtype"
+                               f"{input.dtype.word} and {what} has dtype {t.dtype.word}")
     return Ormqr.apply(input, tau, other, left, transpose)
 
 
