@@ -13,6 +13,7 @@ from . import dtypes as D
 from .autograd import batched, engine
 from .autograd import function as function_module
 from .autograd.function import AccumulateGrad
+from .autograd.saved_values import strides_of
 from .device import CPU
 
 
@@ -277,8 +278,7 @@ class Tensor:
         return False
 
     def stride(self, dim=None):
-        item = self._data.itemsize
-        strides = tuple(s // item for s in self._data.strides)
+        strides = strides_of(self._data)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self) -> int:

@@ -29,18 +29,31 @@ def attribute(name: str, convert=None):
     return lambda node: convert(getattr(node, name))
 
 
+def strides_of(array) -> tuple:
+    """An array's strides in elements, as torch gives a tensor's. An empty array's are torch's for a fresh tensor
+    of its shape (row-major, each dim counting as at least 1), where NumPy gives zeros."""
+    if array.size:
+        return tuple(s // array.itemsize for s in array.strides)
+    strides, step = [], 1
+    for size in reversed(array.shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
+
+
 def layout(array) -> tuple:
     """(sizes, strides in elements) of a backend array: what torch's `*_sym_sizes`/`*_sym_strides` hold."""
-    return tuple(array.shape), tuple(s // array.itemsize for s in array.strides)
+    return tuple(array.shape), strides_of(array)
 
 
-def layouts(*names: str) -> dict:
+def layouts(*names: str, first: int = 0) -> dict:
     """`<name>_sym_sizes` and `<name>_sym_strides` for the operands whose layouts forward kept in `node.layouts`
-    (in the order of `names`)."""
+    (in the order of `names`; the operands are the node's inputs from position `first` on). torch keeps an operand's
+    strides only for its own gradient: where that is not wanted they read ()."""
     values = {}
     for i, name in enumerate(names):
         values[f"{name}_sym_sizes"] = lambda node, i=i: node.layouts[i][0]
-        values[f"{name}_sym_strides"] = lambda node, i=i: node.layouts[i][1]
+        values[f"{name}_sym_strides"] = lambda node, i=i: node.layouts[i][1] if node.needs_input_grad[first + i] else ()
     return values
 
 

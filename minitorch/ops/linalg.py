@@ -40,8 +40,10 @@ class Mm(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.layouts = (layout(a), layout(b))
-        ctx.save_for_backward(a, b)
+        na = ctx.needs_input_grad
+        if na:  # each factor is kept only for the other's gradient, as torch keeps them
+            ctx.layouts = (layout(a), layout(b))
+            ctx.save_for_backward(a if na[1] else None, b if na[0] else None)
         return ctx.backend.matmul(a, b)
 
     @staticmethod
@@ -363,12 +365,14 @@ class Addmm(Primitive):
 
     formula = "grad_x = grad · mᵀ, grad_m = xᵀ · grad, grad_b = Σ_rows grad"
     saved_names = ("mat1", "mat2")
-    saved_values = {"alpha": lambda node: 1, "beta": lambda node: 1, **layouts("mat1", "mat2")}
+    saved_values = {"alpha": lambda node: 1, "beta": lambda node: 1, **layouts("mat1", "mat2", first=1)}
 
     @staticmethod
     def forward(ctx, b, x, m):
-        ctx.layouts = (layout(x), layout(m))
-        ctx.save_for_backward(x, m)
+        na = ctx.needs_input_grad
+        if na:  # each factor is kept only for the other's gradient, as torch keeps them
+            ctx.layouts = (layout(x), layout(m))
+            ctx.save_for_backward(x if na[2] else None, m if na[1] else None)
         y = ctx.backend.matmul(x, m)
         y += b
         return y

@@ -27,8 +27,10 @@ class _AddProduct(Primitive):
     @classmethod
     def forward(cls, ctx, c, a, b, *, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
-        ctx.layouts = (layout(a), layout(b))
-        ctx.save_for_backward(a, b)
+        na = ctx.needs_input_grad
+        if na:  # each factor is kept only for the other's gradient, as torch keeps them
+            ctx.layouts = (layout(a), layout(b))
+            ctx.save_for_backward(a if na[2] else None, b if na[1] else None)
         prod = cls.product(ctx.backend, a, b)
         if alpha != 1:
             prod = prod * prod.dtype.type(alpha)
@@ -48,7 +50,7 @@ class _AddProduct(Primitive):
 class Addmm(_AddProduct):
     formula = "grad_input = β grad, grad_mat1 = α grad · mat2ᵀ, grad_mat2 = α mat1ᵀ · grad"
     saved_names = ("mat1", "mat2")
-    saved_values = {**_SCALES, **layouts("mat1", "mat2")}
+    saved_values = {**_SCALES, **layouts("mat1", "mat2", first=1)}
     product = staticmethod(lambda backend, a, b: backend.matmul(a, b))
     product_grads = staticmethod(lambda g, a, b, na, nb: (g @ b.mT if na else None, a.mT @ g if nb else None))
 

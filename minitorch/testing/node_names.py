@@ -11,15 +11,16 @@ PENDING: dict = {}
 # Nodes whose saved attributes (torch's `_saved_*`: the tensors and values its derivative formula keeps) are not
 # torch's yet: {node name: the names torch's node saves}. The parity harness checks every other node's names and
 # values against torch's; entries leave as their ops save what torch's save.
-SAVED_PENDING: dict = {
-    # eigenvectors are defined up to sign, and LAPACK builds differ in the sign they return (torch's MKL and
-    # NumPy's OpenBLAS disagree on about half of random matrices): the names are torch's, the values not always
-    "LinalgEighBackward0": ['eigenvalues', 'eigenvectors'],
-    # singular vectors: the same (see LinalgEighBackward0)
-    "LinalgSvdBackward0": ['S', 'S_sym_argsize_minus_1', 'U', 'Vh', 'full_matrices'],
-    # the strides of a mat2 that lowrank's random projection builds as a broadcast view in minitorch
-    "MmBackward0": ['mat2', 'mat2_sym_sizes', 'mat2_sym_strides', 'self', 'self_sym_sizes', 'self_sym_strides'],
+SAVED_PENDING: dict = {}
+
+# Saved vectors defined only up to sign, whose signs LAPACK builds choose differently (torch's MKL and NumPy's OpenBLAS
+# disagree on about half of random matrices): {node: {attribute: the dim along which each vector lies}}; each of ours
+# is compared after taking the sign of torch's.
+SAVED_UP_TO_SIGN: dict = {
+    "LinalgEighBackward0": {"eigenvectors": -2},   # the columns
+    "LinalgSvdBackward0": {"U": -2, "Vh": -1},     # U's columns, Vh's rows
 }
+
 
 def _ctc_log_alpha_unwritten(node):
     """The cells of CTC's log α that torch's kernel leaves as allocated: after the first step (a row it fills with

@@ -438,15 +438,19 @@ def _lowrank(name):
     return call
 
 
+# As linalg.svd's: the outputs end in a product whose saved factors carry each library's signs (LAPACK's choice) and
+# layouts of LAPACK's results, so its saved attributes are not comparable; the outputs and gradients are.
 register("svd_lowrank", _lowrank("svd_lowrank"), _lowrank_sample, dtypes=FLOATS, grad=(1,), family=FAMILY,
-         cpu_only="draws its test matrix from torch's CPU stream; CUDA tensors draw from CuPy's generator", **TOL)
+         cpu_only="draws its test matrix from torch's CPU stream; CUDA tensors draw from CuPy's generator",
+         compare_saved=False, **TOL)
 def _pca_sample(draw, dtype):
     args, kw = _lowrank_sample(draw, dtype)
     return args, {**kw, "center": draw(st.booleans())}
 
 
 register("pca_lowrank", _lowrank("pca_lowrank"), _pca_sample, dtypes=FLOATS, grad=(1,), family=FAMILY,
-         cpu_only="draws its test matrix from torch's CPU stream; CUDA tensors draw from CuPy's generator", **TOL)
+         cpu_only="draws its test matrix from torch's CPU stream; CUDA tensors draw from CuPy's generator",
+         compare_saved=False, **TOL)
 
 
 def _reflectors_sample(draw, dtype, extra=False):
