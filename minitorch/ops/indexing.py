@@ -517,6 +517,15 @@ def _check_scatter_shape(input: Tensor, index: Tensor, dim: int, src: Tensor | N
                            f"apart from dimension {dim}{detail}")
 
 
+def check_scatter_operands(input: Tensor, index: Tensor, dim: int, src: Tensor) -> None:
+    """torch's checks of a scatter of tensor `src` into `input` at `index` along `dim` (wrapped), in its order:
+    the index's dtype, src's dtype, the shapes."""
+    _check_index(index, "scatter")
+    if src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_scatter_shape(input, index, dim, src)
+
+
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for any dim)."""
     _check_index(index, "gather")
@@ -592,9 +601,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if reduce is not NOT_GIVEN:
         return _scatter_with_reduce(input, dim, d, index, src, reduce)
     if is_tensor(src):
-        if src._dtype is not input._dtype:
-            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-        _check_scatter_shape(input, index, d, src)
+        check_scatter_operands(input, index, d, src)
         return Scatter.apply(input, index, src, dim=d, add=False, given_dim=dim)
     _check_scatter_shape(input, index, d)
     if index._data.size:  # the kernel converts the value; it never runs for an empty index
@@ -616,22 +623,19 @@ def _scatter_with_reduce(input: Tensor, dim: int, d: int, index: Tensor, src, re
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
                       "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
                       UserWarning, stacklevel=3)
-        if src._dtype is not input._dtype:
-            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-        _check_scatter_shape(input, index, d, src)
+        check_scatter_operands(input, index, d, src)
     else:
         _check_scatter_shape(input, index, d)
-        src = full(tuple(index.shape), check_number("scatter", "value", src), dtype=input._dtype, device=input._device)
+        value = check_number("scatter", "value", src)
+        # the kernel converts the value, and never runs for an empty index
+        src = full(tuple(index.shape), value if index._data.size else 0, dtype=input._dtype, device=input._device)
     return ScatterWithReduce.apply(input, index, src, dim=d, reduce=reduce)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Copy of input with `src` added at `index` along `dim` (repeated indices add up)."""
-    _check_index(index, "scatter")
     d = wrap_dim(dim, input._data.ndim)
-    if src._dtype is not input._dtype:
-        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    _check_scatter_shape(input, index, d, src)
+    check_scatter_operands(input, index, d, src)
     return ScatterAdd.apply(input, index, src, dim=d, add=True, given_dim=dim)
 
 

@@ -379,6 +379,8 @@ def _scatter_reduce_arrays(x, index, src, dim, reduce, include_self):
         flat = _scatter_reduce_arrays(x.reshape(1), index.reshape(-1), src.reshape(-1)[:index.size], 0, reduce,
                                       include_self)
         return flat.reshape(())
+    if index.ndim == 0:  # one position, as a 1-d index of one (torch reads a 0-d tensor as one element)
+        index, src = index.reshape(1), src.reshape(-1)
     out = x.copy()
     positions = list(np.indices(index.shape, sparse=False))
     positions[dim] = index
@@ -441,13 +443,14 @@ class ScatterReduce(Primitive):
         elif reduce == "prod":
             grad_self, grad_src = _prod_grads(gy, x, index, src, result, dim, include_self)
         else:
+            # torch's rule: the gradient is shared among the elements equal to the result, input's own element
+            # counted among them even where include_self=False leaves it out of the result (it then gets none)
             value = result.gather(dim, index)
             self_is_result = (x == result).to(gy.dtype)
             src_is_result = (src == value).to(gy.dtype)
-            n = (self_is_result if include_self else gy.new_zeros(gy.shape)).scatter_add(dim, index, src_is_result)
-            grad_self = self_is_result * gy / n.masked_fill(n == 0, 1)
-            grad_src = src_is_result * gy.gather(dim, index) / n.gather(dim, index).masked_fill(
-                n.gather(dim, index) == 0, 1)
+            shared = gy / self_is_result.scatter_add(dim, index, src_is_result)
+            grad_self = self_is_result * shared
+            grad_src = src_is_result * shared.gather(dim, index)
         if not include_self:
             grad_self = grad_self.scatter(dim, index, 0.0)
         return grad_self, None, grad_src.reshape(given_src.shape)
@@ -496,19 +499,12 @@ def _check_reduce_word(name: str, reduce, position: int) -> None:
 
 
 def _check_scatter_reduce(name, input, dim, index, src, reduce):
+    """torch's checks, in its order: the reduction's name, then scatter's (dtypes, shapes), then the indices' range."""
+    from .indexing import check_scatter_operands
     _check_reduce_word(name, reduce, 5)
     if reduce not in REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if index.dtype is not D.int64 and index.numel():  # an empty index is not read: torch checks no dtype
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-    if src.dtype is not input.dtype:
-        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
-    if index.numel() and (index.dim() != input.dim() or (index.dim() and index.dim() != src.dim())):
-        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    for i in range(index.dim()):
-        if index.shape[i] > src.shape[i] or (i != dim and index.shape[i] > input.shape[i]):
-            raise RuntimeError(f"Expected index {list(index.shape)} to be smaller than self {list(input.shape)} apart "
-                               f"from dimension {dim} and to be smaller size than src {list(src.shape)}")
+    check_scatter_operands(input, index, dim, src)
     size = input.shape[dim] if input.dim() else 1
     if index.numel() and (int(index.min()) < 0 or int(index.max()) >= size):
         raise RuntimeError(f"index {int(index.max())} is out of bounds for dimension {dim} with size {size}")
@@ -568,8 +564,9 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
                            f"{source.dim()}")
     if source.dim() and index.numel() != source.shape[d]:
         raise RuntimeError("index_reduce_(): Number of indices should be equal to source.size(dim)")
-    if source.dim() and (input.dim() != source.dim() or
-                         any(input.shape[i] != source.shape[i] for i in range(input.dim()) if i != d)):
+    # the shapes less dim `d`, where both have dims; whole otherwise (a 0-d source fits only a 0-d input)
+    kept = [i for i in range(input.dim()) if i != d] if source.dim() and input.dim() else range(input.dim())
+    if input.dim() != source.dim() or any(input.shape[i] != source.shape[i] for i in kept):
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. Got "
                            f"self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
     size = input.shape[d]
