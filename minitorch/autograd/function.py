@@ -619,6 +619,26 @@ class Primitive(Function):
         return out
 
 
+def _apply_with_number(cls, tensor, number, **params):
+    """cls.apply(tensor, number) for a float `tensor` and a Python float `number` taken in its dtype, as torch
+    wraps one (a 0-d tensor that the node keeps as the number it was). Where nothing would see that tensor
+    (no graph to record, no forward-mode tangent, no vmap, no observer of the ops) the op runs on the arrays."""
+    device = tensor._device
+    backend = device._backend or device.backend
+    scalar = backend.as_scalar(number, tensor._dtype.np)
+    if (tensor._requires_grad and _mode.enabled) or _mode.forward_ad or _mode.vmap or cls.apply.__func__ is not _APPLY:
+        wrapped = Tensor._wrap(scalar, device)
+        wrapped._cast_from = number  # saved as torch's wrapped number (see ops._helpers.wrapped_number)
+        return cls.apply(tensor, wrapped, **params)
+    ctx = cls._node_cls.__new__(cls._node_cls)
+    ctx.backend, ctx.xp = backend, backend.xp
+    return Tensor._wrap(cls.forward(ctx, tensor._data, scalar, **params), device)
+
+
+Primitive.apply_with_number = classmethod(_apply_with_number)
+_APPLY = Primitive.apply.__func__
+
+
 class WithoutDerivative(Primitive):
     """A built-in op torch defines no derivative for: it records a node named NotImplemented
     (torch::autograd::NotImplemented), whose backward raises torch's error naming the aten op."""

@@ -246,10 +246,7 @@ def _arithmetic_fast_path(node, general, **params):
                 if other._dtype is dt and other._device is self._device and other._data.shape == self._data.shape:
                     return node.apply(self, other, **params)
             elif other.__class__ is float:
-                device = self._device
-                number = Tensor._wrap(device.backend.as_scalar(other, dt.np), device)
-                number._cast_from = other  # saved as torch's wrapped number (see _helpers.wrapped_number)
-                return node.apply(self, number, **params)
+                return node.apply_with_number(self, other, **params)
         return general(self, other)
     method.__name__ = general.__name__
     return method
