@@ -622,6 +622,11 @@ def vander(x: Tensor, N: int | None = None) -> Tensor:
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """Σ x · y along `dim` (conjugating x, which changes nothing for real tensors)."""
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {x.dtype.word}")
+    if x.dtype is not y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{x.dtype.word} and y of type {y.dtype.word} instead")
     if x.dim() == 1 and y.dim() == 1:
         from .ops.linalg import vdot
         return vdot(x, y)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .. import dtypes as D
 from ..autograd import batched
 from ..autograd.saved_values import reduction as saved_reduction
 from ..ops.arguments import c_parser
@@ -324,10 +325,13 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,
         fits = target.dim() <= 1 and target.numel() == (input.shape[0] if input.dim() else 1)
     if not fits:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    # torch's kernel then dispatches on the input's dtype, reads the target as int64, and checks each label
+    _refuse_integers("multilabel_margin_loss_forward_out_frame", input)
+    if target.dtype is not D.int64:
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.word}")
     classes = input.shape[-1] if input.dim() else 1
     if target.numel() and (bool((target < -1).any()) or bool((target >= classes).any())):
         raise RuntimeError("argument #2 'target' is out of range")
-    _refuse_integers("multilabel_margin_loss_forward_out_frame", input)
     return MultilabelMarginLoss.apply(input, target, reduction)
 
 

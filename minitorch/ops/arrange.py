@@ -249,7 +249,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
             raise TypeError(f"isin() received an invalid combination of arguments - got ({type(t).__name__}, ...), "
                             "but expected one of: (Tensor elements, Tensor test_elements), (Number elements, Tensor "
                             "test_elements), (Tensor elements, Number test_element)")
-        if is_tensor(t) and t.dtype is D.bool_:
+        if (is_tensor(t) and t.dtype is D.bool_) or isinstance(t, bool):  # a Python bool is a Bool scalar to torch
             raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     if not is_tensor(elements) and not is_tensor(test_elements):
         raise TypeError("isin() received an invalid combination of arguments - got (number, number)")

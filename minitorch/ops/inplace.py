@@ -339,7 +339,9 @@ def zero_(self: Tensor) -> Tensor:
 def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
     """Set the main diagonal (elements [i, i, ..., i]) to `fill_value`; a tall matrix with `wrap` starts over
     every width + 1 rows, as NumPy's fill_diagonal does. Written, as in torch, as fill_ on strided views."""
+    from ._helpers import check_number
     from .strided import as_strided
+    check_number("fill_diagonal_", "fill_value", fill_value, 1)
     nd = self._data.ndim
     if nd < 2:
         raise RuntimeError("dimensions must larger than 1")

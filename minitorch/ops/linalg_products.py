@@ -150,6 +150,10 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
     dt = D.result_type(input, vec1, vec2)  # addr promotes, as an elementwise op (the matrix products do not)
     input, vec1, vec2 = (t if t._dtype is dt else t.to(dt) for t in (input, vec1, vec2))
     _check_input(input, (vec1.shape[0], vec2.shape[0]))
+    if dt is not D.bool_:  # torch's kernel checks these last, by the result's dtype
+        for name, value in (("beta", beta), ("alpha", alpha)):
+            if isinstance(value, bool):
+                raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
     return Addr.apply(input, vec1, vec2, beta=beta, alpha=alpha)
 
 

@@ -443,6 +443,14 @@ def _uniform_edges(values, bins: int, lo_hi, dim: int):
     return np.linspace(lo, hi, bins + 1).astype(values.dtype)
 
 
+def _check_bins_dtype(input: Tensor, bins: Tensor, dim: int) -> None:
+    """torch's histograms take bin edges in the input's dtype only (its message names the histogramdd it runs)."""
+    if bins.dtype is not input.dtype:
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but got "
+                           f"input with dtype {input.dtype.c_name} and bins for dimension {dim} with dtype "
+                           f"{bins.dtype.c_name}")
+
+
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None, density: bool = False):
     """(hist, bin_edges): counts in `bins` equal bins over `range` (the data's by default), or over the edges
     given as a tensor; with `weight`, weight sums; with `density`, a density integrating to one."""
@@ -459,6 +467,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.word}'")
     values = host_values(input).reshape(-1)
     if is_tensor(bins):
+        _check_bins_dtype(input, bins, 0)
         if bins.dim() != 1:
             raise RuntimeError(f"torch.histogram(): bins tensor should have one dimension, but got {bins.dim()} "
                                "dimensions in the bins tensor")
@@ -511,7 +520,7 @@ def histogramdd(input: Tensor, bins=10, range=None, weight: Tensor | None = None
     """(hist, bin_edges): counts of the points input[..., :] (D coordinates each) in a grid of bins, one count per
     cell; bins is a count for every dim, a count per dim, or each dim's edges; a tuple of D edge tensors."""
     _histogramdd_arguments(input, bins, range, weight, density)
-    overload = ".int_bins" if isinstance(bins, int) else ".TensorList_bins" if isinstance(bins[0], Tensor) else ""
+    overload = ".int_bins" if isinstance(bins, int) else ".TensorList_bins" if bins and isinstance(bins[0], Tensor) else ""
     batched.refuse_without_rule(f"aten::histogramdd{overload}", input, weight)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.word}'")
@@ -528,6 +537,8 @@ def histogramdd(input: Tensor, bins=10, range=None, weight: Tensor | None = None
         raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should have {2 * dims} "
                            f"elements, but got {len(range)}")
     for d, b in enumerate(per_dim):
+        if is_tensor(b):
+            _check_bins_dtype(input, b, d)
         if is_tensor(b) and b.dim() != 1:
             raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got {b.dim()} "
                                f"dimensions in the bins tensor for dimension {d}")

@@ -154,6 +154,8 @@ class Aminmax(Fused):
 
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     """(min, max) over all elements or along `dim`, in one op."""
+    if dim is not None:
+        wrap_dim(dim, max(input.dim(), 1))  # torch's IndexError first (a 0-d input takes dims -1 and 0)
     if input._data.size == 0 and (dim is None or input._data.ndim == 0):
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
                            "identity.")

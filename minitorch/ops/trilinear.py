@@ -62,5 +62,7 @@ def _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1, expand2, expand3, su
     total = i1.dim() + len(expand1)
     if not 0 <= unroll_dim < total:
         raise RuntimeError(f"unroll_dim must be in [0,{total - 1}]")
+    if i2.dim() + len(expand2) != total or i3.dim() + len(expand3) != total:  # each with its expanded dims
+        raise RuntimeError("number of dimensions must match")
     dims = tuple(tuple(sorted(d % total for d in e)) for e in (expand1, expand2, expand3, sumdim))
     return Trilinear.apply(i1, i2, i3, expand1=dims[0], expand2=dims[1], expand3=dims[2], sumdim=dims[3])

@@ -122,7 +122,7 @@ def select_copy(input: Tensor, dim: int, index: int) -> Tensor:
     return _SelectCopy.apply(input, dim, index)
 
 
-def slice_copy(input: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+def slice_copy(input: Tensor, dim: int = 0, start: int | None = None, end: int | None = None, step: int = 1) -> Tensor:
     """input[..., start:end:step, ...] along dim, in new memory."""
     if step <= 0:
         raise RuntimeError("slice step must be positive")
