@@ -117,7 +117,8 @@ class CtcLoss(Primitive):
                 nll[b] = -_logsumexp(last[-1], last[-2] if len(ext) > 1 else NEG_INF)
             kept.append((ext, skip, alpha))
         ctx.host, ctx.kept, ctx.nll, ctx.host_dtype = host, kept, nll, log_probs.dtype
-        ctx.lengths, ctx.target_lengths, ctx.blank, ctx.zero_infinity = input_lengths, target_lengths, blank, zero_infinity
+        ctx.lengths, ctx.target_lengths = input_lengths, target_lengths
+        ctx.blank, ctx.zero_infinity = blank, zero_infinity
         out = ctx.xp.asarray(nll.astype(log_probs.dtype))
         ctx.save_for_backward(log_probs, given_targets, out)
         return out

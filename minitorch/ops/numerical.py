@@ -520,7 +520,8 @@ def histogramdd(input: Tensor, bins=10, range=None, weight: Tensor | None = None
     """(hist, bin_edges): counts of the points input[..., :] (D coordinates each) in a grid of bins, one count per
     cell; bins is a count for every dim, a count per dim, or each dim's edges; a tuple of D edge tensors."""
     _histogramdd_arguments(input, bins, range, weight, density)
-    overload = ".int_bins" if isinstance(bins, int) else ".TensorList_bins" if bins and isinstance(bins[0], Tensor) else ""
+    tensor_bins = isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor)
+    overload = ".int_bins" if isinstance(bins, int) else ".TensorList_bins" if tensor_bins else ""
     batched.refuse_without_rule(f"aten::histogramdd{overload}", input, weight)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.word}'")

@@ -91,7 +91,8 @@ static float extreme_one(const float* restrict x, long long n, int largest) {
     vstore(lanes, m0);
     vstore(lanes + VW, m1);
     float best = lanes[0];
-    for (int j = 1; j < 2 * VW; ++j) best = largest ? (lanes[j] > best ? lanes[j] : best) : (lanes[j] < best ? lanes[j] : best);
+    for (int j = 1; j < 2 * VW; ++j)
+        best = largest ? (lanes[j] > best ? lanes[j] : best) : (lanes[j] < best ? lanes[j] : best);
     for (; i < n; ++i) {
         float v = x[i];
         best = largest ? (v > best ? v : best) : (v < best ? v : best);
