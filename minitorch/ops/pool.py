@@ -178,6 +178,12 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices, given=given)
 
 
+def check_avg_pool_dtype(input: Tensor, kernel: str) -> None:
+    """torch's average pools run on floats and int64 only (its kernel's name in the error)."""
+    if not (input.dtype.is_floating_point or input.dtype is D.int64):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.word}'")
+
+
 @_batched
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
@@ -199,6 +205,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     _check_output_size(input, *out_hw)
     given = {"kernel_size": _int_array(kernel_size), "stride": _int_array(stride), "padding": _int_array(padding),
              "ceil_mode": ceil_mode}
+    check_avg_pool_dtype(input, "avg_pool2d")
     return AvgPool2d.apply(input, k=k, s=s, p=p, out_hw=out_hw, count_include_pad=count_include_pad,
                            divisor_override=divisor_override, given=given)
 

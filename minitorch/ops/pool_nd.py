@@ -20,7 +20,7 @@ from ..autograd.saved_values import attribute, torch_ints
 from ..tensor import Tensor
 from ._helpers import check_flag, floats_only, host_array, out_size
 from .fused import Fused
-from .pool import _bins, _given, _int_array, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pool import _bins, _given, _int_array, adaptive_max_pool2d, avg_pool2d, check_avg_pool_dtype, max_pool2d
 
 
 def _tuple(v, n: int, name: str = "kernel_size"):
@@ -166,8 +166,12 @@ def _avg_pool3d(input, k, s, p, out, count_include_pad, divisor_override):
                                                            for off, o, si in zip(offsets, out, s))]
         total = window if total is None else total + window
     xp = input._device.backend.xp
-    divisor = _avg_divisor(spatial, k, s, p, out, count_include_pad, divisor_override, xp, input._data.dtype)
-    return total / Tensor._wrap(divisor, input._device)
+    divisor = Tensor._wrap(_avg_divisor(spatial, k, s, p, out, count_include_pad, divisor_override, xp,
+                                        input._data.dtype), input._device)
+    if not total.dtype.is_floating_point:  # torch's int64 kernel divides as C does, truncating towards zero
+        from .pointwise import div
+        return div(total, divisor, rounding_mode="trunc")
+    return total / divisor
 
 
 class AvgPool3d(Fused):
@@ -195,6 +199,7 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                            f"kW: {k[2]})")
     given = {"kernel_size": _int_array(kernel_size, 3), "stride": _int_array(stride, 3),
              "padding": _int_array(padding, 3), "ceil_mode": ceil_mode}
+    check_avg_pool_dtype(x, "avg_pool3d_out_frame")
     y = AvgPool3d.apply(x, k, s, p, out, count_include_pad, divisor_override, given=given)
     return y.squeeze(0) if unbatched else y
 

@@ -294,9 +294,10 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
                         f"{type(indices).__name__}")
     if not indices:
         raise RuntimeError("index_put_(): expected at least one index tensor")
-    # one boolean mask and one value: torch fills the mask with the value, converting it to input's dtype
-    mask_fill = len(indices) == 1 and isinstance(indices[0], Tensor) and indices[0].dtype is D.bool_ \
-        and values.numel() == 1
+    # one boolean mask and one value, not accumulated: torch fills the mask with the value, converting it to
+    # input's dtype
+    mask_fill = not accumulate and len(indices) == 1 and isinstance(indices[0], Tensor) \
+        and indices[0].dtype is D.bool_ and values.numel() == 1
     if values.dtype is not input.dtype and not mask_fill:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got {input.dtype.word} for "
                            f"the destination and {values.dtype.word} for the source.")
