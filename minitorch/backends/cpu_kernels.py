@@ -1,7 +1,7 @@
-"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU, float32 sums,
-stride-1 and depthwise convolution, batch normalisation, max pooling, Adam's step), built on first use with the system C compiler, cached by source hash and
-called through ctypes, which releases the GIL so that the parts of a split array run on several
-threads at once.
+"""The hand-written CPU kernels of `kernels/cpu/*.c` (GELU, SiLU, ReLU, float32 sums and rows' max/min,
+stride-1 and depthwise convolution, batch normalisation, max pooling, Adam's step), built on first use with the
+system C compiler, cached by source hash and called through ctypes, which releases the GIL so that the parts of
+a split array run on several threads at once (the reductions split their own work with OpenMP, see `_OPENMP`).
 
 Each kernel has a NumPy reference it is tested against, and everything works without them: `load` gives
 None when there is no C compiler, the build fails, or `MINITORCH_KERNELS=off`, and the NumPy backend then
