@@ -22,6 +22,11 @@ def sizes(name: str):
     return lambda node: tuple(int(s) for s in getattr(node, name))
 
 
+def given(names) -> dict:
+    """saved_values reading arguments as the call gave them (the node's `given`, by name)."""
+    return {name: (lambda node, name=name: node.given[name]) for name in names}
+
+
 def attribute(name: str, convert=None):
     """The node's attribute `name` (passed through `convert`)."""
     if convert is None:

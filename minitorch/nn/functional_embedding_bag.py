@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes as D
 from ..autograd import batched
+from ..autograd.saved_values import given
 from ..ops._helpers import refuse_sparse_gradient
 from ..ops.arguments import c_parser
 from ..ops.fused import Fused, saved_argument
@@ -56,11 +57,15 @@ def _embedding_bag(weight, input, bounds, mode, per_sample_weights, padding_idx)
     return total
 
 
-def _bag_buffers(weight, indices, bounds, mode, per_sample_weights, padding_idx):
-    """What torch's CPU kernel returns besides the bags, and its node keeps: offset2bag (each index's bag; left
-    empty on its fast sum path: float32 or float16 rows, no padding_idx), bag_size (each bag's count of indices
-    other than padding_idx; zeros for sums) and max_indices (for max, each bag's weight row of each feature's
-    first maximum, zeros for an empty bag; otherwise bag_size again)."""
+def _bag_buffers(node):
+    """What torch's CPU kernel returns besides the bags, and its node keeps (computed when read): offset2bag (each
+    index's bag; left empty on its fast sum path: float32 or float16 rows, no padding_idx), bag_size (each bag's
+    count of indices other than padding_idx; zeros for sums) and max_indices (for max, each bag's weight row of each
+    feature's first maximum, zeros for an empty bag; otherwise bag_size again), in the indices' dtype."""
+    from ..ops.creation import tensor
+    weight, per_sample_weights = saved_argument(0)(node), saved_argument(4)(node)
+    bounds, mode, padding_idx = node.args[2], node.args[3], node.args[5]
+    indices = node.given["indices"]
     host = indices.cpu().numpy().astype(np.int64)
     bags = len(bounds)
     offset2bag = np.zeros(len(host), np.int64)
@@ -85,12 +90,8 @@ def _bag_buffers(weight, indices, bounds, mode, per_sample_weights, padding_idx)
                     continue
                 larger = rows[word] > best  # strictly: the first maximum stays
                 best[larger], max_indices[b][larger] = rows[word][larger], word
-    return (offset2bag[:0] if fast_sum else offset2bag), bag_size, max_indices
-
-
-def _given_index(name):
-    """A saved_values entry: one of the index tensors the call kept in `given` (torch's node shows them)."""
-    return lambda node: node.given[name]
+    buffers = (offset2bag[:0] if fast_sum else offset2bag), bag_size, max_indices
+    return [tensor(b, dtype=indices.dtype, device=indices.device) for b in buffers]
 
 
 class EmbeddingBag(Fused):
@@ -100,9 +101,8 @@ class EmbeddingBag(Fused):
     saved_values = {"weight": lambda node: saved_argument(0)(node) if node.needs_input_grad[4] else None,
                     "per_sample_weights": lambda node: saved_argument(4)(node) if node.needs_input_grad[0] else None,
                     "weight_sym_argsize_0": lambda node: node.shapes[0][0],
-                    **{name: _given_index(name) for name in ("indices", "offsets", "mode", "padding_idx",
-                                                             "scale_grad_by_freq", "sparse", "result1", "result2",
-                                                             "result3")}}
+                    **{f"result{i + 1}": (lambda node, i=i: _bag_buffers(node)[i]) for i in range(3)},
+                    **given(("indices", "offsets", "mode", "padding_idx", "scale_grad_by_freq", "sparse"))}
 
 
 @batched.as_one_op
@@ -111,7 +111,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                   per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
                   padding_idx: int | None = None) -> Tensor:
     """One row per bag: a 2-D input is one bag per row; a 1-D input is cut into bags at `offsets`."""
-    from ..ops.creation import arange, tensor
+    from ..ops.creation import arange
     from .functional import _embedding_renorm_
     if weight.dtype is D.int64 and input.is_floating_point():
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
@@ -164,14 +164,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         padding_idx %= weight.shape[0]
     bounds = _bags(offsets.cpu().numpy(), input.numel(), include_last_offset)
     index_dtype = D.int32 if input.dtype is offsets.dtype is D.int32 else D.int64  # torch's common index type
-    buffers = [tensor(b, dtype=index_dtype, device=input.device)
-               for b in _bag_buffers(weight, input, bounds, mode, per_sample_weights, padding_idx)]
-    given = {"indices": input.to(index_dtype), "offsets": offsets.to(index_dtype), "mode": MODES.index(mode),
-             # torch's node shows a missing padding_idx (-1) as an unsigned 64-bit number
-             "padding_idx": (1 << 64) - 1 if padding_idx is None else padding_idx,
-             "scale_grad_by_freq": scale_grad_by_freq, "sparse": sparse,
-             "result1": buffers[0], "result2": buffers[1], "result3": buffers[2]}
-    return EmbeddingBag.apply(weight, input.long(), bounds, mode, per_sample_weights, padding_idx, given=given)
+    arguments = {"indices": input.to(index_dtype), "offsets": offsets.to(index_dtype), "mode": MODES.index(mode),
+                 # torch's node shows a missing padding_idx (-1) as an unsigned 64-bit number
+                 "padding_idx": (1 << 64) - 1 if padding_idx is None else padding_idx,
+                 "scale_grad_by_freq": scale_grad_by_freq, "sparse": sparse}
+    return EmbeddingBag.apply(weight, input.long(), bounds, mode, per_sample_weights, padding_idx, given=arguments)
 
 
 def _check_indices(input, offsets, weight, include_last_offset) -> None:

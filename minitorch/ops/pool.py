@@ -6,6 +6,7 @@ import functools
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
+from ..autograd.saved_values import given as _given
 from ..tensor import Tensor
 from ._helpers import _pair, check_flag, check_window, floats_only, out_size
 from .fused import Fused
@@ -17,11 +18,6 @@ def _int_array(value, n: int = 2) -> tuple:
     if value is None:
         return ()
     return (value,) * n if isinstance(value, int) else tuple(value)
-
-
-def _given(names):
-    """saved_values reading the pooling arguments as the user gave them (`ctx.given`, by name)."""
-    return {name: (lambda node, name=name: node.given[name]) for name in names}
 
 
 def _saved_indices(node):
