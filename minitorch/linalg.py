@@ -17,7 +17,7 @@ from .ops import decompositions as _dec
 from .ops.fused import Fused
 from .ops import ldl as _ldl
 from .ops import matrix_functions as _mf
-from .ops._helpers import check_broadcast, check_number, host_array, type_word, wrap_dim
+from .ops._helpers import check_broadcast, check_number, host_array, lapack_only, type_word, wrap_dim
 from .ops.linalg import matmul as _matmul
 from .ops.out import with_out
 from .ops.reduction import Norm as _Norm
@@ -47,7 +47,36 @@ _LdlFactor = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
 
 # ---- torch's argument checks --------------------------------------------------------------------
 
-def _check_matrix(name: str, a, square: bool = True, kernel: str | None = None) -> None:
+# The LAPACK kernel each function reaches, and whether an empty input reaches it: a dtype the kernel lacks
+# (float16; integers and bool where the function has no floating-point check of its own) is refused there.
+_KERNELS = {
+    "linalg.det": ("lu_cpu", False), "linalg.solve": ("lu_cpu", False), "linalg.lu": ("lu_cpu", False),
+    "linalg.lu_factor": ("lu_cpu", False), "linalg.lu_factor_ex": ("lu_cpu", False),
+    "linalg.lu_solve": ("linalg.lu_solve_cpu", False),
+    "cholesky": ("cholesky_cpu", False), "linalg.cholesky": ("cholesky_cpu", False),
+    "linalg.cholesky_ex": ("cholesky_cpu", False), "cholesky_inverse": ("cholesky_inverse_out_cpu", True),
+    "linalg.qr": ("geqrf_cpu", True),
+    "linalg.svd": ("linalg_svd_cpu", False), "linalg.svdvals": ("linalg_svd_cpu", False),
+    "linalg.eigh": ("linalg_eigh_cpu", False), "linalg.eigvalsh": ("linalg_eigh_cpu", False),
+    "linalg.solve_triangular": ("triangular_solve_cpu", True), "triangular_solve": ("triangular_solve_cpu", True),
+    "torch.linalg.ldl_factor": ("ldl_factor_kernel_cpu", False),
+    "torch.linalg.ldl_factor_ex": ("ldl_factor_kernel_cpu", False),
+    "torch.linalg.ldl_solve": ("ldl_solve_kernel_cpu", False),
+}
+# functions without a floating-point check of their own: integers reach the kernel, or are computed
+_ANY_DTYPE = {"linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "cholesky", "cholesky_inverse", "linalg.eigh",
+              "linalg.eigvalsh", "linalg.solve_triangular", "triangular_solve", "linalg.matrix_power", "linalg.cond"}
+_LOW_PRECISION = "{}: Low precision dtypes not supported. Got Half"
+_HALF_REFUSED = {  # functions whose own dtype check refuses float16, with its message
+    "linalg.inv": _LOW_PRECISION.format("linalg.inv"), "linalg.inv_ex": _LOW_PRECISION.format("linalg.inv"),
+    "linalg.slogdet": _LOW_PRECISION.format("linalg.slogdet"),
+    "linalg.matrix_rank": "This function doesn't handle types other than float and double",
+    "linalg.pinv": "linalg.pinv(Half{shape}): expected a tensor with 2 or more dimensions of float, double, cfloat "
+                   "or cdouble types",
+}
+
+
+def _check_matrix(name: str, a, square: bool = True) -> None:
     if not isinstance(a, Tensor):
         raise TypeError(f"{name.replace('linalg.', 'linalg_')}(): argument 'A' (position 1) must be Tensor, not "
                         f"{type(a).__name__}")
@@ -56,10 +85,12 @@ def _check_matrix(name: str, a, square: bool = True, kernel: str | None = None) 
     if square and a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
                            f"{a.shape[-1]} matrices")
-    if not a._dtype.is_floating_point:
-        if kernel:
-            raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_word(a._dtype)}'")
+    if not a._dtype.is_floating_point and name not in _ANY_DTYPE:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {type_word(a._dtype)}")
+    if a._dtype is D.float16 and name in _HALF_REFUSED:
+        raise RuntimeError(_HALF_REFUSED[name].format(shape=list(a.shape)))
+    if name in _KERNELS:
+        lapack_only(a, *_KERNELS[name])
 
 
 def _check_rhs(name: str, a: Tensor, b) -> Tensor:
@@ -140,7 +171,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
     """X with A X = B (or X A = B) for a triangular A (only its upper or lower triangle is read)."""
-    _check_matrix("linalg.solve_triangular", A, kernel="triangular_solve_cpu")
+    _check_matrix("linalg.solve_triangular", A)
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg_solve_triangular(): argument 'B' (position 2) must be Tensor, not {type(B).__name__}")
     if B.dim() < 2:
@@ -231,13 +262,13 @@ def _check_uplo(uplo):
 
 def eigh(A: Tensor, UPLO: str = "L"):
     """(eigenvalues ascending, eigenvectors as columns) of a symmetric A, read from one triangle."""
-    _check_matrix("linalg.eigh", A, kernel="linalg_eigh_cpu")
+    _check_matrix("linalg.eigh", A)
     return _Eigh(*_dec.LinalgEigh.apply(A, uplo=_check_uplo(UPLO)))
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of a symmetric A, ascending."""
-    _check_matrix("linalg.eigvalsh", A, kernel="linalg_eigh_cpu")
+    _check_matrix("linalg.eigvalsh", A)
     return _dec.LinalgEigh.apply(A, uplo=_check_uplo(UPLO))[0]
 
 
@@ -248,7 +279,7 @@ def _check_pivot(name, pivot):
 
 def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
     """(LU, pivots, info): P L U packed in one matrix, LAPACK's 1-based row swaps, info > 0 if singular."""
-    _check_matrix("linalg.lu_factor_ex", A, square=False, kernel="lu_cpu")
+    _check_matrix("linalg.lu_factor_ex", A, square=False)
     _check_pivot("linalg.lu_factor", pivot)
     return _lu_factor_ex("linalg.lu_factor_ex", A, pivot, check_errors)
 
@@ -266,7 +297,7 @@ def _lu_factor_ex(name: str, A: Tensor, pivot: bool, check_errors: bool):
 
 def lu_factor(A: Tensor, *, pivot: bool = True):
     """(LU, pivots): A's LU factorisation with partial pivoting, packed as LAPACK packs it; a singular A raises."""
-    _check_matrix("linalg.lu_factor", A, square=False, kernel="lu_cpu")
+    _check_matrix("linalg.lu_factor", A, square=False)
     _check_pivot("linalg.lu_factor", pivot)
     lu, pivots, _ = _lu_factor_ex("linalg.lu_factor", A, pivot, True)
     return _LuFactor(lu, pivots)
@@ -286,8 +317,6 @@ def ldl_factor(A: Tensor, *, hermitian: bool = False):
 
 def _ldl_factor(name: str, A: Tensor, check_errors: bool):
     _check_matrix(name, A)
-    if A._dtype is D.float16:
-        raise NotImplementedError("\"ldl_factor_kernel_cpu\" not implemented for 'Half'")
     LD, pivots, info = _ldl.LinalgLdlFactorEx.apply(A)
     failure = _mf.first_failure(info._data) if check_errors else None
     if failure is not None:
@@ -318,7 +347,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
 
 def lu(A: Tensor, *, pivot: bool = True):
     """(P, L, U) with A = P L U."""
-    _check_matrix("linalg.lu", A, square=False, kernel="lu_cpu")
+    _check_matrix("linalg.lu", A, square=False)
     _check_pivot("linalg.lu", pivot)
     return _Lu(*_dec.LinalgLu.apply(A))
 
@@ -388,8 +417,8 @@ def _check_lstsq(A: Tensor, B: Tensor) -> None:
     vector = A.dim() != B.dim()
     if A.shape[-2] != (B.shape[-1] if vector else B.shape[-2]):
         raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size({-1 if vector else -2})")
-    if not A._dtype.is_floating_point:
-        raise RuntimeError("This function doesn't handle types other than float and double")
+    if A._dtype not in (D.float32, D.float64):
+        raise RuntimeError(_HALF_REFUSED["linalg.matrix_rank"])
 
 
 class _LstsqNode(Fused):
@@ -439,6 +468,8 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord == "nuc" or ord in (2, -2):  # from the singular values of the two dims moved last, as torch
+        if A._dtype is D.float16:
+            raise RuntimeError(_LOW_PRECISION.format("linalg.matrix_norm"))
         order = [i for i in range(A.dim()) if i not in (d0, d1)] + [d0, d1]
         s = svdvals(A.permute(order))
         if ord == "nuc":
@@ -599,7 +630,7 @@ def cond(A: Tensor, p=None) -> Tensor:
         s = svdvals(A)
         big, small = s[..., :1], s[..., -1:]
         return (small / big if p == -2 else big / small).squeeze(-1)
-    _check_matrix(f"linalg.cond(ord={p})", A, kernel=None)
+    _check_matrix(f"linalg.cond(ord={p})", A)
     inverse, info = inv_ex(A)
     inverse = inverse.masked_fill(info[..., None, None] > 0, math.inf)  # a singular matrix's condition is inf
     return matrix_norm(A, p) * matrix_norm(inverse, p)
@@ -607,8 +638,9 @@ def cond(A: Tensor, p=None) -> Tensor:
 
 def vander(x: Tensor, N: int | None = None) -> Tensor:
     """The Vandermonde matrix of x: columns x⁰, x¹, ..., x^(N-1)."""
-    if x._dtype is D.bool_:
-        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    if x._dtype in (D.bool_, D.float16):
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{x._dtype.word}")
     if x.dim() == 0:  # a number is a vector of one
         x = x.reshape(1)
     n = x.shape[-1] if N is None else N
@@ -716,6 +748,8 @@ torch_matrix_power = _namespace_form("matrix_power", lambda input, n: matrix_pow
 
 def logdet(input: Tensor) -> Tensor:
     """log det(A): NaN where the determinant is negative, -inf where it is zero."""
+    if isinstance(input, Tensor) and input._dtype is D.float16:
+        raise RuntimeError(_LOW_PRECISION.format("logdet"))
     sign, logabs = slogdet(input)
     from .ops.pointwise import where
     return where(sign == -1, math.nan, logabs)
@@ -763,8 +797,7 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
             raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.dim()} dimensions instead")
     _check_solve_inputs(input, input2, "cholesky_solve")
     check_broadcast(input.shape[:-2], input2.shape[:-2])
-    if not input._dtype.is_floating_point:
-        raise NotImplementedError(f"\"cholesky_solve_cpu\" not implemented for '{type_word(input._dtype)}'")
+    lapack_only(input, "cholesky_solve_cpu")
     return _CholeskySolve.apply(input, input2, upper)
 
 
@@ -869,7 +902,7 @@ _TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coe
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False):
     """(X, A.clone()) with A X = input (Aᵀ X = input with transpose) for a triangular A (deprecated)."""
-    _check_matrix("triangular_solve", A, kernel="triangular_solve_cpu")
+    _check_matrix("triangular_solve", A)
     return _TriangularSolveResult(*_TriangularSolve.apply(input, A, upper=upper, transpose=transpose,
                                                           unitriangular=unitriangular))
 

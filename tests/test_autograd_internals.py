@@ -175,6 +175,25 @@ def test_gradient_edges_nodes_and_versions():
         z.sum().backward()
 
 
+def _qualified_nodes(lib, x):
+    """Outputs whose nodes torch names with a namespace: an in-place write through a view, a copy_ into a new
+    tensor, an op without a derivative, and a leaf's AccumulateGrad."""
+    through_view = x.clone()
+    through_view[0] = 1
+    copied = lib.empty_like(x).copy_(x)
+    return [through_view, copied, lib.heaviside(x, x), x]
+
+
+def test_nodes_torch_names_with_a_namespace_print_as_torch_prints_them():
+    x, tx = both([1.0, 2.0])
+    for out, tout in zip(_qualified_nodes(mt, x), _qualified_nodes(torch, tx)):
+        node = out.grad_fn or graph.get_gradient_edge(out).node
+        tnode = tout.grad_fn or torch.autograd.graph.get_gradient_edge(tout).node
+        assert node.name() == tnode.name() and "::" in node.name()
+        assert repr(node).split(" object")[0] == repr(tnode).split(" object")[0]
+        assert str(out).split("grad_fn=")[-1] == str(tout).split("grad_fn=")[-1]
+
+
 def test_source_points_at_the_ops_definition():
     x = mt.ones(2, requires_grad=True)
     where = graph.source(x.tanh().grad_fn)

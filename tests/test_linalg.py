@@ -1,6 +1,8 @@
 """torch.linalg beyond the generic parity specs: errors for singular and indefinite matrices, the
 layout LAPACK gives results, graph nodes of the raw factorisations, named results, out=, and the one
 tangent where minitorch follows the mathematics rather than torch."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -131,3 +133,58 @@ def test_ldl_factor_pivots_and_solves_as_lapack():
     assert two_by_two > 10  # the 2 × 2 pivots were exercised
     with pytest.raises(RuntimeError, match="D is singular"):
         mt.linalg.ldl_factor(mt.zeros(2, 2))
+
+
+# Each function called on a matrix of 2 × 2 (or 0 × 0); solves take it twice, reflector functions a tau of 1.
+_CALLS = {
+    "linalg.cholesky": lambda L, a: L.linalg.cholesky(a), "linalg.cholesky_ex": lambda L, a: L.linalg.cholesky_ex(a),
+    "cholesky": lambda L, a: L.cholesky(a), "linalg.inv": lambda L, a: L.linalg.inv(a),
+    "linalg.inv_ex": lambda L, a: L.linalg.inv_ex(a), "inverse": lambda L, a: L.inverse(a),
+    "linalg.det": lambda L, a: L.linalg.det(a), "logdet": lambda L, a: L.logdet(a),
+    "linalg.slogdet": lambda L, a: L.linalg.slogdet(a), "linalg.solve": lambda L, a: L.linalg.solve(a, a),
+    "linalg.lstsq": lambda L, a: L.linalg.lstsq(a, a), "linalg.qr": lambda L, a: L.linalg.qr(a),
+    "geqrf": lambda L, a: L.geqrf(a), "linalg.svd": lambda L, a: L.linalg.svd(a),
+    "linalg.svdvals": lambda L, a: L.linalg.svdvals(a), "linalg.eigh": lambda L, a: L.linalg.eigh(a),
+    "linalg.eigvalsh": lambda L, a: L.linalg.eigvalsh(a), "linalg.lu": lambda L, a: L.linalg.lu(a),
+    "linalg.lu_factor": lambda L, a: L.linalg.lu_factor(a), "linalg.matrix_rank": lambda L, a: L.linalg.matrix_rank(a),
+    "linalg.pinv": lambda L, a: L.linalg.pinv(a), "linalg.cond": lambda L, a: L.linalg.cond(a),
+    "linalg.cond(1)": lambda L, a: L.linalg.cond(a, 1), "linalg.tensorinv": lambda L, a: L.linalg.tensorinv(a, 1),
+    "linalg.solve_triangular": lambda L, a: L.linalg.solve_triangular(a, a, upper=True),
+    "triangular_solve": lambda L, a: L.triangular_solve(a, a), "cholesky_solve": lambda L, a: L.cholesky_solve(a, a),
+    "cholesky_inverse": lambda L, a: L.cholesky_inverse(a),
+    "linalg.lu_solve": lambda L, a: L.linalg.lu_solve(a, L.ones(a.shape[:-1], dtype=L.int32), a),
+    "linalg.ldl_factor": lambda L, a: L.linalg.ldl_factor(a),
+    "linalg.householder_product": lambda L, a: L.linalg.householder_product(a, a[0, :1]),
+    "ormqr": lambda L, a: L.ormqr(a, a[0, :1], a),
+    "linalg.matrix_norm(nuc)": lambda L, a: L.linalg.matrix_norm(a, "nuc"),
+    "linalg.matrix_power(3)": lambda L, a: L.linalg.matrix_power(a, 3),
+    "linalg.matrix_power(-1)": lambda L, a: L.linalg.matrix_power(a, -1),
+    "linalg.vander": lambda L, a: L.linalg.vander(a[0]),
+    "linalg.cross": lambda L, a: L.linalg.cross(a[:, :3], a[:, :3]),
+}
+
+
+@pytest.mark.parametrize("size", [2, 0])
+@pytest.mark.parametrize("dtype", ["float16", "int64", "bool"])
+@pytest.mark.parametrize("name", sorted(_CALLS))
+def test_dtypes_lapack_lacks_are_refused_as_torch_refuses_them(name, dtype, size):
+    """LAPACK has float32 and float64 only: torch refuses other dtypes with a kernel's "not implemented" (for
+    some functions only when there is something to compute) or with the function's own check."""
+    if size == 0 and name in ("linalg.householder_product", "ormqr", "linalg.cross", "linalg.vander"):
+        pytest.skip("the call takes a row of the matrix")
+    a = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]]) if name == "linalg.cross" else \
+        np.array([[4.0, 1.0], [1.0, 3.0]])
+    a = a[:size, :size].astype(dtype)
+    outcomes = []
+    for lib in (torch, mt):
+        try:
+            with warnings.catch_warnings():  # the deprecated cholesky and triangular_solve warn
+                warnings.simplefilter("ignore")
+                _CALLS[name](lib, lib.tensor(a))
+            outcomes.append(None)
+        except (RuntimeError, NotImplementedError) as e:
+            outcomes.append((type(e), str(e)))
+    assert outcomes[1] == outcomes[0] or outcomes[0] and outcomes[1] and outcomes[1][0] is outcomes[0][0]
+    if outcomes[0] and outcomes[0][0] is NotImplementedError:  # the kernel's name and the dtype's word, as torch's
+        assert outcomes[1][1] == outcomes[0][1]
+

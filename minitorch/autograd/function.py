@@ -78,8 +78,10 @@ class Node:
     _has_hooks = False     # set once any of the four above is: the engine's array path skips such nodes
     backward_arrays = None  # or an op's backward on backend arrays (see FunctionCtx)
 
+    _torch_name = None     # torch's name where it is qualified ("torch::autograd::CopySlices"); the type's is short
+
     def name(self) -> str:
-        return type(self).__name__
+        return self._torch_name or type(self).__name__
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {id(self):#x}>"
@@ -473,7 +475,9 @@ class Function(FunctionCtx):
             return
         # The graph node of this op is an instance of a subclass named like torch's.
         node_name = cls.__dict__.get("node_name") or cls.__name__ + cls._node_suffix
-        cls._node_cls = type(node_name, (cls,), {"_is_node": True, "__module__": cls.__module__})
+        short = node_name.rsplit("::", 1)[-1]
+        cls._node_cls = type(short, (cls,), {"_is_node": True, "__module__": cls.__module__,
+                                             "_torch_name": node_name if short != node_name else None})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -643,11 +647,12 @@ class WithoutDerivative(Primitive):
     """A built-in op torch defines no derivative for: it records a node named NotImplemented
     (torch::autograd::NotImplemented), whose backward raises torch's error naming the aten op."""
 
-    node_name = "NotImplemented"
+    node_name = "torch::autograd::NotImplemented"
     aten_name = ""
 
-    def name(self) -> str:
-        return "torch::autograd::NotImplemented"
+    def __init_subclass__(cls, **kw):
+        cls.node_name = "torch::autograd::NotImplemented"  # every such op's node, in-place forms included
+        super().__init_subclass__(**kw)
 
     @staticmethod
     def backward(ctx, *grads):

@@ -161,7 +161,8 @@ for _name in """neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt squa
         rad2deg sinc erfc lgamma digamma sgn""".split():
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
 Tensor.relu_ = make_inplace(Tensor.relu, "relu_")
-for _name in ("cumsum", "cumprod", "logical_and", "logical_or", "logical_xor"):
+Tensor.cumsum_, Tensor.cumprod_ = reduction.scan_inplace(reduction.cumsum), reduction.scan_inplace(reduction.cumprod)
+for _name in ("logical_and", "logical_or", "logical_xor"):
     setattr(Tensor, _name + "_", make_inplace(getattr(Tensor, _name), _name + "_"))
 Tensor.squeeze_ = shape.sizes_method(inplace_views.squeeze_, "dim", optional=True)
 for _name in ("scatter", "scatter_add", "index_add"):  # index and source need not broadcast to self

@@ -213,6 +213,13 @@ def floats_only(input: Tensor, kernel: str) -> None:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input._dtype.word}'")
 
 
+def lapack_only(input: Tensor, kernel: str, empty_too: bool = True) -> None:
+    """torch's LAPACK kernels exist for float32 and float64 only: another dtype (float16 too) gets
+    NotImplementedError naming the kernel. Some kernels are never reached for an empty input."""
+    if input._dtype not in (D.float32, D.float64) and (empty_too or input._data.size):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input._dtype.word}'")
+
+
 def check_cast(result_dtype, out_dtype) -> None:
     """torch's rule for writing a result into a tensor of another dtype: no lower category (float to int)."""
     if not D.can_cast(result_dtype, out_dtype):
@@ -224,6 +231,11 @@ def check_flag(fn: str, name: str, value) -> None:
     """torch's C functions take a bool flag as a bool only."""
     if type(value) is not bool:
         raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
+def flatten_batch(a, core: int):
+    """`a` with its leading dims made one, the last `core` dims kept (reshape's -1 cannot size an empty batch)."""
+    return a.reshape((math.prod(a.shape[:a.ndim - core]),) + tuple(a.shape[a.ndim - core:]))
 
 
 def host_array(a):

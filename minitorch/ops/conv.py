@@ -11,7 +11,7 @@ from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute
 from ..tensor import Tensor
-from ._helpers import _pair, check_window, floats_only, out_size, wrap_dim
+from ._helpers import _pair, c_type_name, check_window, floats_only, out_size, wrap_dim
 from .fused import Fused
 
 
@@ -203,6 +203,13 @@ def _check_weight(weight: Tensor, bias, ndim: int, name: str) -> None:
                            f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
 
 
+def check_bias_dtype(input: Tensor, bias) -> None:
+    """A convolution's bias is of the input's dtype (transposed 1-d and 2-d convolutions excepted)."""
+    if bias is not None and bias._dtype is not input._dtype:
+        raise RuntimeError(f"Input type ({c_type_name(input._dtype)}) and bias type ({c_type_name(bias._dtype)}) "
+                           "should be the same")
+
+
 def _as_batch(input: Tensor, name: str):
     """(C, H, W) inputs run as a batch of one; returns the 4-d input and whether to squeeze it back."""
     if input.dim() == 3:
@@ -249,8 +256,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise RuntimeError(f"Calculated padded input size per channel: ({h + 2 * p[0]} x {w + 2 * p[1]}). Kernel "
                            f"size: ({d[0] * (kh - 1) + 1} x {d[1] * (kw - 1) + 1}). Kernel size can't be greater "
                            "than actual input size")
-    if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not weight._dtype):
-        raise RuntimeError(f"Input type ({input._dtype}) and weight type ({weight._dtype}) should be the same")
+    if input._dtype is not weight._dtype:
+        raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same")
+    check_bias_dtype(input, bias)
     out = Conv2d.apply(input, weight, bias, s=s, p=p, d=d, groups=groups, valid=padding == "valid")
     return out.squeeze(0) if unbatched else out
 
@@ -350,7 +358,7 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
                            f"{list(input.shape)} to have {cin} channels, but got {c} channels instead")
     hw = tuple((i - 1) * si - 2 * pi + di * (ki - 1) + oi + 1 for i, si, pi, di, ki, oi
                in zip((h, w), s, p, d, (kh, kw), op))
-    if weight._dtype is not input._dtype:  # the bias is added afterwards, with type promotion
+    if weight._dtype is not input._dtype:
         raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same")
     if min(hw) < 1 and not empty_transposed_output(n, hw):
         raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
@@ -359,8 +367,8 @@ def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, grou
     kernel = weight.reshape(groups, c // groups, og * kh * kw).transpose(1, 2)   # (g, O/g*kh*kw, C/g)
     cols = (kernel @ x).reshape(n, groups * og * kh * kw, h * w)
     out = Col2Im.apply(cols, hw=hw, k=(kh, kw), s=s, p=p, d=d, blocks=(h, w))
-    if bias is not None:
-        out = out + bias.reshape(1, -1, 1, 1)
+    if bias is not None:  # torch reads a bias of another dtype in the input's
+        out = out + bias.to(out.dtype).reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
 
 

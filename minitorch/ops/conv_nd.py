@@ -9,7 +9,7 @@ channels exchanged. Each is one fused op under torch's ConvolutionBackward0.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .conv import conv1d, conv2d, convolution_saved_values, empty_transposed_output
+from .conv import check_bias_dtype, conv1d, conv2d, convolution_saved_values, empty_transposed_output
 from .fused import Fused
 
 
@@ -48,6 +48,10 @@ def _check(input: Tensor, weight: Tensor, bias, n: int, name: str, transposed: b
                            f"{list(bias.shape)} instead")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same")
+    if not transposed:
+        check_bias_dtype(input, bias)
+    elif n == 3 and bias is not None and bias.dtype is not input.dtype:  # transposed 1-d reads it in input's dtype
+        raise RuntimeError(f"expected scalar type {input.dtype.word} but found {bias.dtype.word}")
 
 
 def _conv3d(input, weight, bias, s, p, d, groups):
@@ -104,8 +108,8 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     x = input.unsqueeze(0) if unbatched else input
     for size, k, pi, di in zip(x.shape[2:], weight.shape[2:], p, d):
         if size + 2 * pi < di * (k - 1) + 1:
-            padded = "x".join(str(si + 2 * pj) for si, pj in zip(x.shape[2:], p))
-            kernel = "x".join(str(dj * (kj - 1) + 1) for kj, dj in zip(weight.shape[2:], d))
+            padded = " x ".join(str(si + 2 * pj) for si, pj in zip(x.shape[2:], p))
+            kernel = " x ".join(str(dj * (kj - 1) + 1) for kj, dj in zip(weight.shape[2:], d))
             raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel size: ({kernel}). "
                                "Kernel size can't be greater than actual input size")
     out = Convolution3d.apply(x, weight, bias, s, p, d, groups)
@@ -131,6 +135,7 @@ def _conv_transpose(input, weight, bias, s, p, op, groups, d):
     """The adjoint of a convolution with the same geometry, as a stride-1 convolution."""
     from .resample import pad
     n_dims = weight.dim() - 2
+    bias = bias if bias is None else bias.to(input.dtype)  # torch reads it in the input's dtype
     sizes = _transposed_sizes(input.shape[2:], weight.shape[2:], s, p, op, d)
     if min(sizes) == 0:  # nothing to compute (see empty_transposed_output); each operand's gradient is zeros
         none = sum(t.flatten()[:0].sum() for t in (input, weight, bias) if t is not None)
@@ -179,8 +184,9 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     x = input.unsqueeze(0) if unbatched else input
     sizes = _transposed_sizes(x.shape[2:], weight.shape[2:], s, p, op, d)
     if min(sizes) < 1 and not empty_transposed_output(x.shape[0], sizes):
-        raise RuntimeError(f"Given input size per channel: ({'x'.join(map(str, x.shape[2:]))}). Calculated output "
-                           f"size per channel: ({'x'.join(map(str, sizes))}). Output size is too small")
+        lead = (1,) if n == 1 else ()  # torch's 1-d transposed convolution is a 2-d one of height 1
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, lead + x.shape[2:]))}). Calculated "
+                           f"output size per channel: ({' x '.join(map(str, lead + sizes))}). Output size is too small")
     out = ConvolutionTranspose.apply(x, weight, bias, s, p, op, groups, d)
     return out.squeeze(0) if unbatched else out
 

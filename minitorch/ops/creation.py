@@ -71,12 +71,18 @@ def _float_dtype(dtype, name, numel=1):
 
 # ---- from data ----------------------------------------------------------------------------
 
-def _plain(data):
-    """Nested data with tensors replaced by their values."""
+def _plain(data, nested: bool = False):
+    """Nested data with tensors replaced by their values. A tensor inside a sequence is one number there, as
+    in torch, which refuses one of more or fewer elements with the error of its integer or float conversion."""
     if isinstance(data, Tensor):
-        return data.detach().cpu()._data
+        if nested and data.numel() != 1:
+            if data.dtype.is_floating_point:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        values = data.detach().cpu()._data
+        return values.reshape(()) if nested else values
     if isinstance(data, (list, tuple)):
-        return [_plain(d) for d in data]
+        return [_plain(d, True) for d in data]
     return data
 
 
@@ -372,7 +378,7 @@ def _parallel_chunks(n: int) -> list[tuple[int, int]]:
     minitorch's (set_num_threads sets both alike)."""
     from ..backends.numpy_backend import get_num_threads
     threads = builtins.max(builtins.min(get_num_threads(), -(-n // _GRAIN_SIZE)), 1)
-    size = -(-n // threads)
+    size = builtins.max(-(-n // threads), 1)  # n = 0: no ranges
     return [(b, builtins.min(b + size, n)) for b in builtins.range(0, n, size)]
 
 

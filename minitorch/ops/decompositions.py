@@ -11,7 +11,7 @@ from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute
 from ..ops.fused import Fused
 from ..tensor import Tensor
-from ._helpers import host_array
+from ._helpers import flatten_batch, host_array
 from .matrix_functions import LinalgSolveTriangular, column_major, diag_embed, diagonal, first_failure, mT
 
 
@@ -23,7 +23,7 @@ def lu_factor_arrays(a: np.ndarray):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    lu = np.array(a, dtype=a.dtype if a.dtype.kind == "f" else np.float64).reshape((-1, m, n))
+    lu = flatten_batch(np.array(a, dtype=a.dtype if a.dtype.kind == "f" else np.float64), 2)
     pivots = np.zeros((lu.shape[0], k), dtype=np.int32)
     info = np.zeros(lu.shape[0], dtype=np.int32)
     rows = np.arange(lu.shape[0])
@@ -43,7 +43,7 @@ def lu_factor_arrays(a: np.ndarray):
 
 def permutation_arrays(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     """The permutation matrices P with A = P L U, from LAPACK's row swaps (row j swapped with pivots[j])."""
-    flat = pivots.reshape((-1, pivots.shape[-1])) - 1
+    flat = flatten_batch(pivots, 1) - 1
     perm = np.tile(np.arange(m), (flat.shape[0], 1))
     rows = np.arange(flat.shape[0])
     for j in range(flat.shape[1]):
@@ -196,7 +196,7 @@ def cholesky_arrays(xp, a):
         pass
     host = host_array(a).astype(np.float64)
     n = host.shape[-1]
-    flat = host.reshape((-1, n, n))
+    flat = flatten_batch(host, 2)
     l = np.tril(flat).copy()
     info = np.zeros(flat.shape[0], dtype=np.int32)
     for j in range(n):

@@ -190,7 +190,6 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:
 class Heaviside(WithoutDerivative):
     """The step function: 0 below zero, 1 above, `values` at zero (no derivative in torch)."""
 
-    node_name = "NotImplemented"
     aten_name = "heaviside"
 
     @staticmethod

@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd.function import Primitive
 from ..tensor import Tensor
 from .fused import Fused
-from ._helpers import host_array
+from ._helpers import host_array, lapack_only
 
 _Geqrf = namedtuple("geqrf", ["a", "tau"])
 
@@ -42,8 +42,7 @@ def geqrf(input: Tensor):
     """The QR factorisation of input as LAPACK's geqrf packs it: (a, tau)."""
     if input.dim() < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{input.dtype.word}'")
+    lapack_only(input, "geqrf_cpu")
     return _Geqrf(*Geqrf.apply(input))
 
 
@@ -99,6 +98,7 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
                            f"{list(tau.shape[:-1])}")
     if tau.dtype is not A.dtype:
         raise RuntimeError(f"{name}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
+    lapack_only(A, "orgqr_cpu")
     return LinalgHouseholderProduct.apply(A, tau)
 
 
@@ -142,6 +142,7 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, tran
         if t.dtype is not input.dtype:
             raise RuntimeError(f"{name}: Expected input and {what} to have the same dtype, but input has dtype"
                                f"{input.dtype.word} and {what} has dtype {t.dtype.word}")
+    lapack_only(input, "ormqr_cpu")
     return Ormqr.apply(input, tau, other, left, transpose)
 
 

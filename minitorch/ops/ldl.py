@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..autograd.function import WithoutDerivative
-from ._helpers import host_array
+from ._helpers import flatten_batch, host_array
 
 _ALPHA = (1 + math.sqrt(17)) / 8  # Bunch-Kaufman's threshold: bounds the growth of the entries of L
 
@@ -130,14 +130,13 @@ def sytrs_lower(ld: np.ndarray, pivots: np.ndarray, b: np.ndarray) -> np.ndarray
 class LinalgLdlFactorEx(WithoutDerivative):
     """(LD, pivots, info) for each matrix of the batch; no derivative, as in torch."""
 
-    node_name = "NotImplemented"
     aten_name = "linalg_ldl_factor_ex"
 
     @staticmethod
     def forward(ctx, a):
         host = host_array(a)
         ld = np.tril(host).astype(host.dtype)
-        flat = ld.reshape((-1,) + host.shape[-2:])
+        flat = flatten_batch(ld, 2)
         pivots = np.zeros(flat.shape[:2], dtype=np.int32)
         info = np.zeros(flat.shape[0], dtype=np.int32)
         for i, m in enumerate(flat):
@@ -151,16 +150,15 @@ class LinalgLdlFactorEx(WithoutDerivative):
 class LinalgLdlSolve(WithoutDerivative):
     """X with A X = B from ldl_factor's (LD, pivots); no derivative, as in torch."""
 
-    node_name = "NotImplemented"
     aten_name = "linalg_ldl_solve"
 
     @staticmethod
     def forward(ctx, ld, pivots, b):
         lds, pivs, bs = host_array(ld), host_array(pivots), host_array(b)
         batch = np.broadcast_shapes(lds.shape[:-2], bs.shape[:-2])
-        lds = np.broadcast_to(lds, batch + lds.shape[-2:]).reshape((-1,) + lds.shape[-2:])
-        pivs = np.broadcast_to(pivs, batch + pivs.shape[-1:]).reshape((-1,) + pivs.shape[-1:])
-        bs_flat = np.broadcast_to(bs, batch + bs.shape[-2:]).reshape((-1,) + bs.shape[-2:])
+        lds = flatten_batch(np.broadcast_to(lds, batch + lds.shape[-2:]), 2)
+        pivs = flatten_batch(np.broadcast_to(pivs, batch + pivs.shape[-1:]), 1)
+        bs_flat = flatten_batch(np.broadcast_to(bs, batch + bs.shape[-2:]), 2)
         out = np.stack([sytrs_lower(m, p, r) for m, p, r in zip(lds, pivs, bs_flat)]) if len(bs_flat) else \
             np.zeros_like(bs_flat)
         return ctx.xp.asarray(out.reshape(batch + bs.shape[-2:]).astype(bs.dtype))

@@ -83,7 +83,7 @@ def mm(input: Tensor, mat2: Tensor, out_dtype=None) -> Tensor:
     (n, k), (k2, m) = input._data.shape, mat2._data.shape
     if k != k2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    if input._dtype is D.bool_:
+    if input._dtype is D.bool_ and 0 not in (n, k, m):  # an empty or all-zero result never reaches the kernel
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     return Mm.apply(input, mat2)
 
@@ -151,6 +151,8 @@ def _check_vectors(name: str, input: Tensor, other: Tensor) -> None:
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
 
 
 def _word(t):
@@ -184,6 +186,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     (n, k), (k2,) = input._data.shape, vec._data.shape
     if k != k2:
         raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{k}), vec ({k2})")
+    if input._dtype is D.bool_ and n and k:  # an empty or all-zero result never reaches the kernel
+        raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
     return Mv.apply(input, vec)
 
 
@@ -347,17 +351,22 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {x} and second "
                                f"has size {sb} in dim {y}")
     da, db = _distinct_dims(da, a.dim()), _distinct_dims(db, b.dim())
-    for x, y in zip(da, db):
-        if a.shape[x] != b.shape[y] and b.shape[y] == 1:  # torch sums the other side's dim instead
-            a = a.sum(x, keepdim=True)
-        elif a.shape[x] != b.shape[y]:
-            b = b.sum(y, keepdim=True)
+    for x, y in zip(da, db):  # a contracted dim of size 1 on one side: the other side's is summed right away
+        if b.shape[y] == 1:
+            a = a.sum(x, keepdim=True, dtype=a.dtype)
+        elif a.shape[x] == 1:
+            b = b.sum(y, keepdim=True, dtype=b.dtype)
     free_a = [d for d in range(a.dim()) if d not in da]
     free_b = [d for d in range(b.dim()) if d not in db]
-    k = math.prod(a.shape[d] for d in da)
-    am = a.permute(free_a + da).reshape(math.prod(a.shape[d] for d in free_a), k)
-    bm = b.permute(db + free_b).reshape(k, math.prod(b.shape[d] for d in free_b))
-    return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+    rows, cols = math.prod(a.shape[d] for d in free_a), math.prod(b.shape[d] for d in free_b)
+    sizes = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    a, b = a.permute(free_a + da), b.permute(db + free_b)
+    if rows == 1 and cols == 1:  # one number: torch contracts with dot (or, for strided operands, mul and sum)
+        if a.is_contiguous() and b.is_contiguous():
+            return dot(a.flatten(), b.flatten()).reshape(sizes)
+        return (a.squeeze() * b.squeeze()).sum(dtype=a.dtype).reshape(sizes)
+    k = math.prod(a.shape[len(free_a):])
+    return mm(a.reshape(rows, k), b.reshape(k, cols)).reshape(sizes)
 
 
 class Addmm(Primitive):

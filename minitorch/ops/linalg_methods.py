@@ -36,6 +36,16 @@ def _resizing(out_of_place, in_place):
     return method
 
 
+def _baddbmm_of_own_dtype(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """baddbmm for baddbmm_: its result takes batch2's dtype, which torch refuses to write into another's."""
+    from ._helpers import c_type_name
+    result = self.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+    if result.dtype is not self.dtype:
+        raise RuntimeError(f"Bad in-place call: input tensor dtype {c_type_name(self.dtype)} and output tensor dtype "
+                           f"{c_type_name(result.dtype)} should match")
+    return result
+
+
 def install(namespace: dict) -> None:
     """Give the torch namespace `namespace` out= where torch has it, and Tensor the methods."""
     from . import _method_without
@@ -48,6 +58,7 @@ def install(namespace: dict) -> None:
         # the factors need not broadcast to self (only the product does)
         setattr(Tensor, name + "_", make_inplace(getattr(Tensor, name), name + "_", elementwise=False))
     Tensor.addbmm_ = _resizing(Tensor.addbmm, Tensor.addbmm_)
+    Tensor.baddbmm_ = make_inplace(_baddbmm_of_own_dtype, "baddbmm_", elementwise=False)
     for name in LEGACY:  # torch's C functions check their arguments' types
         namespace[name] = checked(namespace[name], aliases=False)
     for name in WITH_OUT:

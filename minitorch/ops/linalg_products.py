@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import dtypes as D
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, layout, layouts, sizes, torch_int
 from ..tensor import Tensor
-from ._helpers import check_number, common_device, size_at, type_word, wrap_dim
+from ._helpers import (c_type_name, check_cast, check_number, check_scalar_fits, common_device, size_at, type_word,
+                       wrap_dim)
 from .shape import broadcast_shapes
 
 
 # ---- β · input + α · product -------------------------------------------------------------------
 
 _SCALES = {"alpha": attribute("alpha"), "beta": attribute("beta")}
+
+
+def _scalar_as(value, dtype):
+    """A Python number in an array dtype, wrapping around as C's conversion does (-1 as uint8 is 255)."""
+    return np.asarray(value).astype(dtype)[()]
 
 
 class _AddProduct(Primitive):
@@ -32,11 +40,11 @@ class _AddProduct(Primitive):
             ctx.layouts = (layout(a), layout(b))
             ctx.save_for_backward(a if na[2] else None, b if na[1] else None)
         prod = cls.product(ctx.backend, a, b)
-        if alpha != 1:
-            prod = prod * prod.dtype.type(alpha)
+        if alpha != 1 and a.size and b.size:  # a product of no terms is left as zeros, unscaled (+0.0), as torch
+            prod = prod * _scalar_as(alpha, prod.dtype)
         if beta == 0:
             return ctx.xp.broadcast_to(prod, prod.shape).astype(prod.dtype, copy=True)
-        return (prod + (c if beta == 1 else c * c.dtype.type(beta))).astype(prod.dtype, copy=False)
+        return (prod + (c if beta == 1 else c * _scalar_as(beta, c.dtype))).astype(prod.dtype, copy=False)
 
     @classmethod
     def backward(cls, ctx, g):
@@ -82,13 +90,16 @@ class Addbmm(_AddProduct):
     saved_values = {**_SCALES, "batch1_sym_argsize_0": lambda node: node.layouts[0][0][0],
                     "batch1_sym_argsize_1": lambda node: node.layouts[0][0][1],
                     "batch2_sym_argsize_2": lambda node: node.layouts[1][0][2]}
-    product = staticmethod(lambda backend, a, b: backend.matmul(a, b).sum(0))
+    product = staticmethod(lambda backend, a, b: backend.matmul(a, b).sum(0, dtype=a.dtype))  # NumPy's widens ints
     product_grads = staticmethod(lambda g, a, b, na, nb: (g.unsqueeze(0) @ b.mT if na else None,
                                                           a.mT @ g.unsqueeze(0) if nb else None))
 
 
 def _scalars(name, beta, alpha):
-    return check_number(name, "beta", beta), check_number(name, "alpha", alpha)
+    beta, alpha = check_number(name, "beta", beta), check_number(name, "alpha", alpha)
+    if any(isinstance(v, int) and not -2 ** 63 <= v < 2 ** 63 for v in (beta, alpha)):
+        raise OverflowError("int too big to convert")  # torch's parser reads a Python int as int64
+    return beta, alpha
 
 
 def _check_same_dtypes(name, *tensors):
@@ -111,6 +122,23 @@ def _check_input(input: Tensor, shape) -> None:
                            f"{list(input.shape)}") from None
 
 
+def _check_product_dtype(kernel: str, input: Tensor, beta, alpha, result_numel: int, terms: int,
+                         scales: bool = True):
+    """torch's checks in a matrix product's kernel, reached when the result has elements. It has no bool kernel,
+    and converts beta and alpha to the dtype (float for float16) with an overflow check. With no terms to sum
+    (an inner size or batch count of 0) it scales input by beta instead (`scales`; a beta of 0 fills zeros), and
+    input * beta must keep input's dtype."""
+    if not result_numel:
+        return
+    if terms:
+        if input._dtype is D.bool_:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        for value in (beta, alpha):
+            check_scalar_fits(value, D.float32 if input._dtype is D.float16 else input._dtype)
+    elif scales and beta != 0:
+        check_cast(D.result_type(input, beta), input._dtype)
+
+
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype=None, *, beta=1, alpha=1) -> Tensor:
     """β · input + α · (mat1 @ mat2)."""
     from .linalg import _out_dtype
@@ -124,6 +152,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype=None, *, beta=1, 
                            f"{mat2.shape[0]}x{mat2.shape[1]})")
     _check_same_dtypes("addmm", input, mat1, mat2)
     _check_input(input, (mat1.shape[0], mat2.shape[1]))
+    _check_product_dtype("addmm_impl_cpu_", input, beta, alpha, mat1.shape[0] * mat2.shape[1], mat1.shape[1])
     return Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha)
 
 
@@ -137,6 +166,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
                            f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
     _check_same_dtypes("addmv", input, mat, vec)
     _check_input(input, (mat.shape[0],))
+    _check_product_dtype("addmv_impl_cpu", input, beta, alpha, mat.shape[0], mat.shape[1], scales=False)
     return Addmv.apply(input, mat, vec, beta=beta, alpha=alpha)
 
 
@@ -150,10 +180,11 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
     dt = D.result_type(input, vec1, vec2)  # addr promotes, as an elementwise op (the matrix products do not)
     input, vec1, vec2 = (t if t._dtype is dt else t.to(dt) for t in (input, vec1, vec2))
     _check_input(input, (vec1.shape[0], vec2.shape[0]))
-    if dt is not D.bool_:  # torch's kernel checks these last, by the result's dtype
-        for name, value in (("beta", beta), ("alpha", alpha)):
-            if isinstance(value, bool):
-                raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+    for name, value in (("beta", beta), ("alpha", alpha)):  # torch's kernel checks these last, by the result's dtype
+        if isinstance(value, bool) and dt is not D.bool_:
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+        if isinstance(value, float) and not dt.is_floating_point:
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
     return Addr.apply(input, vec1, vec2, beta=beta, alpha=alpha)
 
 
@@ -173,8 +204,19 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, out_dtype=None, *, be
     _out_dtype("baddbmm", input, out_dtype)
     beta, alpha = _scalars("baddbmm", beta, alpha)
     _check_batches("baddbmm", batch1, batch2)
-    _check_same_dtypes("baddbmm", input, batch1, batch2)
+    common_device(input, batch1, batch2)
+    if input._dtype is not batch1._dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {c_type_name(input._dtype)}, batch1: "
+                           f"{c_type_name(batch1._dtype)}, batch2: {c_type_name(batch2._dtype)}")
     _check_input(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
+    numel, terms = batch1.shape[0] * batch1.shape[1] * batch2.shape[2], batch1.shape[2]
+    if batch2._dtype is not input._dtype:  # torch's result takes batch2's dtype: only input * beta can fill it
+        if numel and terms:
+            raise RuntimeError(f"expected scalar type {type_word(input._dtype)} but found {type_word(batch2._dtype)}")
+        if numel and beta != 0:
+            check_cast(D.result_type(input, beta), batch2._dtype)
+        input, batch1 = input.to(batch2._dtype), batch1.to(batch2._dtype)
+    _check_product_dtype("baddbmm", input, beta, alpha, numel, terms)
     return Baddbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha)
 
 
@@ -182,8 +224,16 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     """β · input + α · Σ_b batch1[b] @ batch2[b]."""
     beta, alpha = _scalars("addbmm", beta, alpha)
     _check_batches("addbmm", batch1, batch2)
-    _check_same_dtypes("addbmm", input, batch1, batch2)
     _check_input(input, (batch1.shape[1], batch2.shape[2]))
+    if batch1.shape[0] == 0:  # no batches: torch returns input * beta, of any batches' dtype, even empty
+        _check_product_dtype("addmm_impl_cpu_", input, beta, alpha, 1, 0)
+        batch1, batch2 = batch1.to(input.dtype), batch2.to(input.dtype)
+    elif input._dtype is D.bool_ and batch1.shape[0] > 1 and batch1.shape[2] == 0 and input.numel():
+        # several batches of no products are summed as integers (one batch is an addmm)
+        raise RuntimeError("result type Long can't be cast to the desired output type Bool")
+    _check_same_dtypes("addbmm", input, batch1, batch2)
+    _check_product_dtype("addmm_impl_cpu_", input, beta, alpha, batch1.shape[1] * batch2.shape[2],
+                         batch1.shape[0] * batch1.shape[2])
     return Addbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha)
 
 
@@ -221,6 +271,8 @@ def linalg_cross(input: Tensor, other: Tensor, dim: int = -1) -> Tensor:
     broadcast_shapes(tuple(input.shape), tuple(other.shape))  # torch's error for shapes that do not broadcast
     if input._dtype is not other._dtype:
         raise RuntimeError(f"expected scalar type {type_word(input._dtype)} but found {type_word(other._dtype)}")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     return LinalgCross.apply(input, other, dim=d, given_dim=dim)
 
 

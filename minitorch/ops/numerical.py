@@ -40,14 +40,15 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
+    if n == 0 and (input.numel() == 0 and prepend is None and append is None):  # torch reads no dim here
+        return _copy(input)
     d = wrap_dim(dim, input.dim())
     for name, extra in (("prepend", prepend), ("append", append)):
         if extra is not None and extra.dim() != input.dim():
             raise RuntimeError(f"diff expects {name} or append to be the same dimension as input".replace(
                 f"{name} or append", "prepend or append"))
     if n == 0:  # torch gives a copy of input itself, prepend and append left out
-        from .creation import empty_like
-        return empty_like(input).copy_(input)
+        return _copy(input)
     if prepend is not None or append is not None:
         input = cat([t for t in (prepend, input, append) if t is not None], d)
     for _ in range(n):
@@ -55,6 +56,12 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
             break
         input = _difference(input, d)
     return input
+
+
+def _copy(input: Tensor) -> Tensor:
+    """A copy through copy_ into a new tensor, as torch makes diff's of order 0 (a CopyBackwards node)."""
+    from .creation import empty_like
+    return empty_like(input).copy_(input)
 
 
 def _slice(x: Tensor, dim: int, start: int, stop: int | None = None) -> Tensor:

@@ -7,15 +7,18 @@ import math
 import warnings
 from collections import namedtuple
 
+import numpy as np
+
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
 from ..autograd.saved_values import attribute, sizes, torch_int, torch_ints
 from ..tensor import Tensor
-from ._helpers import (NOT_GIVEN, check_dim_types, check_number, computed_from, dims as _dims, is_tensor, refuse_none,
-                       type_word, wrap_dim, zeros_like_grad)
+from ._helpers import (NOT_GIVEN, c_type_name, check_dim_types, check_number, computed_from, dims as _dims, is_tensor,
+                       refuse_none, type_word, wrap_dim, zeros_like_grad)
 from .convert import Clone
 from .fused import Fused
+from .inplace import apply_inplace
 
 
 def _return_type(name, fields):
@@ -837,11 +840,21 @@ class Cumsum(Primitive):
         return gy.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
 
 
+def _scan_dtype(name: str, input: Tensor, dtype):
+    """The dtype a cumulative sum or product runs in; torch's kernels have no bool form (not reached when
+    there is nothing to scan)."""
+    dt = _sum_dtype(input, None if dtype is None else D.as_dtype(dtype))
+    if dt is D.bool_ and input._data.ndim and input._data.size:
+        raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+    return dt
+
+
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
+    dt = _scan_dtype("cumsum", input, dtype)
     if input._data.ndim == 0:
-        return CumsumOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype), given_dim=dim)
-    return Cumsum.apply(input, dim=d, dtype=_sum_dtype(input, dtype), given_dim=dim)
+        return CumsumOfScalar.apply(input.to(dt or input._dtype), given_dim=dim)
+    return Cumsum.apply(input, dim=d, dtype=dt, given_dim=dim)
 
 
 class Cumprod(Primitive):
@@ -876,9 +889,24 @@ class Cumprod(Primitive):
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
+    dt = _scan_dtype("cumprod", input, dtype)
     if input._data.ndim == 0:
-        return CumprodOfScalar.apply(input.to(_sum_dtype(input, dtype) or input._dtype), given_dim=dim)
-    return Cumprod.apply(input, dim=d, dtype=_sum_dtype(input, dtype), given_dim=dim)
+        return CumprodOfScalar.apply(input.to(dt or input._dtype), given_dim=dim)
+    return Cumprod.apply(input, dim=d, dtype=dt, given_dim=dim)
+
+
+def scan_inplace(fn):
+    """cumsum_/cumprod_: the scan in self's own dtype (torch refuses another), written back into self."""
+    def method(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+        wrap_dim(dim, self._data.ndim)
+        if dtype is not None and D.as_dtype(dtype) is not self._dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {c_type_name(self._dtype)} and output tensor "
+                               f"dtype {c_type_name(D.as_dtype(dtype))} should match")
+        return apply_inplace(self, lambda x: fn(x, dim, dtype=self._dtype), grad_operands=(), name=f"aten::{name}")
+    name = fn.__name__ + "_"
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place version of `{fn.__name__}`."
+    return method
 
 
 # ---- order statistics -----------------------------------------------------------------------
@@ -907,9 +935,33 @@ class MedianAll(_Extreme):
     def pick(cls, backend, x, axes, keepdim):
         xp = backend.xp
         flat = x.reshape(-1)
+        if x.size == 0:
+            return empty_median(xp, x.dtype)
         if x.dtype.kind == "f" and xp.isnan(flat).any():
             return xp.array(xp.nan, dtype=x.dtype)
         return xp.sort(flat)[(flat.size - 1) // 2]
+
+
+def empty_median(xp, dtype):
+    """The median of no elements: NaN, or the value NaN converts to (the lowest integer, True), as torch gives."""
+    kind = np.dtype(dtype).kind
+    return xp.array(np.nan if kind == "f" else True if kind == "b" else np.iinfo(dtype).min, dtype=dtype)
+
+
+def check_median_operand(input: Tensor, dim):
+    """torch's checks before a median or nanmedian (whose messages say median), in its order: the reduced dim
+    is not empty, the dtype is not bool (a whole empty input has its answer before either). The dim, wrapped;
+    None for the median of everything."""
+    if dim is None:
+        if input._dtype is D.bool_ and input._data.size:
+            raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+        return None
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
+    return d
 
 
 def median(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
@@ -917,17 +969,10 @@ def median(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
     if dim is None:
         raise TypeError("median(): argument 'dim' must be int, not NoneType")
     dim = None if dim is NOT_GIVEN else dim
-    if input._dtype is D.bool_:
-        raise NotImplementedError(f"\"median_{'cpu' if dim is None else 'out'}\" not implemented for 'Bool'")
+    d = check_median_operand(input, dim)
     if dim is None:
-        if input._data.size == 0:
-            from .creation import full
-            return full((), math.nan, dtype=input._dtype, device=input._device)
         return MedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
-    d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return median_t(MedianOfScalar.apply(input, given_dim=dim, keepdim=keepdim), Tensor._wrap(input._device.backend.scalar(0, D.int64.np),
-                                                                  input._device))
-    if input._data.shape[d] == 0:
-        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+        return median_t(MedianOfScalar.apply(input, given_dim=dim, keepdim=keepdim),
+                        Tensor._wrap(input._device.backend.scalar(0, D.int64.np), input._device))
     return median_t(*MedianDim.apply(input, dim=d, keepdim=keepdim, given_dim=dim))

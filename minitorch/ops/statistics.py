@@ -13,7 +13,7 @@ from ._helpers import NOT_GIVEN, host_array, wrap_dim
 from .fused import Fused
 from .convert import Clone
 from .reduction import (MedianAll, ScanOfScalar, SelectAlong, _PickOfScalar, _return_type, amax, amin,
-                        zero_indices)
+                        check_median_operand, empty_median, zero_indices)
 from .shape import SqueezeDimInPlace
 
 nanmedian_t = _return_type("nanmedian", ["values", "indices"])
@@ -47,11 +47,6 @@ ModeCopy = _named_copy("ModeBackward0", _PickOfScalar)
 NanmedianCopy = _named_copy("NanmedianBackward1", _PickOfScalar)
 
 
-def _refuse_bool(name: str, input: Tensor) -> None:
-    if input._dtype is D.bool_:
-        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
-
-
 # ---- nanmedian ------------------------------------------------------------------------------------
 
 class NanmedianAll(MedianAll):
@@ -62,8 +57,8 @@ class NanmedianAll(MedianAll):
     @classmethod
     def pick(cls, backend, x, axes, keepdim):
         xp = backend.xp
-        if x.size == 0:  # NaN, or for integers the value NaN converts to (the lowest int64, as torch's)
-            return xp.array(np.nan if x.dtype.kind == "f" else np.iinfo(x.dtype).min, dtype=x.dtype)
+        if x.size == 0:
+            return empty_median(xp, x.dtype)
         flat = xp.sort(x.reshape(-1))  # NaN sorts last
         count = int((~xp.isnan(flat)).sum()) if flat.dtype.kind == "f" else flat.size
         return flat[max(count - 1, 0) // 2]
@@ -85,15 +80,12 @@ class NanmedianDim(SelectAlong):
 
 def nanmedian(input: Tensor, dim=NOT_GIVEN, keepdim: bool = False):
     """The median ignoring NaN: of all elements, or (values, indices) along `dim`."""
-    _refuse_bool("nanmedian_cpu" if dim is NOT_GIVEN else "nanmedian_out", input)
+    d = check_median_operand(input, None if dim is NOT_GIVEN else dim)
     if dim is NOT_GIVEN:
         return NanmedianAll.apply(input, axes=tuple(range(input._data.ndim)), keepdim=False)
-    d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return nanmedian_t(NanmedianCopy.apply(input, given_dim=dim, keepdim=keepdim),
                            input.new_zeros((), dtype=D.int64))
-    if input._data.shape[d] == 0:
-        raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
     return nanmedian_t(*NanmedianDim.apply(input, dim=d, keepdim=keepdim, given_dim=dim))
 
 

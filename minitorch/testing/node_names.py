@@ -81,6 +81,12 @@ VMAP_REFUSES_WRONGLY = {
     # the whole-tensor median of an empty slice is NaN (floats) or the lowest integer
     "nanmedian": "an empty slice",
     "median": "an empty slice",
+    # the batching rule adds the product with add's alpha, which refuses a float alpha for integer tensors; addmm
+    # itself converts it to the integer dtype
+    "addmm": "integer operands with a float alpha",
+    # the batching rule scans the batched bool tensor, which has elements, where each slice is 0-d (a copy)
+    "cumsum": "a bool slice of 0 dims",
+    "cumprod": "a bool slice of 0 dims",
 }
 
 # Specs whose forward-mode tangents are not compared with torch's, because torch's own rule is not the

@@ -219,6 +219,8 @@ def run_spec(spec: OpSpec, args, kwargs, dtype: str, check_grad: bool = True, se
         positions = set()
     want, targs, terr = _call(spec, torch, args, kwargs, positions)
     got, margs, merr = _call(spec, minitorch, args, kwargs, positions, device)
+    if isinstance(terr, NameError):  # no torch error: the spec's own code is broken
+        raise terr
     if terr is not None:
         assert merr is not None, f"torch raised {type(terr).__name__}: {terr}; minitorch did not"
         assert isinstance(merr, error_class(terr)) or _checked_instead_of_leaked(terr, merr), \

@@ -58,7 +58,7 @@ def _arange_sample(draw, dtype):
     kind = draw(st.sampled_from(["end", "start_end", "step", "float", "neg"]))
     args = {"end": [draw(st.integers(0, 20))], "start_end": [draw(st.integers(-5, 5)), draw(st.integers(-5, 15))],
             "step": [0, draw(st.integers(1, 20)), draw(st.integers(1, 4))],
-            "float": [draw(st.sampled_from([0.0, -1.5, 0.1])), draw(st.sampled_from([1.0, 3.3, 2])),
+            "float": [draw(st.sampled_from([0.0, -1.5, 0.1])), draw(st.sampled_from([1.0, 3.3, 2, 0.0])),
                       draw(st.sampled_from([0.1, 0.25, 0.3]))],
             "neg": [5, 0, -1]}[kind]
     return args, {"dtype": draw(st.sampled_from([None, None, dtype]))}

@@ -129,13 +129,22 @@ register("norm", _call("norm"), _norm_sample, dtypes=FLOATS, family=FAMILY, rtol
 def _scan_sample(draw, dtype):
     shape = draw(shapes(max_dims=3))
     x = tensor_arg(draw, shape, dtype, "small")
-    return [x], {"dim": draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1))}
+    kwargs = {"dim": draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1))}
+    result_dtype = draw(st.sampled_from([None, None, None, dtype, "float64", "int64", "bool"]))
+    return [x], kwargs if result_dtype is None else {**kwargs, "dtype": result_dtype}
 
 
-register("cumsum", _call("cumsum"), _scan_sample, dtypes=FLOATS + ("int64", "bool"), family=FAMILY)
-register("cumprod", _call("cumprod"), _scan_sample, dtypes=FLOATS + ("int64",), family=FAMILY, rtol=1e-5,
+def _scan(name):
+    """A scan with its result dtype named as a string (the library's dtype of that name is passed)."""
+    def fn(lib, x, dim, dtype=None):
+        return getattr(lib, name)(x, dim, **({} if dtype is None else {"dtype": getattr(lib, dtype)}))
+    return fn
+
+
+register("cumsum", _scan("cumsum"), _scan_sample, dtypes=FLOATS + ("int64", "bool"), family=FAMILY)
+register("cumprod", _scan("cumprod"), _scan_sample, dtypes=FLOATS + ("int64", "bool"), family=FAMILY, rtol=1e-5,
          reason="products of up to five factors round differently")
 
 
-register("median", _call("median"), _extreme_sample, dtypes=FLOATS + ("int64",), family=FAMILY,
+register("median", _call("median"), _extreme_sample, dtypes=FLOATS + ("int64", "bool"), family=FAMILY,
          compare_indices=False, reason="ties: torch's index choice among equal medians is unspecified")

@@ -26,10 +26,10 @@ def _dim_of(draw, x, keepdim=True):
     return kw
 
 
-register("nanmedian", _call("nanmedian"), lambda draw, dt: ([_x(draw, dt)], {}), dtypes=FLOATS + ("int64",),
+register("nanmedian", _call("nanmedian"), lambda draw, dt: ([_x(draw, dt)], {}), dtypes=FLOATS + ("int64", "bool"),
          family=FAMILY)
 register("nanmedian(dim)", _call("nanmedian"),
-         lambda draw, dt: ([x := _x(draw, dt, min_side=1)], _dim_of(draw, x)), dtypes=FLOATS + ("int64",),
+         lambda draw, dt: ([x := _x(draw, dt, min_side=1)], _dim_of(draw, x)), dtypes=FLOATS + ("int64", "bool"),
          family=FAMILY)
 
 

@@ -225,12 +225,18 @@ for _name in ("logical_and_", "logical_or_", "logical_xor_"):
 def _scan_inplace_sample(draw, dtype):
     x = tensor_arg(draw, draw(shapes()), dtype, "small")
     nd = max(x.array.ndim, 1)
-    return [x, draw(st.integers(-nd, nd - 1))], {}
+    result_dtype = draw(st.sampled_from([None, None, dtype, "float64"]))  # torch refuses one not self's
+    return [x, draw(st.integers(-nd, nd - 1))], {} if result_dtype is None else {"dtype": result_dtype}
+
+
+def _scan_inplace(name):
+    def fn(lib, x, d, dtype=None):
+        return _inplace(name, **({} if dtype is None else {"dtype": getattr(lib, dtype)}))(lib, x, d)
+    return fn
 
 
 for _name in ("cumsum_", "cumprod_"):
-    register(_name, lambda lib, x, d, _n=_name: _inplace(_n)(lib, x, d), _scan_inplace_sample,
-             dtypes=FLOATS + ("int64",), family=FAMILY)
+    register(_name, _scan_inplace(_name), _scan_inplace_sample, dtypes=FLOATS + ("int64", "bool"), family=FAMILY)
 
 
 def _float_power_sample(draw, dtype):
