@@ -58,14 +58,14 @@ _KERNELS = {
     "linalg.qr": ("geqrf_cpu", True),
     "linalg.svd": ("linalg_svd_cpu", False), "linalg.svdvals": ("linalg_svd_cpu", False),
     "linalg.eigh": ("linalg_eigh_cpu", False), "linalg.eigvalsh": ("linalg_eigh_cpu", False),
-    "linalg.solve_triangular": ("triangular_solve_cpu", True), "triangular_solve": ("triangular_solve_cpu", True),
+    "linalg.solve_triangular": ("triangular_solve_cpu", True),
     "torch.linalg.ldl_factor": ("ldl_factor_kernel_cpu", False),
     "torch.linalg.ldl_factor_ex": ("ldl_factor_kernel_cpu", False),
     "torch.linalg.ldl_solve": ("ldl_solve_kernel_cpu", False),
 }
 # functions without a floating-point check of their own: integers reach the kernel, or are computed
 _ANY_DTYPE = {"linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "cholesky", "cholesky_inverse", "linalg.eigh",
-              "linalg.eigvalsh", "linalg.solve_triangular", "triangular_solve", "linalg.matrix_power", "linalg.cond"}
+              "linalg.eigvalsh", "linalg.solve_triangular", "linalg.matrix_power", "linalg.cond"}
 _LOW_PRECISION = "{}: Low precision dtypes not supported. Got Half"
 _HALF_REFUSED = {  # functions whose own dtype check refuses float16, with its message
     "linalg.inv": _LOW_PRECISION.format("linalg.inv"), "linalg.inv_ex": _LOW_PRECISION.format("linalg.inv"),
@@ -867,7 +867,7 @@ class _TriangularSolve(Primitive):
         with np.errstate(all="ignore"):
             x = _mf.column_major(xp, _mf._triangular_solve_arrays(xp, t, b, upper != transpose).astype(b.dtype))
         ctx.save_for_backward(a, x, b)
-        return x, a.copy()
+        return x, xp.broadcast_to(a, x.shape[:-2] + a.shape[-2:]).copy()  # A with the batch it broadcasts to
 
     @staticmethod
     def backward(ctx, gx, g_clone):
@@ -902,7 +902,13 @@ _TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coe
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False):
     """(X, A.clone()) with A X = input (Aᵀ X = input with transpose) for a triangular A (deprecated)."""
-    _check_matrix("triangular_solve", A)
+    for name, t in (("b", input), ("A", A)):
+        if t.dim() < 2:
+            raise RuntimeError(f"torch.triangular_solve: Expected {name} to have at least 2 dimensions, but it has "
+                               f"{t.dim()} dimensions instead")
+    _check_solve_inputs(input, A, "triangular_solve")
+    check_broadcast(input.shape[:-2], A.shape[:-2])
+    lapack_only(A, "triangular_solve_cpu")
     return _TriangularSolveResult(*_TriangularSolve.apply(input, A, upper=upper, transpose=transpose,
                                                           unitriangular=unitriangular))
 

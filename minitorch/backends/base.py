@@ -496,6 +496,9 @@ class ArrayBackend:
         """Window maxima of (N, C, H, W) x and their flat positions h*W + w in the input plane; a NaN
         wins (the last one in the window, as torch's scan keeps it), otherwise the first maximum."""
         xp = self.xp
+        if x.dtype.kind in "iu" and x.dtype != xp.int64:  # widened, the padding lies below every value (no ties)
+            vals, kept = self._max_pool2d_windows(x.astype(xp.int64), k, s, p, d, out_hw)
+            return vals.astype(x.dtype), kept
         n, c, h, w = x.shape
         ho, wo = out_hw
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min

@@ -120,11 +120,36 @@ def zeta(s, q):
     return out
 
 
+def trigamma(x):
+    """ψ′(x) as torch's CPU kernel computes it, in x's precision (float16 in float32): for x < ½ the
+    reflection −π² / sin²(πx) (finite at the poles, where sin(πx) rounds away from 0), then six steps of the
+    recurrence ψ′(x) = ψ′(x + 1) + 1/x², then the asymptotic series."""
+    dt = np.asarray(x).dtype
+    work = np.dtype(np.float32) if dt == np.float16 else dt
+    t = work.type
+    z = np.array(x, dtype=work)
+    with np.errstate(all="ignore"):
+        reflect = z < t(0.5)
+        pi = t(math.pi)
+        sin_pi_x = np.sin(pi * z)
+        result = np.where(reflect, -(pi * pi) / (sin_pi_x * sin_pi_x), t(0)).astype(work)
+        z = np.where(reflect, t(1) - z, z).astype(work)
+        for _ in range(6):
+            result = result + t(1) / (z * z)
+            z = z + t(1)
+        ixx = t(1) / (z * z)
+        series = t(1) / t(6) - ixx * (t(1) / t(30) - ixx * (t(1) / t(42)))
+        result = result + (t(1) + t(1) / (t(2) * z) + ixx * series) / z
+        return np.where(reflect, -result, result).astype(dt)
+
+
 def polygamma(n: int, x):
-    """ψ⁽ⁿ⁾(x), the n-th derivative of the digamma function: ψ itself for n = 0, else
-    (−1)ⁿ⁺¹ n! ζ(n + 1, x)."""
+    """ψ⁽ⁿ⁾(x), the n-th derivative of the digamma function: ψ itself for n = 0, torch's trigamma for
+    n = 1, else (−1)ⁿ⁺¹ n! ζ(n + 1, x)."""
     if n == 0:
         return digamma(x)
+    if n == 1:
+        return trigamma(x)
     dt = np.asarray(x).dtype
     z = _f64(x)
     # as torch: n! as exp(log Γ(n + 1)) and the product in the input's precision (so a float32 n! overflows)

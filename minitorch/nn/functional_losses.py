@@ -101,7 +101,7 @@ def _check_margin(margin) -> None:
 
 
 def _check_triplet_dims(anchor, positive, negative) -> None:
-    a, p, n = anchor.dim(), positive.dim(), negative.dim()
+    a, p, n = anchor.ndim, positive.ndim, negative.ndim  # read as torch's Python reads them (an array has them too)
     if not a == p == n:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
                            f"dimensions, but got: anchor {a}D, positive {p}D, and negative {n}D inputs")
@@ -130,10 +130,6 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     from .functional import _check_reduction, pairwise_distance
     _check_reduction(reduction)
     _check_margin(margin)
-    for position, (name, t) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"triplet_margin_with_distance_loss(): argument '{name}' (position {position}) must be "
-                            f"Tensor, not {type(t).__name__}")
     _check_triplet_dims(anchor, positive, negative)
     distance = distance_function if distance_function is not None else pairwise_distance
     dist_pos, dist_neg = distance(anchor, positive), distance(anchor, negative)
@@ -248,7 +244,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: s
     return SoftMarginLoss.apply(input, target.to(input.dtype), reduction)  # the loss has input's dtype
 
 
-def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = None, size_average=None,
+def multilabel_soft_margin_loss(input: Tensor, target, weight=None, size_average=None,
                                 reduce=None, reduction: str = "mean") -> Tensor:
     """−mean over classes of y·log σ(x) + (1 − y)·log σ(−x): one binary cross-entropy per class."""
     from .functional import _legacy_reduction, logsigmoid

@@ -29,6 +29,13 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
     n, c = input.shape[:2]
     reshaped = input.contiguous().view((1, n * c) + tuple(input.shape[2:]))
     repeated = [t.repeat(n) if t is not None else None for t in (weight, bias, running_mean, running_var)]
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    if running_mean is not None and running_var is not None and running_mean.dtype is input.dtype and \
+            running_var.dtype is not input.dtype:  # what torch's kernel refuses (a mean of another dtype is read cast)
+        raise RuntimeError(f"expected scalar type {input.dtype.word} but found {running_var.dtype.word}")
+    # running statistics of another dtype are read and updated in the input's, as torch's are here
+    repeated[2:] = [t.to(input.dtype) if t is not None else t for t in repeated[2:]]
     out = batch_norm(reshaped, repeated[2], repeated[3], repeated[0], repeated[1], use_input_stats, momentum, eps)
     from ..autograd.grad_mode import no_grad
     with no_grad():

@@ -441,7 +441,8 @@ class Elu(Primitive):
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
         ctx.save_for_backward(x)
         below = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)  # no overflow where x > 0
-        return xp.where(x > 0, x * scale, below).astype(x.dtype)
+        # x = ±0 gives scale · x, which the exponential branch also gives unless alpha is NaN (then torch's 0)
+        return xp.where(x >= 0, x * scale, below).astype(x.dtype)
 
     @staticmethod
     def backward(ctx, gy):

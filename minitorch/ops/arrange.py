@@ -255,7 +255,11 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
         raise TypeError("isin() received an invalid combination of arguments - got (number, number)")
     device = elements.device if is_tensor(elements) else test_elements.device
     if is_tensor(test_elements):
-        test_elements.view(-1)  # torch views test_elements flat first: its error where that cannot be a view
+        count = elements.numel() if is_tensor(elements) else 1
+        # torch's brute-force kernel (few test elements: fewer than 10 · count^0.145, else it sorts) views them flat
+        # (after a cast that keeps their strides): its error where that cannot be a view
+        if test_elements.numel() < 10.0 * count ** 0.145:
+            test_elements.view(-1)
     a = host_values(elements) if is_tensor(elements) else np.asarray(elements)
     b = host_values(test_elements) if is_tensor(test_elements) else np.asarray(test_elements)
     return tensor(np.isin(a, b, invert=invert), device=device)

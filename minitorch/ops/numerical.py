@@ -310,6 +310,8 @@ class Dist(Primitive):
         diff = xp.abs(a - b).reshape(-1).astype(xp.float64)  # a large p would overflow powers in float32
         if diff.size == 0:  # no elements: 0 for every p, as torch
             y = 0.0
+        elif diff.size == 1 and p != 0:  # one element's norm is its |x| for every p but 0 (a NaN p too), as torch's
+            y = diff[0]
         elif p == math.inf:
             y = diff.max()
         elif p == -math.inf:
@@ -499,7 +501,7 @@ def _check_histogram_weight(input: Tensor, points_shape: tuple, weight: Tensor, 
         raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
                            f"have the same dtype, but got input({input.dtype.c_name}), and "
                            f"weight({weight.dtype.c_name})")
-    if tuple(weight_shape) != tuple(points_shape[:-1]):
+    if (tuple(weight_shape) or (1,)) != tuple(points_shape[:-1]):  # a 0-d weight counts as one of shape (1,)
         raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
                            f"input tensor excluding its innermost dimension, but got input with shape "
                            f"{list(points_shape)} and weight with shape {list(weight_shape)}")

@@ -169,9 +169,16 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                            f"kernel_size={k[0]} and dilation={d[0]}")
     out_hw = tuple(out_size(size, *args, ceil_mode) for size, args in zip(input.shape[2:], zip(k, s, p, d)))
     _check_output_size(input, *out_hw)
+    refuse_bool_max_pool(input, "max_pool2d")
     given = {"kernel_size": _int_array(kernel_size), "stride": _int_array(stride), "padding": _int_array(padding),
              "dilation": _int_array(dilation), "ceil_mode": ceil_mode}
     return MaxPool2d.apply(input, k=k, s=s, p=p, d=d, out_hw=out_hw, with_indices=return_indices, given=given)
+
+
+def refuse_bool_max_pool(input: Tensor, kernel: str) -> None:
+    """torch's max pools run on every dtype but bool."""
+    if input.dtype is D.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def check_avg_pool_dtype(input: Tensor, kernel: str) -> None:

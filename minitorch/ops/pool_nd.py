@@ -20,7 +20,8 @@ from ..autograd.saved_values import attribute, torch_ints
 from ..tensor import Tensor
 from ._helpers import check_flag, floats_only, host_array, out_size
 from .fused import Fused
-from .pool import _bins, _given, _int_array, adaptive_max_pool2d, avg_pool2d, check_avg_pool_dtype, max_pool2d
+from .pool import (_bins, _given, _int_array, adaptive_max_pool2d, avg_pool2d, check_avg_pool_dtype, max_pool2d,
+                   refuse_bool_max_pool)
 
 
 def _tuple(v, n: int, name: str = "kernel_size"):
@@ -125,8 +126,8 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     """Maximum over each (kd, kh, kw) window; with return_indices, also its flat position in each input volume."""
     check_flag("max_pool3d_with_indices", "ceil_mode", ceil_mode)
     x, unbatched = _spatial(input, 3, "max_pool3d")
-    floats_only(x, "max_pool3d")
     k, s, p, d, out = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d")
+    refuse_bool_max_pool(x, "max_pool3d")
     given = {"kernel_size": _int_array(kernel_size, 3), "stride": _int_array(stride, 3),
              "padding": _int_array(padding, 3), "dilation": _int_array(dilation, 3), "ceil_mode": ceil_mode}
     values, indices = MaxPool3d.apply(x, k=k, s=s, p=p, d=d, out=out, given=given)
@@ -391,6 +392,7 @@ def _max_unpool(input, indices, size, node, name):
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    floats_only(input, name)
     planes = math.prod(size)
     if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= planes):
         bad = int(indices.max()) if int(indices.max()) >= planes else int(indices.min())

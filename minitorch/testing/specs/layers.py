@@ -83,17 +83,18 @@ def _with_counting(sample):
     return counted
 
 
+MAX_POOL_DTYPES = FLOATS + ("int64", "uint8", "bool")  # torch's max pools run on every dtype but bool
 register(F + "max_pool1d", _F("max_pool1d", return_indices=True), _pool1d_sample, family=FAMILY,
-         compare_indices=False)
+         dtypes=MAX_POOL_DTYPES, compare_indices=False)
 register(F + "max_pool1d_with_indices", _F("max_pool1d_with_indices"), _pool1d_sample, family=FAMILY,
-         compare_indices=False)
+         dtypes=MAX_POOL_DTYPES, compare_indices=False)
 register(F + "max_pool2d_with_indices", _F("max_pool2d_with_indices"),
          lambda draw, dt: ([_image(draw, dt, min_side=3)], {"kernel_size": draw(st.sampled_from([2, 3]))}),
-         family=FAMILY, compare_indices=False)
+         family=FAMILY, dtypes=MAX_POOL_DTYPES, compare_indices=False)
 register(F + "max_pool3d", _F("max_pool3d", return_indices=True), _pool3d_sample, family=FAMILY,
-         compare_indices=False)
+         dtypes=MAX_POOL_DTYPES, compare_indices=False)
 register(F + "max_pool3d_with_indices", _F("max_pool3d_with_indices"), _pool3d_sample, family=FAMILY,
-         compare_indices=False)
+         dtypes=MAX_POOL_DTYPES, compare_indices=False)
 register(F + "avg_pool1d", _F("avg_pool1d"), _with_counting(_pool1d_sample), family=FAMILY, **SUMS)
 
 

@@ -97,7 +97,7 @@ def _avg_sample(draw, dtype):
 
 
 register(F + "max_pool2d", lambda lib, x, **k: lib.nn.functional.max_pool2d(x, return_indices=True, **k),
-         _pool_sample, family=FAMILY, compare_indices=False)
+         _pool_sample, family=FAMILY, dtypes=FLOATS + ("int64", "uint8", "bool"), compare_indices=False)
 register(F + "avg_pool2d", lambda lib, x, **k: lib.nn.functional.avg_pool2d(x, **k), _avg_sample, family=FAMILY,
          **SUMS)
 
