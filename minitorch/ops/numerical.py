@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from ..autograd.saved_values import attribute, torch_int
 from ._helpers import cast, check_number, common_device, host_values, is_tensor, wrap_dim
 from ..autograd.function import Primitive
+from .creation import _linspace_values
 from .fused import Fused
 from .reduction import _return_type
 
@@ -425,15 +426,22 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
         raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
-    edges = np.linspace(lo, hi, bins + 1).astype(values.dtype)
-    counts = _bin_counts(values, edges, None)
+    edges = _linspace_values(lo, hi, bins + 1, values.dtype)
+    counts = _bin_counts(values, edges, None, interpolate=True)
     return Tensor._wrap(counts.astype(values.dtype)).to(input.device)
 
 
-def _bin_counts(values, edges, weights):
-    """Counts (or weight sums) per bin [e_i, e_{i+1}), the last bin closed; values outside are dropped."""
+def _bin_counts(values, edges, weights, interpolate: bool = False):
+    """Counts (or weight sums) per bin [e_i, e_{i+1}), the last bin closed; values outside are dropped. With
+    `interpolate` (histc's equal bins) a value's bin is ⌊(v − e₀) · bins / (e_last − e₀)⌋ in its dtype, as
+    torch's kernel takes it, without looking at the edges in between."""
     keep = (values >= edges[0]) & (values <= edges[-1])
-    index = np.searchsorted(edges, values[keep], side="right") - 1
+    if interpolate:
+        t = values.dtype.type
+        with np.errstate(all="ignore"):
+            index = ((values[keep] - edges[0]) * t(len(edges) - 1) / (edges[-1] - edges[0])).astype(np.int64)
+    else:
+        index = np.searchsorted(edges, values[keep], side="right") - 1
     index = np.minimum(index, len(edges) - 2)
     return np.bincount(index, weights=None if weights is None else weights[keep], minlength=len(edges) - 1)
 
@@ -449,7 +457,7 @@ def _uniform_edges(values, bins: int, lo_hi, dim: int):
                            f"dimension {dim}")
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
-    return np.linspace(lo, hi, bins + 1).astype(values.dtype)
+    return _linspace_values(lo, hi, bins + 1, values.dtype)  # torch's linspace kernel, in the values' dtype
 
 
 def _check_bins_dtype(input: Tensor, bins: Tensor, dim: int) -> None:
