@@ -41,7 +41,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
-    if n == 0 and (input.numel() == 0 and prepend is None and append is None):  # torch reads no dim here
+    if n == 0 and input.numel() == 0 and prepend is None and append is None:  # torch reads no dim here
         return _copy(input)
     d = wrap_dim(dim, input.dim())
     for name, extra in (("prepend", prepend), ("append", append)):
