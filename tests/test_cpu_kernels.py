@@ -34,6 +34,7 @@ import torch
 import minitorch
 from minitorch.backends import cpu_kernels
 from minitorch.backends import numpy_backend as nb
+from minitorch.fma import fma
 
 needs_compiler = pytest.mark.skipif(cpu_kernels.compiler() is None, reason="no C compiler for the CPU kernels")
 SPECIAL = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 4 * math.sqrt(2), -4 * math.sqrt(2), 1e-40, -1e-40,
@@ -183,6 +184,7 @@ def test_rows_max_and_min_are_torchs(shape, op):
 AFTER_FORK = """
 import os, numpy as np
 from minitorch.backends import numpy_backend as nb
+from minitorch.fma import fma
 x = np.ones((1 << 12, 1 << 9), np.float32)
 assert nb._reduce("sum", x, (1,), False)[0] == 512  # the parent runs a team of threads first
 pid = os.fork()
@@ -293,25 +295,32 @@ def _reference():
 @needs_compiler
 @pytest.mark.parametrize("shape", [(2, 3, 5, 7), (4, 5), (3, 2, 4), (8, 96, 40, 40)])  # the last is split
 def test_batch_norm_kernels_agree_with_the_numpy_reference(shape):
-    """Statistics summed in float64 (as torch's kernel sums them): within float32 rounding of the reference and
-    at least as close to the float64 truth; x · α + β bit for bit; the gradients within float32 rounding."""
+    """Statistics summed in float64 (as torch's kernel sums them): the mean within one float32 rounding of the
+    NumPy code's (which sums in another order), the sum of squares within float32 rounding, both at least as
+    close to the float64 truth as the composite backend's; x · α + β as one fused multiply-add, bit for bit; the
+    gradients within float32 rounding."""
     rng = np.random.default_rng(9)
     x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
     g = rng.standard_normal(shape).astype(np.float32)
     reference, ours = _reference(), nb.backend
     axes = (0,) + tuple(range(2, x.ndim))
+    count = x.size // shape[1]
     exact_mean, exact_var = x.astype(np.float64).mean(axes), x.astype(np.float64).var(axes)
-    mean, var = ours.batch_norm_stats(x)
-    ref_mean, ref_var = reference.batch_norm_stats(x)
-    assert mean.dtype == var.dtype == np.float32 and mean.shape == (shape[1],)
-    np.testing.assert_allclose(mean, ref_mean, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(var, ref_var, rtol=1e-5)
-    assert np.abs(mean - exact_mean).max() <= np.abs(ref_mean - exact_mean).max() + 1e-12
-    assert np.abs(var - exact_var).max() <= np.abs(ref_var - exact_var).max() + 1e-12
+    mean, var_sum = ours.batch_norm_stats(x)
+    ref_mean, ref_var_sum = nb._plane_statistics(x, shape[0], shape[1], count // shape[0])
+    assert mean.dtype == var_sum.dtype == np.float32 and mean.shape == (shape[1],)
+    np.testing.assert_allclose(mean, ref_mean, rtol=2 ** -23, atol=1e-12)
+    np.testing.assert_allclose(var_sum, ref_var_sum, rtol=1e-6)
+    composite_mean, composite_var_sum = reference.batch_norm_stats(x)
+    assert np.abs(mean - exact_mean).max() <= np.abs(composite_mean - exact_mean).max() + 1e-12
+    assert np.abs(var_sum / count - exact_var).max() <= np.abs(composite_var_sum / count - exact_var).max() + 1e-12
+    var = var_sum / np.float32(count)
     rstd = (1 / np.sqrt(var + 1e-5)).astype(np.float32)
     alpha = (rstd * rng.uniform(0.5, 2, shape[1])).astype(np.float32)
     beta = (rng.standard_normal(shape[1]) - mean * alpha).astype(np.float32)
-    assert np.array_equal(ours.batch_norm_apply(x, alpha, beta), reference.batch_norm_apply(x, alpha, beta))
+    channel = (-1,) + (1,) * (x.ndim - 2)
+    assert np.array_equal(ours.batch_norm_apply(x, alpha, beta),
+                          fma(x, alpha.reshape(channel), beta.reshape(channel), np.float32))
     for batch_stats in (True, False):
         got = ours.batch_norm_backward(g, x, mean, rstd, alpha, batch_stats, True)
         want = reference.batch_norm_backward(g, x, mean, rstd, alpha, batch_stats, True)
@@ -319,6 +328,57 @@ def test_batch_norm_kernels_agree_with_the_numpy_reference(shape):
             assert a.dtype == np.float32 and a.shape == b.shape
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
     assert ours.batch_norm_backward(g, x, mean, rstd, alpha, True, False)[0] is None
+
+
+@needs_compiler
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("rows, channels", [(2, 5), (2, 40), (3, 40), (97, 3), (128, 2500)])
+def test_batch_norm_row_statistics_agree_with_the_numpy_reference(rows, channels, threads, monkeypatch):
+    """Planes of one element, as torch's kernel reads them (channels-last): the C kernel and its NumPy reference
+    take the same steps in the same order, for each branch (row ranges per thread, or one float32 or float64 sum)."""
+    monkeypatch.setattr(nb, "get_num_threads", lambda: threads)
+    x = (np.random.default_rng(rows).standard_normal((rows, channels)) * 7 + 3).astype(np.float32)
+    x[:, 0] = np.float32(0.1)
+    mean, var_sum = nb.backend.batch_norm_stats(x)
+    want_mean, want_var_sum = nb._row_statistics(x, threads)
+    assert np.array_equal(mean, want_mean) and np.array_equal(var_sum, want_var_sum)
+
+
+@pytest.fixture
+def torch_threads():
+    """Set torch's thread count for one test (the suite runs torch on one thread), restoring it after."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kernels", [True, False], ids=["C kernels", "NumPy code"])
+def test_batch_norm_is_torch_s_bit_for_bit_in_float32(kernels, threads, torch_threads, monkeypatch):
+    """torch's kernel's arithmetic, step for step: outputs and running statistics equal torch's to the bit, also
+    for a constant channel (whose output is the rounding left by x · α + β) and for planes of one element (whose
+    sums, as torch's, depend on the thread count)."""
+    if not kernels:
+        monkeypatch.setitem(cpu_kernels._loaded, "batch_norm", None)
+    elif cpu_kernels.compiler() is None:
+        pytest.skip("no C compiler for the CPU kernels")
+    torch_threads(threads)
+    monkeypatch.setattr(nb, "get_num_threads", lambda: threads)
+    rng = np.random.default_rng(12)
+    for shape in [(4, 3, 5, 6), (2, 3, 7), (64, 20), (2, 40), (5, 3, 1, 1)]:
+        x = (rng.standard_normal(shape) * 20 + 9).astype(np.float32)
+        x[:, 1] = np.float32(3.7)
+        c = shape[1]
+        params = [rng.standard_normal(c).astype(np.float32) for _ in range(3)] + [rng.uniform(0.5, 2, c).astype(np.float32)]
+        for training in (True, False):
+            got = []
+            for lib in (minitorch, torch):
+                weight, bias, running_mean, running_var = (lib.tensor(p) for p in params)
+                y = lib.nn.functional.batch_norm(lib.tensor(x), running_mean, running_var, weight, bias,
+                                                 training=training, momentum=0.3)
+                got.append([y.numpy(), running_mean.numpy(), running_var.numpy()])
+            for ours, theirs in zip(*got):
+                assert np.array_equal(ours, theirs), (shape, training)
 
 
 @needs_compiler

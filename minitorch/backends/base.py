@@ -283,11 +283,18 @@ class ArrayBackend:
 
 
     def batch_norm_stats(self, x):
-        """Per channel c of x (N, C, *): the batch's mean and biased variance (the second pass centred)."""
+        """Per channel c of x (N, C, *), as torch's CPU kernel takes them: mean_c = Σ x / count summed in float64 and
+        rounded to x's dtype, and var_sum_c = Σ (x - mean_c)², each difference and square in x's dtype, summed in
+        float64 (the second pass centred)."""
         axes, shape = channel_axes(x.ndim)
-        mean = x.mean(axis=axes)
+        count = x.size // x.shape[1]
+        mean = (x.sum(axis=axes, dtype=self.xp.float64) / count).astype(x.dtype)
         centred = x - mean.reshape(shape)
-        return mean, (centred * centred).mean(axis=axes)
+        return mean, (centred * centred).sum(axis=axes, dtype=self.xp.float64).astype(x.dtype)
+
+    def multiply_add(self, a, b, c):
+        """a · b + c elementwise (the NumPy backend rounds it once, as the fused multiply-add of torch's CPU kernels)."""
+        return a * b + c
 
     def batch_norm_apply(self, x, alpha, beta):
         """x · α_c + β_c per channel c of x (N, C, *)."""

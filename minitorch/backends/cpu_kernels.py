@@ -30,6 +30,7 @@ _SIGNATURES = {  # kernel: (result type, argument types)
     "silu_f32": (None, (_FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "silu_backward_f32": (None, (_FLOAT_P, _FLOAT_P, _FLOAT_P, ctypes.c_longlong)),
     "batch_norm_stats_f32": (None, (_FLOAT_P,) * 3 + (ctypes.c_longlong,) * 5),
+    "batch_norm_stats_rows_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 3),
     "batch_norm_apply_f32": (None, (_FLOAT_P,) * 4 + (ctypes.c_longlong,) * 5),
     "batch_norm_backward_reduce_f32": (None, (_FLOAT_P,) * 6 + (ctypes.c_longlong,) * 5),
     "batch_norm_backward_input_f32": (None, (_FLOAT_P,) * 8 + (ctypes.c_int,) + (ctypes.c_longlong,) * 5),

@@ -9,7 +9,8 @@ import numpy as xp
 
 from . import blocked_conv as _blocked_conv
 from . import cpu_kernels
-from .base import ArrayBackend
+from ..fma import fma
+from .base import ArrayBackend, channel_axes
 from .workspace import Workspace
 
 # torch computes inf/nan silently; NumPy would warn on every such element.
@@ -289,6 +290,37 @@ def _batch_norm_library(x, *others):
     if any(a.dtype != np.float32 or (a.ndim and not a.flags.c_contiguous) for a in others):
         return None
     return cpu_kernels.load("batch_norm")
+
+
+def _plane_statistics(x, n: int, c: int, m: int):
+    """batch_norm_stats as torch's kernel takes them for planes of more than one element: each channel's values
+    summed one after another in float64 (so that float64 input rounds as in torch), the differences and squares in
+    x's dtype."""
+    per_channel = x.reshape(n, c, m).transpose(1, 0, 2).reshape(c, n * m)
+    mean = (np.cumsum(per_channel, axis=1, dtype=np.float64)[:, -1] / (n * m)).astype(x.dtype)
+    centred = per_channel - mean[:, None]
+    centred *= centred
+    return mean, np.cumsum(centred, axis=1, dtype=np.float64)[:, -1].astype(x.dtype)
+
+
+def _row_statistics(x, threads: int):
+    """batch_norm_stats of an (N, C) array as torch's kernel takes it when each plane is one element (the NumPy
+    reference of kernels/cpu/batch_norm.c's batch_norm_stats_rows_f32, which says how): row ranges summed in x's
+    dtype, Σ (x - mean)² as fused multiply-adds, the ranges' sums added in float64."""
+    n, c = x.shape
+    if n <= threads and not (threads == 1 or c <= 16 or c > 2048):
+        return _plane_statistics(x, n, c, 1)
+    ranges = n > threads
+    chunk = -(-n // threads) if ranges else n
+    parts = [x[start:start + chunk] for start in range(0, n, chunk)]
+    sums = np.stack([np.cumsum(part, axis=0, dtype=x.dtype)[-1] for part in parts])  # cumsum: in row order
+    mean = (sums.sum(axis=0, dtype=np.float64) / n).astype(x.dtype) if ranges else sums[0] / x.dtype.type(n)
+    squares = np.zeros((len(parts), c), x.dtype)
+    for k, part in enumerate(parts):
+        for row in part:
+            d = row - mean
+            squares[k] = fma(d, d, squares[k], x.dtype)
+    return mean, squares.sum(axis=0, dtype=np.float64).astype(x.dtype)
 
 
 def _channel_layout(x):
@@ -676,18 +708,32 @@ class NumpyBackend(ArrayBackend):
 
     def batch_norm_stats(self, x):
         library = _batch_norm_library(x)
+        n, c, m = _channel_layout(x) if x.ndim > 1 else (0, 0, 0)
+        if m == 1 and x.flags.c_contiguous:  # one element per plane: torch reads x as channels-last
+            rows = x.reshape(n, c)
+            if library is None:
+                return _row_statistics(rows, get_num_threads())
+            mean, var_sum = np.empty(c, np.float32), np.empty(c, np.float32)
+            buffer = np.empty((get_num_threads(), c), np.float32)
+            library.batch_norm_stats_rows_f32(*map(cpu_kernels.pointer, (rows, mean, var_sum, buffer)), n, c,
+                                              get_num_threads())
+            return mean, var_sum
         if library is None:
-            return super().batch_norm_stats(x)
-        n, c, m = _channel_layout(x)
-        mean, var = np.empty(c, np.float32), np.empty(c, np.float32)
+            return _plane_statistics(x, n, c, m)
+        mean, var_sum = np.empty(c, np.float32), np.empty(c, np.float32)
         _over_range(lambda c0, c1: library.batch_norm_stats_f32(
-            cpu_kernels.pointer(x), cpu_kernels.pointer(mean), cpu_kernels.pointer(var), n, c, m, c0, c1), c, x.size)
-        return mean, var
+            cpu_kernels.pointer(x), cpu_kernels.pointer(mean), cpu_kernels.pointer(var_sum), n, c, m, c0, c1), c,
+            x.size)
+        return mean, var_sum
+
+    def multiply_add(self, a, b, c):
+        return fma(a, b, c, np.result_type(a, b, c))
 
     def batch_norm_apply(self, x, alpha, beta):
         library = _batch_norm_library(x, alpha, beta)
         if library is None:
-            return super().batch_norm_apply(x, alpha, beta)
+            _, shape = channel_axes(x.ndim)
+            return fma(x, alpha.reshape(shape), beta.reshape(shape), x.dtype)
         n, c, m = _channel_layout(x)
         y = np.empty(x.shape, np.float32)
         alpha, beta = np.ascontiguousarray(alpha), np.ascontiguousarray(beta)

@@ -606,18 +606,39 @@ def check_groups(input: Tensor, num_groups: int) -> None:
 
 
 def _group_norm(input, num_groups, weight, bias, eps):
-    """Each sample's channel groups normalised by their own mean and (biased) variance, then scaled and shifted."""
+    """Each sample's channel groups normalised by their own mean and (biased) variance, then scaled and shifted.
+
+    As torch's kernel: (x - mean) · rstd without weight and bias, else x · α + β per sample and channel, with
+    α = rstd · w and β = b - α · mean, each of the last two one fused multiply-add (addcmul rounds once)."""
     n, c = input.shape[:2]
     grouped = input.reshape(n, num_groups, c // num_groups * math.prod(input.shape[2:]))
-    mean = grouped.mean(-1, keepdim=True)
-    var = grouped.var(-1, correction=0, keepdim=True)
-    out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)
-    shape = [1, c] + [1] * (input.dim() - 2)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    mean, rstd = group_statistics(grouped, eps)
+    if weight is None and bias is None:
+        return ((grouped - mean) * rstd).reshape(input.shape)
+    per_channel = [n, c] + [1] * (input.dim() - 2)
+    mean, rstd = (s.expand(n, num_groups, c // num_groups).reshape(per_channel) for s in (mean, rstd))
+    alpha = rstd if weight is None else rstd * weight.reshape(per_channel[1:])
+    beta = -alpha * mean if bias is None else bias.reshape(per_channel[1:]).addcmul(-alpha, mean)
+    return beta.addcmul(alpha, input)
+
+
+def group_statistics(grouped: Tensor, eps: float):
+    """Per row of `grouped` (N, groups, values), as torch's kernel gives them: the mean and 1/√(biased variance +
+    eps), both keeping the last dim (size 1). The kernel takes the root in float64; its derivatives (torch's
+    formulas) are in the input's dtype, so the float64 value enters as a constant correction."""
+    mean, var = _exact_on_constant_rows(grouped, grouped.mean(-1, keepdim=True),
+                                        grouped.var(-1, correction=0, keepdim=True))
+    rstd = (var + eps).rsqrt()
+    return mean, rstd + ((var.detach().double() + eps).rsqrt().to(var.dtype) - rstd.detach())
+
+
+def _exact_on_constant_rows(rows, mean, var):
+    """The mean and variance over the last dim, with a row of equal values given its value as mean and no spread,
+    as torch's Welford moments give it (a rounded sum / n can miss the value by an ulp and leave a tiny spread,
+    which 1/√(var + eps) magnifies). The correction is a constant: the derivatives stay those of mean and var."""
+    rows, first = rows.detach(), rows.detach()[..., :1]
+    constant = (rows == first).all(-1, keepdim=True)
+    return mean + (first - mean.detach()).where(constant, 0), var - var.detach().where(constant, 0)
 
 
 def group_norm_saved_values(positions: dict) -> dict:
@@ -626,11 +647,10 @@ def group_norm_saved_values(positions: dict) -> dict:
     result1 and result2, each sample's per-group mean and 1/√(variance + eps), (N, group), recomputed."""
     def statistic(i):
         def read(node):
-            from .native_norms import _statistics
             x, group = saved_argument(positions["input"])(node), node.args[positions["group"]]
             with no_grad():
                 grouped = x.reshape(x.shape[0], group, math.prod(x.shape[1:]) // group)  # -1 fails for N = 0
-                return _statistics(grouped, -1, node.args[positions["eps"]], False)[i]
+                return group_statistics(grouped, node.args[positions["eps"]])[i].squeeze(-1)
         return read
     return {"input": saved_argument(positions["input"]), "weight": saved_argument(positions["weight"]),
             "N": lambda node: node.shapes[0][0], "C": lambda node: node.shapes[0][1],

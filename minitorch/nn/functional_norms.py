@@ -38,10 +38,11 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
     repeated[2:] = [t.to(input.dtype) if t is not None else t for t in repeated[2:]]
     out = batch_norm(reshaped, repeated[2], repeated[3], repeated[0], repeated[1], use_input_stats, momentum, eps)
     from ..autograd.grad_mode import no_grad
-    with no_grad():
-        for stat, moved in ((running_mean, repeated[2]), (running_var, repeated[3])):
-            if stat is not None:
-                stat.copy_(moved.view(n, c).mean(0))
+    if use_input_stats:  # the running statistics moved: each takes the mean of its N copies (else they stay)
+        with no_grad():
+            for stat, moved in ((running_mean, repeated[2]), (running_var, repeated[3])):
+                if stat is not None:
+                    stat.copy_(moved.view(n, c).mean(0))
     return out.view(input.shape)
 
 

@@ -13,7 +13,8 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ..ops.arguments import c_parser
 from ..ops.fused import Fused
-from .functional import group_norm_saved_values
+from ..ops.normalization import batch_statistics
+from .functional import group_norm_saved_values, group_statistics
 
 
 def _statistics(x: Tensor, dims, eps: float, keepdim: bool):
@@ -31,13 +32,17 @@ def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, tr
                       eps: float):
     """(output, save_mean, save_invstd): batch_norm's output and, in training, the batch's per-channel statistics
     (empty in evaluation)."""
-    from .functional import batch_norm_core
+    from .functional import _assert_vectors, batch_norm_core
     if (running_mean is None) != (running_var is None) and all(
             v is None or isinstance(v, Tensor) for v in (running_mean, running_var)):
         raise ValueError("running_mean and running_var must either both be None or neither be None")
-    if input.dim() >= 2:  # torch's kernel reads the first C values of a longer weight or bias, whatever its shape
+    given = (input, weight, bias, running_mean, running_var)
+    contiguous = all(t.is_contiguous() for t in given if isinstance(t, Tensor))
+    if input.dim() >= 2 and contiguous:  # torch's contiguous kernel reads the first C values of a longer weight
         weight, bias = (v.reshape(-1)[:input.shape[1]] if isinstance(v, Tensor) and v.numel() > input.shape[1]
                         else v for v in (weight, bias))
+    elif not contiguous:  # its strided path views them along the channels, asserting they are vectors
+        _assert_vectors(*(v for v in (weight, bias) if isinstance(v, Tensor)))
     _batch_norm_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
     if input.dim() < 2:  # torch reads the channel count from dim 1
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.dim(), 1)}, "
@@ -46,9 +51,11 @@ def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, tr
     if not training:
         empty = input.detach().new_empty((0,))
         return out, empty, empty.clone()
-    with no_grad():
-        mean, invstd = _statistics(input.detach(), (0,) + tuple(range(2, input.dim())), eps, keepdim=False)
-    return out, mean, invstd
+    x = input.detach()
+    if x.dtype.name == "float16":  # statistics in float32, as the kernel takes them, handed back in float16
+        x = x.float()
+    mean, _, invstd = batch_statistics(x._device.backend, x._data, eps)
+    return out, *(Tensor._wrap(s.astype(input._data.dtype), input.device) for s in (mean, invstd))
 
 
 def native_layer_norm(input: Tensor, normalized_shape, weight, bias, eps: float):
@@ -64,9 +71,8 @@ def native_layer_norm(input: Tensor, normalized_shape, weight, bias, eps: float)
 def _group_norm_with_statistics(input, weight, bias, n, c, hxw, group, eps):
     from .functional import NativeGroupNorm as GroupNormNode
     out = GroupNormNode.definition(input, group, weight, bias, eps)
-    grouped = input.reshape(n, group, (c // group) * hxw)
-    mean, rstd = _statistics(grouped, -1, eps, keepdim=False)
-    return out, mean, rstd
+    mean, rstd = group_statistics(input.reshape(n, group, (c // group) * hxw), eps)
+    return out, mean.squeeze(-1), rstd.squeeze(-1)
 
 
 class NativeGroupNorm(Fused):

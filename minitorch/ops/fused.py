@@ -5,7 +5,8 @@ composition of smaller ops would show a chain of elementwise nodes. A `Fused` op
 graph and the readable definition: `definition(*args, **params)` is the op in minitorch ops.
 Forward runs it without recording; backward differentiates the same definition (recomputing
 it with a graph, as activation checkpointing does), so no derivative is written a second time,
-and a `create_graph=True` backward is itself differentiable.
+and a `create_graph=True` backward is itself differentiable. Where torch's kernel rounds fewer
+times than the definition's ops (a fused multiply-add), `evaluate` gives the forward's values.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Fused(Function):
     _builtin = True
     named_like_torch = True   # profiler and tracer: aten::<snake-cased node name>
     definition = None
+    evaluate = None           # the forward's values, where torch's kernel rounds otherwise than `definition`'s ops
     saves_result = False      # torch's node also keeps the outputs (`_saved_result`, `_saved_indices`, ...)
 
     @classmethod
@@ -47,7 +49,7 @@ class Fused(Function):
         ctx.given = given  # the arguments as the call gave them, for the saved values torch's node shows
         tensors = [a for a in args if isinstance(a, Tensor)]
         ctx.shapes = [t._data.shape for t in tensors]  # the inputs' sizes (torch saves some: `self_sym_sizes`)
-        out = cls.definition(*args, **params)
+        out = (cls.evaluate or cls.definition)(*args, **params)
         if cls.saves_result:  # after the inputs, each output
             tensors += list(out) if isinstance(out, tuple) else [out]
         ctx.save_for_backward(*tensors)
@@ -64,8 +66,9 @@ class Fused(Function):
                 continue
             t = next(saved)
             if ctx.needs_input_grad[i]:
-                if not create_graph:  # differentiate a fresh copy: the original graph stays untouched
-                    t = t.detach()._set_requires_grad(True)
+                # each input its own start: a gradient must not also flow into an input through another input
+                # computed from it. Without a graph, a fresh copy; with one, an alias tied to the original
+                t = t.view_as(t) if create_graph else t.detach()._set_requires_grad(True)
                 wanted.append(i)
             args.append(t)
         with enable_grad():

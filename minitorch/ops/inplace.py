@@ -17,7 +17,7 @@ from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as _mode
 from ..tensor import Tensor
 from .copy_slices import take_history, write_through_view
-from ._helpers import check_cast, check_number, common_device, is_tensor, zeros_like_grad
+from ._helpers import check_broadcast, check_cast, check_number, common_device, is_tensor, zeros_like_grad
 
 
 def _leaf_check(self: Tensor):
@@ -184,6 +184,7 @@ def check_fits(self: Tensor, tensors) -> None:
     from .shape import broadcast_shapes
     for t in tensors:
         if t._data.shape != self._data.shape:
+            check_broadcast(self._data.shape, t._data.shape)
             shape = tuple(broadcast_shapes(self._data.shape, t._data.shape))
             if shape != self._data.shape:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
@@ -265,11 +266,7 @@ def copy_into(self: Tensor, src: Tensor, node=Copy) -> Tensor:
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
     if src._device != self._device:
         src = src.to(self._device)
-    if src._data.ndim > self._data.ndim or any(
-            s != 1 and s != d for s, d in zip(reversed(src._data.shape), reversed(self._data.shape))):
-        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
-                           f"the size of tensor b ({src._data.shape[-1]}) at non-singleton dimension "
-                           f"{max(self._data.ndim - 1, 0)}")
+    check_fits(self, (src,))
 
     def fast(data):
         data[...] = src._data

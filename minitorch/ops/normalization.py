@@ -94,20 +94,38 @@ class NativeBatchNorm(Primitive):
         xw = x.astype(work, copy=False)
         training = running_mean is None if training is None else training
         if training:  # the batch's statistics; the running ones, when given, move towards them (in place)
-            mean, var = ctx.backend.batch_norm_stats(xw)
+            mean, var_sum, rstd = batch_statistics(ctx.backend, xw, eps)
+            n = x.size // x.shape[1]
             if running_mean is not None:
-                n = x.size // x.shape[1]
-                _move_towards(running_mean, mean, momentum)
-                _move_towards(running_var, var, momentum, n / (n - 1))  # n > 1: F.batch_norm checked
+                _update_running_statistics(xp, running_mean, running_var, mean, var_sum, n, momentum)
         else:
-            mean, var = running_mean.astype(work, copy=False), running_var.astype(work, copy=False)
-        rstd = 1 / xp.sqrt(var + eps)
+            mean = running_mean.astype(work, copy=False)
+            rstd = 1 / xp.sqrt(running_var.astype(work, copy=False) + eps)
         alpha = rstd if weight is None else rstd * weight.astype(work, copy=False)
-        beta = -mean * alpha if bias is None else bias.astype(work, copy=False) - mean * alpha
+        beta = -mean * alpha if bias is None else ctx.backend.multiply_add(-mean, alpha, bias.astype(work, copy=False))
         y = ctx.backend.batch_norm_apply(xw, alpha, beta)
         ctx.eps, ctx.batch_stats, ctx.stats = eps, training, (mean, rstd)
         ctx.save_for_backward(x, weight, running_mean, running_var)
         return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def jvp(ctx, tx, _running_mean, _running_var, tw, tb):
+        """Forward mode, torch's formula: with the batch's statistics, ẏ = ((ẋ - mean ẋ) · rstd + (x - μ) · ṙstd)
+        · w + (x - μ) · rstd · ẇ + ḃ, where ṙstd = -rstd³ · Σ (ẋ - mean ẋ)(x - μ) / M; with running statistics,
+        ẏ = ẋ · rstd · w + ... (their tangents are not followed, as in torch)."""
+        x, _, _, weight, _ = ctx.jvp_inputs
+        axes, shape = channel_axes(x.dim())
+        mean, rstd = (Tensor._wrap(s.astype(x._data.dtype, copy=False).reshape(shape), x.device) for s in ctx.stats)
+        centred = x - mean
+        if ctx.batch_stats:
+            tx_centred = tx - tx.mean(axes, keepdim=True)
+            rstd_t = -rstd.pow(3) * (tx_centred * centred).sum(axes, keepdim=True) / (x.numel() // x.shape[1])
+            out = tx_centred * rstd + centred * rstd_t
+        else:
+            out = tx * rstd
+        if weight is not None:
+            out = out * weight.reshape(shape) + centred * rstd * tw.reshape(shape)
+        return out if tb is None else out + tb.reshape(shape)
 
     @staticmethod
     def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
@@ -144,11 +162,25 @@ class NativeBatchNorm(Primitive):
         return gx, None, None, gw, gb
 
 
-def _move_towards(running, batch, momentum, unbias=1.0):
-    """running = (1 - momentum) · running + momentum · unbias · batch, in place (the running statistics' update
-    of torch's batch-norm kernel; `unbias` = n / (n - 1) turns the batch's biased variance unbiased)."""
-    t = running.dtype.type
-    running *= t(1 - momentum)
-    running += (batch * (momentum * unbias)).astype(running.dtype, copy=False)
+def batch_statistics(backend, x, eps: float):
+    """Per channel of x (N, C, *), with torch's kernel's arithmetic: the mean, the sum of squared deviations, and
+    1/√(var_sum / count + eps), the division in x's dtype and the root in float64."""
+    xp = backend.xp
+    mean, var_sum = backend.batch_norm_stats(x)
+    var = xp.divide(var_sum, x.size // x.shape[1], dtype=x.dtype)
+    return mean, var_sum, (1 / xp.sqrt(var.astype(xp.float64) + eps)).astype(x.dtype)
+
+
+def _update_running_statistics(xp, running_mean, running_var, mean, var_sum, n, momentum):
+    """Move the running statistics towards the batch's, in place, with torch's kernel's arithmetic (m = momentum
+    in the running statistics' dtype): mean' = m · mean + (1 - m) · mean'; var' = m · var_sum / (n - 1) + (1 - m)
+    · var', the first product and the sum in float64 (n > 1: F.batch_norm checked)."""
+    t = running_mean.dtype.type
+    m = t(momentum)
+    keep = t(1) - m
+    running_mean *= keep
+    running_mean += m * mean.astype(running_mean.dtype, copy=False)
+    unbiased = xp.divide(var_sum, n - 1, dtype=var_sum.dtype).astype(xp.float64)
+    running_var[...] = (float(m) * unbiased + (running_var * keep).astype(xp.float64)).astype(running_var.dtype)
 
 

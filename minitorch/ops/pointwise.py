@@ -1126,6 +1126,15 @@ def _addcmul(input, t1, t2, value):
     return add(input, mul(mul(t1, value), t2))
 
 
+def _addcmul_rounded_once(input, t1, t2, value):
+    """torch's kernel on floats: input + (value · t1) · t2 as one fused multiply-add, rounded once."""
+    input, t1, t2, dt = operands(input, t1, t2)
+    if dt not in (D.float32, D.float64):
+        return add(input, mul(mul(t1, value), t2))
+    scaled = mul(t1, value)
+    return Tensor._wrap(input._device.backend.multiply_add(scaled._data, t2._data, input._data), input._device)
+
+
 def _addcdiv(input, t1, t2, value):
     input, t1, t2, _ = operands(input, t1, t2)
     return add(input, div(mul(t1, value), t2))
@@ -1134,6 +1143,7 @@ def _addcdiv(input, t1, t2, value):
 class Addcmul(Fused):
     node_name = "AddcmulBackward0"
     definition = staticmethod(_addcmul)
+    evaluate = staticmethod(_addcmul_rounded_once)
     saved_names = ("", "tensor1", "tensor2")
     saved_values = {"value": lambda node: node.args[3]}
     saved_if_grad = {"tensor1": (2,), "tensor2": (1,)}  # each factor is read by the other's gradient
