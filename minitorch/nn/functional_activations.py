@@ -130,10 +130,12 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     if input._dtype is not weight._dtype:
         raise RuntimeError(f"prelu: Type promoting not supported. Got {input._dtype.word} and {weight._dtype.word}")
     floats_only(input, "prelu_cpu")
-    shape = [1] * input.dim()
-    if input.dim() >= 2:
-        shape[1] = weight.numel()
-    return _act.PreluKernel.apply(input, weight.view(shape))
+    if input.dim() != weight.dim():  # as torch: the weight reshaped to broadcast along dim 1 (else taken as it is)
+        shape = [1] * input.dim()
+        if input.dim() >= 2:
+            shape[1] = weight.numel()
+        weight = weight.reshape(shape)
+    return _act.PreluKernel.apply(input, weight)
 
 
 class RreluWithNoiseInplace(_act.RreluWithNoise):

@@ -144,14 +144,42 @@ class Gelu(Primitive):
         return y
 
     @staticmethod
-    def backward(ctx, gy):  # in minitorch ops: used when a graph of the gradient is wanted
+    def backward(ctx, gy):  # when a graph of the gradient is wanted: the gradient as its own op, as in torch
         (x,) = ctx.saved_tensors
-        return gy * _gelu_derivative(x, ctx.approximate)
+        return GeluBackward.apply(gy, x, approximate=ctx.approximate)
 
     @staticmethod
     def backward_arrays(ctx, gy):
         (x,) = ctx.saved_arrays
-        return _rowwise(ctx.xp, lambda g, a, _: ctx.backend.gelu_backward(g, a, ctx.approximate), None, gy, x)
+        return _gelu_gradient(ctx, gy, x, ctx.approximate)
+
+
+def _gelu_gradient(ctx, gy, x, approximate):
+    """gy · gelu'(x) on arrays, with the fused kernel."""
+    return _rowwise(ctx.xp, lambda g, a, _: ctx.backend.gelu_backward(g, a, approximate), None, gy, x)
+
+
+class GeluBackward(Primitive):
+    """torch's gelu_backward(grad, x) = grad · gelu'(x): Gelu's gradient as an op of its own, so that the graph of a
+    gradient (create_graph=True) has torch's node and torch's derivatives: d/dgrad is gelu_backward again and
+    d/dx = ggrad · grad · gelu''(x), with gelu'' written as torch writes it (for the exact form 2φ − x·x·φ, so that
+    where x·x overflows to inf beside φ = 0 the result is NaN, as in torch)."""
+
+    saved_names = ("grad_output", "self")
+    saved_values = {"approximate": attribute("approximate")}
+
+    @staticmethod
+    def forward(ctx, gy, x, *, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(gy, x)
+        return _gelu_gradient(ctx, gy, x, approximate)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, x = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (GeluBackward.apply(gg, x, approximate=ctx.approximate) if na[0] else None,
+                gg * gy * _gelu_second_derivative(x, ctx.approximate) if na[1] else None)
 
 
 class Silu(Primitive):
@@ -177,14 +205,20 @@ class Silu(Primitive):
         return _rowwise(ctx.xp, lambda g, a, _: ctx.backend.silu_backward(g, a), None, gy, x)
 
 
-def _gelu_derivative(x: Tensor, approximate: str) -> Tensor:
-    """d/dx gelu(x) in minitorch ops (differentiable again)."""
+def _gelu_second_derivative(x: Tensor, approximate: str) -> Tensor:
+    """gelu''(x) in minitorch ops, step for step as torch's double backward computes it. Exact form: φ(x) (2 − x²),
+    φ the standard normal density. Tanh form, with u = β (x + κ x³), t = tanh u, f = x / 2, g = 1 − t², h = β (1 +
+    3κ x²): 2 f' g h + f h g' + f g h', where g' = −2 sech²(u) t h and h' = 6κβ x."""
     import math
     if approximate == "tanh":
-        k = math.sqrt(2 / math.pi)
-        t = ((x + x ** 3 * 0.044715) * k).tanh()
-        return (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * k * (x * x * (3 * 0.044715) + 1)
-    return ((x * math.sqrt(0.5)).erf() + 1) * 0.5 + x * (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        beta, kappa = math.sqrt(2) * (2 / math.sqrt(math.pi)) * 0.5, 0.044715
+        inner = (x + x.pow(3) * kappa) * beta
+        tanh_inner, sech_inner = inner.tanh(), 1 / inner.cosh()
+        f, g, h = x * 0.5, 1 - tanh_inner * tanh_inner, (1 + x * x * (3 * kappa)) * beta
+        g_prime = (sech_inner * 2) * (-sech_inner * tanh_inner) * h
+        return (g * h * 0.5) * 2 + f * h * g_prime + f * g * (x * (6 * kappa) * beta)
+    pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+    return pdf * 2 - x * x * pdf
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -403,10 +437,51 @@ class PreluKernel(Primitive):
         return ctx.xp.where(x > 0, x, w * x).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # the gradient as its own op (torch's _prelu_kernel_backward), so it has torch's node
         x, w = ctx.saved_tensors
+        return PreluKernelBackward.apply(gy, x, w)
+
+    @staticmethod
+    def jvp(ctx, tx, tw):
+        """Forward mode, torch's rule: ẋ where x ≥ 0, else w · ẋ + ẇ · x (at x = 0 the tangent is ẋ, where
+        backward takes w's side)."""
+        x, w = ctx.saved_tensors
+        return tx.where(x >= 0, w * tx + tw * x)
+
+
+class PreluKernelBackward(Primitive):
+    """torch's _prelu_kernel_backward(grad, x, w) = (grad where x > 0 else w · grad, 0 where x > 0 else x · grad),
+    the second in x's shape (the engine sums it to w's). Its derivatives are torch's, which take x = 0 on the
+    positive side (≥ 0) where the first derivative took w's: with gg_x and gg_w the gradients of the two outputs,
+    d/dgrad = gg_x where x ≥ 0 else gg_x · w + gg_w · x; d/dx = 0 where x ≥ 0 else grad · gg_w; d/dw = 0 where
+    x ≥ 0 else grad · gg_x. An output without a gradient adds no term (and zeros where nothing else is left)."""
+
+    saved_names = ("grad_output", "self", "weight")
+
+    @staticmethod
+    def forward(ctx, gy, x, w):
+        xp = ctx.xp
         positive = x > 0
-        return gy.where(positive, w * gy), (x * gy).masked_fill(positive, 0)
+        ctx.save_for_backward(gy, x, w)
+        ctx.set_materialize_grads(False)
+        return xp.where(positive, gy, w * gy).astype(x.dtype), xp.where(positive, 0, x * gy).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gg_x, gg_w):
+        gy, x, w = ctx.saved_tensors
+        nonnegative = x >= 0
+        na = ctx.needs_input_grad
+        grad_gy = grad_x = grad_w = None
+        if na[0]:
+            if gg_x is None:
+                grad_gy = (gg_w * x).masked_fill(nonnegative, 0)
+            else:
+                grad_gy = gg_x.where(nonnegative, gg_x * w if gg_w is None else gg_x * w + gg_w * x)
+        if na[1]:
+            grad_x = x.new_zeros(x.shape) if gg_w is None else (gy * gg_w).masked_fill(nonnegative, 0)
+        if na[2]:
+            grad_w = x.new_zeros(x.shape) if gg_x is None else (gy * gg_x).masked_fill(nonnegative, 0)
+        return grad_gy, grad_x, grad_w
 
 
 class RreluWithNoise(Primitive):

@@ -331,24 +331,20 @@ class Cdist(Primitive):
     saved_values = {"p": attribute("p")}
 
     @staticmethod
-    def forward(ctx, x1, x2, *, p, use_mm):
+    def forward(ctx, x1, x2, *, p):
         xp = ctx.xp
         ctx.p = p
-        if use_mm:  # ‖x‖² + ‖y‖² − 2 x·y, clamped at 0 (fast for many rows; as torch's euclidean path)
-            sq = (x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :] - 2 * (x1 @ x2.swapaxes(-1, -2))
-            d = xp.sqrt(xp.maximum(sq, 0))
+        diff = xp.abs(x1[..., :, None, :] - x2[..., None, :, :])
+        if p == 0:
+            d = (diff != 0).sum(-1).astype(x1.dtype)
+        elif p == 1:
+            d = diff.sum(-1)
+        elif p == 2:
+            d = xp.sqrt((diff * diff).sum(-1))
+        elif math.isinf(p):
+            d = diff.max(-1) if diff.shape[-1] else xp.zeros(diff.shape[:-1], x1.dtype)
         else:
-            diff = xp.abs(x1[..., :, None, :] - x2[..., None, :, :])
-            if p == 0:
-                d = (diff != 0).sum(-1).astype(x1.dtype)
-            elif p == 1:
-                d = diff.sum(-1)
-            elif p == 2:
-                d = xp.sqrt((diff * diff).sum(-1))
-            elif math.isinf(p):
-                d = diff.max(-1) if diff.shape[-1] else xp.zeros(diff.shape[:-1], x1.dtype)
-            else:
-                d = (diff ** p).sum(-1) ** (1.0 / p)
+            d = (diff ** p).sum(-1) ** (1.0 / p)
         d = d.astype(x1.dtype, copy=False)
         ctx.save_for_backward(x1, x2, d)
         return d
@@ -374,6 +370,53 @@ class Cdist(Primitive):
         return (part.sum(-2) if na[0] else None), (-part.sum(-3) if na[1] else None)
 
 
+class EuclideanDist(Primitive):
+    """torch._euclidean_dist: ‖x1_p − x2_r‖ for rows of x1 (…, P, M) and x2 (…, R, M) through one matrix product,
+    as torch's fast path computes it: √max([−2 x1, ‖x1‖², 1] · [x2, 1, ‖x2‖²]ᵀ, 0) (so near rows carry the
+    product's cancellation).
+
+    Backward, with ratio = grad / result (0 where the result is 0): grad_x1 = x1 · Σ_r ratio − ratio · x2,
+    grad_x2 = x2 · Σ_p ratio − ratioᵀ · x1."""
+
+    node_name = "EuclideanDistBackward0"
+    saved_names = ("x1", "x2", "result")
+
+    @staticmethod
+    def forward(ctx, x1, x2):
+        xp = ctx.xp
+        ones1, ones2 = (xp.ones(x.shape[:-1] + (1,), x.dtype) for x in (x1, x2))
+        left = xp.concatenate([x1 * x1.dtype.type(-2), (x1 * x1).sum(-1, keepdims=True), ones1], -1)
+        right = xp.concatenate([x2, ones2, (x2 * x2).sum(-1, keepdims=True)], -1)
+        d = xp.sqrt(xp.maximum(left @ right.swapaxes(-1, -2), 0))
+        ctx.save_for_backward(x1, x2, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        x1, x2, d = ctx.saved_tensors
+        ratio = (g / d).masked_fill(d == 0, 0)
+        na = ctx.needs_input_grad
+        return ((x1 * ratio.sum(-1, keepdim=True) - ratio @ x2) if na[0] else None,
+                (x2 * ratio.sum(-2).unsqueeze(-1) - ratio.mT @ x1) if na[1] else None)
+
+
+def _euclidean_dist(x1: Tensor, x2: Tensor) -> Tensor:
+    """torch._euclidean_dist."""
+    return EuclideanDist.apply(x1, x2)
+
+
+def _euclidean_cdist(x1: Tensor, x2: Tensor) -> Tensor:
+    """cdist for p = 2 through one product, as torch arranges it: the batch dims broadcast and flattened into one
+    (x.expand(…).contiguous().view(B, rows, M)) unless there is a single batch, and the result viewed in the output's shape."""
+    batch = tuple(broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
+    count = math.prod(batch)
+    output = batch + (x1.shape[-2], x2.shape[-2])
+    if count == 1:
+        return EuclideanDist.apply(x1, x2).view(output)
+    flat1, flat2 = (x.expand(batch + tuple(x.shape[-2:])).contiguous().view(count, *x.shape[-2:]) for x in (x1, x2))
+    return EuclideanDist.apply(flat1, flat2).view(output)
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The p-norm distance between each row of x1 (…, P, M) and each row of x2 (…, R, M): (…, P, R)."""
     if compute_mode not in _COMPUTE_MODES:
@@ -395,4 +438,6 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))  # the batch dims broadcast in forward
     use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or
                          compute_mode == _COMPUTE_MODES[0] and (x1.shape[-2] > 25 or x2.shape[-2] > 25))
-    return Cdist.apply(x1, x2, p=p, use_mm=use_mm)
+    if use_mm and x1.numel() and x2.numel():  # empty inputs take the other kernel, as in torch
+        return _euclidean_cdist(x1, x2)
+    return Cdist.apply(x1, x2, p=p)

@@ -37,7 +37,8 @@ class Trilinear(Primitive):
     def forward(ctx, i1, i2, i3, *, expand1, expand2, expand3, sumdim):
         ctx.dims = (expand1, expand2, expand3, sumdim)
         ctx.save_for_backward(i1, i2, i3)
-        return trilinear_arrays(ctx.xp, i1, i2, i3, expand1, expand2, expand3, sumdim)
+        # row-major, as torch's result is: a reshape of it is then a view (ViewBackward0), as in torch
+        return ctx.xp.ascontiguousarray(trilinear_arrays(ctx.xp, i1, i2, i3, expand1, expand2, expand3, sumdim))
 
     @staticmethod
     def _grads(ctx, product, gy, operands):
