@@ -282,10 +282,20 @@ class LeakyRelu(Fused):
     saved_values = {"negative_slope": lambda node: node.args[1]}
     definition = staticmethod(lambda x, slope: x.where(x > 0, x * slope))
 
+    @classmethod
+    def backward(cls, ctx, gy):  # torch's leaky_relu_backward, an op of its own (its node shows in a gradient's graph)
+        (x,) = ctx.saved_tensors
+        return _act.LeakyReluBackward.apply(gy, x, negative_slope=ctx.args[1]), None
+
 
 class LeakyReluInplace(LeakyRelu):
     node_name = "LeakyReluBackward1"  # torch's in-place form saves its result, and numbers its node 1
     saved_names = ()
+
+    @classmethod
+    def backward(cls, ctx, gy):  # the saved result enters torch's gradient op without a history of its own
+        (result,) = ctx.saved_tensors
+        return _act.LeakyReluBackward.apply(gy, result.detach(), negative_slope=ctx.args[1]), None
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:

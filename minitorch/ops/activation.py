@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import dtypes as D
-from ..autograd.function import Primitive
+from ..autograd.function import Primitive, WithoutDerivative
 from ..autograd.saved_values import attribute, torch_int
 from ..tensor import Tensor
 from ._helpers import wrap_dim
@@ -21,9 +21,9 @@ class Relu(Primitive):
         return y
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # with a graph of the gradient: torch's threshold_backward(grad, result, 0)
         (y,) = ctx.saved_tensors
-        return gy.masked_fill(y <= 0, 0)
+        return ThresholdBackward.apply(gy, y, threshold=0)
 
     @staticmethod
     def backward_arrays(ctx, gy):
@@ -251,6 +251,68 @@ class Softplus(Primitive):
         return gy * z.sigmoid().masked_fill(z > ctx.threshold, 1.0)
 
 
+class StepGradient(Primitive):
+    """The gradient of an activation whose slope is a step function of its input (relu's, threshold's, hardtanh's,
+    the shrinks'): grad where the input lets it pass, else 0. torch computes it with an op of its own
+    (threshold_backward, hardtanh_backward, ...), which a graph of the gradient (create_graph=True) shows; so does
+    minitorch. It is linear in grad (its derivative there is the op again) and flat in the input (its derivative
+    there is zeros, as torch's zeros_like(grad)). Subclasses give `blocked(x, **params)`, where the gradient stops,
+    or override `gradient(xp, gy, x, **params)`."""
+
+    saved_names = ("self",)
+    blocked = None
+
+    @classmethod
+    def gradient(cls, xp, gy, x, **params):
+        return xp.where(cls.blocked(x, **params), gy.dtype.type(0), gy)
+
+    @classmethod
+    def forward(cls, ctx, gy, x, **params):
+        ctx.params = params
+        ctx.__dict__.update(params)  # the saved_values read them
+        ctx.save_for_backward(x)
+        return cls.gradient(ctx.xp, gy, x, **params)
+
+    @classmethod
+    def backward(cls, ctx, gg):
+        (x,) = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (cls.apply(gg, x, **ctx.params) if na[0] else None), (gg.new_zeros(gg.shape) if na[1] else None)
+
+
+class ThresholdBackward(StepGradient):
+    node_name = "ThresholdBackwardBackward0"
+    saved_values = {"threshold": attribute("threshold")}
+    blocked = staticmethod(lambda x, threshold: x <= threshold)  # NaN passes, as in torch
+
+
+class HardtanhBackward(StepGradient):
+    node_name = "HardtanhBackwardBackward0"
+    saved_values = {"max_val": attribute("max_val"), "min_val": attribute("min_val")}
+    blocked = staticmethod(lambda x, min_val, max_val: (x <= min_val) | (x >= max_val))
+
+
+class LeakyReluBackward(StepGradient):
+    """grad where x > 0, else negative_slope · grad (torch's leaky_relu_backward)."""
+
+    node_name = "LeakyReluBackwardBackward0"
+    saved_values = {"negative_slope": attribute("negative_slope")}
+
+    @classmethod
+    def gradient(cls, xp, gy, x, negative_slope):
+        return xp.where(x > 0, gy, gy * gy.dtype.type(negative_slope))
+
+
+class HardshrinkBackward(StepGradient):
+    node_name = "HardshrinkBackwardBackward0"
+    saved_values = {"lambd": attribute("lambd")}
+    blocked = staticmethod(lambda x, lambd: (x >= -lambd) & (x <= lambd))
+
+
+class SoftshrinkBackward(HardshrinkBackward):
+    node_name = "SoftshrinkBackwardBackward0"
+
+
 class Hardtanh(Primitive):
     saved_names = ("self",)
     saved_values = {"max_val": attribute("hi"), "min_val": attribute("lo")}
@@ -264,9 +326,9 @@ class Hardtanh(Primitive):
         return ctx.xp.clip(x, lo, hi).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # NaN passes the gradient, as in torch
         (x,) = ctx.saved_tensors
-        return gy.masked_fill((x <= ctx.lo) | (x >= ctx.hi), 0)  # NaN passes the gradient, as in torch
+        return HardtanhBackward.apply(gy, x, min_val=ctx.lo, max_val=ctx.hi)
 
 
 class LogSigmoid(Primitive):
@@ -320,7 +382,24 @@ class Hardsigmoid(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return (gy / 6).masked_fill(~((x > -3) & (x < 3)), 0)
+        return HardsigmoidBackward.apply(gy, x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        """Forward mode, torch's rule: the gradient op applied to the tangent."""
+        (x,) = ctx.saved_tensors
+        return HardsigmoidBackward.apply(tx, x)
+
+
+class HardsigmoidBackward(WithoutDerivative):
+    """torch's hardsigmoid_backward(grad, x) = grad / 6 strictly between -3 and 3, else 0; torch defines no
+    derivative for it, so a graph of hardsigmoid's gradient cannot be differentiated again, in torch as here."""
+
+    aten_name = "hardsigmoid_backward"
+
+    @staticmethod
+    def forward(ctx, gy, x):
+        return ctx.xp.where((x > -3) & (x < 3), gy / gy.dtype.type(6), gy.dtype.type(0))
 
 
 # ---- the rest of torch's activations ----------------------------------------------------------
@@ -362,7 +441,7 @@ class Threshold(Primitive):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy.masked_fill(x <= ctx.threshold, 0)
+        return ThresholdBackward.apply(gy, x, threshold=ctx.threshold)
 
 
 class Hardshrink(Primitive):
@@ -378,16 +457,19 @@ class Hardshrink(Primitive):
         ctx.save_for_backward(x)
         return ctx.xp.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), x)
 
-    @staticmethod
-    def backward(ctx, gy):
+    gradient = HardshrinkBackward
+
+    @classmethod
+    def backward(cls, ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy.masked_fill((x >= -ctx.lambd) & (x <= ctx.lambd), 0)
+        return cls.gradient.apply(gy, x, lambd=ctx.lambd)
 
 
 class Softshrink(Hardshrink):
     """x − lambd above lambd, x + lambd below −lambd, else 0; the gradient as hardshrink's."""
 
     formula = "grad_self = grad where x < -lambd or x > lambd, else 0"
+    gradient = SoftshrinkBackward
 
     @staticmethod
     def forward(ctx, x, *, lambd):

@@ -154,6 +154,45 @@ SAVES_RESULT = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "t
 CONSTANT_SLOPE = {"deg2rad", "rad2deg"}
 
 
+class _OutputGradient(Primitive):
+    """torch's tanh_backward / sigmoid_backward(grad, y): the gradient of an op written in its output y, as an op of
+    its own, so that the graph of a gradient (create_graph=True) shows torch's node. It is linear in grad (its
+    derivative there is the op again); `output_derivative(gg, grad, y)` is its derivative in y, as torch writes it."""
+
+    saved_names = ("grad_output", "output")
+    slope = None  # on arrays: dy/dx from y
+
+    @classmethod
+    def forward(cls, ctx, gy, y):
+        ctx.save_for_backward(gy, y)
+        return gy * cls.slope(y)
+
+    @classmethod
+    def backward(cls, ctx, gg):
+        gy, y = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (cls.apply(gg, y) if na[0] else None), (cls.output_derivative(gg, gy, y) if na[1] else None)
+
+
+class TanhBackward(_OutputGradient):
+    """grad · (1 − y²); d/dy = gg · (−2 y grad)."""
+
+    node_name = "TanhBackwardBackward0"
+    slope = staticmethod(lambda y: 1 - y * y)
+    output_derivative = staticmethod(lambda gg, gy, y: gg * (-2 * y * gy))
+
+
+class SigmoidBackward(_OutputGradient):
+    """grad · (1 − y) y; d/dy = gg · grad · (1 − 2y)."""
+
+    node_name = "SigmoidBackwardBackward0"
+    slope = staticmethod(lambda y: (1 - y) * y)
+    output_derivative = staticmethod(lambda gg, gy, y: gg * gy * (-2 * y + 1))
+
+
+_GRADIENT_OPS = {"tanh": TanhBackward, "sigmoid": SigmoidBackward}  # torch's own gradient op, where it has one
+
+
 def _make_float_unary(name, f, df):
     shown = ("",) if name in CONSTANT_SLOPE else ("result",) if name in SAVES_RESULT else ("self",)
     body = {"saved_names": shown, "saves_result": name in SAVES_RESULT,
@@ -166,6 +205,8 @@ def _make_float_unary(name, f, df):
         body["backward_arrays"] = None
     if name in _TORCH_NODE_NAMES:
         body["node_name"] = _TORCH_NODE_NAMES[name]
+    if name in _GRADIENT_OPS:  # with a graph of the gradient: torch's gradient op, on the saved output
+        body["backward"] = staticmethod(lambda ctx, gy, _op=_GRADIENT_OPS[name]: _op.apply(gy, ctx.saved_tensors[0]))
     cls = type(name.capitalize(), (_Unary,), body)
 
     def op(input: Tensor) -> Tensor:
