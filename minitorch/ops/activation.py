@@ -1,6 +1,8 @@
 """Activation functions: relu and friends, softmax/log_softmax (stable), with torch's gradients."""
 from __future__ import annotations
 
+import math
+
 from .. import dtypes as D
 from ..autograd.function import Primitive, WithoutDerivative
 from ..autograd.saved_values import attribute, torch_int
@@ -245,10 +247,37 @@ class Softplus(Primitive):
         return xp.where(z > threshold, x, xp.log1p(xp.exp(xp.minimum(z, threshold))) / beta).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # torch's softplus_backward, an op of its own (its node shows in a gradient's graph)
         (x,) = ctx.saved_tensors
-        z = x * ctx.beta
-        return gy * z.sigmoid().masked_fill(z > ctx.threshold, 1.0)
+        return SoftplusBackward.apply(gy, x, beta=ctx.beta, threshold=ctx.threshold)
+
+
+class SoftplusBackward(Primitive):
+    """torch's softplus_backward(grad, x) = grad · σ(βx), or grad where βx is above the threshold. Its derivatives
+    are torch's: in grad the op again; in x, gg · grad · β · σ(βx)(1 − σ(βx)) where βx is below the threshold."""
+
+    saved_names = ("grad_output", "self")
+    saved_values = {"beta": attribute("beta"), "threshold": attribute("threshold")}
+
+    @staticmethod
+    def forward(ctx, gy, x, *, beta, threshold):
+        xp = ctx.xp
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(gy, x)
+        z = x * beta
+        return (gy * xp.where(z > threshold, 1, 1 / (1 + xp.exp(-z)))).astype(gy.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, x = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        grad_gy = SoftplusBackward.apply(gg, x, beta=ctx.beta, threshold=ctx.threshold) if na[0] else None
+        grad_x = None
+        if na[1]:
+            z = x * ctx.beta
+            s = z.sigmoid()
+            grad_x = (gg * gy) * (1 - s) * s * (z < ctx.threshold).to(gg.dtype) * ctx.beta
+        return grad_gy, grad_x
 
 
 class StepGradient(Primitive):
@@ -345,9 +374,30 @@ class LogSigmoid(Primitive):
         return (xp.minimum(x, 0) - xp.log1p(buffer)).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, gy):
-        x, _ = ctx.saved_tensors
-        return gy * (-x).sigmoid()
+    def backward(ctx, gy):  # torch's log_sigmoid_backward, an op of its own (its node shows in a gradient's graph)
+        x, buffer = ctx.saved_tensors
+        return LogSigmoidBackward.apply(gy, x, buffer)
+
+
+class LogSigmoidBackward(Primitive):
+    """torch's log_sigmoid_backward(grad, x, buffer) = grad · σ(−x), from the buffer e^(−|x|) its forward kept. Its
+    derivatives are torch's: in grad the op again; in x, gg · grad · (σ(x) − 1) σ(x); none in the buffer."""
+
+    saved_names = ("grad_output", "self", "buffer")
+
+    @staticmethod
+    def forward(ctx, gy, x, buffer):
+        xp = ctx.xp
+        ctx.save_for_backward(gy, x, buffer)
+        return (gy * xp.where(x < 0, 1 - buffer / (1 + buffer), buffer / (1 + buffer))).astype(gy.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, x, buffer = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        grad_gy = LogSigmoidBackward.apply(gg, x, buffer) if na[0] else None
+        s = x.sigmoid() if na[1] else None
+        return grad_gy, ((gg * gy) * (s - 1) * s if na[1] else None), None
 
 
 class Hardswish(Primitive):
@@ -362,10 +412,31 @@ class Hardswish(Primitive):
         return (x * ctx.xp.clip(x + 3, 0, 6) / 6).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # torch's hardswish_backward, an op of its own (its node shows in a gradient's graph)
         (x,) = ctx.saved_tensors
-        slope = (x / 3 + 0.5).where(x < 3, 1.0).masked_fill(x <= -3, 0)  # NaN takes the slope 1, as in torch
-        return gy * slope
+        return HardswishBackward.apply(gy, x)
+
+
+class HardswishBackward(Primitive):
+    """torch's hardswish_backward(grad, x) = grad · (0 up to −3, x/3 + 1/2 below 3, else 1; NaN takes 1). Its
+    derivatives are torch's: in grad the op again; in x, gg · grad / 3 strictly between −3 and 3."""
+
+    saved_names = ("grad_output", "self")
+
+    @staticmethod
+    def forward(ctx, gy, x):
+        xp = ctx.xp
+        ctx.save_for_backward(gy, x)
+        slope = xp.where(x <= -3, 0, xp.where(x < 3, x / x.dtype.type(3) + x.dtype.type(0.5), 1))
+        return (gy * slope).astype(gy.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, x = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        inside = (x > -3) & (x < 3)
+        return (HardswishBackward.apply(gg, x) if na[0] else None,
+                (gg * gy / 3).where(inside, 0.0) if na[1] else None)
 
 
 class Hardsigmoid(Primitive):
@@ -435,6 +506,8 @@ class Threshold(Primitive):
         xp = ctx.xp
         ctx.threshold = threshold
         ctx.save_for_backward(x)
+        if x.dtype.kind in "iu" and isinstance(threshold, float) and math.isfinite(threshold):
+            threshold = int(threshold)  # torch's kernel compares in the tensor's dtype: the threshold truncated
         # NaN is not above the threshold, yet torch keeps it (its kernel tests x <= threshold)
         return xp.where(x <= threshold, ctx.backend.scalar(value, x.dtype), x)
 
@@ -606,13 +679,13 @@ class Elu(Primitive):
         # x = ±0 gives scale · x, which the exponential branch also gives unless alpha is NaN (then torch's 0)
         return xp.where(x >= 0, x * scale, below).astype(x.dtype)
 
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        # the exponent is 0 from x = 0 up, so the branch not taken stays finite (no 0 · inf in a derivative)
-        # and the second derivative at 0 is 0, as torch's elu double backward has it
-        slope = (x.where(x < 0, 0.0) * ctx.input_scale).exp() * (ctx.alpha * ctx.scale * ctx.input_scale)
-        return gy * slope.where(x <= 0, ctx.scale)
+    saves_result = False
+
+    @classmethod
+    def backward(cls, ctx, gy):  # torch's elu_backward, an op of its own (its node shows in a gradient's graph)
+        (saved,) = ctx.saved_tensors
+        return EluBackward.apply(gy, saved, alpha=ctx.alpha, scale=ctx.scale, input_scale=ctx.input_scale,
+                                 is_result=cls.saves_result)
 
 
 class EluInplace(Elu):
@@ -629,13 +702,44 @@ class EluInplace(Elu):
         ctx.save_for_backward(y)
         return y
 
+    saves_result = True
+
+
+class EluBackward(Primitive):
+    """torch's elu_backward(grad, x or y): grad · scale above zero; at and below, grad · scale · alpha · input_scale ·
+    e^(input_scale · x) from the input, or grad · input_scale · (y + scale · alpha) from the result (in-place elu).
+    Its derivatives are torch's: in grad the op again; in the saved tensor, nonzero only strictly below zero:
+    elu_backward(gg · grad · input_scale, ...) · (x < 0) from the input, gg · grad · input_scale · (y < 0) from the
+    result."""
+
+    saved_names = ("grad_output", "self_or_result")
+    saved_values = {"alpha": attribute("alpha"), "scale": attribute("scale"), "input_scale": attribute("input_scale"),
+                    "is_result": attribute("is_result")}
+
     @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        # y enters only where it is below 0: at 0 the slope is input_scale · scale · alpha with no derivative in
-        # y, as torch's double backward has it
-        slope = (y.where(y < 0, 0.0) + ctx.scale * ctx.alpha) * ctx.input_scale
-        return gy * slope.where(y <= 0, ctx.scale)
+    def forward(ctx, gy, saved, *, alpha, scale, input_scale, is_result):
+        xp = ctx.xp
+        ctx.alpha, ctx.scale, ctx.input_scale, ctx.is_result = alpha, scale, input_scale, is_result
+        ctx.save_for_backward(gy, saved)
+        if is_result:
+            below = (saved + scale * alpha) * input_scale
+        else:  # the exponent is 0 from 0 up, so the branch not taken stays finite
+            below = xp.exp(xp.minimum(saved, 0) * input_scale) * (alpha * scale * input_scale)
+        return (gy * xp.where(saved <= 0, below, scale)).astype(gy.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, saved = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        params = dict(alpha=ctx.alpha, scale=ctx.scale, input_scale=ctx.input_scale)
+        grad_gy = EluBackward.apply(gg, saved, is_result=ctx.is_result, **params) if na[0] else None
+        grad_saved = None
+        if na[1]:
+            scaled = gg * gy * ctx.input_scale
+            if not ctx.is_result:
+                scaled = EluBackward.apply(scaled, saved, is_result=False, **params)
+            grad_saved = scaled * (saved < 0).to(gg.dtype)
+        return grad_gy, grad_saved
 
 
 class Celu(Elu):
