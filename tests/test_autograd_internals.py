@@ -515,3 +515,47 @@ def test_embedding_bag_saves_what_torchs_node_saves(mode, index_dtype):
             assert str(a.dtype) == str(b.dtype) and np.array_equal(a.detach().numpy(), b.detach().numpy()), name
         else:
             assert a == b, name
+
+
+def _gradient_op_cases(lib):
+    F = lib.nn.functional
+    weight = lib.tensor([0.3, -0.2, 0.5])
+    target = lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3).astype(np.float32))
+    return {"relu": F.relu, "threshold": lambda x: F.threshold(x, 0.1, 2.0), "relu6": F.relu6,
+            "hardtanh": F.hardtanh, "leaky_relu": lambda x: F.leaky_relu(x, 0.2), "hardshrink": F.hardshrink,
+            "softshrink": F.softshrink, "hardsigmoid": F.hardsigmoid, "tanh": lambda x: x.tanh(),
+            "sigmoid": lambda x: x.sigmoid(), "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+            "prelu": lambda x: F.prelu(x, weight), "elu": lambda x: F.elu(x, 0.7), "selu": F.selu,
+            "celu": lambda x: F.celu(x, 0.5), "elu_": lambda x: F.elu(x * 1, 0.7, inplace=True),
+            "softplus": lambda x: F.softplus(x, 2.0, 5.0), "hardswish": F.hardswish, "logsigmoid": F.logsigmoid,
+            "mse_mean": lambda x: F.mse_loss(x, target), "mse_none": lambda x: F.mse_loss(x, target, reduction="none"),
+            "cdist_mm": lambda x: lib.cdist(x, target, compute_mode="use_mm_for_euclid_dist")}
+
+
+@pytest.mark.parametrize("name", sorted(_gradient_op_cases(torch)))
+def test_the_graph_of_a_gradient_has_torchs_gradient_ops(name):
+    """With create_graph=True the gradient is torch's gradient op (ThresholdBackwardBackward0, EluBackwardBackward0,
+    MseLossBackwardBackward0, ...): the same node, the same saved attributes, and the same second derivatives (or,
+    for hardsigmoid, the same refusal); a gradient flat in the input still requires grad and differentiates to 0."""
+    x0 = np.array([[1.0, -2.0, 0.3], [0.0, 2.5, -0.7], [-3.0, 3.0, 0.05], [4.0, -0.2, -5.0]], np.float32)
+    seen = []
+    for lib in (mt, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        (g,) = lib.autograd.grad(_gradient_op_cases(lib)[name](x).sum(), x, create_graph=True)
+        node = g.grad_fn
+        while "BackwardBackward" not in node.name() and node.next_functions and node.name() != \
+                "torch::autograd::NotImplemented":
+            node = node.next_functions[0][0]
+        saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
+        try:
+            second = lib.autograd.grad((g * g).sum(), x)[0].numpy()
+        except RuntimeError as e:
+            second = str(e)
+        seen.append((node.name(), saved, g.requires_grad, g.detach().numpy(), second))
+    (ours, theirs) = seen
+    assert ours[:3] == theirs[:3]
+    np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6, atol=1e-6)
+    if isinstance(theirs[4], str):
+        assert ours[4] == theirs[4]
+    else:
+        np.testing.assert_allclose(ours[4], theirs[4], rtol=1e-5, atol=1e-5)

@@ -128,6 +128,14 @@ class MseLoss(Fused):
     saved_names = ("self", "target")
     saved_values = {"reduction": lambda node: saved_reduction(node.args[2])}
 
+    @classmethod
+    def backward(cls, ctx, gy):  # torch's mse_loss_backward, an op of its own (its node shows in a gradient's graph)
+        input, target = ctx.saved_tensors
+        reduction, na = ctx.args[2], ctx.needs_input_grad
+        return (_loss.MseLossBackward.apply(gy, input, target, reduction=reduction, threshold=None) if na[0] else None,
+                _loss.MseLossBackward.apply(gy, target, input, reduction=reduction, threshold=None) if na[1] else None,
+                None)
+
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:

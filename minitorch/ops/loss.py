@@ -214,6 +214,25 @@ class _PiecewiseBackward(Primitive):
         return g_gy, (g_x if need[1] else None), (-g_x if need[2] else None)
 
 
+class MseLossBackward(_PiecewiseBackward):
+    """torch's mse_loss_backward(grad, x, t) = 2 (x − t) · grad (/ numel for a mean): the MSE loss's gradient as an op
+    of its own (MseLoss is fused; its backward applies this, with x and t swapped for the target's gradient, as
+    torch does), so the graph of a gradient shows torch's node."""
+
+    node_name = "MseLossBackwardBackward0"
+    saved_names = ("grad_output", "self", "target")
+    saved_values = {"reduction": lambda node: reduction_number(node.options[0])}
+    curvature = staticmethod(lambda d, _: 2)
+
+    @classmethod
+    def forward(cls, ctx, gy, x, t, *, reduction, threshold):
+        ctx.options = (reduction, threshold)
+        ctx.save_for_backward(gy, x, t)
+        d = x - t
+        norm = 2.0 / d.size if reduction == "mean" and d.size else 2.0
+        return (norm * d * gy).astype(d.dtype, copy=False)  # rounded as torch's kernel: (norm · (x − t)) · grad
+
+
 class HuberLossBackward(_PiecewiseBackward):
     node_name = "HuberLossBackwardBackward0"
     slope = staticmethod(lambda xp, d, delta: xp.clip(d, -delta, delta))
