@@ -529,7 +529,10 @@ def _gradient_op_cases(lib):
             "celu": lambda x: F.celu(x, 0.5), "elu_": lambda x: F.elu(x * 1, 0.7, inplace=True),
             "softplus": lambda x: F.softplus(x, 2.0, 5.0), "hardswish": F.hardswish, "logsigmoid": F.logsigmoid,
             "mse_mean": lambda x: F.mse_loss(x, target), "mse_none": lambda x: F.mse_loss(x, target, reduction="none"),
-            "cdist_mm": lambda x: lib.cdist(x, target, compute_mode="use_mm_for_euclid_dist")}
+            "cdist_mm": lambda x: lib.cdist(x, target, compute_mode="use_mm_for_euclid_dist"),
+            "avg_pool2d": lambda x: F.avg_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2, 1),
+            "max_pool2d": lambda x: F.max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2, 1),
+            "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2)}
 
 
 @pytest.mark.parametrize("name", sorted(_gradient_op_cases(torch)))

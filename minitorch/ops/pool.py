@@ -6,7 +6,7 @@ import functools
 from .. import dtypes as D
 from ..autograd.forward_ad import LINEAR
 from ..autograd.function import Primitive
-from ..autograd.saved_values import given as _given
+from ..autograd.saved_values import attribute, given as _given
 from ..tensor import Tensor
 from ._helpers import _pair, check_flag, check_window, floats_only, out_size
 from .fused import Fused
@@ -46,17 +46,42 @@ class MaxPool2d(Primitive):
         ctx.mark_non_differentiable(idx)
         return vals, idx
 
-    @staticmethod
-    def backward(ctx, gy, gi=None):
-        n, c, h, w = ctx.shape
-        from .creation import zeros
-        idx = Tensor._wrap(ctx.backend.max_pool2d_indices(ctx.kept, ctx.shape), gy.device)
-        flat = zeros(n, c, h * w, dtype=gy.dtype, device=gy.device)
-        return flat.scatter_add(2, idx.reshape(n, c, -1), gy.reshape(n, c, -1)).reshape(n, c, h, w)
+    @classmethod
+    def backward(cls, ctx, gy, gi=None):  # torch's gradient op, whose node shows in the graph of a gradient
+        (x,) = ctx.saved_tensors
+        return cls.gradient.apply(gy, x, kept=ctx.kept, indices=_saved_indices(ctx))
 
     @staticmethod
     def backward_arrays(ctx, gy, gi=None):
         return ctx.backend.max_pool2d_backward(gy, ctx.kept, ctx.shape)
+
+
+class MaxPool2dGrad(Primitive):
+    """torch's max_pool2d_with_indices_backward(grad, x, indices): each output gradient added at the input
+    position its maximum came from. Its derivatives are torch's: in grad, the gradient gathered back from those
+    positions (max_pool_double_backward); in x, zeros (x only gives the shape)."""
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+    saved_values = {"indices": attribute("indices")}
+
+    @staticmethod
+    def forward(ctx, gy, x, *, kept, indices):
+        ctx.indices = indices
+        return ctx.backend.max_pool2d_backward(gy, kept, x.shape)
+
+    @classmethod
+    def backward(cls, ctx, gg):
+        indices = ctx.indices
+        na = ctx.needs_input_grad
+        grad_gy = gg.flatten(-2).gather(-1, indices.flatten(-2)).view(indices.shape) if na[0] else None
+        return grad_gy, (gg.new_zeros(gg.shape) if na[1] else None)
+
+
+class AdaptiveMaxPool2dGrad(MaxPool2dGrad):
+    node_name = "AdaptiveMaxPool2DBackwardBackward0"
+
+
+MaxPool2d.gradient = MaxPool2dGrad
 
 
 def _bins(size, out):
@@ -69,6 +94,7 @@ class AdaptiveMaxPool2d(MaxPool2d):
 
     node_name = "AdaptiveMaxPool2DBackward0"
     saved_values = {"result1": _saved_indices}
+    gradient = AdaptiveMaxPool2dGrad
 
     @staticmethod
     def forward(ctx, x, *, out_hw):
@@ -110,29 +136,35 @@ class AvgPool2d(Primitive):
 
     @staticmethod
     def backward(ctx, gy):
-        return AvgPool2dGrad.apply(gy, shape=ctx.shape, options=ctx.options, given=ctx.given)
+        (x,) = ctx.saved_tensors
+        return AvgPool2dGrad.apply(gy, x, options=ctx.options, given=ctx.given)
 
 
 class AvgPool2dGrad(Primitive):
-    """The gradient of avg_pool2d with respect to its input, as an op of the output gradient."""
+    """torch's avg_pool2d_backward(grad, x): the gradient of avg_pool2d with respect to its input, as an op of the
+    output gradient (x only gives the shape: its derivative there is zeros, as torch's)."""
 
     node_name = "AvgPool2DBackwardBackward0"
+    saved_values = {k: v for k, v in AvgPool2d.saved_values.items()}
 
     @staticmethod
-    def forward(ctx, gy, *, shape, options, given):
-        ctx.out_hw, ctx.options, ctx.given = gy.shape[2:], options, given
-        return ctx.backend.avg_pool2d_backward(gy, shape, *options)
+    def forward(ctx, gy, x, *, options, given):
+        ctx.out_hw, ctx.options, ctx.given, ctx.in_shape = gy.shape[2:], options, given, x.shape
+        return ctx.backend.avg_pool2d_backward(gy, x.shape, *options)
 
     @staticmethod
     def backward_arrays(ctx, g):
         k, s, p, count_include_pad, divisor_override = ctx.options
-        return ctx.backend.avg_pool2d(g, k, s, p, ctx.out_hw, count_include_pad, divisor_override)
+        return (ctx.backend.avg_pool2d(g, k, s, p, ctx.out_hw, count_include_pad, divisor_override),
+                ctx.xp.zeros(ctx.in_shape, g.dtype) if ctx.needs_input_grad[1] else None)
 
     @staticmethod
     def backward(ctx, g):
         k, s, p, count_include_pad, divisor_override = ctx.options
-        return AvgPool2d.apply(g, k=k, s=s, p=p, out_hw=ctx.out_hw, count_include_pad=count_include_pad,
-                               divisor_override=divisor_override, given=ctx.given)
+        na = ctx.needs_input_grad
+        return (AvgPool2d.apply(g, k=k, s=s, p=p, out_hw=ctx.out_hw, count_include_pad=count_include_pad,
+                                divisor_override=divisor_override, given=ctx.given) if na[0] else None,
+                g.new_zeros(ctx.in_shape) if na[1] else None)
 
 
 def _check_output_size(input, ho, wo):
