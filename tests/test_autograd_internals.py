@@ -532,7 +532,11 @@ def _gradient_op_cases(lib):
             "cdist_mm": lambda x: lib.cdist(x, target, compute_mode="use_mm_for_euclid_dist"),
             "avg_pool2d": lambda x: F.avg_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2, 1),
             "max_pool2d": lambda x: F.max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2, 1),
-            "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2)}
+            "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2),
+            "softmax": lambda x: F.softmax(x, 1) * target, "log_softmax": lambda x: F.log_softmax(x, 0) * target,
+            "cross_entropy": lambda x: F.cross_entropy(x * x, lib.tensor([0, 2, 1, 1]), weight=weight.abs()),
+            "nll_loss_2d": lambda x: F.nll_loss((x * x).reshape(1, 4, 3, 1), lib.tensor([[[1], [3], [0]]]),
+                                                ignore_index=3, reduction="sum")}
 
 
 @pytest.mark.parametrize("name", sorted(_gradient_op_cases(torch)))
@@ -546,8 +550,8 @@ def test_the_graph_of_a_gradient_has_torchs_gradient_ops(name):
         x = lib.tensor(x0, requires_grad=True)
         (g,) = lib.autograd.grad(_gradient_op_cases(lib)[name](x).sum(), x, create_graph=True)
         node = g.grad_fn
-        while "BackwardBackward" not in node.name() and node.next_functions and node.name() != \
-                "torch::autograd::NotImplemented":
+        while node.name().count("Backward") < 2 and node.next_functions and node.name() != \
+                "torch::autograd::NotImplemented":  # down to the first gradient op (XBackward...Backward0)
             node = node.next_functions[0][0]
         saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
         try:

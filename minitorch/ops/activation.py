@@ -65,8 +65,7 @@ def _rowwise(xp, kernel, dim, *arrays):
 class _RowKernel(Primitive):
     """An op along `dim` computed by one fused kernel forward (`kernel`) and one backward
     (`kernel_backward`, from the output). When a graph of the gradient is requested
-    (create_graph=True) the backward is written in minitorch ops instead (`backward`), so it has
-    derivatives itself."""
+    (create_graph=True) the backward is torch's gradient op (`gradient`), which has derivatives itself."""
 
     kernel = kernel_backward = ""
     saved_names = ("result",)  # torch's name for the saved output
@@ -82,12 +81,63 @@ class _RowKernel(Primitive):
         ctx.save_for_backward(y)
         return y
 
+    gradient = None  # torch's gradient op (a _RowGradient), which the graph of a gradient shows
+
     @staticmethod
     def backward_arrays(ctx, gy):
         (y,) = ctx.saved_arrays
-        kernels = ctx.backend
-        fused = getattr(kernels, type(ctx).kernel_backward)
-        return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(fused, d, g, a), ctx.dim, gy, y)
+        return _row_gradient(ctx, type(ctx).kernel_backward, gy, y, ctx.dim)
+
+    @classmethod
+    def backward(cls, ctx, gy):  # with a graph of the gradient
+        (y,) = ctx.saved_tensors
+        return cls.gradient.apply(gy, y, dim=ctx.dim, given_dim=ctx.given_dim)
+
+
+def _row_gradient(ctx, kernel: str, gy, y, dim):
+    """A row op's gradient from its output, by the backend's fused backward kernel along `dim`."""
+    kernels = ctx.backend
+    fused = getattr(kernels, kernel)
+    return _rowwise(ctx.xp, lambda g, a, d: kernels.rowwise(fused, d, g, a), dim, gy, y)
+
+
+class _RowGradient(Primitive):
+    """torch's _softmax_backward_data / _log_softmax_backward_data(grad, y, dim): a row op's gradient from its
+    output, as an op of its own. Its derivatives are torch's: in grad the op again; in y, `output_derivative`."""
+
+    saved_names = ("grad_output", "output")
+    saved_values = {"dim": attribute("given_dim", torch_int)}
+    kernel = ""
+
+    @classmethod
+    def forward(cls, ctx, gy, y, *, dim, given_dim):
+        ctx.dim, ctx.given_dim = dim, given_dim
+        ctx.save_for_backward(gy, y)
+        return _row_gradient(ctx, cls.kernel, gy, y, dim)
+
+    @classmethod
+    def backward(cls, ctx, gg):
+        gy, y = ctx.saved_tensors
+        na = ctx.needs_input_grad
+        return (cls.apply(gg, y, dim=ctx.dim, given_dim=ctx.given_dim) if na[0] else None,
+                cls.output_derivative(gg, gy, y, ctx.dim) if na[1] else None)
+
+
+class SoftmaxBackwardData(_RowGradient):
+    """y · (grad − Σ grad · y); d/dy = grad · gg − Σ(y · grad) · gg − grad · Σ(y · gg)."""
+
+    node_name = "SoftmaxBackwardDataBackward0"
+    kernel = "softmax_backward"
+    output_derivative = staticmethod(lambda gg, gy, y, dim: gy * gg - (y * gy).sum(dim, keepdim=True) * gg
+                                     - gy * (y * gg).sum(dim, keepdim=True))
+
+
+class LogSoftmaxBackwardData(_RowGradient):
+    """grad − e^y · Σ grad; d/dy = −Σ grad · e^y · gg."""
+
+    node_name = "LogSoftmaxBackwardDataBackward0"
+    kernel = "log_softmax_backward"
+    output_derivative = staticmethod(lambda gg, gy, y, dim: -gy.sum(dim, keepdim=True) * y.exp() * gg)
 
 
 class Softmax(_RowKernel):
@@ -96,11 +146,7 @@ class Softmax(_RowKernel):
     formula = "grad_self = y · (grad - Σ_dim grad · y)"
 
     kernel, kernel_backward = "softmax", "softmax_backward"
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return y * (gy - (gy * y).sum(ctx.dim, keepdim=True))
+    gradient = SoftmaxBackwardData
 
 
 class LogSoftmax(_RowKernel):
@@ -109,11 +155,7 @@ class LogSoftmax(_RowKernel):
     formula = "grad_self = grad - exp(y) · Σ_dim grad"
 
     kernel, kernel_backward = "log_softmax", "log_softmax_backward"
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy - y.exp() * gy.sum(ctx.dim, keepdim=True)
+    gradient = LogSoftmaxBackwardData
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..autograd.forward_ad import linear_in
 from ..autograd.function import Primitive
-from ..autograd.saved_values import reduction as reduction_number, torch_int
+from ..autograd.saved_values import attribute, reduction as reduction_number, torch_int
 
 
 def _rows(x, target):
@@ -68,27 +68,49 @@ class NllLoss(Primitive):
                        shape), None, None
 
     @staticmethod
-    def backward(ctx, gy):
-        """The same gradient in minitorch ops (used under create_graph=True, so it differentiates again)."""
-        from .creation import tensor, zeros
-        x = ctx.saved_tensors[0]
-        shape, c, t, w, total = ctx.parts
+    def backward(ctx, gy):  # with a graph of the gradient: torch's nll_loss_backward, an op of its own
+        x, target, weight, _ = ctx.saved_tensors
         ignore_index, reduction = ctx.options
-        if reduction == "none":
-            g = gy.reshape(t.shape[0])
-        else:
-            scale = float(total) if reduction == "mean" else 1.0
-            g = (gy / scale if scale else gy * 0).expand(t.shape[0])
-        safe = tensor(ctx.xp.where(t != ignore_index, t, 0), device=x.device)
-        picked = -(g * tensor(w, device=x.device))
-        gx = zeros(t.shape[0], c, dtype=x.dtype, device=x.device).scatter(1, safe.unsqueeze(1), picked.unsqueeze(1))
-        return _unrows(gx, shape), None, None
+        return type(ctx).gradient.apply(gy, x, parts=ctx.parts, target=target, weight=weight, loss=type(ctx),
+                                        ignore_index=ignore_index, reduction=reduction), None, None
+
+
+class NllLossBackward(Primitive):
+    """torch's nll_loss_backward(grad, x, target, ...): −grad · w_n at [n, t_n] (a mean divides by Σ w), as an op
+    of its own. Its derivatives are torch's: in grad, the loss itself applied to the incoming gradient (it is linear);
+    in x, zeros (x only gives the shape)."""
+
+    node_name = "NllLossBackwardBackward0"
+    saved_values = {"ignore_index": lambda node: torch_int(node.options[0]),
+                    "reduction": lambda node: reduction_number(node.options[1]),
+                    "target": attribute("target"), "weight": attribute("weight")}
+
+    @staticmethod
+    def forward(ctx, gy, x, *, parts, target, weight, loss, ignore_index, reduction):
+        ctx.parts, ctx.options = parts, (ignore_index, reduction)
+        ctx.target, ctx.weight, ctx.loss = target, weight, loss
+        return NllLoss.backward_arrays(ctx, gy)[0]
+
+    @staticmethod
+    def backward(ctx, gg):
+        ignore_index, reduction = ctx.options
+        na = ctx.needs_input_grad
+        return (ctx.loss.apply(gg, ctx.target, ctx.weight, ignore_index=ignore_index, reduction=reduction)
+                if na[0] else None), (gg.new_zeros(gg.shape) if na[1] else None)
+
+
+class NllLoss2dBackward(NllLossBackward):
+    node_name = "NllLoss2DBackwardBackward0"
+
+
+NllLoss.gradient = NllLossBackward
 
 
 class NllLoss2d(NllLoss):
     """The negative log-likelihood over images: (N, C, H, W) log-probabilities against (N, H, W) classes."""
 
     node_name = "NllLoss2DBackward0"
+    gradient = NllLoss2dBackward
 
 
 _EPS = 1e-12  # torch's epsilon in binary cross-entropy's derivatives, whatever the dtype
