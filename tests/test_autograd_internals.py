@@ -548,14 +548,18 @@ def test_the_graph_of_a_gradient_has_torchs_gradient_ops(name):
     seen = []
     for lib in (mt, torch):
         x = lib.tensor(x0, requires_grad=True)
-        (g,) = lib.autograd.grad(_gradient_op_cases(lib)[name](x).sum(), x, create_graph=True)
+        y = _gradient_op_cases(lib)[name](x)
+        # an upstream gradient that requires grad too: the derivative in it is the Jacobian, not its transpose
+        upstream = lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(np.float32),
+                              requires_grad=True)
+        (g,) = lib.autograd.grad(y, x, upstream, create_graph=True)
         node = g.grad_fn
         while node.name().count("Backward") < 2 and node.next_functions and node.name() != \
                 "torch::autograd::NotImplemented":  # down to the first gradient op (XBackward...Backward0)
             node = node.next_functions[0][0]
         saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
         try:
-            second = lib.autograd.grad((g * g).sum(), x)[0].numpy()
+            second = np.concatenate([d.numpy().ravel() for d in lib.autograd.grad((g * g).sum(), (x, upstream))])
         except RuntimeError as e:
             second = str(e)
         seen.append((node.name(), saved, g.requires_grad, g.detach().numpy(), second))

@@ -103,7 +103,8 @@ def _row_gradient(ctx, kernel: str, gy, y, dim):
 
 class _RowGradient(Primitive):
     """torch's _softmax_backward_data / _log_softmax_backward_data(grad, y, dim): a row op's gradient from its
-    output, as an op of its own. Its derivatives are torch's: in grad the op again; in y, `output_derivative`."""
+    output, as an op of its own. Its derivatives are torch's: `grad_derivative` in grad (the Jacobian applied to
+    the incoming gradient: the op again where the Jacobian is symmetric), `output_derivative` in y."""
 
     saved_names = ("grad_output", "output")
     saved_values = {"dim": attribute("given_dim", torch_int)}
@@ -119,7 +120,7 @@ class _RowGradient(Primitive):
     def backward(cls, ctx, gg):
         gy, y = ctx.saved_tensors
         na = ctx.needs_input_grad
-        return (cls.apply(gg, y, dim=ctx.dim, given_dim=ctx.given_dim) if na[0] else None,
+        return (cls.grad_derivative(gg, y, ctx.dim, ctx.given_dim) if na[0] else None,
                 cls.output_derivative(gg, gy, y, ctx.dim) if na[1] else None)
 
 
@@ -128,15 +129,18 @@ class SoftmaxBackwardData(_RowGradient):
 
     node_name = "SoftmaxBackwardDataBackward0"
     kernel = "softmax_backward"
+    grad_derivative = staticmethod(lambda gg, y, dim, given_dim: SoftmaxBackwardData.apply(gg, y, dim=dim,
+                                                                                         given_dim=given_dim))
     output_derivative = staticmethod(lambda gg, gy, y, dim: gy * gg - (y * gy).sum(dim, keepdim=True) * gg
                                      - gy * (y * gg).sum(dim, keepdim=True))
 
 
 class LogSoftmaxBackwardData(_RowGradient):
-    """grad − e^y · Σ grad; d/dy = −Σ grad · e^y · gg."""
+    """grad − e^y · Σ grad; d/dgrad = gg − Σ gg · e^y (the Jacobian is not symmetric); d/dy = −Σ grad · e^y · gg."""
 
     node_name = "LogSoftmaxBackwardDataBackward0"
     kernel = "log_softmax_backward"
+    grad_derivative = staticmethod(lambda gg, y, dim, given_dim: gg - (gg * y.exp()).sum(dim, keepdim=True))
     output_derivative = staticmethod(lambda gg, gy, y, dim: -gy.sum(dim, keepdim=True) * y.exp() * gg)
 
 
