@@ -533,6 +533,7 @@ def _gradient_op_cases(lib):
             "avg_pool2d": lambda x: F.avg_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2, 1),
             "max_pool2d": lambda x: F.max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2, 1),
             "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x.reshape(1, 1, 4, 3) ** 2, 2),
+            "conv2d": lambda x: F.conv2d(x.reshape(1, 1, 4, 3), weight.reshape(1, 1, 3, 1), padding=1) ** 2,
             "softmax": lambda x: F.softmax(x, 1) * target, "log_softmax": lambda x: F.log_softmax(x, 0) * target,
             "cross_entropy": lambda x: F.cross_entropy(x * x, lib.tensor([0, 2, 1, 1]), weight=weight.abs()),
             "nll_loss_2d": lambda x: F.nll_loss((x * x).reshape(1, 4, 3, 1), lib.tensor([[[1], [3], [0]]]),

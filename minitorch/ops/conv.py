@@ -126,29 +126,72 @@ class Conv2d(Primitive):
         return gx, gw, gb
 
     @staticmethod
-    def backward(ctx, gy):
+    def backward(ctx, gy):  # with a graph of the gradient: torch's convolution_backward, an op of its own
         x, w = ctx.saved_tensors
-        (n, c, h, wd), k, s, p, d, blocks, groups = ctx.geometry
-        o, cg = w.shape[:2]
         na = ctx.needs_input_grad
-        length = blocks[0] * blocks[1]
-        gy3 = gy.reshape(n, groups, o // groups, length)
-        gw = gx = None
-        if na[1]:
-            cols = Im2Col.apply(x, k=k, s=s, p=p, d=d).reshape(n, groups, cg * k[0] * k[1], length)
-            gw = (gy3 @ cols.mT).sum(0).reshape(w.shape)
-        if na[0]:
-            gcols = w.reshape(groups, o // groups, -1).mT @ gy3                  # (N, g, C/g*kh*kw, L)
-            gx = Col2Im.apply(gcols.reshape(n, c * k[0] * k[1], length), hw=(h, wd), k=k, s=s, p=p, d=d,
-                              blocks=blocks)
-        gb = gy.sum((0, 2, 3)) if len(na) > 2 and na[2] else None
-        return gx, gw, gb
+        gx, gw, gb = ConvolutionBackward.apply(gy, x, w, geometry=ctx.geometry, kept=ctx.kept, valid=ctx.valid)
+        return (gx if na[0] else None), (gw if na[1] else None), (gb if len(na) > 2 and na[2] else None)
 
     def _free(self):
         super()._free()
         if self.kept is not None:  # after the last backward: the columns' memory can serve the next step
             self.backend.release(self.kept)
         self.kept = None
+
+
+def _input_grad(gy, w, geometry):
+    """The convolution's input gradient in minitorch ops (differentiable again): the output gradient against the
+    kernel, as columns, summed back into the image by Col2Im."""
+    (n, c, h, wd), k, s, p, d, blocks, groups = geometry
+    o = w.shape[0]
+    gcols = w.reshape(groups, o // groups, -1).mT @ gy.reshape(n, groups, o // groups, blocks[0] * blocks[1])
+    return Col2Im.apply(gcols.reshape(n, c * k[0] * k[1], -1), hw=(h, wd), k=k, s=s, p=p, d=d, blocks=blocks)
+
+
+def _weight_grad(gy, x, geometry, weight_shape):
+    """The convolution's weight gradient in minitorch ops: the output gradient against the input's columns."""
+    (n, _, _, _), k, s, p, d, blocks, groups = geometry
+    o, cg = weight_shape[:2]
+    length = blocks[0] * blocks[1]
+    cols = Im2Col.apply(x, k=k, s=s, p=p, d=d).reshape(n, groups, cg * k[0] * k[1], length)
+    return (gy.reshape(n, groups, o // groups, length) @ cols.mT).sum(0).reshape(weight_shape)
+
+
+class ConvolutionBackward(Primitive):
+    """torch's convolution_backward(grad, x, w): the input, weight and bias gradients of a convolution, as one op,
+    so that the graph of a gradient shows torch's node. Its derivatives are torch's double backward: with gg_x,
+    gg_w, gg_b the gradients of its three outputs, d/dgrad = conv(gg_x, w) + conv(x, gg_w) + gg_b; d/dx = the
+    input gradient of gg_w against grad; d/dw = the weight gradient of grad against gg_x."""
+
+    node_name = "ConvolutionBackwardBackward0"
+    saved_names = ("grad_output", "input", "weight")
+    saved_values = {name: read for name, read in Conv2d.saved_values.items() if name != "bias_sym_sizes_opt"}
+
+    @staticmethod
+    def forward(ctx, gy, x, w, *, geometry, kept, valid):
+        ctx.geometry, ctx.valid = geometry, valid
+        _, _, s, p, d, _, groups = geometry
+        ctx.save_for_backward(gy, x, w)
+        ctx.set_materialize_grads(False)
+        gx, gw = ctx.backend.conv2d_backward(gy, x, w, kept, s, p, d, groups, (True, True))
+        return gx, gw, ctx.backend.conv2d_bias_grad(gy)
+
+    @staticmethod
+    def backward(ctx, gg_x, gg_w, gg_b):
+        gy, x, w = ctx.saved_tensors
+        _, _, s, p, d, _, groups = geometry = ctx.geometry
+        na = ctx.needs_input_grad
+        grad_gy = None
+        if na[0]:
+            terms = [Conv2d.apply(a, b, None, s=s, p=p, d=d, groups=groups)
+                     for a, b in ((gg_x, w), (x, gg_w)) if a is not None and b is not None]
+            if gg_b is not None:
+                terms.append(gg_b.reshape(1, -1, 1, 1).expand(gy.shape))
+            for term in terms:
+                grad_gy = term if grad_gy is None else grad_gy + term
+        grad_x = _input_grad(gy, gg_w, geometry) if na[1] and gg_w is not None else None
+        grad_w = _weight_grad(gy, gg_x, geometry, w.shape) if na[2] and gg_x is not None else None
+        return grad_gy, grad_x, grad_w
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
