@@ -213,8 +213,13 @@ class _PiecewiseBackward(Primitive):
         ctx.options = (reduction, threshold)
         ctx.save_for_backward(gy, x, t)
         d = x - t
-        norm = 1.0 / d.size if reduction == "mean" and d.size else 1.0
-        return (cls.slope(ctx.xp, d, threshold) * (gy * norm)).astype(d.dtype, copy=False)
+        mean = reduction == "mean" and d.size
+        return cls.gradient(ctx.xp, gy, d, 1.0 / d.size if mean else 1.0, threshold).astype(d.dtype, copy=False)
+
+    @classmethod
+    def gradient(cls, xp, gy, d, norm, threshold):
+        """The gradient's values from d = x − t (norm: 1/numel for a mean, else 1)."""
+        return cls.slope(xp, d, threshold) * (gy * norm)
 
     @classmethod
     def backward(cls, ctx, g):
@@ -247,12 +252,8 @@ class MseLossBackward(_PiecewiseBackward):
     curvature = staticmethod(lambda d, _: 2)
 
     @classmethod
-    def forward(cls, ctx, gy, x, t, *, reduction, threshold):
-        ctx.options = (reduction, threshold)
-        ctx.save_for_backward(gy, x, t)
-        d = x - t
-        norm = 2.0 / d.size if reduction == "mean" and d.size else 2.0
-        return (norm * d * gy).astype(d.dtype, copy=False)  # rounded as torch's kernel: (norm · (x − t)) · grad
+    def gradient(cls, xp, gy, d, norm, threshold):
+        return 2 * norm * d * gy  # rounded as torch's kernel: (2 norm · (x − t)) · grad
 
 
 class HuberLossBackward(_PiecewiseBackward):
